@@ -1,0 +1,110 @@
+# adc - build, test, demo. Everything generated goes under $(B)/.
+#   make            build ./adc
+#   make check      all tests (unit, golden, diagnostics, end to end)
+#   make check-asan the same under AddressSanitizer and UBSan
+#   make demo       generate the samples' gradients and run samples/demo.c
+#   make bench      gradient/forward timing ratios (never part of check)
+#   make golden     regenerate tests/golden expectations (review the diff)
+
+CC      ?= cc
+B       ?= build
+PREFIX  ?= /usr/local
+SAN     ?=
+CFLAGS  ?= -O2 -g
+WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-function
+CPPFLAGS_ALL := -D_POSIX_C_SOURCE=200809L -Isupport -Iparser -Iir -Icodegen -Iruntime -I$(B)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
+BISON   ?= bison
+FLEX    ?= flex
+CHECK_FLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null)
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+LIB_SRC := support/arena.c support/strbuf.c support/diag.c support/strmap.c \
+           parser/ast.c parser/sema.c \
+           ir/ops.c ir/graph.c ir/build.c ir/copy.c ir/reverse.c ir/opt.c ir/verify.c \
+           codegen/names.c codegen/emit_c.c codegen/emit_text.c \
+           runtime/eval.c cli/driver.c
+GEN_SRC := $(B)/parser.tab.c $(B)/lexer.c
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/parser.tab.o $(B)/lexer.o
+MAIN_OBJ := $(B)/cli/main.o
+
+TEST_SRC := $(wildcard tests/unit/*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
+
+ADC := ./adc
+ifneq ($(B),build)
+ADC := $(B)/adc
+endif
+
+all: $(ADC)
+
+$(ADC): $(MAIN_OBJ) $(B)/libadc.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lm
+
+$(B)/libadc.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/parser.tab.c $(B)/parser.tab.h &: parser/parser.y | $(B)/.dir
+	$(BISON) -Wall -Werror -Wcounterexamples -d -o $(B)/parser.tab.c $<
+
+$(B)/lexer.c: lexer/lexer.l $(B)/parser.tab.h | $(B)/.dir
+	$(FLEX) -o $@ $<
+
+# Generated sources get the same flags minus the warnings their skeletons trip.
+$(B)/parser.tab.o $(B)/lexer.o: $(B)/%.o: $(B)/%.c
+	$(CC) $(ALL_CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-shadow -c -o $@ $<
+
+$(B)/%.o: %.c $(B)/parser.tab.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(if $(findstring tests/,$<),$(CHECK_FLAGS)) -c -o $@ $<
+
+$(B)/.dir:
+	mkdir -p $(B)
+	touch $@
+
+# ---- tests ----
+$(B)/check_adc: $(TEST_OBJ) $(B)/libadc.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) -lm
+
+check: $(ADC) $(B)/check_adc
+	ADC=$(abspath $(ADC)) ADC_TMP=$(abspath $(B))/tmp $(B)/check_adc
+
+check-asan:
+	$(MAKE) B=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' check
+
+# ---- demo ----
+SAMPLES := seed rosenbrock pendulum normal_nll
+
+%_grad.c %_grad.h &: %.ad $(ADC)
+	$(ADC) --header -o $*_grad.c $<
+
+DEMO_GEN := $(foreach s,$(SAMPLES),samples/$(s)_grad.c)
+samples/demo: samples/demo.c $(DEMO_GEN)
+	$(CC) -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror -Isamples -o $@ samples/demo.c $(DEMO_GEN) -lm
+
+demo: samples/demo
+	./samples/demo
+
+golden: $(ADC)
+	sh tests/golden/regen.sh $(ADC)
+
+bench: $(ADC)
+	sh bench/run.sh $(ADC)
+
+install: $(ADC)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(ADC) $(DESTDIR)$(PREFIX)/bin/adc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/adc
+
+clean:
+	rm -rf build build-asan adc samples/demo samples/*_grad.c samples/*_grad.h
+
+.PHONY: all check check-asan demo golden bench install uninstall clean
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,370 @@
+/* driver.c - the pipeline, as one straight function:
+ *   read -> parse -> sema -> build (fold, CSE, DCE) -> reverse x2 -> DCE -> emit
+ * and the command line around it. Output goes to a temporary file in the
+ * target directory, renamed into place only when everything succeeded. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ast.h"
+#include "build.h"
+#include "codegen.h"
+#include "driver.h"
+
+enum { MAX_INPUT_BYTES = 256 << 20 };
+
+static const char usage[] =
+    "Usage: adc [OPTIONS] FILE.ad\n"
+    "Differentiate the functions of FILE.ad into one standalone C file holding,\n"
+    "for each function f, f (value), f_grad (value and gradient) and f_vjp.\n"
+    "\n"
+    "Options:\n"
+    "  -o PATH, --output=PATH  write here ('-': standard output);\n"
+    "                          default: STEM_grad.c in the current directory\n"
+    "  --header[=PATH]         also write a header of prototypes\n"
+    "                          (default: STEM_grad.h beside the C file)\n"
+    "  --emit=KIND             c (default), header, ssa (graph as text), dot (Graphviz)\n"
+    "  --prefix=STR            prepend STR to every emitted function name\n"
+    "  --static                emit 'static inline' functions, for #include \"f_grad.c\"\n"
+    "  -O0, -O1                optimisation level (default -O1: constant folding,\n"
+    "                          common subexpressions, dead and zero-adjoint nodes)\n"
+    "  -h, --help              print this help and exit\n"
+    "  --version               print the version and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 errors in the input, 2 usage or I/O problem.\n";
+
+static int usage_error(FILE *err, const char *fmt, const char *arg) {
+  fputs("adc: error: ", err);
+  fprintf(err, fmt, arg);
+  fputs("\nTry 'adc --help' for more information.\n", err);
+  return 2;
+}
+
+static int valid_prefix(const char *s) {
+  for (const char *p = s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+          (p > s && *p >= '0' && *p <= '9')))
+      return 0;
+  return 1;
+}
+
+int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
+  memset(o, 0, sizeof *o);
+  o->optimize = 1;
+  int only_files = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+      if (o->input)
+        return usage_error(err, "more than one input file ('%s')", a);
+      o->input = a;
+    } else if (strcmp(a, "--") == 0) {
+      only_files = 1;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(usage, out);
+      return 0;
+    } else if (strcmp(a, "--version") == 0) {
+      fputs("adc " ADC_VERSION "\n", out);
+      return 0;
+    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+      if (++i == argc)
+        return usage_error(err, "option '%s' needs a path", a);
+      o->output = argv[i];
+    } else if (strncmp(a, "-o", 2) == 0 && a[1] == 'o') {
+      o->output = a + 2;
+    } else if (strncmp(a, "--output=", 9) == 0) {
+      o->output = a + 9;
+    } else if (strcmp(a, "--header") == 0) {
+      o->want_header = 1;
+      o->header = "";
+    } else if (strncmp(a, "--header=", 9) == 0) {
+      o->want_header = 1;
+      o->header = a + 9;
+    } else if (strncmp(a, "--emit=", 7) == 0) {
+      const char *k = a + 7;
+      if (strcmp(k, "c") == 0) o->emit = EMIT_C;
+      else if (strcmp(k, "header") == 0) o->emit = EMIT_HEADER;
+      else if (strcmp(k, "ssa") == 0) o->emit = EMIT_SSA;
+      else if (strcmp(k, "dot") == 0) o->emit = EMIT_DOT;
+      else return usage_error(err, "unknown --emit kind '%s' (c, header, ssa, dot)", k);
+    } else if (strncmp(a, "--prefix=", 9) == 0) {
+      if (!valid_prefix(a + 9))
+        return usage_error(err, "--prefix must start a C identifier, not '%s'", a + 9);
+      o->prefix = a + 9;
+    } else if (strcmp(a, "--static") == 0) {
+      o->static_fns = 1;
+    } else if (strcmp(a, "-O0") == 0) {
+      o->optimize = 0;
+    } else if (strcmp(a, "-O1") == 0 || strcmp(a, "-O") == 0) {
+      o->optimize = 1;
+    } else {
+      return usage_error(err, "unknown option '%s'", a);
+    }
+  }
+  if (!o->input)
+    return usage_error(err, "%s", "no input file");
+  if (o->output && !o->output[0])
+    return usage_error(err, "%s", "empty output path");
+  return -1;
+}
+
+/* ---- files ---- */
+
+static char *read_file(const char *path, int *len, FILE *err) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f) {
+    fprintf(err, "adc: error: cannot read '%s': %s\n", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0;
+  char *buf = xmalloc(cap + 1);
+  for (;;) {
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (n > MAX_INPUT_BYTES) {
+      fprintf(err, "adc: error: '%s' is larger than the limit of %d MiB\n", path,
+              MAX_INPUT_BYTES >> 20);
+      break;
+    }
+    if (got == 0)
+      break;
+    if (n == cap) {
+      cap *= 2;
+      buf = xrealloc(buf, cap + 1);
+    }
+  }
+  int bad = ferror(f) || n > MAX_INPUT_BYTES;
+  if (ferror(f))
+    fprintf(err, "adc: error: cannot read '%s': %s\n", path, strerror(errno));
+  if (f != stdin)
+    fclose(f);
+  if (bad) {
+    free(buf);
+    return NULL;
+  }
+  buf[n] = '\0';
+  *len = (int)n;
+  return buf;
+}
+
+/* "dir/stem.ad" -> "stem" + suffix */
+static char *stem_with(const char *input, const char *suffix) {
+  const char *base = strrchr(input, '/');
+  base = base ? base + 1 : input;
+  size_t n = strlen(base);
+  const char *dot = strrchr(base, '.');
+  if (dot && dot != base)
+    n = (size_t)(dot - base);
+  if (strcmp(input, "-") == 0) {
+    base = "stdin";
+    n = 5;
+  }
+  char *s = xmalloc(n + strlen(suffix) + 1);
+  memcpy(s, base, n);
+  strcpy(s + n, suffix);
+  return s;
+}
+
+static char *beside(const char *path, const char *name) {
+  const char *slash = strrchr(path, '/');
+  size_t dir = slash ? (size_t)(slash - path + 1) : 0;
+  char *s = xmalloc(dir + strlen(name) + 1);
+  memcpy(s, path, dir);
+  strcpy(s + dir, name);
+  return s;
+}
+
+typedef struct Pending {
+  const char *path;
+  char *tmp; /* NULL when writing to stdout */
+} Pending;
+
+/* Write text to a fresh temporary beside path; nothing is renamed yet. */
+static int stage(Pending *p, const char *path, const StrBuf *text, FILE *err) {
+  p->path = path;
+  p->tmp = NULL;
+  if (strcmp(path, "-") == 0)
+    return 0;
+  const char *slash = strrchr(path, '/');
+  size_t dir = slash ? (size_t)(slash - path + 1) : 0;
+  p->tmp = xmalloc(dir + 32);
+  memcpy(p->tmp, path, dir);
+  strcpy(p->tmp + dir, ".adc-tmp-XXXXXX");
+  int fd = mkstemp(p->tmp);
+  if (fd < 0) {
+    fprintf(err, "adc: error: cannot write '%s': %s\n", path, strerror(errno));
+    free(p->tmp);
+    p->tmp = NULL;
+    return 2;
+  }
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
+  FILE *f = fdopen(fd, "wb");
+  int ok = f && fwrite(text->s ? text->s : "", 1, text->len, f) == text->len;
+  ok = ok && fflush(f) == 0;
+  int saved = errno;
+  if (f)
+    ok = (fclose(f) == 0) && ok;
+  else
+    close(fd);
+  if (!ok) {
+    fprintf(err, "adc: error: cannot write '%s': %s\n", path, strerror(saved ? saved : EIO));
+    unlink(p->tmp);
+    free(p->tmp);
+    p->tmp = NULL;
+    return 2;
+  }
+  return 0;
+}
+
+static int commit(Pending *p, const StrBuf *text, FILE *err) {
+  if (!p->tmp) {
+    if (fwrite(text->s ? text->s : "", 1, text->len, stdout) != text->len || fflush(stdout)) {
+      fprintf(err, "adc: error: cannot write to standard output: %s\n", strerror(errno));
+      return 2;
+    }
+    return 0;
+  }
+  if (rename(p->tmp, p->path) != 0) {
+    fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(errno));
+    unlink(p->tmp);
+    free(p->tmp);
+    p->tmp = NULL;
+    return 2;
+  }
+  free(p->tmp);
+  p->tmp = NULL;
+  return 0;
+}
+
+static void discard(Pending *p) {
+  if (p->tmp) {
+    unlink(p->tmp);
+    free(p->tmp);
+    p->tmp = NULL;
+  }
+}
+
+/* ---- the pipeline ---- */
+
+static int build_all(const Checked *c, Diag *d, int optimize, const Names *names, FnGraphs *fns) {
+  Graph *fwd = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *fwd);
+  int errors = ir_build_program(c, d, optimize, fwd);
+  for (int i = 0; i < c->nfuncs; i++) {
+    FnGraphs *f = &fns[i];
+    f->func = c->funcs[i];
+    f->names = &names->fn[i];
+    f->fwd = fwd[i];
+    ir_reverse(&f->fwd, &f->grad, optimize, 0);
+    ir_check(&f->grad, "reverse");
+    ir_dce(&f->grad);
+    ir_check(&f->grad, "dce");
+    ir_reverse(&f->fwd, &f->vjp, optimize, 1);
+    ir_check(&f->vjp, "reverse");
+    ir_dce(&f->vjp);
+    ir_check(&f->vjp, "dce");
+    if (f->grad.nparams < 0 || f->vjp.nparams < 0) {
+      diag_error(d, f->func->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
+                 f->func->name, MAX_NODES);
+      errors++;
+      f->grad.nparams = f->vjp.nparams = f->fwd.nparams;
+    }
+  }
+  free(fwd);
+  return errors;
+}
+
+static void free_all(FnGraphs *fns, int n) {
+  for (int i = 0; i < n; i++) {
+    graph_free(&fns[i].fwd);
+    graph_free(&fns[i].grad);
+    graph_free(&fns[i].vjp);
+  }
+  free(fns);
+}
+
+static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Source *src, FILE *err) {
+  char *c_path = NULL, *h_path = NULL;
+  const char *out = o->output;
+  if (!out) {
+    if (o->emit == EMIT_SSA || o->emit == EMIT_DOT)
+      out = "-";
+    else
+      out = c_path = stem_with(o->input, o->emit == EMIT_HEADER ? "_grad.h" : "_grad.c");
+  }
+  const char *header = NULL;
+  if (o->want_header && o->emit == EMIT_C) {
+    if (o->header[0]) {
+      header = o->header;
+    } else {
+      char *name = stem_with(strcmp(out, "-") == 0 ? o->input : out, ".h");
+      if (strcmp(out, "-") == 0) {
+        free(name);
+        name = stem_with(o->input, "_grad.h");
+      }
+      header = h_path = strcmp(out, "-") == 0 ? name : beside(out, name);
+      if (h_path != name)
+        free(name);
+    }
+  }
+  EmitOpts eo = {o->input, header ? header : (o->emit == EMIT_HEADER ? out : NULL), o->static_fns,
+                 src};
+  if (strcmp(o->input, "-") == 0)
+    eo.input = "stdin";
+  StrBuf text = {0}, htext = {0};
+  switch (o->emit) {
+  case EMIT_C: cg_emit_c(&text, fns, n, &eo); break;
+  case EMIT_HEADER: cg_emit_header(&text, fns, n, &eo); break;
+  case EMIT_SSA: cg_emit_ssa(&text, fns, n, &eo); break;
+  case EMIT_DOT: cg_emit_dot(&text, fns, n, &eo); break;
+  }
+  if (header)
+    cg_emit_header(&htext, fns, n, &eo);
+  Pending pc = {0}, ph = {0};
+  int rc = stage(&pc, out, &text, err);
+  if (!rc && header)
+    rc = stage(&ph, header, &htext, err);
+  if (!rc)
+    rc = commit(&pc, &text, err);
+  if (!rc && header)
+    rc = commit(&ph, &htext, err);
+  discard(&pc);
+  discard(&ph);
+  sb_free(&text);
+  sb_free(&htext);
+  free(c_path);
+  free(h_path);
+  return rc;
+}
+
+int adc_run(const Options *o, FILE *err) {
+  int len = 0;
+  char *text = read_file(o->input, &len, err);
+  if (!text)
+    return 2;
+  Source src;
+  source_init(&src, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, text, len);
+  Diag d = {&src, err, 0, 0};
+  Arena arena = {0};
+  Program prog = {0};
+  Checked checked = {0};
+  Names names = {0};
+  FnGraphs *fns = NULL;
+  int rc = 1;
+  if (parse_program(&src, &d, &arena, &prog) == 0 && sema_check(&prog, &d, &checked) == 0) {
+    cg_names(&checked, o->prefix, &names);
+    fns = xcalloc((size_t)(checked.nfuncs ? checked.nfuncs : 1), sizeof *fns);
+    if (build_all(&checked, &d, o->optimize, &names, fns) == 0)
+      rc = write_outputs(o, fns, checked.nfuncs, &src, err);
+    free_all(fns, checked.nfuncs);
+    cg_names_free(&names);
+  }
+  sema_free(&checked);
+  arena_free(&arena);
+  source_free(&src);
+  free(text);
+  return rc;
+}

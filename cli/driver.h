@@ -1,0 +1,27 @@
+/* driver.h - the compiler as a library call: options in, files out. */
+#ifndef ADC_DRIVER_H
+#define ADC_DRIVER_H
+
+#include <stdio.h>
+
+typedef enum EmitKind { EMIT_C, EMIT_HEADER, EMIT_SSA, EMIT_DOT } EmitKind;
+
+typedef struct Options {
+  const char *input;  /* the .ad file */
+  const char *output; /* -o; NULL: the default for the kind; "-": stdout */
+  const char *header; /* --header=PATH; "" for the default beside the C */
+  int want_header;    /* --header given */
+  EmitKind emit;
+  const char *prefix; /* --prefix */
+  int static_fns;     /* --static */
+  int optimize;       /* -O1 (default) or -O0 */
+} Options;
+
+/* Exit status: 0 success, 1 errors in the input, 2 usage or I/O. */
+int adc_run(const Options *o, FILE *err);
+
+/* Parses argv into o; prints help/version itself. Returns -1 to go on,
+ * otherwise the exit status. */
+int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,48 @@
+/* codegen.h - printing graphs: C (with header), SSA text, Graphviz. The
+ * emitters make no decisions about math; they name nodes zK / zK_bar, print
+ * one line per node with a comment mapping it to the source, and mangle
+ * names that would clash with C, C++ or <math.h>. */
+#ifndef ADC_CODEGEN_H
+#define ADC_CODEGEN_H
+
+#include "ir.h"
+#include "sema.h"
+
+typedef struct FnNames {
+  const char *src;          /* name in the .ad file */
+  char *fwd, *grad, *vjp;   /* emitted symbols */
+  char **params;            /* emitted parameter names */
+  char **bars;              /* emitted gradient pointer names */
+  char *seed;               /* f_vjp's cotangent parameter */
+} FnNames;
+
+typedef struct Names {
+  FnNames *fn; /* one per checked function, in source order */
+  int n;
+  Arena arena;
+} Names;
+
+void cg_names(const Checked *c, const char *prefix, Names *out);
+void cg_names_free(Names *n);
+int cg_is_reserved(const char *name);
+
+/* The three graphs of one function: forward, gradient (seed 1), vjp. */
+typedef struct FnGraphs {
+  const Func *func;
+  const FnNames *names;
+  Graph fwd, grad, vjp;
+} FnGraphs;
+
+typedef struct EmitOpts {
+  const char *input;   /* the input's file name, as shown in comments */
+  const char *header;  /* header file name for the guard, or NULL */
+  int static_fns;      /* emit 'static inline' definitions */
+  const Source *src;   /* for source comments */
+} EmitOpts;
+
+void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
+void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
+void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
+void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
+
+#endif

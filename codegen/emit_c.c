@@ -1,0 +1,553 @@
+/* emit_c.c - a graph as straight-line C (or as SSA text: same walk, other
+ * punctuation). One line per node, "const double zK = ...;", in node order;
+ * a conditional group becomes one if/else whose phis are assigned in each
+ * branch. Adjoint values are named zK_bar; when an adjoint is a value that
+ * already has a name, a copy line "const double zK_bar = z2;" keeps the
+ * derivation readable, and later lines refer to it by that name. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen.h"
+
+typedef enum FnKind { FN_FWD, FN_GRAD, FN_VJP } FnKind;
+
+typedef struct Em {
+  StrBuf *out;
+  int dry;          /* first pass: only learn which copy lines are used */
+  int ssa;          /* SSA text instead of C */
+  const Graph *g;
+  const FnNames *nm;
+  const Source *src;
+  FnKind kind;
+  GroupSpan *spans;
+  char **name;      /* each node's own name, once defined */
+  char **cur;       /* the name references use now (a copy line may rename) */
+  int *direct;      /* label that names the node itself, or -1 */
+  char *label_used; /* copy line referenced (learned by the dry pass) */
+  int *blk_labels;  /* labels per block */
+  int *lab_first;   /* labels at position p: [lab_first[p], lab_first[p + 1]) */
+  VEC(int) undo_node;
+  VEC(char *) undo_name;
+  int helper;       /* next zK number for nodes without a forward name */
+  int depth;
+  Arena arena;
+} Em;
+
+static void put(Em *e, const char *s) {
+  if (!e->dry)
+    sb_puts(e->out, s);
+}
+
+static void indent(Em *e) {
+  for (int i = 0; i < e->depth; i++)
+    put(e, "  ");
+}
+
+static void ref_text(Em *e, StrBuf *b, Ref r) {
+  if (ref_is_const(r)) {
+    double v = graph_const(e->g, r);
+    if (v < 0 || (v == 0 && 1 / v < 0)) {
+      sb_putc(b, '(');
+      sb_double(b, v);
+      sb_putc(b, ')');
+    } else {
+      sb_double(b, v);
+    }
+    return;
+  }
+  sb_puts(b, e->cur[r]);
+}
+
+/* A reference marks the copy line it names as used. */
+static void ref_use(Em *e, StrBuf *b, Ref r) {
+  ref_text(e, b, r);
+  if (!ref_is_const(r) && e->cur[r] != e->name[r]) {
+    /* cur[r] belongs to a copy line: find which by its text pointer */
+    int li = (int)strtol(e->cur[r] + strlen(e->cur[r]) + 1, NULL, 10);
+    e->label_used[li] = 1;
+  }
+}
+
+/* "zK_bar" names carry the label index after their NUL so that a use can
+ * be traced back to the copy line. */
+static char *label_name(Em *e, int li) {
+  char *s = arena_alloc(&e->arena, 48);
+  int n = snprintf(s, 24, "z%d_bar", e->g->labels.v[li].name);
+  snprintf(s + n + 1, 47 - (size_t)n, "%d", li);
+  return s;
+}
+
+static char *plain_name(Em *e, const char *fmt, int k) {
+  char *s = arena_alloc(&e->arena, 48);
+  snprintf(s, 47, fmt, k);
+  s[strlen(s) + 1] = '\0';
+  return s;
+}
+
+static void expr_text(Em *e, StrBuf *b, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  if (nd->op == OP_INPUT) {
+    sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux] : e->nm->seed);
+    return;
+  }
+  if (nd->op == OP_POWI) {
+    double k = graph_const(e->g, nd->a[1]);
+    StrBuf x = {0};
+    ref_use(e, &x, nd->a[0]);
+    if (k == 2)
+      sb_printf(b, "%s * %s", x.s, x.s);
+    else if (k == 3)
+      sb_printf(b, "%s * %s * %s", x.s, x.s, x.s);
+    else if (k == -1)
+      sb_printf(b, "1.0 / %s", x.s);
+    else if (k == -2)
+      sb_printf(b, "1.0 / (%s * %s)", x.s, x.s);
+    else {
+      sb_printf(b, "pow(%s, ", x.s);
+      sb_double(b, k);
+      sb_putc(b, ')');
+    }
+    sb_free(&x);
+    return;
+  }
+  for (const char *p = op_info[nd->op].cfmt; *p; p++) {
+    if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
+      ref_use(e, b, nd->a[p[1] - '0']);
+      p++;
+    } else {
+      sb_putc(b, *p);
+    }
+  }
+}
+
+/* A short, comment-safe excerpt of the source a node comes from. */
+static void comment(Em *e, StrBuf *b, Loc at) {
+  if (!e->src || at.hi <= at.lo || at.hi > e->src->len)
+    return;
+  int line, col;
+  source_linecol(e->src, at.lo, &line, &col);
+  sb_printf(b, e->ssa ? "  # %d: " : "  /* %d: ", line);
+  int shown = 0, space = 0;
+  char prev = 0;
+  for (int i = at.lo; i < at.hi && shown < 48; i++) {
+    unsigned char c = (unsigned char)e->src->text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space = 1;
+      continue;
+    }
+    if (space && shown)
+      sb_putc(b, ' '), shown++;
+    space = 0;
+    char out = c >= 33 && c < 127 ? (char)c : '?';
+    if ((out == '/' && prev == '*') || (out == '?' && prev == '?') || (out == '*' && prev == '/'))
+      sb_putc(b, ' ');
+    sb_putc(b, out);
+    prev = out;
+    shown++;
+  }
+  if (at.hi - at.lo > shown + 1 && shown >= 48)
+    sb_puts(b, " ...");
+  if (!e->ssa)
+    sb_puts(b, " */");
+}
+
+static void line_end(Em *e, StrBuf *b, Loc at) {
+  if (!e->ssa)
+    sb_putc(b, ';');
+  comment(e, b, at);
+  sb_putc(b, '\n');
+  indent(e);
+  put(e, b->s);
+  b->len = 0;
+  if (b->s)
+    b->s[0] = '\0';
+}
+
+static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
+
+static char *own_name(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  if (e->direct[n] >= 0 && nd->name < 0)
+    return label_name(e, e->direct[n]);
+  if (nd->name >= 0)
+    return plain_name(e, "z%d", nd->name);
+  return plain_name(e, "z%d", e->helper++);
+}
+
+static void set_cur(Em *e, int n, char *name) {
+  vec_push(&e->undo_node, n);
+  vec_push(&e->undo_name, e->cur[n]);
+  e->cur[n] = name;
+}
+
+static void emit_node(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf b = {0};
+  e->name[n] = own_name(e, n);
+  e->cur[n] = e->name[n];
+  if (e->ssa)
+    sb_printf(&b, "%s = ", e->name[n]);
+  else
+    sb_printf(&b, "const %s %s = ", is_cond(e, n) ? "int" : "double", e->name[n]);
+  expr_text(e, &b, n);
+  line_end(e, &b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+  sb_free(&b);
+}
+
+/* Labels at position pos in block blk: the node named by one keeps its
+ * name; any other becomes a copy line, printed only if something uses it. */
+static void emit_labels(Em *e, int blk, int pos) {
+  const Graph *g = e->g;
+  for (int i = e->lab_first[pos]; i < e->lab_first[pos + 1]; i++) {
+    const Label *l = &g->labels.v[i];
+    if (l->blk != blk || e->direct[l->val] == i)
+      continue;
+    if (e->label_used[i] == 2)
+      continue; /* already printed in this pass */
+    if (!e->dry && !e->label_used[i])
+      continue;
+    char *nm = label_name(e, i);
+    StrBuf b = {0};
+    if (e->ssa)
+      sb_printf(&b, "%s = ", nm);
+    else
+      sb_printf(&b, "const double %s = ", nm);
+    ref_use(e, &b, l->val);
+    line_end(e, &b, l->src);
+    sb_free(&b);
+    set_cur(e, l->val, nm);
+    if (!e->dry)
+      e->label_used[i] = 2;
+  }
+}
+
+static void emit_range(Em *e, int blk, int lo, int hi);
+
+static void emit_group(Em *e, int gi) {
+  const Graph *g = e->g;
+  const GroupSpan *s = &e->spans[gi];
+  const Group *gr = &g->groups.v[gi];
+  StrBuf b = {0};
+  int simple = s->phi_lo == s->lo && !e->blk_labels[gr->then_blk] && !e->blk_labels[gr->else_blk];
+  for (int p = s->phi_lo; p < s->hi; p++) {
+    e->name[p] = own_name(e, p);
+    if (simple) {
+      const Node *nd = &g->nodes.v[p];
+      sb_printf(&b, e->ssa ? "%s = " : "const double %s = ", e->name[p]);
+      ref_use(e, &b, nd->a[0]);
+      sb_puts(&b, " ? ");
+      ref_use(e, &b, nd->a[1]);
+      sb_puts(&b, " : ");
+      ref_use(e, &b, nd->a[2]);
+      line_end(e, &b, nd->src);
+      e->cur[p] = e->name[p];
+    } else if (!e->ssa) {
+      sb_printf(&b, "double %s", e->name[p]);
+      line_end(e, &b, g->nodes.v[p].src);
+    }
+  }
+  if (simple) {
+    sb_free(&b);
+    return;
+  }
+  for (int side = 1; side >= 0; side--) {
+    sb_puts(&b, side ? (e->ssa ? "if " : "if (") : "} else {");
+    if (side) {
+      ref_use(e, &b, gr->cond);
+      sb_puts(&b, e->ssa ? " {" : ") {");
+    }
+    sb_putc(&b, '\n');
+    indent(e);
+    put(e, b.s);
+    b.len = 0;
+    int mark = e->undo_node.n;
+    e->depth++;
+    emit_range(e, side ? gr->then_blk : gr->else_blk, side ? s->lo : s->then_hi,
+               side ? s->then_hi : s->phi_lo);
+    for (int p = s->phi_lo; p < s->hi; p++) {
+      sb_printf(&b, "%s = ", e->name[p]);
+      ref_use(e, &b, g->nodes.v[p].a[side ? 1 : 2]);
+      line_end(e, &b, g->nodes.v[p].src);
+    }
+    e->depth--;
+    while (e->undo_node.n > mark) {
+      e->undo_node.n--;
+      e->cur[e->undo_node.v[e->undo_node.n]] = e->undo_name.v[--e->undo_name.n];
+    }
+  }
+  indent(e);
+  put(e, "}\n");
+  for (int p = s->phi_lo; p < s->hi; p++)
+    e->cur[p] = e->name[p];
+  sb_free(&b);
+}
+
+static void emit_range(Em *e, int blk, int lo, int hi) {
+  const Graph *g = e->g;
+  int i = lo;
+  while (i < hi) {
+    emit_labels(e, blk, i);
+    const Node *nd = &g->nodes.v[i];
+    if (nd->blk == blk && nd->op != OP_PHI) {
+      emit_node(e, i);
+      i++;
+    } else {
+      /* first node of a child group, or a phi of a group with empty blocks */
+      int b = nd->blk;
+      int gi = nd->op == OP_PHI && nd->blk == blk ? nd->aux : -1;
+      while (gi < 0 && g->blocks.v[b].parent != blk)
+        b = g->blocks.v[b].parent;
+      if (gi < 0)
+        gi = g->blocks.v[b].group;
+      emit_group(e, gi);
+      i = e->spans[gi].hi;
+    }
+  }
+  emit_labels(e, blk, hi);
+}
+
+static void emit_outputs(Em *e) {
+  const Graph *g = e->g;
+  StrBuf b = {0};
+  int np = g->nparams;
+  for (int i = 0; i < np && e->kind != FN_FWD; i++) {
+    Ref r = g->outs.v[e->kind == FN_GRAD ? 1 + i : i];
+    if (e->kind == FN_VJP && ref_is_const(r) && graph_const(g, r) == 0)
+      continue;
+    if (e->ssa)
+      sb_printf(&b, "%s%s %s ", e->nm->bars[i], "", e->kind == FN_VJP ? "+=" : "=");
+    else
+      sb_printf(&b, "*%s %s ", e->nm->bars[i], e->kind == FN_VJP ? "+=" : "=");
+    ref_use(e, &b, r);
+    line_end(e, &b, (Loc){0, 0});
+  }
+  if (e->kind != FN_VJP) {
+    sb_puts(&b, "return ");
+    ref_use(e, &b, g->outs.v[0]);
+    line_end(e, &b, (Loc){0, 0});
+  }
+  sb_free(&b);
+}
+
+/* (void) casts for parameters the body does not read, so that the file
+ * compiles cleanly under -Wall -Wextra. */
+static void emit_unused(Em *e, const char *const *unused, int n) {
+  for (int i = 0; i < n; i++) {
+    indent(e);
+    put(e, "(void)");
+    put(e, unused[i]);
+    put(e, ";\n");
+  }
+}
+
+static void emit_pass(Em *e) {
+  const Graph *g = e->g;
+  e->helper = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].name >= e->helper)
+      e->helper = g->nodes.v[i].name + 1;
+  for (int i = 0; i < g->labels.n; i++)
+    if (g->labels.v[i].name >= e->helper)
+      e->helper = g->labels.v[i].name + 1;
+  for (int i = 0; i < g->nodes.n; i++)
+    e->cur[i] = e->name[i] = NULL;
+  e->undo_node.n = e->undo_name.n = 0;
+  emit_range(e, 0, 0, g->nodes.n);
+  emit_outputs(e);
+}
+
+/* Which parameters (values, seed, gradient pointers) the body never reads. */
+static int collect_unused(const Em *e, const char **out) {
+  const Graph *g = e->g;
+  int n = 0, np = g->nparams;
+  char *used = xcalloc((size_t)np + 2, 1);
+  int *uses = xcalloc((size_t)(g->nodes.n ? g->nodes.n : 1), sizeof *uses);
+  for (int i = 0; i < g->nodes.n; i++)
+    for (int k = 0; k < 3; k++)
+      if (g->nodes.v[i].a[k] != REF_NONE && !ref_is_const(g->nodes.v[i].a[k]))
+        uses[g->nodes.v[i].a[k]]++;
+  for (int i = 0; i < g->outs.n; i++)
+    if (!ref_is_const(g->outs.v[i]))
+      uses[g->outs.v[i]]++;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_INPUT)
+      used[g->nodes.v[i].aux] = 1; /* every INPUT node prints a read */
+  for (int i = 0; i < np; i++)
+    if (!used[i])
+      out[n++] = e->nm->params[i];
+  if (e->kind == FN_VJP) {
+    if (!used[np])
+      out[n++] = e->nm->seed;
+    for (int i = 0; i < np; i++)
+      if (ref_is_const(g->outs.v[i]) && graph_const(g, g->outs.v[i]) == 0)
+        out[n++] = e->nm->bars[i];
+  }
+  free(used);
+  free(uses);
+  return n;
+}
+
+static void signature(StrBuf *b, const FnNames *nm, const Func *f, FnKind kind, int ssa) {
+  int np = f->nparams;
+  const char *sym = kind == FN_FWD ? nm->fwd : kind == FN_GRAD ? nm->grad : nm->vjp;
+  if (ssa) {
+    sb_printf(b, "%s(", sym);
+    for (int i = 0; i < np; i++)
+      sb_printf(b, "%s%s", i ? ", " : "", nm->params[i]);
+    if (kind == FN_VJP)
+      sb_printf(b, "%s%s", np ? ", " : "", nm->seed);
+    sb_puts(b, ")");
+    return;
+  }
+  sb_printf(b, "%s %s(", kind == FN_VJP ? "void" : "double", sym);
+  int first = 1;
+  for (int i = 0; i < np; i++, first = 0)
+    sb_printf(b, "%sdouble %s", first ? "" : ", ", nm->params[i]);
+  if (kind == FN_VJP) {
+    sb_printf(b, "%sdouble %s", first ? "" : ", ", nm->seed);
+    first = 0;
+  }
+  if (kind != FN_FWD)
+    for (int i = 0; i < np; i++, first = 0)
+      sb_printf(b, "%sdouble *%s", first ? "" : ", ", nm->bars[i]);
+  if (first)
+    sb_puts(b, "void");
+  sb_puts(b, ")");
+}
+
+static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa) {
+  const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
+  Em e = {0};
+  e.out = out;
+  e.ssa = ssa;
+  e.g = g;
+  e.nm = fg->names;
+  e.src = o->src;
+  e.kind = kind;
+  int n = g->nodes.n ? g->nodes.n : 1;
+  e.spans = ir_group_spans(g);
+  e.name = xcalloc((size_t)n, sizeof *e.name);
+  e.cur = xcalloc((size_t)n, sizeof *e.cur);
+  e.direct = xmalloc((size_t)n * sizeof *e.direct);
+  e.label_used = xcalloc((size_t)(g->labels.n ? g->labels.n : 1), 1);
+  e.blk_labels = xcalloc((size_t)g->blocks.n, sizeof *e.blk_labels);
+  for (int i = 0; i < n; i++)
+    e.direct[i] = -1;
+  /* Labels are made in position order, and passes keep that order. */
+  e.lab_first = xcalloc((size_t)g->nodes.n + 2, sizeof *e.lab_first);
+  for (int i = 0; i < g->labels.n; i++)
+    e.lab_first[g->labels.v[i].pos + 1]++;
+  for (int p = 0; p <= g->nodes.n; p++)
+    e.lab_first[p + 1] += e.lab_first[p];
+  for (int i = 0; i < g->labels.n; i++) {
+    const Label *l = &g->labels.v[i];
+    e.blk_labels[l->blk]++;
+    if (e.direct[l->val] < 0 && g->nodes.v[l->val].blk == l->blk && g->nodes.v[l->val].name < 0)
+      e.direct[l->val] = i;
+  }
+  StrBuf head = {0};
+  signature(&head, fg->names, fg->func, kind, ssa);
+  if (ssa) {
+    sb_printf(out, "%s:\n", head.s);
+  } else {
+    sb_printf(out, "%s%s {\n", o->static_fns ? "static inline " : "", head.s);
+  }
+  e.depth = 1;
+  const char **unused = xcalloc((size_t)g->nparams * 2 + 2, sizeof *unused);
+  int nunused = collect_unused(&e, unused);
+  if (!ssa)
+    emit_unused(&e, unused, nunused);
+  /* dry pass: learn which copy lines are referenced; then print */
+  e.dry = 1;
+  emit_pass(&e);
+  e.dry = 0;
+  emit_pass(&e);
+  if (!ssa)
+    sb_puts(out, "}\n");
+  sb_puts(out, "\n");
+  sb_free(&head);
+  free(unused);
+  free(e.spans);
+  free(e.name);
+  free(e.cur);
+  free(e.direct);
+  free(e.label_used);
+  free(e.blk_labels);
+  free(e.lab_first);
+  vec_free(&e.undo_node);
+  vec_free(&e.undo_name);
+  arena_free(&e.arena);
+}
+
+static void function_comment(StrBuf *out, const FnGraphs *fg, const EmitOpts *o) {
+  const Func *f = fg->func;
+  const FnNames *nm = fg->names;
+  int line, col;
+  source_linecol(o->src, f->loc.lo, &line, &col);
+  sb_printf(out, "/* %s, from %s:%d.\n", nm->fwd, o->input, line);
+  sb_printf(out, " *   %s(", nm->fwd);
+  for (int i = 0; i < f->nparams; i++)
+    sb_printf(out, "%s%s", i ? ", " : "", nm->params[i]);
+  sb_printf(out, ") returns the value.\n");
+  sb_printf(out, " *   %s(...) returns the value and STORES the gradient:", nm->grad);
+  for (int i = 0; i < f->nparams; i++)
+    sb_printf(out, "%s *%s = d%s/d%s", i ? "," : "", nm->bars[i], f->name, f->params[i].name);
+  sb_printf(out, "%s\n", f->nparams ? "." : " (no parameters).");
+  sb_printf(out, " *   %s(..., %s, ...) ADDS %s * d%s/dp to each *p_bar, as a reverse sweep does.\n",
+            nm->vjp, nm->seed, nm->seed, f->name);
+  sb_puts(out, " */\n");
+}
+
+static const char *base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
+  sb_printf(out,
+            "/* Generated by adc " ADC_VERSION " from %s. Do not edit; edit the .ad file.\n"
+            " * Forward sweep: one 'const double zK' per SSA node. Reverse sweep: zK_bar is\n"
+            " * the adjoint d(result)/d(zK). Comments give the source line and expression.\n"
+            " * Needs only <math.h> (link with -lm). */\n"
+            "#include <math.h>\n\n",
+            base_name(o->input));
+  for (int i = 0; i < n; i++) {
+    function_comment(out, &fns[i], o);
+    emit_function(out, &fns[i], FN_FWD, o, 0);
+    emit_function(out, &fns[i], FN_GRAD, o, 0);
+    emit_function(out, &fns[i], FN_VJP, o, 0);
+  }
+  out->len -= out->len && out->s[out->len - 1] == '\n' && out->s[out->len - 2] == '\n';
+  out->s[out->len] = '\0';
+}
+
+void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
+  sb_printf(out, "# SSA of %s, by adc " ADC_VERSION "\n\n", base_name(o->input));
+  for (int i = 0; i < n; i++) {
+    emit_function(out, &fns[i], FN_FWD, o, 1);
+    emit_function(out, &fns[i], FN_GRAD, o, 1);
+  }
+}
+
+void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
+  char guard[256] = "ADC_";
+  const char *h = o->header ? base_name(o->header) : "adc_grad.h";
+  size_t k = strlen(guard);
+  for (; *h && k < sizeof guard - 1; h++)
+    guard[k++] = (*h >= 'a' && *h <= 'z') ? (char)(*h - 32)
+                 : ((*h >= 'A' && *h <= 'Z') || (*h >= '0' && *h <= '9')) ? *h : '_';
+  guard[k] = '\0';
+  sb_printf(out,
+            "/* Generated by adc " ADC_VERSION " from %s. Do not edit. */\n"
+            "#ifndef %s\n#define %s\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
+            base_name(o->input), guard, guard);
+  for (int i = 0; i < n; i++) {
+    function_comment(out, &fns[i], o);
+    for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
+      signature(out, fns[i].names, fns[i].func, (FnKind)kind, 0);
+      sb_puts(out, ";\n");
+    }
+    sb_puts(out, "\n");
+  }
+  sb_printf(out, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n", guard);
+}

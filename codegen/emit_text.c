@@ -1,0 +1,78 @@
+/* emit_text.c - Graphviz pictures of the forward and adjoint graphs. */
+#include <string.h>
+
+#include "codegen.h"
+
+static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
+  const Node *nd = &g->nodes.v[n];
+  if (nd->op == OP_INPUT) {
+    sb_printf(b, "z%d = %s", n, nd->aux < g->nparams ? nm->params[nd->aux] : nm->seed);
+    return;
+  }
+  sb_printf(b, "z%d = ", n);
+  const char *f = op_info[nd->op].cfmt;
+  if (!f)
+    f = nd->op == OP_POWI ? "%0 ^ %1" : "phi(%0, %1, %2)";
+  for (const char *p = f; *p; p++) {
+    if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
+      Ref r = nd->a[p[1] - '0'];
+      if (ref_is_const(r))
+        sb_double(b, graph_const(g, r));
+      else
+        sb_printf(b, "z%d", r);
+      p++;
+    } else if (*p == '"' || *p == '\\') {
+      sb_printf(b, "\\%c", *p);
+    } else {
+      sb_putc(b, *p);
+    }
+  }
+}
+
+static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, int nfwd, const char *id) {
+  for (int n = 0; n < g->nodes.n; n++) {
+    const Node *nd = &g->nodes.v[n];
+    int adjoint = n >= nfwd;
+    const char *shape = nd->op == OP_INPUT ? "invhouse" : "box";
+    const char *color = adjoint ? "#fde2c8" : nd->op == OP_INPUT ? "#d6eaf8" : "#ffffff";
+    sb_printf(out, "  %s_%d [shape=%s, style=filled, fillcolor=\"%s\", label=\"", id, n, shape, color);
+    node_label(out, g, n, nm);
+    for (int l = 0; l < g->labels.n; l++)
+      if (g->labels.v[l].val == n)
+        sb_printf(out, "\\n= z%d_bar", g->labels.v[l].name);
+    sb_puts(out, "\"];\n");
+    for (int k = 0; k < 3; k++) {
+      Ref a = nd->a[k];
+      if (a == REF_NONE || ref_is_const(a))
+        continue;
+      sb_printf(out, "  %s_%d -> %s_%d%s;\n", id, a, id, n,
+                adjoint ? " [color=\"#d35400\", style=dashed]" : "");
+    }
+  }
+  for (int i = 0; i < g->outs.n; i++) {
+    Ref r = g->outs.v[i];
+    if (ref_is_const(r))
+      continue;
+    const char *what = nfwd == g->nodes.n || i == 0 ? "result" : nm->bars[i - 1];
+    if (nfwd == g->nodes.n && i > 0)
+      break;
+    sb_printf(out, "  %s_out%d [shape=house, style=filled, fillcolor=\"#d5f5e3\", label=\"%s\"];\n",
+              id, i, what);
+    sb_printf(out, "  %s_%d -> %s_out%d;\n", id, r, id, i);
+  }
+}
+
+void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
+  (void)o;
+  sb_puts(out, "digraph adc {\n  rankdir=TB;\n  node [fontname=\"monospace\"];\n");
+  for (int i = 0; i < n; i++) {
+    const FnGraphs *f = &fns[i];
+    sb_printf(out, "  subgraph cluster_%d {\n  label=\"%s: forward (white) and adjoint (orange, dashed)\";\n",
+              i, f->names->fwd);
+    char id[32];
+    snprintf(id, sizeof id, "f%d", i);
+    emit_graph(out, &f->grad, f->names, f->fwd.nodes.n, id);
+    sb_puts(out, "  }\n");
+  }
+  sb_puts(out, "}\n");
+}

@@ -1,0 +1,131 @@
+/* names.c - emitted names: C keywords, C++ keywords, <math.h> names and the
+ * emitter's own temporaries are avoided by appending '_', consistently. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen.h"
+
+static const char *const reserved[] = {
+    /* C99 / C11 / C23 keywords */
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "nullptr",
+    "alignas", "alignof", "static_assert", "thread_local", "typeof",
+    /* C++ keywords */
+    "and", "and_eq", "asm", "bitand", "bitor", "catch", "char16_t", "char32_t", "char8_t",
+    "class", "compl", "concept", "consteval", "constexpr", "constinit", "const_cast",
+    "co_await", "co_return", "co_yield", "decltype", "delete", "dynamic_cast", "explicit",
+    "export", "friend", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+    "operator", "or", "or_eq", "private", "protected", "public", "reinterpret_cast",
+    "requires", "static_cast", "template", "this", "throw", "try", "typeid", "typename",
+    "using", "virtual", "wchar_t", "xor", "xor_eq",
+    /* program entry and common macros */
+    "main", "NULL", "errno", "assert", "offsetof",
+    /* <math.h> functions and macros */
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
+    "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma",
+    "fmax", "fmin", "fmod", "frexp", "hypot", "ilogb", "ldexp", "lgamma", "llrint",
+    "llround", "log", "log10", "log1p", "log2", "logb", "lrint", "lround", "modf", "nan",
+    "nearbyint", "nextafter", "nexttoward", "pow", "remainder", "remquo", "rint", "round",
+    "scalbln", "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc", "gamma",
+    "j0", "j1", "jn", "y0", "y1", "yn", "drem", "finite", "significand", "signbit",
+    "isnan", "isinf", "isfinite", "isnormal", "fpclassify", "isgreater", "isgreaterequal",
+    "isless", "islessequal", "islessgreater", "isunordered", "HUGE_VAL", "HUGE_VALF",
+    "HUGE_VALL", "INFINITY", "NAN", "FP_NAN", "FP_INFINITE", "FP_ZERO", "FP_NORMAL",
+    "FP_SUBNORMAL", "FP_ILOGB0", "FP_ILOGBNAN", "MATH_ERRNO", "MATH_ERREXCEPT",
+    "math_errhandling", "float_t", "double_t", "exception", "matherr", "signgam", "M_PI",
+    "M_E", "sincos", "exp10", "pow10", "lgamma_r", "gamma_r",
+};
+
+/* Our temporaries: z<digits> and z<digits>_bar. */
+static int is_temporary(const char *s) {
+  if (s[0] != 'z' || !isdigit((unsigned char)s[1]))
+    return 0;
+  s++;
+  while (isdigit((unsigned char)*s))
+    s++;
+  return *s == '\0' || strcmp(s, "_bar") == 0;
+}
+
+int cg_is_reserved(const char *name) {
+  for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+    if (strcmp(reserved[i], name) == 0)
+      return 1;
+  /* Identifiers the C standard reserves for the implementation. */
+  if (name[0] == '_' && (isupper((unsigned char)name[1]) || name[1] == '_'))
+    return 1;
+  return is_temporary(name);
+}
+
+/* base, or base with '_' appended until it is neither reserved nor taken. */
+static char *claim(Names *n, StrMap *taken, const char *base) {
+  size_t len = strlen(base);
+  char *s = arena_alloc(&n->arena, len + 64);
+  memcpy(s, base, len + 1);
+  while (cg_is_reserved(s) || strmap_get(taken, s, 0)) {
+    s[len++] = '_';
+    s[len] = '\0';
+  }
+  strmap_put(taken, s, 1);
+  return s;
+}
+
+static char *cat(Names *n, const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = arena_alloc(&n->arena, la + lb + 1);
+  memcpy(s, a, la);
+  memcpy(s + la, b, lb + 1);
+  return s;
+}
+
+/* The three symbols of a function are claimed together, so that f_grad of
+ * one function cannot be another function's f. */
+static void name_function(Names *n, StrMap *globals, FnNames *fn, const char *prefix) {
+  char *base = cat(n, prefix, fn->src);
+  for (;;) {
+    char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp");
+    if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&
+        !strmap_get(globals, v, 0)) {
+      fn->fwd = base;
+      fn->grad = g;
+      fn->vjp = v;
+      strmap_put(globals, base, 1);
+      strmap_put(globals, g, 1);
+      strmap_put(globals, v, 1);
+      return;
+    }
+    base = cat(n, base, "_");
+  }
+}
+
+void cg_names(const Checked *c, const char *prefix, Names *out) {
+  memset(out, 0, sizeof *out);
+  out->n = c->nfuncs;
+  out->fn = arena_alloc(&out->arena, (size_t)(c->nfuncs ? c->nfuncs : 1) * sizeof *out->fn);
+  StrMap globals = {0};
+  for (int i = 0; i < c->nfuncs; i++) {
+    const Func *f = c->funcs[i];
+    FnNames *fn = &out->fn[i];
+    fn->src = f->name;
+    name_function(out, &globals, fn, prefix ? prefix : "");
+  }
+  for (int i = 0; i < c->nfuncs; i++) {
+    const Func *f = c->funcs[i];
+    FnNames *fn = &out->fn[i];
+    StrMap local = {0};
+    size_t np = (size_t)(f->nparams ? f->nparams : 1);
+    fn->params = arena_alloc(&out->arena, np * sizeof *fn->params);
+    fn->bars = arena_alloc(&out->arena, np * sizeof *fn->bars);
+    for (int p = 0; p < f->nparams; p++)
+      fn->params[p] = claim(out, &local, f->params[p].name);
+    for (int p = 0; p < f->nparams; p++)
+      fn->bars[p] = claim(out, &local, cat(out, fn->params[p], "_bar"));
+    fn->seed = claim(out, &local, cat(out, f->name, "_bar"));
+    strmap_free(&local);
+  }
+  strmap_free(&globals);
+}
+
+void cg_names_free(Names *n) { arena_free(&n->arena); }

@@ -1,0 +1,238 @@
+/* build.c - AST to SSA graph. Calls are inlined by replaying the callee's
+ * finished graph with the arguments substituted; a call repeated with the
+ * same arguments in the same block reuses the first result, so chains of
+ * calls stay linear in size and in work. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+
+typedef struct Memo {
+  int callee, blk, nargs, args; /* args: offset into argpool */
+  Ref result;
+} Memo;
+
+typedef struct Build {
+  const Checked *c;
+  Graph *graphs;
+  Copier *copiers; /* one per callee graph, made on first use */
+  Builder *b;
+  StrMap env;
+  VEC(Ref) slots;
+  VEC(Memo) memos;
+  VEC(Ref) argpool;
+} Build;
+
+static Ref build_expr(Build *s, const Expr *e);
+
+static Ref op_at(Build *s, Loc at, int op, Ref x, Ref y) {
+  s->b->src = at;
+  return b_op(s->b, op, x, y, REF_NONE);
+}
+
+static int find_memo(Build *s, int callee, const Ref *args, int nargs) {
+  /* Memos are few per callee; a linear scan per call is bounded by the
+   * number of distinct calls of this function so far. */
+  for (int i = s->memos.n - 1; i >= 0; i--) {
+    const Memo *m = &s->memos.v[i];
+    if (m->callee != callee || m->nargs != nargs || !graph_is_ancestor(s->b->g, m->blk, s->b->blk))
+      continue;
+    if (nargs == 0 || memcmp(&s->argpool.v[m->args], args, (size_t)nargs * sizeof *args) == 0)
+      return i;
+  }
+  return -1;
+}
+
+static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
+  int hit = find_memo(s, callee, args, nargs);
+  if (hit >= 0)
+    return s->memos.v[hit].result;
+  const Graph *cg = &s->graphs[callee];
+  if (!s->copiers[callee].src)
+    copier_init(&s->copiers[callee], cg);
+  Ref *map = xmalloc((size_t)(cg->nodes.n ? cg->nodes.n : 1) * sizeof *map);
+  for (int i = 0; i < cg->nodes.n; i++)
+    map[i] = cg->nodes.v[i].op == OP_INPUT ? args[cg->nodes.v[i].aux] : REF_NONE;
+  copier_run(&s->copiers[callee], s->b, 0, cg->nodes.n, map, 0, 0);
+  Ref out = cg->outs.v[0];
+  Ref result = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
+  free(map);
+  Memo m = {callee, s->b->blk, nargs, s->argpool.n, result};
+  for (int i = 0; i < nargs; i++)
+    vec_push(&s->argpool, args[i]);
+  vec_push(&s->memos, m);
+  return result;
+}
+
+static Ref build_call(Build *s, const Expr *e) {
+  int n = e->u.call.nargs;
+  Ref args[64], *argv = n <= 64 ? args : xmalloc((size_t)n * sizeof *argv);
+  for (int i = 0; i < n; i++)
+    argv[i] = build_expr(s, e->u.call.args[i]);
+  int fn = strmap_get(&s->c->fnmap, e->u.call.name, -1);
+  Ref r;
+  if (fn >= 0) {
+    r = inline_call(s, fn, argv, n);
+  } else {
+    int op = op_lookup_builtin(e->u.call.name);
+    s->b->src = e->loc;
+    r = b_op(s->b, op, argv[0], n > 1 ? argv[1] : REF_NONE, REF_NONE);
+  }
+  if (argv != args)
+    free(argv);
+  return r;
+}
+
+/* x ^ k with k an integer-valued literal, possibly signed, is an integer
+ * power: exact for negative x. */
+static int integer_literal(const Expr *e, double *k) {
+  double sign = 1;
+  while (e->kind == E_UNARY && e->u.un.op != A_NOT) {
+    if (e->u.un.op == A_NEG)
+      sign = -sign;
+    e = e->u.un.e;
+  }
+  if (e->kind != E_NUM || e->u.num != floor(e->u.num) || fabs(e->u.num) > 9007199254740992.0)
+    return 0;
+  *k = sign * e->u.num;
+  return 1;
+}
+
+static int binary_op(AstOp op) {
+  switch (op) {
+  case A_ADD: return OP_ADD;
+  case A_SUB: return OP_SUB;
+  case A_MUL: return OP_MUL;
+  case A_DIV: return OP_DIV;
+  case A_POW: return OP_POW;
+  case A_LT: return OP_LT;
+  case A_LE: return OP_LE;
+  case A_GT: return OP_GT;
+  case A_GE: return OP_GE;
+  case A_EQ: return OP_EQ;
+  case A_NE: return OP_NE;
+  case A_AND: return OP_AND;
+  case A_OR: return OP_OR;
+  default: return OP_NEG;
+  }
+}
+
+static Ref build_cond(Build *s, const Expr *e) {
+  Ref c = build_expr(s, e->u.cond.c);
+  if (ref_is_const(c)) /* decided now: only the taken branch exists */
+    return build_expr(s, graph_const(s->b->g, c) != 0 ? e->u.cond.a : e->u.cond.b);
+  Builder *b = s->b;
+  int parent = b->blk;
+  int g = b_group(b, c);
+  b->blk = b->g->groups.v[g].then_blk;
+  Ref x = build_expr(s, e->u.cond.a);
+  b->blk = b->g->groups.v[g].else_blk;
+  Ref y = build_expr(s, e->u.cond.b);
+  b->blk = parent;
+  b->src = e->loc;
+  return b_phi(b, g, x, y);
+}
+
+static Ref build_expr(Build *s, const Expr *e) {
+  switch (e->kind) {
+  case E_NUM:
+    return b_const(s->b, e->u.num);
+  case E_NAME: {
+    int slot = strmap_get(&s->env, e->u.name, -1);
+    return slot >= 0 ? s->slots.v[slot] : b_const(s->b, PI_VALUE);
+  }
+  case E_CALL:
+    return build_call(s, e);
+  case E_UNARY: {
+    Ref x = build_expr(s, e->u.un.e);
+    if (e->u.un.op == A_PLUS)
+      return x;
+    return op_at(s, e->loc, e->u.un.op == A_NEG ? OP_NEG : OP_NOT, x, REF_NONE);
+  }
+  case E_BINARY: {
+    Ref x = build_expr(s, e->u.bin.l);
+    double k;
+    if (e->u.bin.op == A_POW && integer_literal(e->u.bin.r, &k))
+      return op_at(s, e->loc, OP_POWI, x, b_const(s->b, k));
+    return op_at(s, e->loc, binary_op(e->u.bin.op), x, build_expr(s, e->u.bin.r));
+  }
+  case E_CHAIN: {
+    Ref acc = build_expr(s, e->u.chain.first);
+    for (int i = 0; i < e->u.chain.n; i++) {
+      const ChainItem *it = &e->u.chain.items[i];
+      Loc at = {e->loc.lo, it->e->loc.hi};
+      acc = op_at(s, at, binary_op(it->op), acc, build_expr(s, it->e));
+    }
+    return acc;
+  }
+  case E_COND:
+    return build_cond(s, e);
+  }
+  return REF_NONE;
+}
+
+static void build_func(Build *s, const Func *f, Graph *g) {
+  Builder *b = s->b;
+  for (int i = 0; i < f->nparams; i++) {
+    b->src = f->params[i].loc;
+    vec_push(&s->slots, b_input(b, i));
+    strmap_put(&s->env, f->params[i].name, s->slots.n - 1);
+  }
+  for (const Stmt *st = f->body; st; st = st->next) {
+    Ref v = build_expr(s, st->e);
+    if (st->kind == S_RETURN) {
+      vec_push(&g->outs, v);
+      break;
+    }
+    if (st->kind == S_LET) {
+      vec_push(&s->slots, v);
+      strmap_put(&s->env, st->name, s->slots.n - 1);
+    } else {
+      s->slots.v[strmap_get(&s->env, st->name, -1)] = v;
+    }
+  }
+}
+
+int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
+  Build s = {0};
+  s.c = c;
+  s.graphs = graphs;
+  s.copiers = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *s.copiers);
+  int errors = 0;
+  for (int k = 0; k < c->nfuncs; k++) {
+    int i = c->order[k];
+    const Func *f = c->funcs[i];
+    Graph *g = &graphs[i];
+    graph_init(g);
+    g->nparams = f->nparams;
+    Builder b;
+    b_init(&b, g, optimize);
+    s.b = &b;
+    build_func(&s, f, g);
+    if (b.overflow) {
+      diag_error(d, f->nameloc, "function '%s' is too large (more than %d SSA nodes)", f->name,
+                 MAX_NODES);
+      errors++;
+      g->outs.n = 0;
+      vec_push(&g->outs, b_const(&b, 0));
+    }
+    b_free(&b);
+    strmap_free(&s.env);
+    s.slots.n = 0;
+    s.memos.n = 0;
+    s.argpool.n = 0;
+    ir_check(g, "build");
+    ir_dce(g);
+    ir_name_nodes(g);
+    ir_check(g, "dce");
+  }
+  for (int i = 0; i < c->nfuncs; i++)
+    if (s.copiers[i].src)
+      copier_free(&s.copiers[i]);
+  free(s.copiers);
+  vec_free(&s.slots);
+  vec_free(&s.memos);
+  vec_free(&s.argpool);
+  return errors;
+}

@@ -1,0 +1,13 @@
+/* build.h - from checked syntax trees to one forward graph per function. */
+#ifndef ADC_BUILD_H
+#define ADC_BUILD_H
+
+#include "ir.h"
+#include "sema.h"
+
+/* graphs[i] receives function c->funcs[i]'s forward graph: inputs first,
+ * outs = {result}, optimized at -O1, dead nodes removed, nodes named.
+ * Calls are inlined; returns the number of errors (graph too large). */
+int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs);
+
+#endif

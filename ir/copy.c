@@ -1,0 +1,125 @@
+/* copy.c - replay a range of one graph into a builder: call inlining, and
+ * the recomputation of a branch's values inside its adjoint branch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+
+enum { UNSET = -3, DEAD = -2, TAKEN_THEN = -4, TAKEN_ELSE = -5 };
+
+void copier_init(Copier *c, const Graph *src) {
+  memset(c, 0, sizeof *c);
+  c->src = src;
+  c->bmap = xmalloc((size_t)src->blocks.n * sizeof *c->bmap);
+  c->gmap = xmalloc((size_t)(src->groups.n ? src->groups.n : 1) * sizeof *c->gmap);
+  for (int i = 0; i < src->blocks.n; i++)
+    c->bmap[i] = UNSET;
+  for (int i = 0; i < src->groups.n; i++)
+    c->gmap[i] = UNSET;
+}
+
+void copier_free(Copier *c) {
+  free(c->bmap);
+  free(c->gmap);
+  vec_free(&c->touched_b);
+  vec_free(&c->touched_g);
+}
+
+static Ref map_ref(Builder *b, const Graph *src, const Ref *map, Ref r) {
+  if (r == REF_NONE)
+    return REF_NONE;
+  if (ref_is_const(r))
+    return b_const(b, graph_const(src, r));
+  return map[r];
+}
+
+static int map_block(Copier *c, Builder *b, const Ref *map, int sb);
+
+/* The new group for source group gi, opened under its mapped parent; or a
+ * TAKEN marker when the condition is now a constant. */
+static int map_group(Copier *c, Builder *b, const Ref *map, int gi) {
+  if (c->gmap[gi] != UNSET)
+    return c->gmap[gi];
+  const Group *sg = &c->src->groups.v[gi];
+  int parent = map_block(c, b, map, sg->parent);
+  int result;
+  if (parent == DEAD) {
+    result = DEAD;
+  } else {
+    Ref cond = map_ref(b, c->src, map, sg->cond);
+    if (ref_is_const(cond)) {
+      result = graph_const(b->g, cond) != 0 ? TAKEN_THEN : TAKEN_ELSE;
+    } else {
+      int save = b->blk;
+      b->blk = parent;
+      result = b_group(b, cond);
+      b->blk = save;
+    }
+  }
+  c->gmap[gi] = result;
+  vec_push(&c->touched_g, gi);
+  return result;
+}
+
+static int map_block(Copier *c, Builder *b, const Ref *map, int sb) {
+  if (c->bmap[sb] != UNSET)
+    return c->bmap[sb];
+  const Block *blk = &c->src->blocks.v[sb];
+  int parent = map_block(c, b, map, blk->parent);
+  int g = map_group(c, b, map, blk->group);
+  int result;
+  if (parent == DEAD || g == DEAD)
+    result = DEAD;
+  else if (g == TAKEN_THEN || g == TAKEN_ELSE)
+    result = (g == TAKEN_THEN) == (blk->sense == 1) ? parent : DEAD;
+  else
+    result = blk->sense ? b->g->groups.v[g].then_blk : b->g->groups.v[g].else_blk;
+  c->bmap[sb] = result;
+  vec_push(&c->touched_b, sb);
+  return result;
+}
+
+static Ref copy_phi(Copier *c, Builder *b, Ref *map, const Node *n) {
+  int g = map_group(c, b, map, n->aux);
+  if (g == DEAD)
+    return REF_NONE;
+  if (g == TAKEN_THEN)
+    return map_ref(b, c->src, map, n->a[1]);
+  if (g == TAKEN_ELSE)
+    return map_ref(b, c->src, map, n->a[2]);
+  return b_phi(b, g, map_ref(b, c->src, map, n->a[1]), map_ref(b, c->src, map, n->a[2]));
+}
+
+void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, int keep_names) {
+  const Graph *src = c->src;
+  int save_blk = b->blk, save_name = b->name;
+  Loc save_src = b->src;
+  c->bmap[root_blk] = b->blk;
+  vec_push(&c->touched_b, root_blk);
+  for (int i = lo; i < hi; i++) {
+    const Node *n = &src->nodes.v[i];
+    if (n->op == OP_INPUT)
+      continue; /* the caller maps inputs */
+    int blk = map_block(c, b, map, n->blk);
+    if (blk == DEAD) {
+      map[i] = REF_NONE;
+      continue;
+    }
+    b->blk = blk;
+    b->src = n->src;
+    b->name = keep_names ? n->name : -1;
+    if (n->op == OP_PHI)
+      map[i] = copy_phi(c, b, map, n);
+    else
+      map[i] = b_op(b, n->op, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]),
+                    map_ref(b, src, map, n->a[2]));
+  }
+  for (int i = 0; i < c->touched_b.n; i++)
+    c->bmap[c->touched_b.v[i]] = UNSET;
+  for (int i = 0; i < c->touched_g.n; i++)
+    c->gmap[c->touched_g.v[i]] = UNSET;
+  c->touched_b.n = c->touched_g.n = 0;
+  b->blk = save_blk;
+  b->name = save_name;
+  b->src = save_src;
+}

@@ -1,0 +1,329 @@
+/* graph.c - graphs and the builder: constant folding and hash-consing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+
+void graph_init(Graph *g) {
+  memset(g, 0, sizeof *g);
+  Block body = {-1, -1, 1};
+  vec_push(&g->blocks, body);
+}
+
+void graph_free(Graph *g) {
+  vec_free(&g->nodes);
+  vec_free(&g->consts);
+  vec_free(&g->blocks);
+  vec_free(&g->groups);
+  vec_free(&g->labels);
+  vec_free(&g->outs);
+}
+
+#define CLONE_VEC(d, s)                                                        \
+  do {                                                                         \
+    (d)->n = (d)->cap = (s)->n;                                                \
+    (d)->v = xmalloc((size_t)((s)->n ? (s)->n : 1) * sizeof *(s)->v);          \
+    if ((s)->n)                                                                \
+      memcpy((d)->v, (s)->v, (size_t)(s)->n * sizeof *(s)->v);                 \
+  } while (0)
+
+void graph_clone(Graph *dst, const Graph *src) {
+  CLONE_VEC(&dst->nodes, &src->nodes);
+  CLONE_VEC(&dst->consts, &src->consts);
+  CLONE_VEC(&dst->blocks, &src->blocks);
+  CLONE_VEC(&dst->groups, &src->groups);
+  CLONE_VEC(&dst->labels, &src->labels);
+  CLONE_VEC(&dst->outs, &src->outs);
+  dst->nparams = src->nparams;
+}
+
+double graph_const(const Graph *g, Ref r) { return g->consts.v[ref_const_index(r)]; }
+
+int graph_is_ancestor(const Graph *g, int anc, int blk) {
+  for (; blk >= 0; blk = g->blocks.v[blk].parent)
+    if (blk == anc)
+      return 1;
+  return 0;
+}
+
+OpKind graph_ref_kind(const Graph *g, Ref r) {
+  if (r == REF_NONE)
+    return K_INP;
+  if (ref_is_const(r))
+    return K_VAL;
+  OpKind k = op_info[g->nodes.v[r].op].kind;
+  return k == K_PHI || k == K_INP ? K_VAL : k;
+}
+
+/* ---- hashing ---- */
+
+static uint32_t mix(uint32_t h, uint32_t v) {
+  h ^= v + 0x9e3779b9u + (h << 6) + (h >> 2);
+  return h;
+}
+
+static uint32_t node_hash(const Node *n) {
+  uint32_t h = n->op;
+  h = mix(h, (uint32_t)n->a[0]);
+  h = mix(h, (uint32_t)n->a[1]);
+  h = mix(h, (uint32_t)n->a[2]);
+  h = mix(h, (uint32_t)n->aux);
+  h = mix(h, (uint32_t)n->blk);
+  return h * 2654435761u;
+}
+
+static int node_same(const Node *x, const Node *y) {
+  return x->op == y->op && x->blk == y->blk && x->aux == y->aux && x->a[0] == y->a[0] &&
+         x->a[1] == y->a[1] && x->a[2] == y->a[2];
+}
+
+static void table_insert(Builder *b, int32_t idx) {
+  uint32_t mask = b->tcap - 1;
+  uint32_t i = node_hash(&b->g->nodes.v[idx]) & mask;
+  while (b->table[i] >= 0)
+    i = (i + 1) & mask;
+  b->table[i] = idx;
+}
+
+static void table_grow(Builder *b) {
+  free(b->table);
+  b->tcap = b->tcap ? b->tcap * 2 : 1024;
+  b->table = xmalloc(b->tcap * sizeof *b->table);
+  memset(b->table, 0xff, b->tcap * sizeof *b->table);
+  for (int i = 0; i < b->g->nodes.n; i++)
+    table_insert(b, i);
+}
+
+static int32_t table_find(const Builder *b, const Node *key) {
+  if (!b->tcap)
+    return -1;
+  uint32_t mask = b->tcap - 1;
+  for (uint32_t i = node_hash(key) & mask; b->table[i] >= 0; i = (i + 1) & mask)
+    if (node_same(&b->g->nodes.v[b->table[i]], key))
+      return b->table[i];
+  return -1;
+}
+
+static uint64_t dbits(double v) {
+  uint64_t u;
+  if (isnan(v))
+    v = NAN;
+  memcpy(&u, &v, sizeof u);
+  return u;
+}
+
+static uint32_t const_hash(double v) {
+  uint64_t u = dbits(v);
+  return (uint32_t)((u ^ (u >> 29)) * 0x9E3779B97F4A7C15ull >> 32);
+}
+
+static void ctable_rebuild(Builder *b) {
+  free(b->ctable);
+  b->ccap = b->ccap ? b->ccap * 2 : 64;
+  b->ctable = xmalloc(b->ccap * sizeof *b->ctable);
+  memset(b->ctable, 0xff, b->ccap * sizeof *b->ctable);
+  for (int k = 0; k < b->g->consts.n; k++) {
+    uint32_t i = const_hash(b->g->consts.v[k]) & (b->ccap - 1);
+    while (b->ctable[i] >= 0)
+      i = (i + 1) & (b->ccap - 1);
+    b->ctable[i] = k;
+  }
+}
+
+void b_init(Builder *b, Graph *g, int optimize) {
+  memset(b, 0, sizeof *b);
+  b->g = g;
+  b->optimize = optimize;
+  b->name = -1;
+  while (b->tcap < 2u * (uint32_t)g->nodes.n + 1024)
+    b->tcap = b->tcap ? b->tcap * 2 : 1024;
+  b->table = xmalloc(b->tcap * sizeof *b->table);
+  memset(b->table, 0xff, b->tcap * sizeof *b->table);
+  for (int i = 0; i < g->nodes.n; i++)
+    table_insert(b, i);
+  ctable_rebuild(b);
+}
+
+void b_free(Builder *b) {
+  free(b->table);
+  free(b->ctable);
+  b->table = b->ctable = NULL;
+}
+
+/* Constants are shared by bit pattern (so 0.0 and -0.0 stay distinct). */
+Ref b_const(Builder *b, double v) {
+  Graph *g = b->g;
+  uint32_t mask = b->ccap - 1;
+  uint32_t i = const_hash(v) & mask;
+  for (; b->ctable[i] >= 0; i = (i + 1) & mask)
+    if (dbits(g->consts.v[b->ctable[i]]) == dbits(v))
+      return -1 - b->ctable[i];
+  vec_push(&g->consts, v);
+  if (2u * (uint32_t)g->consts.n > b->ccap)
+    ctable_rebuild(b);
+  else
+    b->ctable[i] = g->consts.n - 1;
+  return -1 - (g->consts.n - 1);
+}
+
+int b_is_zero(const Builder *b, Ref r) {
+  return ref_is_const(r) && graph_const(b->g, r) == 0.0;
+}
+
+static int is_const_val(const Builder *b, Ref r, double v) {
+  return ref_is_const(r) && graph_const(b->g, r) == v;
+}
+
+static int is_integer_const(const Builder *b, Ref r) {
+  if (!ref_is_const(r))
+    return 0;
+  double v = graph_const(b->g, r);
+  return v == floor(v) && fabs(v) <= 9007199254740992.0;
+}
+
+static Ref add_node(Builder *b, const Node *n) {
+  Graph *g = b->g;
+  if (g->nodes.n >= MAX_NODES) {
+    b->overflow = 1;
+    return b_const(b, 0);
+  }
+  vec_push(&g->nodes, *n);
+  int32_t idx = g->nodes.n - 1;
+  if (2u * (uint32_t)g->nodes.n > b->tcap)
+    table_grow(b);
+  else
+    table_insert(b, idx);
+  return idx;
+}
+
+/* Look the node up in its block and every enclosing block: a value computed
+ * outside a branch is visible inside it, never the other way round. */
+static Ref find_shared(const Builder *b, Node key) {
+  for (int blk = key.blk; blk >= 0; blk = b->g->blocks.v[blk].parent) {
+    key.blk = blk;
+    int32_t hit = table_find(b, &key);
+    if (hit >= 0)
+      return hit;
+  }
+  return REF_NONE;
+}
+
+/* Algebraic identities that hold for every finite and infinite x; x * 0 is
+ * taken as 0 (the derivative convention of zero adjoints, doc/semantics.md). */
+static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
+  Graph *g = b->g;
+  switch (op) {
+  case OP_ADD:
+    if (b_is_zero(b, x)) return y;
+    if (b_is_zero(b, y)) return x;
+    break;
+  case OP_SUB:
+    if (b_is_zero(b, y)) return x;
+    if (b_is_zero(b, x)) return b_op(b, OP_NEG, y, REF_NONE, REF_NONE);
+    break;
+  case OP_MUL:
+    if (b_is_zero(b, x) || b_is_zero(b, y)) return b_const(b, 0);
+    if (is_const_val(b, x, 1)) return y;
+    if (is_const_val(b, y, 1)) return x;
+    if (is_const_val(b, x, -1)) return b_op(b, OP_NEG, y, REF_NONE, REF_NONE);
+    if (is_const_val(b, y, -1)) return b_op(b, OP_NEG, x, REF_NONE, REF_NONE);
+    break;
+  case OP_DIV:
+    if (is_const_val(b, y, 1)) return x;
+    if (b_is_zero(b, x)) return b_const(b, 0);
+    break;
+  case OP_NEG:
+    if (!ref_is_const(x) && g->nodes.v[x].op == OP_NEG) return g->nodes.v[x].a[0];
+    break;
+  case OP_POW:
+    if (is_integer_const(b, y) && fabs(graph_const(g, y)) <= 64)
+      return b_op(b, OP_POWI, x, y, REF_NONE);
+    break;
+  case OP_POWI:
+    if (is_const_val(b, y, 1)) return x;
+    if (is_const_val(b, y, 0)) return b_const(b, 1);
+    break;
+  case OP_SEL:
+    if (ref_is_const(x)) return graph_const(g, x) != 0 ? y : w;
+    if (y == w) return y;
+    break;
+  case OP_AND:
+    if (ref_is_const(x)) return graph_const(g, x) != 0 ? y : b_const(b, 0);
+    if (ref_is_const(y)) return graph_const(g, y) != 0 ? x : b_const(b, 0);
+    break;
+  case OP_OR:
+    if (ref_is_const(x)) return graph_const(g, x) != 0 ? b_const(b, 1) : y;
+    if (ref_is_const(y)) return graph_const(g, y) != 0 ? b_const(b, 1) : x;
+    break;
+  }
+  return REF_NONE;
+}
+
+Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
+  const OpInfo *info = &op_info[op];
+  if (b->optimize) {
+    int all_const = 1;
+    Ref args[3] = {x, y, w};
+    double v[3] = {0, 0, 0};
+    for (int i = 0; i < info->arity; i++) {
+      all_const &= ref_is_const(args[i]);
+      if (ref_is_const(args[i]))
+        v[i] = graph_const(b->g, args[i]);
+    }
+    if (all_const && info->kind != K_INP && info->kind != K_PHI)
+      return b_const(b, op_fold(op, v[0], v[1], v[2]));
+    Ref s = simplify(b, op, x, y, w);
+    if (s != REF_NONE)
+      return s;
+    /* Canonical order for commutative operations: constants last, then by
+     * index, so x*y and y*x share one node. */
+    if (op_is_commutative(op) &&
+        (ref_is_const(x) ? !ref_is_const(y) : !ref_is_const(y) && y < x)) {
+      Ref t = x;
+      x = y;
+      y = t;
+    }
+  }
+  Node n = {(uint8_t)op, b->blk, {x, y, w}, 0, b->name, b->src};
+  if (b->optimize) {
+    Ref hit = find_shared(b, n);
+    if (hit != REF_NONE)
+      return hit;
+  }
+  return add_node(b, &n);
+}
+
+Ref b_input(Builder *b, int index) {
+  Node n = {OP_INPUT, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
+  return add_node(b, &n);
+}
+
+int b_group(Builder *b, Ref cond) {
+  Graph *g = b->g;
+  Group gr = {cond, b->blk, g->blocks.n, g->blocks.n + 1};
+  vec_push(&g->groups, gr);
+  Block then = {b->blk, g->groups.n - 1, 1}, other = {b->blk, g->groups.n - 1, 0};
+  vec_push(&g->blocks, then);
+  vec_push(&g->blocks, other);
+  return g->groups.n - 1;
+}
+
+Ref b_phi(Builder *b, int group, Ref x, Ref y) {
+  const Group *gr = &b->g->groups.v[group];
+  if (b->optimize && x == y)
+    return x;
+  int save = b->blk;
+  b->blk = gr->parent;
+  Node n = {OP_PHI, gr->parent, {gr->cond, x, y}, group, b->name, b->src};
+  Ref r = b->optimize ? find_shared(b, n) : REF_NONE;
+  if (r == REF_NONE)
+    r = add_node(b, &n);
+  b->blk = save;
+  return r;
+}
+
+void b_label(Builder *b, int name, Ref val) {
+  Label l = {val, name, b->g->nodes.n, b->blk, b->src};
+  vec_push(&b->g->labels, l);
+}

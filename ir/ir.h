@@ -1,0 +1,162 @@
+/* ir.h - the SSA graph: the heart of adc.
+ *
+ * A Graph is an array of nodes, inputs first, each an operation of the table
+ * in ops.def and up to three argument Refs. A Ref >= 0 names a node; a Ref < 0
+ * names a constant (so constants never need a node, a temporary or an
+ * adjoint). Arguments always precede their users.
+ *
+ * Structured control flow lives in nested blocks: block 0 is the function
+ * body; a conditional Group owns two child blocks (then, else) and is joined
+ * by PHI nodes in the parent block. The nodes of a group are contiguous: its
+ * then-block (and everything nested in it), its else-block, then its phis.
+ * Every transform keeps that order, so a group is a range of the array and
+ * codegen prints it as one if/else. */
+#ifndef ADC_IR_H
+#define ADC_IR_H
+
+#include <stdint.h>
+
+#include "support.h"
+
+typedef int32_t Ref;
+#define REF_NONE INT32_MIN
+
+enum {
+#define OP(name, src, ar, kind, cfmt, fold, d0, d1, d2) OP_##name,
+#include "ops.def"
+#undef OP
+  OP_COUNT
+};
+
+typedef enum OpKind { K_VAL, K_CND, K_INP, K_PHI } OpKind;
+
+typedef struct OpInfo {
+  const char *name; /* enum tag, for dumps */
+  const char *src;  /* builtin name in .ad, or NULL */
+  int arity;
+  OpKind kind;
+  const char *cfmt; /* C spelling, %0 %1 %2 for the arguments */
+} OpInfo;
+
+extern const OpInfo op_info[OP_COUNT];
+double op_fold(int op, double a, double b, double c); /* the table's FOLD */
+int op_lookup_builtin(const char *name);              /* OP_x, or -1 */
+int op_is_commutative(int op);
+
+typedef struct Node {
+  uint8_t op;
+  int32_t blk;  /* the block the node is computed in */
+  Ref a[3];     /* arguments; unused ones are REF_NONE */
+  int32_t aux;  /* INPUT: parameter index; PHI: group */
+  int32_t name; /* K of the temporary zK it prints as, or -1 (named late) */
+  Loc src;      /* source span it comes from, for comments */
+} Node;
+
+typedef struct Block {
+  int parent; /* -1 for the body */
+  int group;  /* the group owning it, -1 for the body */
+  int sense;  /* 1: taken when the group's condition holds; 0: otherwise */
+} Block;
+
+typedef struct Group {
+  Ref cond;     /* a condition node (or constant) in the parent block */
+  int parent;   /* block holding the condition and the phis */
+  int then_blk, else_blk;
+} Group;
+
+/* A label names a value "zK_bar": the adjoint of forward node K, final at
+ * position pos (nodes before pos are computed) in block blk. */
+typedef struct Label {
+  Ref val;
+  int name; /* K */
+  int pos;
+  int blk;
+  Loc src;  /* the forward node's source span */
+} Label;
+
+typedef struct Graph {
+  VEC(Node) nodes;
+  VEC(double) consts;
+  VEC(Block) blocks;
+  VEC(Group) groups;
+  VEC(Label) labels;
+  VEC(Ref) outs; /* results, in an order the emitter knows */
+  int nparams;   /* INPUT nodes with aux < nparams are parameters */
+} Graph;
+
+static inline int ref_is_const(Ref r) { return r < 0; }
+static inline int ref_const_index(Ref r) { return -1 - r; }
+
+void graph_init(Graph *g);
+void graph_free(Graph *g);
+void graph_clone(Graph *dst, const Graph *src);
+double graph_const(const Graph *g, Ref r);
+int graph_is_ancestor(const Graph *g, int anc, int blk); /* anc == blk counts */
+OpKind graph_ref_kind(const Graph *g, Ref r);
+
+/* ---- graph.c: the builder. Every node is made here, folded and
+ * hash-consed (at -O1), so every pass gets CSE and folding for free. ---- */
+enum { MAX_NODES = 1 << 26 };
+
+typedef struct Builder {
+  Graph *g;
+  int optimize; /* fold constants and share equal nodes */
+  int blk;      /* block new nodes go in */
+  Loc src;      /* source span new nodes carry */
+  int name;     /* name new nodes carry (-1: none) */
+  int32_t *table; /* open hash of node indices, -1 empty */
+  uint32_t tcap;
+  int32_t *ctable; /* open hash of constant indices */
+  uint32_t ccap;
+  int overflow; /* set when MAX_NODES was reached */
+} Builder;
+
+void b_init(Builder *b, Graph *g, int optimize); /* indexes g's nodes */
+void b_free(Builder *b);
+Ref b_const(Builder *b, double v);
+Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w);
+Ref b_input(Builder *b, int index);
+int b_group(Builder *b, Ref cond); /* opens a group under b->blk */
+Ref b_phi(Builder *b, int group, Ref x, Ref y);
+void b_label(Builder *b, int name, Ref val);
+int b_is_zero(const Builder *b, Ref r);
+
+/* ---- copy.c: replay nodes [lo, hi) of a source graph into a builder.
+ * map[] holds the new Ref of every source node before lo that the range
+ * uses, and receives the range's; source block root_blk becomes the
+ * builder's current block. A group whose condition folds to a constant keeps
+ * only its taken branch. */
+typedef struct Copier {
+  const Graph *src;
+  int *bmap, *gmap;      /* source block/group -> new one; -3 unset */
+  VEC(int) touched_b, touched_g;
+} Copier;
+void copier_init(Copier *c, const Graph *src);
+void copier_free(Copier *c);
+void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, int keep_names);
+
+/* ---- reverse.c: graph-to-graph reverse mode. The result holds the forward
+ * nodes first, then the adjoint sweep. seed_input: 0 seeds the output's
+ * adjoint with 1 (outs: value, then one gradient per parameter); 1 adds an
+ * INPUT node for the cotangent (outs: one gradient per parameter). */
+void ir_reverse(const Graph *fwd, Graph *out, int optimize, int seed_input);
+
+/* ---- opt.c ---- */
+void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */
+void ir_name_nodes(Graph *g); /* name every node zK by its index */
+
+/* ---- group extents, for the passes that walk groups as ranges ---- */
+typedef struct GroupSpan {
+  int lo, then_hi, phi_lo, hi; /* then [lo, then_hi), else [then_hi, phi_lo), phis [phi_lo, hi) */
+  int live;                    /* has at least one phi */
+} GroupSpan;
+GroupSpan *ir_group_spans(const Graph *g); /* one per group; free() it */
+
+/* ---- verify.c ---- */
+int ir_verify(const Graph *g, char *why, int whylen); /* 0 when well formed */
+void ir_check(const Graph *g, const char *pass);      /* aborts in debug builds */
+
+/* ---- dump ---- */
+void ir_dump(const Graph *g, FILE *out);
+
+#endif

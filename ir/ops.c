@@ -1,0 +1,47 @@
+/* ops.c - the operation table, expanded from ops.def. */
+#include <math.h>
+#include <string.h>
+
+#include "ir.h"
+
+#define VAL K_VAL
+#define CND K_CND
+#define INP K_INP
+#define PHI K_PHI
+const OpInfo op_info[OP_COUNT] = {
+#define OP(name, src, ar, kind, cfmt, fold, d0, d1, d2) {#name, src, ar, kind, cfmt},
+#include "ops.def"
+#undef OP
+};
+#undef VAL
+#undef CND
+#undef INP
+#undef PHI
+
+double op_fold(int op, double a, double b, double c) {
+  (void)c;
+  switch (op) {
+#define OP(name, src, ar, kind, cfmt, fold, d0, d1, d2)                        \
+  case OP_##name:                                                              \
+    return (double)(fold);
+#include "ops.def"
+#undef OP
+  }
+  return NAN;
+}
+
+int op_lookup_builtin(const char *name) {
+  for (int i = 0; i < OP_COUNT; i++)
+    if (op_info[i].src && strcmp(op_info[i].src, name) == 0)
+      return i;
+  return -1;
+}
+
+int op_is_commutative(int op) {
+  switch (op) {
+  case OP_ADD: case OP_MUL: case OP_MIN: case OP_MAX: case OP_HYPOT:
+  case OP_EQ: case OP_NE: case OP_AND: case OP_OR:
+    return 1;
+  }
+  return 0;
+}

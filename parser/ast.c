@@ -1,0 +1,150 @@
+/* ast.c - syntax tree constructors. */
+#include <string.h>
+
+#include "ast.h"
+
+static Expr *new_expr(Arena *a, ExprKind k, Loc loc) {
+  Expr *e = arena_alloc(a, sizeof *e);
+  e->kind = k;
+  e->loc = loc;
+  return e;
+}
+
+static Loc span(Loc a, Loc b) {
+  Loc l = {a.lo, b.hi};
+  return l;
+}
+
+Expr *ast_num(Arena *a, Loc loc, double v) {
+  Expr *e = new_expr(a, E_NUM, loc);
+  e->u.num = v;
+  return e;
+}
+
+Expr *ast_name(Arena *a, Loc loc, const char *name) {
+  Expr *e = new_expr(a, E_NAME, loc);
+  e->u.name = name;
+  return e;
+}
+
+Expr *ast_call(Arena *a, Loc nameloc, const char *name) {
+  Expr *e = new_expr(a, E_CALL, nameloc);
+  e->u.call.name = name;
+  e->u.call.nameloc = nameloc;
+  return e;
+}
+
+/* Arena arrays grow by doubling; the abandoned copies stay in the arena,
+ * which at most doubles their footprint. */
+static void *grow(Arena *a, void *old, int n, int *cap, size_t elem) {
+  if (n < *cap)
+    return old;
+  int ncap = *cap ? *cap * 2 : 4;
+  void *p = arena_alloc(a, (size_t)ncap * elem);
+  if (n)
+    memcpy(p, old, (size_t)n * elem);
+  *cap = ncap;
+  return p;
+}
+
+void ast_call_arg(Arena *a, Expr *call, Expr *arg) {
+  call->u.call.args = grow(a, call->u.call.args, call->u.call.nargs, &call->u.call.cap,
+                           sizeof *call->u.call.args);
+  call->u.call.args[call->u.call.nargs++] = arg;
+}
+
+Expr *ast_unary(Arena *a, Loc loc, AstOp op, Expr *x) {
+  Expr *e = new_expr(a, E_UNARY, span(loc, x->loc));
+  e->u.un.op = op;
+  e->u.un.e = x;
+  return e;
+}
+
+Expr *ast_binary(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r) {
+  Expr *e = new_expr(a, E_BINARY, span(l->loc, r->loc));
+  e->u.bin.op = op;
+  e->u.bin.oploc = oploc;
+  e->u.bin.l = l;
+  e->u.bin.r = r;
+  return e;
+}
+
+int ast_op_is_chain_family(AstOp a, AstOp b) {
+  if (a == A_ADD || a == A_SUB)
+    return b == A_ADD || b == A_SUB;
+  if (a == A_MUL || a == A_DIV)
+    return b == A_MUL || b == A_DIV;
+  return a == b;
+}
+
+/* l op r, appended to l when l is already a chain of the same family:
+ * left association makes "(a + b) + c" and "a + b + c" the same tree. */
+Expr *ast_chain(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r) {
+  Expr *e = l;
+  if (l->kind != E_CHAIN || !ast_op_is_chain_family(l->u.chain.items[0].op, op)) {
+    e = new_expr(a, E_CHAIN, l->loc);
+    e->u.chain.first = l;
+  }
+  e->u.chain.items = grow(a, e->u.chain.items, e->u.chain.n, &e->u.chain.cap,
+                          sizeof *e->u.chain.items);
+  ChainItem it = {op, oploc, r};
+  e->u.chain.items[e->u.chain.n++] = it;
+  e->loc = span(e->loc, r->loc);
+  return e;
+}
+
+Expr *ast_cond(Arena *a, Expr *c, Expr *x, Expr *y) {
+  Expr *e = new_expr(a, E_COND, span(c->loc, y->loc));
+  e->u.cond.c = c;
+  e->u.cond.a = x;
+  e->u.cond.b = y;
+  return e;
+}
+
+Stmt *ast_stmt(Arena *a, StmtKind k, Loc loc, const char *name, Loc nameloc, Expr *e) {
+  Stmt *s = arena_alloc(a, sizeof *s);
+  s->kind = k;
+  s->loc = loc;
+  s->name = name;
+  s->nameloc = nameloc;
+  s->e = e;
+  return s;
+}
+
+Func *ast_func(Arena *a, Loc nameloc, const char *name) {
+  Func *f = arena_alloc(a, sizeof *f);
+  f->name = name;
+  f->nameloc = nameloc;
+  f->loc = nameloc;
+  return f;
+}
+
+void ast_func_param(Arena *a, Func *f, Loc loc, const char *name) {
+  f->params = grow(a, f->params, f->nparams, &f->cap, sizeof *f->params);
+  f->params[f->nparams].name = name;
+  f->params[f->nparams].loc = loc;
+  f->nparams++;
+}
+
+void ast_func_stmt(Func *f, Stmt *s) {
+  if (f->last)
+    f->last->next = s;
+  else
+    f->body = s;
+  f->last = s;
+}
+
+void ast_program_func(Program *p, Func *f) {
+  if (p->last)
+    p->last->next = f;
+  else
+    p->funcs = f;
+  p->last = f;
+  p->nfuncs++;
+}
+
+const char *ast_op_spelling(AstOp op) {
+  static const char *const s[] = {"+",  "-",  "*",  "/",  "^",  "<", "<=", ">",
+                                  ">=", "==", "!=", "&&", "||", "-", "+",  "!"};
+  return s[op];
+}

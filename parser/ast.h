@@ -1,0 +1,128 @@
+/* ast.h - the syntax tree the parser builds and sema checks.
+ *
+ * Left-associative chains (a + b - c, a * b / c, a && b, a || b) are kept
+ * flat, as a first operand and a list of (operator, operand) items, so that a
+ * sum of a million terms is one node rather than a million-deep tree: every
+ * pass can walk a chain with a loop. The other constructs nest only as deep
+ * as the parser's stack allows, which bounds every recursive walk. */
+#ifndef ADC_AST_H
+#define ADC_AST_H
+
+#include "support.h"
+
+typedef enum ExprKind {
+  E_NUM,    /* u.num */
+  E_NAME,   /* u.name */
+  E_CALL,   /* u.call */
+  E_UNARY,  /* u.un: NEG, PLUS, NOT */
+  E_BINARY, /* u.bin: POW and the comparisons */
+  E_CHAIN,  /* u.chain: ADD/SUB, MUL/DIV, AND, OR items */
+  E_COND,   /* u.cond: c ? a : b */
+} ExprKind;
+
+typedef enum AstOp {
+  A_ADD, A_SUB, A_MUL, A_DIV, A_POW,
+  A_LT, A_LE, A_GT, A_GE, A_EQ, A_NE,
+  A_AND, A_OR, A_NEG, A_PLUS, A_NOT,
+} AstOp;
+
+typedef struct Expr Expr;
+
+typedef struct ChainItem {
+  AstOp op;  /* operator before e */
+  Loc oploc; /* where the operator is */
+  Expr *e;   /* right operand */
+} ChainItem;
+
+struct Expr {
+  ExprKind kind;
+  Loc loc; /* the whole expression's source span */
+  union {
+    double num; /* E_NUM: the literal's value */
+    const char *name; /* E_NAME */
+    struct {
+      const char *name; /* callee */
+      Loc nameloc;      /* the callee's name */
+      Expr **args;
+      int nargs, cap;
+    } call;
+    struct {
+      AstOp op;
+      Expr *e;
+    } un;
+    struct {
+      AstOp op;
+      Loc oploc;
+      Expr *l, *r;
+    } bin;
+    struct {
+      Expr *first;
+      ChainItem *items;
+      int n, cap;
+    } chain;
+    struct {
+      Expr *c, *a, *b;
+    } cond;
+  } u;
+};
+
+typedef enum StmtKind {
+  S_LET,    /* let name = e; */
+  S_ASSIGN, /* name = e; */
+  S_RETURN, /* return e; */
+} StmtKind;
+
+typedef struct Stmt Stmt;
+struct Stmt {
+  StmtKind kind;
+  Loc loc;          /* the whole statement */
+  const char *name; /* S_LET, S_ASSIGN */
+  Loc nameloc;
+  Expr *e;
+  Stmt *next;
+};
+
+typedef struct Param {
+  const char *name;
+  Loc loc;
+} Param;
+
+typedef struct Func Func;
+struct Func {
+  const char *name;
+  Loc nameloc;
+  Param *params;
+  int nparams, cap;
+  Stmt *body, *last; /* statements in order; a one-line body is one return */
+  Loc loc;           /* from 'fn' to the end */
+  Func *next;
+};
+
+typedef struct Program {
+  Func *funcs, *last;
+  int nfuncs;
+} Program;
+
+/* ast.c: constructors, all allocating in the arena */
+Expr *ast_num(Arena *a, Loc loc, double v);
+Expr *ast_name(Arena *a, Loc loc, const char *name);
+Expr *ast_call(Arena *a, Loc nameloc, const char *name);
+void ast_call_arg(Arena *a, Expr *call, Expr *arg);
+Expr *ast_unary(Arena *a, Loc loc, AstOp op, Expr *e);
+Expr *ast_binary(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r);
+Expr *ast_chain(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r);
+Expr *ast_cond(Arena *a, Expr *c, Expr *x, Expr *y);
+Stmt *ast_stmt(Arena *a, StmtKind k, Loc loc, const char *name, Loc nameloc, Expr *e);
+Func *ast_func(Arena *a, Loc nameloc, const char *name);
+void ast_func_param(Arena *a, Func *f, Loc loc, const char *name);
+void ast_func_stmt(Func *f, Stmt *s);
+void ast_program_func(Program *p, Func *f);
+
+const char *ast_op_spelling(AstOp op);
+int ast_op_is_chain_family(AstOp a, AstOp b); /* may b extend a chain of a? */
+
+/* parse.c: the front end's entry point. Reads src, reports syntax errors to
+ * d, returns 0 when the text parsed without error. */
+int parse_program(const Source *src, Diag *d, Arena *a, Program *out);
+
+#endif

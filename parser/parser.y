@@ -1,0 +1,287 @@
+/* parser.y - the .ad grammar. Actions only build syntax tree nodes; names,
+ * arity and kinds are sema's business. Syntax errors are worded by
+ * yyreport_syntax_error below, and recovery resumes at the next ';' so that
+ * one run reports several errors. */
+%code requires {
+#include "parse_state.h"
+#ifndef YY_TYPEDEF_YY_SCANNER_T
+#define YY_TYPEDEF_YY_SCANNER_T
+typedef void *yyscan_t;
+#endif
+}
+
+%code provides {
+int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+#define P ((ParseState *)yyget_extra(scanner))
+void *yyget_extra(yyscan_t scanner);
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                            \
+  do {                                                                         \
+    if (N) {                                                                   \
+      (Cur).lo = YYRHSLOC(Rhs, 1).lo;                                          \
+      (Cur).hi = YYRHSLOC(Rhs, N).hi;                                          \
+    } else {                                                                   \
+      (Cur).lo = (Cur).hi = YYRHSLOC(Rhs, 0).hi;                               \
+    }                                                                          \
+  } while (0)
+/* The stack bounds how deeply expressions nest, and so how deep every later
+ * recursive walk of the tree can go (doc/limits.md). */
+#define YYMAXDEPTH 10000
+}
+
+%define api.pure full
+%define parse.error custom
+%locations
+%expect 0
+%param {yyscan_t scanner}
+
+%union {
+  double num;
+  const char *str;
+  Expr *expr;
+  Stmt *stmt;
+  Func *func;
+}
+
+%token <num> NUM "number"
+%token <str> NAME "name"
+%token FN "fn" LET "let" RETURN "return" FOR "for" IN "in" CONST "const"
+%token LE "<=" GE ">=" EQ "==" NE "!=" AND "&&" OR "||" DOTDOT ".." ARROW "->"
+
+%type <expr> expr cond or and cmp add mul unary power postfix primary call args
+%type <stmt> stmt
+%type <func> func head params
+
+%%
+
+program
+  : %empty
+  | program func          { if ($2) ast_program_func(P->prog, $2); }
+  | program error ';'     { yyerrok; }
+  | program error '}'     { yyerrok; }
+  ;
+
+/* func = head "=" expr ";" | head "{" stmt* "}" */
+func
+  : head '=' expr ';'     { $$ = $1; ast_func_stmt($$, ast_stmt(P->arena, S_RETURN, @3, NULL, @3, $3));
+                            $$->loc.hi = @4.hi; }
+  | head '{' body '}'     { $$ = $1; $$->loc.hi = @4.hi; }
+  ;
+
+head
+  : FN NAME '(' params ')' { $$ = $4; $$->name = $2; $$->nameloc = @2; $$->loc = @$; }
+  ;
+
+params
+  : %empty                { $$ = ast_func(P->arena, @$, NULL); }
+  | NAME                  { $$ = ast_func(P->arena, @$, NULL); ast_func_param(P->arena, $$, @1, $1); }
+  | params ',' NAME       { $$ = $1; ast_func_param(P->arena, $$, @3, $3); }
+  ;
+
+body
+  : %empty
+  | body stmt             { if ($2) ast_func_stmt($<func>-1, $2); }
+  ;
+
+/* stmt = "let" NAME "=" expr ";" | NAME "=" expr ";" | "return" expr ";" */
+stmt
+  : LET NAME '=' expr ';' { $$ = ast_stmt(P->arena, S_LET, @$, $2, @2, $4); }
+  | NAME '=' expr ';'     { $$ = ast_stmt(P->arena, S_ASSIGN, @$, $1, @1, $3); }
+  | RETURN expr ';'       { $$ = ast_stmt(P->arena, S_RETURN, @$, NULL, @2, $2); }
+  | error ';'             { $$ = NULL; yyerrok; }
+  ;
+
+expr: cond ;
+
+/* cond = or ("?" expr ":" cond)? */
+cond
+  : or
+  | or '?' expr ':' cond  { $$ = ast_cond(P->arena, $1, $3, $5); }
+  ;
+
+/* or = and ("||" and)* */
+or
+  : and
+  | or OR and             { $$ = ast_chain(P->arena, A_OR, @2, $1, $3); }
+  ;
+
+/* and = cmp ("&&" cmp)* */
+and
+  : cmp
+  | and AND cmp           { $$ = ast_chain(P->arena, A_AND, @2, $1, $3); }
+  ;
+
+/* cmp = add (("<" | "<=" | ">" | ">=" | "==" | "!=") add)? */
+cmp
+  : add
+  | add '<' add           { $$ = ast_binary(P->arena, A_LT, @2, $1, $3); }
+  | add LE add            { $$ = ast_binary(P->arena, A_LE, @2, $1, $3); }
+  | add '>' add           { $$ = ast_binary(P->arena, A_GT, @2, $1, $3); }
+  | add GE add            { $$ = ast_binary(P->arena, A_GE, @2, $1, $3); }
+  | add EQ add            { $$ = ast_binary(P->arena, A_EQ, @2, $1, $3); }
+  | add NE add            { $$ = ast_binary(P->arena, A_NE, @2, $1, $3); }
+  ;
+
+/* add = mul (("+" | "-") mul)* */
+add
+  : mul
+  | add '+' mul           { $$ = ast_chain(P->arena, A_ADD, @2, $1, $3); }
+  | add '-' mul           { $$ = ast_chain(P->arena, A_SUB, @2, $1, $3); }
+  ;
+
+/* mul = unary (("*" | "/") unary)* */
+mul
+  : unary
+  | mul '*' unary         { $$ = ast_chain(P->arena, A_MUL, @2, $1, $3); }
+  | mul '/' unary         { $$ = ast_chain(P->arena, A_DIV, @2, $1, $3); }
+  ;
+
+/* unary = ("-" | "+" | "!") unary | power */
+unary
+  : '-' unary             { $$ = ast_unary(P->arena, @1, A_NEG, $2); }
+  | '+' unary             { $$ = ast_unary(P->arena, @1, A_PLUS, $2); }
+  | '!' unary             { $$ = ast_unary(P->arena, @1, A_NOT, $2); }
+  | power
+  ;
+
+/* power = postfix ("^" unary)?   -- so -x^2 is -(x^2) and 2^-x is 2^(-x) */
+power
+  : postfix
+  | postfix '^' unary     { $$ = ast_binary(P->arena, A_POW, @2, $1, $3); }
+  ;
+
+postfix
+  : primary
+  | call ')'              { $$ = $1; $$->loc.hi = @2.hi; }
+  ;
+
+/* call = NAME "(" (expr ("," expr)*)? ")" */
+call
+  : NAME '('              { $$ = ast_call(P->arena, @1, $1); }
+  | args
+  ;
+
+args
+  : NAME '(' expr         { $$ = ast_call(P->arena, @1, $1); ast_call_arg(P->arena, $$, $3); }
+  | args ',' expr         { $$ = $1; ast_call_arg(P->arena, $$, $3); }
+  ;
+
+primary
+  : NUM                   { $$ = ast_num(P->arena, @1, $1); }
+  | NAME                  { $$ = ast_name(P->arena, @1, $1); }
+  | '(' expr ')'          { $$ = $2; $$->loc = @$; }
+  ;
+
+%%
+
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg) {
+  ParseState *s = P;
+  if (s->fatal)
+    return;
+  if (strcmp(msg, "memory exhausted") == 0) {
+    diag_error(s->diag, *loc, "expression nested too deeply (the parser's limit is %d)",
+               YYMAXDEPTH);
+    s->fatal = 1;
+    return;
+  }
+  diag_error(s->diag, *loc, "%s", msg);
+}
+
+/* How a token is named in a message: its text for names and numbers,
+ * quoted punctuation, "end of input". */
+static void token_words(char *buf, size_t n, const ParseState *s, yysymbol_kind_t k, Loc at) {
+  if (k == YYSYMBOL_YYEOF) {
+    snprintf(buf, n, "end of input");
+  } else if (k == YYSYMBOL_NAME || k == YYSYMBOL_NUM) {
+    int len = at.hi - at.lo;
+    snprintf(buf, n, "%s '%.*s'", k == YYSYMBOL_NAME ? "name" : "number", len > 40 ? 40 : len,
+             s->src->text + at.lo);
+  } else {
+    const char *name = yysymbol_name(k);
+    if (name[0] == '"')
+      snprintf(buf, n, "'%.*s'", (int)strlen(name) - 2, name + 1);
+    else
+      snprintf(buf, n, "%s", name);
+  }
+}
+
+static int expects_expression(const yysymbol_kind_t *exp, int n) {
+  for (int i = 0; i < n; i++)
+    if (exp[i] == YYSYMBOL_NUM)
+      return 1;
+  return 0;
+}
+
+static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner) {
+  ParseState *s = P;
+  if (s->fatal)
+    return 0;
+  enum { MAXEXP = 8 };
+  yysymbol_kind_t exp[MAXEXP];
+  int n = yypcontext_expected_tokens(ctx, exp, MAXEXP);
+  yysymbol_kind_t look = yypcontext_token(ctx);
+  Loc at = *yypcontext_location(ctx);
+  char got[80], want[200] = "";
+  token_words(got, sizeof got, s, look, at);
+  if (n > 0 && expects_expression(exp, n < 0 ? 0 : n)) {
+    snprintf(want, sizeof want, "an expression");
+  } else if (n > 0 && n <= 3) {
+    for (int i = 0; i < n; i++) {
+      char w[80];
+      token_words(w, sizeof w, s, exp[i], at);
+      if (i)
+        strcat(want, i == n - 1 ? " or " : ", ");
+      strcat(want, w);
+    }
+  }
+  /* A missing ';' is best shown right after the token it should follow. */
+  if (n == 1 && strcmp(yysymbol_name(exp[0]), "';'") == 0 && look != YYSYMBOL_YYEOF) {
+    at.lo = s->prev_hi;
+    at.hi = s->prev_hi + 1;
+    diag_error(s->diag, at, "expected ';' after %s", "expression");
+    return 0;
+  }
+  if (want[0])
+    diag_error(s->diag, at, "expected %s before %s", want, got);
+  else
+    diag_error(s->diag, at, "unexpected %s", got);
+  if (look == YYSYMBOL_YYEOF && s->depth > 0) {
+    Loc open = {s->open_at[s->depth - 1], s->open_at[s->depth - 1] + 1};
+    diag_note(s->diag, open, "to match this '%c'", s->open_ch[s->depth - 1]);
+  }
+  return 0;
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner) {
+  return report_syntax_error(ctx, scanner);
+}
+
+/* The scanner's entry points (lexer.l); declared here so that the parser
+ * does not need flex's generated header. */
+int yylex_init_extra(void *extra, yyscan_t *scanner);
+int yylex_destroy(yyscan_t scanner);
+void *yy_scan_bytes(const char *bytes, int len, yyscan_t scanner);
+
+int parse_program(const Source *src, Diag *d, Arena *a, Program *out) {
+  ParseState *s = xcalloc(1, sizeof *s);
+  s->src = src;
+  s->diag = d;
+  s->arena = a;
+  s->prog = out;
+  yyscan_t scanner;
+  if (yylex_init_extra(s, &scanner) != 0) {
+    free(s);
+    return 1;
+  }
+  yy_scan_bytes(src->text, src->len, scanner);
+  int before = d->errors;
+  int rc = yyparse(scanner);
+  yylex_destroy(scanner);
+  free(s);
+  return rc != 0 || d->errors != before;
+}

@@ -1,0 +1,153 @@
+/* diag.c - gcc-style diagnostics: "file:line:col: error: msg", then the
+ * source line and a caret with tildes under the offending span. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+void source_init(Source *s, const char *name, const char *text, int len) {
+  s->name = name;
+  s->text = text;
+  s->len = len;
+  int n = 1;
+  for (int i = 0; i < len; i++)
+    n += text[i] == '\n';
+  s->line_start = xmalloc((size_t)n * sizeof *s->line_start);
+  s->nlines = 0;
+  s->line_start[s->nlines++] = 0;
+  for (int i = 0; i < len; i++)
+    if (text[i] == '\n')
+      s->line_start[s->nlines++] = i + 1;
+}
+
+void source_free(Source *s) {
+  free(s->line_start);
+  s->line_start = NULL;
+}
+
+/* Line and column are 1-based; columns count bytes, as gcc's do by default
+ * for ASCII text. Binary search keeps this O(log lines). */
+void source_linecol(const Source *s, int off, int *line, int *col) {
+  int lo = 0, hi = s->nlines - 1;
+  if (off > s->len)
+    off = s->len;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (s->line_start[mid] <= off)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  *line = lo + 1;
+  *col = off - s->line_start[lo] + 1;
+}
+
+/* Print the line holding `at.lo` and a caret line. Tabs in the line are
+ * repeated in the padding so the caret stays aligned at any tab width; bytes
+ * that are not printable ASCII are shown as '?'. */
+static void show_line(Diag *d, Loc at) {
+  const Source *s = d->src;
+  int line, col;
+  source_linecol(s, at.lo, &line, &col);
+  int start = s->line_start[line - 1], end = start;
+  while (end < s->len && s->text[end] != '\n')
+    end++;
+  if (end > start && s->text[end - 1] == '\r')
+    end--;
+  fputs("    ", d->out);
+  for (int i = start; i < end; i++) {
+    unsigned char c = (unsigned char)s->text[i];
+    fputc(c == '\t' || (c >= 32 && c < 127) ? c : '?', d->out);
+  }
+  fputs("\n    ", d->out);
+  int lo = at.lo < start ? start : at.lo;
+  for (int i = start; i < lo && i < end; i++)
+    fputc(s->text[i] == '\t' ? '\t' : ' ', d->out);
+  fputc('^', d->out);
+  int hi = at.hi < end ? at.hi : end;
+  for (int i = lo + 1; i < hi; i++)
+    fputc('~', d->out);
+  fputc('\n', d->out);
+}
+
+static void report(Diag *d, Loc at, const char *kind, const char *fmt, va_list ap) {
+  int line, col;
+  source_linecol(d->src, at.lo, &line, &col);
+  fprintf(d->out, "%s:%d:%d: %s: ", d->src->name, line, col, kind);
+  vfprintf(d->out, fmt, ap);
+  fputc('\n', d->out);
+  show_line(d, at);
+}
+
+enum { MAX_SHOWN_ERRORS = 50 };
+
+void diag_error(Diag *d, Loc at, const char *fmt, ...) {
+  va_list ap;
+  if (d->errors >= MAX_SHOWN_ERRORS) {
+    if (d->errors++ == MAX_SHOWN_ERRORS)
+      fprintf(d->out, "%s: note: too many errors; the rest are not shown\n", d->src->name);
+    return;
+  }
+  va_start(ap, fmt);
+  report(d, at, "error", fmt, ap);
+  va_end(ap);
+  d->errors++;
+}
+
+void diag_warning(Diag *d, Loc at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report(d, at, "warning", fmt, ap);
+  va_end(ap);
+  d->warnings++;
+}
+
+void diag_note(Diag *d, Loc at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report(d, at, "note", fmt, ap);
+  va_end(ap);
+}
+
+static int edit_distance(const char *a, const char *b) {
+  int la = (int)strlen(a), lb = (int)strlen(b);
+  if (la > 64 || lb > 64)
+    return 1 << 20;
+  int row[65];
+  for (int j = 0; j <= lb; j++)
+    row[j] = j;
+  for (int i = 1; i <= la; i++) {
+    int diag = row[0];
+    row[0] = i;
+    for (int j = 1; j <= lb; j++) {
+      int up = row[j];
+      int best = diag + (a[i - 1] != b[j - 1]);
+      if (row[j] + 1 < best)
+        best = row[j] + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+const char *closest_name(const char *name, const char *const *cands, int n) {
+  int limit = (int)strlen(name) / 3;
+  if (limit < 1)
+    limit = 1;
+  if (limit > 3)
+    limit = 3;
+  const char *best = NULL;
+  int best_d = limit + 1;
+  for (int i = 0; i < n; i++) {
+    int dist = edit_distance(name, cands[i]);
+    if (dist > 0 && dist < best_d) {
+      best = cands[i];
+      best_d = dist;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,71 @@
+/* strbuf.c - an appendable string, and exact double printing. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+static void sb_reserve(StrBuf *b, size_t extra) {
+  if (b->len + extra + 1 <= b->cap)
+    return;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap < b->len + extra + 1)
+    cap *= 2;
+  b->s = xrealloc(b->s, cap);
+  b->cap = cap;
+}
+
+void sb_putc(StrBuf *b, char c) {
+  sb_reserve(b, 1);
+  b->s[b->len++] = c;
+  b->s[b->len] = '\0';
+}
+
+void sb_puts(StrBuf *b, const char *s) {
+  size_t n = strlen(s);
+  sb_reserve(b, n);
+  memcpy(b->s + b->len, s, n + 1);
+  b->len += n;
+}
+
+void sb_printf(StrBuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  sb_reserve(b, (size_t)n);
+  va_start(ap, fmt);
+  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+void sb_free(StrBuf *b) {
+  free(b->s);
+  b->s = NULL;
+  b->len = b->cap = 0;
+}
+
+/* Non-finite values are spelled with <math.h> macros, which C and C++ share. */
+void sb_double(StrBuf *b, double d) {
+  if (isnan(d)) {
+    sb_puts(b, "NAN");
+    return;
+  }
+  if (isinf(d)) {
+    sb_puts(b, d > 0 ? "HUGE_VAL" : "-HUGE_VAL");
+    return;
+  }
+  char buf[40];
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, sizeof buf, "%.*g", prec, d);
+    if (strtod(buf, NULL) == d)
+      break;
+  }
+  sb_puts(b, buf);
+  if (!strpbrk(buf, ".en"))
+    sb_puts(b, ".0");
+}
