@@ -24,6 +24,7 @@ typedef struct Em {
   char **cur;       /* the name references use now (a copy line may rename) */
   int *direct;      /* label that names the node itself, or -1 */
   char *label_used; /* copy line referenced (learned by the dry pass) */
+  int *label_dep;   /* the copy line a copy line reads, or -1 */
   int *blk_labels;  /* labels per block */
   int *lab_first;   /* labels at position p: [lab_first[p], lab_first[p + 1]) */
   VEC(int) undo_node;
@@ -58,14 +59,20 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
   sb_puts(b, e->cur[r]);
 }
 
+/* The copy line whose name references to r use now, or -1. Copy-line
+ * names carry their label index after the terminating NUL. */
+static int cur_label(const Em *e, Ref r) {
+  if (ref_is_const(r) || e->cur[r] == e->name[r])
+    return -1;
+  return (int)strtol(e->cur[r] + strlen(e->cur[r]) + 1, NULL, 10);
+}
+
 /* A reference marks the copy line it names as used. */
 static void ref_use(Em *e, StrBuf *b, Ref r) {
   ref_text(e, b, r);
-  if (!ref_is_const(r) && e->cur[r] != e->name[r]) {
-    /* cur[r] belongs to a copy line: find which by its text pointer */
-    int li = (int)strtol(e->cur[r] + strlen(e->cur[r]) + 1, NULL, 10);
+  int li = cur_label(e, r);
+  if (li >= 0)
     e->label_used[li] = 1;
-  }
 }
 
 /* "zK_bar" names carry the label index after their NUL so that a use can
@@ -212,7 +219,9 @@ static void emit_labels(Em *e, int blk, int pos) {
       sb_printf(&b, "%s = ", nm);
     else
       sb_printf(&b, "const double %s = ", nm);
-    ref_use(e, &b, l->val);
+    if (e->dry) /* a copy line is used only if something used reads it */
+      e->label_dep[i] = cur_label(e, l->val);
+    ref_text(e, &b, l->val);
     line_end(e, &b, l->src);
     sb_free(&b);
     set_cur(e, l->val, nm);
@@ -430,6 +439,9 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
   e.cur = xcalloc((size_t)n, sizeof *e.cur);
   e.direct = xmalloc((size_t)n * sizeof *e.direct);
   e.label_used = xcalloc((size_t)(g->labels.n ? g->labels.n : 1), 1);
+  e.label_dep = xmalloc((size_t)(g->labels.n ? g->labels.n : 1) * sizeof *e.label_dep);
+  for (int i = 0; i < g->labels.n; i++)
+    e.label_dep[i] = -1;
   e.blk_labels = xcalloc((size_t)g->blocks.n, sizeof *e.blk_labels);
   for (int i = 0; i < n; i++)
     e.direct[i] = -1;
@@ -460,6 +472,9 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
   /* dry pass: learn which copy lines are referenced; then print */
   e.dry = 1;
   emit_pass(&e);
+  for (int i = g->labels.n - 1; i >= 0; i--)
+    if (e.label_used[i] && e.label_dep[i] >= 0)
+      e.label_used[e.label_dep[i]] = 1;
   e.dry = 0;
   emit_pass(&e);
   if (!ssa)
@@ -472,6 +487,7 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
   free(e.cur);
   free(e.direct);
   free(e.label_used);
+  free(e.label_dep);
   free(e.blk_labels);
   free(e.lab_first);
   vec_free(&e.undo_node);
@@ -479,12 +495,17 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
   arena_free(&e.arena);
 }
 
+static const char *base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
 static void function_comment(StrBuf *out, const FnGraphs *fg, const EmitOpts *o) {
   const Func *f = fg->func;
   const FnNames *nm = fg->names;
   int line, col;
   source_linecol(o->src, f->loc.lo, &line, &col);
-  sb_printf(out, "/* %s, from %s:%d.\n", nm->fwd, o->input, line);
+  sb_printf(out, "/* %s, from %s:%d.\n", nm->fwd, base_name(o->input), line);
   sb_printf(out, " *   %s(", nm->fwd);
   for (int i = 0; i < f->nparams; i++)
     sb_printf(out, "%s%s", i ? ", " : "", nm->params[i]);
@@ -496,11 +517,6 @@ static void function_comment(StrBuf *out, const FnGraphs *fg, const EmitOpts *o)
   sb_printf(out, " *   %s(..., %s, ...) ADDS %s * d%s/dp to each *p_bar, as a reverse sweep does.\n",
             nm->vjp, nm->seed, nm->seed, f->name);
   sb_puts(out, " */\n");
-}
-
-static const char *base_name(const char *path) {
-  const char *s = strrchr(path, '/');
-  return s ? s + 1 : path;
 }
 
 void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {

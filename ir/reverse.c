@@ -168,28 +168,35 @@ static void rev_group(Rev *r, int gi) {
     rev_side(r, gi, k, &side[k]);
   }
   B->blk = parent;
-  /* Join: one phi per outside value, then-side order first (deterministic). */
+  /* Join: one phi per outside value (then-side order first, so the output
+   * is deterministic); all phis before any use, to keep them contiguous. */
   for (int i = 0; i < side[0].n; i++)
     r->scratch[side[0].v[i].node] = i;
   Ref zero = b_const(B, 0);
+  ContribVec joined = {0};
   for (int i = 0; i < side[1].n; i++) {
     int o = side[1].v[i].node, j = r->scratch[o];
     Ref other = j >= 0 ? side[0].v[j].val : zero;
     if (j >= 0)
       side[0].v[j].node = -1 - o; /* consumed */
     B->src = r->f->nodes.v[o].src;
-    add_contrib(r, o, b_phi(B, ng, side[1].v[i].val, other));
+    Contrib c = {o, b_phi(B, ng, side[1].v[i].val, other)};
+    vec_push(&joined, c);
   }
   for (int i = 0; i < side[0].n; i++) {
     int o = side[0].v[i].node;
-    if (o < 0) {
-      r->scratch[-1 - o] = -1;
+    r->scratch[o < 0 ? -1 - o : o] = -1;
+    if (o < 0)
       continue;
-    }
-    r->scratch[o] = -1;
     B->src = r->f->nodes.v[o].src;
-    add_contrib(r, o, b_phi(B, ng, zero, side[0].v[i].val));
+    Contrib c = {o, b_phi(B, ng, zero, side[0].v[i].val)};
+    vec_push(&joined, c);
   }
+  for (int i = 0; i < joined.n; i++) {
+    B->src = r->f->nodes.v[joined.v[i].node].src;
+    add_contrib(r, joined.v[i].node, joined.v[i].val);
+  }
+  vec_free(&joined);
   vec_free(&side[0]);
   vec_free(&side[1]);
 }
