@@ -12,7 +12,7 @@ PREFIX  ?= /usr/local
 SAN     ?=
 CFLAGS  ?= -O2 -g
 WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-function
-CPPFLAGS_ALL := -D_POSIX_C_SOURCE=200809L -Isupport -Iparser -Iir -Icodegen -Iruntime -I$(B)
+CPPFLAGS_ALL := -D_POSIX_C_SOURCE=200809L -Isupport -Iparser -Iir -Icodegen -Iruntime -Icli -Itests/unit -I$(B)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
 BISON   ?= bison
 FLEX    ?= flex

@@ -261,6 +261,8 @@ static int build_all(const Checked *c, Diag *d, int optimize, const Names *names
     ir_reverse(&f->fwd, &f->grad, optimize, 0);
     ir_check(&f->grad, "reverse");
     ir_dce(&f->grad);
+    if (getenv("ADC_DUMP")) /* debugging aid: the gradient graph */
+      ir_dump(&f->grad, stderr);
     ir_check(&f->grad, "dce");
     ir_reverse(&f->fwd, &f->vjp, optimize, 1);
     ir_check(&f->vjp, "reverse");

@@ -94,6 +94,10 @@ void ir_dce(Graph *g) {
   g->nodes.n = m;
   for (int i = 0; i < g->outs.n; i++)
     g->outs.v[i] = remap(idx, g->outs.v[i]);
+  for (int i = 0; i < g->groups.n; i++) {
+    Ref c = g->groups.v[i].cond;
+    g->groups.v[i].cond = c == REF_NONE || ref_is_const(c) || idx[c] >= 0 ? remap(idx, c) : REF_NONE;
+  }
   /* A block lives while its group has a phi; labels need a live value in a
    * live block. Positions move to the count of live nodes before them. */
   int nb = g->blocks.n;
@@ -124,4 +128,25 @@ void ir_dce(Graph *g) {
   free(glive);
   free(blive);
   free(before);
+}
+
+/* For debugging: every node with its block, and the groups and labels. */
+void ir_dump(const Graph *g, FILE *out) {
+  for (int i = 0; i < g->nodes.n; i++) {
+    const Node *n = &g->nodes.v[i];
+    fprintf(out, "%5d: b%-3d %-6s", i, n->blk, op_info[n->op].name);
+    for (int k = 0; k < op_info[n->op].arity; k++) {
+      if (ref_is_const(n->a[k]))
+        fprintf(out, " %g", graph_const(g, n->a[k]));
+      else
+        fprintf(out, " z%d", n->a[k]);
+    }
+    fprintf(out, "  aux=%d name=%d\n", n->aux, n->name);
+  }
+  for (int i = 0; i < g->groups.n; i++)
+    fprintf(out, "group %d: cond %d parent b%d then b%d else b%d\n", i, g->groups.v[i].cond,
+            g->groups.v[i].parent, g->groups.v[i].then_blk, g->groups.v[i].else_blk);
+  for (int i = 0; i < g->labels.n; i++)
+    fprintf(out, "label z%d_bar = %d at %d in b%d\n", g->labels.v[i].name, g->labels.v[i].val,
+            g->labels.v[i].pos, g->labels.v[i].blk);
 }

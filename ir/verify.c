@@ -51,7 +51,8 @@ int ir_verify(const Graph *g, char *why, int whylen) {
         FAIL("z%d: argument z%d is not visible from block %d", n, a, from);
     }
     if (nd->op == OP_PHI && (nd->aux < 0 || nd->aux >= g->groups.n ||
-                             g->groups.v[nd->aux].parent != nd->blk))
+                             g->groups.v[nd->aux].parent != nd->blk ||
+                             g->groups.v[nd->aux].cond != nd->a[0]))
       FAIL("z%d: phi of a bad group", n);
   }
   spans = ir_group_spans(g);

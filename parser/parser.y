@@ -240,13 +240,17 @@ static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner) {
     }
   }
   /* A missing ';' is best shown right after the token it should follow. */
-  if (n == 1 && strcmp(yysymbol_name(exp[0]), "';'") == 0 && look != YYSYMBOL_YYEOF) {
+  int is_cmp = look == YYSYMBOL_LE || look == YYSYMBOL_GE || look == YYSYMBOL_EQ ||
+               look == YYSYMBOL_NE || strcmp(got, "'<'") == 0 || strcmp(got, "'>'") == 0;
+  if (!is_cmp && n == 1 && strcmp(yysymbol_name(exp[0]), "';'") == 0 && look != YYSYMBOL_YYEOF) {
     at.lo = s->prev_hi;
     at.hi = s->prev_hi + 1;
     diag_error(s->diag, at, "expected ';' after %s", "expression");
     return 0;
   }
-  if (want[0])
+  if (is_cmp)
+    diag_error(s->diag, at, "comparisons do not chain; write 'a < b && b < c'");
+  else if (want[0])
     diag_error(s->diag, at, "expected %s before %s", want, got);
   else
     diag_error(s->diag, at, "unexpected %s", got);

@@ -1,0 +1,294 @@
+/* check_front.c - the lexer and the parser: tokens, numbers, precedence,
+ * locations, recovery, limits. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+typedef struct Parsed {
+  Source src;
+  Arena arena;
+  Program prog;
+  char *diag;
+  int rc, errors;
+} Parsed;
+
+static void parse(Parsed *p, const char *text, size_t len) {
+  memset(p, 0, sizeof *p);
+  source_init(&p->src, "t.ad", text, (int)len);
+  size_t n;
+  FILE *err = open_memstream(&p->diag, &n);
+  Diag d = {&p->src, err, 0, 0};
+  p->rc = parse_program(&p->src, &d, &p->arena, &p->prog);
+  fclose(err);
+  p->errors = d.errors;
+}
+
+static void parsed_free(Parsed *p) {
+  arena_free(&p->arena);
+  source_free(&p->src);
+  free(p->diag);
+}
+
+static const Expr *body(const Parsed *p) { return p->prog.funcs->body->e; }
+
+START_TEST(seed_parses) {
+  Parsed p;
+  const char *t = "# f(x0, x1) = sin(x0) (x0 + x1)\nfn f(x0, x1) = sin(x0) * (x0 + x1);\n";
+  parse(&p, t, strlen(t));
+  ck_assert_int_eq(p.rc, 0);
+  ck_assert_int_eq(p.prog.nfuncs, 1);
+  ck_assert_str_eq(p.prog.funcs->name, "f");
+  ck_assert_int_eq(p.prog.funcs->nparams, 2);
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->kind, E_CHAIN);
+  ck_assert_int_eq(e->u.chain.n, 1);
+  ck_assert_int_eq(e->u.chain.first->kind, E_CALL);
+  parsed_free(&p);
+}
+END_TEST
+
+static const struct {
+  const char *text;
+  double value;
+} numbers[] = {
+    {"12", 12}, {"1.5", 1.5}, {".5", 0.5}, {"1e-3", 1e-3}, {"2.5E+4", 2.5e4},
+    {"0.1", 0.1}, {"3.", 3.0}, {"1e300", 1e300}, {"123456789012345678", 123456789012345678.0},
+    {"2.2250738585072014e-308", 2.2250738585072014e-308},
+};
+
+START_TEST(number_literals) {
+  char t[128];
+  snprintf(t, sizeof t, "fn f() = %s;", numbers[_i].text);
+  Parsed p;
+  parse(&p, t, strlen(t));
+  ck_assert_int_eq(p.rc, 0);
+  ck_assert_int_eq(body(&p)->kind, E_NUM);
+  ck_assert(body(&p)->u.num == numbers[_i].value);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(comments_and_whitespace) {
+  const char *t = "// leading\nfn f(x) # trailing\n  =\tx // ok\n ;# end";
+  Parsed p;
+  parse(&p, t, strlen(t));
+  ck_assert_int_eq(p.rc, 0);
+  ck_assert_int_eq(body(&p)->kind, E_NAME);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(power_binds_tighter_than_minus) {
+  Parsed p;
+  const char *t = "fn f(x) = -x^2;";
+  parse(&p, t, strlen(t));
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->kind, E_UNARY);
+  ck_assert_int_eq(e->u.un.op, A_NEG);
+  ck_assert_int_eq(e->u.un.e->kind, E_BINARY);
+  ck_assert_int_eq(e->u.un.e->u.bin.op, A_POW);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(power_right_operand_is_unary) {
+  Parsed p;
+  const char *t = "fn f(x) = 2^-x^2;";
+  parse(&p, t, strlen(t));
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->kind, E_BINARY);
+  ck_assert_int_eq(e->u.bin.r->kind, E_UNARY);
+  ck_assert_int_eq(e->u.bin.r->u.un.e->kind, E_BINARY); /* 2^(-(x^2)) */
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(power_is_right_associative) {
+  Parsed p;
+  const char *t = "fn f(x) = x^2^3;";
+  parse(&p, t, strlen(t));
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->u.bin.l->kind, E_NAME);
+  ck_assert_int_eq(e->u.bin.r->kind, E_BINARY);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(conditional_is_right_associative) {
+  Parsed p;
+  const char *t = "fn f(x) = x < 0 ? 1 : x < 1 ? 2 : 3;";
+  parse(&p, t, strlen(t));
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->kind, E_COND);
+  ck_assert_int_eq(e->u.cond.b->kind, E_COND);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(and_binds_tighter_than_or) {
+  Parsed p;
+  const char *t = "fn f(x) = x < 0 || x > 1 && x < 2 ? 1 : 0;";
+  parse(&p, t, strlen(t));
+  const Expr *c = body(&p)->u.cond.c;
+  ck_assert_int_eq(c->kind, E_CHAIN);
+  ck_assert_int_eq(c->u.chain.items[0].op, A_OR);
+  ck_assert_int_eq(c->u.chain.items[0].e->kind, E_CHAIN);
+  ck_assert_int_eq(c->u.chain.items[0].e->u.chain.items[0].op, A_AND);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(comparisons_do_not_chain) {
+  Parsed p;
+  const char *t = "fn f(x) = 0 < x < 1 ? 1 : 0;";
+  parse(&p, t, strlen(t));
+  ck_assert_int_ne(p.rc, 0);
+  ck_assert_ptr_nonnull(strstr(p.diag, "t.ad:1:17: error: comparisons do not chain"));
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(sum_chain_is_flat) {
+  Parsed p;
+  const char *t = "fn f(a, b, c) = a + b - c + (a + b) * c / a;";
+  parse(&p, t, strlen(t));
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->kind, E_CHAIN);
+  ck_assert_int_eq(e->u.chain.n, 3);
+  ck_assert_int_eq(e->u.chain.items[1].op, A_SUB);
+  ck_assert_int_eq(e->u.chain.items[2].e->kind, E_CHAIN);
+  ck_assert_int_eq(e->u.chain.items[2].e->u.chain.n, 2);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(block_form) {
+  Parsed p;
+  const char *t = "fn f(x, y) {\n  let a = x * y;\n  a = a + 1;\n  return a;\n}\nfn g() = 1;";
+  parse(&p, t, strlen(t));
+  ck_assert_int_eq(p.rc, 0);
+  ck_assert_int_eq(p.prog.nfuncs, 2);
+  const Stmt *s = p.prog.funcs->body;
+  ck_assert_int_eq(s->kind, S_LET);
+  ck_assert_int_eq(s->next->kind, S_ASSIGN);
+  ck_assert_int_eq(s->next->next->kind, S_RETURN);
+  ck_assert_int_eq(p.prog.funcs->next->nparams, 0);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(locations_are_byte_spans) {
+  Parsed p;
+  const char *t = "fn f(x) =\n  sin(x)  ;";
+  parse(&p, t, strlen(t));
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->loc.lo, 12);
+  ck_assert_int_eq(e->loc.hi, 18);
+  int line, col;
+  source_linecol(&p.src, e->loc.lo, &line, &col);
+  ck_assert_int_eq(line, 2);
+  ck_assert_int_eq(col, 3);
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(recovery_reports_several_errors) {
+  Parsed p;
+  const char *t = "fn f(x) {\n  let a = x +;\n  let b = * 2;\n  return a;\n}\n";
+  parse(&p, t, strlen(t));
+  ck_assert_int_eq(p.errors, 2);
+  ck_assert_ptr_nonnull(strstr(p.diag, "t.ad:2:14: error: expected an expression before ';'"));
+  ck_assert_ptr_nonnull(strstr(p.diag, "t.ad:3:11: error: expected an expression before '*'"));
+  parsed_free(&p);
+}
+END_TEST
+
+START_TEST(deep_parentheses_are_an_error) {
+  int n = 200000;
+  char *t = xmalloc((size_t)(2 * n + 32));
+  int k = sprintf(t, "fn f(x) = ");
+  for (int i = 0; i < n; i++)
+    t[k++] = '(';
+  t[k++] = 'x';
+  for (int i = 0; i < n; i++)
+    t[k++] = ')';
+  k += sprintf(t + k, ";");
+  Parsed p;
+  parse(&p, t, (size_t)k);
+  ck_assert_int_ne(p.rc, 0);
+  ck_assert_int_eq(p.errors, 1);
+  ck_assert_ptr_nonnull(strstr(p.diag, "brackets nested too deeply (the limit is 1000)"));
+  parsed_free(&p);
+  free(t);
+}
+END_TEST
+
+START_TEST(deep_unary_chain_is_an_error) {
+  int n = 100000;
+  char *t = xmalloc((size_t)n + 32);
+  int k = sprintf(t, "fn f(x) = ");
+  for (int i = 0; i < n; i++)
+    t[k++] = '-';
+  k += sprintf(t + k, "x;");
+  Parsed p;
+  parse(&p, t, (size_t)k);
+  ck_assert_int_ne(p.rc, 0);
+  ck_assert_ptr_nonnull(strstr(p.diag, "nested too deeply"));
+  parsed_free(&p);
+  free(t);
+}
+END_TEST
+
+START_TEST(million_term_sum_parses) {
+  int n = 1000000;
+  char *t = xmalloc((size_t)n * 4 + 32);
+  int k = sprintf(t, "fn f(x) = x");
+  for (int i = 1; i < n; i++)
+    k += sprintf(t + k, "+x");
+  k += sprintf(t + k, ";");
+  Parsed p;
+  parse(&p, t, (size_t)k);
+  ck_assert_int_eq(p.rc, 0);
+  ck_assert_int_eq(body(&p)->u.chain.n, n - 1);
+  parsed_free(&p);
+  free(t);
+}
+END_TEST
+
+START_TEST(nul_and_bad_utf8_are_errors) {
+  const char t[] = "fn f(x) = x; # caf\xc3\xa9 ok\n\0 \xff";
+  Parsed p;
+  parse(&p, t, sizeof t - 1);
+  ck_assert_int_eq(p.errors, 2);
+  ck_assert_ptr_nonnull(strstr(p.diag, "t.ad:2:1: error: null character in input"));
+  ck_assert_ptr_nonnull(strstr(p.diag, "t.ad:2:3: error: invalid UTF-8 byte 0xFF in input"));
+  parsed_free(&p);
+}
+END_TEST
+
+Suite *suite_front(void) {
+  Suite *s = suite_create("front");
+  TCase *tc = tcase_create("parse");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, seed_parses);
+  tcase_add_loop_test(tc, number_literals, 0, (int)(sizeof numbers / sizeof numbers[0]));
+  tcase_add_test(tc, comments_and_whitespace);
+  tcase_add_test(tc, power_binds_tighter_than_minus);
+  tcase_add_test(tc, power_right_operand_is_unary);
+  tcase_add_test(tc, power_is_right_associative);
+  tcase_add_test(tc, conditional_is_right_associative);
+  tcase_add_test(tc, and_binds_tighter_than_or);
+  tcase_add_test(tc, comparisons_do_not_chain);
+  tcase_add_test(tc, sum_chain_is_flat);
+  tcase_add_test(tc, block_form);
+  tcase_add_test(tc, locations_are_byte_spans);
+  tcase_add_test(tc, recovery_reports_several_errors);
+  tcase_add_test(tc, deep_parentheses_are_an_error);
+  tcase_add_test(tc, deep_unary_chain_is_an_error);
+  tcase_add_test(tc, million_term_sum_parses);
+  tcase_add_test(tc, nul_and_bad_utf8_are_errors);
+  suite_add_tcase(s, tc);
+  return s;
+}

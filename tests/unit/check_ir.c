@@ -1,0 +1,206 @@
+/* check_ir.c - building, folding, CSE, DCE, inlining, the verifier. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static int count_op(const Graph *g, int op) {
+  int n = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    n += g->nodes.v[i].op == op;
+  return n;
+}
+
+static Compiled one(const char *src, int opt) {
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, src, opt), 0);
+  return c;
+}
+
+START_TEST(seed_graph_is_the_notebooks) {
+  Compiled c = one("fn f(x0, x1) = sin(x0) * (x0 + x1);", 1);
+  const Graph *g = &c.fns[0].fwd;
+  ck_assert_int_eq(g->nodes.n, 5);
+  ck_assert_int_eq(g->nodes.v[0].op, OP_INPUT);
+  ck_assert_int_eq(g->nodes.v[1].op, OP_INPUT);
+  ck_assert_int_eq(g->nodes.v[2].op, OP_SIN);
+  ck_assert_int_eq(g->nodes.v[2].a[0], 0);
+  ck_assert_int_eq(g->nodes.v[3].op, OP_ADD);
+  ck_assert_int_eq(g->nodes.v[4].op, OP_MUL);
+  ck_assert_int_eq(g->nodes.v[4].a[0], 2);
+  ck_assert_int_eq(g->nodes.v[4].a[1], 3);
+  ck_assert_int_eq(g->outs.v[0], 4);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(constants_fold) {
+  Compiled c = one("fn f(x) = x * (2 * 3 - 5) + 0 * sin(x) + (pi - pi);", 1);
+  const Graph *g = &c.fns[0].fwd;
+  ck_assert_int_eq(g->nodes.n, 1); /* just the input: x*1 + 0 + (pi - pi) = x */
+  ck_assert_int_eq(g->outs.v[0], 0);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(common_subexpressions_merge) {
+  Compiled c = one("fn f(x, y) = sin(x * y) + sin(y * x) + x * y;", 1);
+  const Graph *g = &c.fns[0].fwd;
+  ck_assert_int_eq(count_op(g, OP_SIN), 1);
+  ck_assert_int_eq(count_op(g, OP_MUL), 1);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(dead_nodes_vanish) {
+  Compiled c = one("fn f(x) { let unused_ = exp(x); return x + 1; }", 1);
+  ck_assert_int_eq(count_op(&c.fns[0].fwd, OP_EXP), 0);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(o0_keeps_everything_literal) {
+  Compiled c = one("fn f(x) = x * 1 + 0;", 0);
+  const Graph *g = &c.fns[0].fwd;
+  ck_assert_int_eq(count_op(g, OP_MUL), 1);
+  ck_assert_int_eq(count_op(g, OP_ADD), 1);
+  double x = 3, gr;
+  ck_assert_double_eq(ht_grad(&c.fns[0], &x, &gr), 3);
+  ck_assert_double_eq(gr, 1);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(integer_powers) {
+  Compiled c = one("fn f(x, y) = x^2 + x^-1 + x^3.0 + x^y + pow(x, 4);", 1);
+  const Graph *g = &c.fns[0].fwd;
+  ck_assert_int_eq(count_op(g, OP_POWI), 4);
+  ck_assert_int_eq(count_op(g, OP_POW), 1);
+  double x[2] = {-1.5, 2}, gr[2];
+  double want = 2.25 - 1 / 1.5 - 3.375 + 2.25 + 5.0625;
+  ck_assert_double_eq_tol(ht_grad(&c.fns[0], x, gr), want, 1e-14);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(zero_power_is_one) {
+  Compiled c = one("fn f(x) = x^0 + x;", 1);
+  double x = 0, gr;
+  ck_assert_double_eq(ht_grad(&c.fns[0], &x, &gr), 1);
+  ck_assert_double_eq(gr, 1);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(gradient_has_no_trivial_nodes) {
+  Compiled c = one("fn f(x, y) = x * y + 3 * x + exp(y);", 1);
+  const Graph *g = &c.fns[0].grad;
+  for (int i = 0; i < g->nodes.n; i++) {
+    const Node *n = &g->nodes.v[i];
+    for (int k = 0; k < op_info[n->op].arity; k++) {
+      if (!ref_is_const(n->a[k]))
+        continue;
+      double v = graph_const(g, n->a[k]);
+      ck_assert_msg(!((n->op == OP_MUL || n->op == OP_DIV) && v == 1), "* 1 at z%d", i);
+      ck_assert_msg(!((n->op == OP_ADD || n->op == OP_SUB) && v == 0), "+ 0 at z%d", i);
+      ck_assert_msg(!(n->op == OP_MUL && v == 0), "* 0 at z%d", i);
+    }
+  }
+  ht_free(&c);
+}
+END_TEST
+
+/* f_k(x) = f_{k-1}(x) + f_{k-1}(x): inlined naively, 2^30 copies. */
+START_TEST(call_chains_stay_linear) {
+  char src[8192];
+  int k = sprintf(src, "fn f0(x) = sin(x) * x;\n");
+  for (int i = 1; i <= 30; i++)
+    k += sprintf(src + k, "fn f%d(x) = f%d(x) + f%d(x) * 2;\n", i, i - 1, i - 1);
+  Compiled c = one(src, 1);
+  const Graph *g = &ht_fn(&c, "f30")->fwd;
+  ck_assert_int_lt(g->nodes.n, 200);
+  ck_assert_int_lt(ht_fn(&c, "f30")->grad.nodes.n, 400);
+  double x = 0.7, gr;
+  double v = ht_grad(ht_fn(&c, "f30"), &x, &gr);
+  ck_assert_double_eq_tol(v, pow(3, 30) * sin(0.7) * 0.7, 1e-9 * fabs(v));
+  ck_assert_double_eq_tol(gr, pow(3, 30) * (cos(0.7) * 0.7 + sin(0.7)), 1e-9 * fabs(gr));
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(constant_conditions_take_one_branch) {
+  Compiled c = one("fn g(x, s) = s > 0 ? sqrt(x) : log(x);\nfn f(x) = g(x, 1) + g(x, -1);", 1);
+  const Graph *g = &ht_fn(&c, "f")->fwd;
+  ck_assert_int_eq(g->groups.n, 0);
+  ck_assert_int_eq(count_op(g, OP_SQRT), 1);
+  ck_assert_int_eq(count_op(g, OP_LOG), 1);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(branches_are_regions) {
+  Compiled c = one("fn f(x) = x > 0 ? sqrt(x) * x : -x;", 1);
+  const Graph *g = &c.fns[0].fwd;
+  ck_assert_int_eq(g->groups.n, 1);
+  ck_assert_int_eq(count_op(g, OP_PHI), 1);
+  ck_assert_int_eq(g->nodes.v[g->outs.v[0]].op, OP_PHI);
+  char why[200];
+  ck_assert_int_eq(ir_verify(g, why, sizeof why), 0);
+  ck_assert_int_eq(ir_verify(&c.fns[0].grad, why, sizeof why), 0);
+  ck_assert_int_eq(ir_verify(&c.fns[0].vjp, why, sizeof why), 0);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(verifier_catches_bad_graphs) {
+  Compiled c = one("fn f(x) = sin(x) * x;", 1);
+  Graph *g = &c.fns[0].fwd;
+  char why[200];
+  g->nodes.v[1].a[0] = 2; /* an argument after its user */
+  ck_assert_int_ne(ir_verify(g, why, sizeof why), 0);
+  ck_assert_ptr_nonnull(strstr(why, "does not precede"));
+  g->nodes.v[1].a[0] = 0;
+  g->nodes.v[1].blk = 7;
+  ck_assert_int_ne(ir_verify(g, why, sizeof why), 0);
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(long_chains_build_iteratively) {
+  int n = 250000;
+  char *src = xmalloc((size_t)n * 40 + 64);
+  int k = sprintf(src, "fn f(x) {\n let a0 = x;\n");
+  for (int i = 1; i < n; i++)
+    k += sprintf(src + k, " let a%d = a%d * 0.5 + x;\n", i, i - 1);
+  k += sprintf(src + k, " return a%d;\n}\n", n - 1);
+  Compiled c = one(src, 1);
+  ck_assert_int_gt(c.fns[0].fwd.nodes.n, n);
+  double x = 1, gr;
+  ck_assert_double_eq_tol(ht_grad(&c.fns[0], &x, &gr), 2, 1e-12);
+  ck_assert_double_eq_tol(gr, 2, 1e-12);
+  ht_free(&c);
+  free(src);
+}
+END_TEST
+
+Suite *suite_ir(void) {
+  Suite *s = suite_create("ir");
+  TCase *tc = tcase_create("passes");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, seed_graph_is_the_notebooks);
+  tcase_add_test(tc, constants_fold);
+  tcase_add_test(tc, common_subexpressions_merge);
+  tcase_add_test(tc, dead_nodes_vanish);
+  tcase_add_test(tc, o0_keeps_everything_literal);
+  tcase_add_test(tc, integer_powers);
+  tcase_add_test(tc, zero_power_is_one);
+  tcase_add_test(tc, gradient_has_no_trivial_nodes);
+  tcase_add_test(tc, call_chains_stay_linear);
+  tcase_add_test(tc, constant_conditions_take_one_branch);
+  tcase_add_test(tc, branches_are_regions);
+  tcase_add_test(tc, verifier_catches_bad_graphs);
+  tcase_add_test(tc, long_chains_build_iteratively);
+  suite_add_tcase(s, tc);
+  return s;
+}

@@ -1,0 +1,190 @@
+/* harness.c - compile programs in process, run commands, compare files. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+int ht_compile(Compiled *c, const char *text, int optimize) {
+  memset(c, 0, sizeof *c);
+  size_t n = strlen(text);
+  c->text = xmalloc(n + 1);
+  memcpy(c->text, text, n + 1);
+  source_init(&c->src, "t.ad", c->text, (int)n);
+  size_t dlen = 0;
+  FILE *err = open_memstream(&c->diag, &dlen);
+  Diag d = {&c->src, err, 0, 0};
+  if (parse_program(&c->src, &d, &c->arena, &c->prog) == 0 &&
+      sema_check(&c->prog, &d, &c->checked) == 0) {
+    cg_names(&c->checked, NULL, &c->names);
+    c->nfns = c->checked.nfuncs;
+    c->fns = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *c->fns);
+    Graph *fwd = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *fwd);
+    ir_build_program(&c->checked, &d, optimize, fwd);
+    for (int i = 0; i < c->nfns; i++) {
+      FnGraphs *f = &c->fns[i];
+      f->func = c->checked.funcs[i];
+      f->names = &c->names.fn[i];
+      f->fwd = fwd[i];
+      ir_reverse(&f->fwd, &f->grad, optimize, 0);
+      ir_dce(&f->grad);
+      ir_reverse(&f->fwd, &f->vjp, optimize, 1);
+      ir_dce(&f->vjp);
+    }
+    free(fwd);
+  }
+  fclose(err);
+  c->errors = d.errors;
+  return d.errors;
+}
+
+void ht_free(Compiled *c) {
+  for (int i = 0; i < c->nfns; i++) {
+    graph_free(&c->fns[i].fwd);
+    graph_free(&c->fns[i].grad);
+    graph_free(&c->fns[i].vjp);
+  }
+  free(c->fns);
+  if (c->names.fn)
+    cg_names_free(&c->names);
+  sema_free(&c->checked);
+  arena_free(&c->arena);
+  source_free(&c->src);
+  free(c->text);
+  free(c->diag);
+}
+
+FnGraphs *ht_fn(Compiled *c, const char *name) {
+  for (int i = 0; i < c->nfns; i++)
+    if (strcmp(c->fns[i].func->name, name) == 0)
+      return &c->fns[i];
+  return NULL;
+}
+
+double ht_grad(const FnGraphs *f, const double *x, double *grad) {
+  double outs[64];
+  rt_eval(&f->grad, x, outs);
+  for (int i = 0; i < f->grad.nparams; i++)
+    grad[i] = outs[1 + i];
+  return outs[0];
+}
+
+double ht_central(const FnGraphs *f, const double *x, int i) {
+  double xs[32], hi, lo;
+  int n = f->fwd.nparams;
+  memcpy(xs, x, (size_t)n * sizeof *xs);
+  double h = 1e-6 * (1 + fabs(x[i]));
+  xs[i] = x[i] + h;
+  rt_eval(&f->fwd, xs, &hi);
+  xs[i] = x[i] - h;
+  rt_eval(&f->fwd, xs, &lo);
+  return (hi - lo) / (2 * h);
+}
+
+const char *ht_tmpdir(void) {
+  static char dir[1024];
+  if (!dir[0]) {
+    const char *t = getenv("ADC_TMP");
+    snprintf(dir, sizeof dir, "%s", t ? t : "build/tmp");
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    if (system(cmd) != 0)
+      fprintf(stderr, "cannot make %s\n", dir);
+  }
+  return dir;
+}
+
+const char *ht_adc(void) {
+  const char *a = getenv("ADC");
+  return a ? a : "./adc";
+}
+
+char *ht_path(const char *name) {
+  static char bufs[8][1200];
+  static int k;
+  char *b = bufs[k++ % 8];
+  snprintf(b, 1200, "%s/%s", ht_tmpdir(), name);
+  return b;
+}
+
+void ht_write(const char *path, const char *text, size_t len) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_msg(f != NULL, "cannot write %s", path);
+  fwrite(text, 1, len, f);
+  fclose(f);
+}
+
+char *ht_slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 4096, n = 0;
+  char *s = xmalloc(cap + 1);
+  size_t got;
+  while ((got = fread(s + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap)
+      s = xrealloc(s, (cap *= 2) + 1);
+  }
+  fclose(f);
+  s[n] = '\0';
+  if (len)
+    *len = n;
+  return s;
+}
+
+int ht_sh(const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+char *ht_capture(int *status, const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  FILE *p = popen(cmd, "r");
+  if (!p) {
+    *status = 127;
+    return NULL;
+  }
+  size_t cap = 4096, n = 0, got;
+  char *s = xmalloc(cap + 1);
+  while ((got = fread(s + n, 1, cap - n, p)) > 0) {
+    n += got;
+    if (n == cap)
+      s = xrealloc(s, (cap *= 2) + 1);
+  }
+  s[n] = '\0';
+  int st = pclose(p);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  return s;
+}
+
+int ht_run_adc(char **err, const char *const *argv) {
+  int argc = 0;
+  while (argv[argc])
+    argc++;
+  size_t len = 0;
+  char *out_text = NULL;
+  FILE *e = open_memstream(err, &len);
+  FILE *o = open_memstream(&out_text, &len);
+  Options opts;
+  int rc = adc_parse_args(argc, (char **)argv, &opts, o, e);
+  if (rc < 0)
+    rc = adc_run(&opts, e);
+  fclose(e);
+  fclose(o);
+  free(out_text);
+  return rc;
+}

@@ -1,0 +1,60 @@
+/* harness.h - helpers shared by the test suites. */
+#ifndef ADC_HARNESS_H
+#define ADC_HARNESS_H
+
+#include <check.h>
+
+#include "ast.h"
+#include "build.h"
+#include "codegen.h"
+#include "driver.h"
+#include "runtime.h"
+#include "sema.h"
+
+/* A compiled program, in process: parse -> sema -> build -> reverse. */
+typedef struct Compiled {
+  char *text;
+  Source src;
+  Arena arena;
+  Program prog;
+  Checked checked;
+  Names names;
+  FnGraphs *fns;
+  int nfns;
+  int errors;
+  char *diag; /* everything reported */
+} Compiled;
+
+int ht_compile(Compiled *c, const char *text, int optimize);
+void ht_free(Compiled *c);
+FnGraphs *ht_fn(Compiled *c, const char *name);
+
+/* Value and gradient by the interpreter, from the gradient graph. */
+double ht_grad(const FnGraphs *f, const double *x, double *grad);
+/* Central difference of the forward graph, in coordinate i. */
+double ht_central(const FnGraphs *f, const double *x, int i);
+
+/* Files and commands. */
+const char *ht_tmpdir(void);
+const char *ht_adc(void);
+char *ht_path(const char *name); /* in the temp dir; static buffer rotation */
+void ht_write(const char *path, const char *text, size_t len);
+char *ht_slurp(const char *path, size_t *len); /* NULL if unreadable */
+int ht_sh(const char *fmt, ...);               /* exit status of sh -c */
+char *ht_capture(int *status, const char *fmt, ...); /* stdout of sh -c */
+
+/* Run adc in process; stderr captured in *err (malloc'd). */
+int ht_run_adc(char **err, const char *const *argv);
+
+/* suites */
+Suite *suite_front(void);
+Suite *suite_sema(void);
+Suite *suite_ir(void);
+Suite *suite_reverse(void);
+Suite *suite_codegen(void);
+Suite *suite_cli(void);
+Suite *suite_golden(void);
+Suite *suite_errors(void);
+Suite *suite_e2e(void);
+
+#endif
