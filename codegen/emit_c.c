@@ -25,6 +25,7 @@ typedef struct Em {
   int *direct;      /* label that names the node itself, or -1 */
   char *label_used; /* copy line referenced (learned by the dry pass) */
   int *label_dep;   /* the copy line a copy line reads, or -1 */
+  int *refs;        /* references to each node (dry pass) */
   int *blk_labels;  /* labels per block */
   int *lab_first;   /* labels at position p: [lab_first[p], lab_first[p + 1]) */
   VEC(int) undo_node;
@@ -70,6 +71,8 @@ static int cur_label(const Em *e, Ref r) {
 /* A reference marks the copy line it names as used. */
 static void ref_use(Em *e, StrBuf *b, Ref r) {
   ref_text(e, b, r);
+  if (e->dry && !ref_is_const(r))
+    e->refs[r]++;
   int li = cur_label(e, r);
   if (li >= 0)
     e->label_used[li] = 1;
@@ -192,6 +195,8 @@ static void emit_node(Em *e, int n) {
   StrBuf b = {0};
   e->name[n] = own_name(e, n);
   e->cur[n] = e->name[n];
+  if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
+    return; /* an unread parameter: (void) at the top instead */
   if (e->ssa)
     sb_printf(&b, "%s = ", e->name[n]);
   else
@@ -365,22 +370,15 @@ static void emit_pass(Em *e) {
   emit_outputs(e);
 }
 
-/* Which parameters (values, seed, gradient pointers) the body never reads. */
+/* Which parameters (values, seed, gradient pointers) the body never reads;
+ * known after the dry pass. */
 static int collect_unused(const Em *e, const char **out) {
   const Graph *g = e->g;
   int n = 0, np = g->nparams;
   char *used = xcalloc((size_t)np + 2, 1);
-  int *uses = xcalloc((size_t)(g->nodes.n ? g->nodes.n : 1), sizeof *uses);
   for (int i = 0; i < g->nodes.n; i++)
-    for (int k = 0; k < 3; k++)
-      if (g->nodes.v[i].a[k] != REF_NONE && !ref_is_const(g->nodes.v[i].a[k]))
-        uses[g->nodes.v[i].a[k]]++;
-  for (int i = 0; i < g->outs.n; i++)
-    if (!ref_is_const(g->outs.v[i]))
-      uses[g->outs.v[i]]++;
-  for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_INPUT)
-      used[g->nodes.v[i].aux] = 1; /* every INPUT node prints a read */
+    if (g->nodes.v[i].op == OP_INPUT && e->refs[i])
+      used[g->nodes.v[i].aux] = 1;
   for (int i = 0; i < np; i++)
     if (!used[i])
       out[n++] = e->nm->params[i];
@@ -392,7 +390,6 @@ static int collect_unused(const Em *e, const char **out) {
         out[n++] = e->nm->bars[i];
   }
   free(used);
-  free(uses);
   return n;
 }
 
@@ -457,25 +454,28 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
     if (e.direct[l->val] < 0 && g->nodes.v[l->val].blk == l->blk && g->nodes.v[l->val].name < 0)
       e.direct[l->val] = i;
   }
-  StrBuf head = {0};
-  signature(&head, fg->names, fg->func, kind, ssa);
-  if (ssa) {
-    sb_printf(out, "%s:\n", head.s);
-  } else {
-    sb_printf(out, "%s%s {\n", o->static_fns ? "static inline " : "", head.s);
-  }
+  /* dry pass: learn which copy lines and parameters are referenced */
+  e.refs = xcalloc((size_t)n, sizeof *e.refs);
   e.depth = 1;
-  const char **unused = xcalloc((size_t)g->nparams * 2 + 2, sizeof *unused);
-  int nunused = collect_unused(&e, unused);
-  if (!ssa)
-    emit_unused(&e, unused, nunused);
-  /* dry pass: learn which copy lines are referenced; then print */
   e.dry = 1;
   emit_pass(&e);
   for (int i = g->labels.n - 1; i >= 0; i--)
     if (e.label_used[i] && e.label_dep[i] >= 0)
       e.label_used[e.label_dep[i]] = 1;
+  for (int i = 0; i < g->labels.n; i++)
+    if (e.label_used[i] && e.label_dep[i] < 0 && !ref_is_const(g->labels.v[i].val))
+      e.refs[g->labels.v[i].val]++;
   e.dry = 0;
+  StrBuf head = {0};
+  signature(&head, fg->names, fg->func, kind, ssa);
+  if (ssa)
+    sb_printf(out, "%s:\n", head.s);
+  else
+    sb_printf(out, "%s%s {\n", o->static_fns ? "static inline " : "", head.s);
+  const char **unused = xcalloc((size_t)g->nparams * 2 + 2, sizeof *unused);
+  int nunused = collect_unused(&e, unused);
+  if (!ssa)
+    emit_unused(&e, unused, nunused);
   emit_pass(&e);
   if (!ssa)
     sb_puts(out, "}\n");
@@ -488,6 +488,7 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
   free(e.direct);
   free(e.label_used);
   free(e.label_dep);
+  free(e.refs);
   free(e.blk_labels);
   free(e.lab_first);
   vec_free(&e.undo_node);
@@ -525,7 +526,8 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             " * Forward sweep: one 'const double zK' per SSA node. Reverse sweep: zK_bar is\n"
             " * the adjoint d(result)/d(zK). Comments give the source line and expression.\n"
             " * Needs only <math.h> (link with -lm). */\n"
-            "#include <math.h>\n\n",
+            "#include <math.h>\n\n"
+            "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
             base_name(o->input));
   for (int i = 0; i < n; i++) {
     function_comment(out, &fns[i], o);
@@ -533,8 +535,7 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
     emit_function(out, &fns[i], FN_GRAD, o, 0);
     emit_function(out, &fns[i], FN_VJP, o, 0);
   }
-  out->len -= out->len && out->s[out->len - 1] == '\n' && out->s[out->len - 2] == '\n';
-  out->s[out->len] = '\0';
+  sb_puts(out, "#ifdef __cplusplus\n}\n#endif\n");
 }
 
 void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {

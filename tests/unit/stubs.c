@@ -3,4 +3,3 @@ Suite *suite_codegen(void) { return suite_create("codegen"); }
 Suite *suite_cli(void) { return suite_create("cli"); }
 Suite *suite_golden(void) { return suite_create("golden"); }
 Suite *suite_errors(void) { return suite_create("errors"); }
-Suite *suite_e2e(void) { return suite_create("e2e"); }
