@@ -14,7 +14,9 @@ typedef struct ParseState {
   Arena *arena;
   Program *prog;
   int offset;                /* byte offset of the scanner */
-  int prev_hi;               /* end of the previous token */
+  int prev_hi;               /* end of the token before the newest */
+  int last_hi;               /* end of the newest token */
+  int lex_spoiled;           /* a lexical error since the last ';' or '}' */
   int depth;                 /* open brackets */
   int open_at[MAX_NESTING];  /* where each open bracket is */
   char open_ch[MAX_NESTING]; /* which bracket */

@@ -36,6 +36,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 
 %define api.pure full
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {yyscan_t scanner}
@@ -192,69 +193,92 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg) {
   diag_error(s->diag, *loc, "%s", msg);
 }
 
-/* How a token is named in a message: its text for names and numbers,
- * quoted punctuation, "end of input". */
-static void token_words(char *buf, size_t n, const ParseState *s, yysymbol_kind_t k, Loc at) {
+/* How a token is named in a message: the lookahead by its text, an
+ * expected name or number by its kind, punctuation and keywords quoted. */
+static void token_words(char *buf, size_t n, const ParseState *s, yysymbol_kind_t k, const Loc *at) {
   if (k == YYSYMBOL_YYEOF) {
     snprintf(buf, n, "end of input");
   } else if (k == YYSYMBOL_NAME || k == YYSYMBOL_NUM) {
-    int len = at.hi - at.lo;
-    snprintf(buf, n, "%s '%.*s'", k == YYSYMBOL_NAME ? "name" : "number", len > 40 ? 40 : len,
-             s->src->text + at.lo);
+    const char *kind = k == YYSYMBOL_NAME ? "name" : "number";
+    if (at) {
+      int len = at->hi - at->lo;
+      snprintf(buf, n, "%s '%.*s'", kind, len > 40 ? 40 : len, s->src->text + at->lo);
+    } else {
+      snprintf(buf, n, "a %s", kind);
+    }
   } else {
     const char *name = yysymbol_name(k);
     if (name[0] == '"')
       snprintf(buf, n, "'%.*s'", (int)strlen(name) - 2, name + 1);
-    else
+    else if (name[0] == '\'')
       snprintf(buf, n, "%s", name);
+    else
+      snprintf(buf, n, "'%s'", name);
   }
 }
 
-static int expects_expression(const yysymbol_kind_t *exp, int n) {
+static int expects(const yysymbol_kind_t *exp, int n, const char *name) {
   for (int i = 0; i < n; i++)
-    if (exp[i] == YYSYMBOL_NUM)
+    if (strcmp(yysymbol_name(exp[i]), name) == 0)
       return 1;
   return 0;
 }
 
+static int is_comparison(yysymbol_kind_t k) {
+  const char *name = yysymbol_name(k);
+  return k == YYSYMBOL_LE || k == YYSYMBOL_GE || k == YYSYMBOL_EQ || k == YYSYMBOL_NE ||
+         strcmp(name, "'<'") == 0 || strcmp(name, "'>'") == 0;
+}
+
 static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner) {
   ParseState *s = P;
-  if (s->fatal)
+  if (s->fatal || s->lex_spoiled) /* the lexer already explained this */
     return 0;
-  enum { MAXEXP = 8 };
+  enum { MAXEXP = 40 };
   yysymbol_kind_t exp[MAXEXP];
   int n = yypcontext_expected_tokens(ctx, exp, MAXEXP);
+  if (n < 0)
+    n = 0;
+  /* "end of input" is only worth naming when it is all that would do */
+  for (int i = 0; n > 1 && i < n; i++)
+    if (exp[i] == YYSYMBOL_YYEOF) {
+      exp[i] = exp[--n];
+      break;
+    }
   yysymbol_kind_t look = yypcontext_token(ctx);
   Loc at = *yypcontext_location(ctx);
   char got[80], want[200] = "";
-  token_words(got, sizeof got, s, look, at);
-  if (n > 0 && expects_expression(exp, n < 0 ? 0 : n)) {
+  token_words(got, sizeof got, s, look, &at);
+  if (is_comparison(look) && !expects(exp, n, yysymbol_name(look))) {
+    diag_error(s->diag, at, "comparisons do not chain; write 'a < b && b < c'");
+    return 0;
+  }
+  if (expects(exp, n, "';'") && look != YYSYMBOL_YYEOF) {
+    /* shown right after the token it should follow, as gcc does */
+    Loc after = {s->prev_hi, s->prev_hi + 1};
+    diag_error(s->diag, after, "expected ';' before %s", got);
+    return 0;
+  }
+  const char *closer = expects(exp, n, "')'") ? "')'" : expects(exp, n, "'}'") ? "'}'" : NULL;
+  int ends = look == YYSYMBOL_YYEOF || strcmp(yysymbol_name(look), "';'") == 0 ||
+             strcmp(yysymbol_name(look), "'}'") == 0;
+  if (ends && closer)
+    snprintf(want, sizeof want, "%s", closer);
+  else if (expects(exp, n, "number"))
     snprintf(want, sizeof want, "an expression");
-  } else if (n > 0 && n <= 3) {
+  else if (n <= 4)
     for (int i = 0; i < n; i++) {
       char w[80];
-      token_words(w, sizeof w, s, exp[i], at);
+      token_words(w, sizeof w, s, exp[i], NULL);
       if (i)
         strcat(want, i == n - 1 ? " or " : ", ");
       strcat(want, w);
     }
-  }
-  /* A missing ';' is best shown right after the token it should follow. */
-  int is_cmp = look == YYSYMBOL_LE || look == YYSYMBOL_GE || look == YYSYMBOL_EQ ||
-               look == YYSYMBOL_NE || strcmp(got, "'<'") == 0 || strcmp(got, "'>'") == 0;
-  if (!is_cmp && n == 1 && strcmp(yysymbol_name(exp[0]), "';'") == 0 && look != YYSYMBOL_YYEOF) {
-    at.lo = s->prev_hi;
-    at.hi = s->prev_hi + 1;
-    diag_error(s->diag, at, "expected ';' after %s", "expression");
-    return 0;
-  }
-  if (is_cmp)
-    diag_error(s->diag, at, "comparisons do not chain; write 'a < b && b < c'");
-  else if (want[0])
+  if (want[0])
     diag_error(s->diag, at, "expected %s before %s", want, got);
   else
     diag_error(s->diag, at, "unexpected %s", got);
-  if (look == YYSYMBOL_YYEOF && s->depth > 0) {
+  if (ends && closer && s->depth > 0) {
     Loc open = {s->open_at[s->depth - 1], s->open_at[s->depth - 1] + 1};
     diag_note(s->diag, open, "to match this '%c'", s->open_ch[s->depth - 1]);
   }

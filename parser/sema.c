@@ -99,6 +99,7 @@ static Kind check_call(Sema *s, const Expr *e) {
   for (int i = 0; i < nargs; i++)
     want_value(s, e->u.call.args[i], check_expr(s, e->u.call.args[i]));
   if (strmap_get(&s->scope, name, -1) >= 0) {
+    s->binds.v[strmap_get(&s->scope, name, -1)].used = 1;
     diag_error(s->d, e->u.call.nameloc, "'%s' is a variable, not a function", name);
     return KIND_ERR;
   }
@@ -212,6 +213,7 @@ static void check_stmt(Sema *s, const Stmt *st) {
 }
 
 static void check_func(Sema *s, const Func *f) {
+  int errors_before = s->d->errors;
   for (int i = 0; i < f->nparams; i++)
     bind(s, f->params[i].name, f->params[i].loc, 1);
   const Stmt *ret = NULL;
@@ -230,7 +232,7 @@ static void check_func(Sema *s, const Func *f) {
     has_return |= st->kind == S_RETURN;
   if (!has_return)
     diag_error(s->d, f->nameloc, "function '%s' has no 'return' statement", f->name);
-  for (int i = 0; i < s->binds.n; i++)
+  for (int i = 0; i < s->binds.n && s->d->errors == errors_before; i++)
     if (!s->binds.v[i].used)
       diag_warning(s->d, s->binds.v[i].loc, "unused %s '%s'",
                    s->binds.v[i].is_param ? "parameter" : "variable", s->binds.v[i].name);

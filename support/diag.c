@@ -43,32 +43,75 @@ void source_linecol(const Source *s, int off, int *line, int *col) {
   *col = off - s->line_start[lo] + 1;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n), or 0. */
+static int utf8_len(const unsigned char *s, int n) {
+  int len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+  if (s[0] > 0xF4 || len > n)
+    return 0;
+  for (int i = 1; i < len; i++)
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+  return len;
+}
+
 /* Print the line holding `at.lo` and a caret line. Tabs in the line are
- * repeated in the padding so the caret stays aligned at any tab width; bytes
- * that are not printable ASCII are shown as '?'. */
+ * repeated in the padding so the caret stays aligned at any tab width; a
+ * UTF-8 character takes one column; other unprintable bytes show as '?'. */
 static void show_line(Diag *d, Loc at) {
   const Source *s = d->src;
+  const unsigned char *t = (const unsigned char *)s->text;
   int line, col;
   source_linecol(s, at.lo, &line, &col);
   int start = s->line_start[line - 1], end = start;
-  while (end < s->len && s->text[end] != '\n')
+  while (end < s->len && t[end] != '\n')
     end++;
-  if (end > start && s->text[end - 1] == '\r')
+  if (end > start && t[end - 1] == '\r')
     end--;
-  fputs("    ", d->out);
-  for (int i = start; i < end; i++) {
-    unsigned char c = (unsigned char)s->text[i];
-    fputc(c == '\t' || (c >= 32 && c < 127) ? c : '?', d->out);
+  int lo = at.lo < start ? start : at.lo, hi = at.hi < end ? at.hi : end;
+  StrBuf text = {0}, mark = {0};
+  sb_puts(&text, "    ");
+  sb_puts(&mark, "    ");
+  /* A very long line is shown as a window around the caret. */
+  enum { WINDOW = 60 };
+  if (end - start > 3 * WINDOW) {
+    int ws = lo - WINDOW > start ? lo - WINDOW : start;
+    int we = lo + WINDOW < end ? lo + WINDOW : end;
+    while (ws > start && (t[ws] & 0xC0) == 0x80)
+      ws--;
+    while (we < end && (t[we] & 0xC0) == 0x80)
+      we++;
+    if (ws > start) {
+      sb_puts(&text, "...");
+      sb_puts(&mark, "   ");
+    }
+    start = ws;
+    end = we;
+    if (hi > end)
+      hi = end;
   }
-  fputs("\n    ", d->out);
-  int lo = at.lo < start ? start : at.lo;
-  for (int i = start; i < lo && i < end; i++)
-    fputc(s->text[i] == '\t' ? '\t' : ' ', d->out);
-  fputc('^', d->out);
-  int hi = at.hi < end ? at.hi : end;
-  for (int i = lo + 1; i < hi; i++)
-    fputc('~', d->out);
-  fputc('\n', d->out);
+  for (int i = start; i < end;) {
+    int len = t[i] >= 0x80 ? utf8_len(t + i, end - i) : 1;
+    char pad = t[i] == '\t' ? '\t' : ' ';
+    if (len > 1) {
+      for (int k = 0; k < len; k++)
+        sb_putc(&text, (char)t[i + k]);
+    } else {
+      sb_putc(&text, t[i] == '\t' || (t[i] >= 32 && t[i] < 127) ? (char)t[i] : '?');
+      len = 1;
+    }
+    if (i < lo)
+      sb_putc(&mark, pad);
+    else if (i == lo)
+      sb_putc(&mark, '^');
+    else if (i < hi)
+      sb_putc(&mark, '~');
+    i += len;
+  }
+  if (lo >= end)
+    sb_putc(&mark, '^');
+  fprintf(d->out, "%s\n%s\n", text.s, mark.s);
+  sb_free(&text);
+  sb_free(&mark);
 }
 
 static void report(Diag *d, Loc at, const char *kind, const char *fmt, va_list ap) {

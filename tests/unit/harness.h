@@ -51,7 +51,6 @@ Suite *suite_front(void);
 Suite *suite_sema(void);
 Suite *suite_ir(void);
 Suite *suite_reverse(void);
-Suite *suite_codegen(void);
 Suite *suite_cli(void);
 Suite *suite_golden(void);
 Suite *suite_errors(void);

@@ -1,0 +1,293 @@
+/* check_cli.c - the command line: options, exit codes, default paths,
+ * nothing written on errors, determinism; and emitted names. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *SEED = "# seed\nfn f(x0, x1) = sin(x0) * (x0 + x1);\n";
+
+static char *adc_out(int *status, const char *args) {
+  return ht_capture(status, "cd '%s' && '%s' %s 2>&1", ht_tmpdir(), ht_adc(), args);
+}
+
+START_TEST(help_and_version) {
+  int st;
+  char *out = adc_out(&st, "--help");
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "Usage: adc [OPTIONS] FILE.ad"));
+  ck_assert_ptr_nonnull(strstr(out, "--emit=KIND"));
+  free(out);
+  out = adc_out(&st, "-h");
+  ck_assert_int_eq(st, 0);
+  free(out);
+  out = adc_out(&st, "--version");
+  ck_assert_int_eq(st, 0);
+  ck_assert_str_eq(out, "adc " ADC_VERSION "\n");
+  free(out);
+}
+END_TEST
+
+static const struct {
+  const char *args, *want;
+} usage_errors[] = {
+    {"--frobnicate seed.ad", "adc: error: unknown option '--frobnicate'"},
+    {"", "adc: error: no input file"},
+    {"a.ad b.ad", "adc: error: more than one input file ('b.ad')"},
+    {"--emit=asm seed.ad", "adc: error: unknown --emit kind 'asm'"},
+    {"--prefix=9x seed.ad", "adc: error: --prefix must start a C identifier"},
+    {"-o", "adc: error: option '-o' needs a path"},
+    {"does-not-exist.ad", "adc: error: cannot read 'does-not-exist.ad': No such file or directory"},
+    {"seed.ad -o no-such-dir/out.c", "adc: error: cannot write 'no-such-dir/out.c'"},
+};
+
+START_TEST(usage_errors_exit_2) {
+  ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
+  int st;
+  char *out = adc_out(&st, usage_errors[_i].args);
+  ck_assert_int_eq(st, 2);
+  ck_assert_msg(strstr(out, usage_errors[_i].want) != NULL, "got: %s", out);
+  free(out);
+}
+END_TEST
+
+START_TEST(default_output_in_current_directory) {
+  ht_sh("mkdir -p '%s/in' && rm -f '%s/seed_grad.c' '%s/seed_grad.h'", ht_tmpdir(), ht_tmpdir(),
+        ht_tmpdir());
+  ht_write(ht_path("in/seed.ad"), SEED, strlen(SEED));
+  int st;
+  char *out = adc_out(&st, "in/seed.ad --header");
+  ck_assert_int_eq(st, 0);
+  ck_assert_str_eq(out, "");
+  free(out);
+  ck_assert_int_eq(access(ht_path("seed_grad.c"), F_OK), 0);
+  ck_assert_int_eq(access(ht_path("seed_grad.h"), F_OK), 0);
+  ck_assert_int_ne(access(ht_path("in/seed_grad.c"), F_OK), 0);
+}
+END_TEST
+
+START_TEST(header_beside_output) {
+  ht_sh("mkdir -p '%s/out'", ht_tmpdir());
+  ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
+  int st;
+  free(adc_out(&st, "seed.ad -o out/g.c --header"));
+  ck_assert_int_eq(st, 0);
+  char *h = ht_slurp(ht_path("out/g.h"), NULL);
+  ck_assert_ptr_nonnull(h);
+  ck_assert_ptr_nonnull(strstr(h, "#ifndef ADC_G_H"));
+  ck_assert_ptr_nonnull(strstr(h, "extern \"C\""));
+  ck_assert_ptr_nonnull(strstr(h, "double f_grad(double x0, double x1, double *x0_bar, double *x1_bar);"));
+  ck_assert_ptr_nonnull(strstr(h, "void f_vjp(double x0, double x1, double f_bar, double *x0_bar, double *x1_bar);"));
+  free(h);
+}
+END_TEST
+
+START_TEST(emit_kinds_to_stdout) {
+  ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
+  int st;
+  char *out = adc_out(&st, "--emit=ssa seed.ad");
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "  z2 = sin(z0)"));
+  ck_assert_ptr_nonnull(strstr(out, "  z4 = z2 * z3"));
+  free(out);
+  out = adc_out(&st, "--emit=dot seed.ad");
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "digraph adc {"));
+  ck_assert_ptr_nonnull(strstr(out, "z3 = z0 + z1"));
+  free(out);
+  out = adc_out(&st, "--emit=header -o - seed.ad");
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "double f(double x0, double x1);"));
+  free(out);
+  out = adc_out(&st, "-o - seed.ad");
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "#include <math.h>"));
+  free(out);
+}
+END_TEST
+
+START_TEST(errors_leave_existing_output_alone) {
+  const char *old = "/* previous output */\n";
+  ht_write(ht_path("keep_grad.c"), old, strlen(old));
+  const char *bad = "fn f(x) = sinn(x);\n";
+  ht_write(ht_path("keep.ad"), bad, strlen(bad));
+  int st;
+  char *out = adc_out(&st, "keep.ad --header");
+  ck_assert_int_eq(st, 1);
+  ck_assert_ptr_nonnull(strstr(out, "keep.ad:1:11: error: unknown function 'sinn'"));
+  free(out);
+  char *now = ht_slurp(ht_path("keep_grad.c"), NULL);
+  ck_assert_str_eq(now, old);
+  free(now);
+  ck_assert_int_ne(access(ht_path("keep_grad.h"), F_OK), 0);
+  /* no temporary left behind */
+  out = ht_capture(&st, "ls -a '%s' | grep -c adc-tmp", ht_tmpdir());
+  ck_assert_str_eq(out, "0\n");
+  free(out);
+}
+END_TEST
+
+START_TEST(unwritable_output_exit_2) {
+  if (geteuid() == 0) {
+    /* root writes anywhere: use a path whose directory is a file instead */
+    ht_write(ht_path("afile"), "x", 1);
+    ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
+    int st;
+    char *out = adc_out(&st, "seed.ad -o afile/out.c");
+    ck_assert_int_eq(st, 2);
+    ck_assert_ptr_nonnull(strstr(out, "adc: error: cannot write 'afile/out.c': Not a directory"));
+    free(out);
+    return;
+  }
+  ht_sh("mkdir -p '%s/ro' && chmod 555 '%s/ro'", ht_tmpdir(), ht_tmpdir());
+  int st;
+  char *out = adc_out(&st, "seed.ad -o ro/out.c");
+  ck_assert_int_eq(st, 2);
+  free(out);
+}
+END_TEST
+
+START_TEST(full_device_exit_2) {
+  if (access("/dev/full", W_OK) != 0)
+    return;
+  ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
+  int st;
+  char *out = ht_capture(&st, "cd '%s' && '%s' -o - seed.ad 2>&1 >/dev/full", ht_tmpdir(), ht_adc());
+  ck_assert_int_eq(st, 2);
+  ck_assert_ptr_nonnull(strstr(out, "adc: error: cannot write to standard output"));
+  free(out);
+}
+END_TEST
+
+START_TEST(output_is_deterministic) {
+  ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
+  int st;
+  char *a = adc_out(&st, "-o - samples_det.ad");
+  free(a);
+  const char *src = "fn g(a, b) = a > b ? exp(a) * b : log(b * b + 1);\n"
+                    "fn h(x, y, z) = g(x, y) * g(y, z) + hypot(x, z) + max(x, y);\n";
+  ht_write(ht_path("det.ad"), src, strlen(src));
+  char *one = adc_out(&st, "-o - det.ad");
+  ck_assert_int_eq(st, 0);
+  char *two = ht_capture(&st, "cd / && '%s' -o - '%s' 2>&1", ht_adc(), ht_path("det.ad"));
+  ck_assert_int_eq(st, 0);
+  ck_assert_str_eq(one, two); /* also independent of where it runs from */
+  free(one);
+  free(two);
+}
+END_TEST
+
+START_TEST(reads_standard_input) {
+  int st;
+  char *out = ht_capture(&st, "printf 'fn sq(x) = x * x;' | '%s' -o - -", ht_adc());
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "double sq_grad(double x, double *x_bar)"));
+  free(out);
+}
+END_TEST
+
+/* ---- names ---- */
+
+static char *emit(const char *src, const char *extra) {
+  ht_write(ht_path("names.ad"), src, strlen(src));
+  int st;
+  char *out = adc_out(&st, extra);
+  ck_assert_msg(st == 0, "%s", out);
+  return out;
+}
+
+START_TEST(reserved_names_are_mangled) {
+  char *out = emit("fn main(int, double, y0, j1, gamma, exp) = int + double + y0 + j1 + gamma + exp;\n",
+                   "-o - names.ad");
+  ck_assert_ptr_nonnull(strstr(out, "double main_(double int_, double double_, double y0_, double j1_, "
+                                    "double gamma_, double exp_)"));
+  ck_assert_ptr_nonnull(strstr(out, "double *int__bar"));
+  free(out);
+  /* and it compiles cleanly */
+  ck_assert_int_eq(ht_sh("cd '%s' && '%s' names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
+                         "-Wpedantic -Werror -c names_grad.c -o names.o && g++ -x c++ -Wall -Wextra "
+                         "-Werror -c names_grad.c -o names.o",
+                         ht_tmpdir(), ht_adc()),
+                   0);
+}
+END_TEST
+
+START_TEST(temporaries_never_clash) {
+  char *out = emit("fn f(z0, z1_bar, x, x_bar) = z0 * z1_bar + x * x_bar;\nfn f_grad(a) = a;\n",
+                   "-o - names.ad");
+  ck_assert_ptr_nonnull(strstr(out, "double f(double z0_, double z1_bar_, double x, double x_bar)"));
+  ck_assert_ptr_nonnull(strstr(out, "double f_grad_(double a)"));
+  free(out);
+  ck_assert_int_eq(ht_sh("cd '%s' && '%s' names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
+                         "-Wpedantic -Werror -c names_grad.c -o names.o",
+                         ht_tmpdir(), ht_adc()),
+                   0);
+}
+END_TEST
+
+START_TEST(prefix_and_static) {
+  char *out = emit("fn f(x) = x * x;\n", "--prefix=my_ --static -o - names.ad");
+  ck_assert_ptr_nonnull(strstr(out, "static inline double my_f(double x)"));
+  ck_assert_ptr_nonnull(strstr(out, "static inline double my_f_grad(double x, double *x_bar)"));
+  ck_assert_ptr_nonnull(strstr(out, "static inline void my_f_vjp(double x, double my_f_bar, double *x_bar)") ||
+                        strstr(out, "static inline void my_f_vjp(double x, double f_bar, double *x_bar)"));
+  free(out);
+}
+END_TEST
+
+START_TEST(zero_parameter_function) {
+  char *out = emit("fn c() = 2 * pi;\n", "-o - names.ad");
+  ck_assert_ptr_nonnull(strstr(out, "double c(void)"));
+  ck_assert_ptr_nonnull(strstr(out, "double c_grad(void)"));
+  ck_assert_ptr_nonnull(strstr(out, "void c_vjp(double c_bar)"));
+  ck_assert_ptr_nonnull(strstr(out, "(void)c_bar;"));
+  free(out);
+  ck_assert_int_eq(ht_sh("cd '%s' && '%s' names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
+                         "-Wpedantic -Werror -c names_grad.c -o names.o",
+                         ht_tmpdir(), ht_adc()),
+                   0);
+}
+END_TEST
+
+START_TEST(seed_reads_like_its_derivation) {
+  char *out = emit(SEED, "-o - names.ad");
+  const char *want[] = {
+      "  const double z2 = sin(z0);", "  const double z3 = z0 + z1;", "  const double z4 = z2 * z3;",
+      "  const double z3_bar = z2;", "  const double z2_bar = z3;", "  const double z1_bar = z3_bar;",
+      "  *x0_bar = z0_bar;", "  *x1_bar = z1_bar;", "  *x0_bar += z0_bar;", "  return z4;",
+  };
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    ck_assert_msg(strstr(out, want[i]) != NULL, "missing: %s", want[i]);
+  ck_assert_ptr_null(strstr(out, "* 1.0"));
+  ck_assert_ptr_null(strstr(out, "+ 0.0"));
+  free(out);
+}
+END_TEST
+
+Suite *suite_cli(void) {
+  Suite *s = suite_create("cli");
+  TCase *tc = tcase_create("options");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, help_and_version);
+  tcase_add_loop_test(tc, usage_errors_exit_2, 0, (int)(sizeof usage_errors / sizeof usage_errors[0]));
+  tcase_add_test(tc, default_output_in_current_directory);
+  tcase_add_test(tc, header_beside_output);
+  tcase_add_test(tc, emit_kinds_to_stdout);
+  tcase_add_test(tc, errors_leave_existing_output_alone);
+  tcase_add_test(tc, unwritable_output_exit_2);
+  tcase_add_test(tc, full_device_exit_2);
+  tcase_add_test(tc, output_is_deterministic);
+  tcase_add_test(tc, reads_standard_input);
+  suite_add_tcase(s, tc);
+  TCase *tn = tcase_create("names");
+  tcase_set_timeout(tn, 60);
+  tcase_add_test(tn, reserved_names_are_mangled);
+  tcase_add_test(tn, temporaries_never_clash);
+  tcase_add_test(tn, prefix_and_static);
+  tcase_add_test(tn, zero_parameter_function);
+  tcase_add_test(tn, seed_reads_like_its_derivation);
+  suite_add_tcase(s, tn);
+  return s;
+}
