@@ -179,12 +179,14 @@ static char *beside(const char *path, const char *name) {
 typedef struct Pending {
   const char *path;
   char *tmp; /* NULL when writing to stdout */
+  FILE *f;
 } Pending;
 
-/* Write text to a fresh temporary beside path; nothing is renamed yet. */
-static int stage(Pending *p, const char *path, const StrBuf *text, FILE *err) {
+/* Open a fresh temporary beside path (or standard output for "-"). */
+static int open_pending(Pending *p, const char *path, FILE *err) {
   p->path = path;
   p->tmp = NULL;
+  p->f = stdout;
   if (strcmp(path, "-") == 0)
     return 0;
   const char *slash = strrchr(path, '/');
@@ -193,46 +195,50 @@ static int stage(Pending *p, const char *path, const StrBuf *text, FILE *err) {
   memcpy(p->tmp, path, dir);
   strcpy(p->tmp + dir, ".adc-tmp-XXXXXX");
   int fd = mkstemp(p->tmp);
-  if (fd < 0) {
-    fprintf(err, "adc: error: cannot write '%s': %s\n", path, strerror(errno));
-    free(p->tmp);
-    p->tmp = NULL;
-    return 2;
+  if (fd >= 0) {
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    p->f = fdopen(fd, "wb");
+    if (!p->f)
+      close(fd);
   }
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
-  FILE *f = fdopen(fd, "wb");
-  int ok = f && fwrite(text->s ? text->s : "", 1, text->len, f) == text->len;
-  ok = ok && fflush(f) == 0;
-  int saved = errno;
-  if (f)
-    ok = (fclose(f) == 0) && ok;
-  else
-    close(fd);
-  if (!ok) {
-    fprintf(err, "adc: error: cannot write '%s': %s\n", path, strerror(saved ? saved : EIO));
-    unlink(p->tmp);
+  if (fd < 0 || !p->f) {
+    fprintf(err, "adc: error: cannot write '%s': %s\n", path, strerror(errno));
+    if (fd >= 0)
+      unlink(p->tmp);
     free(p->tmp);
     p->tmp = NULL;
+    p->f = NULL;
     return 2;
   }
   return 0;
 }
 
-static int commit(Pending *p, const StrBuf *text, FILE *err) {
-  if (!p->tmp) {
-    if (fwrite(text->s ? text->s : "", 1, text->len, stdout) != text->len || fflush(stdout)) {
-      fprintf(err, "adc: error: cannot write to standard output: %s\n", strerror(errno));
-      return 2;
-    }
-    return 0;
+/* Flush and close; any write error so far is reported here. */
+static int close_pending(Pending *p, StrBuf *text, FILE *err) {
+  sb_drain(text, 1);
+  int ok = !text->sink_error && fflush(p->f) == 0 && !ferror(p->f);
+  int saved = errno;
+  if (p->tmp)
+    ok = (fclose(p->f) == 0) && ok;
+  p->f = NULL;
+  if (!ok) {
+    if (p->tmp)
+      fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(saved ? saved : EIO));
+    else
+      fprintf(err, "adc: error: cannot write to standard output: %s\n",
+              strerror(saved ? saved : EIO));
+    return 2;
   }
+  return 0;
+}
+
+static int commit(Pending *p, FILE *err) {
+  if (!p->tmp)
+    return 0;
   if (rename(p->tmp, p->path) != 0) {
     fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(errno));
-    unlink(p->tmp);
-    free(p->tmp);
-    p->tmp = NULL;
     return 2;
   }
   free(p->tmp);
@@ -241,11 +247,14 @@ static int commit(Pending *p, const StrBuf *text, FILE *err) {
 }
 
 static void discard(Pending *p) {
+  if (p->f && p->tmp)
+    fclose(p->f);
   if (p->tmp) {
     unlink(p->tmp);
     free(p->tmp);
-    p->tmp = NULL;
   }
+  p->tmp = NULL;
+  p->f = NULL;
 }
 
 /* ---- the pipeline ---- */
@@ -316,23 +325,31 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
                  src};
   if (strcmp(o->input, "-") == 0)
     eo.input = "stdin";
-  StrBuf text = {0}, htext = {0};
-  switch (o->emit) {
-  case EMIT_C: cg_emit_c(&text, fns, n, &eo); break;
-  case EMIT_HEADER: cg_emit_header(&text, fns, n, &eo); break;
-  case EMIT_SSA: cg_emit_ssa(&text, fns, n, &eo); break;
-  case EMIT_DOT: cg_emit_dot(&text, fns, n, &eo); break;
-  }
-  if (header)
-    cg_emit_header(&htext, fns, n, &eo);
   Pending pc = {0}, ph = {0};
-  int rc = stage(&pc, out, &text, err);
+  StrBuf text = {0}, htext = {0};
+  int rc = open_pending(&pc, out, err);
   if (!rc && header)
-    rc = stage(&ph, header, &htext, err);
+    rc = open_pending(&ph, header, err);
+  if (!rc) {
+    text.sink = pc.f;
+    switch (o->emit) {
+    case EMIT_C: cg_emit_c(&text, fns, n, &eo); break;
+    case EMIT_HEADER: cg_emit_header(&text, fns, n, &eo); break;
+    case EMIT_SSA: cg_emit_ssa(&text, fns, n, &eo); break;
+    case EMIT_DOT: cg_emit_dot(&text, fns, n, &eo); break;
+    }
+    rc = close_pending(&pc, &text, err);
+  }
+  if (!rc && header) {
+    htext.sink = ph.f;
+    cg_emit_header(&htext, fns, n, &eo);
+    rc = close_pending(&ph, &htext, err);
+  }
+  /* Only now, with every file complete, do they replace the old ones. */
   if (!rc)
-    rc = commit(&pc, &text, err);
+    rc = commit(&pc, err);
   if (!rc && header)
-    rc = commit(&ph, &htext, err);
+    rc = commit(&ph, err);
   discard(&pc);
   discard(&ph);
   sb_free(&text);

@@ -32,12 +32,17 @@ typedef struct Em {
   VEC(char *) undo_name;
   int helper;       /* next zK number for nodes without a forward name */
   int depth;
+  StrBuf line;      /* the line being built */
+  char **lname;     /* copy-line name of each label, made once */
+  char **ctext;     /* text of each constant, made once */
   Arena arena;
 } Em;
 
 static void put(Em *e, const char *s) {
-  if (!e->dry)
+  if (!e->dry) {
     sb_puts(e->out, s);
+    sb_drain(e->out, 0);
+  }
 }
 
 static void indent(Em *e) {
@@ -46,15 +51,23 @@ static void indent(Em *e) {
 }
 
 static void ref_text(Em *e, StrBuf *b, Ref r) {
+  if (e->dry)
+    return;
   if (ref_is_const(r)) {
-    double v = graph_const(e->g, r);
-    if (v < 0 || (v == 0 && 1 / v < 0)) {
-      sb_putc(b, '(');
-      sb_double(b, v);
-      sb_putc(b, ')');
-    } else {
-      sb_double(b, v);
+    int k = ref_const_index(r);
+    if (!e->ctext[k]) {
+      double v = graph_const(e->g, r);
+      StrBuf t = {0};
+      int paren = v < 0 || (v == 0 && 1 / v < 0);
+      if (paren)
+        sb_putc(&t, '(');
+      sb_double(&t, v);
+      if (paren)
+        sb_putc(&t, ')');
+      e->ctext[k] = arena_strndup(&e->arena, t.s, t.len);
+      sb_free(&t);
     }
+    sb_puts(b, e->ctext[k]);
     return;
   }
   sb_puts(b, e->cur[r]);
@@ -80,24 +93,48 @@ static void ref_use(Em *e, StrBuf *b, Ref r) {
 
 /* "zK_bar" names carry the label index after their NUL so that a use can
  * be traced back to the copy line. */
-static char *label_name(Em *e, int li) {
-  char *s = arena_alloc(&e->arena, 48);
-  int n = snprintf(s, 24, "z%d_bar", e->g->labels.v[li].name);
-  snprintf(s + n + 1, 47 - (size_t)n, "%d", li);
-  return s;
+/* Decimal digits of v >= 0 at p; returns the count. (snprintf is the
+ * emitter's hottest cost on large graphs otherwise.) */
+static int put_int(char *p, int v) {
+  char t[12];
+  int n = 0;
+  do
+    t[n++] = (char)('0' + v % 10);
+  while ((v /= 10) > 0);
+  for (int i = 0; i < n; i++)
+    p[i] = t[n - 1 - i];
+  p[n] = '\0';
+  return n;
 }
 
-static char *plain_name(Em *e, const char *fmt, int k) {
-  char *s = arena_alloc(&e->arena, 48);
-  snprintf(s, 47, fmt, k);
-  s[strlen(s) + 1] = '\0';
+static char *label_name(Em *e, int li) {
+  if (!e->lname[li]) {
+    char buf[48];
+    buf[0] = 'z';
+    int n = 1 + put_int(buf + 1, e->g->labels.v[li].name);
+    memcpy(buf + n, "_bar", 5);
+    n += 4;
+    n += 1 + put_int(buf + n + 1, li);
+    e->lname[li] = arena_alloc(&e->arena, (size_t)n + 1);
+    memcpy(e->lname[li], buf, (size_t)n + 1);
+  }
+  return e->lname[li];
+}
+
+static char *plain_name(Em *e, int k) {
+  char buf[24];
+  buf[0] = 'z';
+  int n = 1 + put_int(buf + 1, k);
+  char *s = arena_alloc(&e->arena, (size_t)n + 2); /* zeroed: "" after the NUL */
+  memcpy(s, buf, (size_t)n);
   return s;
 }
 
 static void expr_text(Em *e, StrBuf *b, int n) {
   const Node *nd = &e->g->nodes.v[n];
   if (nd->op == OP_INPUT) {
-    sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux] : e->nm->seed);
+    if (!e->dry)
+      sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux] : e->nm->seed);
     return;
   }
   if (nd->op == OP_POWI) {
@@ -124,7 +161,7 @@ static void expr_text(Em *e, StrBuf *b, int n) {
     if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
       ref_use(e, b, nd->a[p[1] - '0']);
       p++;
-    } else {
+    } else if (!e->dry) {
       sb_putc(b, *p);
     }
   }
@@ -132,11 +169,18 @@ static void expr_text(Em *e, StrBuf *b, int n) {
 
 /* A short, comment-safe excerpt of the source a node comes from. */
 static void comment(Em *e, StrBuf *b, Loc at) {
+  int more = at.lo < 0; /* a later step of a chain: see Node.src */
+  if (more)
+    at.lo = -1 - at.lo;
   if (!e->src || at.hi <= at.lo || at.hi > e->src->len)
     return;
   int line, col;
   source_linecol(e->src, at.lo, &line, &col);
-  sb_printf(b, e->ssa ? "  # %d: " : "  /* %d: ", line);
+  char num[16];
+  put_int(num, line);
+  sb_puts(b, e->ssa ? "  # " : "  /* ");
+  sb_puts(b, num);
+  sb_puts(b, more ? ": ... " : ": ");
   int shown = 0, space = 0;
   char prev = 0;
   for (int i = at.lo; i < at.hi && shown < 48; i++) {
@@ -162,12 +206,14 @@ static void comment(Em *e, StrBuf *b, Loc at) {
 }
 
 static void line_end(Em *e, StrBuf *b, Loc at) {
-  if (!e->ssa)
-    sb_putc(b, ';');
-  comment(e, b, at);
-  sb_putc(b, '\n');
-  indent(e);
-  put(e, b->s);
+  if (!e->dry) {
+    if (!e->ssa)
+      sb_putc(b, ';');
+    comment(e, b, at);
+    sb_putc(b, '\n');
+    indent(e);
+    put(e, b->s);
+  }
   b->len = 0;
   if (b->s)
     b->s[0] = '\0';
@@ -175,13 +221,16 @@ static void line_end(Em *e, StrBuf *b, Loc at) {
 
 static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
 
+/* Made in the dry pass; the printing pass visits nodes in the same order. */
 static char *own_name(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
+  if (e->name[n])
+    return e->name[n];
   if (e->direct[n] >= 0 && nd->name < 0)
     return label_name(e, e->direct[n]);
   if (nd->name >= 0)
-    return plain_name(e, "z%d", nd->name);
-  return plain_name(e, "z%d", e->helper++);
+    return plain_name(e, nd->name);
+  return plain_name(e, e->helper++);
 }
 
 static void set_cur(Em *e, int n, char *name) {
@@ -192,18 +241,18 @@ static void set_cur(Em *e, int n, char *name) {
 
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
-  StrBuf b = {0};
+  StrBuf *b = &e->line;
   e->name[n] = own_name(e, n);
   e->cur[n] = e->name[n];
   if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
     return; /* an unread parameter: (void) at the top instead */
-  if (e->ssa)
-    sb_printf(&b, "%s = ", e->name[n]);
-  else
-    sb_printf(&b, "const %s %s = ", is_cond(e, n) ? "int" : "double", e->name[n]);
-  expr_text(e, &b, n);
-  line_end(e, &b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
-  sb_free(&b);
+  if (!e->dry) {
+    sb_puts(b, e->ssa ? "" : is_cond(e, n) ? "const int " : "const double ");
+    sb_puts(b, e->name[n]);
+    sb_puts(b, " = ");
+  }
+  expr_text(e, b, n);
+  line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
 }
 
 /* Labels at position pos in block blk: the node named by one keeps its
@@ -219,16 +268,16 @@ static void emit_labels(Em *e, int blk, int pos) {
     if (!e->dry && !e->label_used[i])
       continue;
     char *nm = label_name(e, i);
-    StrBuf b = {0};
-    if (e->ssa)
-      sb_printf(&b, "%s = ", nm);
-    else
-      sb_printf(&b, "const double %s = ", nm);
-    if (e->dry) /* a copy line is used only if something used reads it */
+    StrBuf *b = &e->line;
+    if (e->dry) { /* a copy line is used only if something used reads it */
       e->label_dep[i] = cur_label(e, l->val);
-    ref_text(e, &b, l->val);
-    line_end(e, &b, l->src);
-    sb_free(&b);
+    } else {
+      sb_puts(b, e->ssa ? "" : "const double ");
+      sb_puts(b, nm);
+      sb_puts(b, " = ");
+      ref_text(e, b, l->val);
+    }
+    line_end(e, b, l->src);
     set_cur(e, l->val, nm);
     if (!e->dry)
       e->label_used[i] = 2;
@@ -364,7 +413,7 @@ static void emit_pass(Em *e) {
     if (g->labels.v[i].name >= e->helper)
       e->helper = g->labels.v[i].name + 1;
   for (int i = 0; i < g->nodes.n; i++)
-    e->cur[i] = e->name[i] = NULL;
+    e->cur[i] = NULL;
   e->undo_node.n = e->undo_name.n = 0;
   emit_range(e, 0, 0, g->nodes.n);
   emit_outputs(e);
@@ -436,6 +485,8 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
   e.cur = xcalloc((size_t)n, sizeof *e.cur);
   e.direct = xmalloc((size_t)n * sizeof *e.direct);
   e.label_used = xcalloc((size_t)(g->labels.n ? g->labels.n : 1), 1);
+  e.ctext = xcalloc((size_t)(g->consts.n ? g->consts.n : 1), sizeof *e.ctext);
+  e.lname = xcalloc((size_t)(g->labels.n ? g->labels.n : 1), sizeof *e.lname);
   e.label_dep = xmalloc((size_t)(g->labels.n ? g->labels.n : 1) * sizeof *e.label_dep);
   for (int i = 0; i < g->labels.n; i++)
     e.label_dep[i] = -1;
@@ -488,6 +539,9 @@ static void emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const Em
   free(e.direct);
   free(e.label_used);
   free(e.label_dep);
+  free(e.lname);
+  free(e.ctext);
+  sb_free(&e.line);
   free(e.refs);
   free(e.blk_labels);
   free(e.lab_first);

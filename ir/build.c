@@ -161,7 +161,8 @@ static Ref build_expr(Build *s, const Expr *e) {
     Ref acc = build_expr(s, e->u.chain.first);
     for (int i = 0; i < e->u.chain.n; i++) {
       const ChainItem *it = &e->u.chain.items[i];
-      Loc at = {e->loc.lo, it->e->loc.hi};
+      /* the first operation shows "a + b"; later ones "... + c" */
+      Loc at = {i == 0 ? e->u.chain.first->loc.lo : -1 - it->oploc.lo, it->e->loc.hi};
       acc = op_at(s, at, binary_op(it->op), acc, build_expr(s, it->e));
     }
     return acc;

@@ -49,7 +49,9 @@ typedef struct Node {
   Ref a[3];     /* arguments; unused ones are REF_NONE */
   int32_t aux;  /* INPUT: parameter index; PHI: group */
   int32_t name; /* K of the temporary zK it prints as, or -1 (named late) */
-  Loc src;      /* source span it comes from, for comments */
+  Loc src;      /* source span it comes from, for comments; lo < 0 marks a
+                 * later step of a chain a + b + c, whose span "+ c" starts
+                 * at -1 - lo and is shown as "... + c" */
 } Node;
 
 typedef struct Block {

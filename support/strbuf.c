@@ -17,7 +17,8 @@ static void sb_reserve(StrBuf *b, size_t extra) {
 }
 
 void sb_putc(StrBuf *b, char c) {
-  sb_reserve(b, 1);
+  if (b->len + 2 > b->cap)
+    sb_reserve(b, 1);
   b->s[b->len++] = c;
   b->s[b->len] = '\0';
 }
@@ -68,4 +69,14 @@ void sb_double(StrBuf *b, double d) {
   sb_puts(b, buf);
   if (!strpbrk(buf, ".en"))
     sb_puts(b, ".0");
+}
+
+void sb_drain(StrBuf *b, int force) {
+  if (!b->sink || (!force && b->len < (1u << 20)))
+    return;
+  if (b->len && fwrite(b->s, 1, b->len, b->sink) != b->len)
+    b->sink_error = 1;
+  b->len = 0;
+  if (b->s)
+    b->s[0] = '\0';
 }

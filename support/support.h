@@ -45,6 +45,8 @@ void *xcalloc(size_t n, size_t size);
 typedef struct StrBuf {
   char *s; /* always NUL-terminated once anything is written */
   size_t len, cap;
+  FILE *sink;     /* if set, sb_drain moves the text here */
+  int sink_error; /* a write to sink failed */
 } StrBuf;
 
 void sb_putc(StrBuf *b, char c);
@@ -55,6 +57,9 @@ void sb_printf(StrBuf *b, const char *fmt, ...)
 #endif
     ;
 void sb_free(StrBuf *b);
+/* With a sink: write out what is buffered once it is large (or always,
+ * when force), so that huge outputs need not fit in memory. */
+void sb_drain(StrBuf *b, int force);
 
 /* Shortest decimal text that reads back as exactly d, always with a '.' or
  * exponent so that C reads it as a double ("2.0", "0.1", "1e-300"). */

@@ -72,7 +72,7 @@ static void run_case(const char *tag, const char *src, const char *cc, const cha
                      double hi, const char *ref_value, const char *const *ref_grad) {
   Compiled c;
   ck_assert_msg(ht_compile(&c, src, 1) == 0, "%s: %s", tag, c.diag);
-  char ad[1400], gen[1400], hdr[1400], drv[1400], exe[1400];
+  char ad[1300], gen[1400], hdr[1400], drv[1500], exe[1400];
   snprintf(ad, sizeof ad, "%s", ht_path(tag));
   snprintf(gen, sizeof gen, "%s_grad.c", ad);
   snprintf(hdr, sizeof hdr, "%s_grad.h", ad);
