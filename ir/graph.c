@@ -121,6 +121,8 @@ static uint32_t const_hash(double v) {
 static void ctable_rebuild(Builder *b) {
   free(b->ctable);
   b->ccap = b->ccap ? b->ccap * 2 : 64;
+  while (b->ccap < 2u * (uint32_t)b->g->consts.n + 2)
+    b->ccap *= 2;
   b->ctable = xmalloc(b->ccap * sizeof *b->ctable);
   memset(b->ctable, 0xff, b->ccap * sizeof *b->ctable);
   for (int k = 0; k < b->g->consts.n; k++) {

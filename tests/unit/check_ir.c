@@ -184,6 +184,25 @@ START_TEST(long_chains_build_iteratively) {
 }
 END_TEST
 
+/* The reverse pass starts from a copy holding every constant of the forward
+ * graph: its constant table must be sized for them (it once hung at 33). */
+START_TEST(many_constants) {
+  char src[8192];
+  int k = sprintf(src, "fn f(x) = x");
+  for (int i = 1; i <= 300; i++)
+    k += sprintf(src + k, " + %d.5 * sin(x * %d)", i, i);
+  sprintf(src + k, ";");
+  Compiled c = one(src, 1);
+  ck_assert_int_gt(c.fns[0].fwd.consts.n, 300);
+  double x = 0.3, gr, want = 1;
+  for (int i = 1; i <= 300; i++)
+    want += (i + 0.5) * i * cos(0.3 * i);
+  ht_grad(&c.fns[0], &x, &gr);
+  ck_assert_double_eq_tol(gr, want, 1e-9 * fabs(want));
+  ht_free(&c);
+}
+END_TEST
+
 Suite *suite_ir(void) {
   Suite *s = suite_create("ir");
   TCase *tc = tcase_create("passes");
@@ -201,6 +220,7 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, branches_are_regions);
   tcase_add_test(tc, verifier_catches_bad_graphs);
   tcase_add_test(tc, long_chains_build_iteratively);
+  tcase_add_test(tc, many_constants);
   suite_add_tcase(s, tc);
   return s;
 }
