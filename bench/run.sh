@@ -1,0 +1,26 @@
+#!/bin/sh
+# make bench: run-time ratios of the generated gradients, then the compiler's
+# own scaling in the number of SSA nodes. Not part of make check.
+set -eu
+adc=${1:-./adc}
+out=build/bench
+mkdir -p "$out/samples"
+echo "machine: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "compiler: $(${CC:-cc} --version | head -n 1)"
+for s in seed rosenbrock pendulum normal_nll; do
+  "$adc" --header -o "$out/samples/${s}_grad.c" "samples/$s.ad"
+done
+${CC:-cc} -std=c99 -O2 -I"$out/samples" -o "$out/bench" bench/bench.c bench/hand.c \
+  "$out"/samples/*_grad.c -lm
+"$out/bench"
+echo
+echo "compiler scaling: a chain of n statements, let a_i = a_(i-1) * c + sin(x)"
+printf '%10s %10s %12s %10s\n' statements seconds "peak KiB" "s/stmt(us)"
+for n in 10000 100000 250000 1000000; do
+  awk -v n="$n" 'BEGIN { print "fn f(x) {"; print " let a0 = x;";
+    for (i = 1; i < n; i++) printf " let a%d = a%d * 0.999 + sin(x * %d);\n", i, i - 1, i % 7 + 1;
+    printf " return a%d;\n}\n", n - 1 }' >"$out/chain$n.ad"
+  /usr/bin/env time -f '%e %M' -o "$out/time" "$adc" -o "$out/chain${n}_grad.c" "$out/chain$n.ad"
+  read secs kib <"$out/time"
+  printf '%10d %10s %12s %10.2f\n' "$n" "$secs" "$kib" "$(echo "$secs $n" | awk '{ print $1 / $2 * 1e6 }')"
+done
