@@ -1,4 +1,5 @@
 /* emit_text.c - Graphviz pictures of the forward and adjoint graphs. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "codegen.h"
@@ -30,6 +31,16 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
 }
 
 static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, int nfwd, const char *id) {
+  /* labels of each node, as a linked list through the label array */
+  int *first = xmalloc((size_t)(g->nodes.n + 1) * sizeof *first);
+  int *next = xmalloc((size_t)(g->labels.n + 1) * sizeof *next);
+  for (int n = 0; n < g->nodes.n; n++)
+    first[n] = -1;
+  for (int l = g->labels.n - 1; l >= 0; l--)
+    if (!ref_is_const(g->labels.v[l].val)) {
+      next[l] = first[g->labels.v[l].val];
+      first[g->labels.v[l].val] = l;
+    }
   for (int n = 0; n < g->nodes.n; n++) {
     const Node *nd = &g->nodes.v[n];
     int adjoint = n >= nfwd;
@@ -37,9 +48,8 @@ static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, int nfwd,
     const char *color = adjoint ? "#fde2c8" : nd->op == OP_INPUT ? "#d6eaf8" : "#ffffff";
     sb_printf(out, "  %s_%d [shape=%s, style=filled, fillcolor=\"%s\", label=\"", id, n, shape, color);
     node_label(out, g, n, nm);
-    for (int l = 0; l < g->labels.n; l++)
-      if (g->labels.v[l].val == n)
-        sb_printf(out, "\\n= z%d_bar", g->labels.v[l].name);
+    for (int l = first[n]; l >= 0; l = next[l])
+      sb_printf(out, "\\n= z%d_bar", g->labels.v[l].name);
     sb_puts(out, "\"];\n");
     for (int k = 0; k < 3; k++) {
       Ref a = nd->a[k];
@@ -60,6 +70,8 @@ static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, int nfwd,
               id, i, what);
     sb_printf(out, "  %s_%d -> %s_out%d;\n", id, r, id, i);
   }
+  free(first);
+  free(next);
 }
 
 void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {

@@ -22,6 +22,8 @@ typedef struct Build {
   VEC(Ref) slots;
   VEC(Memo) memos;
   VEC(Ref) argpool;
+  int32_t *memo_table; /* open hash of memo indices by (callee, args), -1 empty */
+  uint32_t memo_cap;
 } Build;
 
 static Ref build_expr(Build *s, const Expr *e);
@@ -31,15 +33,48 @@ static Ref op_at(Build *s, Loc at, int op, Ref x, Ref y) {
   return b_op(s->b, op, x, y, REF_NONE);
 }
 
+static uint32_t memo_hash(int callee, const Ref *args, int nargs) {
+  uint32_t h = 2166136261u ^ (uint32_t)callee;
+  for (int i = 0; i < nargs; i++)
+    h = (h ^ (uint32_t)args[i]) * 16777619u;
+  return h * 2654435761u;
+}
+
+static void memo_insert(Build *s, int idx) {
+  const Memo *m = &s->memos.v[idx];
+  uint32_t mask = s->memo_cap - 1;
+  uint32_t i = memo_hash(m->callee, &s->argpool.v[m->args], m->nargs) & mask;
+  while (s->memo_table[i] >= 0)
+    i = (i + 1) & mask;
+  s->memo_table[i] = idx;
+}
+
+static void memo_add(Build *s, Memo m) {
+  vec_push(&s->memos, m);
+  if (2u * (uint32_t)s->memos.n > s->memo_cap) {
+    free(s->memo_table);
+    s->memo_cap = s->memo_cap ? 2 * s->memo_cap : 256;
+    s->memo_table = xmalloc(s->memo_cap * sizeof *s->memo_table);
+    memset(s->memo_table, 0xff, s->memo_cap * sizeof *s->memo_table);
+    for (int i = 0; i < s->memos.n; i++)
+      memo_insert(s, i);
+  } else {
+    memo_insert(s, s->memos.n - 1);
+  }
+}
+
+/* An earlier call of callee with the same argument values, made in this
+ * block or an enclosing one (so its result is visible here). */
 static int find_memo(Build *s, int callee, const Ref *args, int nargs) {
-  /* Memos are few per callee; a linear scan per call is bounded by the
-   * number of distinct calls of this function so far. */
-  for (int i = s->memos.n - 1; i >= 0; i--) {
-    const Memo *m = &s->memos.v[i];
+  if (!s->memo_cap)
+    return -1;
+  uint32_t mask = s->memo_cap - 1;
+  for (uint32_t i = memo_hash(callee, args, nargs) & mask; s->memo_table[i] >= 0; i = (i + 1) & mask) {
+    const Memo *m = &s->memos.v[s->memo_table[i]];
     if (m->callee != callee || m->nargs != nargs || !graph_is_ancestor(s->b->g, m->blk, s->b->blk))
       continue;
     if (nargs == 0 || memcmp(&s->argpool.v[m->args], args, (size_t)nargs * sizeof *args) == 0)
-      return i;
+      return s->memo_table[i];
   }
   return -1;
 }
@@ -61,7 +96,7 @@ static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
   Memo m = {callee, s->b->blk, nargs, s->argpool.n, result};
   for (int i = 0; i < nargs; i++)
     vec_push(&s->argpool, args[i]);
-  vec_push(&s->memos, m);
+  memo_add(s, m);
   return result;
 }
 
@@ -223,6 +258,8 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     s.slots.n = 0;
     s.memos.n = 0;
     s.argpool.n = 0;
+    if (s.memo_cap)
+      memset(s.memo_table, 0xff, s.memo_cap * sizeof *s.memo_table);
     ir_check(g, "build");
     ir_dce(g);
     ir_name_nodes(g);
@@ -234,6 +271,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   free(s.copiers);
   vec_free(&s.slots);
   vec_free(&s.memos);
+  free(s.memo_table);
   vec_free(&s.argpool);
   return errors;
 }

@@ -60,8 +60,10 @@ void sb_double(StrBuf *b, double d) {
     sb_puts(b, d > 0 ? "HUGE_VAL" : "-HUGE_VAL");
     return;
   }
+  /* %g drops trailing zeros, so when 15 digits read back exactly they are
+   * already the shortest form (a shorter exact form would be their prefix). */
   char buf[40];
-  for (int prec = 1; prec <= 17; prec++) {
+  for (int prec = 15; prec <= 17; prec++) {
     snprintf(buf, sizeof buf, "%.*g", prec, d);
     if (strtod(buf, NULL) == d)
       break;
