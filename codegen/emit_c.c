@@ -26,6 +26,8 @@ typedef struct Em {
   char *label_used; /* copy line referenced (learned by the dry pass) */
   int *label_dep;   /* the copy line a copy line reads, or -1 */
   int *refs;        /* references to each node (dry pass) */
+  int rev_start;    /* first position of the reverse sweep */
+  int rev_marked;   /* its marker is printed */
   int *blk_labels;  /* labels per block */
   int *lab_first;   /* labels at position p: [lab_first[p], lab_first[p + 1]) */
   VEC(int) undo_node;
@@ -345,27 +347,41 @@ static void emit_group(Em *e, int gi) {
   sb_free(&b);
 }
 
+/* Before the first step of the body that belongs to the reverse sweep. */
+static void sweep_marker(Em *e, int blk, int step_end) {
+  if (blk != 0 || e->kind == FN_FWD || e->rev_marked || e->rev_start >= step_end)
+    return;
+  e->rev_marked = 1;
+  indent(e);
+  put(e, e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n");
+}
+
 static void emit_range(Em *e, int blk, int lo, int hi) {
   const Graph *g = e->g;
   int i = lo;
   while (i < hi) {
-    emit_labels(e, blk, i);
     const Node *nd = &g->nodes.v[i];
+    int grp = nd->blk == blk && nd->op != OP_PHI ? -1 : 0;
+    if (grp == 0) {
+      int b = nd->blk;
+      grp = nd->op == OP_PHI && nd->blk == blk ? nd->aux : -1;
+      while (grp < 0 && g->blocks.v[b].parent != blk)
+        b = g->blocks.v[b].parent;
+      if (grp < 0)
+        grp = g->blocks.v[b].group;
+    }
+    sweep_marker(e, blk, grp < 0 ? i + 1 : e->spans[grp].hi);
+    emit_labels(e, blk, i);
     if (nd->blk == blk && nd->op != OP_PHI) {
       emit_node(e, i);
       i++;
     } else {
       /* first node of a child group, or a phi of a group with empty blocks */
-      int b = nd->blk;
-      int gi = nd->op == OP_PHI && nd->blk == blk ? nd->aux : -1;
-      while (gi < 0 && g->blocks.v[b].parent != blk)
-        b = g->blocks.v[b].parent;
-      if (gi < 0)
-        gi = g->blocks.v[b].group;
-      emit_group(e, gi);
-      i = e->spans[gi].hi;
+      emit_group(e, grp);
+      i = e->spans[grp].hi;
     }
   }
+  sweep_marker(e, blk, hi + 1);
   emit_labels(e, blk, hi);
 }
 
@@ -405,6 +421,19 @@ static void emit_unused(Em *e, const char *const *unused, int n) {
 
 static void emit_pass(Em *e) {
   const Graph *g = e->g;
+  e->rev_marked = 0;
+  e->rev_start = g->nodes.n;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].name < 0 || (g->nodes.v[i].op == OP_INPUT && g->nodes.v[i].aux >= g->nparams)) {
+      e->rev_start = i;
+      break;
+    }
+  if (g->labels.n && g->labels.v[0].pos < e->rev_start)
+    e->rev_start = g->labels.v[0].pos;
+  if (e->kind != FN_FWD && !e->dry) {
+    indent(e);
+    put(e, e->ssa ? "# forward sweep\n" : "/* forward sweep */\n");
+  }
   e->helper = 0;
   for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].name >= e->helper)
@@ -555,23 +584,34 @@ static const char *base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
-static void function_comment(StrBuf *out, const FnGraphs *fg, const EmitOpts *o) {
+/* The convention of one emitted function: what it reads, returns, stores
+ * or adds. */
+static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o) {
   const Func *f = fg->func;
   const FnNames *nm = fg->names;
-  int line, col;
+  int np = f->nparams, line, col;
   source_linecol(o->src, f->loc.lo, &line, &col);
-  sb_printf(out, "/* %s, from %s:%d.\n", nm->fwd, base_name(o->input), line);
-  sb_printf(out, " *   %s(", nm->fwd);
-  for (int i = 0; i < f->nparams; i++)
-    sb_printf(out, "%s%s", i ? ", " : "", nm->params[i]);
-  sb_printf(out, ") returns the value.\n");
-  sb_printf(out, " *   %s(...) returns the value and STORES the gradient:", nm->grad);
-  for (int i = 0; i < f->nparams; i++)
-    sb_printf(out, "%s *%s = d%s/d%s", i ? "," : "", nm->bars[i], f->name, f->params[i].name);
-  sb_printf(out, "%s\n", f->nparams ? "." : " (no parameters).");
-  sb_printf(out, " *   %s(..., %s, ...) ADDS %s * d%s/dp to each *p_bar, as a reverse sweep does.\n",
-            nm->vjp, nm->seed, nm->seed, f->name);
-  sb_puts(out, " */\n");
+  if (kind == FN_FWD) {
+    sb_printf(out, "/* %s (%s:%d): returns the value; reads ", nm->fwd, base_name(o->input), line);
+    for (int i = 0; i < np; i++)
+      sb_printf(out, "%s%s", i ? ", " : "", nm->params[i]);
+    sb_puts(out, np ? ". */\n" : "nothing. */\n");
+  } else if (kind == FN_GRAD) {
+    sb_printf(out, "/* %s: returns the value of %s and STORES its gradient", nm->grad, nm->fwd);
+    for (int i = 0; i < np; i++)
+      sb_printf(out, "%s*%s = d%s/d%s", i ? ", " : ":\n *   ", nm->bars[i], f->name,
+                f->params[i].name);
+    sb_puts(out, np ? ". */\n" : " (it has no parameters). */\n");
+  } else {
+    sb_printf(out,
+              "/* %s: ADDS %s * d%s/dp to each *p_bar (Tapenade's adjoint convention, to\n"
+              " * compose into a larger reverse sweep)",
+              nm->vjp, nm->seed, f->name);
+    for (int i = 0; i < np; i++)
+      sb_printf(out, "%s*%s += %s * d%s/d%s", i ? ", " : ":\n *   ", nm->bars[i], nm->seed,
+                f->name, f->params[i].name);
+    sb_puts(out, ". */\n");
+  }
 }
 
 void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
@@ -584,10 +624,10 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
             base_name(o->input));
   for (int i = 0; i < n; i++) {
-    function_comment(out, &fns[i], o);
-    emit_function(out, &fns[i], FN_FWD, o, 0);
-    emit_function(out, &fns[i], FN_GRAD, o, 0);
-    emit_function(out, &fns[i], FN_VJP, o, 0);
+    for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
+      kind_comment(out, &fns[i], (FnKind)kind, o);
+      emit_function(out, &fns[i], (FnKind)kind, o, 0);
+    }
   }
   sb_puts(out, "#ifdef __cplusplus\n}\n#endif\n");
 }
@@ -613,8 +653,8 @@ void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) 
             "#ifndef %s\n#define %s\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
             base_name(o->input), guard, guard);
   for (int i = 0; i < n; i++) {
-    function_comment(out, &fns[i], o);
     for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
+      kind_comment(out, &fns[i], (FnKind)kind, o);
       signature(out, fns[i].names, fns[i].func, (FnKind)kind, 0);
       sb_puts(out, ";\n");
     }
