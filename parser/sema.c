@@ -319,6 +319,10 @@ int sema_check(const Program *p, Diag *d, Checked *c) {
     s.binds.n = 0;
   }
   check_calls(&s);
+  if (c->nfuncs == 0 && d->errors == before) {
+    Loc start = {0, 0};
+    diag_warning(d, start, "the file defines no functions");
+  }
   vec_free(&s.binds);
   vec_free(&s.edges);
   return d->errors - before;

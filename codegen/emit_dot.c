@@ -1,4 +1,4 @@
-/* emit_text.c - Graphviz pictures of the forward and adjoint graphs. */
+/* emit_dot.c - Graphviz pictures of the forward and adjoint graphs. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,0 +1,614 @@
+/* body.c - one function's graph as straight-line C (or as SSA text: the
+ * same walk, other punctuation). One line per node, "const double zK = ...;",
+ * in node order; a conditional group becomes one if/else whose phis are
+ * assigned in each branch. Adjoint values are named zK_bar; when an adjoint is
+ * a value that already has a name, a copy line "const double zK_bar = z2;"
+ * keeps the derivation readable, and later lines refer to it by that name.
+ * A first, silent pass learns which copy lines and parameters are used. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "body.h"
+
+typedef struct Em {
+  StrBuf *out;
+  int dry;          /* first pass: only learn which copy lines are used */
+  int ssa;          /* SSA text instead of C */
+  const Graph *g;
+  const FnNames *nm;
+  const Source *src;
+  FnKind kind;
+  GroupSpan *spans;
+  char **name;      /* each node's own name, once defined */
+  char **cur;       /* the name references use now (a copy line may rename) */
+  int *direct;      /* label that names the node itself, or -1 */
+  char *label_used; /* copy line referenced (learned by the dry pass) */
+  int *label_dep;   /* the copy line a copy line reads, or -1 */
+  int *refs;        /* references to each node (dry pass) */
+  int rev_start;    /* first position of the reverse sweep */
+  int rev_marked;   /* its marker is printed */
+  int *blk_labels;  /* labels per block */
+  int *lab_first;   /* labels at position p: [lab_first[p], lab_first[p + 1]) */
+  VEC(int) undo_node;
+  VEC(char *) undo_name;
+  int helper;       /* next zK number for nodes without a forward name */
+  int depth;
+  StrBuf line;      /* the line being built */
+  char **lname;     /* copy-line name of each label, made once */
+  char **ctext;     /* text of each constant, made once */
+  CommentCache *comments;
+  Arena arena;
+} Em;
+
+static void put(Em *e, const char *s) {
+  if (!e->dry) {
+    sb_puts(e->out, s);
+    sb_drain(e->out, 0);
+  }
+}
+
+static void indent(Em *e) {
+  for (int i = 0; i < e->depth; i++)
+    put(e, "  ");
+}
+
+static void ref_text(Em *e, StrBuf *b, Ref r) {
+  if (e->dry)
+    return;
+  if (ref_is_const(r)) {
+    int k = ref_const_index(r);
+    if (!e->ctext[k]) {
+      double v = graph_const(e->g, r);
+      StrBuf t = {0};
+      int paren = v < 0 || (v == 0 && 1 / v < 0);
+      if (paren)
+        sb_putc(&t, '(');
+      sb_double(&t, v);
+      if (paren)
+        sb_putc(&t, ')');
+      e->ctext[k] = arena_strndup(&e->arena, t.s, t.len);
+      sb_free(&t);
+    }
+    sb_puts(b, e->ctext[k]);
+    return;
+  }
+  sb_puts(b, e->cur[r]);
+}
+
+/* The copy line whose name references to r use now, or -1. Copy-line
+ * names carry their label index after the terminating NUL. */
+static int cur_label(const Em *e, Ref r) {
+  if (ref_is_const(r) || e->cur[r] == e->name[r])
+    return -1;
+  return (int)strtol(e->cur[r] + strlen(e->cur[r]) + 1, NULL, 10);
+}
+
+/* A reference marks the copy line it names as used. */
+static void ref_use(Em *e, StrBuf *b, Ref r) {
+  ref_text(e, b, r);
+  if (e->dry && !ref_is_const(r))
+    e->refs[r]++;
+  int li = cur_label(e, r);
+  if (li >= 0)
+    e->label_used[li] = 1;
+}
+
+/* "zK_bar" names carry the label index after their NUL so that a use can
+ * be traced back to the copy line. */
+/* Decimal digits of v >= 0 at p; returns the count. (snprintf is the
+ * emitter's hottest cost on large graphs otherwise.) */
+static int put_int(char *p, int v) {
+  char t[12];
+  int n = 0;
+  do
+    t[n++] = (char)('0' + v % 10);
+  while ((v /= 10) > 0);
+  for (int i = 0; i < n; i++)
+    p[i] = t[n - 1 - i];
+  p[n] = '\0';
+  return n;
+}
+
+static char *label_name(Em *e, int li) {
+  if (!e->lname[li]) {
+    char buf[48];
+    buf[0] = 'z';
+    int n = 1 + put_int(buf + 1, e->g->labels.v[li].name);
+    memcpy(buf + n, "_bar", 5);
+    n += 4;
+    n += 1 + put_int(buf + n + 1, li);
+    e->lname[li] = arena_alloc(&e->arena, (size_t)n + 1);
+    memcpy(e->lname[li], buf, (size_t)n + 1);
+  }
+  return e->lname[li];
+}
+
+static char *plain_name(Em *e, int k) {
+  char buf[24];
+  buf[0] = 'z';
+  int n = 1 + put_int(buf + 1, k);
+  char *s = arena_alloc(&e->arena, (size_t)n + 2); /* zeroed: "" after the NUL */
+  memcpy(s, buf, (size_t)n);
+  return s;
+}
+
+static void expr_text(Em *e, StrBuf *b, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  if (nd->op == OP_INPUT) {
+    if (!e->dry)
+      sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux] : e->nm->seed);
+    return;
+  }
+  if (nd->op == OP_POWI) {
+    double k = graph_const(e->g, nd->a[1]);
+    StrBuf x = {0};
+    ref_use(e, &x, nd->a[0]);
+    if (k == 2)
+      sb_printf(b, "%s * %s", x.s, x.s);
+    else if (k == 3)
+      sb_printf(b, "%s * %s * %s", x.s, x.s, x.s);
+    else if (k == -1)
+      sb_printf(b, "1.0 / %s", x.s);
+    else if (k == -2)
+      sb_printf(b, "1.0 / (%s * %s)", x.s, x.s);
+    else {
+      sb_printf(b, "pow(%s, ", x.s);
+      sb_double(b, k);
+      sb_putc(b, ')');
+    }
+    sb_free(&x);
+    return;
+  }
+  for (const char *p = op_info[nd->op].cfmt; *p; p++) {
+    if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
+      ref_use(e, b, nd->a[p[1] - '0']);
+      p++;
+    } else if (!e->dry) {
+      sb_putc(b, *p);
+    }
+  }
+}
+
+/* A short, comment-safe excerpt of the source a node comes from. */
+/* Comments are cached by source span: the same span labels many lines (the
+ * forward sweep appears in f, f_grad and f_vjp), and making one walks the text. */
+struct CommentCache {
+  uint64_t *keys; /* (lo << 32 | hi) + 1; 0 for empty */
+  char **vals;
+  uint32_t cap, n;
+  Arena arena;
+};
+
+CommentCache *cg_comments_new(void) { return xcalloc(1, sizeof(CommentCache)); }
+
+void cg_comments_free(CommentCache *c) {
+  free(c->keys);
+  free(c->vals);
+  arena_free(&c->arena);
+  free(c);
+}
+
+static char **cache_slot(CommentCache *c, uint64_t key) {
+  if (2 * (c->n + 1) > c->cap) {
+    CommentCache old = *c;
+    c->cap = old.cap ? 2 * old.cap : 1024;
+    c->keys = xcalloc(c->cap, sizeof *c->keys);
+    c->vals = xcalloc(c->cap, sizeof *c->vals);
+    c->n = 0;
+    for (uint32_t i = 0; i < old.cap; i++)
+      if (old.keys[i])
+        *cache_slot(c, old.keys[i]) = old.vals[i];
+    free(old.keys);
+    free(old.vals);
+  }
+  uint32_t i = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40) & (c->cap - 1);
+  while (c->keys[i] && c->keys[i] != key)
+    i = (i + 1) & (c->cap - 1);
+  if (!c->keys[i]) {
+    c->keys[i] = key;
+    c->n++;
+  }
+  return &c->vals[i];
+}
+
+/* "  / * 12: sin(x0) * /" (or "  # 12: sin(x0)"): the line and a short,
+ * comment-safe excerpt of the source a node comes from. */
+static void make_comment(const Em *e, StrBuf *b, Loc at) {
+  int more = at.lo < 0; /* a later step of a chain: see Node.src */
+  if (more)
+    at.lo = -1 - at.lo;
+  if (!e->src || at.hi <= at.lo || at.hi > e->src->len)
+    return;
+  int line, col;
+  source_linecol(e->src, at.lo, &line, &col);
+  char num[16];
+  put_int(num, line);
+  sb_puts(b, e->ssa ? "  # " : "  /* ");
+  sb_puts(b, num);
+  sb_puts(b, more ? ": ... " : ": ");
+  int shown = 0, space = 0;
+  char prev = 0;
+  for (int i = at.lo; i < at.hi && shown < 48; i++) {
+    unsigned char c = (unsigned char)e->src->text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space = 1;
+      continue;
+    }
+    if (space && shown)
+      sb_putc(b, ' '), shown++;
+    space = 0;
+    char out = c >= 33 && c < 127 ? (char)c : '?';
+    if ((out == '/' && prev == '*') || (out == '?' && prev == '?') || (out == '*' && prev == '/'))
+      sb_putc(b, ' ');
+    sb_putc(b, out);
+    prev = out;
+    shown++;
+  }
+  if (at.hi - at.lo > shown + 1 && shown >= 48)
+    sb_puts(b, " ...");
+  if (!e->ssa)
+    sb_puts(b, " */");
+}
+
+static void comment(Em *e, StrBuf *b, Loc at) {
+  uint64_t key = ((uint64_t)(uint32_t)at.lo << 32 | (uint32_t)at.hi) + 1;
+  char **slot = cache_slot(e->comments, key);
+  if (!*slot) {
+    StrBuf t = {0};
+    make_comment(e, &t, at);
+    *slot = arena_strndup(&e->comments->arena, t.s ? t.s : "", t.len);
+    sb_free(&t);
+  }
+  sb_puts(b, *slot);
+}
+
+static void line_end(Em *e, StrBuf *b, Loc at) {
+  if (!e->dry) {
+    if (!e->ssa)
+      sb_putc(b, ';');
+    comment(e, b, at);
+    sb_putc(b, '\n');
+    indent(e);
+    put(e, b->s);
+  }
+  b->len = 0;
+  if (b->s)
+    b->s[0] = '\0';
+}
+
+static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
+
+/* Made in the dry pass; the printing pass visits nodes in the same order. */
+static char *own_name(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  if (e->name[n])
+    return e->name[n];
+  if (e->direct[n] >= 0 && nd->name < 0)
+    return label_name(e, e->direct[n]);
+  if (nd->name >= 0)
+    return plain_name(e, nd->name);
+  return plain_name(e, e->helper++);
+}
+
+static void set_cur(Em *e, int n, char *name) {
+  vec_push(&e->undo_node, n);
+  vec_push(&e->undo_name, e->cur[n]);
+  e->cur[n] = name;
+}
+
+static void emit_node(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf *b = &e->line;
+  e->name[n] = own_name(e, n);
+  e->cur[n] = e->name[n];
+  if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
+    return; /* an unread parameter: (void) at the top instead */
+  if (!e->dry) {
+    sb_puts(b, e->ssa ? "" : is_cond(e, n) ? "const int " : "const double ");
+    sb_puts(b, e->name[n]);
+    sb_puts(b, " = ");
+  }
+  expr_text(e, b, n);
+  line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+}
+
+/* Labels at position pos in block blk: the node named by one keeps its
+ * name; any other becomes a copy line, printed only if something uses it. */
+static void emit_labels(Em *e, int blk, int pos) {
+  const Graph *g = e->g;
+  for (int i = e->lab_first[pos]; i < e->lab_first[pos + 1]; i++) {
+    const Label *l = &g->labels.v[i];
+    if (l->blk != blk || e->direct[l->val] == i)
+      continue;
+    if (!e->dry && !e->label_used[i])
+      continue;
+    char *nm = label_name(e, i);
+    StrBuf *b = &e->line;
+    if (e->dry) { /* a copy line is used only if something used reads it */
+      e->label_dep[i] = cur_label(e, l->val);
+    } else {
+      sb_puts(b, e->ssa ? "" : "const double ");
+      sb_puts(b, nm);
+      sb_puts(b, " = ");
+      ref_text(e, b, l->val);
+    }
+    line_end(e, b, l->src);
+    set_cur(e, l->val, nm);
+  }
+}
+
+static void emit_range(Em *e, int blk, int lo, int hi);
+
+static void emit_group(Em *e, int gi) {
+  const Graph *g = e->g;
+  const GroupSpan *s = &e->spans[gi];
+  const Group *gr = &g->groups.v[gi];
+  StrBuf b = {0};
+  int simple = s->phi_lo == s->lo && !e->blk_labels[gr->then_blk] && !e->blk_labels[gr->else_blk];
+  for (int p = s->phi_lo; p < s->hi; p++) {
+    e->name[p] = own_name(e, p);
+    if (simple) {
+      const Node *nd = &g->nodes.v[p];
+      sb_printf(&b, e->ssa ? "%s = " : "const double %s = ", e->name[p]);
+      ref_use(e, &b, nd->a[0]);
+      sb_puts(&b, " ? ");
+      ref_use(e, &b, nd->a[1]);
+      sb_puts(&b, " : ");
+      ref_use(e, &b, nd->a[2]);
+      line_end(e, &b, nd->src);
+      e->cur[p] = e->name[p];
+    } else if (!e->ssa) {
+      sb_printf(&b, "double %s", e->name[p]);
+      line_end(e, &b, g->nodes.v[p].src);
+    }
+  }
+  if (simple) {
+    sb_free(&b);
+    return;
+  }
+  for (int side = 1; side >= 0; side--) {
+    sb_puts(&b, side ? (e->ssa ? "if " : "if (") : "} else {");
+    if (side) {
+      ref_use(e, &b, gr->cond);
+      sb_puts(&b, e->ssa ? " {" : ") {");
+    }
+    sb_putc(&b, '\n');
+    indent(e);
+    put(e, b.s);
+    b.len = 0;
+    int mark = e->undo_node.n;
+    e->depth++;
+    emit_range(e, side ? gr->then_blk : gr->else_blk, side ? s->lo : s->then_hi,
+               side ? s->then_hi : s->phi_lo);
+    for (int p = s->phi_lo; p < s->hi; p++) {
+      sb_printf(&b, "%s = ", e->name[p]);
+      ref_use(e, &b, g->nodes.v[p].a[side ? 1 : 2]);
+      line_end(e, &b, g->nodes.v[p].src);
+    }
+    e->depth--;
+    while (e->undo_node.n > mark) {
+      e->undo_node.n--;
+      e->cur[e->undo_node.v[e->undo_node.n]] = e->undo_name.v[--e->undo_name.n];
+    }
+  }
+  indent(e);
+  put(e, "}\n");
+  for (int p = s->phi_lo; p < s->hi; p++)
+    e->cur[p] = e->name[p];
+  sb_free(&b);
+}
+
+/* Before the first step of the body that belongs to the reverse sweep. */
+static void sweep_marker(Em *e, int blk, int step_end) {
+  if (blk != 0 || e->kind == FN_FWD || e->rev_marked || e->rev_start >= step_end)
+    return;
+  e->rev_marked = 1;
+  indent(e);
+  put(e, e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n");
+}
+
+static void emit_range(Em *e, int blk, int lo, int hi) {
+  const Graph *g = e->g;
+  int i = lo;
+  while (i < hi) {
+    const Node *nd = &g->nodes.v[i];
+    int grp = nd->blk == blk && nd->op != OP_PHI ? -1 : 0;
+    if (grp == 0) {
+      int b = nd->blk;
+      grp = nd->op == OP_PHI && nd->blk == blk ? nd->aux : -1;
+      while (grp < 0 && g->blocks.v[b].parent != blk)
+        b = g->blocks.v[b].parent;
+      if (grp < 0)
+        grp = g->blocks.v[b].group;
+    }
+    sweep_marker(e, blk, grp < 0 ? i + 1 : e->spans[grp].hi);
+    emit_labels(e, blk, i);
+    if (nd->blk == blk && nd->op != OP_PHI) {
+      emit_node(e, i);
+      i++;
+    } else {
+      /* first node of a child group, or a phi of a group with empty blocks */
+      emit_group(e, grp);
+      i = e->spans[grp].hi;
+    }
+  }
+  sweep_marker(e, blk, hi + 1);
+  emit_labels(e, blk, hi);
+}
+
+static void emit_outputs(Em *e) {
+  const Graph *g = e->g;
+  StrBuf b = {0};
+  int np = g->nparams;
+  for (int i = 0; i < np && e->kind != FN_FWD; i++) {
+    Ref r = g->outs.v[e->kind == FN_GRAD ? 1 + i : i];
+    if (e->kind == FN_VJP && ref_is_const(r) && graph_const(g, r) == 0)
+      continue;
+    if (e->ssa)
+      sb_printf(&b, "%s%s %s ", e->nm->bars[i], "", e->kind == FN_VJP ? "+=" : "=");
+    else
+      sb_printf(&b, "*%s %s ", e->nm->bars[i], e->kind == FN_VJP ? "+=" : "=");
+    ref_use(e, &b, r);
+    line_end(e, &b, (Loc){0, 0});
+  }
+  if (e->kind != FN_VJP) {
+    sb_puts(&b, "return ");
+    ref_use(e, &b, g->outs.v[0]);
+    line_end(e, &b, (Loc){0, 0});
+  }
+  sb_free(&b);
+}
+
+/* (void) casts for parameters the body does not read, so that the file
+ * compiles cleanly under -Wall -Wextra. */
+static void emit_unused(Em *e, const char *const *unused, int n) {
+  for (int i = 0; i < n; i++) {
+    indent(e);
+    put(e, "(void)");
+    put(e, unused[i]);
+    put(e, ";\n");
+  }
+}
+
+static void emit_pass(Em *e) {
+  const Graph *g = e->g;
+  e->rev_marked = 0;
+  e->rev_start = g->nodes.n;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].name < 0 || (g->nodes.v[i].op == OP_INPUT && g->nodes.v[i].aux >= g->nparams)) {
+      e->rev_start = i;
+      break;
+    }
+  if (g->labels.n && g->labels.v[0].pos < e->rev_start)
+    e->rev_start = g->labels.v[0].pos;
+  if (e->kind != FN_FWD && !e->dry) {
+    indent(e);
+    put(e, e->ssa ? "# forward sweep\n" : "/* forward sweep */\n");
+  }
+  e->helper = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].name >= e->helper)
+      e->helper = g->nodes.v[i].name + 1;
+  for (int i = 0; i < g->labels.n; i++)
+    if (g->labels.v[i].name >= e->helper)
+      e->helper = g->labels.v[i].name + 1;
+  for (int i = 0; i < g->nodes.n; i++)
+    e->cur[i] = NULL;
+  e->undo_node.n = e->undo_name.n = 0;
+  emit_range(e, 0, 0, g->nodes.n);
+  emit_outputs(e);
+}
+
+/* Which parameters (values, seed, gradient pointers) the body never reads;
+ * known after the dry pass. */
+static int collect_unused(const Em *e, const char **out) {
+  const Graph *g = e->g;
+  int n = 0, np = g->nparams;
+  char *used = xcalloc((size_t)np + 2, 1);
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_INPUT && e->refs[i])
+      used[g->nodes.v[i].aux] = 1;
+  for (int i = 0; i < np; i++)
+    if (!used[i])
+      out[n++] = e->nm->params[i];
+  if (e->kind == FN_VJP) {
+    if (!used[np])
+      out[n++] = e->nm->seed;
+    for (int i = 0; i < np; i++)
+      if (ref_is_const(g->outs.v[i]) && graph_const(g, g->outs.v[i]) == 0)
+        out[n++] = e->nm->bars[i];
+  }
+  free(used);
+  return n;
+}
+
+/* Every per-node and per-label table the walk needs. */
+static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
+                    CommentCache *comments) {
+  const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
+  memset(e, 0, sizeof *e);
+  e->out = out;
+  e->ssa = ssa;
+  e->g = g;
+  e->nm = fg->names;
+  e->src = o->src;
+  e->kind = kind;
+  e->comments = comments;
+  e->depth = 1;
+  size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1), nl = (size_t)(g->labels.n ? g->labels.n : 1);
+  e->spans = ir_group_spans(g);
+  e->name = xcalloc(n, sizeof *e->name);
+  e->cur = xcalloc(n, sizeof *e->cur);
+  e->refs = xcalloc(n, sizeof *e->refs);
+  e->direct = xmalloc(n * sizeof *e->direct);
+  e->ctext = xcalloc((size_t)(g->consts.n ? g->consts.n : 1), sizeof *e->ctext);
+  e->label_used = xcalloc(nl, 1);
+  e->lname = xcalloc(nl, sizeof *e->lname);
+  e->label_dep = xmalloc(nl * sizeof *e->label_dep);
+  e->blk_labels = xcalloc((size_t)g->blocks.n, sizeof *e->blk_labels);
+  e->lab_first = xcalloc((size_t)g->nodes.n + 2, sizeof *e->lab_first);
+  for (size_t i = 0; i < n; i++)
+    e->direct[i] = -1;
+  /* Labels are made in position order, and passes keep that order. */
+  for (int i = 0; i < g->labels.n; i++) {
+    const Label *l = &g->labels.v[i];
+    e->label_dep[i] = -1;
+    e->lab_first[l->pos + 1]++;
+    e->blk_labels[l->blk]++;
+    if (e->direct[l->val] < 0 && g->nodes.v[l->val].blk == l->blk && g->nodes.v[l->val].name < 0)
+      e->direct[l->val] = i;
+  }
+  for (int p = 0; p <= g->nodes.n; p++)
+    e->lab_first[p + 1] += e->lab_first[p];
+}
+
+static void em_free(Em *e) {
+  free(e->spans);
+  free(e->name);
+  free(e->cur);
+  free(e->refs);
+  free(e->direct);
+  free(e->ctext);
+  free(e->label_used);
+  free(e->lname);
+  free(e->label_dep);
+  free(e->blk_labels);
+  free(e->lab_first);
+  sb_free(&e->line);
+  vec_free(&e->undo_node);
+  vec_free(&e->undo_name);
+  arena_free(&e->arena);
+}
+
+/* After the dry pass: a copy line read by a used copy line is used, and the
+ * value a used copy line names is referenced. */
+static void resolve_usage(Em *e) {
+  const Graph *g = e->g;
+  for (int i = g->labels.n - 1; i >= 0; i--)
+    if (e->label_used[i] && e->label_dep[i] >= 0)
+      e->label_used[e->label_dep[i]] = 1;
+  for (int i = 0; i < g->labels.n; i++)
+    if (e->label_used[i] && e->label_dep[i] < 0 && !ref_is_const(g->labels.v[i].val))
+      e->refs[g->labels.v[i].val]++;
+}
+
+void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
+             CommentCache *comments, const char *head) {
+  Em e;
+  em_init(&e, out, fg, kind, o, ssa, comments);
+  e.dry = 1;
+  emit_pass(&e);
+  resolve_usage(&e);
+  e.dry = 0;
+  sb_puts(out, head);
+  sb_puts(out, ssa ? ":\n" : " {\n");
+  const char **unused = xcalloc((size_t)e.g->nparams * 2 + 2, sizeof *unused);
+  int nunused = collect_unused(&e, unused);
+  if (!ssa)
+    emit_unused(&e, unused, nunused);
+  free(unused);
+  emit_pass(&e);
+  sb_puts(out, ssa ? "\n" : "}\n\n");
+  em_free(&e);
+}
