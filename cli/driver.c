@@ -267,21 +267,18 @@ static int build_all(const Checked *c, Diag *d, int optimize, const Names *names
     f->func = c->funcs[i];
     f->names = &names->fn[i];
     f->fwd = fwd[i];
-    ir_reverse(&f->fwd, &f->grad, optimize, 0);
-    ir_check(&f->grad, "reverse");
+    int too_large = ir_reverse(&f->fwd, &f->grad, optimize, 0);
+    ir_check(&f->grad, "reverse (grad)");
     ir_dce(&f->grad);
-    if (getenv("ADC_DUMP")) /* debugging aid: the gradient graph */
-      ir_dump(&f->grad, stderr);
-    ir_check(&f->grad, "dce");
-    ir_reverse(&f->fwd, &f->vjp, optimize, 1);
-    ir_check(&f->vjp, "reverse");
+    ir_check(&f->grad, "dce (grad)");
+    too_large |= ir_reverse(&f->fwd, &f->vjp, optimize, 1);
+    ir_check(&f->vjp, "reverse (vjp)");
     ir_dce(&f->vjp);
-    ir_check(&f->vjp, "dce");
-    if (f->grad.nparams < 0 || f->vjp.nparams < 0) {
+    ir_check(&f->vjp, "dce (vjp)");
+    if (too_large) {
       diag_error(d, f->func->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
                  f->func->name, MAX_NODES);
       errors++;
-      f->grad.nparams = f->vjp.nparams = f->fwd.nparams;
     }
   }
   free(fwd);

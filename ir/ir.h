@@ -141,7 +141,7 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
  * nodes first, then the adjoint sweep. seed_input: 0 seeds the output's
  * adjoint with 1 (outs: value, then one gradient per parameter); 1 adds an
  * INPUT node for the cotangent (outs: one gradient per parameter). */
-void ir_reverse(const Graph *fwd, Graph *out, int optimize, int seed_input);
+int ir_reverse(const Graph *fwd, Graph *out, int optimize, int seed_input); /* 1: too large */
 
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */
@@ -156,7 +156,9 @@ GroupSpan *ir_group_spans(const Graph *g); /* one per group; free() it */
 
 /* ---- verify.c ---- */
 int ir_verify(const Graph *g, char *why, int whylen); /* 0 when well formed */
-void ir_check(const Graph *g, const char *pass);      /* aborts in debug builds */
+/* After each pass: verify (debug builds abort on a broken graph), and with
+ * ADC_DUMP set in the environment, print the graph to stderr. */
+void ir_check(const Graph *g, const char *pass);
 
 /* ---- dump ---- */
 void ir_dump(const Graph *g, FILE *out);

@@ -214,7 +214,7 @@ static void rev_range(Rev *r, int lo, int hi, int fblk) {
   }
 }
 
-void ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
+int ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
   graph_clone(out, f);
   out->labels.n = 0;
   out->outs.n = 0;
@@ -252,8 +252,7 @@ void ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
   for (int i = 0; i < n; i++)
     if (f->nodes.v[i].op == OP_INPUT && f->nodes.v[i].aux < f->nparams)
       vec_push(&out->outs, r->adj[i] == REF_NONE ? K(0) : r->adj[i]);
-  if (bld.overflow)
-    out->nparams = -1; /* reported by the driver */
+  int too_large = bld.overflow;
   free(r->fv);
   free(r->adj);
   free(r->saved_level);
@@ -262,4 +261,5 @@ void ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
   vec_free(&r->saves);
   copier_free(&r->cp);
   b_free(&bld);
+  return too_large;
 }

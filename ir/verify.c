@@ -84,6 +84,10 @@ int ir_verify(const Graph *g, char *why, int whylen) {
 }
 
 void ir_check(const Graph *g, const char *pass) {
+  if (getenv("ADC_DUMP")) {
+    fprintf(stderr, "== after %s ==\n", pass);
+    ir_dump(g, stderr);
+  }
 #ifndef NDEBUG
   char why[200];
   if (ir_verify(g, why, sizeof why)) {
