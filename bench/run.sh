@@ -20,7 +20,14 @@ for n in 10000 100000 250000 1000000; do
   awk -v n="$n" 'BEGIN { print "fn f(x) {"; print " let a0 = x;";
     for (i = 1; i < n; i++) printf " let a%d = a%d * 0.999 + sin(x * %d);\n", i, i - 1, i % 7 + 1;
     printf " return a%d;\n}\n", n - 1 }' >"$out/chain$n.ad"
-  /usr/bin/env time -f '%e %M' -o "$out/time" "$adc" -o "$out/chain${n}_grad.c" "$out/chain$n.ad"
-  read secs kib <"$out/time"
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f '%e %M' -o "$out/time" "$adc" -o "$out/chain${n}_grad.c" "$out/chain$n.ad"
+    read secs kib <"$out/time"
+  else # without GNU time (Debian package 'time'): seconds only
+    start=$(date +%s.%N)
+    "$adc" -o "$out/chain${n}_grad.c" "$out/chain$n.ad"
+    secs=$(echo "$start $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')
+    kib=-
+  fi
   printf '%10d %10s %12s %10.2f\n' "$n" "$secs" "$kib" "$(echo "$secs $n" | awk '{ print $1 / $2 * 1e6 }')"
 done

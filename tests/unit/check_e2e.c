@@ -68,6 +68,8 @@ static void write_driver(const char *path, Compiled *c, const char *header, doub
 }
 
 /* Generate, compile with cc and flags, run; fail with the driver's words. */
+static const char *adc_flags = "";
+
 static void run_case(const char *tag, const char *src, const char *cc, const char *flags, double lo,
                      double hi, const char *ref_value, const char *const *ref_grad) {
   Compiled c;
@@ -80,7 +82,7 @@ static void run_case(const char *tag, const char *src, const char *cc, const cha
   snprintf(exe, sizeof exe, "%s_%s", ad, cc);
   strcat(ad, ".ad");
   ht_write(ad, src, strlen(src));
-  int rc = ht_sh("'%s' --header=%s -o %s %s", ht_adc(), hdr, gen, ad);
+  int rc = ht_sh("'%s' %s --header=%s -o %s %s", ht_adc(), adc_flags, hdr, gen, ad);
   ck_assert_msg(rc == 0, "%s: adc failed", tag);
   const char *h = strrchr(hdr, '/') + 1;
   write_driver(drv, &c, h, lo, hi, ref_value, ref_grad);
@@ -221,6 +223,18 @@ START_TEST(sample_each_compiler) {
 }
 END_TEST
 
+/* -O0 prints the graph as written: it must be just as right. */
+START_TEST(sample_o0_gcc) {
+  char *src = ht_slurp(samples[_i].file, NULL);
+  char tag[64];
+  snprintf(tag, sizeof tag, "sample%d_o0", _i);
+  adc_flags = "-O0";
+  run_case(tag, src, "gcc", CFLAGS, samples[_i].lo, samples[_i].hi, NULL, NULL);
+  adc_flags = "";
+  free(src);
+}
+END_TEST
+
 /* Conventions at their kinks, in compiled code. */
 START_TEST(conventions_compiled) {
   const char *src = "fn f(x, y) = abs(x) + max(x, y) + (x > 0 ? sqrt(x) : 0) + pow(x, 2.0);\n"
@@ -249,6 +263,7 @@ Suite *suite_e2e(void) {
   tcase_add_loop_test(tc, binary_gcc, 0, (int)(sizeof binary / sizeof binary[0]));
   tcase_add_loop_test(tc, all_builtins_each_compiler, 0, 3);
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
+  tcase_add_loop_test(tc, sample_o0_gcc, 0, (int)(sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, conventions_compiled);
   suite_add_tcase(s, tc);
   return s;

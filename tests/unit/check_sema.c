@@ -33,6 +33,7 @@ static const struct {
     {"fn f(x) = pi(x);", "t.ad:1:11: error: 'pi' is a constant, not a function"},
     {"fn f(x, y) = x;", "t.ad:1:9: warning: unused parameter 'y'"},
     {"fn f(x) { let t = 2; return x; }", "t.ad:1:15: warning: unused variable 't'"},
+    {"# nothing here\n", "t.ad:1:1: warning: the file defines no functions"},
 };
 
 START_TEST(diagnosed) {
