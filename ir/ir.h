@@ -153,6 +153,7 @@ typedef struct GroupSpan {
   int live;                    /* has at least one phi */
 } GroupSpan;
 GroupSpan *ir_group_spans(const Graph *g); /* one per group; free() it */
+void ir_block_extents(const Graph *g, int *lo, int *hi, int *count); /* arrays of blocks.n */
 
 /* ---- verify.c ---- */
 int ir_verify(const Graph *g, char *why, int whylen); /* 0 when well formed */

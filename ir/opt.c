@@ -6,30 +6,21 @@
 
 #include "ir.h"
 
-GroupSpan *ir_group_spans(const Graph *g) {
-  int nb = g->blocks.n, ng = g->groups.n;
-  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
+/* Per block, the range [lo, hi) of the nodes in it and its sub-blocks, and
+ * their count (lo = INT_MAX, hi = -1, count = 0 when it has none). */
+void ir_block_extents(const Graph *g, int *lo, int *hi, int *count) {
+  int nb = g->blocks.n;
   for (int i = 0; i < nb; i++) {
     lo[i] = INT_MAX;
     hi[i] = -1;
-  }
-  GroupSpan *s = xcalloc((size_t)(ng ? ng : 1), sizeof *s);
-  for (int i = 0; i < ng; i++) {
-    s[i].phi_lo = INT_MAX;
-    s[i].hi = -1;
+    count[i] = 0;
   }
   for (int n = 0; n < g->nodes.n; n++) {
-    const Node *nd = &g->nodes.v[n];
-    if (n < lo[nd->blk])
-      lo[nd->blk] = n;
-    hi[nd->blk] = n + 1;
-    if (nd->op == OP_PHI) {
-      GroupSpan *gs = &s[nd->aux];
-      if (n < gs->phi_lo)
-        gs->phi_lo = n;
-      gs->hi = n + 1;
-      gs->live = 1;
-    }
+    int b = g->nodes.v[n].blk;
+    if (n < lo[b])
+      lo[b] = n;
+    hi[b] = n + 1;
+    count[b]++;
   }
   /* Children are made after their parents: fold extents upwards. */
   for (int b = nb - 1; b > 0; b--) {
@@ -38,6 +29,29 @@ GroupSpan *ir_group_spans(const Graph *g) {
       lo[p] = lo[b];
     if (hi[b] > hi[p])
       hi[p] = hi[b];
+    count[p] += count[b];
+  }
+}
+
+GroupSpan *ir_group_spans(const Graph *g) {
+  int nb = g->blocks.n, ng = g->groups.n;
+  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
+  int *count = xmalloc((size_t)nb * sizeof *count);
+  ir_block_extents(g, lo, hi, count);
+  GroupSpan *s = xcalloc((size_t)(ng ? ng : 1), sizeof *s);
+  for (int i = 0; i < ng; i++) {
+    s[i].phi_lo = INT_MAX;
+    s[i].hi = -1;
+  }
+  for (int n = 0; n < g->nodes.n; n++) {
+    const Node *nd = &g->nodes.v[n];
+    if (nd->op == OP_PHI) {
+      GroupSpan *gs = &s[nd->aux];
+      if (n < gs->phi_lo)
+        gs->phi_lo = n;
+      gs->hi = n + 1;
+      gs->live = 1;
+    }
   }
   for (int i = 0; i < ng; i++) {
     const Group *gr = &g->groups.v[i];
@@ -54,6 +68,7 @@ GroupSpan *ir_group_spans(const Graph *g) {
   }
   free(lo);
   free(hi);
+  free(count);
   return s;
 }
 

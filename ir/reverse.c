@@ -6,9 +6,11 @@
  * adjoint. Every node goes through the builder, so zero adjoints vanish,
  * "* 1" folds and shared subterms merge as they are made.
  *
- * A conditional group is reversed into a group on the same condition. Each
- * adjoint branch first recomputes its forward branch (the forward values are
- * out of scope there), then runs its nodes backwards. Contributions to values
+ * A conditional group is reversed into a group on the same condition, whose
+ * branches run the forward branches' nodes backwards. The forward values of
+ * a branch are out of scope there, so a rule that needs one recomputes it on
+ * demand (with what it depends on) in the adjoint branch: only what the
+ * derivative reads is recomputed, once per branch. Contributions to values
  * outside the branch are kept apart per branch and joined by phis, so the
  * untaken branch contributes nothing — not even 0 * inf. */
 #include <stdlib.h>
@@ -34,22 +36,92 @@ typedef struct Rev {
   Builder *b;
   Copier cp;
   GroupSpan *spans;
-  Ref *fv;          /* forward value of each forward node, where it is visible */
+  Ref *fv;          /* forward value of each forward node ... */
+  int *fv_level;    /* ... valid while this level is open (0: everywhere) */
   Ref *adj;         /* its adjoint so far; REF_NONE for zero */
   int *saved_level; /* level whose branch-local accumulator it has */
   int *scratch;     /* per node, -1 between uses */
   VEC(Saved) saves;
+  VEC(int) open;    /* open levels, outermost first; open.v[0] == 0 */
+  VEC(int) depth;   /* depth of each level in that stack */
+  VEC(int) todo;    /* materialize()'s work stack */
   int level, level_lo, nlevels;
 } Rev;
 
-static Ref fwd_ref(Rev *r, Ref x) { return ref_is_const(x) || x == REF_NONE ? x : r->fv[x]; }
+static int visible(const Rev *r, int n) {
+  int l = r->fv_level[n];
+  if (l < 0)
+    return 0;
+  int d = r->depth.v[l];
+  return d < r->open.n && r->open.v[d] == l;
+}
+
+static void push_todo_if_hidden(Rev *r, Ref a) {
+  if (a != REF_NONE && !ref_is_const(a) && !visible(r, a))
+    vec_push(&r->todo, a);
+}
+
+/* Recompute forward node n, and what it depends on, in the current adjoint
+ * branch. Iterative: a long chain of forward values must not recurse. A phi
+ * brings its whole group. */
+static void materialize(Rev *r, int n) {
+  const Graph *f = r->f;
+  Loc save_src = r->b->src;
+  int save_name = r->b->name;
+  vec_push(&r->todo, n);
+  while (r->todo.n) {
+    int y = r->todo.v[r->todo.n - 1];
+    if (visible(r, y)) {
+      r->todo.n--;
+      continue;
+    }
+    const Node *nd = &f->nodes.v[y];
+    int mark = r->todo.n;
+    if (nd->op == OP_PHI) {
+      const GroupSpan *s = &r->spans[nd->aux];
+      push_todo_if_hidden(r, nd->a[0]);
+      for (int i = s->lo; i < s->hi; i++)
+        for (int k = 0; k < 3; k++)
+          if (f->nodes.v[i].a[k] < s->lo)
+            push_todo_if_hidden(r, f->nodes.v[i].a[k]);
+      if (r->todo.n > mark)
+        continue;
+      copier_run(&r->cp, r->b, s->lo, s->hi, r->fv, nd->blk, 1);
+      for (int i = s->lo; i < s->hi; i++)
+        r->fv_level[i] = r->level;
+    } else {
+      for (int k = 0; k < op_info[nd->op].arity; k++)
+        push_todo_if_hidden(r, nd->a[k]);
+      if (r->todo.n > mark)
+        continue;
+      r->b->src = nd->src;
+      r->b->name = nd->name;
+      Ref a[3];
+      for (int k = 0; k < 3; k++)
+        a[k] = nd->a[k] == REF_NONE || ref_is_const(nd->a[k]) ? nd->a[k] : r->fv[nd->a[k]];
+      r->fv[y] = b_op(r->b, nd->op, a[0], a[1], a[2]);
+      r->fv_level[y] = r->level;
+    }
+    r->todo.n--;
+  }
+  r->b->src = save_src;
+  r->b->name = save_name;
+}
+
+static Ref fwd_ref(Rev *r, Ref x) {
+  if (ref_is_const(x) || x == REF_NONE)
+    return x;
+  if (!visible(r, x))
+    materialize(r, x);
+  return r->fv[x];
+}
 
 /* The rule language of ops.def. */
 #define B (r->b)
 #define X fwd_ref(r, nd->a[0])
 #define Y fwd_ref(r, nd->a[1])
 #define W fwd_ref(r, nd->a[2])
-#define Z (r->fv[n])
+#define Z fwd_ref(r, n)
 #define K(v) b_const(B, (v))
 #define KV(x) graph_const(B->g, (x))
 #define ZERO REF_NONE
@@ -129,7 +201,8 @@ static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
   int save_level = r->level, save_lo = r->level_lo, mark = r->saves.n;
   r->level = ++r->nlevels;
   r->level_lo = s->lo;
-  copier_run(&r->cp, B, lo, hi, r->fv, side ? fg->then_blk : fg->else_blk, 1);
+  vec_push(&r->depth, r->open.n);
+  vec_push(&r->open, r->level);
   for (int p = s->phi_lo; p < s->hi; p++)
     if (r->adj[p] != REF_NONE) {
       B->src = r->f->nodes.v[p].src;
@@ -149,6 +222,7 @@ static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
     r->saved_level[sv->node] = sv->level;
   }
   r->saves.n = mark;
+  r->open.n--;
   r->level = save_level;
   r->level_lo = save_lo;
 }
@@ -228,11 +302,15 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
   r->spans = ir_group_spans(f);
   int n = f->nodes.n;
   r->fv = xmalloc((size_t)(n ? n : 1) * sizeof *r->fv);
+  r->fv_level = xmalloc((size_t)(n ? n : 1) * sizeof *r->fv_level);
+  vec_push(&r->open, 0); /* level 0: the body, where root values live */
+  vec_push(&r->depth, 0);
   r->adj = xmalloc((size_t)(n ? n : 1) * sizeof *r->adj);
   r->saved_level = xmalloc((size_t)(n ? n : 1) * sizeof *r->saved_level);
   r->scratch = xmalloc((size_t)(n ? n : 1) * sizeof *r->scratch);
   for (int i = 0; i < n; i++) {
     r->fv[i] = i;
+    r->fv_level[i] = f->nodes.v[i].blk == 0 ? 0 : -1; /* branch values: on demand */
     r->adj[i] = REF_NONE;
     r->saved_level[i] = 0;
     r->scratch[i] = -1;
@@ -254,6 +332,10 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
       vec_push(&out->outs, r->adj[i] == REF_NONE ? K(0) : r->adj[i]);
   int too_large = bld.overflow;
   free(r->fv);
+  free(r->fv_level);
+  vec_free(&r->open);
+  vec_free(&r->depth);
+  vec_free(&r->todo);
   free(r->adj);
   free(r->saved_level);
   free(r->scratch);

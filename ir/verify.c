@@ -8,79 +8,150 @@
 #define FAIL(...)                                                              \
   do {                                                                         \
     snprintf(why, (size_t)whylen, __VA_ARGS__);                                \
-    free(spans);                                                               \
-    return 1;                                                                  \
+    goto fail;                                                                 \
   } while (0)
 
+/* Pre- and post-order numbers of the block tree, so that "is a an ancestor
+ * of b" is two comparisons (the checks stay linear however deep blocks nest). */
+typedef struct Tree {
+  int *pre, *post;
+} Tree;
+
+static void tree_init(Tree *t, const Graph *g) {
+  int nb = g->blocks.n;
+  t->pre = xmalloc((size_t)nb * sizeof *t->pre);
+  t->post = xmalloc((size_t)nb * sizeof *t->post);
+  int *first = xmalloc((size_t)nb * sizeof *first), *next = xmalloc((size_t)nb * sizeof *next);
+  int *stack = xmalloc((size_t)nb * sizeof *stack), *it = xmalloc((size_t)nb * sizeof *it);
+  for (int b = 0; b < nb; b++)
+    first[b] = -1;
+  for (int b = nb - 1; b > 0; b--) { /* children lists, in order */
+    int p = g->blocks.v[b].parent;
+    next[b] = first[p];
+    first[p] = b;
+  }
+  int clock = 0, sp = 0;
+  stack[sp++] = 0;
+  it[0] = first[0];
+  t->pre[0] = clock++;
+  while (sp) {
+    int b = stack[sp - 1];
+    if (it[b] >= 0) {
+      int c = it[b];
+      it[b] = next[c];
+      t->pre[c] = clock++;
+      it[c] = first[c];
+      stack[sp++] = c;
+    } else {
+      t->post[b] = clock++;
+      sp--;
+    }
+  }
+  free(first);
+  free(next);
+  free(stack);
+  free(it);
+}
+
+static int tree_is_ancestor(const Tree *t, int a, int b) {
+  return t->pre[a] <= t->pre[b] && t->post[b] <= t->post[a];
+}
+
+static int check_node(const Graph *g, const Tree *t, int n, char *why, int whylen) {
+  const Node *nd = &g->nodes.v[n];
+  const OpInfo *oi = &op_info[nd->op];
+  for (int k = 0; k < 3; k++) {
+    Ref a = nd->a[k];
+    if (k >= oi->arity) {
+      if (a != REF_NONE)
+        FAIL("z%d: argument %d set beyond arity", n, k);
+      continue;
+    }
+    if (a == REF_NONE)
+      FAIL("z%d: argument %d missing", n, k);
+    if (ref_is_const(a)) {
+      if (ref_const_index(a) >= g->consts.n)
+        FAIL("z%d: bad constant", n);
+      continue;
+    }
+    if (a >= n)
+      FAIL("z%d: argument z%d does not precede it", n, a);
+    int want_cond = (nd->op == OP_SEL || nd->op == OP_PHI) ? k == 0
+                    : oi->kind == K_CND ? (nd->op == OP_AND || nd->op == OP_OR || nd->op == OP_NOT)
+                                        : 0;
+    if ((graph_ref_kind(g, a) == K_CND) != want_cond)
+      FAIL("z%d: argument z%d has the wrong kind", n, a);
+    int from = nd->blk;
+    if (nd->op == OP_PHI && k > 0) {
+      const Group *gr = &g->groups.v[nd->aux];
+      from = k == 1 ? gr->then_blk : gr->else_blk;
+    }
+    if (!tree_is_ancestor(t, g->nodes.v[a].blk, from))
+      FAIL("z%d: argument z%d is not visible from block %d", n, a, from);
+  }
+  if (nd->op == OP_PHI &&
+      (nd->aux < 0 || nd->aux >= g->groups.n || g->groups.v[nd->aux].parent != nd->blk ||
+       g->groups.v[nd->aux].cond != nd->a[0]))
+    FAIL("z%d: phi of a bad group", n);
+  return 0;
+fail:
+  return 1;
+}
+
+/* Each live group is one range: its then-subtree, its else-subtree, its
+ * phis, nothing else in between. Counting the subtree's nodes against the
+ * range's length rules out strangers in linear time. */
+static int check_groups(const Graph *g, char *why, int whylen) {
+  int nb = g->blocks.n, rc = 1;
+  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
+  int *count = xmalloc((size_t)nb * sizeof *count);
+  ir_block_extents(g, lo, hi, count);
+  GroupSpan *spans = ir_group_spans(g);
+  for (int i = 0; i < g->groups.n; i++) {
+    const GroupSpan *s = &spans[i];
+    int t = g->groups.v[i].then_blk, e = g->groups.v[i].else_blk;
+    if (!s->live) {
+      if (count[t] || count[e])
+        FAIL("group %d: branch nodes without a phi", i);
+      continue;
+    }
+    if (count[t] && (lo[t] != s->lo || hi[t] != s->then_hi))
+      FAIL("group %d: then-block is not at the start of its range", i);
+    if (count[e] && (lo[e] != s->then_hi || hi[e] != s->phi_lo))
+      FAIL("group %d: else-block is not between then-block and phis", i);
+    if (count[t] + count[e] != s->phi_lo - s->lo)
+      FAIL("group %d: foreign nodes interleaved in its range", i);
+    for (int n = s->phi_lo; n < s->hi; n++)
+      if (g->nodes.v[n].op != OP_PHI || g->nodes.v[n].aux != i)
+        FAIL("group %d: phis not contiguous", i);
+  }
+  rc = 0;
+fail:
+  free(lo);
+  free(hi);
+  free(count);
+  free(spans);
+  return rc;
+}
+
 int ir_verify(const Graph *g, char *why, int whylen) {
-  GroupSpan *spans = NULL;
   for (int n = 0; n < g->nodes.n; n++) {
     const Node *nd = &g->nodes.v[n];
     if (nd->op >= OP_COUNT)
       FAIL("z%d: bad op %d", n, nd->op);
     if (nd->blk < 0 || nd->blk >= g->blocks.n)
       FAIL("z%d: bad block %d", n, nd->blk);
-    const OpInfo *oi = &op_info[nd->op];
-    for (int k = 0; k < 3; k++) {
-      Ref a = nd->a[k];
-      if (k >= oi->arity) {
-        if (a != REF_NONE)
-          FAIL("z%d: argument %d set beyond arity", n, k);
-        continue;
-      }
-      if (a == REF_NONE)
-        FAIL("z%d: argument %d missing", n, k);
-      if (ref_is_const(a)) {
-        if (ref_const_index(a) >= g->consts.n)
-          FAIL("z%d: bad constant", n);
-        continue;
-      }
-      if (a >= n)
-        FAIL("z%d: argument z%d does not precede it", n, a);
-      int want_cond = (nd->op == OP_SEL || nd->op == OP_PHI) ? k == 0
-                      : oi->kind == K_CND ? (nd->op == OP_AND || nd->op == OP_OR || nd->op == OP_NOT)
-                                          : 0;
-      if ((graph_ref_kind(g, a) == K_CND) != want_cond)
-        FAIL("z%d: argument z%d has the wrong kind", n, a);
-      int from = nd->blk;
-      if (nd->op == OP_PHI && k > 0) {
-        const Group *gr = &g->groups.v[nd->aux];
-        from = k == 1 ? gr->then_blk : gr->else_blk;
-      }
-      if (!graph_is_ancestor(g, g->nodes.v[a].blk, from))
-        FAIL("z%d: argument z%d is not visible from block %d", n, a, from);
-    }
-    if (nd->op == OP_PHI && (nd->aux < 0 || nd->aux >= g->groups.n ||
-                             g->groups.v[nd->aux].parent != nd->blk ||
-                             g->groups.v[nd->aux].cond != nd->a[0]))
-      FAIL("z%d: phi of a bad group", n);
   }
-  spans = ir_group_spans(g);
-  for (int n = 0; n < g->nodes.n; n++) {
-    const Node *nd = &g->nodes.v[n];
-    int b = nd->blk;
-    /* Every group enclosing this node must contain its index in its range. */
-    while (b > 0) {
-      const Block *bl = &g->blocks.v[b];
-      const GroupSpan *s = &spans[bl->group];
-      int lo = bl->sense ? s->lo : s->then_hi, hi = bl->sense ? s->then_hi : s->phi_lo;
-      if (n < lo || n >= hi)
-        FAIL("z%d: outside the range of its block %d", n, b);
-      b = bl->parent;
-    }
-  }
-  for (int i = 0; i < g->groups.n; i++)
-    if (spans[i].live) {
-      for (int n = spans[i].phi_lo; n < spans[i].hi; n++)
-        if (g->nodes.v[n].op != OP_PHI || g->nodes.v[n].aux != i)
-          FAIL("group %d: phis not contiguous", i);
-      for (int n = spans[i].lo; n < spans[i].phi_lo; n++)
-        if (!graph_is_ancestor(g, g->groups.v[i].then_blk, g->nodes.v[n].blk) &&
-            !graph_is_ancestor(g, g->groups.v[i].else_blk, g->nodes.v[n].blk))
-          FAIL("group %d: z%d interleaved", i, n);
-    }
-  free(spans);
-  return 0;
+  Tree t;
+  tree_init(&t, g);
+  int bad = 0;
+  for (int n = 0; n < g->nodes.n && !bad; n++)
+    bad = check_node(g, &t, n, why, whylen);
+  free(t.pre);
+  free(t.post);
+  return bad || check_groups(g, why, whylen);
+fail:
+  return 1;
 }
 
 void ir_check(const Graph *g, const char *pass) {
