@@ -203,6 +203,34 @@ START_TEST(many_constants) {
 }
 END_TEST
 
+/* 600 nested conditionals: the adjoint of each branch recomputes only what
+ * its derivative reads, so this stays fast (it was quartic once). */
+START_TEST(deeply_nested_conditionals) {
+  int n = 600;
+  char *src = xmalloc((size_t)n * 40 + 64);
+  int k = sprintf(src, "fn f(x) = ");
+  for (int i = 0; i < n; i++)
+    k += sprintf(src + k, "x > %d ? sin(x * %d) : ", i, i + 1);
+  sprintf(src + k, "x * x;");
+  Compiled c = one(src, 1);
+  ck_assert_int_lt(c.fns[0].grad.nodes.n, 20 * n);
+  double pts[3] = {-1.5, 0.5, 300.5};
+  for (int j = 0; j < 3; j++) {
+    double gr, v = ht_grad(&c.fns[0], &pts[j], &gr);
+    /* x > 0 picks the first branch, sin(x * 1); x < 0 falls through to x * x */
+    if (pts[j] < 0) {
+      ck_assert_double_eq(v, pts[j] * pts[j]);
+      ck_assert_double_eq(gr, 2 * pts[j]);
+    } else {
+      ck_assert_double_eq_tol(v, sin(pts[j]), 1e-15);
+      ck_assert_double_eq_tol(gr, cos(pts[j]), 1e-15);
+    }
+  }
+  ht_free(&c);
+  free(src);
+}
+END_TEST
+
 Suite *suite_ir(void) {
   Suite *s = suite_create("ir");
   TCase *tc = tcase_create("passes");
@@ -221,6 +249,7 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, verifier_catches_bad_graphs);
   tcase_add_test(tc, long_chains_build_iteratively);
   tcase_add_test(tc, many_constants);
+  tcase_add_test(tc, deeply_nested_conditionals);
   suite_add_tcase(s, tc);
   return s;
 }
