@@ -21,7 +21,7 @@ typedef struct Em {
   FnKind kind;
   GroupSpan *spans;
   char **name;      /* each node's own name, once defined */
-  char **cur;       /* the name references use now (a copy line may rename) */
+  int *curl;        /* copy line (label) whose name references use now, or -1 */
   int *direct;      /* label that names the node itself, or -1 */
   char *label_used; /* copy line referenced (learned by the dry pass) */
   int *label_dep;   /* the copy line a copy line reads, or -1 */
@@ -30,8 +30,8 @@ typedef struct Em {
   int rev_marked;   /* its marker is printed */
   int *blk_labels;  /* labels per block */
   int *lab_first;   /* labels at position p: [lab_first[p], lab_first[p + 1]) */
-  VEC(int) undo_node;
-  VEC(char *) undo_name;
+  VEC(int) undo_node; /* (node, previous curl) pairs, to leave a block */
+  VEC(int) undo_curl;
   int helper;       /* next zK number for nodes without a forward name */
   int depth;
   StrBuf line;      /* the line being built */
@@ -73,16 +73,11 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
     sb_puts(b, e->ctext[k]);
     return;
   }
-  sb_puts(b, e->cur[r]);
+  sb_puts(b, e->curl[r] >= 0 ? e->lname[e->curl[r]] : e->name[r]);
 }
 
-/* The copy line whose name references to r use now, or -1. Copy-line
- * names carry their label index after the terminating NUL. */
-static int cur_label(const Em *e, Ref r) {
-  if (ref_is_const(r) || e->cur[r] == e->name[r])
-    return -1;
-  return (int)strtol(e->cur[r] + strlen(e->cur[r]) + 1, NULL, 10);
-}
+/* The copy line whose name references to r use now, or -1. */
+static int cur_label(const Em *e, Ref r) { return ref_is_const(r) ? -1 : e->curl[r]; }
 
 /* A reference marks the copy line it names as used. */
 static void ref_use(Em *e, StrBuf *b, Ref r) {
@@ -112,14 +107,11 @@ static int put_int(char *p, int v) {
 
 static char *label_name(Em *e, int li) {
   if (!e->lname[li]) {
-    char buf[48];
+    char buf[24];
     buf[0] = 'z';
     int n = 1 + put_int(buf + 1, e->g->labels.v[li].name);
     memcpy(buf + n, "_bar", 5);
-    n += 4;
-    n += 1 + put_int(buf + n + 1, li);
-    e->lname[li] = arena_alloc(&e->arena, (size_t)n + 1);
-    memcpy(e->lname[li], buf, (size_t)n + 1);
+    e->lname[li] = arena_strndup(&e->arena, buf, (size_t)n + 4);
   }
   return e->lname[li];
 }
@@ -128,9 +120,7 @@ static char *plain_name(Em *e, int k) {
   char buf[24];
   buf[0] = 'z';
   int n = 1 + put_int(buf + 1, k);
-  char *s = arena_alloc(&e->arena, (size_t)n + 2); /* zeroed: "" after the NUL */
-  memcpy(s, buf, (size_t)n);
-  return s;
+  return arena_strndup(&e->arena, buf, (size_t)n);
 }
 
 static void expr_text(Em *e, StrBuf *b, int n) {
@@ -291,17 +281,17 @@ static char *own_name(Em *e, int n) {
   return plain_name(e, e->helper++);
 }
 
-static void set_cur(Em *e, int n, char *name) {
+static void set_cur(Em *e, int n, int li) {
   vec_push(&e->undo_node, n);
-  vec_push(&e->undo_name, e->cur[n]);
-  e->cur[n] = name;
+  vec_push(&e->undo_curl, e->curl[n]);
+  e->curl[n] = li;
 }
 
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
   e->name[n] = own_name(e, n);
-  e->cur[n] = e->name[n];
+  e->curl[n] = -1;
   if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
     return; /* an unread parameter: (void) at the top instead */
   if (!e->dry) {
@@ -334,7 +324,7 @@ static void emit_labels(Em *e, int blk, int pos) {
       ref_text(e, b, l->val);
     }
     line_end(e, b, l->src);
-    set_cur(e, l->val, nm);
+    set_cur(e, l->val, i);
   }
 }
 
@@ -357,7 +347,7 @@ static void emit_group(Em *e, int gi) {
       sb_puts(&b, " : ");
       ref_use(e, &b, nd->a[2]);
       line_end(e, &b, nd->src);
-      e->cur[p] = e->name[p];
+      e->curl[p] = -1;
     } else if (!e->ssa) {
       sb_printf(&b, "double %s", e->name[p]);
       line_end(e, &b, g->nodes.v[p].src);
@@ -389,13 +379,13 @@ static void emit_group(Em *e, int gi) {
     e->depth--;
     while (e->undo_node.n > mark) {
       e->undo_node.n--;
-      e->cur[e->undo_node.v[e->undo_node.n]] = e->undo_name.v[--e->undo_name.n];
+      e->curl[e->undo_node.v[e->undo_node.n]] = e->undo_curl.v[--e->undo_curl.n];
     }
   }
   indent(e);
   put(e, "}\n");
   for (int p = s->phi_lo; p < s->hi; p++)
-    e->cur[p] = e->name[p];
+    e->curl[p] = -1;
   sb_free(&b);
 }
 
@@ -494,8 +484,8 @@ static void emit_pass(Em *e) {
     if (g->labels.v[i].name >= e->helper)
       e->helper = g->labels.v[i].name + 1;
   for (int i = 0; i < g->nodes.n; i++)
-    e->cur[i] = NULL;
-  e->undo_node.n = e->undo_name.n = 0;
+    e->curl[i] = -1;
+  e->undo_node.n = e->undo_curl.n = 0;
   emit_range(e, 0, 0, g->nodes.n);
   emit_outputs(e);
 }
@@ -539,7 +529,7 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1), nl = (size_t)(g->labels.n ? g->labels.n : 1);
   e->spans = ir_group_spans(g);
   e->name = xcalloc(n, sizeof *e->name);
-  e->cur = xcalloc(n, sizeof *e->cur);
+  e->curl = xmalloc(n * sizeof *e->curl);
   e->refs = xcalloc(n, sizeof *e->refs);
   e->direct = xmalloc(n * sizeof *e->direct);
   e->ctext = xcalloc((size_t)(g->consts.n ? g->consts.n : 1), sizeof *e->ctext);
@@ -566,7 +556,7 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
 static void em_free(Em *e) {
   free(e->spans);
   free(e->name);
-  free(e->cur);
+  free(e->curl);
   free(e->refs);
   free(e->direct);
   free(e->ctext);
@@ -577,7 +567,7 @@ static void em_free(Em *e) {
   free(e->lab_first);
   sb_free(&e->line);
   vec_free(&e->undo_node);
-  vec_free(&e->undo_name);
+  vec_free(&e->undo_curl);
   arena_free(&e->arena);
 }
 
