@@ -40,6 +40,8 @@ static const struct {
     {"fn f(x, y) = 3;", -2, 2},
     {"fn f(x, y) = x;", -2, 2},
     {"fn f(x, y) { let t = x; t = t * y; t = t * y; t = t + x; return t * t; }", -2, 2},
+    /* both branches fold to the same value: the group dies, its nodes stay until DCE */
+    {"fn f(x, y) = (x > 0 ? y + 0 * sin(x) : y) * x + (y > x ? exp(x) : exp(x)) * y;", -2, 2},
 };
 
 static unsigned long long rng_state;
