@@ -8,6 +8,7 @@ int main(void) {
   srunner_add_suite(sr, suite_sema());
   srunner_add_suite(sr, suite_ir());
   srunner_add_suite(sr, suite_reverse());
+  srunner_add_suite(sr, suite_random());
   srunner_add_suite(sr, suite_cli());
   srunner_add_suite(sr, suite_golden());
   srunner_add_suite(sr, suite_errors());
