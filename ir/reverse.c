@@ -87,8 +87,10 @@ static void materialize(Rev *r, int n) {
       if (r->todo.n > mark)
         continue;
       copier_run(&r->cp, r->b, s->lo, s->hi, r->fv, nd->blk, 1);
+      /* Only the phis are visible here; the copied branch values live in
+       * the copy's own blocks. */
       for (int i = s->lo; i < s->hi; i++)
-        r->fv_level[i] = r->level;
+        r->fv_level[i] = i >= s->phi_lo ? r->level : -1;
     } else {
       for (int k = 0; k < op_info[nd->op].arity; k++)
         push_todo_if_hidden(r, nd->a[k]);

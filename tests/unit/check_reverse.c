@@ -40,6 +40,11 @@ static const struct {
     {"fn f(x, y) = 3;", -2, 2},
     {"fn f(x, y) = x;", -2, 2},
     {"fn f(x, y) { let t = x; t = t * y; t = t * y; t = t + x; return t * t; }", -2, 2},
+    /* a branch value recomputed in an adjoint branch whose group is reversed there too */
+    {"fn g(p) { let t0 = -p; let t1 = 5 < max(p, pi) ? floor(p) : p * t0;\n"
+     "  let t2 = max(1.15, t1) >= -2.49 && t1 > 0 ? (t0 >= pi ? p : t0) : t1;\n"
+     "  return t2 + t2 / (1.5 + (!(0.09 <= t0) ? t1 : t2)^2); }\n"
+     "fn f(x, y) = x > 0 ? 0.08 * y : g(x) * y;", -2, 2},
     /* both branches fold to the same value: the group dies, its nodes stay until DCE */
     {"fn f(x, y) = (x > 0 ? y + 0 * sin(x) : y) * x + (y > x ? exp(x) : exp(x)) * y;", -2, 2},
 };
