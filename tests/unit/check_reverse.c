@@ -156,6 +156,14 @@ START_TEST(convention_pow_at_zero) {
 }
 END_TEST
 
+START_TEST(convention_origin_of_atan2_and_hypot) {
+  ck_assert_double_eq(grad_at("fn f(x, y) = atan2(x, y);", 0, 0, 0), 0);
+  ck_assert_double_eq(grad_at("fn f(x, y) = atan2(x, y);", 0, 0, 1), 0);
+  ck_assert_double_eq(grad_at("fn f(x, y) = hypot(x, y);", 0, 0, 0), 0);
+  ck_assert_double_eq(grad_at("fn f(x, y) = atan2(y, x);", 2, 0, 1), 0.5);
+}
+END_TEST
+
 START_TEST(convention_ieee_infinities) {
   double d = grad_at("fn f(x, y) = sqrt(x);", 0, 0, 0);
   ck_assert(isinf(d) && d > 0);
@@ -176,6 +184,7 @@ Suite *suite_reverse(void) {
   tcase_add_test(tc, convention_min_max_ties_split);
   tcase_add_test(tc, convention_untaken_branch_gets_nothing);
   tcase_add_test(tc, convention_pow_at_zero);
+  tcase_add_test(tc, convention_origin_of_atan2_and_hypot);
   tcase_add_test(tc, convention_ieee_infinities);
   suite_add_tcase(s, tc);
   return s;
