@@ -79,7 +79,9 @@ void ir_name_nodes(Graph *g) {
 
 static Ref remap(const int *idx, Ref r) { return r == REF_NONE || ref_is_const(r) ? r : idx[r]; }
 
-void ir_dce(Graph *g) {
+/* live[i]: node i is needed by an output (parameters always are, so inputs
+ * stay first and keep their numbers). One backward sweep suffices. */
+static char *mark_live(const Graph *g) {
   int n = g->nodes.n;
   char *live = xcalloc((size_t)(n ? n : 1), 1);
   for (int i = 0; i < g->outs.n; i++)
@@ -95,30 +97,17 @@ void ir_dce(Graph *g) {
         if (a != REF_NONE && !ref_is_const(a))
           live[a] = 1;
       }
-  int *idx = xmalloc((size_t)(n + 1) * sizeof *idx);
-  int m = 0;
-  for (int i = 0; i < n; i++) {
-    idx[i] = live[i] ? m : -1;
-    if (live[i]) {
-      Node nd = g->nodes.v[i];
-      for (int k = 0; k < 3; k++)
-        nd.a[k] = remap(idx, nd.a[k]);
-      g->nodes.v[m++] = nd;
-    }
-  }
-  g->nodes.n = m;
-  for (int i = 0; i < g->outs.n; i++)
-    g->outs.v[i] = remap(idx, g->outs.v[i]);
-  for (int i = 0; i < g->groups.n; i++) {
-    Ref c = g->groups.v[i].cond;
-    g->groups.v[i].cond = c == REF_NONE || ref_is_const(c) || idx[c] >= 0 ? remap(idx, c) : REF_NONE;
-  }
-  /* A block lives while its group has a phi; labels need a live value in a
-   * live block. Positions move to the count of live nodes before them. */
+  return live;
+}
+
+/* A label survives with a live value in a live block (a block lives while
+ * its group has a phi); its position moves to the count of live nodes
+ * before it. */
+static void keep_labels(Graph *g, const char *live, const int *idx, int n) {
   int nb = g->blocks.n;
   char *glive = xcalloc((size_t)(g->groups.n ? g->groups.n : 1), 1);
   char *blive = xcalloc((size_t)nb, 1);
-  for (int i = 0; i < m; i++)
+  for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].op == OP_PHI)
       glive[g->nodes.v[i].aux] = 1;
   blive[0] = 1;
@@ -138,11 +127,35 @@ void ir_dce(Graph *g) {
     g->labels.v[k++] = l;
   }
   g->labels.n = k;
-  free(live);
-  free(idx);
   free(glive);
   free(blive);
   free(before);
+}
+
+void ir_dce(Graph *g) {
+  int n = g->nodes.n;
+  char *live = mark_live(g);
+  int *idx = xmalloc((size_t)(n + 1) * sizeof *idx);
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    idx[i] = live[i] ? m : -1;
+    if (live[i]) {
+      Node nd = g->nodes.v[i];
+      for (int k = 0; k < 3; k++)
+        nd.a[k] = remap(idx, nd.a[k]);
+      g->nodes.v[m++] = nd;
+    }
+  }
+  g->nodes.n = m;
+  for (int i = 0; i < g->outs.n; i++)
+    g->outs.v[i] = remap(idx, g->outs.v[i]);
+  for (int i = 0; i < g->groups.n; i++) {
+    Ref c = g->groups.v[i].cond;
+    g->groups.v[i].cond = c == REF_NONE || ref_is_const(c) || idx[c] >= 0 ? remap(idx, c) : REF_NONE;
+  }
+  keep_labels(g, live, idx, n);
+  free(live);
+  free(idx);
 }
 
 /* For debugging: every node with its block, and the groups and labels. */
