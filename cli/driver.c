@@ -259,9 +259,11 @@ static void discard(Pending *p) {
 
 /* ---- the pipeline ---- */
 
-static int build_all(const Checked *c, Diag *d, int optimize, const Names *names, FnGraphs *fns) {
+static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, const Names *names,
+                     FnGraphs *fns) {
   Graph *fwd = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *fwd);
   int errors = ir_build_program(c, d, optimize, fwd);
+  ast_free_bodies(prog); /* the graphs say everything the bodies did */
   for (int i = 0; i < c->nfuncs; i++) {
     FnGraphs *f = &fns[i];
     f->func = c->funcs[i];
@@ -373,12 +375,13 @@ int adc_run(const Options *o, FILE *err) {
   if (parse_program(&src, &d, &arena, &prog) == 0 && sema_check(&prog, &d, &checked) == 0) {
     cg_names(&checked, o->prefix, &names);
     fns = xcalloc((size_t)(checked.nfuncs ? checked.nfuncs : 1), sizeof *fns);
-    if (build_all(&checked, &d, o->optimize, &names, fns) == 0)
+    if (build_all(&checked, &prog, &d, o->optimize, &names, fns) == 0)
       rc = write_outputs(o, fns, checked.nfuncs, &src, err);
     free_all(fns, checked.nfuncs);
     cg_names_free(&names);
   }
   sema_free(&checked);
+  ast_free_bodies(&prog);
   arena_free(&arena);
   source_free(&src);
   free(text);

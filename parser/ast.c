@@ -148,3 +148,9 @@ const char *ast_op_spelling(AstOp op) {
                                   ">=", "==", "!=", "&&", "||", "-", "+",  "!"};
   return s[op];
 }
+
+void ast_free_bodies(Program *p) {
+  for (Func *f = p->funcs; f; f = f->next)
+    f->body = f->last = NULL;
+  arena_free(&p->bodies);
+}

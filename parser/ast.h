@@ -101,6 +101,7 @@ struct Func {
 typedef struct Program {
   Func *funcs, *last;
   int nfuncs;
+  Arena bodies; /* statements and expressions; see ast_free_bodies */
 } Program;
 
 /* ast.c: constructors, all allocating in the arena */
@@ -117,6 +118,10 @@ Func *ast_func(Arena *a, Loc nameloc, const char *name);
 void ast_func_param(Arena *a, Func *f, Loc loc, const char *name);
 void ast_func_stmt(Func *f, Stmt *s);
 void ast_program_func(Program *p, Func *f);
+
+/* Releases every statement and expression (the bodies are no longer needed
+ * once the graphs are built); functions and their parameters remain. */
+void ast_free_bodies(Program *p);
 
 const char *ast_op_spelling(AstOp op);
 int ast_op_is_chain_family(AstOp a, AstOp b); /* may b extend a chain of a? */

@@ -18,6 +18,9 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 #include <stdlib.h>
 #include <string.h>
 #define P ((ParseState *)yyget_extra(scanner))
+/* Statements and expressions live in their own arena, freed once the
+ * graphs are built; functions, parameters and names outlive them. */
+#define E (&P->prog->bodies)
 void *yyget_extra(yyscan_t scanner);
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                            \
@@ -69,7 +72,7 @@ program
 
 /* func = head "=" expr ";" | head "{" stmt* "}" */
 func
-  : head '=' expr ';'     { $$ = $1; ast_func_stmt($$, ast_stmt(P->arena, S_RETURN, @3, NULL, @3, $3));
+  : head '=' expr ';'     { $$ = $1; ast_func_stmt($$, ast_stmt(E, S_RETURN, @3, NULL, @3, $3));
                             $$->loc.hi = @4.hi; }
   | head '{' body '}'     { $$ = $1; $$->loc.hi = @4.hi; }
   ;
@@ -91,9 +94,9 @@ body
 
 /* stmt = "let" NAME "=" expr ";" | NAME "=" expr ";" | "return" expr ";" */
 stmt
-  : LET NAME '=' expr ';' { $$ = ast_stmt(P->arena, S_LET, @$, $2, @2, $4); }
-  | NAME '=' expr ';'     { $$ = ast_stmt(P->arena, S_ASSIGN, @$, $1, @1, $3); }
-  | RETURN expr ';'       { $$ = ast_stmt(P->arena, S_RETURN, @$, NULL, @2, $2); }
+  : LET NAME '=' expr ';' { $$ = ast_stmt(E, S_LET, @$, $2, @2, $4); }
+  | NAME '=' expr ';'     { $$ = ast_stmt(E, S_ASSIGN, @$, $1, @1, $3); }
+  | RETURN expr ';'       { $$ = ast_stmt(E, S_RETURN, @$, NULL, @2, $2); }
   | error ';'             { $$ = NULL; yyerrok; }
   ;
 
@@ -102,58 +105,58 @@ expr: cond ;
 /* cond = or ("?" expr ":" cond)? */
 cond
   : or
-  | or '?' expr ':' cond  { $$ = ast_cond(P->arena, $1, $3, $5); }
+  | or '?' expr ':' cond  { $$ = ast_cond(E, $1, $3, $5); }
   ;
 
 /* or = and ("||" and)* */
 or
   : and
-  | or OR and             { $$ = ast_chain(P->arena, A_OR, @2, $1, $3); }
+  | or OR and             { $$ = ast_chain(E, A_OR, @2, $1, $3); }
   ;
 
 /* and = cmp ("&&" cmp)* */
 and
   : cmp
-  | and AND cmp           { $$ = ast_chain(P->arena, A_AND, @2, $1, $3); }
+  | and AND cmp           { $$ = ast_chain(E, A_AND, @2, $1, $3); }
   ;
 
 /* cmp = add (("<" | "<=" | ">" | ">=" | "==" | "!=") add)? */
 cmp
   : add
-  | add '<' add           { $$ = ast_binary(P->arena, A_LT, @2, $1, $3); }
-  | add LE add            { $$ = ast_binary(P->arena, A_LE, @2, $1, $3); }
-  | add '>' add           { $$ = ast_binary(P->arena, A_GT, @2, $1, $3); }
-  | add GE add            { $$ = ast_binary(P->arena, A_GE, @2, $1, $3); }
-  | add EQ add            { $$ = ast_binary(P->arena, A_EQ, @2, $1, $3); }
-  | add NE add            { $$ = ast_binary(P->arena, A_NE, @2, $1, $3); }
+  | add '<' add           { $$ = ast_binary(E, A_LT, @2, $1, $3); }
+  | add LE add            { $$ = ast_binary(E, A_LE, @2, $1, $3); }
+  | add '>' add           { $$ = ast_binary(E, A_GT, @2, $1, $3); }
+  | add GE add            { $$ = ast_binary(E, A_GE, @2, $1, $3); }
+  | add EQ add            { $$ = ast_binary(E, A_EQ, @2, $1, $3); }
+  | add NE add            { $$ = ast_binary(E, A_NE, @2, $1, $3); }
   ;
 
 /* add = mul (("+" | "-") mul)* */
 add
   : mul
-  | add '+' mul           { $$ = ast_chain(P->arena, A_ADD, @2, $1, $3); }
-  | add '-' mul           { $$ = ast_chain(P->arena, A_SUB, @2, $1, $3); }
+  | add '+' mul           { $$ = ast_chain(E, A_ADD, @2, $1, $3); }
+  | add '-' mul           { $$ = ast_chain(E, A_SUB, @2, $1, $3); }
   ;
 
 /* mul = unary (("*" | "/") unary)* */
 mul
   : unary
-  | mul '*' unary         { $$ = ast_chain(P->arena, A_MUL, @2, $1, $3); }
-  | mul '/' unary         { $$ = ast_chain(P->arena, A_DIV, @2, $1, $3); }
+  | mul '*' unary         { $$ = ast_chain(E, A_MUL, @2, $1, $3); }
+  | mul '/' unary         { $$ = ast_chain(E, A_DIV, @2, $1, $3); }
   ;
 
 /* unary = ("-" | "+" | "!") unary | power */
 unary
-  : '-' unary             { $$ = ast_unary(P->arena, @1, A_NEG, $2); }
-  | '+' unary             { $$ = ast_unary(P->arena, @1, A_PLUS, $2); }
-  | '!' unary             { $$ = ast_unary(P->arena, @1, A_NOT, $2); }
+  : '-' unary             { $$ = ast_unary(E, @1, A_NEG, $2); }
+  | '+' unary             { $$ = ast_unary(E, @1, A_PLUS, $2); }
+  | '!' unary             { $$ = ast_unary(E, @1, A_NOT, $2); }
   | power
   ;
 
 /* power = postfix ("^" unary)?   -- so -x^2 is -(x^2) and 2^-x is 2^(-x) */
 power
   : postfix
-  | postfix '^' unary     { $$ = ast_binary(P->arena, A_POW, @2, $1, $3); }
+  | postfix '^' unary     { $$ = ast_binary(E, A_POW, @2, $1, $3); }
   ;
 
 postfix
@@ -163,18 +166,18 @@ postfix
 
 /* call = NAME "(" (expr ("," expr)*)? ")" */
 call
-  : NAME '('              { $$ = ast_call(P->arena, @1, $1); }
+  : NAME '('              { $$ = ast_call(E, @1, $1); }
   | args
   ;
 
 args
-  : NAME '(' expr         { $$ = ast_call(P->arena, @1, $1); ast_call_arg(P->arena, $$, $3); }
-  | args ',' expr         { $$ = $1; ast_call_arg(P->arena, $$, $3); }
+  : NAME '(' expr         { $$ = ast_call(E, @1, $1); ast_call_arg(E, $$, $3); }
+  | args ',' expr         { $$ = $1; ast_call_arg(E, $$, $3); }
   ;
 
 primary
-  : NUM                   { $$ = ast_num(P->arena, @1, $1); }
-  | NAME                  { $$ = ast_name(P->arena, @1, $1); }
+  : NUM                   { $$ = ast_num(E, @1, $1); }
+  | NAME                  { $$ = ast_name(E, @1, $1); }
   | '(' expr ')'          { $$ = $2; $$->loc = @$; }
   ;
 

@@ -26,6 +26,7 @@ static void parse(Parsed *p, const char *text, size_t len) {
 }
 
 static void parsed_free(Parsed *p) {
+  ast_free_bodies(&p->prog);
   arena_free(&p->arena);
   source_free(&p->src);
   free(p->diag);

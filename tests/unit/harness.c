@@ -52,6 +52,7 @@ void ht_free(Compiled *c) {
   if (c->names.fn)
     cg_names_free(&c->names);
   sema_free(&c->checked);
+  ast_free_bodies(&c->prog);
   arena_free(&c->arena);
   source_free(&c->src);
   free(c->text);
