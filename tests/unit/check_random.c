@@ -16,7 +16,7 @@ static unsigned rnd(unsigned n) {
 }
 
 typedef struct Fn {
-  char name[8];
+  char name[16];
   int arity;
 } Fn;
 
@@ -150,7 +150,7 @@ static char *program(unsigned seed) {
   int nfns = 0;
   for (int i = 0; i < 4; i++) {
     Fn *f = &fns[nfns];
-    snprintf(f->name, sizeof f->name, "g%d", i);
+    snprintf(f->name, sizeof f->name, "g%d", i % 10);
     f->arity = 1 + (int)rnd(3);
     char vars[12][8];
     int nv = 0;
