@@ -27,7 +27,8 @@ typedef struct Em {
   int *label_dep;   /* the copy line a copy line reads, or -1 */
   int *refs;        /* references to each node (dry pass) */
   int rev_start;    /* first position of the reverse sweep */
-  int rev_marked;   /* its marker is printed */
+  int rev_marked;   /* its marker is placed */
+  const char *marker; /* a section heading to print before the next line */
   int *blk_labels;  /* labels per block */
   int *lab_first;   /* labels at position p: [lab_first[p], lab_first[p + 1]) */
   VEC(int) undo_node; /* (node, previous curl) pairs, to leave a block */
@@ -41,11 +42,19 @@ typedef struct Em {
   Arena arena;
 } Em;
 
+/* A section marker waits for the first line of its section, so that an
+ * empty sweep prints no heading. */
 static void put(Em *e, const char *s) {
-  if (!e->dry) {
-    sb_puts(e->out, s);
-    sb_drain(e->out, 0);
+  if (e->dry)
+    return;
+  if (e->marker) {
+    const char *m = e->marker;
+    e->marker = NULL;
+    put(e, "  ");
+    put(e, m);
   }
+  sb_puts(e->out, s);
+  sb_drain(e->out, 0);
 }
 
 static void indent(Em *e) {
@@ -394,8 +403,8 @@ static void sweep_marker(Em *e, int blk, int step_end) {
   if (blk != 0 || e->kind == FN_FWD || e->rev_marked || e->rev_start >= step_end)
     return;
   e->rev_marked = 1;
-  indent(e);
-  put(e, e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n");
+  if (!e->dry)
+    e->marker = e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n";
 }
 
 static void emit_range(Em *e, int blk, int lo, int hi) {
@@ -464,6 +473,7 @@ static void emit_unused(Em *e, const char *const *unused, int n) {
 static void emit_pass(Em *e) {
   const Graph *g = e->g;
   e->rev_marked = 0;
+  e->marker = NULL;
   e->rev_start = g->nodes.n;
   for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].name < 0 || (g->nodes.v[i].op == OP_INPUT && g->nodes.v[i].aux >= g->nparams)) {
@@ -473,8 +483,7 @@ static void emit_pass(Em *e) {
   if (g->labels.n && g->labels.v[0].pos < e->rev_start)
     e->rev_start = g->labels.v[0].pos;
   if (e->kind != FN_FWD && !e->dry) {
-    indent(e);
-    put(e, e->ssa ? "# forward sweep\n" : "/* forward sweep */\n");
+    e->marker = e->ssa ? "# forward sweep\n" : "/* forward sweep */\n";
   }
   e->helper = 0;
   for (int i = 0; i < g->nodes.n; i++)
