@@ -201,7 +201,10 @@ static char **cache_slot(CommentCache *c, uint64_t key) {
     free(old.keys);
     free(old.vals);
   }
-  uint32_t i = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40) & (c->cap - 1);
+  uint64_t h = key; /* splitmix64's finalizer: spans that differ in a bit differ everywhere */
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  uint32_t i = (uint32_t)(h ^ (h >> 31)) & (c->cap - 1);
   while (c->keys[i] && c->keys[i] != key)
     i = (i + 1) & (c->cap - 1);
   if (!c->keys[i]) {
