@@ -11,7 +11,7 @@ B       ?= build
 PREFIX  ?= /usr/local
 SAN     ?=
 CFLAGS  ?= -O2 -g
-WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-function
+WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow
 CPPFLAGS_ALL := -D_POSIX_C_SOURCE=200809L -Isupport -Iparser -Iir -Icodegen -Iruntime -Icli -Itests/unit -I$(B)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
 BISON   ?= bison
@@ -56,7 +56,7 @@ $(B)/lexer.c: lexer/lexer.l $(B)/parser.tab.h | $(B)/.dir
 
 # Generated sources get the same flags minus the warnings their skeletons trip.
 $(B)/parser.tab.o $(B)/lexer.o: $(B)/%.o: $(B)/%.c
-	$(CC) $(ALL_CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-shadow -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Wno-sign-compare -Wno-unused-parameter -Wno-unused-function -Wno-shadow -c -o $@ $<
 
 $(B)/%.o: %.c $(B)/parser.tab.h
 	@mkdir -p $(dir $@)

@@ -69,7 +69,8 @@ Expr *ast_binary(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r) {
   return e;
 }
 
-int ast_op_is_chain_family(AstOp a, AstOp b) {
+/* May an operator b extend a chain of a? (+ and - mix; so do * and /.) */
+static int same_family(AstOp a, AstOp b) {
   if (a == A_ADD || a == A_SUB)
     return b == A_ADD || b == A_SUB;
   if (a == A_MUL || a == A_DIV)
@@ -81,7 +82,7 @@ int ast_op_is_chain_family(AstOp a, AstOp b) {
  * left association makes "(a + b) + c" and "a + b + c" the same tree. */
 Expr *ast_chain(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r) {
   Expr *e = l;
-  if (l->kind != E_CHAIN || !ast_op_is_chain_family(l->u.chain.items[0].op, op)) {
+  if (l->kind != E_CHAIN || !same_family(l->u.chain.items[0].op, op)) {
     e = new_expr(a, E_CHAIN, l->loc);
     e->u.chain.first = l;
   }
@@ -141,12 +142,6 @@ void ast_program_func(Program *p, Func *f) {
     p->funcs = f;
   p->last = f;
   p->nfuncs++;
-}
-
-const char *ast_op_spelling(AstOp op) {
-  static const char *const s[] = {"+",  "-",  "*",  "/",  "^",  "<", "<=", ">",
-                                  ">=", "==", "!=", "&&", "||", "-", "+",  "!"};
-  return s[op];
 }
 
 void ast_free_bodies(Program *p) {

@@ -123,8 +123,6 @@ void ast_program_func(Program *p, Func *f);
  * once the graphs are built); functions and their parameters remain. */
 void ast_free_bodies(Program *p);
 
-const char *ast_op_spelling(AstOp op);
-int ast_op_is_chain_family(AstOp a, AstOp b); /* may b extend a chain of a? */
 
 /* parse.c: the front end's entry point. Reads src, reports syntax errors to
  * d, returns 0 when the text parsed without error. */

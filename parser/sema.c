@@ -216,20 +216,15 @@ static void check_func(Sema *s, const Func *f) {
   int errors_before = s->d->errors;
   for (int i = 0; i < f->nparams; i++)
     bind(s, f->params[i].name, f->params[i].loc, 1);
-  const Stmt *ret = NULL;
+  int has_return = 0;
   for (const Stmt *st = f->body; st; st = st->next) {
-    if (ret) {
+    if (has_return) { /* reported once; the rest is not checked */
       diag_error(s->d, st->loc, "statement after 'return'; 'return' must be the last statement");
-      ret = NULL; /* report once */
       break;
     }
     check_stmt(s, st);
-    if (st->kind == S_RETURN)
-      ret = st;
+    has_return = st->kind == S_RETURN;
   }
-  int has_return = 0;
-  for (const Stmt *st = f->body; st; st = st->next)
-    has_return |= st->kind == S_RETURN;
   if (!has_return)
     diag_error(s->d, f->nameloc, "function '%s' has no 'return' statement", f->name);
   for (int i = 0; i < s->binds.n && s->d->errors == errors_before; i++)

@@ -195,6 +195,15 @@ static char *emit(const char *src, const char *extra) {
   return out;
 }
 
+/* names.ad compiles cleanly as C99 with gcc and as C++ with g++. */
+static void names_compile_cleanly(void) {
+  ck_assert_int_eq(ht_sh("cd '%s' && '%s' names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
+                         "-Wpedantic -Werror -c names_grad.c -o names.o && g++ -x c++ -Wall -Wextra "
+                         "-Werror -c names_grad.c -o names.o",
+                         ht_tmpdir(), ht_adc()),
+                   0);
+}
+
 START_TEST(reserved_names_are_mangled) {
   char *out = emit("fn main(int, double, y0, j1, gamma, exp) = int + double + y0 + j1 + gamma + exp;\n",
                    "-o - names.ad");
@@ -202,12 +211,7 @@ START_TEST(reserved_names_are_mangled) {
                                     "double gamma_, double exp_)"));
   ck_assert_ptr_nonnull(strstr(out, "double *int__bar"));
   free(out);
-  /* and it compiles cleanly */
-  ck_assert_int_eq(ht_sh("cd '%s' && '%s' names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
-                         "-Wpedantic -Werror -c names_grad.c -o names.o && g++ -x c++ -Wall -Wextra "
-                         "-Werror -c names_grad.c -o names.o",
-                         ht_tmpdir(), ht_adc()),
-                   0);
+  names_compile_cleanly();
 }
 END_TEST
 
@@ -217,10 +221,7 @@ START_TEST(temporaries_never_clash) {
   ck_assert_ptr_nonnull(strstr(out, "double f(double z0_, double z1_bar_, double x, double x_bar)"));
   ck_assert_ptr_nonnull(strstr(out, "double f_grad_(double a)"));
   free(out);
-  ck_assert_int_eq(ht_sh("cd '%s' && '%s' names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
-                         "-Wpedantic -Werror -c names_grad.c -o names.o",
-                         ht_tmpdir(), ht_adc()),
-                   0);
+  names_compile_cleanly();
 }
 END_TEST
 
@@ -240,10 +241,7 @@ START_TEST(zero_parameter_function) {
   ck_assert_ptr_nonnull(strstr(out, "void c_vjp(double c_bar)"));
   ck_assert_ptr_nonnull(strstr(out, "(void)c_bar;"));
   free(out);
-  ck_assert_int_eq(ht_sh("cd '%s' && '%s' names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
-                         "-Wpedantic -Werror -c names_grad.c -o names.o",
-                         ht_tmpdir(), ht_adc()),
-                   0);
+  names_compile_cleanly();
 }
 END_TEST
 

@@ -207,17 +207,10 @@ START_TEST(recovery_reports_several_errors) {
 END_TEST
 
 START_TEST(deep_parentheses_are_an_error) {
-  int n = 200000;
-  char *t = xmalloc((size_t)(2 * n + 32));
-  int k = sprintf(t, "fn f(x) = ");
-  for (int i = 0; i < n; i++)
-    t[k++] = '(';
-  t[k++] = 'x';
-  for (int i = 0; i < n; i++)
-    t[k++] = ')';
-  k += sprintf(t + k, ";");
+  size_t len;
+  char *t = ht_deep_parens(200000, &len);
   Parsed p;
-  parse(&p, t, (size_t)k);
+  parse(&p, t, len);
   ck_assert_int_ne(p.rc, 0);
   ck_assert_int_eq(p.errors, 1);
   ck_assert_ptr_nonnull(strstr(p.diag, "brackets nested too deeply (the limit is 1000)"));

@@ -87,16 +87,9 @@ START_TEST(diagnostics_exact) {
 END_TEST
 
 START_TEST(nested_parentheses_200000) {
-  int n = 200000;
-  char *t = xmalloc((size_t)(2 * n + 32));
-  int k = sprintf(t, "fn f(x) = ");
-  memset(t + k, '(', (size_t)n);
-  k += n;
-  t[k++] = 'x';
-  memset(t + k, ')', (size_t)n);
-  k += n;
-  k += sprintf(t + k, ";\n");
-  ht_write(ht_path("deep.ad"), t, (size_t)k);
+  size_t len;
+  char *t = ht_deep_parens(200000, &len);
+  ht_write(ht_path("deep.ad"), t, len);
   free(t);
   int st;
   char *got = ht_capture(&st, "cd '%s' && '%s' deep.ad -o deep_grad.c 2>&1", ht_tmpdir(), ht_adc());

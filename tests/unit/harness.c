@@ -172,6 +172,19 @@ char *ht_capture(int *status, const char *fmt, ...) {
   return s;
 }
 
+char *ht_deep_parens(int n, size_t *len) {
+  char *t = xmalloc((size_t)(2 * n + 32));
+  int k = sprintf(t, "fn f(x) = ");
+  memset(t + k, '(', (size_t)n);
+  k += n;
+  t[k++] = 'x';
+  memset(t + k, ')', (size_t)n);
+  k += n;
+  k += sprintf(t + k, ";\n");
+  *len = (size_t)k;
+  return t;
+}
+
 int ht_run_adc(char **err, const char *const *argv) {
   int argc = 0;
   while (argv[argc])

@@ -43,6 +43,9 @@ char *ht_slurp(const char *path, size_t *len); /* NULL if unreadable */
 int ht_sh(const char *fmt, ...);               /* exit status of sh -c */
 char *ht_capture(int *status, const char *fmt, ...); /* stdout of sh -c */
 
+/* "fn f(x) = ((...(x)...));" with n pairs of parentheses; malloc'd. */
+char *ht_deep_parens(int n, size_t *len);
+
 /* Run adc in process; stderr captured in *err (malloc'd). */
 int ht_run_adc(char **err, const char *const *argv);
 
