@@ -102,6 +102,70 @@ Expr *ast_cond(Arena *a, Expr *c, Expr *x, Expr *y) {
   return e;
 }
 
+Expr *ast_index(Arena *a, Loc nameloc, const char *name) {
+  Expr *e = ast_call(a, nameloc, name);
+  e->kind = E_INDEX;
+  return e;
+}
+
+Expr *ast_reduce(Arena *a, Loc kindloc, const char *kind, Loc varloc, const char *var, Expr *lo,
+                 Expr *hi, Expr *x) {
+  Expr *e = new_expr(a, E_REDUCE, kindloc);
+  e->u.red.kind = kind;
+  e->u.red.kindloc = kindloc;
+  e->u.red.var = var;
+  e->u.red.varloc = varloc;
+  e->u.red.lo = lo;
+  e->u.red.hi = hi;
+  e->u.red.e = x;
+  return e;
+}
+
+/* Dimensions are small integer expressions; the copy recurses as deep as
+ * the parser let them nest. */
+Expr *ast_copy_expr(Arena *a, const Expr *e) {
+  Expr *c = arena_alloc(a, sizeof *c);
+  *c = *e;
+  switch (e->kind) {
+  case E_UNARY:
+    c->u.un.e = ast_copy_expr(a, e->u.un.e);
+    break;
+  case E_BINARY:
+    c->u.bin.l = ast_copy_expr(a, e->u.bin.l);
+    c->u.bin.r = ast_copy_expr(a, e->u.bin.r);
+    break;
+  case E_CHAIN:
+    c->u.chain.first = ast_copy_expr(a, e->u.chain.first);
+    c->u.chain.items = arena_alloc(a, (size_t)(e->u.chain.n ? e->u.chain.n : 1) * sizeof *c->u.chain.items);
+    for (int i = 0; i < e->u.chain.n; i++) {
+      c->u.chain.items[i] = e->u.chain.items[i];
+      c->u.chain.items[i].e = ast_copy_expr(a, e->u.chain.items[i].e);
+    }
+    c->u.chain.cap = e->u.chain.n;
+    break;
+  case E_CALL:
+  case E_INDEX:
+    c->u.call.args = arena_alloc(a, (size_t)(e->u.call.nargs ? e->u.call.nargs : 1) * sizeof *c->u.call.args);
+    for (int i = 0; i < e->u.call.nargs; i++)
+      c->u.call.args[i] = ast_copy_expr(a, e->u.call.args[i]);
+    c->u.call.cap = e->u.call.nargs;
+    break;
+  case E_COND:
+    c->u.cond.c = ast_copy_expr(a, e->u.cond.c);
+    c->u.cond.a = ast_copy_expr(a, e->u.cond.a);
+    c->u.cond.b = ast_copy_expr(a, e->u.cond.b);
+    break;
+  case E_REDUCE:
+    c->u.red.lo = ast_copy_expr(a, e->u.red.lo);
+    c->u.red.hi = ast_copy_expr(a, e->u.red.hi);
+    c->u.red.e = ast_copy_expr(a, e->u.red.e);
+    break;
+  default:
+    break;
+  }
+  return c;
+}
+
 Stmt *ast_stmt(Arena *a, StmtKind k, Loc loc, const char *name, Loc nameloc, Expr *e) {
   Stmt *s = arena_alloc(a, sizeof *s);
   s->kind = k;
@@ -112,6 +176,19 @@ Stmt *ast_stmt(Arena *a, StmtKind k, Loc loc, const char *name, Loc nameloc, Exp
   return s;
 }
 
+void ast_stmt_more(Arena *a, Stmt *s, Expr *e) {
+  s->more = grow(a, s->more, s->nmore, &s->cap, sizeof *s->more);
+  s->more[s->nmore++] = e;
+}
+
+void ast_list_add(StmtList *l, Stmt *s) {
+  if (l->last)
+    l->last->next = s;
+  else
+    l->first = s;
+  l->last = s;
+}
+
 Func *ast_func(Arena *a, Loc nameloc, const char *name) {
   Func *f = arena_alloc(a, sizeof *f);
   f->name = name;
@@ -120,11 +197,25 @@ Func *ast_func(Arena *a, Loc nameloc, const char *name) {
   return f;
 }
 
-void ast_func_param(Arena *a, Func *f, Loc loc, const char *name) {
+Param *ast_func_param(Arena *a, Func *f, Loc loc, const char *name) {
   f->params = grow(a, f->params, f->nparams, &f->cap, sizeof *f->params);
-  f->params[f->nparams].name = name;
-  f->params[f->nparams].loc = loc;
-  f->nparams++;
+  Param *p = &f->params[f->nparams++];
+  memset(p, 0, sizeof *p);
+  p->name = name;
+  p->loc = loc;
+  return p;
+}
+
+void ast_param_dim(Arena *a, Param *p, Expr *dim) {
+  p->dims = grow(a, p->dims, p->ndims, &p->cap, sizeof *p->dims);
+  p->dims[p->ndims++] = ast_copy_expr(a, dim);
+}
+
+void ast_func_out(Arena *a, Func *f, Loc loc, const char *name) {
+  f->outs = grow(a, f->outs, f->nouts, &f->ocap, sizeof *f->outs);
+  f->outs[f->nouts].name = name;
+  f->outs[f->nouts].loc = loc;
+  f->nouts++;
 }
 
 void ast_func_stmt(Func *f, Stmt *s) {

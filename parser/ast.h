@@ -18,12 +18,14 @@ typedef enum ExprKind {
   E_BINARY, /* u.bin: POW and the comparisons */
   E_CHAIN,  /* u.chain: ADD/SUB, MUL/DIV, AND, OR items */
   E_COND,   /* u.cond: c ? a : b */
+  E_INDEX,  /* u.call: an array element name[i, j]; args are the indices */
+  E_REDUCE, /* u.red: sum(i in lo..hi, e) and the other reductions */
 } ExprKind;
 
 typedef enum AstOp {
   A_ADD, A_SUB, A_MUL, A_DIV, A_POW,
   A_LT, A_LE, A_GT, A_GE, A_EQ, A_NE,
-  A_AND, A_OR, A_NEG, A_PLUS, A_NOT,
+  A_AND, A_OR, A_NEG, A_PLUS, A_NOT, A_MOD,
 } AstOp;
 
 typedef struct Expr Expr;
@@ -63,29 +65,52 @@ struct Expr {
     struct {
       Expr *c, *a, *b;
     } cond;
+    struct {
+      const char *kind; /* sum, prod, min, max, logsumexp (checked by sema) */
+      Loc kindloc;
+      const char *var;  /* the index */
+      Loc varloc;
+      Expr *lo, *hi, *e;
+    } red;
   } u;
 };
 
 typedef enum StmtKind {
   S_LET,    /* let name = e; */
   S_ASSIGN, /* name = e; */
-  S_RETURN, /* return e; */
+  S_RETURN, /* return e, ...; (e, then more) */
+  S_FOR,    /* for name in lo..hi { body } (e is lo) */
 } StmtKind;
 
 typedef struct Stmt Stmt;
 struct Stmt {
   StmtKind kind;
   Loc loc;          /* the whole statement */
-  const char *name; /* S_LET, S_ASSIGN */
+  const char *name; /* S_LET, S_ASSIGN, S_FOR (the index) */
   Loc nameloc;
   Expr *e;
+  Expr **more;      /* S_RETURN: the results after e; S_FOR: more[0] is hi */
+  int nmore, cap;
+  Stmt *body;       /* S_FOR */
   Stmt *next;
 };
+
+typedef struct StmtList {
+  Stmt *first, *last;
+} StmtList;
 
 typedef struct Param {
   const char *name;
   Loc loc;
+  int is_const; /* data: never differentiated */
+  Expr **dims;  /* array dimensions (in the long-lived arena), or NULL */
+  int ndims, cap;
 } Param;
+
+typedef struct Output {
+  const char *name;
+  Loc loc;
+} Output;
 
 typedef struct Func Func;
 struct Func {
@@ -93,6 +118,8 @@ struct Func {
   Loc nameloc;
   Param *params;
   int nparams, cap;
+  Output *outs; /* -> (u, v); none for a single unnamed result */
+  int nouts, ocap;
   Stmt *body, *last; /* statements in order; a one-line body is one return */
   Loc loc;           /* from 'fn' to the end */
   Func *next;
@@ -113,9 +140,17 @@ Expr *ast_unary(Arena *a, Loc loc, AstOp op, Expr *e);
 Expr *ast_binary(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r);
 Expr *ast_chain(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r);
 Expr *ast_cond(Arena *a, Expr *c, Expr *x, Expr *y);
+Expr *ast_index(Arena *a, Loc nameloc, const char *name);
+Expr *ast_reduce(Arena *a, Loc kindloc, const char *kind, Loc varloc, const char *var, Expr *lo,
+                 Expr *hi, Expr *e);
+Expr *ast_copy_expr(Arena *a, const Expr *e); /* deep copy (dimensions only) */
 Stmt *ast_stmt(Arena *a, StmtKind k, Loc loc, const char *name, Loc nameloc, Expr *e);
+void ast_stmt_more(Arena *a, Stmt *s, Expr *e);
+void ast_list_add(StmtList *l, Stmt *s);
 Func *ast_func(Arena *a, Loc nameloc, const char *name);
-void ast_func_param(Arena *a, Func *f, Loc loc, const char *name);
+Param *ast_func_param(Arena *a, Func *f, Loc loc, const char *name);
+void ast_param_dim(Arena *a, Param *p, Expr *dim); /* copies dim into a */
+void ast_func_out(Arena *a, Func *f, Loc loc, const char *name);
 void ast_func_stmt(Func *f, Stmt *s);
 void ast_program_func(Program *p, Func *f);
 

@@ -21,6 +21,7 @@ typedef struct ParseState {
   int open_at[MAX_NESTING];  /* where each open bracket is */
   char open_ch[MAX_NESTING]; /* which bracket */
   int fatal;                 /* stop: further syntax errors would be noise */
+  Func *func;                /* the function whose header is being read */
 } ParseState;
 
 #define YYLTYPE Loc

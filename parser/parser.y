@@ -50,6 +50,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
   Expr *expr;
   Stmt *stmt;
   Func *func;
+  Param *param;
+  StmtList list;
 }
 
 %token <num> NUM "number"
@@ -57,9 +59,11 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 %token FN "fn" LET "let" RETURN "return" FOR "for" IN "in" CONST "const"
 %token LE "<=" GE ">=" EQ "==" NE "!=" AND "&&" OR "||" DOTDOT ".." ARROW "->"
 
-%type <expr> expr cond or and cmp add mul unary power postfix primary call args
-%type <stmt> stmt
-%type <func> func head params
+%type <expr> expr cond or and cmp add mul unary power postfix primary call args index
+%type <stmt> stmt returns
+%type <func> func head sig
+%type <param> param dims
+%type <list> stmts
 
 %%
 
@@ -70,34 +74,74 @@ program
   | program error '}'     { yyerrok; }
   ;
 
-/* func = head "=" expr ";" | head "{" stmt* "}" */
+/* func = sig "=" expr ";" | sig "{" stmt* "}" */
 func
-  : head '=' expr ';'     { $$ = $1; ast_func_stmt($$, ast_stmt(E, S_RETURN, @3, NULL, @3, $3));
+  : sig '=' expr ';'      { $$ = $1; ast_func_stmt($$, ast_stmt(E, S_RETURN, @3, NULL, @3, $3));
                             $$->loc.hi = @4.hi; }
-  | head '{' body '}'     { $$ = $1; $$->loc.hi = @4.hi; }
+  | sig '{' stmts '}'     { $$ = $1; $$->loc.hi = @4.hi;
+                            for (Stmt *st = $3.first; st; ) { Stmt *nx = st->next; st->next = NULL;
+                              ast_func_stmt($$, st); st = nx; } }
+  ;
+
+/* sig = head ("->" "(" NAME ("," NAME)* ")")? */
+sig
+  : head
+  | head ARROW '(' outs ')' { $$ = $1; }
+  ;
+
+outs
+  : NAME                  { ast_func_out(P->arena, P->func, @1, $1); }
+  | outs ',' NAME         { ast_func_out(P->arena, P->func, @3, $3); }
   ;
 
 head
-  : FN NAME '(' params ')' { $$ = $4; $$->name = $2; $$->nameloc = @2; $$->loc = @$; }
+  : FN NAME '('           { P->func = ast_func(P->arena, @2, $2); }
+    params ')'            { $$ = P->func; $$->loc = @$; }
   ;
 
 params
-  : %empty                { $$ = ast_func(P->arena, @$, NULL); }
-  | NAME                  { $$ = ast_func(P->arena, @$, NULL); ast_func_param(P->arena, $$, @1, $1); }
-  | params ',' NAME       { $$ = $1; ast_func_param(P->arena, $$, @3, $3); }
-  ;
-
-body
   : %empty
-  | body stmt             { if ($2) ast_func_stmt($<func>-1, $2); }
+  | plist
   ;
 
-/* stmt = "let" NAME "=" expr ";" | NAME "=" expr ";" | "return" expr ";" */
+plist
+  : param
+  | plist ',' param
+  ;
+
+/* param = "const"? NAME ("[" expr ("," expr)* "]")? */
+param
+  : NAME                  { $$ = ast_func_param(P->arena, P->func, @1, $1); }
+  | CONST NAME            { $$ = ast_func_param(P->arena, P->func, @2, $2); $$->is_const = 1;
+                            $$->loc = @$; }
+  | dims ']'              { $$ = $1; }
+  ;
+
+dims
+  : param '[' expr        { $$ = $1; ast_param_dim(P->arena, $$, $3); }
+  | dims ',' expr         { $$ = $1; ast_param_dim(P->arena, $$, $3); }
+  ;
+
+stmts
+  : %empty                { $$.first = $$.last = NULL; }
+  | stmts stmt            { $$ = $1; if ($2) ast_list_add(&$$, $2); }
+  ;
+
+/* stmt = "let" NAME "=" expr ";" | NAME "=" expr ";" | "return" expr ("," expr)* ";"
+ *      | "for" NAME "in" expr ".." expr "{" stmt* "}" */
 stmt
   : LET NAME '=' expr ';' { $$ = ast_stmt(E, S_LET, @$, $2, @2, $4); }
   | NAME '=' expr ';'     { $$ = ast_stmt(E, S_ASSIGN, @$, $1, @1, $3); }
-  | RETURN expr ';'       { $$ = ast_stmt(E, S_RETURN, @$, NULL, @2, $2); }
+  | returns ';'           { $$ = $1; $$->loc = @$; }
+  | FOR NAME IN expr DOTDOT expr '{' stmts '}'
+                          { $$ = ast_stmt(E, S_FOR, @$, $2, @2, $4); ast_stmt_more(E, $$, $6);
+                            $$->body = $8.first; }
   | error ';'             { $$ = NULL; yyerrok; }
+  ;
+
+returns
+  : RETURN expr           { $$ = ast_stmt(E, S_RETURN, @$, NULL, @2, $2); }
+  | returns ',' expr      { $$ = $1; ast_stmt_more(E, $$, $3); }
   ;
 
 expr: cond ;
@@ -143,6 +187,7 @@ mul
   : unary
   | mul '*' unary         { $$ = ast_chain(E, A_MUL, @2, $1, $3); }
   | mul '/' unary         { $$ = ast_chain(E, A_DIV, @2, $1, $3); }
+  | mul '%' unary         { $$ = ast_chain(E, A_MOD, @2, $1, $3); }
   ;
 
 /* unary = ("-" | "+" | "!") unary | power */
@@ -162,6 +207,15 @@ power
 postfix
   : primary
   | call ')'              { $$ = $1; $$->loc.hi = @2.hi; }
+  | index ']'             { $$ = $1; $$->loc.hi = @2.hi; }
+  | NAME '(' NAME IN expr DOTDOT expr ',' expr ')'
+                          { $$ = ast_reduce(E, @1, $1, @3, $3, $5, $7, $9); $$->loc = @$; }
+  ;
+
+/* index = NAME "[" expr ("," expr)* "]" */
+index
+  : NAME '[' expr         { $$ = ast_index(E, @1, $1); ast_call_arg(E, $$, $3); }
+  | index ',' expr        { $$ = $1; ast_call_arg(E, $$, $3); }
   ;
 
 /* call = NAME "(" (expr ("," expr)*)? ")" */

@@ -1,6 +1,7 @@
 /* sema.c - semantic checks. Every error in a file is reported, each once:
  * an expression that already failed yields KIND_ERR, which later checks
  * accept silently so that one mistake does not cascade. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,11 +10,22 @@
 
 typedef enum Kind { KIND_VALUE, KIND_COND, KIND_ERR } Kind;
 
+typedef enum BindKind {
+  BK_REAL,  /* a scalar parameter or a local */
+  BK_ARRAY, /* an array parameter (param says its dimensions) */
+  BK_SIZE,  /* a size parameter */
+  BK_INDEX, /* a loop or reduction index (lo, hi: its range) */
+} BindKind;
+
 typedef struct Binding {
   const char *name;
   Loc loc;
   int is_param;
   int used;
+  BindKind kind;
+  const Param *param; /* BK_ARRAY */
+  const Expr *lo, *hi; /* BK_INDEX */
+  int prev;           /* what the name meant before this binding, or -1 */
 } Binding;
 
 typedef struct Edge {
@@ -25,12 +37,14 @@ typedef struct Sema {
   Diag *d;
   Checked *c;
   int fn;                /* index of the function being checked */
-  StrMap scope;          /* name -> binding index */
-  VEC(Binding) binds;
+  StrMap scope;          /* name -> binding index, -1 when out of scope */
+  VEC(Binding) binds;    /* a stack: inner scopes on top */
   VEC(Edge) edges;
+  int loop_depth;        /* enclosing 'for' loops */
 } Sema;
 
 static Kind check_expr(Sema *s, const Expr *e);
+static void check_int(Sema *s, const Expr *e);
 
 static void want_value(Sema *s, const Expr *e, Kind k) {
   if (k == KIND_COND)
@@ -46,17 +60,31 @@ static void want_cond(Sema *s, const Expr *e, Kind k) {
 
 typedef VEC(const char *) NameVec;
 
-static void collect_names(Sema *s, NameVec *out) {
+static int lookup(Sema *s, const char *name) { return strmap_get(&s->scope, name, -1); }
+
+static void unknown_name(Sema *s, const Expr *e, const char *name) {
+  NameVec cands = {0};
   for (int i = 0; i < s->binds.n; i++)
-    vec_push(out, s->binds.v[i].name);
-  vec_push(out, "pi");
+    if (lookup(s, s->binds.v[i].name) == i)
+      vec_push(&cands, s->binds.v[i].name);
+  vec_push(&cands, "pi");
+  const char *hint = closest_name(name, cands.v, cands.n);
+  if (hint)
+    diag_error(s->d, e->loc, "unknown name '%s' (did you mean '%s'?)", name, hint);
+  else
+    diag_error(s->d, e->loc, "unknown name '%s'", name);
+  vec_free(&cands);
 }
 
 static Kind check_name(Sema *s, const Expr *e) {
   const char *name = e->u.name;
-  int b = strmap_get(&s->scope, name, -1);
+  int b = lookup(s, name);
   if (b >= 0) {
     s->binds.v[b].used = 1;
+    if (s->binds.v[b].kind == BK_ARRAY) {
+      diag_error(s->d, e->loc, "'%s' is an array; index it, e.g. '%s[i]'", name, name);
+      return KIND_ERR;
+    }
     return KIND_VALUE;
   }
   if (strcmp(name, "pi") == 0)
@@ -66,14 +94,7 @@ static Kind check_name(Sema *s, const Expr *e) {
                name);
     return KIND_ERR;
   }
-  NameVec cands = {0};
-  collect_names(s, &cands);
-  const char *hint = closest_name(name, cands.v, cands.n);
-  if (hint)
-    diag_error(s->d, e->loc, "unknown name '%s' (did you mean '%s'?)", name, hint);
-  else
-    diag_error(s->d, e->loc, "unknown name '%s'", name);
-  vec_free(&cands);
+  unknown_name(s, e, name);
   return KIND_ERR;
 }
 
@@ -93,13 +114,29 @@ static void unknown_function(Sema *s, const Expr *e) {
   vec_free(&cands);
 }
 
+/* A function another one may call: scalar parameters, one result. */
+static int check_callee(Sema *s, const Expr *e, int fn) {
+  const Func *f = s->c->funcs[fn];
+  const char *why = NULL;
+  if (f->nouts > 1)
+    why = "it returns several values";
+  for (int i = 0; i < f->nparams && !why; i++)
+    if (f->params[i].ndims)
+      why = "it has array parameters";
+  if (!why)
+    return 1;
+  diag_error(s->d, e->u.call.nameloc, "cannot call '%s' in an expression: %s", f->name, why);
+  diag_note(s->d, f->nameloc, "'%s' is defined here", f->name);
+  return 0;
+}
+
 static Kind check_call(Sema *s, const Expr *e) {
   const char *name = e->u.call.name;
   int nargs = e->u.call.nargs;
   for (int i = 0; i < nargs; i++)
     want_value(s, e->u.call.args[i], check_expr(s, e->u.call.args[i]));
-  if (strmap_get(&s->scope, name, -1) >= 0) {
-    s->binds.v[strmap_get(&s->scope, name, -1)].used = 1;
+  if (lookup(s, name) >= 0) {
+    s->binds.v[lookup(s, name)].used = 1;
     diag_error(s->d, e->u.call.nameloc, "'%s' is a variable, not a function", name);
     return KIND_ERR;
   }
@@ -109,6 +146,8 @@ static Kind check_call(Sema *s, const Expr *e) {
     arity = s->c->funcs[fn]->nparams;
     Edge ed = {s->fn, fn, e->u.call.nameloc};
     vec_push(&s->edges, ed);
+    if (!check_callee(s, e, fn))
+      return KIND_ERR;
   } else if (op_lookup_builtin(name) >= 0) {
     arity = op_info[op_lookup_builtin(name)].arity;
   } else if (strcmp(name, "pi") == 0) {
@@ -137,6 +176,9 @@ static Kind check_chain(Sema *s, const Expr *e) {
     want_value(s, e->u.chain.first, k);
   for (int i = 0; i < e->u.chain.n; i++) {
     const Expr *x = e->u.chain.items[i].e;
+    if (e->u.chain.items[i].op == A_MOD)
+      diag_error(s->d, e->u.chain.items[i].oploc,
+                 "'%%' is the integer remainder of index expressions; it has no real meaning");
     k = check_expr(s, x);
     if (logical)
       want_cond(s, x, k);
@@ -144,6 +186,303 @@ static Kind check_chain(Sema *s, const Expr *e) {
       want_value(s, x, k);
   }
   return logical ? KIND_COND : KIND_VALUE;
+}
+
+/* ---- scopes ---- */
+
+static int bind(Sema *s, const char *name, Loc loc, int is_param, BindKind kind) {
+  int prev = lookup(s, name);
+  if (prev >= 0) {
+    const Binding *p = &s->binds.v[prev];
+    if (is_param && p->kind == BK_SIZE)
+      diag_error(s->d, loc, "'%s' is a size (used in a dimension) and cannot also be a parameter",
+                 name);
+    else if (is_param)
+      diag_error(s->d, loc, "duplicate parameter '%s'", name);
+    else if (p->is_param)
+      diag_error(s->d, loc, "redefinition of parameter '%s'; to change it, write '%s = ...'",
+                 name, name);
+    else if (p->kind == BK_INDEX || kind == BK_INDEX)
+      diag_error(s->d, loc, "redefinition of '%s'; choose another name for the index", name);
+    else
+      diag_error(s->d, loc, "redefinition of '%s'; to change it, write '%s = ...'", name, name);
+    diag_note(s->d, p->loc, "'%s' was defined here", name);
+    return -1;
+  }
+  Binding b = {name, loc, is_param, 0, kind, NULL, NULL, NULL, prev};
+  vec_push(&s->binds, b);
+  strmap_put(&s->scope, name, s->binds.n - 1);
+  return s->binds.n - 1;
+}
+
+static void warn_unused(Sema *s, int from) {
+  for (int i = from; i < s->binds.n; i++) {
+    const Binding *b = &s->binds.v[i];
+    if (!b->used && (b->kind == BK_REAL || b->kind == BK_ARRAY))
+      diag_warning(s->d, b->loc, "unused %s '%s'", b->is_param ? "parameter" : "variable", b->name);
+  }
+}
+
+/* Leave the scopes opened since mark: their names mean what they meant. */
+static void unbind_to(Sema *s, int mark) {
+  for (int i = s->binds.n - 1; i >= mark; i--)
+    strmap_put(&s->scope, s->binds.v[i].name, s->binds.v[i].prev);
+  s->binds.n = mark;
+}
+
+/* ---- integer expressions: indices, ranges, dimensions ---- */
+
+/* An affine form c + sum k[i] * sym[i] over size and index bindings, used
+ * to find indices that are out of range whatever the sizes are. */
+enum { AFF_TERMS = 8 };
+typedef struct Aff {
+  long long c;
+  int n;
+  int sym[AFF_TERMS];
+  long long k[AFF_TERMS];
+} Aff;
+
+static int aff_add_term(Aff *a, int sym, long long k) {
+  for (int i = 0; i < a->n; i++)
+    if (a->sym[i] == sym) {
+      a->k[i] += k;
+      return 1;
+    }
+  if (a->n == AFF_TERMS)
+    return 0;
+  a->sym[a->n] = sym;
+  a->k[a->n++] = k;
+  return 1;
+}
+
+static int aff_axpy(Aff *y, long long k, const Aff *x) {
+  y->c += k * x->c;
+  for (int i = 0; i < x->n; i++)
+    if (!aff_add_term(y, x->sym[i], k * x->k[i]))
+      return 0;
+  return 1;
+}
+
+static int aff_const(const Aff *a, long long *v) {
+  for (int i = 0; i < a->n; i++)
+    if (a->k[i] != 0)
+      return 0;
+  *v = a->c;
+  return 1;
+}
+
+static const long long AFF_LIMIT = 1LL << 40;
+
+/* 1 when e is affine (literals, sizes and indices with + - and * by a
+ * constant), with small enough coefficients to stay exact. */
+static int aff_of(Sema *s, const Expr *e, Aff *out) {
+  memset(out, 0, sizeof *out);
+  switch (e->kind) {
+  case E_NUM:
+    if (e->u.num != floor(e->u.num) || fabs(e->u.num) > (double)AFF_LIMIT)
+      return 0;
+    out->c = (long long)e->u.num;
+    return 1;
+  case E_NAME: {
+    int b = lookup(s, e->u.name);
+    return b >= 0 && (s->binds.v[b].kind == BK_SIZE || s->binds.v[b].kind == BK_INDEX) &&
+           aff_add_term(out, b, 1);
+  }
+  case E_UNARY: {
+    Aff x;
+    if (e->u.un.op == A_NOT || !aff_of(s, e->u.un.e, &x))
+      return 0;
+    return aff_axpy(out, e->u.un.op == A_NEG ? -1 : 1, &x);
+  }
+  case E_CHAIN: {
+    Aff x;
+    if (!aff_of(s, e->u.chain.first, out))
+      return 0;
+    for (int i = 0; i < e->u.chain.n; i++) {
+      AstOp op = e->u.chain.items[i].op;
+      if (!aff_of(s, e->u.chain.items[i].e, &x))
+        return 0;
+      long long k;
+      if (op == A_ADD || op == A_SUB) {
+        if (!aff_axpy(out, op == A_ADD ? 1 : -1, &x))
+          return 0;
+      } else if (op == A_MUL && (aff_const(&x, &k) || (aff_const(out, &k) && (*out = x, 1)))) {
+        if (llabs(k) > AFF_LIMIT)
+          return 0;
+        Aff y = {0};
+        if (!aff_axpy(&y, k, out))
+          return 0;
+        *out = y;
+      } else {
+        return 0;
+      }
+      if (llabs(out->c) > AFF_LIMIT)
+        return 0;
+    }
+    return 1;
+  }
+  default:
+    return 0;
+  }
+}
+
+/* The largest (hi) or smallest value of a over every index's range, as an
+ * affine form in the sizes; 0 when it cannot be bounded. */
+static int aff_bound(Sema *s, Aff a, int hi, Aff *out) {
+  for (int guard = 0; guard < 64; guard++) {
+    int found = -1;
+    for (int i = 0; i < a.n && found < 0; i++)
+      if (a.k[i] != 0 && s->binds.v[a.sym[i]].kind == BK_INDEX)
+        found = i;
+    if (found < 0) {
+      *out = a;
+      return 1;
+    }
+    const Binding *b = &s->binds.v[a.sym[found]];
+    long long k = a.k[found];
+    Aff r;
+    int upper = (k > 0) == (hi != 0);
+    if (!aff_of(s, upper ? b->hi : b->lo, &r))
+      return 0;
+    if (upper)
+      r.c -= 1; /* the range is half-open */
+    a.k[found] = 0;
+    if (!aff_axpy(&a, k, &r))
+      return 0;
+  }
+  return 0;
+}
+
+static void check_int_chain(Sema *s, const Expr *e) {
+  check_int(s, e->u.chain.first);
+  for (int i = 0; i < e->u.chain.n; i++) {
+    AstOp op = e->u.chain.items[i].op;
+    if (op != A_ADD && op != A_SUB && op != A_MUL && op != A_DIV && op != A_MOD)
+      diag_error(s->d, e->u.chain.items[i].oploc,
+                 "an index expression may only use + - * / %%");
+    check_int(s, e->u.chain.items[i].e);
+  }
+}
+
+/* e = integer literal | size | index | e (+ - * / %) e | - e | ( e ) */
+static void check_int(Sema *s, const Expr *e) {
+  switch (e->kind) {
+  case E_NUM:
+    if (e->u.num != floor(e->u.num) || fabs(e->u.num) > 2147483647.0)
+      diag_error(s->d, e->loc, "an index expression needs integers; %.*s is not one",
+                 e->loc.hi - e->loc.lo, s->d->src->text + e->loc.lo);
+    return;
+  case E_NAME: {
+    int b = lookup(s, e->u.name);
+    if (b >= 0 && (s->binds.v[b].kind == BK_SIZE || s->binds.v[b].kind == BK_INDEX)) {
+      s->binds.v[b].used = 1;
+      return;
+    }
+    if (b < 0 && strcmp(e->u.name, "pi") != 0) {
+      unknown_name(s, e, e->u.name);
+      return;
+    }
+    if (b >= 0)
+      s->binds.v[b].used = 1;
+    diag_error(s->d, e->loc,
+               "'%s' is a real value; an index is an integer expression of sizes, loop "
+               "indices and integer literals",
+               e->u.name);
+    return;
+  }
+  case E_UNARY:
+    if (e->u.un.op == A_NOT)
+      break;
+    check_int(s, e->u.un.e);
+    return;
+  case E_CHAIN:
+    check_int_chain(s, e);
+    return;
+  default:
+    break;
+  }
+  diag_error(s->d, e->loc,
+             "expected an integer expression (sizes, loop indices and integer literals with "
+             "+ - * / %%)");
+}
+
+/* x[i, j]: an array, as many indices as dimensions, none provably outside. */
+static Kind check_index(Sema *s, const Expr *e) {
+  const char *name = e->u.call.name;
+  int b = lookup(s, name);
+  for (int i = 0; i < e->u.call.nargs; i++)
+    check_int(s, e->u.call.args[i]);
+  if (b < 0 || s->binds.v[b].kind != BK_ARRAY) {
+    if (b < 0)
+      unknown_name(s, e, name);
+    else
+      diag_error(s->d, e->u.call.nameloc, "'%s' is not an array", name);
+    if (b >= 0)
+      s->binds.v[b].used = 1;
+    return KIND_ERR;
+  }
+  s->binds.v[b].used = 1;
+  const Param *p = s->binds.v[b].param;
+  if (e->u.call.nargs != p->ndims) {
+    diag_error(s->d, e->loc, "'%s' has %d dimension%s, but %d ind%s given", name, p->ndims,
+               p->ndims == 1 ? "" : "s", e->u.call.nargs, e->u.call.nargs == 1 ? "ex was" : "ices were");
+    return KIND_ERR;
+  }
+  for (int i = 0; i < p->ndims; i++) {
+    const Expr *ix = e->u.call.args[i];
+    Aff a, lo, hi, dim;
+    long long v;
+    if (!aff_of(s, ix, &a))
+      continue;
+    if (aff_bound(s, a, 0, &lo) && aff_const(&lo, &v) && v < 0) {
+      diag_error(s->d, ix->loc, "index %lld of '%s' is out of range (indices start at 0)", v, name);
+      continue;
+    }
+    if (aff_bound(s, a, 1, &hi) && aff_of(s, p->dims[i], &dim)) {
+      Aff diff = hi;
+      if (aff_axpy(&diff, -1, &dim) && aff_const(&diff, &v) && v >= 0)
+        diag_error(s->d, ix->loc, "index of '%s' is out of range: it can reach %.*s%s%lld, "
+                   "but the dimension is %.*s",
+                   name, p->dims[i]->loc.hi - p->dims[i]->loc.lo, s->d->src->text + p->dims[i]->loc.lo,
+                   v ? " + " : "", v ? v : 0LL, p->dims[i]->loc.hi - p->dims[i]->loc.lo,
+                   s->d->src->text + p->dims[i]->loc.lo);
+    }
+  }
+  return KIND_VALUE;
+}
+
+int sema_reduction(const char *name) {
+  static const char *const names[] = {"sum", "prod", "min", "max", "logsumexp"};
+  for (int i = 0; i < 5; i++)
+    if (strcmp(name, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+static int bind_index(Sema *s, const char *name, Loc loc, const Expr *lo, const Expr *hi) {
+  check_int(s, lo);
+  check_int(s, hi);
+  int b = bind(s, name, loc, 0, BK_INDEX);
+  if (b >= 0) {
+    s->binds.v[b].lo = lo;
+    s->binds.v[b].hi = hi;
+  }
+  return b;
+}
+
+static Kind check_reduce(Sema *s, const Expr *e) {
+  if (sema_reduction(e->u.red.kind) < 0) {
+    static const char *const names[] = {"sum", "prod", "min", "max", "logsumexp"};
+    const char *hint = closest_name(e->u.red.kind, names, 5);
+    diag_error(s->d, e->u.red.kindloc, "unknown reduction '%s'%s%s%s", e->u.red.kind,
+               hint ? " (did you mean '" : "; the reductions are sum, prod, min, max and logsumexp",
+               hint ? hint : "", hint ? "'?)" : "");
+  }
+  int mark = s->binds.n;
+  bind_index(s, e->u.red.var, e->u.red.varloc, e->u.red.lo, e->u.red.hi);
+  want_value(s, e->u.red.e, check_expr(s, e->u.red.e));
+  unbind_to(s, mark);
+  return KIND_VALUE;
 }
 
 static Kind check_expr(Sema *s, const Expr *e) {
@@ -176,61 +515,146 @@ static Kind check_expr(Sema *s, const Expr *e) {
     want_value(s, e->u.cond.b, check_expr(s, e->u.cond.b));
     return KIND_VALUE;
   }
+  case E_INDEX:
+    return check_index(s, e);
+  case E_REDUCE:
+    return check_reduce(s, e);
   }
   return KIND_ERR;
 }
 
-static void bind(Sema *s, const char *name, Loc loc, int is_param) {
-  int prev = strmap_get(&s->scope, name, -1);
-  if (prev >= 0) {
-    const Binding *p = &s->binds.v[prev];
-    if (is_param)
-      diag_error(s->d, loc, "duplicate parameter '%s'", name);
-    else if (p->is_param)
-      diag_error(s->d, loc, "redefinition of parameter '%s'; to change it, write '%s = ...'",
-                 name, name);
-    else
-      diag_error(s->d, loc, "redefinition of '%s'; to change it, write '%s = ...'", name, name);
-    diag_note(s->d, p->loc, "'%s' was defined here", name);
+/* ---- statements ---- */
+
+static void check_stmts(Sema *s, const Stmt *st, int top);
+
+static void check_assign(Sema *s, const Stmt *st) {
+  int b = lookup(s, st->name);
+  if (b < 0) {
+    diag_error(s->d, st->nameloc, "assignment to undeclared name '%s'; declare it with 'let %s = ...'",
+               st->name, st->name);
     return;
   }
-  Binding b = {name, loc, is_param, 0};
-  vec_push(&s->binds, b);
-  strmap_put(&s->scope, name, s->binds.n - 1);
+  const char *what = s->binds.v[b].kind == BK_ARRAY ? "an array"
+                     : s->binds.v[b].kind == BK_SIZE ? "a size"
+                     : s->binds.v[b].kind == BK_INDEX ? "a loop index" : NULL;
+  if (what)
+    diag_error(s->d, st->nameloc, "cannot assign to '%s': it is %s", st->name, what);
 }
 
-static void check_stmt(Sema *s, const Stmt *st) {
-  Kind k = check_expr(s, st->e);
-  want_value(s, st->e, k);
-  if (st->kind == S_LET) {
-    bind(s, st->name, st->nameloc, 0);
-  } else if (st->kind == S_ASSIGN) {
-    int b = strmap_get(&s->scope, st->name, -1);
-    if (b < 0)
-      diag_error(s->d, st->nameloc, "assignment to undeclared name '%s'; declare it with 'let %s = ...'",
-                 st->name, st->name);
-  }
+static void check_for(Sema *s, const Stmt *st) {
+  int mark = s->binds.n;
+  bind_index(s, st->name, st->nameloc, st->e, st->more[0]);
+  s->loop_depth++;
+  check_stmts(s, st->body, 0);
+  s->loop_depth--;
+  warn_unused(s, mark + 1);
+  unbind_to(s, mark);
 }
 
-static void check_func(Sema *s, const Func *f) {
-  int errors_before = s->d->errors;
-  for (int i = 0; i < f->nparams; i++)
-    bind(s, f->params[i].name, f->params[i].loc, 1);
+static void check_return(Sema *s, const Stmt *st) {
+  want_value(s, st->e, check_expr(s, st->e));
+  for (int i = 0; i < st->nmore; i++)
+    want_value(s, st->more[i], check_expr(s, st->more[i]));
+  const Func *f = s->c->funcs[s->fn];
+  int want = f->nouts ? f->nouts : 1, got = 1 + st->nmore;
+  if (got != want && f->nouts)
+    diag_error(s->d, st->loc, "'%s' has %d result%s, but %d value%s returned", f->name, want,
+               want == 1 ? "" : "s", got, got == 1 ? " is" : "s are");
+  else if (got != want)
+    diag_error(s->d, st->loc, "'%s' returns %d values; name them in its header, e.g. "
+               "'fn %s(...) -> (u, v)'", f->name, got, f->name);
+}
+
+static void check_stmts(Sema *s, const Stmt *st, int top) {
   int has_return = 0;
-  for (const Stmt *st = f->body; st; st = st->next) {
+  for (; st; st = st->next) {
     if (has_return) { /* reported once; the rest is not checked */
       diag_error(s->d, st->loc, "statement after 'return'; 'return' must be the last statement");
       break;
     }
-    check_stmt(s, st);
-    has_return = st->kind == S_RETURN;
+    switch (st->kind) {
+    case S_LET:
+      want_value(s, st->e, check_expr(s, st->e));
+      bind(s, st->name, st->nameloc, 0, BK_REAL);
+      break;
+    case S_ASSIGN:
+      want_value(s, st->e, check_expr(s, st->e));
+      check_assign(s, st);
+      break;
+    case S_FOR:
+      check_for(s, st);
+      break;
+    case S_RETURN:
+      if (!top) {
+        diag_error(s->d, st->loc, "'return' inside a 'for' loop; return after the loop");
+        return;
+      }
+      check_return(s, st);
+      has_return = 1;
+      break;
+    }
   }
-  if (!has_return)
-    diag_error(s->d, f->nameloc, "function '%s' has no 'return' statement", f->name);
-  for (int i = 0; i < s->binds.n && s->d->errors == errors_before; i++)
-    if (!s->binds.v[i].used)
-      diag_warning(s->d, s->binds.v[i].loc, "unused %s '%s'",
-                   s->binds.v[i].is_param ? "parameter" : "variable", s->binds.v[i].name);
+  if (top && !has_return)
+    diag_error(s->d, s->c->funcs[s->fn]->nameloc, "function '%s' has no 'return' statement",
+               s->c->funcs[s->fn]->name);
+}
+
+/* A name in a dimension that is nothing else yet is a size parameter. */
+static void bind_sizes(Sema *s, const Expr *e, FnSig *sig) {
+  switch (e->kind) {
+  case E_NAME:
+    if (lookup(s, e->u.name) < 0 && strcmp(e->u.name, "pi") != 0) {
+      int b = bind(s, e->u.name, e->loc, 1, BK_SIZE);
+      s->binds.v[b].used = 1;
+      sig->sizes = xrealloc(sig->sizes, (size_t)(sig->nsizes + 1) * sizeof *sig->sizes);
+      sig->sizelocs = xrealloc(sig->sizelocs, (size_t)(sig->nsizes + 1) * sizeof *sig->sizelocs);
+      sig->sizes[sig->nsizes] = e->u.name;
+      sig->sizelocs[sig->nsizes++] = e->loc;
+    }
+    break;
+  case E_UNARY:
+    bind_sizes(s, e->u.un.e, sig);
+    break;
+  case E_CHAIN:
+    bind_sizes(s, e->u.chain.first, sig);
+    for (int i = 0; i < e->u.chain.n; i++)
+      bind_sizes(s, e->u.chain.items[i].e, sig);
+    break;
+  default:
+    break;
+  }
+}
+
+static void check_params(Sema *s, const Func *f, FnSig *sig) {
+  for (int i = 0; i < f->nparams; i++) {
+    const Param *p = &f->params[i];
+    for (int k = 0; k < p->ndims; k++) {
+      bind_sizes(s, p->dims[k], sig);
+      check_int(s, p->dims[k]);
+    }
+    int b = bind(s, p->name, p->loc, 1, p->ndims ? BK_ARRAY : BK_REAL);
+    if (b >= 0)
+      s->binds.v[b].param = p;
+  }
+  for (int i = 0; i < f->nouts; i++) {
+    for (int k = 0; k < i; k++)
+      if (strcmp(f->outs[k].name, f->outs[i].name) == 0) {
+        diag_error(s->d, f->outs[i].loc, "duplicate result name '%s'", f->outs[i].name);
+        break;
+      }
+    int b = lookup(s, f->outs[i].name);
+    if (b >= 0)
+      diag_error(s->d, f->outs[i].loc, "result '%s' has the name of a parameter", f->outs[i].name);
+  }
+  sig->nouts = f->nouts ? f->nouts : 1;
+}
+
+static void check_func(Sema *s, const Func *f, FnSig *sig) {
+  int errors_before = s->d->errors;
+  check_params(s, f, sig);
+  check_stmts(s, f->body, 1);
+  if (s->d->errors == errors_before)
+    warn_unused(s, 0);
 }
 
 /* Depth-first search over the call graph without recursion: a back edge is
@@ -294,6 +718,7 @@ int sema_check(const Program *p, Diag *d, Checked *c) {
   memset(c, 0, sizeof *c);
   c->funcs = xmalloc((size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *c->funcs);
   c->order = xmalloc((size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *c->order);
+  c->sigs = xcalloc((size_t)(p->nfuncs ? p->nfuncs : 1), sizeof *c->sigs);
   for (Func *f = p->funcs; f; f = f->next) {
     int prev = strmap_get(&c->fnmap, f->name, -1);
     if (prev >= 0) {
@@ -309,7 +734,7 @@ int sema_check(const Program *p, Diag *d, Checked *c) {
   s.c = c;
   for (int i = 0; i < c->nfuncs; i++) {
     s.fn = i;
-    check_func(&s, c->funcs[i]);
+    check_func(&s, c->funcs[i], &c->sigs[i]);
     strmap_free(&s.scope);
     s.binds.n = 0;
   }
@@ -324,6 +749,11 @@ int sema_check(const Program *p, Diag *d, Checked *c) {
 }
 
 void sema_free(Checked *c) {
+  for (int i = 0; c->sigs && i < c->nfuncs; i++) {
+    free(c->sigs[i].sizes);
+    free(c->sigs[i].sizelocs);
+  }
+  free(c->sigs);
   free(c->funcs);
   free(c->order);
   strmap_free(&c->fnmap);

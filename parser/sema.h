@@ -5,11 +5,20 @@
 
 #include "ast.h"
 
+/* What sema learns about a function's interface. */
+typedef struct FnSig {
+  const char **sizes; /* size parameters, in order of first appearance */
+  Loc *sizelocs;
+  int nsizes;
+  int nouts;          /* results: the names after '->', or 1 */
+} FnSig;
+
 typedef struct Checked {
   Func **funcs;  /* in source order */
   int nfuncs;
   StrMap fnmap;  /* function name -> index in funcs */
   int *order;    /* indices, every callee before its callers */
+  FnSig *sigs;   /* one per function */
 } Checked;
 
 /* Reports every semantic error and warning; returns the number of errors. */
@@ -18,5 +27,9 @@ void sema_free(Checked *c);
 
 /* What a name means where it is used. */
 #define PI_VALUE 3.14159265358979323846
+
+/* The reductions that 'NAME(i in a..b, e)' may name. */
+int sema_reduction(const char *name); /* index in "sum prod min max logsumexp", or -1 */
+enum { RED_SUM, RED_PROD, RED_MIN, RED_MAX, RED_LSE };
 
 #endif
