@@ -269,19 +269,29 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, con
     f->func = c->funcs[i];
     f->names = &names->fn[i];
     f->fwd = fwd[i];
-    int too_large = ir_reverse(&f->fwd, &f->grad, optimize, 0);
+    f->sig = &c->sigs[i];
+    int several = f->fwd.outs.n > 1;
+    int status = ir_reverse(&f->fwd, &f->grad, optimize, several ? REV_JAC : REV_GRAD);
     ir_check(&f->grad, "reverse (grad)");
     ir_dce(&f->grad);
     ir_check(&f->grad, "dce (grad)");
-    too_large |= ir_reverse(&f->fwd, &f->vjp, optimize, 1);
+    int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP);
+    status = status ? status : st2;
     ir_check(&f->vjp, "reverse (vjp)");
     ir_dce(&f->vjp);
     ir_check(&f->vjp, "dce (vjp)");
-    if (too_large) {
+    if (status == 1)
       diag_error(d, f->func->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
                  f->func->name, MAX_NODES);
-      errors++;
-    }
+    else if (status == 2)
+      diag_error(d, f->func->nameloc,
+                 "the gradient of '%s' must store the iterations of a 'for' loop whose range "
+                 "depends on an enclosing loop's index; this is not supported (doc/limits.md)",
+                 f->func->name);
+    errors += status != 0;
+    ir_dce(&f->fwd); /* the stores only the reverse sweeps read */
+    ir_name_nodes(&f->fwd);
+    ir_check(&f->fwd, "dce (forward)");
   }
   free(fwd);
   return errors;

@@ -40,7 +40,17 @@ typedef struct Em {
   char **ctext;     /* text of each constant, made once */
   CommentCache *comments;
   Arena arena;
+  const FnGraphs *fg;
+  int several;      /* several results: FN_GRAD prints f_jac */
+  LoopSpan *lspans;
+  int *save_slot;   /* per SAVE node: its slot in its loop's storage */
+  int *tape_k;      /* per loop: values stored per iteration (0: none) */
+  int ntapes;
+  char **col_off;   /* f_jac: each parameter's first column, as C text */
+  char *ncols;      /* f_jac: the Jacobian's columns, as C text */
 } Em;
+
+static void int_text(Em *e, StrBuf *b, Ref r, int prec);
 
 /* A section marker waits for the first line of its section, so that an
  * empty sweep prints no heading. */
@@ -63,8 +73,11 @@ static void indent(Em *e) {
 }
 
 static void ref_text(Em *e, StrBuf *b, Ref r) {
-  if (e->dry)
+  if (e->dry) {
+    if (!ref_is_const(r) && op_info[e->g->nodes.v[r].op].kind == K_INT)
+      int_text(e, b, r, 0);
     return;
+  }
   if (ref_is_const(r)) {
     int k = ref_const_index(r);
     if (!e->ctext[k]) {
@@ -82,7 +95,58 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
     sb_puts(b, e->ctext[k]);
     return;
   }
+  OpKind kind = op_info[e->g->nodes.v[r].op].kind;
+  if (kind == K_INT) {
+    int_text(e, b, r, 0);
+    return;
+  }
+  if (kind == K_ARR) {
+    sb_puts(b, e->nm->params[e->g->nodes.v[r].aux]);
+    return;
+  }
   sb_puts(b, e->curl[r] >= 0 ? e->lname[e->curl[r]] : e->name[r]);
+}
+
+/* Integers print inline: sizes by name, loop indices as iL, arithmetic
+ * with the parentheses C needs. need: the binding strength the context
+ * needs (0 any, 1 additive, 2 multiplicative, 3 unary). */
+static void int_text(Em *e, StrBuf *b, Ref r, int need) {
+  if (ref_is_const(r)) {
+    if (!e->dry)
+      sb_printf(b, "%lld", (long long)graph_const(e->g, r));
+    return;
+  }
+  const Node *nd = &e->g->nodes.v[r];
+  if (e->dry)
+    e->refs[r]++;
+  int mine = nd->op == OP_IADD || nd->op == OP_ISUB ? 1 : nd->op == OP_INEG ? 3 : 2;
+  int paren = nd->op != OP_SIZE && nd->op != OP_IDX && mine < need;
+  if (paren && !e->dry)
+    sb_putc(b, '(');
+  switch (nd->op) {
+  case OP_SIZE:
+    if (!e->dry)
+      sb_puts(b, e->nm->sizes[nd->aux]);
+    break;
+  case OP_IDX:
+    if (!e->dry)
+      sb_printf(b, "i%d", nd->aux);
+    break;
+  case OP_INEG:
+    if (!e->dry)
+      sb_putc(b, '-');
+    int_text(e, b, nd->a[0], 3);
+    break;
+  default:
+    int_text(e, b, nd->a[0], mine);
+    if (!e->dry)
+      sb_puts(b, nd->op == OP_IADD ? " + " : nd->op == OP_ISUB ? " - " : nd->op == OP_IMUL ? " * "
+                 : nd->op == OP_IDIV ? " / " : " % ");
+    int_text(e, b, nd->a[1], nd->op == OP_IADD ? 1 : mine + 1);
+    break;
+  }
+  if (paren && !e->dry)
+    sb_putc(b, ')');
 }
 
 /* The copy line whose name references to r use now, or -1. */
@@ -132,11 +196,42 @@ static char *plain_name(Em *e, int k) {
   return arena_strndup(&e->arena, buf, (size_t)n);
 }
 
+/* The storage of SAVE node sv at the iteration whose index is idx:
+ * adc_tL[(idx - lo) * k + slot]. */
+static void tape_text(Em *e, StrBuf *b, Ref sv, Ref idx) {
+  const Node *nd = &e->g->nodes.v[sv];
+  int l = nd->aux;
+  if (!e->dry)
+    sb_printf(b, "adc_t%d[(size_t)(", l);
+  int_text(e, b, idx, 1);
+  if (!e->dry)
+    sb_puts(b, " - ");
+  int_text(e, b, e->g->loops.v[l].lo, 2);
+  if (!e->dry)
+    sb_printf(b, ") * %d + %d]", e->tape_k[l], e->save_slot[sv]);
+}
+
 static void expr_text(Em *e, StrBuf *b, int n) {
   const Node *nd = &e->g->nodes.v[n];
   if (nd->op == OP_INPUT) {
     if (!e->dry)
-      sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux] : e->nm->seed);
+      sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux]
+                 : e->several ? e->nm->outbars[nd->aux - e->g->nparams] : e->nm->seed);
+    return;
+  }
+  if (nd->op == OP_LOAD) {
+    ref_use(e, b, nd->a[0]);
+    sb_putc(b, '[');
+    int_text(e, b, nd->a[1], 0);
+    sb_putc(b, ']');
+    return;
+  }
+  if (nd->op == OP_RESTORE) {
+    tape_text(e, b, nd->a[0], nd->a[1]);
+    return;
+  }
+  if (nd->op == OP_LOOPOUT) {
+    ref_use(e, b, nd->a[0]);
     return;
   }
   if (nd->op == OP_POWI) {
@@ -299,11 +394,51 @@ static void set_cur(Em *e, int n, int li) {
   e->curl[n] = li;
 }
 
+/* Lines that are statements, not definitions. */
+static int emit_effect(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf *b = &e->line;
+  switch (nd->op) {
+  case OP_ACCUM: {
+    int p = e->g->nodes.v[nd->a[0]].aux;
+    if (e->several && e->kind == FN_GRAD)
+      sb_printf(b, "%s[%d * (%s) + %s + ", e->nm->jacp, nd->aux, e->ncols, e->col_off[p]);
+    else
+      sb_printf(b, "%s[", e->nm->bars[p]);
+    int_text(e, b, nd->a[1], e->several && e->kind == FN_GRAD ? 1 : 0);
+    sb_puts(b, "] += ");
+    ref_use(e, b, nd->a[2]);
+    break;
+  }
+  case OP_SAVE:
+    if (!e->dry) {
+      sb_printf(b, "adc_t%d[(size_t)(i%d - ", nd->aux, nd->aux);
+      int_text(e, b, e->g->loops.v[nd->aux].lo, 2);
+      sb_printf(b, ") * %d + %d] = ", e->tape_k[nd->aux], e->save_slot[n]);
+    } else {
+      int_text(e, b, e->g->loops.v[nd->aux].lo, 2);
+    }
+    ref_use(e, b, nd->a[0]);
+    break;
+  case OP_CARRY:
+  case OP_NEXT:
+    return 1; /* declared before the loop; assigned at its end */
+  default:
+    return 0;
+  }
+  line_end(e, b, nd->src);
+  return 1;
+}
+
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
   e->name[n] = own_name(e, n);
   e->curl[n] = -1;
+  if (op_info[nd->op].kind == K_INT || nd->op == OP_ARRAY)
+    return; /* printed where used */
+  if (emit_effect(e, n))
+    return;
   if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
     return; /* an unread parameter: (void) at the top instead */
   if (!e->dry) {
@@ -410,51 +545,388 @@ static void sweep_marker(Em *e, int blk, int step_end) {
     e->marker = e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n";
 }
 
+static void emit_loop(Em *e, int li);
+
 static void emit_range(Em *e, int blk, int lo, int hi) {
   const Graph *g = e->g;
   int i = lo;
   while (i < hi) {
     const Node *nd = &g->nodes.v[i];
-    int grp = nd->blk == blk && nd->op != OP_PHI ? -1 : 0;
-    if (grp == 0) {
+    int grp = -1, loop = -1;
+    if (nd->blk == blk) {
+      if (nd->op == OP_PHI) /* a group whose blocks are empty */
+        grp = nd->aux;
+      else if (op_info[nd->op].kind == K_EXIT) /* a loop whose body is empty */
+        loop = nd->aux;
+    } else { /* the first node of a child region */
       int b = nd->blk;
-      grp = nd->op == OP_PHI && nd->blk == blk ? nd->aux : -1;
-      while (grp < 0 && g->blocks.v[b].parent != blk)
+      while (g->blocks.v[b].parent != blk)
         b = g->blocks.v[b].parent;
-      if (grp < 0)
-        grp = g->blocks.v[b].group;
+      loop = g->blocks.v[b].loop;
+      grp = loop >= 0 ? -1 : g->blocks.v[b].group;
     }
-    sweep_marker(e, blk, grp < 0 ? i + 1 : e->spans[grp].hi);
+    int end = grp >= 0 ? e->spans[grp].hi : loop >= 0 ? e->lspans[loop].hi : i + 1;
+    sweep_marker(e, blk, end);
     emit_labels(e, blk, i);
-    if (nd->blk == blk && nd->op != OP_PHI) {
-      emit_node(e, i);
-      i++;
-    } else {
-      /* first node of a child group, or a phi of a group with empty blocks */
+    if (grp >= 0)
       emit_group(e, grp);
-      i = e->spans[grp].hi;
-    }
+    else if (loop >= 0)
+      emit_loop(e, loop);
+    else
+      emit_node(e, i);
+    i = end;
   }
   sweep_marker(e, blk, hi + 1);
   emit_labels(e, blk, hi);
 }
 
+/* A whole line of text (braces of loops and of the update statements). */
+static void put_line(Em *e, StrBuf *b) {
+  if (!e->dry) {
+    sb_putc(b, '\n');
+    indent(e);
+    put(e, b->s);
+  }
+  b->len = 0;
+  if (b->s)
+    b->s[0] = '\0';
+}
+
+/* Before the loop: its carried values and reduction accumulators. */
+static void loop_declarations(Em *e, int li) {
+  const Graph *g = e->g;
+  const LoopSpan *s = &e->lspans[li];
+  StrBuf *b = &e->line;
+  static const char *const start[] = {"", "0.0", "INFINITY", "-INFINITY", "-INFINITY"};
+  for (int i = s->lo; i < s->hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if (nd->aux != li || (nd->op != OP_CARRY && nd->op != OP_REDUCE && nd->op != OP_RCOUNT))
+      continue;
+    e->name[i] = own_name(e, i);
+    e->curl[i] = -1;
+    sb_printf(b, e->ssa ? "%s = " : "double %s = ", e->name[i]);
+    if (nd->op == OP_CARRY)
+      ref_use(e, b, nd->a[0]);
+    else
+      sb_puts(b, nd->op == OP_RCOUNT ? "0.0" : start[g->loops.v[li].kind]);
+    line_end(e, b, nd->src);
+    if (nd->op == OP_REDUCE && g->loops.v[li].kind == LK_LSE) {
+      sb_printf(b, e->ssa ? "adc_s%d = 0.0" : "double adc_s%d = 0.0", li);
+      line_end(e, b, nd->src);
+    }
+  }
+}
+
+/* At the end of an iteration: the reduction takes in its term. */
+static void reduce_update(Em *e, int li, int red, int count) {
+  const Graph *g = e->g;
+  StrBuf *b = &e->line, t = {0};
+  const Node *nd = &g->nodes.v[red];
+  ref_use(e, &t, nd->a[0]);
+  const char *r = e->name[red], *ts = t.s ? t.s : "";
+  LoopKind k = g->loops.v[li].kind;
+  if (k == LK_SUM) {
+    sb_printf(b, "%s += %s", r, ts);
+    line_end(e, b, nd->src);
+  } else if (k == LK_LSE) {
+    sb_printf(b, "if (%s > %s) { adc_s%d = adc_s%d * exp(%s - %s) + 1.0; %s = %s; } "
+                 "else if (%s > -INFINITY) { adc_s%d += exp(%s - %s); }",
+              ts, r, li, li, r, ts, r, ts, r, li, ts, r);
+    put_line(e, b);
+  } else {
+    const char *cmp = k == LK_MIN ? "<" : ">";
+    if (count >= 0)
+      sb_printf(b, "if (%s %s %s) { %s = %s; %s = 1.0; } else if (%s == %s) { %s += 1.0; }", ts, cmp,
+                r, r, ts, e->name[count], ts, r, e->name[count]);
+    else
+      sb_printf(b, "if (%s %s %s) { %s = %s; }", ts, cmp, r, r, ts);
+    put_line(e, b);
+  }
+  sb_free(&t);
+}
+
+/* At the very end of an iteration: carried values take their next values;
+ * one that is another carried value is read into a temporary first, so
+ * that swaps work. */
+static void loop_nexts(Em *e, int li, int lo, int hi) {
+  const Graph *g = e->g;
+  StrBuf *b = &e->line;
+  for (int i = lo; i < hi; i++) {
+    Ref v = g->nodes.v[i].a[1];
+    if (!ref_is_const(v) && g->nodes.v[v].op == OP_CARRY && g->nodes.v[v].aux == li &&
+        v != g->nodes.v[i].a[0]) {
+      sb_printf(b, e->ssa ? "adc_next%d = " : "const double adc_next%d = ", i);
+      ref_use(e, b, v);
+      line_end(e, b, g->nodes.v[i].src);
+    }
+  }
+  for (int i = lo; i < hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    Ref v = nd->a[1];
+    if (v == nd->a[0])
+      continue;
+    sb_printf(b, "%s = ", e->name[nd->a[0]]);
+    if (!ref_is_const(v) && g->nodes.v[v].op == OP_CARRY && g->nodes.v[v].aux == li)
+      sb_printf(b, "adc_next%d", i);
+    else
+      ref_use(e, b, v);
+    line_end(e, b, nd->src);
+  }
+}
+
+static void emit_loop(Em *e, int li) {
+  const Graph *g = e->g;
+  const Loop *l = &g->loops.v[li];
+  const LoopSpan *s = &e->lspans[li];
+  StrBuf *b = &e->line;
+  loop_declarations(e, li);
+  if (e->ssa) {
+    sb_printf(b, "for i%d in ", li);
+    int_text(e, b, l->lo, 0);
+    sb_puts(b, "..");
+    int_text(e, b, l->hi, 0);
+    sb_puts(b, l->backward ? " backwards {" : " {");
+  } else if (l->backward) {
+    sb_printf(b, "for (int i%d = ", li);
+    int_text(e, b, l->hi, 1);
+    sb_printf(b, " - 1; i%d >= ", li);
+    int_text(e, b, l->lo, 0);
+    sb_printf(b, "; i%d--) {", li);
+  } else {
+    sb_printf(b, "for (int i%d = ", li);
+    int_text(e, b, l->lo, 0);
+    sb_printf(b, "; i%d < ", li);
+    int_text(e, b, l->hi, 0);
+    sb_printf(b, "; i%d++) {", li);
+  }
+  put_line(e, b);
+  int mark = e->undo_node.n;
+  e->depth++;
+  int nx = s->body_hi;
+  while (nx > s->lo && g->nodes.v[nx - 1].op == OP_NEXT && g->nodes.v[nx - 1].aux == li)
+    nx--;
+  emit_range(e, l->body, s->lo, nx);
+  int red = -1, count = -1;
+  for (int i = s->body_hi; i < s->hi; i++)
+    if (g->nodes.v[i].op == OP_REDUCE)
+      red = i;
+    else if (g->nodes.v[i].op == OP_RCOUNT)
+      count = i;
+  if (red >= 0)
+    reduce_update(e, li, red, count);
+  loop_nexts(e, li, nx, s->body_hi);
+  e->depth--;
+  while (e->undo_node.n > mark) {
+    e->undo_node.n--;
+    e->curl[e->undo_node.v[e->undo_node.n]] = e->undo_curl.v[--e->undo_curl.n];
+  }
+  indent(e);
+  put(e, "}\n");
+  if (red >= 0 && l->kind == LK_LSE) {
+    sb_printf(b, "%s += log(adc_s%d)", e->name[red], li);
+    line_end(e, b, g->nodes.v[red].src);
+  }
+  for (int i = s->body_hi; i < s->hi; i++)
+    if (g->nodes.v[i].op == OP_LOOPOUT)
+      emit_node(e, i);
+}
+
+/* A dimension from the source, with sizes under their emitted names. */
+static void dim_text(const Em *e, StrBuf *b, const Expr *x) {
+  switch (x->kind) {
+  case E_NUM:
+    sb_printf(b, "%lld", (long long)x->u.num);
+    break;
+  case E_NAME:
+    for (int k = 0; k < e->fg->sig->nsizes; k++)
+      if (strcmp(e->fg->sig->sizes[k], x->u.name) == 0)
+        sb_puts(b, e->nm->sizes[k]);
+    break;
+  case E_UNARY:
+    sb_puts(b, x->u.un.op == A_NEG ? "-(" : "(");
+    dim_text(e, b, x->u.un.e);
+    sb_putc(b, ')');
+    break;
+  case E_CHAIN:
+    sb_putc(b, '(');
+    dim_text(e, b, x->u.chain.first);
+    for (int i = 0; i < x->u.chain.n; i++) {
+      AstOp op = x->u.chain.items[i].op;
+      sb_puts(b, op == A_ADD ? " + " : op == A_SUB ? " - " : op == A_MUL ? " * " : op == A_DIV ? " / " : " % ");
+      dim_text(e, b, x->u.chain.items[i].e);
+    }
+    sb_putc(b, ')');
+    break;
+  default:
+    sb_putc(b, '0');
+  }
+}
+
+/* The element count of array parameter p, as C text. */
+static void length_text(const Em *e, StrBuf *b, int p) {
+  const Param *pa = &e->fg->func->params[p];
+  for (int k = 0; k < pa->ndims; k++) {
+    if (k)
+      sb_puts(b, " * ");
+    dim_text(e, b, pa->dims[k]);
+  }
+}
+
+static int has_gradient(const Em *e, int p) { return !e->fg->func->params[p].is_const; }
+static int is_array(const Em *e, int p) { return e->fg->func->params[p].ndims > 0; }
+
+/* f_grad stores and f_jac writes every entry: arrays, added into, start at 0. */
+static void emit_zeroing(Em *e) {
+  StrBuf b = {0};
+  int np = e->g->nparams, any = 0;
+  for (int p = 0; p < np; p++)
+    any |= has_gradient(e, p) && is_array(e, p);
+  if (e->kind != FN_GRAD || !any || e->ssa) {
+    sb_free(&b);
+    return;
+  }
+  if (e->several) {
+    sb_printf(&b, "for (int adc_k = 0; adc_k < %d * (%s); adc_k++) %s[adc_k] = 0.0;\n",
+              e->fg->fwd.outs.n, e->ncols, e->nm->jacp);
+    indent(e);
+    put(e, b.s);
+  } else {
+    for (int p = 0; p < np; p++) {
+      if (!has_gradient(e, p) || !is_array(e, p))
+        continue;
+      b.len = 0;
+      sb_puts(&b, "for (int adc_k = 0; adc_k < ");
+      length_text(e, &b, p);
+      sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0;\n", e->nm->bars[p]);
+      indent(e);
+      put(e, b.s);
+    }
+  }
+  sb_free(&b);
+}
+
+/* Storage for the loops whose iterations the reverse sweep reads back: on
+ * the stack when small and of constant size, else one malloc, freed before
+ * returning (an allocation failure sets errno and returns NaN / nothing). */
+static void emit_tapes(Em *e) {
+  const Graph *g = e->g;
+  if (!e->ntapes || e->dry || e->ssa)
+    return;
+  StrBuf b = {0};
+  long long total = 0;
+  int constant = 1;
+  for (int l = 0; l < g->loops.n; l++)
+    if (e->tape_k[l]) {
+      Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
+      if (ref_is_const(lo) && ref_is_const(hi)) {
+        long long n = (long long)graph_const(g, hi) - (long long)graph_const(g, lo);
+        total += (n > 0 ? n : 0) * e->tape_k[l];
+      } else {
+        constant = 0;
+      }
+    }
+  if (constant && total <= 4096) {
+    sb_printf(&b, "double adc_tape[%lld];\n", total ? total : 1);
+    indent(e);
+    put(e, b.s);
+  } else {
+    for (int l = 0; l < g->loops.n; l++)
+      if (e->tape_k[l]) {
+        sb_printf(&b, "const size_t adc_n%d = (size_t)(", l);
+        int_text(e, &b, g->loops.v[l].hi, 2);
+        sb_puts(&b, " > ");
+        int_text(e, &b, g->loops.v[l].lo, 2);
+        sb_puts(&b, " ? ");
+        int_text(e, &b, g->loops.v[l].hi, 1);
+        sb_puts(&b, " - ");
+        int_text(e, &b, g->loops.v[l].lo, 2);
+        sb_printf(&b, " : 0) * %d;\n", e->tape_k[l]);
+        indent(e);
+        put(e, b.s);
+        b.len = 0;
+      }
+    sb_puts(&b, "double *const adc_tape = (double *)malloc(sizeof(double) * (1");
+    for (int l = 0; l < g->loops.n; l++)
+      if (e->tape_k[l])
+        sb_printf(&b, " + adc_n%d", l);
+    sb_printf(&b, "));\n");
+    indent(e);
+    put(e, b.s);
+    b.len = 0;
+    sb_printf(&b, "if (adc_tape == NULL) {\n");
+    indent(e);
+    put(e, b.s);
+    b.len = 0;
+    indent(e);
+    put(e, e->kind == FN_GRAD && !e->several ? "  errno = ENOMEM;\n    return NAN;\n"
+                                             : "  errno = ENOMEM;\n    return;\n");
+    indent(e);
+    put(e, "}\n");
+  }
+  int prev = -1;
+  for (int l = 0; l < g->loops.n; l++)
+    if (e->tape_k[l]) {
+      b.len = 0;
+      if (prev < 0)
+        sb_printf(&b, "double *const adc_t%d = adc_tape;\n", l);
+      else if (constant && total <= 4096)
+        sb_printf(&b, "double *const adc_t%d = adc_t%d + %lld;\n", l, prev,
+                  ((long long)graph_const(g, g->loops.v[prev].hi) -
+                   (long long)graph_const(g, g->loops.v[prev].lo)) * e->tape_k[prev]);
+      else
+        sb_printf(&b, "double *const adc_t%d = adc_t%d + adc_n%d;\n", l, prev, prev);
+      indent(e);
+      put(e, b.s);
+      prev = l;
+    }
+  sb_free(&b);
+}
+
+static int tape_malloced(const Em *e) {
+  const Graph *g = e->g;
+  long long total = 0;
+  for (int l = 0; l < g->loops.n; l++)
+    if (e->tape_k[l]) {
+      Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
+      if (!ref_is_const(lo) || !ref_is_const(hi))
+        return 1;
+      long long n = (long long)graph_const(g, hi) - (long long)graph_const(g, lo);
+      total += (n > 0 ? n : 0) * e->tape_k[l];
+    }
+  return total > 4096;
+}
+
 static void emit_outputs(Em *e) {
   const Graph *g = e->g;
   StrBuf b = {0};
-  int np = g->nparams;
-  for (int i = 0; i < np && e->kind != FN_FWD; i++) {
-    Ref r = g->outs.v[e->kind == FN_GRAD ? 1 + i : i];
-    if (e->kind == FN_VJP && ref_is_const(r) && graph_const(g, r) == 0)
-      continue;
-    if (e->ssa)
-      sb_printf(&b, "%s%s %s ", e->nm->bars[i], "", e->kind == FN_VJP ? "+=" : "=");
-    else
-      sb_printf(&b, "*%s %s ", e->nm->bars[i], e->kind == FN_VJP ? "+=" : "=");
-    ref_use(e, &b, r);
-    line_end(e, &b, (Loc){0, 0});
+  int np = g->nparams, nv = e->fg->fwd.outs.n;
+  int values = e->kind == FN_VJP ? 0 : nv;
+  if (e->kind == FN_FWD || (e->kind == FN_GRAD && e->several))
+    for (int o = 0; o < nv && e->several; o++) {
+      sb_printf(&b, e->ssa ? "%s = " : "*%s = ", e->nm->outs[o]);
+      ref_use(e, &b, g->outs.v[o]);
+      line_end(e, &b, (Loc){0, 0});
+    }
+  int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_FWD ? 0 : 1;
+  for (int row = 0; row < rows; row++)
+    for (int i = 0; i < np; i++) {
+      Ref r = g->outs.v[values + row * np + i];
+      if (!has_gradient(e, i) || is_array(e, i))
+        continue;
+      if (e->kind == FN_VJP && ref_is_const(r) && graph_const(g, r) == 0)
+        continue;
+      if (e->several && e->kind == FN_GRAD)
+        sb_printf(&b, "%s[%d * (%s) + %s] = ", e->nm->jacp, row, e->ncols, e->col_off[i]);
+      else
+        sb_printf(&b, e->ssa ? "%s %s " : "*%s %s ", e->nm->bars[i], e->kind == FN_VJP ? "+=" : "=");
+      ref_use(e, &b, r);
+      line_end(e, &b, (Loc){0, 0});
+    }
+  if (e->ntapes && !e->ssa && tape_malloced(e)) {
+    indent(e);
+    put(e, "free(adc_tape);\n");
   }
-  if (e->kind != FN_VJP) {
+  if (e->kind != FN_VJP && !e->several) {
     sb_puts(&b, "return ");
     ref_use(e, &b, g->outs.v[0]);
     line_end(e, &b, (Loc){0, 0});
@@ -502,27 +974,75 @@ static void emit_pass(Em *e) {
   emit_outputs(e);
 }
 
-/* Which parameters (values, seed, gradient pointers) the body never reads;
- * known after the dry pass. */
+/* Which parameters (values, seeds, gradient pointers, sizes) the body never
+ * reads; known after the dry pass. Casting a used one would be harmless. */
 static int collect_unused(const Em *e, const char **out) {
   const Graph *g = e->g;
-  int n = 0, np = g->nparams;
-  char *used = xcalloc((size_t)np + 2, 1);
-  for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_INPUT && e->refs[i])
-      used[g->nodes.v[i].aux] = 1;
+  int n = 0, np = g->nparams, nv = e->fg->fwd.outs.n, ns = e->fg->sig->nsizes;
+  char *used = xcalloc((size_t)(np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
+  char *accum = xcalloc((size_t)np + 1, 1);
+  for (int i = 0; i < g->nodes.n; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if ((nd->op == OP_INPUT || nd->op == OP_ARRAY) && e->refs[i])
+      used[nd->aux] = 1;
+    if (nd->op == OP_SIZE && e->refs[i])
+      sused[nd->aux] = 1;
+    if (nd->op == OP_ACCUM)
+      accum[g->nodes.v[nd->a[0]].aux] = 1;
+  }
+  for (int i = 0; i < ns; i++)
+    if (!sused[i])
+      out[n++] = e->nm->sizes[i];
   for (int i = 0; i < np; i++)
     if (!used[i])
       out[n++] = e->nm->params[i];
   if (e->kind == FN_VJP) {
-    if (!used[np])
-      out[n++] = e->nm->seed;
+    for (int o = 0; o < nv; o++)
+      if (!used[np + o])
+        out[n++] = e->several ? e->nm->outbars[o] : e->nm->seed;
     for (int i = 0; i < np; i++)
-      if (ref_is_const(g->outs.v[i]) && graph_const(g, g->outs.v[i]) == 0)
+      if (has_gradient(e, i) && (is_array(e, i) ? !accum[i]
+                                 : ref_is_const(g->outs.v[i]) && graph_const(g, g->outs.v[i]) == 0))
         out[n++] = e->nm->bars[i];
   }
+  if (e->kind == FN_GRAD && e->several && strcmp(e->ncols, "0") == 0)
+    out[n++] = e->nm->jacp;
   free(used);
+  free(sused);
+  free(accum);
   return n;
+}
+
+/* Storage slots of SAVE nodes, per loop; f_jac's column offsets. */
+static void em_layout(Em *e) {
+  const Graph *g = e->g;
+  e->tape_k = xcalloc((size_t)(g->loops.n ? g->loops.n : 1), sizeof *e->tape_k);
+  e->save_slot = xmalloc((size_t)(g->nodes.n ? g->nodes.n : 1) * sizeof *e->save_slot);
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_SAVE) {
+      int l = g->nodes.v[i].aux;
+      e->ntapes += e->tape_k[l] == 0;
+      e->save_slot[i] = e->tape_k[l]++;
+    }
+  int np = g->nparams;
+  e->col_off = arena_alloc(&e->arena, (size_t)(np + 1) * sizeof *e->col_off);
+  StrBuf b = {0};
+  sb_puts(&b, "0");
+  for (int p = 0; p < np; p++) {
+    e->col_off[p] = arena_strndup(&e->arena, b.s, b.len);
+    if (!has_gradient(e, p))
+      continue;
+    if (strcmp(b.s, "0") == 0)
+      b.len = 0, b.s[0] = '\0';
+    else
+      sb_puts(&b, " + ");
+    if (is_array(e, p))
+      length_text(e, &b, p);
+    else
+      sb_puts(&b, "1");
+  }
+  e->ncols = arena_strndup(&e->arena, b.s, b.len);
+  sb_free(&b);
 }
 
 /* Every per-node and per-label table the walk needs. */
@@ -530,6 +1050,8 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
                     CommentCache *comments) {
   const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
   memset(e, 0, sizeof *e);
+  e->fg = fg;
+  e->several = fg->fwd.outs.n > 1;
   e->out = out;
   e->ssa = ssa;
   e->g = g;
@@ -540,6 +1062,7 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   e->depth = 1;
   size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1), nl = (size_t)(g->labels.n ? g->labels.n : 1);
   e->spans = ir_group_spans(g);
+  e->lspans = ir_loop_spans(g);
   e->name = xcalloc(n, sizeof *e->name);
   e->curl = xmalloc(n * sizeof *e->curl);
   e->refs = xcalloc(n, sizeof *e->refs);
@@ -563,10 +1086,14 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   }
   for (int p = 0; p <= g->nodes.n; p++)
     e->lab_first[p + 1] += e->lab_first[p];
+  em_layout(e);
 }
 
 static void em_free(Em *e) {
   free(e->spans);
+  free(e->lspans);
+  free(e->tape_k);
+  free(e->save_slot);
   free(e->name);
   free(e->curl);
   free(e->refs);
@@ -605,11 +1132,14 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
   e.dry = 0;
   sb_puts(out, head);
   sb_puts(out, ssa ? ":\n" : " {\n");
-  const char **unused = xcalloc((size_t)e.g->nparams * 2 + 2, sizeof *unused);
+  const char **unused = xcalloc((size_t)(e.g->nparams * 2 + fg->fwd.outs.n + fg->sig->nsizes + 2),
+                                sizeof *unused);
   int nunused = collect_unused(&e, unused);
   if (!ssa)
     emit_unused(&e, unused, nunused);
   free(unused);
+  emit_zeroing(&e);
+  emit_tapes(&e);
   emit_pass(&e);
   sb_puts(out, ssa ? "\n" : "}\n\n");
   em_free(&e);

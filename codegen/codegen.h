@@ -10,10 +10,13 @@
 
 typedef struct FnNames {
   const char *src;          /* name in the .ad file */
-  char *fwd, *grad, *vjp;   /* emitted symbols */
+  char *fwd, *grad, *vjp, *jac; /* emitted symbols */
   char **params;            /* emitted parameter names */
   char **bars;              /* emitted gradient pointer names */
-  char *seed;               /* f_vjp's cotangent parameter */
+  char *seed;               /* f_vjp's cotangent parameter (one result) */
+  char **sizes;             /* emitted size parameter names */
+  char **outs, **outbars;   /* several results: output pointers, cotangents */
+  char *jacp;               /* f_jac's Jacobian parameter */
 } FnNames;
 
 typedef struct Names {
@@ -26,9 +29,11 @@ void cg_names(const Checked *c, const char *prefix, Names *out);
 void cg_names_free(Names *n);
 int cg_is_reserved(const char *name);
 
-/* The three graphs of one function: forward, gradient (seed 1), vjp. */
+/* The three graphs of one function: forward, gradient (seed 1) or, with
+ * several results, Jacobian, and vjp. */
 typedef struct FnGraphs {
   const Func *func;
+  const FnSig *sig;
   const FnNames *names;
   Graph fwd, grad, vjp;
 } FnGraphs;

@@ -11,43 +11,64 @@ static const char *base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
-static void signature(StrBuf *b, const FnNames *nm, const Func *f, FnKind kind, int ssa) {
-  int np = f->nparams;
-  const char *sym = kind == FN_FWD ? nm->fwd : kind == FN_GRAD ? nm->grad : nm->vjp;
-  if (ssa) {
-    sb_printf(b, "%s(", sym);
+static int several(const FnGraphs *fg) { return fg->fwd.outs.n > 1; }
+
+static const char *symbol(const FnGraphs *fg, FnKind kind) {
+  const FnNames *nm = fg->names;
+  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : several(fg) ? nm->jac : nm->grad;
+}
+
+/* Sizes, then parameters (arrays as pointers), then what the kind adds:
+ * output pointers, cotangents, gradient pointers, the Jacobian. */
+static void signature(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa) {
+  const FnNames *nm = fg->names;
+  const Func *f = fg->func;
+  int np = f->nparams, nv = fg->fwd.outs.n, first = 1;
+  const char *sep = ", ";
+  if (!ssa)
+    sb_printf(b, "%s ", kind == FN_VJP || several(fg) ? "void" : "double");
+  sb_printf(b, "%s(", symbol(fg, kind));
+#define ARG(...) (sb_puts(b, first ? "" : sep), first = 0, sb_printf(b, __VA_ARGS__))
+  for (int k = 0; k < fg->sig->nsizes; k++)
+    ARG(ssa ? "%s" : "int %s", nm->sizes[k]);
+  for (int i = 0; i < np; i++)
+    ARG(ssa ? "%s" : f->params[i].ndims ? "const double *%s" : "double %s", nm->params[i]);
+  if (kind == FN_VJP)
+    for (int o = 0; o < nv; o++)
+      ARG(ssa ? "%s" : "double %s", several(fg) ? nm->outbars[o] : nm->seed);
+  if (!ssa && several(fg) && kind != FN_VJP)
+    for (int o = 0; o < nv; o++)
+      ARG("double *%s", nm->outs[o]);
+  if (!ssa && kind != FN_FWD && !(kind == FN_GRAD && several(fg)))
     for (int i = 0; i < np; i++)
-      sb_printf(b, "%s%s", i ? ", " : "", nm->params[i]);
-    if (kind == FN_VJP)
-      sb_printf(b, "%s%s", np ? ", " : "", nm->seed);
-    sb_puts(b, ")");
-    return;
-  }
-  sb_printf(b, "%s %s(", kind == FN_VJP ? "void" : "double", sym);
-  int first = 1;
-  for (int i = 0; i < np; i++, first = 0)
-    sb_printf(b, "%sdouble %s", first ? "" : ", ", nm->params[i]);
-  if (kind == FN_VJP) {
-    sb_printf(b, "%sdouble %s", first ? "" : ", ", nm->seed);
-    first = 0;
-  }
-  if (kind != FN_FWD)
-    for (int i = 0; i < np; i++, first = 0)
-      sb_printf(b, "%sdouble *%s", first ? "" : ", ", nm->bars[i]);
-  if (first)
+      if (!f->params[i].is_const)
+        ARG("double *%s", nm->bars[i]);
+  if (!ssa && kind == FN_GRAD && several(fg))
+    ARG("double *%s", nm->jacp);
+#undef ARG
+  if (first && !ssa)
     sb_puts(b, "void");
   sb_puts(b, ")");
 }
-
 
 static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
                      CommentCache *comments) {
   StrBuf head = {0};
   if (o->static_fns && !ssa)
     sb_puts(&head, "static inline ");
-  signature(&head, fg->names, fg->func, kind, ssa);
+  signature(&head, fg, kind, ssa);
   cg_body(out, fg, kind, o, ssa, comments, head.s);
   sb_free(&head);
+}
+
+static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
+  const Func *f = fg->func;
+  int n = 0;
+  for (int i = 0; i < f->nparams; i++)
+    if (with_const || !f->params[i].is_const)
+      sb_printf(out, "%s%s%s", n++ ? ", " : "", fg->names->params[i], f->params[i].ndims ? "[]" : "");
+  if (!n)
+    sb_puts(out, "nothing");
 }
 
 /* The convention of one emitted function: what it reads, returns, stores
@@ -55,29 +76,75 @@ static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpt
 static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o) {
   const Func *f = fg->func;
   const FnNames *nm = fg->names;
-  int np = f->nparams, line, col;
+  int np = f->nparams, nv = fg->fwd.outs.n, line, col;
   source_linecol(o->src, f->loc.lo, &line, &col);
   if (kind == FN_FWD) {
-    sb_printf(out, "/* %s (%s:%d): returns the value; reads ", nm->fwd, base_name(o->input), line);
-    for (int i = 0; i < np; i++)
-      sb_printf(out, "%s%s", i ? ", " : "", nm->params[i]);
-    sb_puts(out, np ? ". */\n" : "nothing. */\n");
+    sb_printf(out, "/* %s (%s:%d): ", nm->fwd, base_name(o->input), line);
+    if (several(fg))
+      for (int k = 0; k < nv; k++)
+        sb_printf(out, "%s*%s", k ? ", " : "writes ", nm->outs[k]);
+    else
+      sb_puts(out, "returns the value");
+    sb_puts(out, "; reads ");
+    param_list(out, fg, 1);
+    sb_puts(out, ". */\n");
+  } else if (kind == FN_GRAD && several(fg)) {
+    sb_printf(out, "/* %s: writes ", nm->jac);
+    for (int k = 0; k < nv; k++)
+      sb_printf(out, "*%s, ", nm->outs[k]);
+    sb_printf(out, "and the %d x C Jacobian, row-major:\n *   %s[k * C + c] = d(result k)/d(input c),"
+                   " results in the order ", nv, nm->jacp);
+    for (int k = 0; k < nv; k++)
+      sb_printf(out, "%s%s", k ? ", " : "", nm->outs[k]);
+    sb_puts(out, ",\n *   inputs c in the order ");
+    param_list(out, fg, 0);
+    sb_puts(out, " (an array: one column per element). */\n");
   } else if (kind == FN_GRAD) {
     sb_printf(out, "/* %s: returns the value of %s and STORES its gradient", nm->grad, nm->fwd);
+    int k = 0;
     for (int i = 0; i < np; i++)
-      sb_printf(out, "%s*%s = d%s/d%s", i ? ", " : ":\n *   ", nm->bars[i], f->name,
-                f->params[i].name);
-    sb_puts(out, np ? ". */\n" : " (it has no parameters). */\n");
+      if (!f->params[i].is_const)
+        sb_printf(out, f->params[i].ndims ? "%s%s[k] = d%s/d%s[k]" : "%s*%s = d%s/d%s",
+                  k++ ? ", " : ":\n *   ", nm->bars[i], f->name, f->params[i].name);
+    sb_puts(out, k ? ". */\n" : " (it has no differentiated parameters). */\n");
   } else {
-    sb_printf(out,
-              "/* %s: ADDS %s * d%s/dp to each *p_bar (Tapenade's adjoint convention, to\n"
-              " * compose into a larger reverse sweep)",
-              nm->vjp, nm->seed, f->name);
-    for (int i = 0; i < np; i++)
-      sb_printf(out, "%s*%s += %s * d%s/d%s", i ? ", " : ":\n *   ", nm->bars[i], nm->seed,
-                f->name, f->params[i].name);
+    sb_printf(out, "/* %s: ADDS ", nm->vjp);
+    StrBuf d = {0}; /* the derivative of what the cotangents weigh */
+    if (several(fg))
+      for (int k = 0; k < nv; k++)
+        sb_printf(&d, "%s%s * d%s/d", k ? " + " : "", nm->outbars[k], f->outs[k].name);
+    else
+      sb_printf(&d, "%s * d%s/d", nm->seed, f->name);
+    sb_printf(out, "%sp to each *p_bar (Tapenade's adjoint convention, to\n"
+                   " * compose into a larger reverse sweep)", d.s);
+    int k = 0;
+    for (int i = 0; i < np; i++) {
+      if (f->params[i].is_const)
+        continue;
+      sb_puts(out, k++ ? ", " : ":\n *   ");
+      if (several(fg) || f->params[i].ndims) {
+        const char *ix = f->params[i].ndims ? "[k]" : "";
+        sb_printf(out, "%s%s%s += (the above)/d%s%s", ix[0] ? "" : "*", nm->bars[i], ix,
+                  f->params[i].name, ix);
+      } else {
+        sb_printf(out, "*%s += %s%s", nm->bars[i], d.s, f->params[i].name);
+      }
+    }
+    sb_free(&d);
     sb_puts(out, ". */\n");
   }
+}
+
+/* Loops whose iterations are stored need malloc and errno. */
+static int needs_stdlib(const FnGraphs *fns, int n) {
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < 2; k++) {
+      const Graph *g = k ? &fns[i].vjp : &fns[i].grad;
+      for (int j = 0; j < g->nodes.n; j++)
+        if (g->nodes.v[j].op == OP_SAVE)
+          return 1;
+    }
+  return 0;
 }
 
 void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
@@ -86,10 +153,13 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             "/* Generated by adc " ADC_VERSION " from %s. Do not edit; edit the .ad file.\n"
             " * Forward sweep: one 'const double zK' per SSA node. Reverse sweep: zK_bar is\n"
             " * the adjoint d(result)/d(zK). Comments give the source line and expression.\n"
-            " * Needs only <math.h> (link with -lm). */\n"
-            "#include <math.h>\n\n"
+            " * Needs %s (link with -lm). */\n"
+            "%s#include <math.h>\n%s\n"
             "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
-            base_name(o->input));
+            base_name(o->input),
+            needs_stdlib(fns, n) ? "<math.h>, <errno.h> and <stdlib.h>" : "only <math.h>",
+            needs_stdlib(fns, n) ? "#include <errno.h>\n" : "",
+            needs_stdlib(fns, n) ? "#include <stdlib.h>\n" : "");
   for (int i = 0; i < n; i++) {
     for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
       kind_comment(out, &fns[i], (FnKind)kind, o);
@@ -125,7 +195,7 @@ void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) 
   for (int i = 0; i < n; i++) {
     for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
       kind_comment(out, &fns[i], (FnKind)kind, o);
-      signature(out, fns[i].names, fns[i].func, (FnKind)kind, 0);
+      signature(out, &fns[i], (FnKind)kind, 0);
       sb_puts(out, ";\n");
     }
     sb_puts(out, "\n");

@@ -39,9 +39,12 @@ static const char *const reserved[] = {
     "M_E", "sincos", "exp10", "pow10", "lgamma_r", "gamma_r",
 };
 
-/* Our temporaries: z<digits> and z<digits>_bar. */
+/* Our temporaries: z<digits> and z<digits>_bar, loop counters i<digits>,
+ * and everything starting with adc_ (the loops' storage). */
 static int is_temporary(const char *s) {
-  if (s[0] != 'z' || !isdigit((unsigned char)s[1]))
+  if (strncmp(s, "adc_", 4) == 0)
+    return 1;
+  if ((s[0] != 'z' && s[0] != 'i') || !isdigit((unsigned char)s[1]))
     return 0;
   s++;
   while (isdigit((unsigned char)*s))
@@ -85,15 +88,17 @@ static char *cat(Names *n, const char *a, const char *b) {
 static void name_function(Names *n, StrMap *globals, FnNames *fn, const char *prefix) {
   char *base = cat(n, prefix, fn->src);
   for (;;) {
-    char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp");
+    char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp"), *j = cat(n, base, "_jac");
     if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&
-        !strmap_get(globals, v, 0)) {
+        !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0)) {
       fn->fwd = base;
       fn->grad = g;
       fn->vjp = v;
+      fn->jac = j;
       strmap_put(globals, base, 1);
       strmap_put(globals, g, 1);
       strmap_put(globals, v, 1);
+      strmap_put(globals, j, 1);
       return;
     }
     base = cat(n, base, "_");
@@ -114,15 +119,27 @@ void cg_names(const Checked *c, const char *prefix, Names *out) {
   for (int i = 0; i < c->nfuncs; i++) {
     const Func *f = c->funcs[i];
     FnNames *fn = &out->fn[i];
+    const FnSig *sig = &c->sigs[i];
     StrMap local = {0};
-    size_t np = (size_t)(f->nparams ? f->nparams : 1);
+    size_t np = (size_t)(f->nparams ? f->nparams : 1), ns = (size_t)(sig->nsizes ? sig->nsizes : 1);
+    size_t no = (size_t)(f->nouts ? f->nouts : 1);
+    fn->sizes = arena_alloc(&out->arena, ns * sizeof *fn->sizes);
     fn->params = arena_alloc(&out->arena, np * sizeof *fn->params);
     fn->bars = arena_alloc(&out->arena, np * sizeof *fn->bars);
+    fn->outs = arena_alloc(&out->arena, no * sizeof *fn->outs);
+    fn->outbars = arena_alloc(&out->arena, no * sizeof *fn->outbars);
+    for (int k = 0; k < sig->nsizes; k++)
+      fn->sizes[k] = claim(out, &local, sig->sizes[k]);
     for (int p = 0; p < f->nparams; p++)
       fn->params[p] = claim(out, &local, f->params[p].name);
+    for (int k = 0; k < f->nouts; k++)
+      fn->outs[k] = claim(out, &local, f->outs[k].name);
     for (int p = 0; p < f->nparams; p++)
-      fn->bars[p] = claim(out, &local, cat(out, fn->params[p], "_bar"));
+      fn->bars[p] = f->params[p].is_const ? NULL : claim(out, &local, cat(out, fn->params[p], "_bar"));
+    for (int k = 0; k < f->nouts; k++)
+      fn->outbars[k] = claim(out, &local, cat(out, fn->outs[k], "_bar"));
     fn->seed = claim(out, &local, cat(out, f->name, "_bar"));
+    fn->jacp = claim(out, &local, "jac");
     strmap_free(&local);
   }
   strmap_free(&globals);

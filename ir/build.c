@@ -15,6 +15,7 @@ typedef struct Memo {
 
 typedef struct Build {
   const Checked *c;
+  Diag *d;
   Graph *graphs;
   Copier *copiers; /* one per callee graph, made on first use */
   Builder *b;
@@ -24,9 +25,12 @@ typedef struct Build {
   VEC(Ref) argpool;
   int32_t *memo_table; /* open hash of memo indices by (callee, args), -1 empty */
   uint32_t memo_cap;
+  const Func *func; /* the function being built */
 } Build;
 
 static Ref build_expr(Build *s, const Expr *e);
+static Ref build_int(Build *s, const Expr *e);
+static void build_stmts(Build *s, const Stmt *st, Graph *g);
 
 static Ref op_at(Build *s, Loc at, int op, Ref x, Ref y) {
   s->b->src = at;
@@ -169,13 +173,114 @@ static Ref build_cond(Build *s, const Expr *e) {
   return b_phi(b, g, x, y);
 }
 
+static int int_op(AstOp op) {
+  switch (op) {
+  case A_ADD: return OP_IADD;
+  case A_SUB: return OP_ISUB;
+  case A_MUL: return OP_IMUL;
+  case A_DIV: return OP_IDIV;
+  default: return OP_IMOD;
+  }
+}
+
+/* Index arithmetic (sema admits only literals, sizes, indices, + - * / %). */
+static Ref build_int(Build *s, const Expr *e) {
+  switch (e->kind) {
+  case E_NUM:
+    return b_const(s->b, e->u.num);
+  case E_NAME:
+    return s->slots.v[strmap_get(&s->env, e->u.name, -1)];
+  case E_UNARY: {
+    Ref x = build_int(s, e->u.un.e);
+    return e->u.un.op == A_NEG ? op_at(s, e->loc, OP_INEG, x, REF_NONE) : x;
+  }
+  case E_CHAIN: {
+    Ref acc = build_int(s, e->u.chain.first);
+    for (int i = 0; i < e->u.chain.n; i++) {
+      const ChainItem *it = &e->u.chain.items[i];
+      Ref y = build_int(s, it->e);
+      if ((it->op == A_DIV || it->op == A_MOD) && b_is_zero(s->b, y)) {
+        diag_error(s->d, it->e->loc, "division by zero in an index expression");
+        y = b_const(s->b, 1);
+      }
+      acc = op_at(s, e->loc, int_op(it->op), acc, y);
+    }
+    return acc;
+  }
+  default:
+    return b_const(s->b, 0);
+  }
+}
+
+/* x[i, j] reads element i * m + j of the row-major array x[n, m]. */
+static Ref build_index(Build *s, const Expr *e) {
+  int slot = strmap_get(&s->env, e->u.call.name, -1);
+  Ref arr = s->slots.v[slot];
+  const Param *p = &s->func->params[s->b->g->nodes.v[arr].aux];
+  Ref flat = build_int(s, e->u.call.args[0]);
+  for (int k = 1; k < e->u.call.nargs; k++) {
+    Ref dim = build_int(s, p->dims[k]);
+    flat = op_at(s, e->loc, OP_IADD, op_at(s, e->loc, OP_IMUL, flat, dim), build_int(s, e->u.call.args[k]));
+  }
+  s->b->src = e->loc;
+  return b_op(s->b, OP_LOAD, arr, flat, REF_NONE);
+}
+
+static void bind_name(Build *s, const char *name, Ref v) {
+  vec_push(&s->slots, v);
+  strmap_put(&s->env, name, s->slots.n - 1);
+}
+
+/* sum, min, max and logsumexp reduce a term per index (LOOP_*, REDUCE);
+ * prod is a loop carrying the running product. Empty ranges give 0, +inf,
+ * -inf, -inf and 1. */
+static Ref build_reduce(Build *s, const Expr *e) {
+  static const LoopKind kinds[] = {LK_SUM, LK_FOR, LK_MIN, LK_MAX, LK_LSE};
+  int red = sema_reduction(e->u.red.kind);
+  Builder *b = s->b;
+  Ref lo = build_int(s, e->u.red.lo), hi = build_int(s, e->u.red.hi);
+  int parent = b->blk;
+  b->src = e->loc;
+  int l = b_loop(b, kinds[red], lo, hi, 0);
+  b->blk = b->g->loops.v[l].body;
+  b->src = e->u.red.varloc;
+  bind_name(s, e->u.red.var, b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE));
+  Ref acc = REF_NONE;
+  b->src = e->loc;
+  if (red == RED_PROD) {
+    acc = b_loop_op(b, OP_CARRY, l, b_const(b, 1), REF_NONE);
+    b_loop_op(b, OP_SAVE, l, acc, REF_NONE);
+  }
+  Ref t = build_expr(s, e->u.red.e);
+  b->src = e->loc;
+  if (red == RED_PROD) {
+    b_loop_op(b, OP_NEXT, l, acc, b_op(b, OP_MUL, acc, t, REF_NONE));
+    b->blk = parent;
+    return b_loop_op(b, OP_LOOPOUT, l, acc, REF_NONE);
+  }
+  b->blk = parent;
+  Ref r = b_loop_op(b, OP_REDUCE, l, t, REF_NONE);
+  if (red == RED_MIN || red == RED_MAX)
+    b_loop_op(b, OP_RCOUNT, l, t, REF_NONE);
+  return r;
+}
+
 static Ref build_expr(Build *s, const Expr *e) {
   switch (e->kind) {
+  case E_INDEX:
+    return build_index(s, e);
+  case E_REDUCE:
+    return build_reduce(s, e);
   case E_NUM:
     return b_const(s->b, e->u.num);
   case E_NAME: {
     int slot = strmap_get(&s->env, e->u.name, -1);
-    return slot >= 0 ? s->slots.v[slot] : b_const(s->b, PI_VALUE);
+    if (slot < 0)
+      return b_const(s->b, PI_VALUE);
+    Ref v = s->slots.v[slot];
+    if (graph_ref_kind(s->b->g, v) == K_INT) /* a size or an index used as a real */
+      return op_at(s, e->loc, OP_I2R, v, REF_NONE);
+    return v;
   }
   case E_CALL:
     return build_call(s, e);
@@ -208,31 +313,104 @@ static Ref build_expr(Build *s, const Expr *e) {
   return REF_NONE;
 }
 
-static void build_func(Build *s, const Func *f, Graph *g) {
-  Builder *b = s->b;
-  for (int i = 0; i < f->nparams; i++) {
-    b->src = f->params[i].loc;
-    vec_push(&s->slots, b_input(b, i));
-    strmap_put(&s->env, f->params[i].name, s->slots.n - 1);
+typedef VEC(const char *) NameList;
+
+static int listed(const NameList *l, const char *name) {
+  for (int i = 0; i < l->n; i++)
+    if (strcmp(l->v[i], name) == 0)
+      return 1;
+  return 0;
+}
+
+/* The names a loop body assigns that it did not declare: its carried
+ * values, in order of first assignment. */
+static void assigned_outer(const Stmt *st, NameList *declared, NameList *out) {
+  for (; st; st = st->next) {
+    if (st->kind == S_LET)
+      vec_push(declared, st->name);
+    else if (st->kind == S_ASSIGN && !listed(declared, st->name) && !listed(out, st->name))
+      vec_push(out, st->name);
+    else if (st->kind == S_FOR)
+      assigned_outer(st->body, declared, out);
   }
-  for (const Stmt *st = f->body; st; st = st->next) {
+}
+
+static void build_for(Build *s, const Stmt *st, Graph *g) {
+  Builder *b = s->b;
+  Ref lo = build_int(s, st->e), hi = build_int(s, st->more[0]);
+  NameList declared = {0}, carried = {0};
+  assigned_outer(st->body, &declared, &carried);
+  int parent = b->blk;
+  b->src = st->loc;
+  int l = b_loop(b, LK_FOR, lo, hi, 0);
+  b->blk = g->loops.v[l].body;
+  b->src = st->nameloc;
+  bind_name(s, st->name, b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE));
+  int *slot = xmalloc((size_t)(carried.n ? carried.n : 1) * sizeof *slot);
+  Ref *carry = xmalloc((size_t)(carried.n ? carried.n : 1) * sizeof *carry);
+  for (int i = 0; i < carried.n; i++) {
+    slot[i] = strmap_get(&s->env, carried.v[i], -1);
+    b->src = st->loc;
+    carry[i] = b_loop_op(b, OP_CARRY, l, s->slots.v[slot[i]], REF_NONE);
+    b_loop_op(b, OP_SAVE, l, carry[i], REF_NONE);
+    s->slots.v[slot[i]] = carry[i];
+  }
+  build_stmts(s, st->body, g);
+  b->src = st->loc;
+  for (int i = 0; i < carried.n; i++)
+    b_loop_op(b, OP_NEXT, l, carry[i], s->slots.v[slot[i]]);
+  b->blk = parent;
+  for (int i = 0; i < carried.n; i++)
+    s->slots.v[slot[i]] = b_loop_op(b, OP_LOOPOUT, l, carry[i], REF_NONE);
+  free(slot);
+  free(carry);
+  vec_free(&declared);
+  vec_free(&carried);
+}
+
+static void build_stmts(Build *s, const Stmt *st, Graph *g) {
+  for (; st; st = st->next) {
+    if (st->kind == S_FOR) {
+      build_for(s, st, g);
+      continue;
+    }
     Ref v = build_expr(s, st->e);
     if (st->kind == S_RETURN) {
       vec_push(&g->outs, v);
+      for (int i = 0; i < st->nmore; i++)
+        vec_push(&g->outs, build_expr(s, st->more[i]));
       break;
     }
-    if (st->kind == S_LET) {
-      vec_push(&s->slots, v);
-      strmap_put(&s->env, st->name, s->slots.n - 1);
-    } else {
+    if (st->kind == S_LET)
+      bind_name(s, st->name, v);
+    else
       s->slots.v[strmap_get(&s->env, st->name, -1)] = v;
-    }
   }
+}
+
+/* Sizes first, then the parameters in order: scalars as INPUT, arrays as
+ * ARRAY nodes. */
+static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
+  Builder *b = s->b;
+  s->func = f;
+  for (int i = 0; i < sig->nsizes; i++) {
+    b->src = sig->sizelocs[i];
+    bind_name(s, sig->sizes[i], b_leaf(b, OP_SIZE, i));
+  }
+  for (int i = 0; i < f->nparams; i++) {
+    const Param *p = &f->params[i];
+    b->src = p->loc;
+    bind_name(s, p->name, p->ndims ? b_leaf(b, OP_ARRAY, i) : b_input(b, i));
+    uint8_t flags = (uint8_t)((p->is_const ? P_CONST : 0) | (p->ndims ? P_ARRAY : 0));
+    vec_push(&g->pflags, flags);
+  }
+  build_stmts(s, f->body, g);
 }
 
 int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   Build s = {0};
   s.c = c;
+  s.d = d;
   s.graphs = graphs;
   s.copiers = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *s.copiers);
   int errors = 0;
@@ -245,13 +423,14 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     Builder b;
     b_init(&b, g, optimize);
     s.b = &b;
-    build_func(&s, f, g);
+    build_func(&s, f, &c->sigs[i], g);
     if (b.overflow) {
       diag_error(d, f->nameloc, "function '%s' is too large (more than %d SSA nodes)", f->name,
                  MAX_NODES);
       errors++;
       g->outs.n = 0;
-      vec_push(&g->outs, b_const(&b, 0));
+      for (int o = 0; o < c->sigs[i].nouts; o++)
+        vec_push(&g->outs, b_const(&b, 0));
     }
     b_free(&b);
     strmap_free(&s.env);
@@ -261,7 +440,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     if (s.memo_cap)
       memset(s.memo_table, 0xff, s.memo_cap * sizeof *s.memo_table);
     ir_check(g, "build");
-    ir_dce(g);
+    ir_dce_keep(g, 1);
     ir_name_nodes(g);
     ir_check(g, "dce");
   }

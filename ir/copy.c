@@ -16,13 +16,18 @@ void copier_init(Copier *c, const Graph *src) {
     c->bmap[i] = UNSET;
   for (int i = 0; i < src->groups.n; i++)
     c->gmap[i] = UNSET;
+  c->lmap = xmalloc((size_t)(src->loops.n ? src->loops.n : 1) * sizeof *c->lmap);
+  for (int i = 0; i < src->loops.n; i++)
+    c->lmap[i] = UNSET;
 }
 
 void copier_free(Copier *c) {
   free(c->bmap);
   free(c->gmap);
+  free(c->lmap);
   vec_free(&c->touched_b);
   vec_free(&c->touched_g);
+  vec_free(&c->touched_l);
 }
 
 static Ref map_ref(Builder *b, const Graph *src, const Ref *map, Ref r) {
@@ -61,10 +66,35 @@ static int map_group(Copier *c, Builder *b, const Ref *map, int gi) {
   return result;
 }
 
+/* The new loop for source loop li, opened under its mapped parent. */
+static int map_loop(Copier *c, Builder *b, const Ref *map, int li) {
+  if (c->lmap[li] != UNSET)
+    return c->lmap[li];
+  const Loop *sl = &c->src->loops.v[li];
+  int parent = map_block(c, b, map, sl->parent);
+  int result = DEAD;
+  if (parent != DEAD) {
+    int save = b->blk;
+    b->blk = parent;
+    result = b_loop(b, sl->kind, map_ref(b, c->src, map, sl->lo), map_ref(b, c->src, map, sl->hi),
+                    sl->backward);
+    b->blk = save;
+  }
+  c->lmap[li] = result;
+  vec_push(&c->touched_l, li);
+  return result;
+}
+
 static int map_block(Copier *c, Builder *b, const Ref *map, int sb) {
   if (c->bmap[sb] != UNSET)
     return c->bmap[sb];
   const Block *blk = &c->src->blocks.v[sb];
+  if (blk->loop >= 0) {
+    int l = map_loop(c, b, map, blk->loop);
+    c->bmap[sb] = l == DEAD ? DEAD : b->g->loops.v[l].body;
+    vec_push(&c->touched_b, sb);
+    return c->bmap[sb];
+  }
   int parent = map_block(c, b, map, blk->parent);
   int g = map_group(c, b, map, blk->group);
   int result;
@@ -98,8 +128,8 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
   vec_push(&c->touched_b, root_blk);
   for (int i = lo; i < hi; i++) {
     const Node *n = &src->nodes.v[i];
-    if (n->op == OP_INPUT)
-      continue; /* the caller maps inputs */
+    if (n->op == OP_INPUT || n->op == OP_SIZE || n->op == OP_ARRAY)
+      continue; /* the caller maps parameters */
     int blk = map_block(c, b, map, n->blk);
     if (blk == DEAD) {
       map[i] = REF_NONE;
@@ -108,9 +138,22 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
     b->blk = blk;
     b->src = n->src;
     b->name = keep_names ? n->name : -1;
-    if (n->op == OP_PHI)
+    if (n->op == OP_PHI) {
       map[i] = copy_phi(c, b, map, n);
-    else
+    } else if (n->op >= OP_IDX && (n->op == OP_IDX || n->op == OP_CARRY || n->op == OP_NEXT ||
+                                   op_info[n->op].kind == K_EXIT || n->op == OP_SAVE)) {
+      int l = map_loop(c, b, map, n->aux);
+      if (l == DEAD) {
+        map[i] = REF_NONE;
+        continue;
+      }
+      map[i] = b_loop_op(b, n->op, l, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]));
+    } else if (n->op == OP_ACCUM) {
+      Node nd = *n;
+      map[i] = b_op(b, n->op, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]),
+                    map_ref(b, src, map, n->a[2]));
+      b->g->nodes.v[map[i]].aux = nd.aux;
+    } else
       map[i] = b_op(b, n->op, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]),
                     map_ref(b, src, map, n->a[2]));
   }
@@ -118,7 +161,9 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
     c->bmap[c->touched_b.v[i]] = UNSET;
   for (int i = 0; i < c->touched_g.n; i++)
     c->gmap[c->touched_g.v[i]] = UNSET;
-  c->touched_b.n = c->touched_g.n = 0;
+  for (int i = 0; i < c->touched_l.n; i++)
+    c->lmap[c->touched_l.v[i]] = UNSET;
+  c->touched_b.n = c->touched_g.n = c->touched_l.n = 0;
   b->blk = save_blk;
   b->name = save_name;
   b->src = save_src;

@@ -7,7 +7,7 @@
 
 void graph_init(Graph *g) {
   memset(g, 0, sizeof *g);
-  Block body = {-1, -1, 1};
+  Block body = {-1, -1, 1, -1};
   vec_push(&g->blocks, body);
 }
 
@@ -16,8 +16,10 @@ void graph_free(Graph *g) {
   vec_free(&g->consts);
   vec_free(&g->blocks);
   vec_free(&g->groups);
+  vec_free(&g->loops);
   vec_free(&g->labels);
   vec_free(&g->outs);
+  vec_free(&g->pflags);
 }
 
 #define CLONE_VEC(d, s)                                                        \
@@ -33,8 +35,10 @@ void graph_clone(Graph *dst, const Graph *src) {
   CLONE_VEC(&dst->consts, &src->consts);
   CLONE_VEC(&dst->blocks, &src->blocks);
   CLONE_VEC(&dst->groups, &src->groups);
+  CLONE_VEC(&dst->loops, &src->loops);
   CLONE_VEC(&dst->labels, &src->labels);
   CLONE_VEC(&dst->outs, &src->outs);
+  CLONE_VEC(&dst->pflags, &src->pflags);
   dst->nparams = src->nparams;
 }
 
@@ -53,7 +57,7 @@ OpKind graph_ref_kind(const Graph *g, Ref r) {
   if (ref_is_const(r))
     return K_VAL;
   OpKind k = op_info[g->nodes.v[r].op].kind;
-  return k == K_PHI || k == K_INP ? K_VAL : k;
+  return k == K_PHI || k == K_INP || k == K_CAR || k == K_EXIT ? K_VAL : k;
 }
 
 /* ---- hashing ---- */
@@ -246,6 +250,22 @@ static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
     if (is_const_val(b, y, 1)) return x;
     if (is_const_val(b, y, 0)) return b_const(b, 1);
     break;
+  case OP_IADD:
+    if (b_is_zero(b, x)) return y;
+    if (b_is_zero(b, y)) return x;
+    break;
+  case OP_ISUB:
+    if (b_is_zero(b, y)) return x;
+    if (x == y) return b_const(b, 0);
+    break;
+  case OP_IMUL:
+    if (b_is_zero(b, x) || b_is_zero(b, y)) return b_const(b, 0);
+    if (is_const_val(b, x, 1)) return y;
+    if (is_const_val(b, y, 1)) return x;
+    break;
+  case OP_IDIV:
+    if (is_const_val(b, y, 1)) return x;
+    break;
   case OP_SEL:
     if (ref_is_const(x)) return graph_const(g, x) != 0 ? y : w;
     if (y == w) return y;
@@ -273,7 +293,9 @@ Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
       if (ref_is_const(args[i]))
         v[i] = graph_const(b->g, args[i]);
     }
-    if (all_const && info->kind != K_INP && info->kind != K_PHI)
+    if (all_const && info->arity &&
+        (info->kind == K_VAL || info->kind == K_CND || info->kind == K_INT) && op != OP_LOAD &&
+        op != OP_RESTORE)
       return b_const(b, op_fold(op, v[0], v[1], v[2]));
     Ref s = simplify(b, op, x, y, w);
     if (s != REF_NONE)
@@ -288,11 +310,18 @@ Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
     }
   }
   Node n = {(uint8_t)op, b->blk, {x, y, w}, 0, b->name, b->src};
+  if (info->kind == K_EFF) /* effects happen once each */
+    return add_node(b, &n);
   if (b->optimize) {
     Ref hit = find_shared(b, n);
     if (hit != REF_NONE)
       return hit;
   }
+  return add_node(b, &n);
+}
+
+Ref b_leaf(Builder *b, int op, int index) {
+  Node n = {(uint8_t)op, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
   return add_node(b, &n);
 }
 
@@ -305,7 +334,7 @@ int b_group(Builder *b, Ref cond) {
   Graph *g = b->g;
   Group gr = {cond, b->blk, g->blocks.n, g->blocks.n + 1};
   vec_push(&g->groups, gr);
-  Block then = {b->blk, g->groups.n - 1, 1}, other = {b->blk, g->groups.n - 1, 0};
+  Block then = {b->blk, g->groups.n - 1, 1, -1}, other = {b->blk, g->groups.n - 1, 0, -1};
   vec_push(&g->blocks, then);
   vec_push(&g->blocks, other);
   return g->groups.n - 1;
@@ -328,4 +357,29 @@ Ref b_phi(Builder *b, int group, Ref x, Ref y) {
 void b_label(Builder *b, int name, Ref val) {
   Label l = {val, name, b->g->nodes.n, b->blk, b->src};
   vec_push(&b->g->labels, l);
+}
+
+int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward) {
+  Graph *g = b->g;
+  Loop l = {b->blk, g->blocks.n, lo, hi, kind, backward};
+  vec_push(&g->loops, l);
+  Block body = {b->blk, -1, 1, g->loops.n - 1};
+  vec_push(&g->blocks, body);
+  return g->loops.n - 1;
+}
+
+/* Loop operations are never folded or shared: two carried values with the
+ * same entry value are still two variables. An exit goes in the loop's
+ * parent block; the others in the current one. */
+Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y) {
+  const OpKind k = op_info[op].kind;
+  Node n = {(uint8_t)op, k == K_EXIT ? b->g->loops.v[loop].parent : b->blk, {x, y, REF_NONE},
+            loop, b->name, b->src};
+  if (op == OP_IDX)
+    n.blk = b->g->loops.v[loop].body;
+  if (op_info[op].arity < 2)
+    n.a[1] = REF_NONE;
+  if (op_info[op].arity < 1)
+    n.a[0] = REF_NONE;
+  return add_node(b, &n);
 }

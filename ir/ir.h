@@ -28,7 +28,7 @@ enum {
   OP_COUNT
 };
 
-typedef enum OpKind { K_VAL, K_CND, K_INP, K_PHI } OpKind;
+typedef enum OpKind { K_VAL, K_CND, K_INP, K_PHI, K_INT, K_ARR, K_EFF, K_CAR, K_EXIT } OpKind;
 
 typedef struct OpInfo {
   const char *name; /* enum tag, for dumps */
@@ -47,7 +47,8 @@ typedef struct Node {
   uint8_t op;
   int32_t blk;  /* the block the node is computed in */
   Ref a[3];     /* arguments; unused ones are REF_NONE */
-  int32_t aux;  /* INPUT: parameter index; PHI: group */
+  int32_t aux;  /* INPUT, ARRAY: parameter index; SIZE: size index; PHI:
+                 * group; loop ops: loop; ACCUM: output row */
   int32_t name; /* K of the temporary zK it prints as, or -1 (named late) */
   Loc src;      /* source span it comes from, for comments; lo < 0 marks a
                  * later step of a chain a + b + c, whose span "+ c" starts
@@ -56,8 +57,9 @@ typedef struct Node {
 
 typedef struct Block {
   int parent; /* -1 for the body */
-  int group;  /* the group owning it, -1 for the body */
+  int group;  /* the group owning it, or -1 */
   int sense;  /* 1: taken when the group's condition holds; 0: otherwise */
+  int loop;   /* the loop whose body it is, or -1 */
 } Block;
 
 typedef struct Group {
@@ -65,6 +67,19 @@ typedef struct Group {
   int parent;   /* block holding the condition and the phis */
   int then_blk, else_blk;
 } Group;
+
+/* A loop owns one body block, run for each index in [lo, hi) (from hi - 1
+ * down when backward). Like a group it is one range of the node array: its
+ * body (everything nested in it; the NEXT nodes last), then its exits
+ * (LOOPOUT, REDUCE, RCOUNT) in the parent block. */
+typedef enum LoopKind { LK_FOR, LK_SUM, LK_MIN, LK_MAX, LK_LSE } LoopKind;
+
+typedef struct Loop {
+  int parent, body; /* blocks */
+  Ref lo, hi;       /* integer refs visible in the parent */
+  LoopKind kind;    /* FOR: carried values; the others reduce one term */
+  int backward;
+} Loop;
 
 /* A label names a value "zK_bar": the adjoint of forward node K, final at
  * position pos (nodes before pos are computed) in block blk. */
@@ -81,10 +96,14 @@ typedef struct Graph {
   VEC(double) consts;
   VEC(Block) blocks;
   VEC(Group) groups;
+  VEC(Loop) loops;
   VEC(Label) labels;
   VEC(Ref) outs; /* results, in an order the emitter knows */
-  int nparams;   /* INPUT nodes with aux < nparams are parameters */
+  int nparams;   /* INPUT and ARRAY nodes with aux < nparams are parameters */
+  VEC(uint8_t) pflags; /* per parameter: P_CONST, P_ARRAY */
 } Graph;
+
+enum { P_CONST = 1, P_ARRAY = 2 };
 
 static inline int ref_is_const(Ref r) { return r < 0; }
 static inline int ref_const_index(Ref r) { return -1 - r; }
@@ -118,7 +137,10 @@ void b_free(Builder *b);
 Ref b_const(Builder *b, double v);
 Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w);
 Ref b_input(Builder *b, int index);
+Ref b_leaf(Builder *b, int op, int index); /* SIZE or ARRAY: parameters in block 0 */
 int b_group(Builder *b, Ref cond); /* opens a group under b->blk */
+int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward); /* opens a loop under b->blk */
+Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y); /* loop ops, never shared */
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
 int b_is_zero(const Builder *b, Ref r);
@@ -130,24 +152,37 @@ int b_is_zero(const Builder *b, Ref r);
  * only its taken branch. */
 typedef struct Copier {
   const Graph *src;
-  int *bmap, *gmap;      /* source block/group -> new one; -3 unset */
-  VEC(int) touched_b, touched_g;
+  int *bmap, *gmap, *lmap; /* source block/group/loop -> new one; -3 unset */
+  VEC(int) touched_b, touched_g, touched_l;
 } Copier;
 void copier_init(Copier *c, const Graph *src);
 void copier_free(Copier *c);
 void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, int keep_names);
 
 /* ---- reverse.c: graph-to-graph reverse mode. The result holds the forward
- * nodes first, then the adjoint sweep. seed_input: 0 seeds the output's
- * adjoint with 1 (outs: value, then one gradient per parameter); 1 adds an
- * INPUT node for the cotangent (outs: one gradient per parameter). */
-int ir_reverse(const Graph *fwd, Graph *out, int optimize, int seed_input); /* 1: too large */
+ * nodes first, then the adjoint sweep(s). Outputs:
+ *   REV_GRAD: the values, then one gradient per parameter (seed 1 on the
+ *             single output);
+ *   REV_VJP:  one gradient per parameter, the cotangents being INPUT nodes
+ *             nparams + o;
+ *   REV_JAC:  the values, then per output o one gradient per parameter.
+ * Parameters that are arrays or data get 0 there: array gradients are
+ * ACCUM nodes (aux: the output's row). Returns 0, 1 when too large, 2 when
+ * a loop that must be stored has a range depending on an enclosing index. */
+typedef enum RevMode { REV_GRAD, REV_VJP, REV_JAC } RevMode;
+int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode);
 
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */
+void ir_dce_keep(Graph *g, int keep_saves); /* keep_saves: a forward graph to reverse later */
 void ir_name_nodes(Graph *g); /* name every node zK by its index */
 
-/* ---- group extents, for the passes that walk groups as ranges ---- */
+/* ---- region extents, for the passes that walk groups and loops as ranges ---- */
+typedef struct LoopSpan {
+  int lo, body_hi, hi; /* body [lo, body_hi), exits [body_hi, hi) */
+} LoopSpan;
+LoopSpan *ir_loop_spans(const Graph *g); /* one per loop; free() it */
+
 typedef struct GroupSpan {
   int lo, then_hi, phi_lo, hi; /* then [lo, then_hi), else [then_hi, phi_lo), phis [phi_lo, hi) */
   int live;                    /* has at least one phi */

@@ -8,6 +8,11 @@
 #define CND K_CND
 #define INP K_INP
 #define PHI K_PHI
+#define INT K_INT
+#define ARR K_ARR
+#define EFF K_EFF
+#define CAR K_CAR
+#define EXIT K_EXIT
 const OpInfo op_info[OP_COUNT] = {
 #define OP(name, src, ar, kind, cfmt, fold, d0, d1, d2) {#name, src, ar, kind, cfmt},
 #include "ops.def"
@@ -17,6 +22,11 @@ const OpInfo op_info[OP_COUNT] = {
 #undef CND
 #undef INP
 #undef PHI
+#undef INT
+#undef ARR
+#undef EFF
+#undef CAR
+#undef EXIT
 
 double op_fold(int op, double a, double b, double c) {
   (void)c;
@@ -40,7 +50,7 @@ int op_lookup_builtin(const char *name) {
 int op_is_commutative(int op) {
   switch (op) {
   case OP_ADD: case OP_MUL: case OP_MIN: case OP_MAX: case OP_HYPOT:
-  case OP_EQ: case OP_NE: case OP_AND: case OP_OR:
+  case OP_EQ: case OP_NE: case OP_AND: case OP_OR: case OP_IADD: case OP_IMUL:
     return 1;
   }
   return 0;

@@ -65,10 +65,51 @@ GroupSpan *ir_group_spans(const Graph *g) {
     s[i].then_hi = hi[t] >= 0 ? hi[t] : l;
     if (!s[i].live)
       s[i].phi_lo = s[i].hi = hi[e] >= 0 ? hi[e] : s[i].then_hi;
+    s[i].live |= count[t] + count[e] > 0; /* effects need no phi */
   }
   free(lo);
   free(hi);
   free(count);
+  return s;
+}
+
+/* A loop whose body and exits all died has lo = hi = -1. */
+LoopSpan *ir_loop_spans(const Graph *g) {
+  int nb = g->blocks.n, nl = g->loops.n;
+  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
+  int *count = xmalloc((size_t)nb * sizeof *count);
+  ir_block_extents(g, lo, hi, count);
+  LoopSpan *s = xcalloc((size_t)(nl ? nl : 1), sizeof *s);
+  int *xlo = xmalloc((size_t)(nl ? nl : 1) * sizeof *xlo), *xhi = xmalloc((size_t)(nl ? nl : 1) * sizeof *xhi);
+  for (int i = 0; i < nl; i++) {
+    xlo[i] = INT_MAX;
+    xhi[i] = -1;
+  }
+  for (int n = 0; n < g->nodes.n; n++)
+    if (op_info[g->nodes.v[n].op].kind == K_EXIT) {
+      int l = g->nodes.v[n].aux;
+      if (n < xlo[l])
+        xlo[l] = n;
+      xhi[l] = n + 1;
+    }
+  for (int i = 0; i < nl; i++) {
+    int b = g->loops.v[i].body;
+    if (count[b]) {
+      s[i].lo = lo[b];
+      s[i].body_hi = hi[b];
+      s[i].hi = xhi[i] >= 0 ? xhi[i] : hi[b];
+    } else if (xhi[i] >= 0) {
+      s[i].lo = s[i].body_hi = xlo[i];
+      s[i].hi = xhi[i];
+    } else {
+      s[i].lo = s[i].body_hi = s[i].hi = -1;
+    }
+  }
+  free(lo);
+  free(hi);
+  free(count);
+  free(xlo);
+  free(xhi);
   return s;
 }
 
@@ -79,40 +120,92 @@ void ir_name_nodes(Graph *g) {
 
 static Ref remap(const int *idx, Ref r) { return r == REF_NONE || ref_is_const(r) ? r : idx[r]; }
 
-/* live[i]: node i is needed by an output (parameters always are, so inputs
- * stay first and keep their numbers). One backward sweep suffices. */
-static char *mark_live(const Graph *g) {
-  int n = g->nodes.n;
-  char *live = xcalloc((size_t)(n ? n : 1), 1);
-  for (int i = 0; i < g->outs.n; i++)
-    if (!ref_is_const(g->outs.v[i]))
-      live[g->outs.v[i]] = 1;
-  for (int i = 0; i < n; i++)
-    if (g->nodes.v[i].op == OP_INPUT && g->nodes.v[i].aux < g->nparams)
-      live[i] = 1;
-  for (int i = n - 1; i >= 0; i--)
-    if (live[i])
-      for (int k = 0; k < 3; k++) {
-        Ref a = g->nodes.v[i].a[k];
-        if (a != REF_NONE && !ref_is_const(a))
-          live[a] = 1;
-      }
-  return live;
+static int is_root(const Graph *g, const Node *nd) {
+  return (nd->op == OP_INPUT && nd->aux < g->nparams) || nd->op == OP_SIZE || nd->op == OP_ARRAY ||
+         nd->op == OP_ACCUM;
 }
 
-/* A label survives with a live value in a live block (a block lives while
- * its group has a phi); its position moves to the count of live nodes
- * before it. */
+typedef struct Marker {
+  const Graph *g;
+  char *live, *bdone;
+  int *next_of; /* CARRY -> its NEXT, or -1 */
+  int *save_of; /* CARRY -> its SAVE, or -1 (kept only for a later reverse) */
+  VEC(int) work;
+} Marker;
+
+static void mark(Marker *m, Ref r) {
+  if (r != REF_NONE && !ref_is_const(r) && !m->live[r]) {
+    m->live[r] = 1;
+    vec_push(&m->work, r);
+  }
+}
+
+/* A live node keeps alive what decides whether and how often its block
+ * runs: the conditions of the groups and the ranges of the loops around it. */
+static void mark_blocks(Marker *m, int b) {
+  const Graph *g = m->g;
+  for (; b > 0 && !m->bdone[b]; b = g->blocks.v[b].parent) {
+    m->bdone[b] = 1;
+    const Block *bl = &g->blocks.v[b];
+    if (bl->group >= 0)
+      mark(m, g->groups.v[bl->group].cond);
+    if (bl->loop >= 0) {
+      mark(m, g->loops.v[bl->loop].lo);
+      mark(m, g->loops.v[bl->loop].hi);
+    }
+  }
+}
+
+/* live[i]: node i is needed by an output or an effect (parameters always
+ * are, so inputs stay first and keep their numbers). A carried value that
+ * lives keeps its NEXT alive, which is why this is a worklist. */
+static char *mark_live(const Graph *g, int keep_saves) {
+  int n = g->nodes.n;
+  Marker m = {g, xcalloc((size_t)(n ? n : 1), 1), xcalloc((size_t)g->blocks.n, 1),
+              xmalloc((size_t)(n ? n : 1) * sizeof(int)), xmalloc((size_t)(n ? n : 1) * sizeof(int)),
+              {0}};
+  for (int i = 0; i < n; i++)
+    m.next_of[i] = m.save_of[i] = -1;
+  for (int i = 0; i < n; i++)
+    if (g->nodes.v[i].op == OP_NEXT)
+      m.next_of[g->nodes.v[i].a[0]] = i;
+    else if (g->nodes.v[i].op == OP_SAVE && keep_saves)
+      m.save_of[g->nodes.v[i].a[0]] = i;
+  for (int i = 0; i < g->outs.n; i++)
+    mark(&m, g->outs.v[i]);
+  for (int i = 0; i < n; i++)
+    if (is_root(g, &g->nodes.v[i]))
+      mark(&m, i);
+  while (m.work.n) {
+    int i = m.work.v[--m.work.n];
+    const Node *nd = &g->nodes.v[i];
+    for (int k = 0; k < 3; k++)
+      mark(&m, nd->a[k]);
+    if (nd->op == OP_CARRY && m.next_of[i] >= 0)
+      mark(&m, m.next_of[i]);
+    if (nd->op == OP_CARRY && m.save_of[i] >= 0)
+      mark(&m, m.save_of[i]);
+    mark_blocks(&m, nd->blk);
+  }
+  free(m.bdone);
+  free(m.next_of);
+  free(m.save_of);
+  vec_free(&m.work);
+  return m.live;
+}
+
+/* A label survives with a live value in a block that still has live
+ * nodes; its position moves to the count of live nodes before it. */
 static void keep_labels(Graph *g, const char *live, const int *idx, int n) {
   int nb = g->blocks.n;
-  char *glive = xcalloc((size_t)(g->groups.n ? g->groups.n : 1), 1);
   char *blive = xcalloc((size_t)nb, 1);
-  for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_PHI)
-      glive[g->nodes.v[i].aux] = 1;
+  for (int i = 0; i < n; i++)
+    if (live[i])
+      blive[g->nodes.v[i].blk] = 1;
   blive[0] = 1;
-  for (int b = 1; b < nb; b++)
-    blive[b] = blive[g->blocks.v[b].parent] && glive[g->blocks.v[b].group];
+  for (int b = nb - 1; b > 0; b--)
+    if (blive[b])
+      blive[g->blocks.v[b].parent] = 1;
   int *before = xmalloc((size_t)(n + 1) * sizeof *before);
   before[0] = 0;
   for (int i = 0; i < n; i++)
@@ -127,14 +220,19 @@ static void keep_labels(Graph *g, const char *live, const int *idx, int n) {
     g->labels.v[k++] = l;
   }
   g->labels.n = k;
-  free(glive);
   free(blive);
   free(before);
 }
 
-void ir_dce(Graph *g) {
+static Ref remap_live(const int *idx, Ref r) {
+  return r == REF_NONE || ref_is_const(r) || idx[r] >= 0 ? remap(idx, r) : REF_NONE;
+}
+
+void ir_dce(Graph *g) { ir_dce_keep(g, 0); }
+
+void ir_dce_keep(Graph *g, int keep_saves) {
   int n = g->nodes.n;
-  char *live = mark_live(g);
+  char *live = mark_live(g, keep_saves);
   int *idx = xmalloc((size_t)(n + 1) * sizeof *idx);
   int m = 0;
   for (int i = 0; i < n; i++) {
@@ -149,9 +247,11 @@ void ir_dce(Graph *g) {
   g->nodes.n = m;
   for (int i = 0; i < g->outs.n; i++)
     g->outs.v[i] = remap(idx, g->outs.v[i]);
-  for (int i = 0; i < g->groups.n; i++) {
-    Ref c = g->groups.v[i].cond;
-    g->groups.v[i].cond = c == REF_NONE || ref_is_const(c) || idx[c] >= 0 ? remap(idx, c) : REF_NONE;
+  for (int i = 0; i < g->groups.n; i++)
+    g->groups.v[i].cond = remap_live(idx, g->groups.v[i].cond);
+  for (int i = 0; i < g->loops.n; i++) {
+    g->loops.v[i].lo = remap_live(idx, g->loops.v[i].lo);
+    g->loops.v[i].hi = remap_live(idx, g->loops.v[i].hi);
   }
   keep_labels(g, live, idx, n);
   free(live);
@@ -171,6 +271,10 @@ void ir_dump(const Graph *g, FILE *out) {
     }
     fprintf(out, "  aux=%d name=%d\n", n->aux, n->name);
   }
+  for (int i = 0; i < g->loops.n; i++)
+    fprintf(out, "loop %d: kind %d%s [%d, %d) parent b%d body b%d\n", i, g->loops.v[i].kind,
+            g->loops.v[i].backward ? " backward" : "", g->loops.v[i].lo, g->loops.v[i].hi,
+            g->loops.v[i].parent, g->loops.v[i].body);
   for (int i = 0; i < g->groups.n; i++)
     fprintf(out, "group %d: cond %d parent b%d then b%d else b%d\n", i, g->groups.v[i].cond,
             g->groups.v[i].parent, g->groups.v[i].then_blk, g->groups.v[i].else_blk);

@@ -12,7 +12,19 @@
  * demand (with what it depends on) in the adjoint branch: only what the
  * derivative reads is recomputed, once per branch. Contributions to values
  * outside the branch are kept apart per branch and joined by phis, so the
- * untaken branch contributes nothing — not even 0 * inf. */
+ * untaken branch contributes nothing — not even 0 * inf.
+ *
+ * A loop is reversed into a loop running its indices backwards. Its body
+ * recomputes on demand what the derivatives read, like a branch; a value
+ * carried from one iteration to the next is the one thing that cannot be
+ * recomputed from the index, so the forward loop SAVEs it per iteration and
+ * the reverse body RESTOREs it (only the carried values the reverse body
+ * reads: the others' SAVEs die). Adjoints of carried values are carried
+ * backwards; contributions to values outside the loop are summed in
+ * accumulators carried by the reverse loop and added after it. A reduction
+ * needs no storage: each term's adjoint follows from the result (sum: the
+ * result's adjoint; logsumexp: times the softmax weight exp(term - result);
+ * min/max: split among the terms equal to the result). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +58,13 @@ typedef struct Rev {
   VEC(int) depth;   /* depth of each level in that stack */
   VEC(int) todo;    /* materialize()'s work stack */
   int level, level_lo, nlevels;
+  LoopSpan *lspans;
+  Ref *rev_idx;     /* per forward loop: the index of its reverse loop, while open */
+  int *save_of;     /* per CARRY: its SAVE node, or -1 */
+  int *exit_of;     /* per loop: its first exit, or -1 */
+  int row;          /* the output whose adjoints this sweep computes */
+  int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
+  int tape_error;   /* a stored loop's range depends on an enclosing index */
 } Rev;
 
 static int visible(const Rev *r, int n) {
@@ -59,6 +78,33 @@ static int visible(const Rev *r, int n) {
 static void push_todo_if_hidden(Rev *r, Ref a) {
   if (a != REF_NONE && !ref_is_const(a) && !visible(r, a))
     vec_push(&r->todo, a);
+}
+
+/* Push what a range reads from before it; 1 when something was pushed. */
+static int push_range_deps(Rev *r, int lo, int hi) {
+  const Graph *f = r->f;
+  int mark = r->todo.n;
+  for (int i = lo; i < hi; i++)
+    for (int k = 0; k < 3; k++)
+      if (f->nodes.v[i].a[k] < lo)
+        push_todo_if_hidden(r, f->nodes.v[i].a[k]);
+  return r->todo.n > mark;
+}
+
+/* A loop's result brings the whole loop (its SAVEs then store again). */
+static int materialize_loop(Rev *r, const Node *nd) {
+  const Graph *f = r->f;
+  const LoopSpan *s = &r->lspans[nd->aux];
+  const Loop *l = &f->loops.v[nd->aux];
+  int mark = r->todo.n;
+  push_todo_if_hidden(r, l->lo);
+  push_todo_if_hidden(r, l->hi);
+  if (push_range_deps(r, s->lo, s->hi) || r->todo.n > mark)
+    return 1;
+  copier_run(&r->cp, r->b, s->lo, s->hi, r->fv, l->parent, 1);
+  for (int i = s->lo; i < s->hi; i++)
+    r->fv_level[i] = op_info[f->nodes.v[i].op].kind == K_EXIT ? r->level : -1;
+  return 0;
 }
 
 /* Recompute forward node n, and what it depends on, in the current adjoint
@@ -77,7 +123,16 @@ static void materialize(Rev *r, int n) {
     }
     const Node *nd = &f->nodes.v[y];
     int mark = r->todo.n;
-    if (nd->op == OP_PHI) {
+    if (op_info[nd->op].kind == K_EXIT) {
+      if (materialize_loop(r, nd))
+        continue;
+    } else if (nd->op == OP_CARRY) {
+      Ref idx = r->rev_idx[nd->aux];
+      r->b->src = nd->src;
+      r->b->name = nd->name;
+      r->fv[y] = b_op(r->b, OP_RESTORE, r->fv[r->save_of[y]], idx, REF_NONE);
+      r->fv_level[y] = r->level;
+    } else if (nd->op == OP_PHI) {
       const GroupSpan *s = &r->spans[nd->aux];
       push_todo_if_hidden(r, nd->a[0]);
       for (int i = s->lo; i < s->hi; i++)
@@ -175,13 +230,35 @@ static void add_contrib(Rev *r, Ref o, Ref v) {
   r->adj[o] = r->adj[o] == REF_NONE ? v : ADD(r->adj[o], v);
 }
 
+static void label(Rev *r, int n) {
+  if (r->labels && r->adj[n] != REF_NONE) {
+    B->src = r->f->nodes.v[n].src;
+    b_label(B, r->f->nodes.v[n].name, r->adj[n]);
+  }
+}
+
+/* An array element's adjoint is added into the array's gradient. */
+static void rev_load(Rev *r, int n) {
+  const Node *nd = &r->f->nodes.v[n];
+  if (r->f->pflags.v[r->f->nodes.v[nd->a[0]].aux] & P_CONST)
+    return;
+  B->src = nd->src;
+  Ref acc = b_op(B, OP_ACCUM, nd->a[0], fwd_ref(r, nd->a[1]), r->adj[n]);
+  B->g->nodes.v[acc].aux = r->row;
+}
+
 static void rev_node(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
   Ref bar = r->adj[n];
-  if (bar == REF_NONE || op_info[nd->op].kind == K_CND)
+  OpKind kind = op_info[nd->op].kind;
+  if (bar == REF_NONE || (kind != K_VAL && kind != K_INP))
     return;
+  label(r, n);
+  if (nd->op == OP_LOAD) {
+    rev_load(r, n);
+    return;
+  }
   B->src = nd->src;
-  b_label(B, nd->name, bar);
   for (int i = 0; i < op_info[nd->op].arity; i++) {
     Ref a = nd->a[i];
     if (a == REF_NONE || ref_is_const(a) || graph_ref_kind(r->f, a) == K_CND)
@@ -232,10 +309,7 @@ static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
 static void rev_group(Rev *r, int gi) {
   const GroupSpan *s = &r->spans[gi];
   for (int p = s->hi - 1; p >= s->phi_lo; p--)
-    if (r->adj[p] != REF_NONE) {
-      B->src = r->f->nodes.v[p].src;
-      b_label(B, r->f->nodes.v[p].name, r->adj[p]);
-    }
+    label(r, p);
   int parent = B->blk;
   int ng = b_group(B, fwd_ref(r, r->f->groups.v[gi].cond));
   ContribVec side[2] = {{0}, {0}};
@@ -277,10 +351,212 @@ static void rev_group(Rev *r, int gi) {
   vec_free(&side[1]);
 }
 
+/* Does integer ref x depend on a loop index? (A stored loop's range must
+ * not: its storage is sized on entry to the function.) */
+static int uses_index(const Graph *g, Ref x) {
+  if (x == REF_NONE || ref_is_const(x))
+    return 0;
+  const Node *nd = &g->nodes.v[x];
+  if (nd->op == OP_IDX)
+    return 1;
+  if (op_info[nd->op].kind != K_INT)
+    return 0;
+  return uses_index(g, nd->a[0]) || uses_index(g, nd->a[1]);
+}
+
+typedef struct Acc {
+  int node;  /* outside value */
+  Ref carry; /* its accumulator in the reverse loop */
+} Acc;
+
+/* Open the body of reverse loop nl for forward loop li. */
+static int open_reverse_body(Rev *r, int li, int nl) {
+  int parent = B->blk;
+  B->blk = B->g->loops.v[nl].body;
+  r->level = ++r->nlevels;
+  r->level_lo = r->lspans[li].lo;
+  vec_push(&r->depth, r->open.n);
+  vec_push(&r->open, r->level);
+  B->src = r->f->nodes.v[r->exit_of[li]].src;
+  r->rev_idx[li] = b_loop_op(B, OP_IDX, nl, REF_NONE, REF_NONE);
+  const LoopSpan *s = &r->lspans[li];
+  for (int i = s->lo; i < s->body_hi; i++)
+    if (r->f->nodes.v[i].op == OP_IDX && r->f->nodes.v[i].aux == li) {
+      r->fv[i] = r->rev_idx[li];
+      r->fv_level[i] = r->level;
+    }
+  return parent;
+}
+
+/* Close it: every value outside the loop that the body contributed to gets
+ * an accumulator; carried adjoints get their next values; then the loop's
+ * exits, and the accumulated contributions go out. */
+static void close_reverse_body(Rev *r, int li, int nl, int parent, int mark, const Ref *cb,
+                               const Ref *cnext, int ncarry, const Ref *cinit) {
+  VEC(Acc) accs = {0};
+  for (int i = mark; i < r->saves.n; i++) {
+    int o = r->saves.v[i].node;
+    if (r->adj[o] == REF_NONE)
+      continue;
+    B->src = r->f->nodes.v[o].src;
+    Acc a = {o, b_loop_op(B, OP_CARRY, nl, K(0), REF_NONE)};
+    vec_push(&accs, a);
+  }
+  Ref *sums = xmalloc((size_t)(accs.n ? accs.n : 1) * sizeof *sums);
+  for (int i = 0; i < accs.n; i++) {
+    B->src = r->f->nodes.v[accs.v[i].node].src;
+    sums[i] = ADD(accs.v[i].carry, r->adj[accs.v[i].node]);
+  }
+  for (int j = 0; j < ncarry; j++)
+    b_loop_op(B, OP_NEXT, nl, cb[j], cnext[j]);
+  for (int i = 0; i < accs.n; i++)
+    b_loop_op(B, OP_NEXT, nl, accs.v[i].carry, sums[i]);
+  for (int i = r->saves.n - 1; i >= mark; i--) {
+    Saved *sv = &r->saves.v[i];
+    r->adj[sv->node] = sv->adj;
+    r->saved_level[sv->node] = sv->level;
+  }
+  r->saves.n = mark;
+  r->open.n--;
+  r->rev_idx[li] = REF_NONE;
+  B->blk = parent;
+  Ref *outs = xmalloc((size_t)(ncarry + accs.n + 1) * sizeof *outs);
+  for (int j = 0; j < ncarry; j++)
+    outs[j] = b_loop_op(B, OP_LOOPOUT, nl, cb[j], REF_NONE);
+  for (int i = 0; i < accs.n; i++)
+    outs[ncarry + i] = b_loop_op(B, OP_LOOPOUT, nl, accs.v[i].carry, REF_NONE);
+  for (int j = 0; j < ncarry; j++)
+    add_contrib(r, cinit[j], outs[j]);
+  for (int i = 0; i < accs.n; i++) {
+    B->src = r->f->nodes.v[accs.v[i].node].src;
+    add_contrib(r, accs.v[i].node, outs[ncarry + i]);
+  }
+  free(outs);
+  free(sums);
+  vec_free(&accs);
+}
+
+/* The adjoint of a reduction's term, from the result's. */
+static Ref term_adjoint(Rev *r, int li, int red, Ref bar, Ref val, Ref count) {
+  Ref t = r->f->nodes.v[red].a[0];
+  switch (r->f->loops.v[li].kind) {
+  case LK_LSE:
+    return MUL(bar, EXP(SUB(fwd_ref(r, t), val)));
+  case LK_MIN:
+  case LK_MAX:
+    return SEL(EQ(fwd_ref(r, t), val), DIV(bar, count), K(0));
+  default:
+    return bar;
+  }
+}
+
+static void rev_range(Rev *r, int lo, int hi, int fblk);
+
+static void rev_reduction(Rev *r, int li) {
+  const LoopSpan *s = &r->lspans[li];
+  const Loop *l = &r->f->loops.v[li];
+  int red = -1, count = -1;
+  for (int i = s->body_hi; i < s->hi; i++)
+    if (r->f->nodes.v[i].op == OP_REDUCE)
+      red = i;
+    else
+      count = i;
+  if (red < 0 || r->adj[red] == REF_NONE)
+    return;
+  label(r, red);
+  Ref bar = r->adj[red], val = REF_NONE, cnt = REF_NONE;
+  if (l->kind != LK_SUM)
+    val = fwd_ref(r, red);
+  if (l->kind == LK_MIN || l->kind == LK_MAX)
+    cnt = fwd_ref(r, count);
+  B->src = r->f->nodes.v[red].src;
+  int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
+  int save_level = r->level, save_lo = r->level_lo, mark = r->saves.n;
+  int parent = open_reverse_body(r, li, nl);
+  B->src = r->f->nodes.v[red].src;
+  add_contrib(r, r->f->nodes.v[red].a[0], term_adjoint(r, li, red, bar, val, cnt));
+  rev_range(r, s->lo, s->body_hi, l->body);
+  close_reverse_body(r, li, nl, parent, mark, NULL, NULL, 0, NULL);
+  r->level = save_level;
+  r->level_lo = save_lo;
+}
+
+/* A for loop: its carried values' adjoints run backwards through the
+ * iterations, each reading the carried values stored by the forward loop. */
+static void rev_for(Rev *r, int li) {
+  const LoopSpan *s = &r->lspans[li];
+  const Loop *l = &r->f->loops.v[li];
+  const Graph *f = r->f;
+  int ncarry = 0;
+  for (int i = s->body_hi; i < s->hi; i++)
+    label(r, i);
+  for (int i = s->lo; i < s->body_hi; i++)
+    ncarry += f->nodes.v[i].op == OP_CARRY && f->nodes.v[i].aux == li;
+  size_t sz = (size_t)(ncarry + 1);
+  Ref *cb = xmalloc(sz * sizeof *cb), *cnext = xmalloc(sz * sizeof *cnext);
+  Ref *cinit = xmalloc(sz * sizeof *cinit), *outbar = xmalloc(sz * sizeof *outbar);
+  int *carry = xmalloc(sz * sizeof *carry), *nextv = xmalloc(sz * sizeof *nextv);
+  int *slot = r->scratch; /* CARRY -> j, reset below */
+  ncarry = 0;
+  for (int i = s->lo; i < s->body_hi; i++)
+    if (f->nodes.v[i].op == OP_CARRY && f->nodes.v[i].aux == li) {
+      carry[ncarry] = i;
+      cinit[ncarry] = f->nodes.v[i].a[0];
+      nextv[ncarry] = i;
+      outbar[ncarry] = REF_NONE;
+      slot[i] = ncarry++;
+    }
+  for (int i = s->lo; i < s->hi; i++) {
+    const Node *nd = &f->nodes.v[i];
+    if (nd->op == OP_NEXT && nd->aux == li)
+      nextv[slot[nd->a[0]]] = nd->a[1];
+    else if (nd->op == OP_LOOPOUT && nd->aux == li && r->adj[i] != REF_NONE)
+      outbar[slot[nd->a[0]]] = r->adj[i];
+  }
+  for (int j = 0; j < ncarry; j++)
+    slot[carry[j]] = -1;
+  fwd_ref(r, s->body_hi); /* the forward loop runs here, storing its iterations */
+  if (uses_index(B->g, fwd_ref(r, l->lo)) || uses_index(B->g, fwd_ref(r, l->hi)))
+    r->tape_error = 1;
+  B->src = f->nodes.v[s->body_hi].src;
+  int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
+  int save_level = r->level, save_lo = r->level_lo, mark = r->saves.n;
+  int parent = open_reverse_body(r, li, nl);
+  for (int j = 0; j < ncarry; j++) {
+    B->src = f->nodes.v[carry[j]].src;
+    cb[j] = b_loop_op(B, OP_CARRY, nl, outbar[j] == REF_NONE ? K(0) : outbar[j], REF_NONE);
+  }
+  for (int j = 0; j < ncarry; j++) {
+    B->src = f->nodes.v[carry[j]].src;
+    add_contrib(r, nextv[j], cb[j]);
+  }
+  rev_range(r, s->lo, s->body_hi, l->body);
+  for (int j = 0; j < ncarry; j++) {
+    cnext[j] = r->adj[carry[j]] == REF_NONE ? K(0) : r->adj[carry[j]];
+    r->adj[carry[j]] = REF_NONE;
+  }
+  close_reverse_body(r, li, nl, parent, mark, cb, cnext, ncarry, cinit);
+  r->level = save_level;
+  r->level_lo = save_lo;
+  free(cb);
+  free(cnext);
+  free(cinit);
+  free(outbar);
+  free(carry);
+  free(nextv);
+}
+
 static void rev_range(Rev *r, int lo, int hi, int fblk) {
   for (int n = hi - 1; n >= lo;) {
     const Node *nd = &r->f->nodes.v[n];
-    if (nd->op == OP_PHI && nd->blk == fblk) {
+    if (op_info[nd->op].kind == K_EXIT && nd->blk == fblk) {
+      int li = nd->aux;
+      if (r->f->loops.v[li].kind == LK_FOR)
+        rev_for(r, li);
+      else
+        rev_reduction(r, li);
+      n = r->lspans[li].lo - 1;
+    } else if (nd->op == OP_PHI && nd->blk == fblk) {
       rev_group(r, nd->aux);
       n = r->spans[nd->aux].lo - 1;
     } else {
@@ -290,7 +566,47 @@ static void rev_range(Rev *r, int lo, int hi, int fblk) {
   }
 }
 
-int ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
+static void rev_reset(Rev *r) {
+  const Graph *f = r->f;
+  for (int i = 0; i < f->nodes.n; i++) {
+    r->fv[i] = i;
+    r->fv_level[i] = f->nodes.v[i].blk == 0 ? 0 : -1; /* inner values: on demand */
+    r->adj[i] = REF_NONE;
+    r->saved_level[i] = 0;
+    r->scratch[i] = -1;
+  }
+  for (int i = 0; i < f->loops.n; i++)
+    r->rev_idx[i] = REF_NONE;
+  r->open.n = r->depth.n = 0;
+  vec_push(&r->open, 0); /* level 0: the body, where root values live */
+  vec_push(&r->depth, 0);
+  r->level = r->level_lo = 0;
+}
+
+/* One reverse sweep: seeds[o] is output o's adjoint; appends one gradient
+ * per parameter to the outputs (0 for arrays and data: arrays get theirs
+ * through ACCUM nodes of row r->row). */
+static void rev_sweep(Rev *r, const Ref *seeds) {
+  const Graph *f = r->f;
+  rev_reset(r);
+  for (int o = 0; o < f->outs.n; o++) {
+    Ref res = f->outs.v[o];
+    if (!ref_is_const(res) && seeds[o] != REF_NONE)
+      r->adj[res] = r->adj[res] == REF_NONE ? seeds[o] : ADD(r->adj[res], seeds[o]);
+  }
+  rev_range(r, 0, f->nodes.n, 0);
+  int p = 0;
+  for (int i = 0; i < f->nodes.n && p < f->nparams; i++) {
+    const Node *nd = &f->nodes.v[i];
+    if ((nd->op != OP_INPUT && nd->op != OP_ARRAY) || nd->aux >= f->nparams)
+      continue;
+    p++;
+    int differentiated = nd->op == OP_INPUT && !(f->pflags.v[nd->aux] & P_CONST);
+    vec_push(&B->g->outs, differentiated && r->adj[i] != REF_NONE ? r->adj[i] : K(0));
+  }
+}
+
+int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode) {
   graph_clone(out, f);
   out->labels.n = 0;
   out->outs.n = 0;
@@ -300,39 +616,47 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
   Rev *r = &rv;
   r->f = f;
   r->b = &bld;
+  r->labels = mode != REV_JAC;
   copier_init(&r->cp, f);
   r->spans = ir_group_spans(f);
-  int n = f->nodes.n;
-  r->fv = xmalloc((size_t)(n ? n : 1) * sizeof *r->fv);
-  r->fv_level = xmalloc((size_t)(n ? n : 1) * sizeof *r->fv_level);
-  vec_push(&r->open, 0); /* level 0: the body, where root values live */
-  vec_push(&r->depth, 0);
-  r->adj = xmalloc((size_t)(n ? n : 1) * sizeof *r->adj);
-  r->saved_level = xmalloc((size_t)(n ? n : 1) * sizeof *r->saved_level);
-  r->scratch = xmalloc((size_t)(n ? n : 1) * sizeof *r->scratch);
-  for (int i = 0; i < n; i++) {
-    r->fv[i] = i;
-    r->fv_level[i] = f->nodes.v[i].blk == 0 ? 0 : -1; /* branch values: on demand */
-    r->adj[i] = REF_NONE;
-    r->saved_level[i] = 0;
-    r->scratch[i] = -1;
-  }
-  Ref result = f->outs.v[0];
-  if (!ref_is_const(result)) {
-    if (seed_input) {
-      B->src = f->nodes.v[result].src;
-      r->adj[result] = b_input(B, f->nparams);
-    } else {
-      r->adj[result] = K(1);
+  r->lspans = ir_loop_spans(f);
+  size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1), nl = (size_t)(f->loops.n ? f->loops.n : 1);
+  r->fv = xmalloc(n * sizeof *r->fv);
+  r->fv_level = xmalloc(n * sizeof *r->fv_level);
+  r->adj = xmalloc(n * sizeof *r->adj);
+  r->saved_level = xmalloc(n * sizeof *r->saved_level);
+  r->scratch = xmalloc(n * sizeof *r->scratch);
+  r->save_of = xmalloc(n * sizeof *r->save_of);
+  r->rev_idx = xmalloc(nl * sizeof *r->rev_idx);
+  r->exit_of = xmalloc(nl * sizeof *r->exit_of);
+  for (int i = 0; i < f->nodes.n; i++)
+    r->save_of[i] = -1;
+  for (int i = 0; i < f->loops.n; i++)
+    r->exit_of[i] = r->lspans[i].body_hi < r->lspans[i].hi ? r->lspans[i].body_hi : -1;
+  for (int i = 0; i < f->nodes.n; i++)
+    if (f->nodes.v[i].op == OP_SAVE)
+      r->save_of[f->nodes.v[i].a[0]] = i;
+  int nouts = f->outs.n;
+  Ref *seeds = xmalloc((size_t)(nouts ? nouts : 1) * sizeof *seeds);
+  if (mode == REV_VJP) {
+    for (int o = 0; o < nouts; o++) {
+      Loc none = {0, 0};
+      B->src = ref_is_const(f->outs.v[o]) ? none : f->nodes.v[f->outs.v[o]].src;
+      seeds[o] = b_input(B, f->nparams + o);
+    }
+    rev_sweep(r, seeds);
+  } else {
+    for (int o = 0; o < nouts; o++)
+      vec_push(&out->outs, f->outs.v[o]);
+    for (int row = 0; row < (mode == REV_JAC ? nouts : 1); row++) {
+      for (int o = 0; o < nouts; o++)
+        seeds[o] = o == row ? K(1) : REF_NONE;
+      r->row = row;
+      rev_sweep(r, seeds);
     }
   }
-  if (!seed_input)
-    vec_push(&out->outs, result);
-  rev_range(r, 0, n, 0);
-  for (int i = 0; i < n; i++)
-    if (f->nodes.v[i].op == OP_INPUT && f->nodes.v[i].aux < f->nparams)
-      vec_push(&out->outs, r->adj[i] == REF_NONE ? K(0) : r->adj[i]);
-  int too_large = bld.overflow;
+  int status = bld.overflow ? 1 : r->tape_error ? 2 : 0;
+  free(seeds);
   free(r->fv);
   free(r->fv_level);
   vec_free(&r->open);
@@ -341,9 +665,13 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, int seed_input) {
   free(r->adj);
   free(r->saved_level);
   free(r->scratch);
+  free(r->save_of);
+  free(r->rev_idx);
+  free(r->exit_of);
   free(r->spans);
+  free(r->lspans);
   vec_free(&r->saves);
   copier_free(&r->cp);
   b_free(&bld);
-  return too_large;
+  return status;
 }

@@ -57,6 +57,57 @@ static int tree_is_ancestor(const Tree *t, int a, int b) {
   return t->pre[a] <= t->pre[b] && t->post[b] <= t->post[a];
 }
 
+/* The kind argument k of node nd must have (graph_ref_kind's view). */
+static OpKind want_kind(const Node *nd, int k) {
+  const OpInfo *oi = &op_info[nd->op];
+  switch (nd->op) {
+  case OP_SEL: case OP_PHI:
+    return k == 0 ? K_CND : K_VAL;
+  case OP_AND: case OP_OR: case OP_NOT:
+    return K_CND;
+  case OP_I2R:
+    return K_INT;
+  case OP_LOAD: case OP_ACCUM:
+    return k == 0 ? K_ARR : k == 1 ? K_INT : K_VAL;
+  case OP_RESTORE:
+    return k == 0 ? K_EFF : K_INT;
+  default:
+    return oi->kind == K_INT ? K_INT : K_VAL;
+  }
+}
+
+/* The block an argument is read from: a phi reads its branches, an exit
+ * its loop's body. */
+static int reading_block(const Graph *g, const Node *nd, int k) {
+  if (nd->op == OP_PHI && k > 0) {
+    const Group *gr = &g->groups.v[nd->aux];
+    return k == 1 ? gr->then_blk : gr->else_blk;
+  }
+  if (op_info[nd->op].kind == K_EXIT)
+    return g->loops.v[nd->aux].body;
+  return nd->blk;
+}
+
+static int check_loop_op(const Graph *g, int n, char *why, int whylen) {
+  const Node *nd = &g->nodes.v[n];
+  OpKind kind = op_info[nd->op].kind;
+  int loop_op = nd->op == OP_IDX || nd->op == OP_CARRY || nd->op == OP_NEXT || nd->op == OP_SAVE ||
+                kind == K_EXIT;
+  if (!loop_op)
+    return 0;
+  if (nd->aux < 0 || nd->aux >= g->loops.n)
+    FAIL("z%d: bad loop %d", n, nd->aux);
+  const Loop *l = &g->loops.v[nd->aux];
+  if (kind == K_EXIT ? nd->blk != l->parent : nd->op != OP_NEXT && nd->op != OP_SAVE && nd->blk != l->body)
+    FAIL("z%d: loop operation in the wrong block", n);
+  if ((nd->op == OP_NEXT || nd->op == OP_SAVE || nd->op == OP_LOOPOUT) &&
+      (g->nodes.v[nd->a[0]].op != OP_CARRY || g->nodes.v[nd->a[0]].aux != nd->aux))
+    FAIL("z%d: not a carried value of loop %d", n, nd->aux);
+  return 0;
+fail:
+  return 1;
+}
+
 static int check_node(const Graph *g, const Tree *t, int n, char *why, int whylen) {
   const Node *nd = &g->nodes.v[n];
   const OpInfo *oi = &op_info[nd->op];
@@ -76,16 +127,11 @@ static int check_node(const Graph *g, const Tree *t, int n, char *why, int whyle
     }
     if (a >= n)
       FAIL("z%d: argument z%d does not precede it", n, a);
-    int want_cond = (nd->op == OP_SEL || nd->op == OP_PHI) ? k == 0
-                    : oi->kind == K_CND ? (nd->op == OP_AND || nd->op == OP_OR || nd->op == OP_NOT)
-                                        : 0;
-    if ((graph_ref_kind(g, a) == K_CND) != want_cond)
+    if (graph_ref_kind(g, a) != want_kind(nd, k))
       FAIL("z%d: argument z%d has the wrong kind", n, a);
-    int from = nd->blk;
-    if (nd->op == OP_PHI && k > 0) {
-      const Group *gr = &g->groups.v[nd->aux];
-      from = k == 1 ? gr->then_blk : gr->else_blk;
-    }
+    if (nd->op == OP_RESTORE && k == 0) /* a stored value, read back by index */
+      continue;
+    int from = reading_block(g, nd, k);
     if (!tree_is_ancestor(t, g->nodes.v[a].blk, from))
       FAIL("z%d: argument z%d is not visible from block %d", n, a, from);
   }
@@ -93,9 +139,41 @@ static int check_node(const Graph *g, const Tree *t, int n, char *why, int whyle
       (nd->aux < 0 || nd->aux >= g->groups.n || g->groups.v[nd->aux].parent != nd->blk ||
        g->groups.v[nd->aux].cond != nd->a[0]))
     FAIL("z%d: phi of a bad group", n);
-  return 0;
+  return check_loop_op(g, n, why, whylen);
 fail:
   return 1;
+}
+
+/* Each live loop is one range: its body subtree, then its exits. */
+static int check_loops(const Graph *g, char *why, int whylen) {
+  int nb = g->blocks.n, rc = 1;
+  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
+  int *count = xmalloc((size_t)nb * sizeof *count);
+  ir_block_extents(g, lo, hi, count);
+  LoopSpan *spans = ir_loop_spans(g);
+  for (int i = 0; i < g->loops.n; i++) {
+    const LoopSpan *s = &spans[i];
+    int b = g->loops.v[i].body;
+    if (s->lo < 0)
+      continue;
+    if (count[b] != s->body_hi - s->lo)
+      FAIL("loop %d: foreign nodes interleaved in its body", i);
+    for (int n = s->body_hi; n < s->hi; n++)
+      if (op_info[g->nodes.v[n].op].kind != K_EXIT || g->nodes.v[n].aux != i)
+        FAIL("loop %d: exits not contiguous", i);
+    Ref bounds[2] = {g->loops.v[i].lo, g->loops.v[i].hi};
+    for (int k = 0; k < 2; k++)
+      if (bounds[k] == REF_NONE || (!ref_is_const(bounds[k]) && (bounds[k] >= s->lo ||
+                                    graph_ref_kind(g, bounds[k]) != K_INT)))
+        FAIL("loop %d: bad range", i);
+  }
+  rc = 0;
+fail:
+  free(lo);
+  free(hi);
+  free(count);
+  free(spans);
+  return rc;
 }
 
 /* Each live group is one range: its then-subtree, its else-subtree, its
@@ -146,7 +224,7 @@ int ir_verify(const Graph *g, char *why, int whylen) {
     bad = check_node(g, &t, n, why, whylen);
   free(t.pre);
   free(t.post);
-  return bad || check_groups(g, why, whylen);
+  return bad || check_groups(g, why, whylen) || check_loops(g, why, whylen);
 fail:
   return 1;
 }
