@@ -271,11 +271,12 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, con
     f->fwd = fwd[i];
     f->sig = &c->sigs[i];
     int several = f->fwd.outs.n > 1;
-    int status = ir_reverse(&f->fwd, &f->grad, optimize, several ? REV_JAC : REV_GRAD);
+    Loc at;
+    int status = ir_reverse(&f->fwd, &f->grad, optimize, several ? REV_JAC : REV_GRAD, &at);
     ir_check(&f->grad, "reverse (grad)");
     ir_dce(&f->grad);
     ir_check(&f->grad, "dce (grad)");
-    int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP);
+    int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, NULL);
     status = status ? status : st2;
     ir_check(&f->vjp, "reverse (vjp)");
     ir_dce(&f->vjp);
@@ -288,6 +289,9 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, con
                  "the gradient of '%s' must store the iterations of a 'for' loop whose range "
                  "depends on an enclosing loop's index; this is not supported (doc/limits.md)",
                  f->func->name);
+    else if (status == 3)
+      diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "
+                        "data (const parameters, sizes and constants)");
     errors += status != 0;
     ir_dce(&f->fwd); /* the stores only the reverse sweeps read */
     ir_name_nodes(&f->fwd);

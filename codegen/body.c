@@ -43,9 +43,7 @@ typedef struct Em {
   const FnGraphs *fg;
   int several;      /* several results: FN_GRAD prints f_jac */
   LoopSpan *lspans;
-  int *save_slot;   /* per SAVE node: its slot in its loop's storage */
-  int *tape_k;      /* per loop: values stored per iteration (0: none) */
-  int ntapes;
+  int ntapes;       /* SAVE nodes: each has its storage, adc_tK for node K */
   char **col_off;   /* f_jac: each parameter's first column, as C text */
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
 } Em;
@@ -196,19 +194,13 @@ static char *plain_name(Em *e, int k) {
   return arena_strndup(&e->arena, buf, (size_t)n);
 }
 
-/* The storage of SAVE node sv at the iteration whose index is idx:
- * adc_tL[(idx - lo) * k + slot]. */
-static void tape_text(Em *e, StrBuf *b, Ref sv, Ref idx) {
-  const Node *nd = &e->g->nodes.v[sv];
-  int l = nd->aux;
+/* Element pos of the storage of SAVE node sv: adc_tK[pos]. */
+static void tape_text(Em *e, StrBuf *b, Ref sv, Ref pos) {
   if (!e->dry)
-    sb_printf(b, "adc_t%d[(size_t)(", l);
-  int_text(e, b, idx, 1);
+    sb_printf(b, "adc_t%d[", (int)sv);
+  int_text(e, b, pos, 0);
   if (!e->dry)
-    sb_puts(b, " - ");
-  int_text(e, b, e->g->loops.v[l].lo, 2);
-  if (!e->dry)
-    sb_printf(b, ") * %d + %d]", e->tape_k[l], e->save_slot[sv]);
+    sb_putc(b, ']');
 }
 
 static void expr_text(Em *e, StrBuf *b, int n) {
@@ -411,13 +403,9 @@ static int emit_effect(Em *e, int n) {
     break;
   }
   case OP_SAVE:
-    if (!e->dry) {
-      sb_printf(b, "adc_t%d[(size_t)(i%d - ", nd->aux, nd->aux);
-      int_text(e, b, e->g->loops.v[nd->aux].lo, 2);
-      sb_printf(b, ") * %d + %d] = ", e->tape_k[nd->aux], e->save_slot[n]);
-    } else {
-      int_text(e, b, e->g->loops.v[nd->aux].lo, 2);
-    }
+    tape_text(e, b, n, nd->a[1]);
+    if (!e->dry)
+      sb_puts(b, " = ");
     ref_use(e, b, nd->a[0]);
     break;
   case OP_CARRY:
@@ -805,95 +793,111 @@ static void emit_zeroing(Em *e) {
   sb_free(&b);
 }
 
-/* Storage for the loops whose iterations the reverse sweep reads back: on
- * the stack when small and of constant size, else one malloc, freed before
- * returning (an allocation failure sets errno and returns NaN / nothing). */
+/* The number of iterations of the loops around node n, as C text into b
+ * (when b is not NULL); returns it when it is a constant, else -1. */
+static long long storage_size(Em *e, StrBuf *b, int n) {
+  const Graph *g = e->g;
+  long long size = 1;
+  int first = 1;
+  for (int k = g->nodes.v[n].blk; k > 0; k = g->blocks.v[k].parent) {
+    int l = g->blocks.v[k].loop;
+    if (l < 0)
+      continue;
+    Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
+    if (size >= 0 && ref_is_const(lo) && ref_is_const(hi)) {
+      long long t = (long long)graph_const(g, hi) - (long long)graph_const(g, lo);
+      size *= t > 0 ? t : 0;
+    } else {
+      size = -1;
+    }
+    if (!b)
+      continue;
+    sb_puts(b, first ? "(size_t)(" : " * (size_t)(");
+    first = 0;
+    int_text(e, b, hi, 2);
+    sb_puts(b, " > ");
+    int_text(e, b, lo, 2);
+    sb_puts(b, " ? ");
+    int_text(e, b, hi, 1);
+    sb_puts(b, " - ");
+    int_text(e, b, lo, 2);
+    sb_puts(b, " : 0)");
+  }
+  return size;
+}
+
+/* Is the storage small and of constant size: then it lives on the stack. */
+static int tape_on_stack(Em *e) {
+  long long total = 0;
+  for (int i = 0; i < e->g->nodes.n; i++)
+    if (e->g->nodes.v[i].op == OP_SAVE) {
+      long long n = storage_size(e, NULL, i);
+      if (n < 0)
+        return 0;
+      total += n;
+    }
+  return total <= 4096;
+}
+
+/* Storage for the values the reverse sweep reads back (one region per
+ * SAVE node, adc_tK, indexed by iteration): on the stack when small and of
+ * constant size, else one malloc freed before returning. An allocation
+ * failure sets errno to ENOMEM and returns NaN (or nothing). */
 static void emit_tapes(Em *e) {
   const Graph *g = e->g;
   if (!e->ntapes || e->dry || e->ssa)
     return;
   StrBuf b = {0};
+  int stack = tape_on_stack(e);
   long long total = 0;
-  int constant = 1;
-  for (int l = 0; l < g->loops.n; l++)
-    if (e->tape_k[l]) {
-      Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
-      if (ref_is_const(lo) && ref_is_const(hi)) {
-        long long n = (long long)graph_const(g, hi) - (long long)graph_const(g, lo);
-        total += (n > 0 ? n : 0) * e->tape_k[l];
-      } else {
-        constant = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_SAVE) {
+      if (stack) {
+        total += storage_size(e, NULL, i);
+        continue;
       }
+      b.len = 0;
+      sb_printf(&b, "const size_t adc_n%d = ", i);
+      storage_size(e, &b, i);
+      sb_puts(&b, ";\n");
+      indent(e);
+      put(e, b.s);
     }
-  if (constant && total <= 4096) {
+  b.len = 0;
+  if (stack) {
     sb_printf(&b, "double adc_tape[%lld];\n", total ? total : 1);
-    indent(e);
-    put(e, b.s);
   } else {
-    for (int l = 0; l < g->loops.n; l++)
-      if (e->tape_k[l]) {
-        sb_printf(&b, "const size_t adc_n%d = (size_t)(", l);
-        int_text(e, &b, g->loops.v[l].hi, 2);
-        sb_puts(&b, " > ");
-        int_text(e, &b, g->loops.v[l].lo, 2);
-        sb_puts(&b, " ? ");
-        int_text(e, &b, g->loops.v[l].hi, 1);
-        sb_puts(&b, " - ");
-        int_text(e, &b, g->loops.v[l].lo, 2);
-        sb_printf(&b, " : 0) * %d;\n", e->tape_k[l]);
-        indent(e);
-        put(e, b.s);
-        b.len = 0;
-      }
     sb_puts(&b, "double *const adc_tape = (double *)malloc(sizeof(double) * (1");
-    for (int l = 0; l < g->loops.n; l++)
-      if (e->tape_k[l])
-        sb_printf(&b, " + adc_n%d", l);
+    for (int i = 0; i < g->nodes.n; i++)
+      if (g->nodes.v[i].op == OP_SAVE)
+        sb_printf(&b, " + adc_n%d", i);
     sb_printf(&b, "));\n");
     indent(e);
     put(e, b.s);
     b.len = 0;
-    sb_printf(&b, "if (adc_tape == NULL) {\n");
-    indent(e);
-    put(e, b.s);
-    b.len = 0;
-    indent(e);
-    put(e, e->kind == FN_GRAD && !e->several ? "  errno = ENOMEM;\n    return NAN;\n"
-                                             : "  errno = ENOMEM;\n    return;\n");
-    indent(e);
-    put(e, "}\n");
+    sb_printf(&b, "if (adc_tape == NULL) {\n    errno = ENOMEM;\n    return%s;\n  }\n",
+              e->kind == FN_GRAD && !e->several ? " NAN" : "");
   }
+  indent(e);
+  put(e, b.s);
   int prev = -1;
-  for (int l = 0; l < g->loops.n; l++)
-    if (e->tape_k[l]) {
+  long long off = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_SAVE) {
       b.len = 0;
       if (prev < 0)
-        sb_printf(&b, "double *const adc_t%d = adc_tape;\n", l);
-      else if (constant && total <= 4096)
-        sb_printf(&b, "double *const adc_t%d = adc_t%d + %lld;\n", l, prev,
-                  ((long long)graph_const(g, g->loops.v[prev].hi) -
-                   (long long)graph_const(g, g->loops.v[prev].lo)) * e->tape_k[prev]);
+        sb_printf(&b, "double *const adc_t%d = adc_tape;\n", i);
+      else if (stack)
+        sb_printf(&b, "double *const adc_t%d = adc_tape + %lld;\n", i, off);
       else
-        sb_printf(&b, "double *const adc_t%d = adc_t%d + adc_n%d;\n", l, prev, prev);
+        sb_printf(&b, "double *const adc_t%d = adc_t%d + adc_n%d;\n", i, prev, prev);
+      if (stack)
+        off += storage_size(e, NULL, i);
       indent(e);
       put(e, b.s);
-      prev = l;
+      prev = i;
     }
   sb_free(&b);
-}
-
-static int tape_malloced(const Em *e) {
-  const Graph *g = e->g;
-  long long total = 0;
-  for (int l = 0; l < g->loops.n; l++)
-    if (e->tape_k[l]) {
-      Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
-      if (!ref_is_const(lo) || !ref_is_const(hi))
-        return 1;
-      long long n = (long long)graph_const(g, hi) - (long long)graph_const(g, lo);
-      total += (n > 0 ? n : 0) * e->tape_k[l];
-    }
-  return total > 4096;
 }
 
 static void emit_outputs(Em *e) {
@@ -922,7 +926,7 @@ static void emit_outputs(Em *e) {
       ref_use(e, &b, r);
       line_end(e, &b, (Loc){0, 0});
     }
-  if (e->ntapes && !e->ssa && tape_malloced(e)) {
+  if (e->ntapes && !e->ssa && !tape_on_stack(e)) {
     indent(e);
     put(e, "free(adc_tape);\n");
   }
@@ -1013,17 +1017,11 @@ static int collect_unused(const Em *e, const char **out) {
   return n;
 }
 
-/* Storage slots of SAVE nodes, per loop; f_jac's column offsets. */
+/* How many values are stored; f_jac's column offsets. */
 static void em_layout(Em *e) {
   const Graph *g = e->g;
-  e->tape_k = xcalloc((size_t)(g->loops.n ? g->loops.n : 1), sizeof *e->tape_k);
-  e->save_slot = xmalloc((size_t)(g->nodes.n ? g->nodes.n : 1) * sizeof *e->save_slot);
   for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_SAVE) {
-      int l = g->nodes.v[i].aux;
-      e->ntapes += e->tape_k[l] == 0;
-      e->save_slot[i] = e->tape_k[l]++;
-    }
+    e->ntapes += g->nodes.v[i].op == OP_SAVE;
   int np = g->nparams;
   e->col_off = arena_alloc(&e->arena, (size_t)(np + 1) * sizeof *e->col_off);
   StrBuf b = {0};
@@ -1092,8 +1090,6 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
 static void em_free(Em *e) {
   free(e->spans);
   free(e->lspans);
-  free(e->tape_k);
-  free(e->save_slot);
   free(e->name);
   free(e->curl);
   free(e->refs);

@@ -104,6 +104,27 @@ static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
   return result;
 }
 
+/* A function of <math.h> costs more to recompute than to read back. */
+static int costly(int op) {
+  const char *c = op_info[op].cfmt;
+  return c && c[0] >= 'a' && c[0] <= 'z' && strncmp(c, "fabs", 4) != 0 && strncmp(c, "floor", 5) != 0 &&
+         strncmp(c, "ceil", 4) != 0 && strncmp(c, "round", 5) != 0 && strncmp(c, "fmin", 4) != 0 &&
+         strncmp(c, "fmax", 4) != 0;
+}
+
+/* Inside a loop, value v is stored per iteration for the reverse sweep
+ * (which reads it back instead of computing it again, if it needs it). */
+static void store_in_loop(Build *s, Ref v) {
+  Builder *b = s->b;
+  Ref pos = b_storage_pos(b, b->blk);
+  if (pos == REF_NONE)
+    return;
+  int l = -1;
+  for (int k = b->blk; k > 0 && l < 0; k = b->g->blocks.v[k].parent)
+    l = b->g->blocks.v[k].loop;
+  b_loop_op(b, OP_SAVE, l, v, pos);
+}
+
 static Ref build_call(Build *s, const Expr *e) {
   int n = e->u.call.nargs;
   Ref args[64], *argv = n <= 64 ? args : xmalloc((size_t)n * sizeof *argv);
@@ -116,7 +137,10 @@ static Ref build_call(Build *s, const Expr *e) {
   } else {
     int op = op_lookup_builtin(e->u.call.name);
     s->b->src = e->loc;
+    int before = s->b->g->nodes.n;
     r = b_op(s->b, op, argv[0], n > 1 ? argv[1] : REF_NONE, REF_NONE);
+    if (r == before && costly(op))
+      store_in_loop(s, r);
   }
   if (argv != args)
     free(argv);
@@ -249,7 +273,9 @@ static Ref build_reduce(Build *s, const Expr *e) {
   b->src = e->loc;
   if (red == RED_PROD) {
     acc = b_loop_op(b, OP_CARRY, l, b_const(b, 1), REF_NONE);
-    b_loop_op(b, OP_SAVE, l, acc, REF_NONE);
+    Ref pos = b_storage_pos(b, b->blk);
+    if (pos != REF_NONE)
+      b_loop_op(b, OP_SAVE, l, acc, pos);
   }
   Ref t = build_expr(s, e->u.red.e);
   b->src = e->loc;
@@ -259,9 +285,17 @@ static Ref build_reduce(Build *s, const Expr *e) {
     return b_loop_op(b, OP_LOOPOUT, l, acc, REF_NONE);
   }
   b->blk = parent;
-  Ref r = b_loop_op(b, OP_REDUCE, l, t, REF_NONE);
+  Ref r = b_loop_op(b, OP_REDUCE, l, t, REF_NONE), count = REF_NONE;
   if (red == RED_MIN || red == RED_MAX)
-    b_loop_op(b, OP_RCOUNT, l, t, REF_NONE);
+    count = b_loop_op(b, OP_RCOUNT, l, t, REF_NONE);
+  /* Inside another loop, its result is stored for that loop's reverse
+   * sweep, which then need not run it again. */
+  Ref pos = b_storage_pos(b, parent);
+  if (pos != REF_NONE) {
+    b_loop_op(b, OP_SAVE, l, r, pos);
+    if (count != REF_NONE)
+      b_loop_op(b, OP_SAVE, l, count, pos);
+  }
   return r;
 }
 
@@ -352,7 +386,9 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
     slot[i] = strmap_get(&s->env, carried.v[i], -1);
     b->src = st->loc;
     carry[i] = b_loop_op(b, OP_CARRY, l, s->slots.v[slot[i]], REF_NONE);
-    b_loop_op(b, OP_SAVE, l, carry[i], REF_NONE);
+    Ref pos = b_storage_pos(b, b->blk);
+    if (pos != REF_NONE)
+      b_loop_op(b, OP_SAVE, l, carry[i], pos);
     s->slots.v[slot[i]] = carry[i];
   }
   build_stmts(s, st->body, g);

@@ -361,7 +361,7 @@ void b_label(Builder *b, int name, Ref val) {
 
 int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward) {
   Graph *g = b->g;
-  Loop l = {b->blk, g->blocks.n, lo, hi, kind, backward};
+  Loop l = {b->blk, g->blocks.n, lo, hi, kind, backward, REF_NONE};
   vec_push(&g->loops, l);
   Block body = {b->blk, -1, 1, g->loops.n - 1};
   vec_push(&g->blocks, body);
@@ -377,9 +377,55 @@ Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y) {
             loop, b->name, b->src};
   if (op == OP_IDX)
     n.blk = b->g->loops.v[loop].body;
+  if (op == OP_IDX) {
+    Ref r = add_node(b, &n);
+    b->g->loops.v[loop].idx = r;
+    return r;
+  }
   if (op_info[op].arity < 2)
     n.a[1] = REF_NONE;
   if (op_info[op].arity < 1)
     n.a[0] = REF_NONE;
   return add_node(b, &n);
+}
+
+int graph_uses_index(const Graph *g, Ref x) {
+  if (x == REF_NONE || ref_is_const(x))
+    return 0;
+  const Node *nd = &g->nodes.v[x];
+  if (nd->op == OP_IDX)
+    return 1;
+  if (op_info[nd->op].kind != K_INT)
+    return 0;
+  return graph_uses_index(g, nd->a[0]) || graph_uses_index(g, nd->a[1]);
+}
+
+/* Iterations of the loops around blk are numbered row-major, outermost
+ * first: ((i0 - lo0) * n1 + (i1 - lo1)) * n2 + ... Storage indexed so is
+ * sized on entry to the function, so every range must be computable there
+ * (REF_NONE otherwise, or when blk is in no loop). */
+Ref b_storage_pos(Builder *b, int blk) {
+  Graph *g = b->g;
+  int loops[64], n = 0;
+  for (int k = blk; k > 0; k = g->blocks.v[k].parent)
+    if (g->blocks.v[k].loop >= 0) {
+      if (n == 64)
+        return REF_NONE;
+      loops[n++] = g->blocks.v[k].loop;
+    }
+  if (!n)
+    return REF_NONE;
+  Ref pos = b_const(b, 0);
+  for (int k = n - 1; k >= 0; k--) {
+    const Loop *l = &g->loops.v[loops[k]];
+    if (graph_uses_index(g, l->lo) || graph_uses_index(g, l->hi))
+      return REF_NONE;
+    Ref idx = l->idx;
+    if (idx == REF_NONE)
+      return REF_NONE;
+    Ref lo = l->lo, hi = l->hi;
+    pos = b_op(b, OP_IADD, b_op(b, OP_IMUL, pos, b_op(b, OP_ISUB, hi, lo, REF_NONE), REF_NONE),
+               b_op(b, OP_ISUB, idx, lo, REF_NONE), REF_NONE);
+  }
+  return pos;
 }

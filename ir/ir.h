@@ -79,6 +79,7 @@ typedef struct Loop {
   Ref lo, hi;       /* integer refs visible in the parent */
   LoopKind kind;    /* FOR: carried values; the others reduce one term */
   int backward;
+  Ref idx;          /* its IDX node, or REF_NONE */
 } Loop;
 
 /* A label names a value "zK_bar": the adjoint of forward node K, final at
@@ -141,6 +142,8 @@ Ref b_leaf(Builder *b, int op, int index); /* SIZE or ARRAY: parameters in block
 int b_group(Builder *b, Ref cond); /* opens a group under b->blk */
 int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward); /* opens a loop under b->blk */
 Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y); /* loop ops, never shared */
+Ref b_storage_pos(Builder *b, int blk); /* a value's position in per-iteration storage, or REF_NONE */
+int graph_uses_index(const Graph *g, Ref x); /* integer x depends on a loop index */
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
 int b_is_zero(const Builder *b, Ref r);
@@ -167,10 +170,12 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
  *             nparams + o;
  *   REV_JAC:  the values, then per output o one gradient per parameter.
  * Parameters that are arrays or data get 0 there: array gradients are
- * ACCUM nodes (aux: the output's row). Returns 0, 1 when too large, 2 when
- * a loop that must be stored has a range depending on an enclosing index. */
+ * ACCUM nodes (aux: the output's row). Returns 0; 1 when too large; 2 when
+ * a loop that must be stored has a range depending on an enclosing index;
+ * 3 when an operation without a derivative (lgamma) is applied to a value
+ * that depends on the parameters (*err_at: where). */
 typedef enum RevMode { REV_GRAD, REV_VJP, REV_JAC } RevMode;
-int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode);
+int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, Loc *err_at);
 
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */

@@ -129,7 +129,7 @@ typedef struct Marker {
   const Graph *g;
   char *live, *bdone;
   int *next_of; /* CARRY -> its NEXT, or -1 */
-  int *save_of; /* CARRY -> its SAVE, or -1 (kept only for a later reverse) */
+  int *save_of; /* a value -> its SAVE, or -1 (kept only for a later reverse) */
   VEC(int) work;
 } Marker;
 
@@ -183,7 +183,7 @@ static char *mark_live(const Graph *g, int keep_saves) {
       mark(&m, nd->a[k]);
     if (nd->op == OP_CARRY && m.next_of[i] >= 0)
       mark(&m, m.next_of[i]);
-    if (nd->op == OP_CARRY && m.save_of[i] >= 0)
+    if (m.save_of[i] >= 0)
       mark(&m, m.save_of[i]);
     mark_blocks(&m, nd->blk);
   }
@@ -252,6 +252,7 @@ void ir_dce_keep(Graph *g, int keep_saves) {
   for (int i = 0; i < g->loops.n; i++) {
     g->loops.v[i].lo = remap_live(idx, g->loops.v[i].lo);
     g->loops.v[i].hi = remap_live(idx, g->loops.v[i].hi);
+    g->loops.v[i].idx = remap_live(idx, g->loops.v[i].idx);
   }
   keep_labels(g, live, idx, n);
   free(live);

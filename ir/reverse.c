@@ -65,6 +65,9 @@ typedef struct Rev {
   int row;          /* the output whose adjoints this sweep computes */
   int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
   int tape_error;   /* a stored loop's range depends on an enclosing index */
+  int noderiv;      /* an operation without a derivative was reached */
+  Loc noderiv_at;
+  char *active;     /* per forward node: depends on a differentiated parameter */
 } Rev;
 
 static int visible(const Rev *r, int n) {
@@ -78,6 +81,20 @@ static int visible(const Rev *r, int n) {
 static void push_todo_if_hidden(Rev *r, Ref a) {
   if (a != REF_NONE && !ref_is_const(a) && !visible(r, a))
     vec_push(&r->todo, a);
+}
+
+/* Can the stored value of SAVE node sv be read here? Only inside the
+ * reverse loops of every loop around it, which give its position. */
+static int restorable(const Rev *r, int sv) {
+  const Graph *f = r->f;
+  for (int b = f->nodes.v[sv].blk; b > 0; b = f->blocks.v[b].parent)
+    if (f->blocks.v[b].loop >= 0 && r->rev_idx[f->blocks.v[b].loop] == REF_NONE)
+      return 0;
+  return 1;
+}
+
+static Ref fwd_ref_visible(const Rev *r, Ref x) {
+  return x == REF_NONE || ref_is_const(x) ? x : r->fv[x];
 }
 
 /* Push what a range reads from before it; 1 when something was pushed. */
@@ -103,7 +120,7 @@ static int materialize_loop(Rev *r, const Node *nd) {
     return 1;
   copier_run(&r->cp, r->b, s->lo, s->hi, r->fv, l->parent, 1);
   for (int i = s->lo; i < s->hi; i++)
-    r->fv_level[i] = op_info[f->nodes.v[i].op].kind == K_EXIT ? r->level : -1;
+    r->fv_level[i] = i >= s->body_hi ? r->level : -1; /* only the loop's own exits */
   return 0;
 }
 
@@ -123,14 +140,22 @@ static void materialize(Rev *r, int n) {
     }
     const Node *nd = &f->nodes.v[y];
     int mark = r->todo.n;
-    if (op_info[nd->op].kind == K_EXIT) {
-      if (materialize_loop(r, nd))
+    int sv = r->save_of[y];
+    if (sv >= 0 && restorable(r, sv)) {
+      Ref pos = r->f->nodes.v[sv].a[1];
+      push_todo_if_hidden(r, pos);
+      if (r->todo.n > mark)
         continue;
-    } else if (nd->op == OP_CARRY) {
-      Ref idx = r->rev_idx[nd->aux];
       r->b->src = nd->src;
       r->b->name = nd->name;
-      r->fv[y] = b_op(r->b, OP_RESTORE, r->fv[r->save_of[y]], idx, REF_NONE);
+      r->fv[y] = b_op(r->b, OP_RESTORE, sv, fwd_ref_visible(r, pos), REF_NONE);
+      r->fv_level[y] = r->level;
+    } else if (op_info[nd->op].kind == K_EXIT) {
+      if (materialize_loop(r, nd))
+        continue;
+    } else if (nd->op == OP_CARRY) { /* not stored: see doc/limits.md */
+      r->tape_error = 1;
+      r->fv[y] = b_const(r->b, 0);
       r->fv_level[y] = r->level;
     } else if (nd->op == OP_PHI) {
       const GroupSpan *s = &r->spans[nd->aux];
@@ -182,6 +207,7 @@ static Ref fwd_ref(Rev *r, Ref x) {
 #define K(v) b_const(B, (v))
 #define KV(x) graph_const(B->g, (x))
 #define ZERO REF_NONE
+#define NODERIV no_derivative(r, nd)
 #define U(op, p) b_op(B, OP_##op, (p), REF_NONE, REF_NONE)
 #define BI(op, p, q) b_op(B, OP_##op, (p), (q), REF_NONE)
 #define NEG(p) U(NEG, p)
@@ -204,6 +230,16 @@ static Ref fwd_ref(Rev *r, Ref x) {
 #define GT(p, q) BI(GT, p, q)
 #define SEL(c, p, q) b_op(B, OP_SEL, (c), (p), (q))
 
+/* An operation <math.h> cannot differentiate, applied to a value that
+ * depends on the differentiated parameters. */
+static Ref no_derivative(Rev *r, const Node *nd) {
+  if (!r->noderiv) {
+    r->noderiv = 1;
+    r->noderiv_at = nd->src;
+  }
+  return REF_NONE;
+}
+
 static Ref partial(Rev *r, int n, int i) {
   const Node *nd = &r->f->nodes.v[n];
   switch (nd->op) {
@@ -217,7 +253,7 @@ static Ref partial(Rev *r, int n, int i) {
 }
 
 static void add_contrib(Rev *r, Ref o, Ref v) {
-  if (o == REF_NONE || ref_is_const(o) || v == REF_NONE || b_is_zero(B, v))
+  if (o == REF_NONE || ref_is_const(o) || v == REF_NONE || b_is_zero(B, v) || !r->active[o])
     return;
   if (graph_ref_kind(r->f, o) == K_CND)
     return;
@@ -261,7 +297,7 @@ static void rev_node(Rev *r, int n) {
   B->src = nd->src;
   for (int i = 0; i < op_info[nd->op].arity; i++) {
     Ref a = nd->a[i];
-    if (a == REF_NONE || ref_is_const(a) || graph_ref_kind(r->f, a) == K_CND)
+    if (a == REF_NONE || ref_is_const(a) || graph_ref_kind(r->f, a) == K_CND || !r->active[a])
       continue;
     Ref p = partial(r, n, i);
     if (p != ZERO)
@@ -349,19 +385,6 @@ static void rev_group(Rev *r, int gi) {
   vec_free(&joined);
   vec_free(&side[0]);
   vec_free(&side[1]);
-}
-
-/* Does integer ref x depend on a loop index? (A stored loop's range must
- * not: its storage is sized on entry to the function.) */
-static int uses_index(const Graph *g, Ref x) {
-  if (x == REF_NONE || ref_is_const(x))
-    return 0;
-  const Node *nd = &g->nodes.v[x];
-  if (nd->op == OP_IDX)
-    return 1;
-  if (op_info[nd->op].kind != K_INT)
-    return 0;
-  return uses_index(g, nd->a[0]) || uses_index(g, nd->a[1]);
 }
 
 typedef struct Acc {
@@ -515,9 +538,6 @@ static void rev_for(Rev *r, int li) {
   }
   for (int j = 0; j < ncarry; j++)
     slot[carry[j]] = -1;
-  fwd_ref(r, s->body_hi); /* the forward loop runs here, storing its iterations */
-  if (uses_index(B->g, fwd_ref(r, l->lo)) || uses_index(B->g, fwd_ref(r, l->hi)))
-    r->tape_error = 1;
   B->src = f->nodes.v[s->body_hi].src;
   int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
   int save_level = r->level, save_lo = r->level_lo, mark = r->saves.n;
@@ -566,6 +586,42 @@ static void rev_range(Rev *r, int lo, int hi, int fblk) {
   }
 }
 
+/* Activity: which forward values depend on a differentiated parameter.
+ * Only those receive adjoints. A carried value is active when its entry or
+ * its next value is, so the sweep repeats until nothing changes. */
+static char *find_active(const Graph *f) {
+  int n = f->nodes.n;
+  char *act = xcalloc((size_t)(n ? n : 1), 1);
+  int *next = xmalloc((size_t)(n ? n : 1) * sizeof *next);
+  for (int i = 0; i < n; i++)
+    next[i] = -1;
+  for (int i = 0; i < n; i++)
+    if (f->nodes.v[i].op == OP_NEXT)
+      next[f->nodes.v[i].a[0]] = f->nodes.v[i].a[1];
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (int i = 0; i < n; i++) {
+      const Node *nd = &f->nodes.v[i];
+      char a = 0;
+      if (nd->op == OP_INPUT || nd->op == OP_ARRAY)
+        a = nd->aux < f->nparams && !(f->pflags.v[nd->aux] & P_CONST);
+      else if (op_info[nd->op].kind == K_INT || op_info[nd->op].kind == K_EFF)
+        a = 0;
+      else
+        for (int k = 0; k < op_info[nd->op].arity; k++)
+          a |= !ref_is_const(nd->a[k]) && act[nd->a[k]];
+      if (nd->op == OP_CARRY && next[i] >= 0 && !ref_is_const(next[i]))
+        a |= act[next[i]];
+      if (a && !act[i]) {
+        act[i] = 1;
+        changed = 1;
+      }
+    }
+  }
+  free(next);
+  return act;
+}
+
 static void rev_reset(Rev *r) {
   const Graph *f = r->f;
   for (int i = 0; i < f->nodes.n; i++) {
@@ -580,7 +636,7 @@ static void rev_reset(Rev *r) {
   r->open.n = r->depth.n = 0;
   vec_push(&r->open, 0); /* level 0: the body, where root values live */
   vec_push(&r->depth, 0);
-  r->level = r->level_lo = 0;
+  r->level = r->level_lo = r->nlevels = 0;
 }
 
 /* One reverse sweep: seeds[o] is output o's adjoint; appends one gradient
@@ -606,7 +662,7 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
   }
 }
 
-int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode) {
+int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_at) {
   graph_clone(out, f);
   out->labels.n = 0;
   out->outs.n = 0;
@@ -636,6 +692,7 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode) {
   for (int i = 0; i < f->nodes.n; i++)
     if (f->nodes.v[i].op == OP_SAVE)
       r->save_of[f->nodes.v[i].a[0]] = i;
+  r->active = find_active(f);
   int nouts = f->outs.n;
   Ref *seeds = xmalloc((size_t)(nouts ? nouts : 1) * sizeof *seeds);
   if (mode == REV_VJP) {
@@ -655,7 +712,10 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode) {
       rev_sweep(r, seeds);
     }
   }
-  int status = bld.overflow ? 1 : r->tape_error ? 2 : 0;
+  int status = bld.overflow ? 1 : r->tape_error ? 2 : r->noderiv ? 3 : 0;
+  if (err_at)
+    *err_at = r->noderiv_at;
+  free(r->active);
   free(seeds);
   free(r->fv);
   free(r->fv_level);

@@ -71,6 +71,8 @@ static OpKind want_kind(const Node *nd, int k) {
     return k == 0 ? K_ARR : k == 1 ? K_INT : K_VAL;
   case OP_RESTORE:
     return k == 0 ? K_EFF : K_INT;
+  case OP_SAVE:
+    return k == 0 ? K_VAL : K_INT;
   default:
     return oi->kind == K_INT ? K_INT : K_VAL;
   }
@@ -100,7 +102,7 @@ static int check_loop_op(const Graph *g, int n, char *why, int whylen) {
   const Loop *l = &g->loops.v[nd->aux];
   if (kind == K_EXIT ? nd->blk != l->parent : nd->op != OP_NEXT && nd->op != OP_SAVE && nd->blk != l->body)
     FAIL("z%d: loop operation in the wrong block", n);
-  if ((nd->op == OP_NEXT || nd->op == OP_SAVE || nd->op == OP_LOOPOUT) &&
+  if ((nd->op == OP_NEXT || nd->op == OP_LOOPOUT) &&
       (g->nodes.v[nd->a[0]].op != OP_CARRY || g->nodes.v[nd->a[0]].aux != nd->aux))
     FAIL("z%d: not a carried value of loop %d", n, nd->aux);
   return 0;

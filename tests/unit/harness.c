@@ -30,9 +30,9 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
       f->func = c->checked.funcs[i];
       f->names = &c->names.fn[i];
       f->fwd = fwd[i];
-      ir_reverse(&f->fwd, &f->grad, optimize, 0);
+      ir_reverse(&f->fwd, &f->grad, optimize, REV_GRAD, NULL);
       ir_dce(&f->grad);
-      ir_reverse(&f->fwd, &f->vjp, optimize, 1);
+      ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, NULL);
       ir_dce(&f->vjp);
     }
     free(fwd);
