@@ -293,8 +293,8 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, con
       diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "
                         "data (const parameters, sizes and constants)");
     errors += status != 0;
-    ir_dce(&f->fwd); /* the stores only the reverse sweeps read */
-    ir_name_nodes(&f->fwd);
+    ir_dce(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
+                      * the gradient's forward sweep */
     ir_check(&f->fwd, "dce (forward)");
   }
   free(fwd);

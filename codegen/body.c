@@ -804,10 +804,17 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
     if (l < 0)
       continue;
     Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
+    if (lo == hi) { /* an empty range */
+      if (b)
+        sb_puts(b, first ? "(size_t)0" : " * (size_t)0");
+      first = 0;
+      size = 0;
+      continue;
+    }
     if (size >= 0 && ref_is_const(lo) && ref_is_const(hi)) {
       long long t = (long long)graph_const(g, hi) - (long long)graph_const(g, lo);
       size *= t > 0 ? t : 0;
-    } else {
+    } else if (size != 0) {
       size = -1;
     }
     if (!b)

@@ -130,6 +130,7 @@ typedef struct Marker {
   char *live, *bdone;
   int *next_of; /* CARRY -> its NEXT, or -1 */
   int *save_of; /* a value -> its SAVE, or -1 (kept only for a later reverse) */
+  int *count_of; /* a min/max REDUCE -> its RCOUNT, or -1 (likewise) */
   VEC(int) work;
 } Marker;
 
@@ -161,11 +162,14 @@ static void mark_blocks(Marker *m, int b) {
  * lives keeps its NEXT alive, which is why this is a worklist. */
 static char *mark_live(const Graph *g, int keep_saves) {
   int n = g->nodes.n;
-  Marker m = {g, xcalloc((size_t)(n ? n : 1), 1), xcalloc((size_t)g->blocks.n, 1),
-              xmalloc((size_t)(n ? n : 1) * sizeof(int)), xmalloc((size_t)(n ? n : 1) * sizeof(int)),
-              {0}};
+  size_t sz = (size_t)(n ? n : 1) * sizeof(int);
+  Marker m = {g, xcalloc((size_t)(n ? n : 1), 1), xcalloc((size_t)g->blocks.n, 1), xmalloc(sz),
+              xmalloc(sz), xmalloc(sz), {0}};
   for (int i = 0; i < n; i++)
-    m.next_of[i] = m.save_of[i] = -1;
+    m.next_of[i] = m.save_of[i] = m.count_of[i] = -1;
+  for (int i = 1; i < n; i++)
+    if (keep_saves && g->nodes.v[i].op == OP_RCOUNT && g->nodes.v[i - 1].op == OP_REDUCE)
+      m.count_of[i - 1] = i;
   for (int i = 0; i < n; i++)
     if (g->nodes.v[i].op == OP_NEXT)
       m.next_of[g->nodes.v[i].a[0]] = i;
@@ -185,11 +189,14 @@ static char *mark_live(const Graph *g, int keep_saves) {
       mark(&m, m.next_of[i]);
     if (m.save_of[i] >= 0)
       mark(&m, m.save_of[i]);
+    if (m.count_of[i] >= 0)
+      mark(&m, m.count_of[i]);
     mark_blocks(&m, nd->blk);
   }
   free(m.bdone);
   free(m.next_of);
   free(m.save_of);
+  free(m.count_of);
   vec_free(&m.work);
   return m.live;
 }

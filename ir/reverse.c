@@ -392,9 +392,14 @@ typedef struct Acc {
   Ref carry; /* its accumulator in the reverse loop */
 } Acc;
 
+/* What opening a reverse loop's body changed, for closing it. */
+typedef struct Frame {
+  int parent, level, level_lo, mark;
+} Frame;
+
 /* Open the body of reverse loop nl for forward loop li. */
-static int open_reverse_body(Rev *r, int li, int nl) {
-  int parent = B->blk;
+static Frame open_reverse_body(Rev *r, int li, int nl) {
+  Frame fr = {B->blk, r->level, r->level_lo, r->saves.n};
   B->blk = B->g->loops.v[nl].body;
   r->level = ++r->nlevels;
   r->level_lo = r->lspans[li].lo;
@@ -408,14 +413,15 @@ static int open_reverse_body(Rev *r, int li, int nl) {
       r->fv[i] = r->rev_idx[li];
       r->fv_level[i] = r->level;
     }
-  return parent;
+  return fr;
 }
 
 /* Close it: every value outside the loop that the body contributed to gets
  * an accumulator; carried adjoints get their next values; then the loop's
  * exits, and the accumulated contributions go out. */
-static void close_reverse_body(Rev *r, int li, int nl, int parent, int mark, const Ref *cb,
-                               const Ref *cnext, int ncarry, const Ref *cinit) {
+static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, const Ref *cnext,
+                               int ncarry, const Ref *cinit) {
+  int mark = fr.mark;
   VEC(Acc) accs = {0};
   for (int i = mark; i < r->saves.n; i++) {
     int o = r->saves.v[i].node;
@@ -442,7 +448,9 @@ static void close_reverse_body(Rev *r, int li, int nl, int parent, int mark, con
   r->saves.n = mark;
   r->open.n--;
   r->rev_idx[li] = REF_NONE;
-  B->blk = parent;
+  B->blk = fr.parent;
+  r->level = fr.level; /* what follows contributes at the outer level */
+  r->level_lo = fr.level_lo;
   Ref *outs = xmalloc((size_t)(ncarry + accs.n + 1) * sizeof *outs);
   for (int j = 0; j < ncarry; j++)
     outs[j] = b_loop_op(B, OP_LOOPOUT, nl, cb[j], REF_NONE);
@@ -482,7 +490,7 @@ static void rev_reduction(Rev *r, int li) {
   for (int i = s->body_hi; i < s->hi; i++)
     if (r->f->nodes.v[i].op == OP_REDUCE)
       red = i;
-    else
+    else if (r->f->nodes.v[i].op == OP_RCOUNT)
       count = i;
   if (red < 0 || r->adj[red] == REF_NONE)
     return;
@@ -494,14 +502,11 @@ static void rev_reduction(Rev *r, int li) {
     cnt = fwd_ref(r, count);
   B->src = r->f->nodes.v[red].src;
   int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
-  int save_level = r->level, save_lo = r->level_lo, mark = r->saves.n;
-  int parent = open_reverse_body(r, li, nl);
+  Frame fr = open_reverse_body(r, li, nl);
   B->src = r->f->nodes.v[red].src;
   add_contrib(r, r->f->nodes.v[red].a[0], term_adjoint(r, li, red, bar, val, cnt));
   rev_range(r, s->lo, s->body_hi, l->body);
-  close_reverse_body(r, li, nl, parent, mark, NULL, NULL, 0, NULL);
-  r->level = save_level;
-  r->level_lo = save_lo;
+  close_reverse_body(r, li, nl, fr, NULL, NULL, 0, NULL);
 }
 
 /* A for loop: its carried values' adjoints run backwards through the
@@ -540,8 +545,7 @@ static void rev_for(Rev *r, int li) {
     slot[carry[j]] = -1;
   B->src = f->nodes.v[s->body_hi].src;
   int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
-  int save_level = r->level, save_lo = r->level_lo, mark = r->saves.n;
-  int parent = open_reverse_body(r, li, nl);
+  Frame fr = open_reverse_body(r, li, nl);
   for (int j = 0; j < ncarry; j++) {
     B->src = f->nodes.v[carry[j]].src;
     cb[j] = b_loop_op(B, OP_CARRY, nl, outbar[j] == REF_NONE ? K(0) : outbar[j], REF_NONE);
@@ -555,9 +559,7 @@ static void rev_for(Rev *r, int li) {
     cnext[j] = r->adj[carry[j]] == REF_NONE ? K(0) : r->adj[carry[j]];
     r->adj[carry[j]] = REF_NONE;
   }
-  close_reverse_body(r, li, nl, parent, mark, cb, cnext, ncarry, cinit);
-  r->level = save_level;
-  r->level_lo = save_lo;
+  close_reverse_body(r, li, nl, fr, cb, cnext, ncarry, cinit);
   free(cb);
   free(cnext);
   free(cinit);
