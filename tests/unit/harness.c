@@ -28,12 +28,14 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
     for (int i = 0; i < c->nfns; i++) {
       FnGraphs *f = &c->fns[i];
       f->func = c->checked.funcs[i];
+      f->sig = &c->checked.sigs[i];
       f->names = &c->names.fn[i];
       f->fwd = fwd[i];
-      ir_reverse(&f->fwd, &f->grad, optimize, REV_GRAD, NULL);
+      ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, NULL);
       ir_dce(&f->grad);
       ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, NULL);
       ir_dce(&f->vjp);
+      ir_dce(&f->fwd);
     }
     free(fwd);
   }

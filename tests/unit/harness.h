@@ -58,6 +58,7 @@ Suite *suite_cli(void);
 Suite *suite_golden(void);
 Suite *suite_errors(void);
 Suite *suite_e2e(void);
+Suite *suite_arrays(void);
 Suite *suite_random(void);
 
 #endif

@@ -1,0 +1,388 @@
+/* check_arrays.c - SPEC 2.5 end to end: arrays, sizes, data, reductions,
+ * loops and several results. Each program is compiled by adc, the output by
+ * gcc, clang and g++ (warnings as errors), and a generated driver checks
+ * every function at random points: f against f_grad's value (or f_jac's
+ * outputs), every gradient entry (or Jacobian entry) against central
+ * differences, and f_vjp against the gradient (vjp = cotangents . J). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char *const CFLAGS = "-std=c99 -O2 -Wall -Wextra -Wpedantic -Werror";
+static const char *const CXXFLAGS = "-x c++ -O2 -Wall -Wextra -Werror";
+
+/* The source text of e (a dimension), for the driver to compute sizes. */
+static void src_text(StrBuf *b, const Compiled *c, const Expr *e) {
+  sb_printf(b, "(%.*s)", e->loc.hi - e->loc.lo, c->text + e->loc.lo);
+}
+
+/* The element count of parameter p: 1 for a scalar. */
+static void length(StrBuf *b, const Compiled *c, const Param *p) {
+  sb_puts(b, "(1");
+  for (int k = 0; k < p->ndims; k++) {
+    sb_puts(b, " * ");
+    src_text(b, c, p->dims[k]);
+  }
+  sb_puts(b, ")");
+}
+
+/* Arguments: sizes, then each parameter (arrays as pointers). */
+static void call_args(StrBuf *b, const FnGraphs *f) {
+  const Func *fn = f->func;
+  int first = 1;
+  for (int k = 0; k < f->sig->nsizes; k++, first = 0)
+    sb_printf(b, "%s%s", first ? "" : ", ", f->sig->sizes[k]);
+  for (int i = 0; i < fn->nparams; i++, first = 0)
+    sb_printf(b, fn->params[i].ndims ? "%sp%d" : "%sp%d[0]", first ? "" : ", ", i);
+}
+
+/* One function's checks, at `points` random points of [lo, hi]. */
+static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, const int *sizes,
+                            double lo, double hi, int points) {
+  const Func *fn = f->func;
+  const FnNames *nm = f->names;
+  int np = fn->nparams, nv = f->fwd.outs.n;
+  sb_puts(b, "  {\n");
+  for (int k = 0; k < f->sig->nsizes; k++)
+    sb_printf(b, "    const int %s = %d;\n", f->sig->sizes[k], sizes ? sizes[k] : 3);
+  sb_puts(b, "    int cols = 0;\n");
+  for (int i = 0; i < np; i++) {
+    sb_printf(b, "    const int len%d = ", i);
+    length(b, c, &fn->params[i]);
+    sb_printf(b, ";\n    double p%d[len%d > 0 ? len%d : 1], g%d[len%d > 0 ? len%d : 1], "
+                 "v%d[len%d > 0 ? len%d : 1];\n    const int col%d = cols;\n",
+              i, i, i, i, i, i, i, i, i, i);
+    if (!fn->params[i].is_const)
+      sb_printf(b, "    cols += len%d;\n", i);
+  }
+  sb_printf(b, "    double out[%d], out2[%d], up[%d], dn[%d];\n", nv, nv, nv, nv);
+  sb_printf(b, "    double *jac = (double *)malloc(sizeof(double) * (size_t)(%d * cols + 1));\n", nv);
+  sb_printf(b, "    for (int k = 0; k < %d; k++) {\n", points);
+  for (int i = 0; i < np; i++)
+    sb_printf(b, "      for (int e = 0; e < len%d; e++) { p%d[e] = uni(%.17g, %.17g); g%d[e] = 7; v%d[e] = 0.25; }\n",
+              i, i, lo, hi, i, i);
+  StrBuf args = {0};
+  call_args(&args, f);
+  const char *a = args.s ? args.s : "";
+  const char *sep = args.s ? ", " : "";
+  /* the values: f, and f_grad or f_jac */
+  if (nv == 1) {
+    sb_printf(b, "      out[0] = %s(%s);\n", nm->fwd, a);
+    sb_printf(b, "      out2[0] = %s(%s", nm->grad, a);
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const)
+        sb_printf(b, ", g%d", i);
+    sb_puts(b, ");\n      for (int o = 0; o < cols; o++) jac[o] = 0;\n");
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const)
+        sb_printf(b, "      for (int e = 0; e < len%d; e++) jac[col%d + e] = g%d[e];\n", i, i, i);
+  } else {
+    sb_printf(b, "      %s(%s", nm->fwd, a);
+    for (int o = 0; o < nv; o++)
+      sb_printf(b, "%s&out[%d]", o || args.s ? ", " : "", o);
+    sb_printf(b, ");\n      %s(%s", nm->jac, a);
+    for (int o = 0; o < nv; o++)
+      sb_printf(b, "%s&out2[%d]", o || args.s ? ", " : "", o);
+    sb_puts(b, ", jac);\n");
+  }
+  sb_printf(b, "      for (int o = 0; o < %d; o++) if (out[o] != out2[o]) { printf(\"%s: value %%.17g != %%.17g\\n\", out[o], out2[o]); return 1; }\n",
+            nv, fn->name);
+  /* the vjp: cotangents 0.5 + o, added to 0.25 */
+  sb_printf(b, "      %s(%s", nm->vjp, a);
+  for (int o = 0; o < nv; o++)
+    sb_printf(b, "%s%g", o || args.s ? ", " : "", 0.5 + o);
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, ", v%d", i);
+  sb_puts(b, ");\n");
+  for (int i = 0; i < np; i++) {
+    if (fn->params[i].is_const)
+      continue;
+    sb_printf(b, "      for (int e = 0; e < len%d; e++) {\n        double want = 0.25;\n", i);
+    sb_printf(b, "        for (int o = 0; o < %d; o++) want += (0.5 + o) * jac[o * cols + col%d + e];\n", nv, i);
+    sb_printf(b, "        if (fabs(v%d[e] - want) > 1e-12 * (1 + fabs(want))) { printf(\"%s: vjp %%d/%%d %%.17g != %%.17g\\n\", %d, e, v%d[e], want); return 1; }\n",
+              i, fn->name, i, i);
+    /* central differences */
+    sb_printf(b, "        double xe = p%d[e], h = 1e-6 * (1 + fabs(xe));\n", i);
+    for (int pass = 0; pass < 2; pass++) {
+      sb_printf(b, "        p%d[e] = xe %c h;\n", i, pass ? '-' : '+');
+      const char *dst = pass ? "dn" : "up";
+      if (nv == 1) {
+        sb_printf(b, "        %s[0] = %s(%s);\n", dst, nm->fwd, a);
+      } else {
+        sb_printf(b, "        %s(%s", nm->fwd, a);
+        for (int o = 0; o < nv; o++)
+          sb_printf(b, "%s&%s[%d]", o || args.s ? ", " : "", dst, o);
+        sb_puts(b, ");\n");
+      }
+    }
+    sb_printf(b, "        p%d[e] = xe;\n", i);
+    sb_printf(b, "        for (int o = 0; o < %d; o++) { double fd = (up[o] - dn[o]) / (2 * h);\n"
+                 "          double r = rel(jac[o * cols + col%d + e], fd); if (r > worst) worst = r;\n"
+                 "          if (r > 1e-6) { printf(\"%s: d%%d/d%s[%%d] %%.17g vs %%.17g\\n\", o, e, jac[o * cols + col%d + e], fd); return 1; } }\n",
+              nv, i, fn->name, fn->params[i].name, i);
+    sb_puts(b, "      }\n");
+  }
+  sb_puts(b, "      checked++;\n    }\n    free(jac);\n  }\n");
+  (void)sep;
+  sb_free(&args);
+}
+
+/* A driver for every function of the program. */
+static void write_driver(const char *path, const Compiled *c, const char *header, const int *sizes,
+                         double lo, double hi, const char *extra) {
+  StrBuf b = {0};
+  sb_printf(&b, "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include \"%s\"\n", header);
+  sb_puts(&b, "static unsigned long long s = 88172645463325252ull;\n"
+              "static double uni(double lo, double hi) { s ^= s << 13; s ^= s >> 7; s ^= s << 17;"
+              " return lo + (hi - lo) * (double)(s >> 11) / 9007199254740992.0; }\n"
+              "static double rel(double a, double b) { return fabs(a - b) / (1 + fabs(b)); }\n"
+              "int main(void) {\n  double worst = 0;\n  int checked = 0;\n");
+  for (int f = 0; f < c->nfns; f++)
+    driver_function(&b, c, &c->fns[f], sizes, lo, hi, 8);
+  if (extra)
+    sb_puts(&b, extra);
+  sb_puts(&b, "  printf(\"checked=%d worst=%.3g\\n\", checked, worst);\n  return checked == 0;\n}\n");
+  ht_write(path, b.s, b.len);
+  sb_free(&b);
+}
+
+/* adc, then cc, then the driver; fails with what went wrong. */
+static void run(const char *tag, const char *src, const char *cc, const char *flags, const int *sizes,
+                double lo, double hi, const char *extra, const char *adc_flags) {
+  Compiled c;
+  ck_assert_msg(ht_compile(&c, src, 1) == 0, "%s: %s", tag, c.diag);
+  char ad[1300], gen[1400], hdr[1400], drv[1500], exe[1400], log[1500];
+  snprintf(ad, sizeof ad, "%s", ht_path(tag));
+  snprintf(gen, sizeof gen, "%s_grad.c", ad);
+  snprintf(hdr, sizeof hdr, "%s_grad.h", ad);
+  snprintf(drv, sizeof drv, "%s_drv.c", ad);
+  snprintf(exe, sizeof exe, "%s_%s", ad, cc);
+  snprintf(log, sizeof log, "%s.log", exe);
+  strcat(ad, ".ad");
+  ht_write(ad, src, strlen(src));
+  int rc = ht_sh("'%s' %s --header=%s -o %s %s", ht_adc(), adc_flags ? adc_flags : "", hdr, gen, ad);
+  ck_assert_msg(rc == 0, "%s: adc failed", tag);
+  write_driver(drv, &c, strrchr(hdr, '/') + 1, sizes, lo, hi, extra);
+  rc = ht_sh("%s %s -Wno-vla -o %s %s -x none %s -lm 2>%s", cc, strstr(flags, "c++") ? "-x c" : "",
+             exe, drv, gen, log);
+  ck_assert_msg(rc == 0, "%s: the driver does not build", tag);
+  rc = ht_sh("%s %s -c -o %s.o %s 2>%s", cc, flags, exe, gen, log);
+  char *l = ht_slurp(log, NULL);
+  ck_assert_msg(rc == 0, "%s: %s does not compile the output cleanly:\n%s", tag, cc, l ? l : "");
+  free(l);
+  int st;
+  char *out = ht_capture(&st, "%s", exe);
+  ck_assert_msg(st == 0, "%s (%s): %s", tag, cc, out ? out : "");
+  free(out);
+  ht_free(&c);
+}
+
+/* SPEC 2.5's examples, word for word, and the samples. */
+static const struct {
+  const char *tag, *src;
+  double lo, hi;
+} programs[] = {
+    {"spec", "fn sumsq(x[n]) = sum(i in 0..n, x[i]^2);\n"
+             "fn rosen(x[n]) = sum(i in 0..n-1, 100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2);\n"
+             "fn polar(r, t) -> (px, py) { return r*cos(t), r*sin(t); }\n"
+             "fn decay(y0, k) { let y = y0; for i in 0..100 { y = y - 0.01*k*y; } return y; }\n"
+             "fn quad(A[n, n], x[n]) = sum(i in 0..n, sum(j in 0..n, x[i]*A[i, j]*x[j]));\n"
+             "fn loss(w[d], const X[m, d], const y[m]) =\n"
+             "    sum(i in 0..m, log(1 + exp(-y[i] * sum(j in 0..d, w[j]*X[i, j]))));\n",
+     -1.5, 1.5},
+    {"reductions", "fn r(x[n], y) = prod(i in 0..n, x[i] + y) + min(i in 0..n, x[i] * y)\n"
+                   "  + max(i in 1..n, x[i] - x[i-1]) + logsumexp(i in 0..n, 2 * x[i]) + sum(i in 0..n, y);\n"
+                   "fn tri(L[n, n]) = sum(i in 0..n, sum(j in 0..i+1, L[i, j] * (i + 1) / (j + 1)));\n"
+                   "fn mod(x[n]) = sum(i in 0..2*n, x[i % n] * x[(i + 1) % n] / (1 + i / n));\n",
+     -1, 1},
+    {"loops", "fn swap(a, b) { let x = a; let y = b; for i in 0..5 { let t = x; x = y + 0.1*t; y = t; } return x*y; }\n"
+              "fn nest(x[n], c) { let s = c; for i in 0..n { for j in 0..3 { s = s * 0.9 + x[i] * sin(s); } } return s; }\n"
+              "fn branchy(x[n], c) { let s = 0; for i in 0..n { s = x[i] > 0 ? s + sqrt(x[i]) * c : s - c * x[i]; } return s; }\n"
+              "fn inner(x[n]) = sum(i in 0..n, x[i] > 0 ? sum(j in 0..n, x[j] * x[i]) : logsumexp(j in 0..n, x[j] - x[i]));\n"
+              "fn mixed(x[n], c) { let s = c; for i in 0..n { s = s + sum(j in 0..i+1, x[j] * s); } return s; }\n",
+     -1, 1},
+    {"outputs", "fn stats(x[n]) -> (mean, var) {\n"
+                "  let m = sum(i in 0..n, x[i]) / n;\n"
+                "  return m, sum(i in 0..n, (x[i] - m)^2) / n;\n}\n"
+                "fn rot(const a, v[2]) -> (u0, u1, norm) { return cos(a)*v[0] - sin(a)*v[1], sin(a)*v[0] + cos(a)*v[1], hypot(v[0], v[1]); }\n",
+     -1, 1},
+};
+
+static const char *const compilers[][2] = {{"gcc", NULL}, {"clang", NULL}, {"g++", NULL}};
+
+START_TEST(program_each_compiler) {
+  int pi = _i / 3, ci = _i % 3;
+  char tag[64];
+  snprintf(tag, sizeof tag, "arr_%s_%d", programs[pi].tag, ci);
+  run(tag, programs[pi].src, compilers[ci][0], ci == 2 ? CXXFLAGS : CFLAGS, NULL, programs[pi].lo,
+      programs[pi].hi, NULL, NULL);
+}
+END_TEST
+
+/* -O0 keeps every node: the loops must be just as right. */
+START_TEST(program_o0) {
+  char tag[64];
+  snprintf(tag, sizeof tag, "arr_%s_o0", programs[_i].tag);
+  run(tag, programs[_i].src, "gcc", CFLAGS, NULL, programs[_i].lo, programs[_i].hi, NULL, "-O0");
+}
+END_TEST
+
+/* Sizes large enough for the storage to be malloc'd rather than on the stack. */
+START_TEST(large_storage) {
+  static const int sizes[] = {3000};
+  run("arr_large", "fn f(x[n], c) { let s = c; for i in 0..n { s = s * (1 + 0.001 * sin(x[i])); } return s; }\n",
+      "gcc", CFLAGS, sizes, -1, 1, NULL, NULL);
+}
+END_TEST
+
+static const struct {
+  const char *file;
+  int sizes[4];
+  double lo, hi;
+} samples[] = {
+    {"samples/rosenbrock_n.ad", {6}, -1.5, 1.5},
+    {"samples/logistic.ad", {3, 5}, -1, 1},
+    {"samples/oscillator.ad", {0}, 0.5, 1.5},
+    {"samples/ba.ad", {0}, 0.5, 1.5},
+    {"samples/gmm.ad", {3, 2, 4}, 0.5, 1.5},
+};
+
+START_TEST(sample_each_compiler) {
+  int si = _i / 3, ci = _i % 3;
+  char *src = ht_slurp(samples[si].file, NULL);
+  ck_assert_ptr_nonnull(src);
+  char tag[64];
+  snprintf(tag, sizeof tag, "arrs%d_%d", si, ci);
+  run(tag, src, compilers[ci][0], ci == 2 ? CXXFLAGS : CFLAGS, samples[si].sizes, samples[si].lo,
+      samples[si].hi, NULL, NULL);
+  free(src);
+}
+END_TEST
+
+/* ADBench's first observation of ba1: the residual it publishes. */
+START_TEST(ba_published) {
+  char *src = ht_slurp("samples/ba.ad", NULL);
+  const char *extra =
+      "  { double cam[11] = {-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673,\n"
+      "      419.194514, 5.864426, -8.518870, 0.087812, 0.002739};\n"
+      "    double X[3] = {7.203245, 0.001144, 3.023326}, feat[2] = {271.760969, 834.209256}, ex, ey;\n"
+      "    ba(cam, X, 0.417022, feat, &ex, &ey);\n"
+      "    if (fabs(ex - 0.101336) > 5e-7 || fabs(ey + 0.068968) > 5e-7) {\n"
+      "      printf(\"ba residual %.9f %.9f\\n\", ex, ey); return 1; } }\n";
+  run("ba_pub", src, "gcc", CFLAGS, NULL, 0.5, 1.5, extra, NULL);
+  free(src);
+}
+END_TEST
+
+/* The GMM objective against ADBench's formula written out by hand (an
+ * independent implementation: plain C loops over the same definition). */
+START_TEST(gmm_formula) {
+  char *src = ht_slurp("samples/gmm.ad", NULL);
+  const char *extra =
+      "  { enum { D = 3, K = 4, N = 5, S = D * (D + 1) / 2 };\n"
+      "    double al[K], mu[K * D], icf[K * S], x[N * D], slse = 0, prior = 0;\n"
+      "    for (int i = 0; i < K; i++) al[i] = uni(-1, 1);\n"
+      "    for (int i = 0; i < K * D; i++) mu[i] = uni(-1, 1);\n"
+      "    for (int i = 0; i < K * S; i++) icf[i] = uni(-0.5, 0.5);\n"
+      "    for (int i = 0; i < N * D; i++) x[i] = uni(-1, 1);\n"
+      "    for (int i = 0; i < N; i++) {\n"
+      "      double mt[K], m = -INFINITY, s = 0;\n"
+      "      for (int k = 0; k < K; k++) {\n"
+      "        double xc[D], q[D], sq = 0, sumq = 0; int l = 0;\n"
+      "        for (int j = 0; j < D; j++) { xc[j] = x[i*D+j] - mu[k*D+j]; q[j] = exp(icf[k*S+j]) * xc[j]; sumq += icf[k*S+j]; }\n"
+      "        for (int a = 0; a < D; a++) for (int c = a + 1; c < D; c++) q[c] += icf[k*S+D+l++] * xc[a];\n"
+      "        for (int j = 0; j < D; j++) sq += q[j] * q[j];\n"
+      "        mt[k] = al[k] + sumq - 0.5 * sq; if (mt[k] > m) m = mt[k]; }\n"
+      "      for (int k = 0; k < K; k++) s += exp(mt[k] - m);\n"
+      "      slse += m + log(s); }\n"
+      "    double ma = -INFINITY, sa = 0; for (int k = 0; k < K; k++) if (al[k] > ma) ma = al[k];\n"
+      "    for (int k = 0; k < K; k++) sa += exp(al[k] - ma);\n"
+      "    const double g = 1.5, wm = 2;\n"
+      "    for (int k = 0; k < K; k++) { double fr = 0, sumq = 0;\n"
+      "      for (int j = 0; j < D; j++) { fr += exp(2 * icf[k*S+j]); sumq += icf[k*S+j]; }\n"
+      "      for (int j = D; j < S; j++) fr += icf[k*S+j] * icf[k*S+j];\n"
+      "      prior += 0.5 * g * g * fr - wm * sumq; }\n"
+      "    double n = D + wm + 1, lg = 0.25 * D * (D - 1) * log(3.14159265358979323846);\n"
+      "    for (int j = 1; j <= D; j++) lg += lgamma(0.5 * n + 0.5 * (1 - j));\n"
+      "    double C = n * D * (log(g) - 0.5 * log(2.0)) - lg;\n"
+      "    double want = -N * D * 0.5 * log(2 * 3.14159265358979323846) + slse - N * (ma + log(sa)) + prior - K * C;\n"
+      "    double got = gmm(K, D, N, al, mu, icf, x, g, wm);\n"
+      "    if (fabs(got - want) > 1e-12 * (1 + fabs(want))) { printf(\"gmm %.17g != %.17g\\n\", got, want); return 1; } }\n";
+  static const int sizes[] = {3, 2, 4};
+  run("gmm_ref", src, "gcc", CFLAGS, sizes, 0.5, 1.5, extra, NULL);
+  free(src);
+}
+END_TEST
+
+/* The RK4 oscillator: without damping the scheme keeps the energy to
+ * O(h^4); the gradient by x0 is then k x0 (and by v0, v0). */
+START_TEST(oscillator_energy) {
+  char *src = ht_slurp("samples/oscillator.ad", NULL);
+  const char *extra =
+      "  { double gx, gv, gc, e = oscillator_grad(0.7, -0.3, 0.0, 2.0, 1.0, &gx, &gv, &gc);\n"
+      "    double e0 = 0.5 * 0.09 + 0.5 * 2.0 * 0.49;\n"
+      "    if (fabs(e - e0) > 1e-8 || fabs(gx - 2.0 * 0.7) > 1e-7 || fabs(gv + 0.3) > 1e-7 || gc >= 0) {\n"
+      "      printf(\"oscillator %.12g %.12g %.12g %.12g\\n\", e - e0, gx, gv, gc); return 1; } }\n";
+  run("osc_energy", src, "gcc", CFLAGS, NULL, 0.5, 1.5, extra, NULL);
+  free(src);
+}
+END_TEST
+
+/* Reductions' conventions in compiled code: ties split evenly, empty
+ * ranges give their identities. */
+START_TEST(reduction_conventions) {
+  const char *src = "fn mx(x[n]) = max(i in 0..n, x[i]);\n"
+                    "fn mn(x[n]) = min(i in 0..n, x[i]);\n"
+                    "fn empty(x[n]) = sum(i in 0..0, x[i]) + prod(i in n..n, x[0]) + exp(max(i in 0..0, x[i]));\n";
+  ht_write(ht_path("conv.ad"), src, strlen(src));
+  ck_assert_int_eq(ht_sh("'%s' --header -o %s %s", ht_adc(), ht_path("conv_grad.c"), ht_path("conv.ad")), 0);
+  const char *drv = "#include <stdio.h>\n#include \"conv_grad.h\"\n"
+                    "int main(void) { double x[4] = {1, 3, 3, 2}, g[4];\n"
+                    "  if (mx_grad(4, x, g) != 3 || g[0] != 0 || g[1] != 0.5 || g[2] != 0.5 || g[3] != 0) return 1;\n"
+                    "  double y[3] = {-1, 2, -1};\n"
+                    "  if (mn_grad(3, y, g) != -1 || g[0] != 0.5 || g[1] != 0 || g[2] != 0.5) return 2;\n"
+                    "  if (empty_grad(4, x, g) != 1 || g[0] != 0 || g[1] != 0) return 3;\n"
+                    "  return 0; }\n";
+  ht_write(ht_path("conv_drv.c"), drv, strlen(drv));
+  int rc = ht_sh("gcc %s -o %s %s %s -lm && %s", CFLAGS, ht_path("conv"), ht_path("conv_grad.c"),
+                 ht_path("conv_drv.c"), ht_path("conv"));
+  ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
+/* The emitted code's size does not grow with the data: gmm.ad with N
+ * written as 10 and as 10000 gives outputs of the same number of lines. */
+START_TEST(code_size_independent_of_n) {
+  int st;
+  char *a = ht_capture(&st, "sed 's/\\bN\\b/10/g' samples/gmm.ad > %s && '%s' -o - %s | wc -l",
+                       ht_path("g10.ad"), ht_adc(), ht_path("g10.ad"));
+  ck_assert_int_eq(st, 0);
+  char *b = ht_capture(&st, "sed 's/\\bN\\b/10000/g' samples/gmm.ad > %s && '%s' -o - %s | wc -l",
+                       ht_path("g10000.ad"), ht_adc(), ht_path("g10000.ad"));
+  ck_assert_int_eq(st, 0);
+  ck_assert_int_gt(atoi(a), 100);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+}
+END_TEST
+
+Suite *suite_arrays(void) {
+  Suite *s = suite_create("arrays");
+  TCase *tc = tcase_create("compiled");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, program_each_compiler, 0, (int)(3 * sizeof programs / sizeof programs[0]));
+  tcase_add_loop_test(tc, program_o0, 0, (int)(sizeof programs / sizeof programs[0]));
+  tcase_add_test(tc, large_storage);
+  tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
+  tcase_add_test(tc, ba_published);
+  tcase_add_test(tc, gmm_formula);
+  tcase_add_test(tc, oscillator_energy);
+  tcase_add_test(tc, reduction_conventions);
+  tcase_add_test(tc, code_size_independent_of_n);
+  suite_add_tcase(s, tc);
+  return s;
+}
