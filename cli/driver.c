@@ -285,9 +285,10 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, con
       diag_error(d, f->func->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
                  f->func->name, MAX_NODES);
     else if (status == 2)
-      diag_error(d, f->func->nameloc,
-                 "the gradient of '%s' must store the iterations of a 'for' loop whose range "
-                 "depends on an enclosing loop's index; this is not supported (doc/limits.md)",
+      diag_error(d, at,
+                 "the gradient of '%s' must store the iterations of this loop, but the range of a "
+                 "loop around it depends on an enclosing index; this is not supported "
+                 "(doc/limits.md)",
                  f->func->name);
     else if (status == 3)
       diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "

@@ -449,7 +449,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   s.d = d;
   s.graphs = graphs;
   s.copiers = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *s.copiers);
-  int errors = 0;
+  int errors = 0, before = d->errors;
   for (int k = 0; k < c->nfuncs; k++) {
     int i = c->order[k];
     const Func *f = c->funcs[i];
@@ -488,5 +488,5 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   vec_free(&s.memos);
   free(s.memo_table);
   vec_free(&s.argpool);
-  return errors;
+  return errors + (d->errors - before);
 }

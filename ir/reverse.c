@@ -66,7 +66,7 @@ typedef struct Rev {
   int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
   int tape_error;   /* a stored loop's range depends on an enclosing index */
   int noderiv;      /* an operation without a derivative was reached */
-  Loc noderiv_at;
+  Loc err_at;       /* where the first of those two is */
   char *active;     /* per forward node: depends on a differentiated parameter */
 } Rev;
 
@@ -154,6 +154,8 @@ static void materialize(Rev *r, int n) {
       if (materialize_loop(r, nd))
         continue;
     } else if (nd->op == OP_CARRY) { /* not stored: see doc/limits.md */
+      if (!r->tape_error)
+        r->err_at = nd->src;
       r->tape_error = 1;
       r->fv[y] = b_const(r->b, 0);
       r->fv_level[y] = r->level;
@@ -235,7 +237,8 @@ static Ref fwd_ref(Rev *r, Ref x) {
 static Ref no_derivative(Rev *r, const Node *nd) {
   if (!r->noderiv) {
     r->noderiv = 1;
-    r->noderiv_at = nd->src;
+    if (!r->tape_error)
+      r->err_at = nd->src;
   }
   return REF_NONE;
 }
@@ -716,7 +719,7 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_
   }
   int status = bld.overflow ? 1 : r->tape_error ? 2 : r->noderiv ? 3 : 0;
   if (err_at)
-    *err_at = r->noderiv_at;
+    *err_at = r->err_at;
   free(r->active);
   free(seeds);
   free(r->fv);

@@ -136,6 +136,7 @@ stmt
   | FOR NAME IN expr DOTDOT expr '{' stmts '}'
                           { $$ = ast_stmt(E, S_FOR, @$, $2, @2, $4); ast_stmt_more(E, $$, $6);
                             $$->body = $8.first; }
+  | FOR error '}'         { $$ = NULL; yyerrok; }
   | error ';'             { $$ = NULL; yyerrok; }
   ;
 

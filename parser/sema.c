@@ -133,6 +133,12 @@ static int check_callee(Sema *s, const Expr *e, int fn) {
 static Kind check_call(Sema *s, const Expr *e) {
   const char *name = e->u.call.name;
   int nargs = e->u.call.nargs;
+  if (sema_reduction(name) >= 0 && op_lookup_builtin(name) < 0 && lookup(s, name) < 0 &&
+      strmap_get(&s->c->fnmap, name, -1) < 0) {
+    diag_error(s->d, e->u.call.nameloc, "'%s' is a reduction; write '%s(i in a..b, expression)'",
+               name, name);
+    return KIND_ERR;
+  }
   for (int i = 0; i < nargs; i++)
     want_value(s, e->u.call.args[i], check_expr(s, e->u.call.args[i]));
   if (lookup(s, name) >= 0) {
@@ -162,6 +168,8 @@ static Kind check_call(Sema *s, const Expr *e) {
                arity == 1 ? "" : "s", nargs, nargs == 1 ? "was" : "were");
     if (fn >= 0)
       diag_note(s->d, s->c->funcs[fn]->nameloc, "'%s' is defined here", name);
+    else if (sema_reduction(name) >= 0)
+      diag_note(s->d, e->u.call.nameloc, "for the reduction, write '%s(i in a..b, expression)'", name);
   }
   return KIND_VALUE;
 }
@@ -440,12 +448,21 @@ static Kind check_index(Sema *s, const Expr *e) {
     }
     if (aff_bound(s, a, 1, &hi) && aff_of(s, p->dims[i], &dim)) {
       Aff diff = hi;
-      if (aff_axpy(&diff, -1, &dim) && aff_const(&diff, &v) && v >= 0)
-        diag_error(s->d, ix->loc, "index of '%s' is out of range: it can reach %.*s%s%lld, "
-                   "but the dimension is %.*s",
-                   name, p->dims[i]->loc.hi - p->dims[i]->loc.lo, s->d->src->text + p->dims[i]->loc.lo,
-                   v ? " + " : "", v ? v : 0LL, p->dims[i]->loc.hi - p->dims[i]->loc.lo,
-                   s->d->src->text + p->dims[i]->loc.lo);
+      long long d;
+      const Expr *de = p->dims[i];
+      int dl = de->loc.hi - de->loc.lo;
+      const char *dt = s->d->src->text + de->loc.lo;
+      if (!aff_axpy(&diff, -1, &dim) || !aff_const(&diff, &v) || v < 0)
+        continue;
+      if (aff_const(&dim, &d))
+        diag_error(s->d, ix->loc, "index %lld of '%s' is out of range (the dimension is %lld)",
+                   d + v, name, d);
+      else if (v == 0)
+        diag_error(s->d, ix->loc, "index %.*s of '%s' is out of range (the dimension is %.*s)", dl,
+                   dt, name, dl, dt);
+      else
+        diag_error(s->d, ix->loc, "index %.*s + %lld of '%s' is out of range (the dimension is %.*s)",
+                   dl, dt, v, name, dl, dt);
     }
   }
   return KIND_VALUE;
