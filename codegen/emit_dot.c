@@ -12,10 +12,22 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
   }
   sb_printf(b, "z%d = ", n);
   const char *f = op_info[nd->op].cfmt;
-  if (!f)
-    f = nd->op == OP_POWI ? "%0 ^ %1" : "phi(%0, %1, %2)";
+  char generic[64];
+  if (!f && nd->op == OP_POWI) {
+    f = "%0 ^ %1";
+  } else if (!f) { /* phi(...), load(...), accum(...), ...: the operation and its arguments */
+    static const char *const args[] = {"", "(%0)", "(%0, %1)", "(%0, %1, %2)"};
+    size_t k = 0;
+    for (const char *c = op_info[nd->op].name; *c && k < 40; c++)
+      generic[k++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    snprintf(generic + k, sizeof generic - k, "%s", args[op_info[nd->op].arity]);
+    f = generic;
+  }
   for (const char *p = f; *p; p++) {
-    if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
+    if (*p == '%' && p[1] == '%') {
+      sb_putc(b, '%');
+      p++;
+    } else if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
       Ref r = nd->a[p[1] - '0'];
       if (ref_is_const(r))
         sb_double(b, graph_const(g, r));
@@ -30,7 +42,12 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
   }
 }
 
-static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, int nfwd, const char *id) {
+static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, const char *id) {
+  /* the adjoint sweep starts at the first node without a forward name */
+  int nfwd = g->nodes.n;
+  for (int n = 0; n < g->nodes.n && nfwd == g->nodes.n; n++)
+    if (g->nodes.v[n].name < 0)
+      nfwd = n;
   /* labels of each node, as a linked list through the label array */
   int *first = xmalloc((size_t)(g->nodes.n + 1) * sizeof *first);
   int *next = xmalloc((size_t)(g->labels.n + 1) * sizeof *next);
@@ -59,13 +76,15 @@ static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, int nfwd,
                 adjoint ? " [color=\"#d35400\", style=dashed]" : "");
     }
   }
+  int nv = g->outs.n / (g->nparams + 1); /* the results come first, then their gradients */
   for (int i = 0; i < g->outs.n; i++) {
     Ref r = g->outs.v[i];
     if (ref_is_const(r))
       continue;
-    const char *what = nfwd == g->nodes.n || i == 0 ? "result" : nm->bars[i - 1];
-    if (nfwd == g->nodes.n && i > 0)
-      break;
+    int p = i < nv ? -1 : (i - nv) % (g->nparams ? g->nparams : 1);
+    const char *what = p < 0 ? "result" : nm->bars[p];
+    if (!what)
+      continue;
     sb_printf(out, "  %s_out%d [shape=house, style=filled, fillcolor=\"#d5f5e3\", label=\"%s\"];\n",
               id, i, what);
     sb_printf(out, "  %s_%d -> %s_out%d;\n", id, r, id, i);
@@ -83,7 +102,7 @@ void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
               i, f->names->fwd);
     char id[32];
     snprintf(id, sizeof id, "f%d", i);
-    emit_graph(out, &f->grad, f->names, f->fwd.nodes.n, id);
+    emit_graph(out, &f->grad, f->names, id);
     sb_puts(out, "  }\n");
   }
   sb_puts(out, "}\n");

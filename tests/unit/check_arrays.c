@@ -370,6 +370,26 @@ START_TEST(code_size_independent_of_n) {
 }
 END_TEST
 
+/* Every sample through every kind of output and naming option: no crash,
+ * and the C variants compile cleanly. */
+static const char *const all_samples[] = {"seed", "rosenbrock", "pendulum", "normal_nll", "rosenbrock_n",
+                                          "logistic", "oscillator", "ba", "gmm"};
+
+START_TEST(every_output_kind) {
+  const char *s = all_samples[_i];
+  ck_assert_int_eq(ht_sh("'%s' --emit=dot -o %s samples/%s.ad", ht_adc(), ht_path("k.dot"), s), 0);
+  ck_assert_int_eq(ht_sh("'%s' --emit=ssa -o %s samples/%s.ad", ht_adc(), ht_path("k.ssa"), s), 0);
+  ck_assert_int_eq(ht_sh("'%s' --emit=header -o %s samples/%s.ad", ht_adc(), ht_path("k.h"), s), 0);
+  ck_assert_int_eq(ht_sh("'%s' --static --prefix=my_ -o %s samples/%s.ad && gcc %s -Wno-unused-function "
+                         "-c -o %s %s",
+                         ht_adc(), ht_path("k.c"), s, CFLAGS, ht_path("k.o"), ht_path("k.c")),
+                   0);
+  ck_assert_int_eq(ht_sh("'%s' -O0 -o %s samples/%s.ad && gcc %s -c -o %s %s", ht_adc(), ht_path("k0.c"),
+                         s, CFLAGS, ht_path("k0.o"), ht_path("k0.c")),
+                   0);
+}
+END_TEST
+
 Suite *suite_arrays(void) {
   Suite *s = suite_create("arrays");
   TCase *tc = tcase_create("compiled");
@@ -383,6 +403,7 @@ Suite *suite_arrays(void) {
   tcase_add_test(tc, oscillator_energy);
   tcase_add_test(tc, reduction_conventions);
   tcase_add_test(tc, code_size_independent_of_n);
+  tcase_add_loop_test(tc, every_output_kind, 0, (int)(sizeof all_samples / sizeof all_samples[0]));
   suite_add_tcase(s, tc);
   return s;
 }
