@@ -11,8 +11,18 @@ for s in seed rosenbrock pendulum normal_nll; do
   "$adc" --header -o "$out/samples/${s}_grad.c" "samples/$s.ad"
 done
 ${CC:-cc} -std=c99 -O2 -I"$out/samples" -o "$out/bench" bench/bench.c bench/hand.c \
-  "$out"/samples/*_grad.c -lm
+  "$out"/samples/seed_grad.c "$out"/samples/rosenbrock_grad.c "$out"/samples/pendulum_grad.c \
+  "$out"/samples/normal_nll_grad.c -lm
 "$out/bench"
+echo
+echo "arrays and loops: gradient (or Jacobian) against the forward function"
+for s in rosenbrock_n logistic oscillator ba gmm; do
+  "$adc" --header -o "$out/samples/${s}_grad.c" "samples/$s.ad"
+done
+${CC:-cc} -std=c99 -O2 -I"$out/samples" -o "$out/arrays" bench/arrays.c \
+  "$out"/samples/rosenbrock_n_grad.c "$out"/samples/logistic_grad.c "$out"/samples/oscillator_grad.c \
+  "$out"/samples/ba_grad.c "$out"/samples/gmm_grad.c -lm
+"$out/arrays"
 echo
 echo "compiler scaling: a chain of n statements, let a_i = a_(i-1) * c + sin(x)"
 printf '%10s %10s %12s %10s\n' statements seconds "peak KiB" "s/stmt(us)"

@@ -26,6 +26,7 @@ typedef struct Build {
   int32_t *memo_table; /* open hash of memo indices by (callee, args), -1 empty */
   uint32_t memo_cap;
   const Func *func; /* the function being built */
+  VEC(Ref) costly;  /* costly values made in the current branch, outside loops */
 } Build;
 
 static Ref build_expr(Build *s, const Expr *e);
@@ -114,15 +115,16 @@ static int costly(int op) {
 
 /* Inside a loop, value v is stored per iteration for the reverse sweep
  * (which reads it back instead of computing it again, if it needs it). */
-static void store_in_loop(Build *s, Ref v) {
+static int store_in_loop(Build *s, Ref v) {
   Builder *b = s->b;
   Ref pos = b_storage_pos(b, b->blk);
   if (pos == REF_NONE)
-    return;
+    return 0;
   int l = -1;
   for (int k = b->blk; k > 0 && l < 0; k = b->g->blocks.v[k].parent)
     l = b->g->blocks.v[k].loop;
   b_loop_op(b, OP_SAVE, l, v, pos);
+  return 1;
 }
 
 static Ref build_call(Build *s, const Expr *e) {
@@ -139,8 +141,8 @@ static Ref build_call(Build *s, const Expr *e) {
     s->b->src = e->loc;
     int before = s->b->g->nodes.n;
     r = b_op(s->b, op, argv[0], n > 1 ? argv[1] : REF_NONE, REF_NONE);
-    if (r == before && costly(op))
-      store_in_loop(s, r);
+    if (r == before && costly(op) && !store_in_loop(s, r))
+      vec_push(&s->costly, r);
   }
   if (argv != args)
     free(argv);
@@ -186,15 +188,25 @@ static Ref build_cond(Build *s, const Expr *e) {
   if (ref_is_const(c)) /* decided now: only the taken branch exists */
     return build_expr(s, graph_const(s->b->g, c) != 0 ? e->u.cond.a : e->u.cond.b);
   Builder *b = s->b;
-  int parent = b->blk;
+  int parent = b->blk, mark = s->costly.n;
   int g = b_group(b, c);
   b->blk = b->g->groups.v[g].then_blk;
   Ref x = build_expr(s, e->u.cond.a);
+  int then_end = s->costly.n;
   b->blk = b->g->groups.v[g].else_blk;
   Ref y = build_expr(s, e->u.cond.b);
   b->blk = parent;
   b->src = e->loc;
-  return b_phi(b, g, x, y);
+  Ref r = b_phi(b, g, x, y);
+  /* The branch's costly values leave it through phis "c ? v : 0": the
+   * adjoint branch reads them there instead of computing them again. */
+  int end = s->costly.n;
+  Ref zero = b_const(b, 0);
+  for (int i = mark; i < end; i++) {
+    Ref v = s->costly.v[i];
+    s->costly.v[i] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
+  }
+  return r;
 }
 
 static int int_op(AstOp op) {
@@ -473,6 +485,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     s.slots.n = 0;
     s.memos.n = 0;
     s.argpool.n = 0;
+    s.costly.n = 0;
     if (s.memo_cap)
       memset(s.memo_table, 0xff, s.memo_cap * sizeof *s.memo_table);
     ir_check(g, "build");
@@ -488,5 +501,6 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   vec_free(&s.memos);
   free(s.memo_table);
   vec_free(&s.argpool);
+  vec_free(&s.costly);
   return errors + (d->errors - before);
 }

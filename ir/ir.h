@@ -180,6 +180,7 @@ int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, Loc *er
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */
 void ir_dce_keep(Graph *g, int keep_saves); /* keep_saves: a forward graph to reverse later */
+Ref ir_exported(const Graph *g, int n); /* v when phi n is "c ? v : 0" or "c ? 0 : v" */
 void ir_name_nodes(Graph *g); /* name every node zK by its index */
 
 /* ---- region extents, for the passes that walk groups and loops as ranges ---- */

@@ -130,7 +130,8 @@ typedef struct Marker {
   char *live, *bdone;
   int *next_of; /* CARRY -> its NEXT, or -1 */
   int *save_of; /* a value -> its SAVE, or -1 (kept only for a later reverse) */
-  int *count_of; /* a min/max REDUCE -> its RCOUNT, or -1 (likewise) */
+  int *count_of; /* a min/max REDUCE -> its RCOUNT, a branch value -> its export phi, or -1
+                  * (likewise kept for the reverse) */
   VEC(int) work;
 } Marker;
 
@@ -157,6 +158,20 @@ static void mark_blocks(Marker *m, int b) {
   }
 }
 
+/* The branch value phi n exports, when it is "c ? v : 0" or "c ? 0 : v"
+ * (made by the builder so that an adjoint branch can read v), else REF_NONE. */
+Ref ir_exported(const Graph *g, int n) {
+  const Node *nd = &g->nodes.v[n];
+  if (nd->op != OP_PHI)
+    return REF_NONE;
+  Ref a = nd->a[1], b = nd->a[2];
+  if (ref_is_const(b) && graph_const(g, b) == 0 && !ref_is_const(a))
+    return a;
+  if (ref_is_const(a) && graph_const(g, a) == 0 && !ref_is_const(b))
+    return b;
+  return REF_NONE;
+}
+
 /* live[i]: node i is needed by an output or an effect (parameters always
  * are, so inputs stay first and keep their numbers). A carried value that
  * lives keeps its NEXT alive, which is why this is a worklist. */
@@ -167,9 +182,14 @@ static char *mark_live(const Graph *g, int keep_saves) {
               xmalloc(sz), xmalloc(sz), {0}};
   for (int i = 0; i < n; i++)
     m.next_of[i] = m.save_of[i] = m.count_of[i] = -1;
-  for (int i = 1; i < n; i++)
-    if (keep_saves && g->nodes.v[i].op == OP_RCOUNT && g->nodes.v[i - 1].op == OP_REDUCE)
+  for (int i = 1; i < n && keep_saves; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if (nd->op == OP_RCOUNT && g->nodes.v[i - 1].op == OP_REDUCE)
       m.count_of[i - 1] = i;
+    Ref v = ir_exported(g, i);
+    if (v != REF_NONE && m.count_of[v] < 0)
+      m.count_of[v] = i; /* the phi a branch's value leaves by */
+  }
   for (int i = 0; i < n; i++)
     if (g->nodes.v[i].op == OP_NEXT)
       m.next_of[g->nodes.v[i].a[0]] = i;

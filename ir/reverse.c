@@ -60,7 +60,8 @@ typedef struct Rev {
   int level, level_lo, nlevels;
   LoopSpan *lspans;
   Ref *rev_idx;     /* per forward loop: the index of its reverse loop, while open */
-  int *save_of;     /* per CARRY: its SAVE node, or -1 */
+  int *save_of;     /* per value: its SAVE node, or -1 */
+  int *export_of;   /* per branch value: a phi it leaves its group by, or -1 */
   int *exit_of;     /* per loop: its first exit, or -1 */
   int row;          /* the output whose adjoints this sweep computes */
   int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
@@ -140,8 +141,14 @@ static void materialize(Rev *r, int n) {
     }
     const Node *nd = &f->nodes.v[y];
     int mark = r->todo.n;
-    int sv = r->save_of[y];
-    if (sv >= 0 && restorable(r, sv)) {
+    int sv = r->save_of[y], ex = r->export_of[y];
+    if (ex >= 0) { /* read where it left its branch (the condition is the same here) */
+      push_todo_if_hidden(r, ex);
+      if (r->todo.n > mark)
+        continue;
+      r->fv[y] = r->fv[ex];
+      r->fv_level[y] = r->level;
+    } else if (sv >= 0 && restorable(r, sv)) {
       Ref pos = r->f->nodes.v[sv].a[1];
       push_todo_if_hidden(r, pos);
       if (r->todo.n > mark)
@@ -688,10 +695,16 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_
   r->saved_level = xmalloc(n * sizeof *r->saved_level);
   r->scratch = xmalloc(n * sizeof *r->scratch);
   r->save_of = xmalloc(n * sizeof *r->save_of);
+  r->export_of = xmalloc(n * sizeof *r->export_of);
   r->rev_idx = xmalloc(nl * sizeof *r->rev_idx);
   r->exit_of = xmalloc(nl * sizeof *r->exit_of);
   for (int i = 0; i < f->nodes.n; i++)
-    r->save_of[i] = -1;
+    r->save_of[i] = r->export_of[i] = -1;
+  for (int i = 0; i < f->nodes.n; i++) {
+    Ref v = ir_exported(f, i);
+    if (v != REF_NONE && r->export_of[v] < 0 && f->nodes.v[v].blk != f->nodes.v[i].blk)
+      r->export_of[v] = i;
+  }
   for (int i = 0; i < f->loops.n; i++)
     r->exit_of[i] = r->lspans[i].body_hi < r->lspans[i].hi ? r->lspans[i].body_hi : -1;
   for (int i = 0; i < f->nodes.n; i++)
@@ -731,6 +744,7 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_
   free(r->saved_level);
   free(r->scratch);
   free(r->save_of);
+  free(r->export_of);
   free(r->rev_idx);
   free(r->exit_of);
   free(r->spans);
