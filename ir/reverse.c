@@ -30,14 +30,17 @@
 
 #include "ir.h"
 
+/* Adjoints live in slots: several outputs' adjoints are propagated in one
+ * sweep (f_jac), slot node * m + k holding output k's adjoint of node, so
+ * that every partial derivative is computed once for all of them. */
 typedef struct Saved {
-  int node;
+  int slot;
   Ref adj;
   int level;
 } Saved;
 
 typedef struct Contrib {
-  int node;
+  int slot;
   Ref val;
 } Contrib;
 
@@ -50,9 +53,10 @@ typedef struct Rev {
   GroupSpan *spans;
   Ref *fv;          /* forward value of each forward node ... */
   int *fv_level;    /* ... valid while this level is open (0: everywhere) */
-  Ref *adj;         /* its adjoint so far; REF_NONE for zero */
-  int *saved_level; /* level whose branch-local accumulator it has */
-  int *scratch;     /* per node, -1 between uses */
+  Ref *adj;         /* per slot: the adjoint so far; REF_NONE for zero */
+  int *saved_level; /* per slot: level whose branch-local accumulator it has */
+  int *scratch;     /* per slot, -1 between uses */
+  int m;            /* adjoints per node: outputs swept together */
   VEC(Saved) saves;
   VEC(int) open;    /* open levels, outermost first; open.v[0] == 0 */
   VEC(int) depth;   /* depth of each level in that stack */
@@ -63,7 +67,6 @@ typedef struct Rev {
   int *save_of;     /* per value: its SAVE node, or -1 */
   int *export_of;   /* per branch value: a phi it leaves its group by, or -1 */
   int *exit_of;     /* per loop: its first exit, or -1 */
-  int row;          /* the output whose adjoints this sweep computes */
   int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
   int tape_error;   /* a stored loop's range depends on an enclosing index */
   int noderiv;      /* an operation without a derivative was reached */
@@ -262,42 +265,56 @@ static Ref partial(Rev *r, int n, int i) {
   return ZERO;
 }
 
-static void add_contrib(Rev *r, Ref o, Ref v) {
+#define ADJ(n, k) (r->adj[(n) * r->m + (k)])
+
+static int has_adjoint(const Rev *r, int n) {
+  for (int k = 0; k < r->m; k++)
+    if (ADJ(n, k) != REF_NONE)
+      return 1;
+  return 0;
+}
+
+/* Adds v to output k's adjoint of forward node o. */
+static void add_contrib(Rev *r, Ref o, int k, Ref v) {
   if (o == REF_NONE || ref_is_const(o) || v == REF_NONE || b_is_zero(B, v) || !r->active[o])
     return;
   if (graph_ref_kind(r->f, o) == K_CND)
     return;
-  if (o < r->level_lo && r->saved_level[o] != r->level) {
-    Saved s = {o, r->adj[o], r->saved_level[o]};
+  int sl = o * r->m + k;
+  if (o < r->level_lo && r->saved_level[sl] != r->level) {
+    Saved s = {sl, r->adj[sl], r->saved_level[sl]};
     vec_push(&r->saves, s);
-    r->saved_level[o] = r->level;
-    r->adj[o] = REF_NONE;
+    r->saved_level[sl] = r->level;
+    r->adj[sl] = REF_NONE;
   }
-  r->adj[o] = r->adj[o] == REF_NONE ? v : ADD(r->adj[o], v);
+  r->adj[sl] = r->adj[sl] == REF_NONE ? v : ADD(r->adj[sl], v);
 }
 
 static void label(Rev *r, int n) {
-  if (r->labels && r->adj[n] != REF_NONE) {
+  if (r->labels && ADJ(n, 0) != REF_NONE) {
     B->src = r->f->nodes.v[n].src;
-    b_label(B, r->f->nodes.v[n].name, r->adj[n]);
+    b_label(B, r->f->nodes.v[n].name, ADJ(n, 0));
   }
 }
 
-/* An array element's adjoint is added into the array's gradient. */
+/* An array element's adjoint is added into the array's gradient (output
+ * k's row of the Jacobian). */
 static void rev_load(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
   if (r->f->pflags.v[r->f->nodes.v[nd->a[0]].aux] & P_CONST)
     return;
   B->src = nd->src;
-  Ref acc = b_op(B, OP_ACCUM, nd->a[0], fwd_ref(r, nd->a[1]), r->adj[n]);
-  B->g->nodes.v[acc].aux = r->row;
+  for (int k = 0; k < r->m; k++)
+    if (ADJ(n, k) != REF_NONE) {
+      Ref acc = b_op(B, OP_ACCUM, nd->a[0], fwd_ref(r, nd->a[1]), ADJ(n, k));
+      B->g->nodes.v[acc].aux = k;
+    }
 }
 
 static void rev_node(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
-  Ref bar = r->adj[n];
   OpKind kind = op_info[nd->op].kind;
-  if (bar == REF_NONE || (kind != K_VAL && kind != K_INP))
+  if (!has_adjoint(r, n) || (kind != K_VAL && kind != K_INP))
     return;
   label(r, n);
   if (nd->op == OP_LOAD) {
@@ -310,8 +327,9 @@ static void rev_node(Rev *r, int n) {
     if (a == REF_NONE || ref_is_const(a) || graph_ref_kind(r->f, a) == K_CND || !r->active[a])
       continue;
     Ref p = partial(r, n, i);
-    if (p != ZERO)
-      add_contrib(r, a, MUL(bar, p));
+    for (int k = 0; k < r->m && p != ZERO; k++)
+      if (ADJ(n, k) != REF_NONE)
+        add_contrib(r, a, k, MUL(ADJ(n, k), p));
   }
 }
 
@@ -329,22 +347,23 @@ static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
   vec_push(&r->depth, r->open.n);
   vec_push(&r->open, r->level);
   for (int p = s->phi_lo; p < s->hi; p++)
-    if (r->adj[p] != REF_NONE) {
-      B->src = r->f->nodes.v[p].src;
-      add_contrib(r, r->f->nodes.v[p].a[side ? 1 : 2], r->adj[p]);
-    }
+    for (int k = 0; k < r->m; k++)
+      if (ADJ(p, k) != REF_NONE) {
+        B->src = r->f->nodes.v[p].src;
+        add_contrib(r, r->f->nodes.v[p].a[side ? 1 : 2], k, ADJ(p, k));
+      }
   rev_range(r, lo, hi, side ? fg->then_blk : fg->else_blk);
   for (int i = mark; i < r->saves.n; i++) {
-    int o = r->saves.v[i].node;
-    if (r->adj[o] != REF_NONE) {
-      Contrib c = {o, r->adj[o]};
+    int sl = r->saves.v[i].slot;
+    if (r->adj[sl] != REF_NONE) {
+      Contrib c = {sl, r->adj[sl]};
       vec_push(out, c);
     }
   }
   for (int i = r->saves.n - 1; i >= mark; i--) {
     Saved *sv = &r->saves.v[i];
-    r->adj[sv->node] = sv->adj;
-    r->saved_level[sv->node] = sv->level;
+    r->adj[sv->slot] = sv->adj;
+    r->saved_level[sv->slot] = sv->level;
   }
   r->saves.n = mark;
   r->open.n--;
@@ -367,30 +386,31 @@ static void rev_group(Rev *r, int gi) {
   /* Join: one phi per outside value (then-side order first, so the output
    * is deterministic); all phis before any use, to keep them contiguous. */
   for (int i = 0; i < side[0].n; i++)
-    r->scratch[side[0].v[i].node] = i;
+    r->scratch[side[0].v[i].slot] = i;
   Ref zero = b_const(B, 0);
   ContribVec joined = {0};
   for (int i = 0; i < side[1].n; i++) {
-    int o = side[1].v[i].node, j = r->scratch[o];
+    int o = side[1].v[i].slot, j = r->scratch[o];
     Ref other = j >= 0 ? side[0].v[j].val : zero;
     if (j >= 0)
-      side[0].v[j].node = -1 - o; /* consumed */
-    B->src = r->f->nodes.v[o].src;
+      side[0].v[j].slot = -1 - o; /* consumed */
+    B->src = r->f->nodes.v[o / r->m].src;
     Contrib c = {o, b_phi(B, ng, side[1].v[i].val, other)};
     vec_push(&joined, c);
   }
   for (int i = 0; i < side[0].n; i++) {
-    int o = side[0].v[i].node;
+    int o = side[0].v[i].slot;
     r->scratch[o < 0 ? -1 - o : o] = -1;
     if (o < 0)
       continue;
-    B->src = r->f->nodes.v[o].src;
+    B->src = r->f->nodes.v[o / r->m].src;
     Contrib c = {o, b_phi(B, ng, zero, side[0].v[i].val)};
     vec_push(&joined, c);
   }
   for (int i = 0; i < joined.n; i++) {
-    B->src = r->f->nodes.v[joined.v[i].node].src;
-    add_contrib(r, joined.v[i].node, joined.v[i].val);
+    int sl = joined.v[i].slot;
+    B->src = r->f->nodes.v[sl / r->m].src;
+    add_contrib(r, sl / r->m, sl % r->m, joined.v[i].val);
   }
   vec_free(&joined);
   vec_free(&side[0]);
@@ -398,7 +418,7 @@ static void rev_group(Rev *r, int gi) {
 }
 
 typedef struct Acc {
-  int node;  /* outside value */
+  int slot;  /* an outside value's adjoint */
   Ref carry; /* its accumulator in the reverse loop */
 } Acc;
 
@@ -434,17 +454,17 @@ static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, 
   int mark = fr.mark;
   VEC(Acc) accs = {0};
   for (int i = mark; i < r->saves.n; i++) {
-    int o = r->saves.v[i].node;
-    if (r->adj[o] == REF_NONE)
+    int sl = r->saves.v[i].slot;
+    if (r->adj[sl] == REF_NONE)
       continue;
-    B->src = r->f->nodes.v[o].src;
-    Acc a = {o, b_loop_op(B, OP_CARRY, nl, K(0), REF_NONE)};
+    B->src = r->f->nodes.v[sl / r->m].src;
+    Acc a = {sl, b_loop_op(B, OP_CARRY, nl, K(0), REF_NONE)};
     vec_push(&accs, a);
   }
   Ref *sums = xmalloc((size_t)(accs.n ? accs.n : 1) * sizeof *sums);
   for (int i = 0; i < accs.n; i++) {
-    B->src = r->f->nodes.v[accs.v[i].node].src;
-    sums[i] = ADD(accs.v[i].carry, r->adj[accs.v[i].node]);
+    B->src = r->f->nodes.v[accs.v[i].slot / r->m].src;
+    sums[i] = ADD(accs.v[i].carry, r->adj[accs.v[i].slot]);
   }
   for (int j = 0; j < ncarry; j++)
     b_loop_op(B, OP_NEXT, nl, cb[j], cnext[j]);
@@ -452,8 +472,8 @@ static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, 
     b_loop_op(B, OP_NEXT, nl, accs.v[i].carry, sums[i]);
   for (int i = r->saves.n - 1; i >= mark; i--) {
     Saved *sv = &r->saves.v[i];
-    r->adj[sv->node] = sv->adj;
-    r->saved_level[sv->node] = sv->level;
+    r->adj[sv->slot] = sv->adj;
+    r->saved_level[sv->slot] = sv->level;
   }
   r->saves.n = mark;
   r->open.n--;
@@ -466,11 +486,12 @@ static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, 
     outs[j] = b_loop_op(B, OP_LOOPOUT, nl, cb[j], REF_NONE);
   for (int i = 0; i < accs.n; i++)
     outs[ncarry + i] = b_loop_op(B, OP_LOOPOUT, nl, accs.v[i].carry, REF_NONE);
-  for (int j = 0; j < ncarry; j++)
-    add_contrib(r, cinit[j], outs[j]);
+  for (int j = 0; j < ncarry; j++) /* cb, cnext: carried value j / m, output j % m */
+    add_contrib(r, cinit[j / r->m], j % r->m, outs[j]);
   for (int i = 0; i < accs.n; i++) {
-    B->src = r->f->nodes.v[accs.v[i].node].src;
-    add_contrib(r, accs.v[i].node, outs[ncarry + i]);
+    int sl = accs.v[i].slot;
+    B->src = r->f->nodes.v[sl / r->m].src;
+    add_contrib(r, sl / r->m, sl % r->m, outs[ncarry + i]);
   }
   free(outs);
   free(sums);
@@ -502,10 +523,10 @@ static void rev_reduction(Rev *r, int li) {
       red = i;
     else if (r->f->nodes.v[i].op == OP_RCOUNT)
       count = i;
-  if (red < 0 || r->adj[red] == REF_NONE)
+  if (red < 0 || !has_adjoint(r, red))
     return;
   label(r, red);
-  Ref bar = r->adj[red], val = REF_NONE, cnt = REF_NONE;
+  Ref val = REF_NONE, cnt = REF_NONE;
   if (l->kind != LK_SUM)
     val = fwd_ref(r, red);
   if (l->kind == LK_MIN || l->kind == LK_MAX)
@@ -514,7 +535,9 @@ static void rev_reduction(Rev *r, int li) {
   int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
   Frame fr = open_reverse_body(r, li, nl);
   B->src = r->f->nodes.v[red].src;
-  add_contrib(r, r->f->nodes.v[red].a[0], term_adjoint(r, li, red, bar, val, cnt));
+  for (int k = 0; k < r->m; k++)
+    if (ADJ(red, k) != REF_NONE)
+      add_contrib(r, r->f->nodes.v[red].a[0], k, term_adjoint(r, li, red, ADJ(red, k), val, cnt));
   rev_range(r, s->lo, s->body_hi, l->body);
   close_reverse_body(r, li, nl, fr, NULL, NULL, 0, NULL);
 }
@@ -530,9 +553,10 @@ static void rev_for(Rev *r, int li) {
     label(r, i);
   for (int i = s->lo; i < s->body_hi; i++)
     ncarry += f->nodes.v[i].op == OP_CARRY && f->nodes.v[i].aux == li;
-  size_t sz = (size_t)(ncarry + 1);
-  Ref *cb = xmalloc(sz * sizeof *cb), *cnext = xmalloc(sz * sizeof *cnext);
-  Ref *cinit = xmalloc(sz * sizeof *cinit), *outbar = xmalloc(sz * sizeof *outbar);
+  int m = r->m;
+  size_t sz = (size_t)(ncarry + 1), szm = sz * (size_t)m;
+  Ref *cb = xmalloc(szm * sizeof *cb), *cnext = xmalloc(szm * sizeof *cnext);
+  Ref *cinit = xmalloc(sz * sizeof *cinit), *outbar = xmalloc(szm * sizeof *outbar);
   int *carry = xmalloc(sz * sizeof *carry), *nextv = xmalloc(sz * sizeof *nextv);
   int *slot = r->scratch; /* CARRY -> j, reset below */
   ncarry = 0;
@@ -541,35 +565,38 @@ static void rev_for(Rev *r, int li) {
       carry[ncarry] = i;
       cinit[ncarry] = f->nodes.v[i].a[0];
       nextv[ncarry] = i;
-      outbar[ncarry] = REF_NONE;
+      for (int k = 0; k < m; k++)
+        outbar[ncarry * m + k] = REF_NONE;
       slot[i] = ncarry++;
     }
   for (int i = s->lo; i < s->hi; i++) {
     const Node *nd = &f->nodes.v[i];
     if (nd->op == OP_NEXT && nd->aux == li)
       nextv[slot[nd->a[0]]] = nd->a[1];
-    else if (nd->op == OP_LOOPOUT && nd->aux == li && r->adj[i] != REF_NONE)
-      outbar[slot[nd->a[0]]] = r->adj[i];
+    else if (nd->op == OP_LOOPOUT && nd->aux == li)
+      for (int k = 0; k < m; k++)
+        outbar[slot[nd->a[0]] * m + k] = ADJ(i, k);
   }
   for (int j = 0; j < ncarry; j++)
     slot[carry[j]] = -1;
   B->src = f->nodes.v[s->body_hi].src;
   int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
   Frame fr = open_reverse_body(r, li, nl);
-  for (int j = 0; j < ncarry; j++) {
-    B->src = f->nodes.v[carry[j]].src;
+  for (int j = 0; j < ncarry * m; j++) {
+    B->src = f->nodes.v[carry[j / m]].src;
     cb[j] = b_loop_op(B, OP_CARRY, nl, outbar[j] == REF_NONE ? K(0) : outbar[j], REF_NONE);
   }
-  for (int j = 0; j < ncarry; j++) {
-    B->src = f->nodes.v[carry[j]].src;
-    add_contrib(r, nextv[j], cb[j]);
+  for (int j = 0; j < ncarry * m; j++) {
+    B->src = f->nodes.v[carry[j / m]].src;
+    add_contrib(r, nextv[j / m], j % m, cb[j]);
   }
   rev_range(r, s->lo, s->body_hi, l->body);
-  for (int j = 0; j < ncarry; j++) {
-    cnext[j] = r->adj[carry[j]] == REF_NONE ? K(0) : r->adj[carry[j]];
-    r->adj[carry[j]] = REF_NONE;
+  for (int j = 0; j < ncarry * m; j++) {
+    Ref *a = &ADJ(carry[j / m], j % m);
+    cnext[j] = *a == REF_NONE ? K(0) : *a;
+    *a = REF_NONE;
   }
-  close_reverse_body(r, li, nl, fr, cb, cnext, ncarry, cinit);
+  close_reverse_body(r, li, nl, fr, cb, cnext, ncarry * m, cinit);
   free(cb);
   free(cnext);
   free(cinit);
@@ -639,6 +666,8 @@ static void rev_reset(Rev *r) {
   for (int i = 0; i < f->nodes.n; i++) {
     r->fv[i] = i;
     r->fv_level[i] = f->nodes.v[i].blk == 0 ? 0 : -1; /* inner values: on demand */
+  }
+  for (int i = 0; i < f->nodes.n * r->m; i++) {
     r->adj[i] = REF_NONE;
     r->saved_level[i] = 0;
     r->scratch[i] = -1;
@@ -651,26 +680,29 @@ static void rev_reset(Rev *r) {
   r->level = r->level_lo = r->nlevels = 0;
 }
 
-/* One reverse sweep: seeds[o] is output o's adjoint; appends one gradient
- * per parameter to the outputs (0 for arrays and data: arrays get theirs
- * through ACCUM nodes of row r->row). */
+/* The reverse sweep: seeds[o * m + k] is output o's adjoint in slot k;
+ * appends, per slot, one gradient per parameter to the outputs (0 for
+ * arrays and data: arrays get theirs through ACCUM nodes of row k). */
 static void rev_sweep(Rev *r, const Ref *seeds) {
   const Graph *f = r->f;
   rev_reset(r);
   for (int o = 0; o < f->outs.n; o++) {
     Ref res = f->outs.v[o];
-    if (!ref_is_const(res) && seeds[o] != REF_NONE)
-      r->adj[res] = r->adj[res] == REF_NONE ? seeds[o] : ADD(r->adj[res], seeds[o]);
+    for (int k = 0; k < r->m; k++)
+      if (!ref_is_const(res) && seeds[o * r->m + k] != REF_NONE)
+        add_contrib(r, res, k, seeds[o * r->m + k]);
   }
   rev_range(r, 0, f->nodes.n, 0);
-  int p = 0;
-  for (int i = 0; i < f->nodes.n && p < f->nparams; i++) {
-    const Node *nd = &f->nodes.v[i];
-    if ((nd->op != OP_INPUT && nd->op != OP_ARRAY) || nd->aux >= f->nparams)
-      continue;
-    p++;
-    int differentiated = nd->op == OP_INPUT && !(f->pflags.v[nd->aux] & P_CONST);
-    vec_push(&B->g->outs, differentiated && r->adj[i] != REF_NONE ? r->adj[i] : K(0));
+  for (int k = 0; k < r->m; k++) {
+    int p = 0;
+    for (int i = 0; i < f->nodes.n && p < f->nparams; i++) {
+      const Node *nd = &f->nodes.v[i];
+      if ((nd->op != OP_INPUT && nd->op != OP_ARRAY) || nd->aux >= f->nparams)
+        continue;
+      p++;
+      int differentiated = nd->op == OP_INPUT && !(f->pflags.v[nd->aux] & P_CONST);
+      vec_push(&B->g->outs, differentiated && ADJ(i, k) != REF_NONE ? ADJ(i, k) : K(0));
+    }
   }
 }
 
@@ -685,15 +717,17 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_
   r->f = f;
   r->b = &bld;
   r->labels = mode != REV_JAC;
+  r->m = mode == REV_JAC ? (f->outs.n ? f->outs.n : 1) : 1;
   copier_init(&r->cp, f);
   r->spans = ir_group_spans(f);
   r->lspans = ir_loop_spans(f);
   size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1), nl = (size_t)(f->loops.n ? f->loops.n : 1);
   r->fv = xmalloc(n * sizeof *r->fv);
   r->fv_level = xmalloc(n * sizeof *r->fv_level);
-  r->adj = xmalloc(n * sizeof *r->adj);
-  r->saved_level = xmalloc(n * sizeof *r->saved_level);
-  r->scratch = xmalloc(n * sizeof *r->scratch);
+  size_t nm = n * (size_t)r->m;
+  r->adj = xmalloc(nm * sizeof *r->adj);
+  r->saved_level = xmalloc(nm * sizeof *r->saved_level);
+  r->scratch = xmalloc(nm * sizeof *r->scratch);
   r->save_of = xmalloc(n * sizeof *r->save_of);
   r->export_of = xmalloc(n * sizeof *r->export_of);
   r->rev_idx = xmalloc(nl * sizeof *r->rev_idx);
@@ -712,24 +746,19 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_
       r->save_of[f->nodes.v[i].a[0]] = i;
   r->active = find_active(f);
   int nouts = f->outs.n;
-  Ref *seeds = xmalloc((size_t)(nouts ? nouts : 1) * sizeof *seeds);
-  if (mode == REV_VJP) {
-    for (int o = 0; o < nouts; o++) {
+  Ref *seeds = xmalloc((size_t)(nouts ? nouts : 1) * (size_t)r->m * sizeof *seeds);
+  for (int o = 0; o < nouts; o++) {
+    if (mode == REV_VJP) { /* one slot: the cotangents, weighed */
       Loc none = {0, 0};
       B->src = ref_is_const(f->outs.v[o]) ? none : f->nodes.v[f->outs.v[o]].src;
       seeds[o] = b_input(B, f->nparams + o);
-    }
-    rev_sweep(r, seeds);
-  } else {
-    for (int o = 0; o < nouts; o++)
+    } else { /* a slot per output, seeded with 1 */
       vec_push(&out->outs, f->outs.v[o]);
-    for (int row = 0; row < (mode == REV_JAC ? nouts : 1); row++) {
-      for (int o = 0; o < nouts; o++)
-        seeds[o] = o == row ? K(1) : REF_NONE;
-      r->row = row;
-      rev_sweep(r, seeds);
+      for (int k = 0; k < r->m; k++)
+        seeds[o * r->m + k] = o == k ? K(1) : REF_NONE;
     }
   }
+  rev_sweep(r, seeds);
   int status = bld.overflow ? 1 : r->tape_error ? 2 : r->noderiv ? 3 : 0;
   if (err_at)
     *err_at = r->err_at;
