@@ -71,6 +71,16 @@ static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
     sb_puts(out, "nothing");
 }
 
+/* "f_bar * df/dWRT", or with several results "u_bar * du/dWRT + ...". */
+static void cotangent_sum(StrBuf *out, const FnGraphs *fg, const char *wrt) {
+  if (!several(fg)) {
+    sb_printf(out, "%s * d%s/d%s", fg->names->seed, fg->func->name, wrt);
+    return;
+  }
+  for (int k = 0; k < fg->fwd.outs.n; k++)
+    sb_printf(out, "%s%s * d%s/d%s", k ? " + " : "", fg->names->outbars[k], fg->func->outs[k].name, wrt);
+}
+
 /* The convention of one emitted function: what it reads, returns, stores
  * or adds. */
 static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o) {
@@ -92,13 +102,23 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
     sb_printf(out, "/* %s: writes ", nm->jac);
     for (int k = 0; k < nv; k++)
       sb_printf(out, "*%s, ", nm->outs[k]);
-    sb_printf(out, "and the %d x C Jacobian, row-major:\n *   %s[k * C + c] = d(result k)/d(input c),"
+    sb_printf(out, "and the %d-row Jacobian, row-major:\n *   %s[k * C + c] = d(result k)/d(input c),"
                    " results in the order ", nv, nm->jacp);
     for (int k = 0; k < nv; k++)
       sb_printf(out, "%s%s", k ? ", " : "", nm->outs[k]);
-    sb_puts(out, ",\n *   inputs c in the order ");
-    param_list(out, fg, 0);
-    sb_puts(out, " (an array: one column per element). */\n");
+    sb_puts(out, ",\n *   the C columns in the order ");
+    int k = 0;
+    for (int i = 0; i < np; i++) {
+      const Param *pa = &f->params[i];
+      if (pa->is_const)
+        continue;
+      sb_printf(out, "%s%s (", k++ ? ", " : "", nm->params[i]);
+      for (int d = 0; d < pa->ndims; d++)
+        sb_printf(out, "%s%.*s", d ? " * " : "", pa->dims[d]->loc.hi - pa->dims[d]->loc.lo,
+                  o->src->text + pa->dims[d]->loc.lo);
+      sb_puts(out, pa->ndims ? ")" : "1)");
+    }
+    sb_puts(out, k ? ". */\n" : "(none). */\n");
   } else if (kind == FN_GRAD) {
     sb_printf(out, "/* %s: returns the value of %s and STORES its gradient", nm->grad, nm->fwd);
     int k = 0;
@@ -109,28 +129,18 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
     sb_puts(out, k ? ". */\n" : " (it has no differentiated parameters). */\n");
   } else {
     sb_printf(out, "/* %s: ADDS ", nm->vjp);
-    StrBuf d = {0}; /* the derivative of what the cotangents weigh */
-    if (several(fg))
-      for (int k = 0; k < nv; k++)
-        sb_printf(&d, "%s%s * d%s/d", k ? " + " : "", nm->outbars[k], f->outs[k].name);
-    else
-      sb_printf(&d, "%s * d%s/d", nm->seed, f->name);
-    sb_printf(out, "%sp to each *p_bar (Tapenade's adjoint convention, to\n"
-                   " * compose into a larger reverse sweep)", d.s);
+    cotangent_sum(out, fg, "p");
+    sb_puts(out, " to each *p_bar (Tapenade's adjoint convention, to\n * compose into a larger reverse sweep)");
     int k = 0;
     for (int i = 0; i < np; i++) {
       if (f->params[i].is_const)
         continue;
-      sb_puts(out, k++ ? ", " : ":\n *   ");
-      if (several(fg) || f->params[i].ndims) {
-        const char *ix = f->params[i].ndims ? "[k]" : "";
-        sb_printf(out, "%s%s%s += (the above)/d%s%s", ix[0] ? "" : "*", nm->bars[i], ix,
-                  f->params[i].name, ix);
-      } else {
-        sb_printf(out, "*%s += %s%s", nm->bars[i], d.s, f->params[i].name);
-      }
+      int arr = f->params[i].ndims > 0;
+      sb_printf(out, "%s%s%s%s += ", k++ ? ", " : ":\n *   ", arr ? "" : "*", nm->bars[i], arr ? "[k]" : "");
+      char wrt[1100];
+      snprintf(wrt, sizeof wrt, "%s%s", f->params[i].name, arr ? "[k]" : "");
+      cotangent_sum(out, fg, wrt);
     }
-    sb_free(&d);
     sb_puts(out, ". */\n");
   }
 }

@@ -2,10 +2,15 @@
  * 1. The seed function's value and gradient at (0.6, 1.4).
  * 2. Rosenbrock's function minimised from (-1.2, 1) by BFGS with the
  *    generated gradient.
- * 3. The maximum-likelihood fit of a normal distribution. */
+ * 3. The maximum-likelihood fit of a normal distribution.
+ * 4. ADBench's bundle adjustment: the residual of ba1's first observation
+ *    (published: 0.101336, -0.068968) and a row of its Jacobian.
+ * 5. Logistic regression fitted by gradient descent (arrays, data). */
 #include <math.h>
 #include <stdio.h>
 
+#include "ba_grad.h"
+#include "logistic_grad.h"
 #include "normal_nll_grad.h"
 #include "pendulum_grad.h"
 #include "rosenbrock_grad.h"
@@ -77,6 +82,33 @@ int main(void) {
   double e = energy_grad(0.3, -0.2, 1.0, 0.5, &dt1, &dt2, &dw1, &dw2);
   printf("double pendulum: E = %.6f, dE/dtheta = [%.6f, %.6f], momenta = [%.6f, %.6f]\n", e, dt1,
          dt2, dw1, dw2);
-  int ok = fabs(v - 1.1292849467900707) < 1e-15 && fabs(x[0] - 1) < 1e-6 && fabs(x[1] - 1) < 1e-6;
+
+  double cam[11] = {-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673,
+                    419.194514, 5.864426, -8.518870, 0.087812, 0.002739};
+  double X[3] = {7.203245, 0.001144, 3.023326}, feat[2] = {271.760969, 834.209256};
+  double ex, ey, jac[2 * 15];
+  ba_jac(cam, X, 0.417022, feat, &ex, &ey, jac);
+  printf("bundle adjustment: residual (%.6f, %.6f) (ADBench: 0.101336, -0.068968)\n", ex, ey);
+  printf("     d ex/d cam[0..2] = [%.3f, %.3f, %.3f]\n", jac[0], jac[1], jac[2]);
+
+  /* logistic regression: points labelled by the side of the line x0 + x1 = 1 they
+   * lie on (the third feature, 1, gives the model its offset) */
+  double Xd[8][3] = {{0, 0, 1},   {0.2, 0.3, 1}, {0.9, 0.6, 1}, {1, 1, 1},
+                     {0.1, 0.5, 1}, {0.7, 0.8, 1}, {0.3, 0.1, 1}, {1, 0.4, 1}};
+  double y[8], w[3] = {0, 0, 0}, gw[3], loss = 0;
+  for (int i = 0; i < 8; i++)
+    y[i] = Xd[i][0] + Xd[i][1] > 1 ? 1 : -1;
+  for (int it = 0; it < 2000; it++) {
+    loss = logistic_grad(3, 8, w, &Xd[0][0], y, gw);
+    for (int j = 0; j < 3; j++)
+      w[j] -= 0.5 * gw[j];
+  }
+  int right = 0;
+  for (int i = 0; i < 8; i++)
+    right += (w[0] * Xd[i][0] + w[1] * Xd[i][1] + w[2] > 0) == (y[i] > 0);
+  printf("logistic regression: loss %.4f after 2000 gradient steps, %d of 8 points classified\n",
+         loss, right);
+  int ok = fabs(v - 1.1292849467900707) < 1e-15 && fabs(x[0] - 1) < 1e-6 && fabs(x[1] - 1) < 1e-6 &&
+           fabs(ex - 0.101336) < 1e-6 && fabs(ey + 0.068968) < 1e-6 && right == 8;
   return ok ? 0 : 1;
 }
