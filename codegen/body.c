@@ -825,9 +825,13 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
     sb_puts(b, " > ");
     int_text(e, b, lo, 2);
     sb_puts(b, " ? ");
-    int_text(e, b, hi, 1);
-    sb_puts(b, " - ");
-    int_text(e, b, lo, 2);
+    if (ref_is_const(lo) && graph_const(g, lo) == 0) {
+      int_text(e, b, hi, 0);
+    } else {
+      int_text(e, b, hi, 1);
+      sb_puts(b, " - ");
+      int_text(e, b, lo, 2);
+    }
     sb_puts(b, " : 0)");
   }
   return size;
