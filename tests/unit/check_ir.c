@@ -167,6 +167,67 @@ START_TEST(verifier_catches_bad_graphs) {
 }
 END_TEST
 
+/* A loop is a range: body, then exits; moving a foreign node into it breaks it. */
+START_TEST(loops_are_regions) {
+  Compiled c = one("fn f(x[n], y) = sum(i in 0..n, x[i] * y) + exp(y);", 1);
+  const Graph *g = &c.fns[0].fwd;
+  char why[200];
+  ck_assert_int_eq(g->loops.n, 1);
+  ck_assert_int_eq(count_op(g, OP_REDUCE), 1);
+  ck_assert_int_eq(count_op(g, OP_IDX), 1);
+  ck_assert_int_eq(count_op(g, OP_SAVE), 0); /* nothing to store at top level */
+  ck_assert_int_eq(ir_verify(&c.fns[0].grad, why, sizeof why), 0);
+  ck_assert_int_eq(c.fns[0].grad.loops.n, 2); /* forward and reverse */
+  ck_assert_int_eq(c.fns[0].grad.loops.v[1].backward, 1);
+  Graph *w = &c.fns[0].grad;
+  for (int i = 0; i < w->nodes.n; i++) /* an outside node moved into the loop's body */
+    if (w->nodes.v[i].op == OP_MUL && w->nodes.v[i].blk == w->loops.v[0].body) {
+      w->nodes.v[i].blk = 0;
+      break;
+    }
+  ck_assert_int_ne(ir_verify(w, why, sizeof why), 0);
+  ht_free(&c);
+}
+END_TEST
+
+/* A reverse loop reads back carried values and inner results instead of
+ * recomputing them; what nothing reads back is not stored. */
+START_TEST(loops_store_what_the_reverse_reads) {
+  Compiled c = one("fn f(x[n], c) { let s = c; for i in 0..n { s = s * x[i] * sum(j in 0..n, x[j] * s); } return s; }\n"
+                   "fn g(x[n]) = sum(i in 0..n, x[i]);", 1);
+  const Graph *f = &c.fns[0].grad, *g = &c.fns[1].grad;
+  ck_assert_int_eq(count_op(f, OP_SAVE), 2);    /* s, and the inner sum */
+  ck_assert_int_eq(count_op(f, OP_RESTORE), 2);
+  ck_assert_int_eq(count_op(&c.fns[0].fwd, OP_SAVE), 0); /* f itself stores nothing */
+  ck_assert_int_eq(count_op(g, OP_SAVE), 0);    /* a sum's reverse needs nothing */
+  ht_free(&c);
+}
+END_TEST
+
+/* Data gets no adjoint work: the reverse of a const array's use is empty. */
+START_TEST(data_is_inactive) {
+  Compiled c = one("fn f(w[d], const X[m, d]) = sum(i in 0..m, exp(sum(j in 0..d, w[j] * X[i, j])) * X[i, 0]);", 1);
+  const Graph *g = &c.fns[0].grad;
+  int accum = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_ACCUM) {
+      accum++;
+      ck_assert_int_eq(g->nodes.v[g->nodes.v[i].a[0]].aux, 0); /* only into w */
+    }
+  ck_assert_int_eq(accum, 1);
+  ht_free(&c);
+}
+END_TEST
+
+/* f_jac sweeps all results at once: a shared partial is made once. */
+START_TEST(jacobian_shares_partials) {
+  Compiled c = one("fn f(x) -> (u, v) { let s = sin(x); return s * 2, s * 3; }", 1);
+  ck_assert_int_eq(count_op(&c.fns[0].grad, OP_COS), 1);
+  ck_assert_int_eq(c.fns[0].grad.outs.n, 4); /* u, v, du/dx, dv/dx */
+  ht_free(&c);
+}
+END_TEST
+
 START_TEST(long_chains_build_iteratively) {
   int n = 250000;
   char *src = xmalloc((size_t)n * 40 + 64);
@@ -248,6 +309,10 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, branches_are_regions);
   tcase_add_test(tc, verifier_catches_bad_graphs);
   tcase_add_test(tc, long_chains_build_iteratively);
+  tcase_add_test(tc, loops_are_regions);
+  tcase_add_test(tc, loops_store_what_the_reverse_reads);
+  tcase_add_test(tc, data_is_inactive);
+  tcase_add_test(tc, jacobian_shares_partials);
   tcase_add_test(tc, many_constants);
   tcase_add_test(tc, deeply_nested_conditionals);
   suite_add_tcase(s, tc);

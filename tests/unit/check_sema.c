@@ -34,10 +34,21 @@ static const struct {
     {"fn f(x, y) = x;", "t.ad:1:9: warning: unused parameter 'y'"},
     {"fn f(x) { let t = 2; return x; }", "t.ad:1:15: warning: unused variable 't'"},
     {"# nothing here\n", "t.ad:1:1: warning: the file defines no functions"},
+    {"fn f(x[n]) { let s = 0; for i in 0..n { let t = 1; s = s + x[i]; } return s; }",
+     "t.ad:1:45: warning: unused variable 't'"},
+    {"fn f(x[n], w) = sum(i in 0..n, x[i]);", "t.ad:1:12: warning: unused parameter 'w'"},
+    {"fn f(x[2]) = x[2];", "t.ad:1:16: error: index 2 of 'x' is out of range (the dimension is 2)"},
+    {"fn f(x[n]) = sum(i in 1..n+1, x[i - 1]) + sum(i in 0..n, x[n - 1 - i]);", NULL},
+    {"fn f(x[n, n + 1]) = x[n - 1, n];", NULL},
 };
 
 START_TEST(diagnosed) {
   Compiled c;
+  if (!cases[_i].want) { /* in range: no diagnostic at all */
+    ck_assert_msg(ht_compile(&c, cases[_i].src, 1) == 0 && strlen(c.diag) == 0, "%s", c.diag);
+    ht_free(&c);
+    return;
+  }
   ht_compile(&c, cases[_i].src, 1);
   ck_assert_msg(strstr(c.diag, cases[_i].want) != NULL, "for %s\nwant: %s\ngot:\n%s", cases[_i].src,
                 cases[_i].want, c.diag);
@@ -77,6 +88,23 @@ START_TEST(functions_in_any_order) {
 }
 END_TEST
 
+/* Sizes are the names used in dimensions, in order of first appearance;
+ * results are counted; const is remembered. */
+START_TEST(sizes_in_order_of_appearance) {
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, "fn f(a[k, d], const x[n, d], w) -> (u, v) { return a[0, 0] * w, x[0, 0]; }", 1), 0);
+  const FnSig *sig = &c.checked.sigs[0];
+  ck_assert_int_eq(sig->nsizes, 3);
+  ck_assert_str_eq(sig->sizes[0], "k");
+  ck_assert_str_eq(sig->sizes[1], "d");
+  ck_assert_str_eq(sig->sizes[2], "n");
+  ck_assert_int_eq(sig->nouts, 2);
+  ck_assert_int_eq(c.checked.funcs[0]->params[1].is_const, 1);
+  ck_assert_int_eq(c.checked.funcs[0]->params[1].ndims, 2);
+  ht_free(&c);
+}
+END_TEST
+
 Suite *suite_sema(void) {
   Suite *s = suite_create("sema");
   TCase *tc = tcase_create("diagnostics");
@@ -84,6 +112,7 @@ Suite *suite_sema(void) {
   tcase_add_test(tc, all_errors_reported);
   tcase_add_test(tc, shadowing_builtins_is_allowed);
   tcase_add_test(tc, functions_in_any_order);
+  tcase_add_test(tc, sizes_in_order_of_appearance);
   suite_add_tcase(s, tc);
   return s;
 }
