@@ -262,6 +262,28 @@ START_TEST(sample_each_compiler) {
 }
 END_TEST
 
+/* When the storage cannot be allocated, f_grad sets errno and returns NaN,
+ * f_vjp returns without touching its adjoints: no crash. (The address
+ * space is limited to 256 MiB; the storage asked for is 800 MB.) */
+START_TEST(allocation_failure_is_reported) {
+  const char *src = "fn f(x[n], const steps[m], c) {\n"
+                    "  let s = c; for i in 0..m { s = 0.5 * sin(s) + x[i % n] + steps[0] * 0; } return s; }\n";
+  ht_write(ht_path("big.ad"), src, strlen(src));
+  ck_assert_int_eq(ht_sh("'%s' --header -o %s %s", ht_adc(), ht_path("big_grad.c"), ht_path("big.ad")), 0);
+  const char *drv = "#include <errno.h>\n#include <math.h>\n#include <stdio.h>\n#include \"big_grad.h\"\n"
+                    "int main(void) { double x[7] = {1, 2, 3, 4, 5, 6, 7}, g[7] = {0}, gc = 7, st[1] = {0};\n"
+                    "  errno = 0; double v = f_grad(7, 100000000, x, st, 1.0, g, &gc);\n"
+                    "  if (!isnan(v) || errno != ENOMEM) { printf(\"%g %d\\n\", v, errno); return 1; }\n"
+                    "  errno = 0; gc = 7; f_vjp(7, 100000000, x, st, 1.0, 1.0, g, &gc);\n"
+                    "  if (errno != ENOMEM || gc != 7) return 2;\n"
+                    "  v = f_grad(7, 7, x, st, 1.0, g, &gc); return isnan(v) || isnan(gc) || gc == 7; }\n";
+  ht_write(ht_path("big_drv.c"), drv, strlen(drv));
+  int rc = ht_sh("gcc %s -o %s %s %s -lm && (ulimit -v 262144 && %s)", CFLAGS, ht_path("big"),
+                 ht_path("big_grad.c"), ht_path("big_drv.c"), ht_path("big"));
+  ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
 /* ADBench's first observation of ba1: the residual it publishes. */
 START_TEST(ba_published) {
   char *src = ht_slurp("samples/ba.ad", NULL);
@@ -399,6 +421,7 @@ Suite *suite_arrays(void) {
   tcase_add_test(tc, large_storage);
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, ba_published);
+  tcase_add_test(tc, allocation_failure_is_reported);
   tcase_add_test(tc, gmm_formula);
   tcase_add_test(tc, oscillator_energy);
   tcase_add_test(tc, reduction_conventions);
