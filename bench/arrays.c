@@ -1,11 +1,7 @@
 /* arrays.c - the cost of adc's gradients and Jacobians on the problems with
  * arrays and loops, side by side with their forward functions in one
  * process (ratios, not absolute times: machines are shared). */
-#define _POSIX_C_SOURCE 200809L
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
+#include "timing.h"
 
 #include "ba_grad.h"
 #include "gmm_grad.h"
@@ -13,13 +9,6 @@
 #include "oscillator_grad.h"
 #include "rosenbrock_n_grad.h"
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static volatile double sink;
 enum { REPS = 7 };
 
 /* best ns per call of expr over REPS runs of `calls` calls each */

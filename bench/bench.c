@@ -1,24 +1,13 @@
 /* bench.c - the cost of adc's gradients, measured side by side in one
  * process: forward, adc's gradient, a hand-written gradient, and central
  * differences. Ratios matter, not absolute times: machines are shared. */
-#define _POSIX_C_SOURCE 200809L
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
+#include "timing.h"
 
 #include "normal_nll_grad.h"
 #include "pendulum_grad.h"
 #include "rosenbrock_grad.h"
 #include "seed_grad.h"
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static volatile double sink;
 enum { N = 1 << 20, REPS = 7 };
 static double xs[4][256];
 

@@ -352,11 +352,9 @@ static void comment(Em *e, StrBuf *b, Loc at) {
   sb_puts(b, *slot);
 }
 
-static void line_end(Em *e, StrBuf *b, Loc at) {
+/* A whole line of text at the current depth; b is emptied. */
+static void put_line(Em *e, StrBuf *b) {
   if (!e->dry) {
-    if (!e->ssa)
-      sb_putc(b, ';');
-    comment(e, b, at);
     sb_putc(b, '\n');
     indent(e);
     put(e, b->s);
@@ -364,6 +362,16 @@ static void line_end(Em *e, StrBuf *b, Loc at) {
   b->len = 0;
   if (b->s)
     b->s[0] = '\0';
+}
+
+/* A statement: ';' (in C), the source comment, the line. */
+static void line_end(Em *e, StrBuf *b, Loc at) {
+  if (!e->dry) {
+    if (!e->ssa)
+      sb_putc(b, ';');
+    comment(e, b, at);
+  }
+  put_line(e, b);
 }
 
 static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
@@ -465,6 +473,14 @@ static void emit_labels(Em *e, int blk, int pos) {
 
 static void emit_range(Em *e, int blk, int lo, int hi);
 
+/* Leaving a block: the copy lines made in it are out of scope. */
+static void leave_block(Em *e, int mark) {
+  while (e->undo_node.n > mark) {
+    e->undo_node.n--;
+    e->curl[e->undo_node.v[e->undo_node.n]] = e->undo_curl.v[--e->undo_curl.n];
+  }
+}
+
 static void emit_group(Em *e, int gi) {
   const Graph *g = e->g;
   const GroupSpan *s = &e->spans[gi];
@@ -512,10 +528,7 @@ static void emit_group(Em *e, int gi) {
       line_end(e, &b, g->nodes.v[p].src);
     }
     e->depth--;
-    while (e->undo_node.n > mark) {
-      e->undo_node.n--;
-      e->curl[e->undo_node.v[e->undo_node.n]] = e->undo_curl.v[--e->undo_curl.n];
-    }
+    leave_block(e, mark);
   }
   indent(e);
   put(e, "}\n");
@@ -566,18 +579,6 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
   }
   sweep_marker(e, blk, hi + 1);
   emit_labels(e, blk, hi);
-}
-
-/* A whole line of text (braces of loops and of the update statements). */
-static void put_line(Em *e, StrBuf *b) {
-  if (!e->dry) {
-    sb_putc(b, '\n');
-    indent(e);
-    put(e, b->s);
-  }
-  b->len = 0;
-  if (b->s)
-    b->s[0] = '\0';
 }
 
 /* Before the loop: its carried values and reduction accumulators. */
@@ -704,10 +705,7 @@ static void emit_loop(Em *e, int li) {
     reduce_update(e, li, red, count);
   loop_nexts(e, li, nx, s->body_hi);
   e->depth--;
-  while (e->undo_node.n > mark) {
-    e->undo_node.n--;
-    e->curl[e->undo_node.v[e->undo_node.n]] = e->undo_curl.v[--e->undo_curl.n];
-  }
+  leave_block(e, mark);
   indent(e);
   put(e, "}\n");
   if (red >= 0 && l->kind == LK_LSE) {

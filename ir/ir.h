@@ -194,7 +194,13 @@ typedef struct GroupSpan {
   int live;                    /* has at least one phi */
 } GroupSpan;
 GroupSpan *ir_group_spans(const Graph *g); /* one per group; free() it */
-void ir_block_extents(const Graph *g, int *lo, int *hi, int *count); /* arrays of blocks.n */
+/* Per block, the range [lo, hi) of the nodes in it and its sub-blocks, and
+ * their count (lo = INT_MAX, hi = -1, count = 0 when it has none). */
+typedef struct Extents {
+  int *lo, *hi, *count;
+} Extents;
+void ir_extents(const Graph *g, Extents *x);
+void ir_extents_free(Extents *x);
 
 /* ---- verify.c ---- */
 int ir_verify(const Graph *g, char *why, int whylen); /* 0 when well formed */

@@ -6,10 +6,16 @@
 
 #include "ir.h"
 
-/* Per block, the range [lo, hi) of the nodes in it and its sub-blocks, and
- * their count (lo = INT_MAX, hi = -1, count = 0 when it has none). */
-void ir_block_extents(const Graph *g, int *lo, int *hi, int *count) {
+void ir_extents_free(Extents *x) {
+  free(x->lo);
+  free(x->hi);
+  free(x->count);
+}
+
+void ir_extents(const Graph *g, Extents *x) {
   int nb = g->blocks.n;
+  int *lo = x->lo = xmalloc((size_t)nb * sizeof *lo), *hi = x->hi = xmalloc((size_t)nb * sizeof *hi);
+  int *count = x->count = xmalloc((size_t)nb * sizeof *count);
   for (int i = 0; i < nb; i++) {
     lo[i] = INT_MAX;
     hi[i] = -1;
@@ -34,10 +40,10 @@ void ir_block_extents(const Graph *g, int *lo, int *hi, int *count) {
 }
 
 GroupSpan *ir_group_spans(const Graph *g) {
-  int nb = g->blocks.n, ng = g->groups.n;
-  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
-  int *count = xmalloc((size_t)nb * sizeof *count);
-  ir_block_extents(g, lo, hi, count);
+  int ng = g->groups.n;
+  Extents x;
+  ir_extents(g, &x);
+  int *lo = x.lo, *hi = x.hi, *count = x.count;
   GroupSpan *s = xcalloc((size_t)(ng ? ng : 1), sizeof *s);
   for (int i = 0; i < ng; i++) {
     s[i].phi_lo = INT_MAX;
@@ -67,18 +73,16 @@ GroupSpan *ir_group_spans(const Graph *g) {
       s[i].phi_lo = s[i].hi = hi[e] >= 0 ? hi[e] : s[i].then_hi;
     s[i].live |= count[t] + count[e] > 0; /* effects need no phi */
   }
-  free(lo);
-  free(hi);
-  free(count);
+  ir_extents_free(&x);
   return s;
 }
 
 /* A loop whose body and exits all died has lo = hi = -1. */
 LoopSpan *ir_loop_spans(const Graph *g) {
-  int nb = g->blocks.n, nl = g->loops.n;
-  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
-  int *count = xmalloc((size_t)nb * sizeof *count);
-  ir_block_extents(g, lo, hi, count);
+  int nl = g->loops.n;
+  Extents x;
+  ir_extents(g, &x);
+  int *lo = x.lo, *hi = x.hi, *count = x.count;
   LoopSpan *s = xcalloc((size_t)(nl ? nl : 1), sizeof *s);
   int *xlo = xmalloc((size_t)(nl ? nl : 1) * sizeof *xlo), *xhi = xmalloc((size_t)(nl ? nl : 1) * sizeof *xhi);
   for (int i = 0; i < nl; i++) {
@@ -105,9 +109,7 @@ LoopSpan *ir_loop_spans(const Graph *g) {
       s[i].lo = s[i].body_hi = s[i].hi = -1;
     }
   }
-  free(lo);
-  free(hi);
-  free(count);
+  ir_extents_free(&x);
   free(xlo);
   free(xhi);
   return s;

@@ -335,6 +335,16 @@ static void rev_node(Rev *r, int n) {
 
 static void rev_range(Rev *r, int lo, int hi, int fblk);
 
+/* Leaving a level: the outer accumulators come back. */
+static void restore_saves(Rev *r, int mark) {
+  for (int i = r->saves.n - 1; i >= mark; i--) {
+    Saved *sv = &r->saves.v[i];
+    r->adj[sv->slot] = sv->adj;
+    r->saved_level[sv->slot] = sv->level;
+  }
+  r->saves.n = mark;
+}
+
 /* Run one branch of a group backwards; return what it contributed to values
  * outside the group, and restore their outer accumulators. */
 static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
@@ -360,12 +370,7 @@ static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
       vec_push(out, c);
     }
   }
-  for (int i = r->saves.n - 1; i >= mark; i--) {
-    Saved *sv = &r->saves.v[i];
-    r->adj[sv->slot] = sv->adj;
-    r->saved_level[sv->slot] = sv->level;
-  }
-  r->saves.n = mark;
+  restore_saves(r, mark);
   r->open.n--;
   r->level = save_level;
   r->level_lo = save_lo;
@@ -470,12 +475,7 @@ static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, 
     b_loop_op(B, OP_NEXT, nl, cb[j], cnext[j]);
   for (int i = 0; i < accs.n; i++)
     b_loop_op(B, OP_NEXT, nl, accs.v[i].carry, sums[i]);
-  for (int i = r->saves.n - 1; i >= mark; i--) {
-    Saved *sv = &r->saves.v[i];
-    r->adj[sv->slot] = sv->adj;
-    r->saved_level[sv->slot] = sv->level;
-  }
-  r->saves.n = mark;
+  restore_saves(r, mark);
   r->open.n--;
   r->rev_idx[li] = REF_NONE;
   B->blk = fr.parent;

@@ -148,10 +148,10 @@ fail:
 
 /* Each live loop is one range: its body subtree, then its exits. */
 static int check_loops(const Graph *g, char *why, int whylen) {
-  int nb = g->blocks.n, rc = 1;
-  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
-  int *count = xmalloc((size_t)nb * sizeof *count);
-  ir_block_extents(g, lo, hi, count);
+  int rc = 1;
+  Extents x;
+  ir_extents(g, &x);
+  const int *count = x.count;
   LoopSpan *spans = ir_loop_spans(g);
   for (int i = 0; i < g->loops.n; i++) {
     const LoopSpan *s = &spans[i];
@@ -171,9 +171,7 @@ static int check_loops(const Graph *g, char *why, int whylen) {
   }
   rc = 0;
 fail:
-  free(lo);
-  free(hi);
-  free(count);
+  ir_extents_free(&x);
   free(spans);
   return rc;
 }
@@ -182,10 +180,10 @@ fail:
  * phis, nothing else in between. Counting the subtree's nodes against the
  * range's length rules out strangers in linear time. */
 static int check_groups(const Graph *g, char *why, int whylen) {
-  int nb = g->blocks.n, rc = 1;
-  int *lo = xmalloc((size_t)nb * sizeof *lo), *hi = xmalloc((size_t)nb * sizeof *hi);
-  int *count = xmalloc((size_t)nb * sizeof *count);
-  ir_block_extents(g, lo, hi, count);
+  int rc = 1;
+  Extents x;
+  ir_extents(g, &x);
+  int *lo = x.lo, *hi = x.hi, *count = x.count;
   GroupSpan *spans = ir_group_spans(g);
   for (int i = 0; i < g->groups.n; i++) {
     const GroupSpan *s = &spans[i];
@@ -204,9 +202,7 @@ static int check_groups(const Graph *g, char *why, int whylen) {
   }
   rc = 0;
 fail:
-  free(lo);
-  free(hi);
-  free(count);
+  ir_extents_free(&x);
   free(spans);
   return rc;
 }

@@ -268,8 +268,6 @@ END_TEST
 START_TEST(allocation_failure_is_reported) {
   const char *src = "fn f(x[n], const steps[m], c) {\n"
                     "  let s = c; for i in 0..m { s = 0.5 * sin(s) + x[i % n] + steps[0] * 0; } return s; }\n";
-  ht_write(ht_path("big.ad"), src, strlen(src));
-  ck_assert_int_eq(ht_sh("'%s' --header -o %s %s", ht_adc(), ht_path("big_grad.c"), ht_path("big.ad")), 0);
   const char *drv = "#include <errno.h>\n#include <math.h>\n#include <stdio.h>\n#include \"big_grad.h\"\n"
                     "int main(void) { double x[7] = {1, 2, 3, 4, 5, 6, 7}, g[7] = {0}, gc = 7, st[1] = {0};\n"
                     "  errno = 0; double v = f_grad(7, 100000000, x, st, 1.0, g, &gc);\n"
@@ -277,10 +275,7 @@ START_TEST(allocation_failure_is_reported) {
                     "  errno = 0; gc = 7; f_vjp(7, 100000000, x, st, 1.0, 1.0, g, &gc);\n"
                     "  if (errno != ENOMEM || gc != 7) return 2;\n"
                     "  v = f_grad(7, 7, x, st, 1.0, g, &gc); return isnan(v) || isnan(gc) || gc == 7; }\n";
-  ht_write(ht_path("big_drv.c"), drv, strlen(drv));
-  int rc = ht_sh("gcc %s -o %s %s %s -lm && (ulimit -v 262144 && %s)", CFLAGS, ht_path("big"),
-                 ht_path("big_grad.c"), ht_path("big_drv.c"), ht_path("big"));
-  ck_assert_int_eq(rc, 0);
+  ck_assert_int_eq(ht_build_run("big", src, drv, "ulimit -v 262144"), 0);
 }
 END_TEST
 
@@ -359,8 +354,6 @@ START_TEST(reduction_conventions) {
   const char *src = "fn mx(x[n]) = max(i in 0..n, x[i]);\n"
                     "fn mn(x[n]) = min(i in 0..n, x[i]);\n"
                     "fn empty(x[n]) = sum(i in 0..0, x[i]) + prod(i in n..n, x[0]) + exp(max(i in 0..0, x[i]));\n";
-  ht_write(ht_path("conv.ad"), src, strlen(src));
-  ck_assert_int_eq(ht_sh("'%s' --header -o %s %s", ht_adc(), ht_path("conv_grad.c"), ht_path("conv.ad")), 0);
   const char *drv = "#include <stdio.h>\n#include \"conv_grad.h\"\n"
                     "int main(void) { double x[4] = {1, 3, 3, 2}, g[4];\n"
                     "  if (mx_grad(4, x, g) != 3 || g[0] != 0 || g[1] != 0.5 || g[2] != 0.5 || g[3] != 0) return 1;\n"
@@ -368,10 +361,7 @@ START_TEST(reduction_conventions) {
                     "  if (mn_grad(3, y, g) != -1 || g[0] != 0.5 || g[1] != 0 || g[2] != 0.5) return 2;\n"
                     "  if (empty_grad(4, x, g) != 1 || g[0] != 0 || g[1] != 0) return 3;\n"
                     "  return 0; }\n";
-  ht_write(ht_path("conv_drv.c"), drv, strlen(drv));
-  int rc = ht_sh("gcc %s -o %s %s %s -lm && %s", CFLAGS, ht_path("conv"), ht_path("conv_grad.c"),
-                 ht_path("conv_drv.c"), ht_path("conv"));
-  ck_assert_int_eq(rc, 0);
+  ck_assert_int_eq(ht_build_run("conv", src, drv, ""), 0);
 }
 END_TEST
 

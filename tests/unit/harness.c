@@ -204,3 +204,19 @@ int ht_run_adc(char **err, const char *const *argv) {
   free(out_text);
   return rc;
 }
+
+int ht_build_run(const char *stem, const char *ad_src, const char *driver_src, const char *prefix) {
+  char ad[600], gen[600], drv[600], exe[600];
+  snprintf(ad, sizeof ad, "%s.ad", ht_path(stem));
+  snprintf(gen, sizeof gen, "%s_grad.c", ht_path(stem));
+  snprintf(drv, sizeof drv, "%s_drv.c", ht_path(stem));
+  snprintf(exe, sizeof exe, "%s", ht_path(stem));
+  ht_write(ad, ad_src, strlen(ad_src));
+  ht_write(drv, driver_src, strlen(driver_src));
+  int rc = ht_sh("'%s' --header -o %s %s", ht_adc(), gen, ad);
+  if (rc == 0)
+    rc = ht_sh("gcc -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror -o %s %s %s -lm", exe, gen, drv);
+  if (rc == 0)
+    rc = ht_sh("%s%s%s", prefix, prefix[0] ? " && " : "", exe);
+  return rc;
+}

@@ -43,6 +43,12 @@ char *ht_slurp(const char *path, size_t *len); /* NULL if unreadable */
 int ht_sh(const char *fmt, ...);               /* exit status of sh -c */
 char *ht_capture(int *status, const char *fmt, ...); /* stdout of sh -c */
 
+/* Writes STEM.ad and STEM_drv.c (which includes "STEM_grad.h"), runs adc
+ * and gcc (-Werror, C99) on them and runs the program, after `prefix` in the
+ * same shell (e.g. a ulimit; "" for none). Returns the first failure's
+ * status, or the program's. */
+int ht_build_run(const char *stem, const char *ad_src, const char *driver_src, const char *prefix);
+
 /* "fn f(x) = ((...(x)...));" with n pairs of parentheses; malloc'd. */
 char *ht_deep_parens(int n, size_t *len);
 
