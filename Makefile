@@ -95,12 +95,16 @@ golden: $(ADC)
 bench: $(ADC)
 	sh bench/run.sh $(ADC)
 
+# the binary, the man page, and adc.mk where GNU make finds 'include adc.mk'
 install: $(ADC)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(ADC) $(DESTDIR)$(PREFIX)/bin/adc
+	install -m 644 doc/adc.1 $(DESTDIR)$(PREFIX)/share/man/man1/adc.1
+	install -m 644 adc.mk $(DESTDIR)$(PREFIX)/include/adc.mk
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/adc
+	rm -f $(DESTDIR)$(PREFIX)/bin/adc $(DESTDIR)$(PREFIX)/share/man/man1/adc.1 \
+	  $(DESTDIR)$(PREFIX)/include/adc.mk
 
 clean:
 	rm -rf build build-asan adc samples/demo samples/*_grad.c samples/*_grad.h

@@ -65,6 +65,7 @@ Suite *suite_golden(void);
 Suite *suite_errors(void);
 Suite *suite_e2e(void);
 Suite *suite_arrays(void);
+Suite *suite_tools(void);
 Suite *suite_random(void);
 
 #endif
