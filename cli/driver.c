@@ -25,7 +25,9 @@ static const char usage[] =
     "                          default: STEM_grad.c in the current directory\n"
     "  --header[=PATH]         also write a header of prototypes\n"
     "                          (default: STEM_grad.h beside the C file)\n"
-    "  --emit=KIND             c (default), header, ssa (graph as text), dot (Graphviz)\n"
+    "  --emit=KIND             c (default), header, ssa (graph as text), dot (Graphviz),\n"
+    "                          check (a C program testing STEM_grad.c; default STEM_check.c)\n"
+    "  --check                 build and run that test with $CC (default cc) and report\n"
     "  --prefix=STR            prepend STR to every emitted function name\n"
     "  --static                emit 'static inline' functions, for #include \"f_grad.c\"\n"
     "  -O0, -O1                optimisation level (default -O1: constant folding,\n"
@@ -33,7 +35,8 @@ static const char usage[] =
     "  -h, --help              print this help and exit\n"
     "  --version               print the version and exit\n"
     "\n"
-    "Exit status: 0 success, 1 errors in the input, 2 usage or I/O problem.\n";
+    "Exit status: 0 success, 1 errors in the input (or a failed --check),\n"
+    "2 usage or I/O problem.\n";
 
 static int usage_error(FILE *err, const char *fmt, const char *arg) {
   fputs("adc: error: ", err);
@@ -88,7 +91,10 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       else if (strcmp(k, "header") == 0) o->emit = EMIT_HEADER;
       else if (strcmp(k, "ssa") == 0) o->emit = EMIT_SSA;
       else if (strcmp(k, "dot") == 0) o->emit = EMIT_DOT;
-      else return usage_error(err, "unknown --emit kind '%s' (c, header, ssa, dot)", k);
+      else if (strcmp(k, "check") == 0) o->emit = EMIT_CHECK;
+      else return usage_error(err, "unknown --emit kind '%s' (c, header, ssa, dot, check)", k);
+    } else if (strcmp(a, "--check") == 0) {
+      o->check = 1;
     } else if (strncmp(a, "--prefix=", 9) == 0) {
       if (!valid_prefix(a + 9))
         return usage_error(err, "--prefix must start a C identifier, not '%s'", a + 9);
@@ -318,7 +324,8 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
     if (o->emit == EMIT_SSA || o->emit == EMIT_DOT)
       out = "-";
     else
-      out = c_path = stem_with(o->input, o->emit == EMIT_HEADER ? "_grad.h" : "_grad.c");
+      out = c_path = stem_with(o->input, o->emit == EMIT_HEADER ? "_grad.h"
+                                         : o->emit == EMIT_CHECK ? "_check.c" : "_grad.c");
   }
   const char *header = NULL;
   if (o->want_header && o->emit == EMIT_C) {
@@ -351,6 +358,7 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
     case EMIT_HEADER: cg_emit_header(&text, fns, n, &eo); break;
     case EMIT_SSA: cg_emit_ssa(&text, fns, n, &eo); break;
     case EMIT_DOT: cg_emit_dot(&text, fns, n, &eo); break;
+    case EMIT_CHECK: cg_emit_check(&text, fns, n, &eo); break;
     }
     rc = close_pending(&pc, &text, err);
   }
@@ -373,6 +381,66 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
   return rc;
 }
 
+/* --check: STEM_grad.c and STEM_check.c in a fresh temporary directory,
+ * built with $CC and run; the program's table goes to standard output. */
+static int run_check(const Options *o, const FnGraphs *fns, int n, const Source *src, FILE *err) {
+  const char *tmp = getenv("TMPDIR");
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/adc-check-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  if (!mkdtemp(dir)) {
+    fprintf(err, "adc: error: cannot make a temporary directory in '%s': %s\n", tmp && tmp[0] ? tmp : "/tmp",
+            strerror(errno));
+    return 2;
+  }
+  char *gname = stem_with(o->input, "_grad.c"), *cname = stem_with(o->input, "_check.c");
+  char *gpath = beside(dir, gname), *cpath = beside(dir, cname), *exe = beside(dir, "check");
+  /* beside() keeps the directory of its first argument: make it dir itself */
+  free(gpath);
+  free(cpath);
+  free(exe);
+  size_t dl = strlen(dir);
+  gpath = xmalloc(dl + strlen(gname) + 2);
+  cpath = xmalloc(dl + strlen(cname) + 2);
+  exe = xmalloc(dl + 7);
+  sprintf(gpath, "%s/%s", dir, gname);
+  sprintf(cpath, "%s/%s", dir, cname);
+  sprintf(exe, "%s/check", dir);
+  Options c = *o;
+  c.check = c.want_header = 0;
+  c.emit = EMIT_C;
+  c.output = gpath;
+  int rc = write_outputs(&c, fns, n, src, err);
+  c.emit = EMIT_CHECK;
+  c.output = cpath;
+  if (!rc)
+    rc = write_outputs(&c, fns, n, src, err);
+  if (!rc) {
+    const char *cc = getenv("CC");
+    StrBuf cmd = {0};
+    sb_printf(&cmd, "%s -std=c99 -O1 -o '%s' '%s' -lm", cc && cc[0] ? cc : "cc", exe, cpath);
+    fflush(stdout);
+    if (system(cmd.s) != 0) {
+      fprintf(err, "adc: error: the check program did not build with '%s'\n", cc && cc[0] ? cc : "cc");
+      rc = 2;
+    } else {
+      cmd.len = 0;
+      sb_printf(&cmd, "'%s'", exe);
+      rc = system(cmd.s) == 0 ? 0 : 1;
+    }
+    sb_free(&cmd);
+  }
+  unlink(exe);
+  unlink(cpath);
+  unlink(gpath);
+  rmdir(dir);
+  free(gname);
+  free(cname);
+  free(gpath);
+  free(cpath);
+  free(exe);
+  return rc;
+}
+
 int adc_run(const Options *o, FILE *err) {
   int len = 0;
   char *text = read_file(o->input, &len, err);
@@ -391,7 +459,8 @@ int adc_run(const Options *o, FILE *err) {
     cg_names(&checked, o->prefix, &names);
     fns = xcalloc((size_t)(checked.nfuncs ? checked.nfuncs : 1), sizeof *fns);
     if (build_all(&checked, &prog, &d, o->optimize, &names, fns) == 0)
-      rc = write_outputs(o, fns, checked.nfuncs, &src, err);
+      rc = o->check ? run_check(o, fns, checked.nfuncs, &src, err)
+                    : write_outputs(o, fns, checked.nfuncs, &src, err);
     free_all(fns, checked.nfuncs);
     cg_names_free(&names);
   }

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-typedef enum EmitKind { EMIT_C, EMIT_HEADER, EMIT_SSA, EMIT_DOT } EmitKind;
+typedef enum EmitKind { EMIT_C, EMIT_HEADER, EMIT_SSA, EMIT_DOT, EMIT_CHECK } EmitKind;
 
 typedef struct Options {
   const char *input;  /* the .ad file */
@@ -15,9 +15,11 @@ typedef struct Options {
   const char *prefix; /* --prefix */
   int static_fns;     /* --static */
   int optimize;       /* -O1 (default) or -O0 */
+  int check;          /* --check: build and run the check program */
 } Options;
 
-/* Exit status: 0 success, 1 errors in the input, 2 usage or I/O. */
+/* Exit status: 0 success, 1 errors in the input (or, with --check, a
+ * derivative that disagrees), 2 usage or I/O (or no working C compiler). */
 int adc_run(const Options *o, FILE *err);
 
 /* Parses argv into o; prints help/version itself. Returns -1 to go on,

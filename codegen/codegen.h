@@ -49,5 +49,8 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
+/* A C program that checks STEM_grad.c: gradients against central
+ * differences, vjps by the dot-product test (emit_check.c). */
+void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 
 #endif

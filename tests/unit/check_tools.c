@@ -30,7 +30,8 @@ END_TEST
 /* The man page names every option of --help. */
 START_TEST(man_page_has_every_option) {
   static const char *const options[] = {"\\-o", "\\-\\-output", "\\-\\-header", "\\-\\-emit", "\\-\\-prefix",
-                                        "\\-\\-static", "\\-O0", "\\-O1", "\\-\\-help", "\\-\\-version"};
+                                        "\\-\\-static", "\\-O0", "\\-O1", "\\-\\-help", "\\-\\-version",
+                                        "\\-\\-check"};
   char *man = ht_slurp("doc/adc.1", NULL);
   ck_assert_ptr_nonnull(man);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -75,6 +76,53 @@ START_TEST(integration_with_cmake) {
 }
 END_TEST
 
+/* adc --check passes on every sample. */
+static const char *const samples[] = {"seed", "rosenbrock", "pendulum", "normal_nll", "rosenbrock_n",
+                                      "logistic", "oscillator", "ba", "gmm"};
+
+START_TEST(check_passes_on_samples) {
+  int st;
+  char *out = ht_capture(&st, "TMPDIR='%s' '%s' --check samples/%s.ad", ht_tmpdir(), ht_adc(), samples[_i]);
+  ck_assert_msg(st == 0, "%s", out);
+  ck_assert_ptr_nonnull(strstr(out, "all derivatives agree"));
+  free(out);
+}
+END_TEST
+
+/* A wrong derivative planted in the emitted code: the check program fails,
+ * and says where. --emit=check's default name is STEM_check.c, and the
+ * program compiles cleanly. */
+START_TEST(check_catches_a_planted_error) {
+  const char *dir = ht_path("planted");
+  ck_assert_int_eq(ht_sh("rm -rf '%s' && mkdir '%s' && cd '%s' && '%s' ../../../samples/seed.ad && "
+                         "'%s' --emit=check ../../../samples/seed.ad && test -f seed_check.c && "
+                         "gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -o ok seed_check.c -lm && ./ok >/dev/null",
+                         dir, dir, dir, ht_adc(), ht_adc()),
+                   0);
+  /* d sin(x0)/dx0 = cos(x0) in the reverse sweep of f_grad and f_vjp becomes sin */
+  ck_assert_int_eq(ht_sh("cd '%s' && grep -q 'cos(z0)' seed_grad.c && sed -i 's/cos(z0)/sin(z0)/' seed_grad.c && "
+                         "gcc -std=c99 -o bad seed_check.c -lm",
+                         dir),
+                   0);
+  int st;
+  char *out = ht_capture(&st, "cd '%s' && ./bad", dir);
+  ck_assert_int_eq(st, 1);
+  ck_assert_ptr_nonnull(strstr(out, "FAIL"));
+  ck_assert_ptr_nonnull(strstr(out, "df/dx0"));
+  free(out);
+}
+END_TEST
+
+/* --check without a working compiler is an I/O-like failure: exit 2. */
+START_TEST(check_without_compiler) {
+  int st;
+  char *out = ht_capture(&st, "CC=/nonexistent/cc '%s' --check samples/seed.ad 2>&1", ht_adc());
+  ck_assert_int_eq(st, 2);
+  ck_assert_ptr_nonnull(strstr(out, "did not build"));
+  free(out);
+}
+END_TEST
+
 Suite *suite_tools(void) {
   Suite *s = suite_create("tools");
   TCase *tc = tcase_create("install");
@@ -84,6 +132,9 @@ Suite *suite_tools(void) {
   tcase_add_test(tc, integration_with_make);
   tcase_add_test(tc, integration_with_installed_mk);
   tcase_add_test(tc, integration_with_cmake);
+  tcase_add_loop_test(tc, check_passes_on_samples, 0, (int)(sizeof samples / sizeof samples[0]));
+  tcase_add_test(tc, check_catches_a_planted_error);
+  tcase_add_test(tc, check_without_compiler);
   suite_add_tcase(s, tc);
   return s;
 }
