@@ -30,6 +30,8 @@ static const char usage[] =
     "  --check                 build and run that test with $CC (default cc) and report\n"
     "  --prefix=STR            prepend STR to every emitted function name\n"
     "  --static                emit 'static inline' functions, for #include \"f_grad.c\"\n"
+    "  --line                  #line directives: compiler messages and debuggers\n"
+    "                          point into the .ad file\n"
     "  -O0, -O1                optimisation level (default -O1: constant folding,\n"
     "                          common subexpressions, dead and zero-adjoint nodes)\n"
     "  -h, --help              print this help and exit\n"
@@ -95,6 +97,8 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       else return usage_error(err, "unknown --emit kind '%s' (c, header, ssa, dot, check)", k);
     } else if (strcmp(a, "--check") == 0) {
       o->check = 1;
+    } else if (strcmp(a, "--line") == 0) {
+      o->line = 1;
     } else if (strncmp(a, "--prefix=", 9) == 0) {
       if (!valid_prefix(a + 9))
         return usage_error(err, "--prefix must start a C identifier, not '%s'", a + 9);
@@ -343,7 +347,7 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
     }
   }
   EmitOpts eo = {o->input, header ? header : (o->emit == EMIT_HEADER ? out : NULL), o->static_fns,
-                 src};
+                 src, o->line, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input};
   if (strcmp(o->input, "-") == 0)
     eo.input = "stdin";
   Pending pc = {0}, ph = {0};

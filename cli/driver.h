@@ -16,6 +16,7 @@ typedef struct Options {
   int static_fns;     /* --static */
   int optimize;       /* -O1 (default) or -O0 */
   int check;          /* --check: build and run the check program */
+  int line;           /* --line: #line directives */
 } Options;
 
 /* Exit status: 0 success, 1 errors in the input (or, with --check, a

@@ -46,6 +46,8 @@ typedef struct Em {
   int ntapes;       /* SAVE nodes: each has its storage, adc_tK for node K */
   char **col_off;   /* f_jac: each parameter's first column, as C text */
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
+  const EmitOpts *opts;
+  int presumed;     /* with --line: the .ad line the compiler takes the next line for, or -1 */
 } Em;
 
 static void int_text(Em *e, StrBuf *b, Ref r, int prec);
@@ -63,6 +65,9 @@ static void put(Em *e, const char *s) {
   }
   sb_puts(e->out, s);
   sb_drain(e->out, 0);
+  if (e->presumed >= 0)
+    for (const char *p = s; *p; p++)
+      e->presumed += *p == '\n';
 }
 
 static void indent(Em *e) {
@@ -365,11 +370,39 @@ static void put_line(Em *e, StrBuf *b) {
 }
 
 /* A statement: ';' (in C), the source comment, the line. */
+/* --line: before a statement from another .ad line than the compiler would
+ * assume, a #line directive (so that its messages and debuggers point
+ * into the .ad file). */
+static void line_directive(Em *e, Loc at) {
+  if (at.lo < 0)
+    at.lo = -1 - at.lo;
+  if (!e->src || at.hi <= at.lo || at.hi > e->src->len)
+    return;
+  int line, col;
+  source_linecol(e->src, at.lo, &line, &col);
+  if (line == e->presumed)
+    return;
+  char buf[64];
+  snprintf(buf, sizeof buf, "#line %d \"", line);
+  e->presumed = -1; /* put() must not count this one */
+  put(e, buf);
+  for (const char *p = e->opts->path; *p; p++) {
+    char c[3] = {*p, 0, 0};
+    if (*p == '"' || *p == '\\')
+      c[0] = '\\', c[1] = *p;
+    put(e, c);
+  }
+  put(e, "\"\n");
+  e->presumed = line;
+}
+
 static void line_end(Em *e, StrBuf *b, Loc at) {
   if (!e->dry) {
     if (!e->ssa)
       sb_putc(b, ';');
     comment(e, b, at);
+    if (e->opts->line_directives && !e->ssa)
+      line_directive(e, at);
   }
   put_line(e, b);
 }
@@ -1058,6 +1091,8 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
   memset(e, 0, sizeof *e);
   e->fg = fg;
+  e->opts = o;
+  e->presumed = -1;
   e->several = fg->fwd.outs.n > 1;
   e->out = out;
   e->ssa = ssa;

@@ -43,6 +43,8 @@ typedef struct EmitOpts {
   const char *header;  /* header file name for the guard, or NULL */
   int static_fns;      /* emit 'static inline' definitions */
   const Source *src;   /* for source comments */
+  int line_directives; /* --line: #line directives back into the .ad file */
+  const char *path;    /* the input's path as given, for #line */
 } EmitOpts;
 
 void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);

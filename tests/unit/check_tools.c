@@ -31,7 +31,7 @@ END_TEST
 START_TEST(man_page_has_every_option) {
   static const char *const options[] = {"\\-o", "\\-\\-output", "\\-\\-header", "\\-\\-emit", "\\-\\-prefix",
                                         "\\-\\-static", "\\-O0", "\\-O1", "\\-\\-help", "\\-\\-version",
-                                        "\\-\\-check"};
+                                        "\\-\\-check", "\\-\\-line"};
   char *man = ht_slurp("doc/adc.1", NULL);
   ck_assert_ptr_nonnull(man);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -123,6 +123,24 @@ START_TEST(check_without_compiler) {
 }
 END_TEST
 
+/* --line: each statement is preceded by the .ad line it comes from, the
+ * output still compiles cleanly, and without --line there is none. */
+START_TEST(line_directives) {
+  int st;
+  char *out = ht_capture(&st, "'%s' --line -o - samples/pendulum.ad", ht_adc());
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "#line 8 \"samples/pendulum.ad\"\n  const double"));
+  free(out);
+  ck_assert_int_eq(ht_sh("'%s' --line -o %s samples/gmm.ad && gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -c "
+                         "-o %s %s",
+                         ht_adc(), ht_path("line.c"), ht_path("line.o"), ht_path("line.c")),
+                   0);
+  out = ht_capture(&st, "'%s' -o - samples/pendulum.ad | grep -c '#line'", ht_adc());
+  ck_assert_str_eq(out, "0\n");
+  free(out);
+}
+END_TEST
+
 Suite *suite_tools(void) {
   Suite *s = suite_create("tools");
   TCase *tc = tcase_create("install");
@@ -135,6 +153,7 @@ Suite *suite_tools(void) {
   tcase_add_loop_test(tc, check_passes_on_samples, 0, (int)(sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, check_catches_a_planted_error);
   tcase_add_test(tc, check_without_compiler);
+  tcase_add_test(tc, line_directives);
   suite_add_tcase(s, tc);
   return s;
 }
