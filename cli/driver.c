@@ -32,6 +32,8 @@ static const char usage[] =
     "  --static                emit 'static inline' functions, for #include \"f_grad.c\"\n"
     "  --line                  #line directives: compiler messages and debuggers\n"
     "                          point into the .ad file\n"
+    "  --eval 'x=1, v=[1, 2]'  run the functions by the interpreter on these values\n"
+    "                          and print their values and gradients (no C compiler)\n"
     "  -O0, -O1                optimisation level (default -O1: constant folding,\n"
     "                          common subexpressions, dead and zero-adjoint nodes)\n"
     "  -h, --help              print this help and exit\n"
@@ -99,6 +101,12 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       o->check = 1;
     } else if (strcmp(a, "--line") == 0) {
       o->line = 1;
+    } else if (strcmp(a, "--eval") == 0) {
+      if (++i == argc)
+        return usage_error(err, "option '%s' needs assignments, e.g. 'x=1, y=[1, 2]'", a);
+      o->eval = argv[i];
+    } else if (strncmp(a, "--eval=", 7) == 0) {
+      o->eval = a + 7;
     } else if (strncmp(a, "--prefix=", 9) == 0) {
       if (!valid_prefix(a + 9))
         return usage_error(err, "--prefix must start a C identifier, not '%s'", a + 9);
@@ -463,8 +471,9 @@ int adc_run(const Options *o, FILE *err) {
     cg_names(&checked, o->prefix, &names);
     fns = xcalloc((size_t)(checked.nfuncs ? checked.nfuncs : 1), sizeof *fns);
     if (build_all(&checked, &prog, &d, o->optimize, &names, fns) == 0)
-      rc = o->check ? run_check(o, fns, checked.nfuncs, &src, err)
-                    : write_outputs(o, fns, checked.nfuncs, &src, err);
+      rc = o->eval    ? adc_eval(o->eval, fns, checked.nfuncs, stdout, err)
+           : o->check ? run_check(o, fns, checked.nfuncs, &src, err)
+                      : write_outputs(o, fns, checked.nfuncs, &src, err);
     free_all(fns, checked.nfuncs);
     cg_names_free(&names);
   }

@@ -17,11 +17,17 @@ typedef struct Options {
   int optimize;       /* -O1 (default) or -O0 */
   int check;          /* --check: build and run the check program */
   int line;           /* --line: #line directives */
+  const char *eval;   /* --eval: assignments to run the functions on, or NULL */
 } Options;
 
 /* Exit status: 0 success, 1 errors in the input (or, with --check, a
  * derivative that disagrees), 2 usage or I/O (or no working C compiler). */
 int adc_run(const Options *o, FILE *err);
+
+/* --eval (eval_cli.c): runs every function whose parameters the text
+ * assigns, by the interpreter, and prints values and gradients. */
+struct FnGraphs;
+int adc_eval(const char *text, const struct FnGraphs *fns, int n, FILE *out, FILE *err);
 
 /* Parses argv into o; prints help/version itself. Returns -1 to go on,
  * otherwise the exit status. */

@@ -1,55 +1,250 @@
-/* eval.c - the IR interpreter. Nodes run in order; a node whose block is
- * not taken is skipped, exactly as the emitted if/else skips it. */
+/* eval.c - the IR interpreter. It walks the graph's ranges as the emitted
+ * C does: a group runs only its taken branch, a loop runs its body for each
+ * index (backwards when the loop is), carried values and reductions update
+ * at the end of each iteration, SAVE/RESTORE keep per-position storage and
+ * ACCUM adds into the gradients of array parameters. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime.h"
 
-static double val(const Graph *g, const double *v, Ref r) {
-  return ref_is_const(r) ? graph_const(g, r) : v[r];
+typedef struct Store {
+  double *v;
+  long n;
+} Store;
+
+typedef struct Exec {
+  const Graph *g;
+  const RtArgs *args;
+  double *v;        /* each node's current value */
+  GroupSpan *spans;
+  LoopSpan *lspans;
+  Store *store;     /* per SAVE node */
+  const char *error;
+} Exec;
+
+static double val(const Exec *x, Ref r) { return ref_is_const(r) ? graph_const(x->g, r) : x->v[r]; }
+
+static void exec_range(Exec *x, int blk, int lo, int hi);
+
+/* The length of array parameter p, or -1 when it was not given. */
+static long array_len(const Exec *x, int p) { return x->args->lens ? x->args->lens[p] : -1; }
+
+static void load(Exec *x, int i, const Node *nd) {
+  int p = x->g->nodes.v[nd->a[0]].aux;
+  double k = val(x, nd->a[1]);
+  if (!x->args->arrays || !x->args->arrays[p] || k < 0 || (array_len(x, p) >= 0 && k >= array_len(x, p))) {
+    x->error = "an array index is out of range";
+    x->v[i] = NAN;
+    return;
+  }
+  x->v[i] = x->args->arrays[p][(long)k];
+}
+
+static void accum(Exec *x, const Node *nd) {
+  int p = x->g->nodes.v[nd->a[0]].aux;
+  double k = val(x, nd->a[1]);
+  double *g = x->args->array_grads ? x->args->array_grads[nd->aux * x->g->nparams + p] : NULL;
+  if (!g)
+    return;
+  if (k < 0 || (array_len(x, p) >= 0 && k >= array_len(x, p))) {
+    x->error = "an array index is out of range";
+    return;
+  }
+  g[(long)k] += val(x, nd->a[2]);
+}
+
+static void save(Exec *x, int i, const Node *nd) {
+  long pos = (long)val(x, nd->a[1]);
+  Store *s = &x->store[i];
+  if (pos < 0)
+    return;
+  if (pos >= s->n) {
+    long n = s->n ? s->n : 16;
+    while (n <= pos)
+      n *= 2;
+    s->v = xrealloc(s->v, (size_t)n * sizeof *s->v);
+    for (long k = s->n; k < n; k++)
+      s->v[k] = NAN;
+    s->n = n;
+  }
+  s->v[pos] = val(x, nd->a[0]);
+}
+
+static double restore(const Exec *x, const Node *nd) {
+  long pos = (long)val(x, nd->a[1]);
+  const Store *s = &x->store[nd->a[0]];
+  return pos >= 0 && pos < s->n ? s->v[pos] : NAN;
+}
+
+static void exec_node(Exec *x, int i) {
+  const Node *nd = &x->g->nodes.v[i];
+  switch (nd->op) {
+  case OP_INPUT:
+    x->v[i] = x->args->inputs ? x->args->inputs[nd->aux] : NAN;
+    return;
+  case OP_SIZE:
+    x->v[i] = x->args->sizes ? x->args->sizes[nd->aux] : 0;
+    return;
+  case OP_ARRAY: case OP_IDX: case OP_CARRY: case OP_NEXT:
+    return; /* no value of their own, or set by the loop */
+  case OP_LOAD:
+    load(x, i, nd);
+    return;
+  case OP_ACCUM:
+    accum(x, nd);
+    return;
+  case OP_SAVE:
+    save(x, i, nd);
+    return;
+  case OP_RESTORE:
+    x->v[i] = restore(x, nd);
+    return;
+  default: {
+    double a = op_info[nd->op].arity > 0 ? val(x, nd->a[0]) : 0;
+    double b = op_info[nd->op].arity > 1 ? val(x, nd->a[1]) : 0;
+    double c = op_info[nd->op].arity > 2 ? val(x, nd->a[2]) : 0;
+    x->v[i] = nd->op == OP_SEL ? (a != 0 ? b : c) : op_fold(nd->op, a, b, c);
+  }
+  }
+}
+
+static void exec_group(Exec *x, int gi) {
+  const GroupSpan *s = &x->spans[gi];
+  const Group *gr = &x->g->groups.v[gi];
+  int taken = val(x, gr->cond) != 0;
+  if (taken)
+    exec_range(x, gr->then_blk, s->lo, s->then_hi);
+  else
+    exec_range(x, gr->else_blk, s->then_hi, s->phi_lo);
+  for (int p = s->phi_lo; p < s->hi; p++) /* the untaken side may be NaN: never combined */
+    x->v[p] = val(x, x->g->nodes.v[p].a[taken ? 1 : 2]);
+}
+
+typedef struct Reduce {
+  int red, count;     /* exits, or -1 */
+  double acc, n, sum; /* result so far; ties (min/max); sum of exp (logsumexp) */
+} Reduce;
+
+static void reduce_term(Reduce *r, LoopKind k, double t) {
+  switch (k) {
+  case LK_SUM:
+    r->acc += t;
+    break;
+  case LK_MIN:
+  case LK_MAX:
+    if (k == LK_MIN ? t < r->acc : t > r->acc)
+      r->acc = t, r->n = 1;
+    else if (t == r->acc)
+      r->n += 1;
+    break;
+  case LK_LSE:
+    if (t > r->acc) {
+      r->sum = r->sum * exp(r->acc - t) + 1;
+      r->acc = t;
+    } else if (r->acc > -INFINITY) {
+      r->sum += exp(t - r->acc);
+    }
+    break;
+  default:
+    break;
+  }
+}
+
+static void exec_loop(Exec *x, int li) {
+  const Graph *g = x->g;
+  const Loop *l = &g->loops.v[li];
+  const LoopSpan *s = &x->lspans[li];
+  long lo = (long)val(x, l->lo), hi = (long)val(x, l->hi);
+  static const double start[] = {0, 0, INFINITY, -INFINITY, -INFINITY};
+  Reduce r = {-1, -1, start[l->kind], 0, 0};
+  for (int i = s->body_hi; i < s->hi; i++)
+    if (g->nodes.v[i].op == OP_REDUCE)
+      r.red = i;
+    else if (g->nodes.v[i].op == OP_RCOUNT)
+      r.count = i;
+  int nx = s->body_hi; /* the NEXT nodes close the body */
+  while (nx > s->lo && g->nodes.v[nx - 1].op == OP_NEXT && g->nodes.v[nx - 1].aux == li)
+    nx--;
+  for (int i = s->lo; i < nx; i++)
+    if (g->nodes.v[i].op == OP_CARRY && g->nodes.v[i].aux == li)
+      x->v[i] = val(x, g->nodes.v[i].a[0]);
+  double *next = xmalloc((size_t)(s->body_hi - nx + 1) * sizeof *next);
+  for (long t = 0; t < hi - lo && !x->error; t++) {
+    long idx = l->backward ? hi - 1 - t : lo + t;
+    if (l->idx != REF_NONE)
+      x->v[l->idx] = (double)idx;
+    exec_range(x, l->body, s->lo, nx);
+    if (r.red >= 0)
+      reduce_term(&r, l->kind, val(x, g->nodes.v[r.red].a[0]));
+    for (int i = nx; i < s->body_hi; i++) /* read all, then assign: swaps work */
+      next[i - nx] = val(x, g->nodes.v[i].a[1]);
+    for (int i = nx; i < s->body_hi; i++)
+      x->v[g->nodes.v[i].a[0]] = next[i - nx];
+  }
+  free(next);
+  for (int i = s->body_hi; i < s->hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if (nd->op == OP_LOOPOUT)
+      x->v[i] = x->v[nd->a[0]];
+    else if (nd->op == OP_REDUCE)
+      x->v[i] = l->kind == LK_LSE ? r.acc + log(r.sum) : r.acc;
+    else if (nd->op == OP_RCOUNT)
+      x->v[i] = r.n;
+  }
+}
+
+static void exec_range(Exec *x, int blk, int lo, int hi) {
+  const Graph *g = x->g;
+  for (int i = lo; i < hi && !x->error;) {
+    const Node *nd = &g->nodes.v[i];
+    int grp = -1, loop = -1;
+    if (nd->blk == blk) {
+      if (nd->op == OP_PHI)
+        grp = nd->aux;
+      else if (op_info[nd->op].kind == K_EXIT)
+        loop = nd->aux;
+    } else {
+      int b = nd->blk;
+      while (g->blocks.v[b].parent != blk)
+        b = g->blocks.v[b].parent;
+      loop = g->blocks.v[b].loop;
+      grp = loop >= 0 ? -1 : g->blocks.v[b].group;
+    }
+    if (grp >= 0) {
+      exec_group(x, grp);
+      i = x->spans[grp].hi;
+    } else if (loop >= 0) {
+      exec_loop(x, loop);
+      i = x->lspans[loop].hi;
+    } else {
+      exec_node(x, i);
+      i++;
+    }
+  }
+}
+
+const char *rt_run(const Graph *g, const RtArgs *args, double *outs) {
+  Exec x = {g, args, NULL, ir_group_spans(g), ir_loop_spans(g), NULL, NULL};
+  size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1);
+  x.v = xmalloc(n * sizeof *x.v);
+  for (size_t i = 0; i < n; i++)
+    x.v[i] = NAN;
+  x.store = xcalloc(n, sizeof *x.store);
+  exec_range(&x, 0, 0, g->nodes.n);
+  for (int i = 0; i < g->outs.n; i++)
+    outs[i] = val(&x, g->outs.v[i]);
+  for (size_t i = 0; i < n; i++)
+    free(x.store[i].v);
+  free(x.store);
+  free(x.v);
+  free(x.spans);
+  free(x.lspans);
+  return x.error;
 }
 
 void rt_eval(const Graph *g, const double *inputs, double *outs) {
-  int n = g->nodes.n;
-  double *v = xmalloc((size_t)(n ? n : 1) * sizeof *v);
-  signed char *active = xmalloc((size_t)g->blocks.n);
-  int *chain = xmalloc((size_t)g->blocks.n * sizeof *chain);
-  for (int b = 0; b < g->blocks.n; b++)
-    active[b] = b == 0 ? 1 : -1; /* -1: not decided yet */
-  for (int i = 0; i < n; i++) {
-    const Node *nd = &g->nodes.v[i];
-    int b = nd->blk;
-    if (active[b] < 0) {
-      /* decide b and any undecided ancestors, outermost first */
-      int depth = 0;
-      for (int x = b; active[x] < 0; x = g->blocks.v[x].parent)
-        chain[depth++] = x;
-      while (depth--) {
-        int x = chain[depth];
-        const Block *bl = &g->blocks.v[x];
-        const Group *gr = &g->groups.v[bl->group];
-        active[x] = active[bl->parent] > 0 && (val(g, v, gr->cond) != 0) == (bl->sense == 1);
-      }
-    }
-    if (active[b] <= 0) {
-      v[i] = NAN;
-      continue;
-    }
-    if (nd->op == OP_INPUT) {
-      v[i] = inputs[nd->aux];
-      continue;
-    }
-    double a = op_info[nd->op].arity > 0 ? val(g, v, nd->a[0]) : 0;
-    double x = op_info[nd->op].arity > 1 ? val(g, v, nd->a[1]) : 0;
-    double y = op_info[nd->op].arity > 2 ? val(g, v, nd->a[2]) : 0;
-    if (nd->op == OP_PHI || nd->op == OP_SEL)
-      v[i] = a != 0 ? x : y; /* the untaken side may be NaN: never combined */
-    else
-      v[i] = op_fold(nd->op, a, x, y);
-  }
-  for (int i = 0; i < g->outs.n; i++)
-    outs[i] = val(g, v, g->outs.v[i]);
-  free(v);
-  free(active);
-  free(chain);
+  RtArgs a = {inputs, NULL, NULL, NULL, NULL};
+  rt_run(g, &a, outs);
 }

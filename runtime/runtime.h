@@ -1,13 +1,25 @@
 /* runtime.h - an interpreter of the IR: evaluates any graph (forward,
- * gradient or vjp) on given inputs, taking only the branches that C would.
- * Used by tests to cross-check the emitted C. */
+ * gradient, vjp or Jacobian) on given inputs, running the branches and
+ * loops that the emitted C would. Used by --eval and by the tests to
+ * cross-check the emitted C. */
 #ifndef ADC_RUNTIME_H
 #define ADC_RUNTIME_H
 
 #include "ir.h"
 
-/* inputs: one value per INPUT index (parameters, then the vjp seed).
- * outs: receives g->outs.n values. */
+typedef struct RtArgs {
+  const double *inputs;       /* per INPUT index: the scalar parameters, then the cotangents */
+  const int *sizes;           /* per size parameter */
+  const double *const *arrays; /* per parameter: its elements (NULL for scalars) */
+  const long *lens;           /* per parameter: its element count, for bounds checks */
+  double *const *array_grads; /* per (output row * nparams + parameter): where ACCUM adds */
+} RtArgs;
+
+/* Fills outs (g->outs.n values); returns NULL, or what went wrong (an array
+ * index out of range). */
+const char *rt_run(const Graph *g, const RtArgs *args, double *outs);
+
+/* Scalar graphs: inputs as above, no arrays. */
 void rt_eval(const Graph *g, const double *inputs, double *outs);
 
 #endif

@@ -382,6 +382,59 @@ START_TEST(code_size_independent_of_n) {
 }
 END_TEST
 
+/* The interpreter runs loops, reductions, storage and arrays: its gradients
+ * (and Jacobians) agree with central differences of its forward values. */
+START_TEST(interpreter_agrees) {
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, programs[_i].src, 1), 0);
+  unsigned s = 12345;
+  for (int f = 0; f < c.nfns; f++) {
+    const FnGraphs *fg = &c.fns[f];
+    const Func *fn = fg->func;
+    int np = fn->nparams, nv = fg->fwd.outs.n, sizes[8] = {3, 3, 3, 3, 3, 3, 3, 3};
+    double *arr[16] = {0}, *grads[64] = {0}, inputs[16] = {0};
+    long lens[16] = {0};
+    for (int i = 0; i < np; i++) {
+      lens[i] = 1;
+      for (int k = 0; k < fn->params[i].ndims; k++)
+        lens[i] *= 3; /* every dimension of these programs is a size */
+      arr[i] = xmalloc((size_t)lens[i] * sizeof **arr);
+      for (long e = 0; e < lens[i]; e++)
+        arr[i][e] = 0.2 + (double)((s = s * 1103515245u + 12345u) >> 16 & 1023) / 1024.0;
+      inputs[i] = arr[i][0];
+      for (int o = 0; o < nv; o++)
+        grads[o * np + i] = xcalloc((size_t)lens[i], sizeof **grads);
+    }
+    RtArgs a = {inputs, sizes, (const double *const *)arr, lens, grads};
+    double outs[64], up[8], dn[8];
+    ck_assert_ptr_null(rt_run(&fg->grad, &a, outs));
+    for (int i = 0; i < np; i++) {
+      if (fn->params[i].is_const)
+        continue;
+      for (long e = 0; e < lens[i]; e++) {
+        double *slot = fn->params[i].ndims ? &arr[i][e] : &inputs[i], x = *slot, h = 1e-6;
+        *slot = x + h;
+        rt_run(&fg->fwd, &a, up);
+        *slot = x - h;
+        rt_run(&fg->fwd, &a, dn);
+        *slot = x;
+        for (int o = 0; o < nv; o++) {
+          double g = fn->params[i].ndims ? grads[o * np + i][e] : outs[nv + o * np + i];
+          double fd = (up[o] - dn[o]) / (2 * h);
+          ck_assert_msg(fabs(g - fd) <= 1e-6 * (1 + fabs(fd)), "%s: d%d/d%s[%ld]: %g vs %g", fn->name, o,
+                        fn->params[i].name, e, g, fd);
+        }
+      }
+    }
+    for (int i = 0; i < np; i++)
+      free(arr[i]);
+    for (int i = 0; i < np * nv; i++)
+      free(grads[i]);
+  }
+  ht_free(&c);
+}
+END_TEST
+
 /* Every sample through every kind of output and naming option: no crash,
  * and the C variants compile cleanly. */
 static const char *const all_samples[] = {"seed", "rosenbrock", "pendulum", "normal_nll", "rosenbrock_n",
@@ -409,6 +462,7 @@ Suite *suite_arrays(void) {
   tcase_add_loop_test(tc, program_each_compiler, 0, (int)(3 * sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, program_o0, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_test(tc, large_storage);
+  tcase_add_loop_test(tc, interpreter_agrees, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, ba_published);
   tcase_add_test(tc, allocation_failure_is_reported);

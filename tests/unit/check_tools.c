@@ -31,7 +31,7 @@ END_TEST
 START_TEST(man_page_has_every_option) {
   static const char *const options[] = {"\\-o", "\\-\\-output", "\\-\\-header", "\\-\\-emit", "\\-\\-prefix",
                                         "\\-\\-static", "\\-O0", "\\-O1", "\\-\\-help", "\\-\\-version",
-                                        "\\-\\-check", "\\-\\-line"};
+                                        "\\-\\-check", "\\-\\-line", "\\-\\-eval"};
   char *man = ht_slurp("doc/adc.1", NULL);
   ck_assert_ptr_nonnull(man);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -141,6 +141,54 @@ START_TEST(line_directives) {
 }
 END_TEST
 
+/* --eval: the interpreter's values and gradients, without a C compiler. */
+static const struct {
+  const char *args, *file, *want[4];
+} evals[] = {
+    {"x0=0.6, x1=1.4", "samples/seed.ad",
+     {"f(x0 = 0.6, x1 = 1.4) = 1.1292849467900707\n", "df/dx0 = 2.215313703214392\n", "df/dx1 = 0.5646424733950354\n"}},
+    {"x=[0.5, -1, 2, 0.3]", "samples/rosenbrock_n.ad", {"drosenbrock_n/dx = [249.0, 146.0, 3162.0, -740.0]\n"}},
+    {"alphas=[0.1,0.2], means=[1,2,3,4], icf=[0.1,0.2,0.3,0.4,0.5,0.6], x=[1,1,2,2,3,3], gamma=1, m=0",
+     "samples/gmm.ad", {") = 0.24012510922054808\n", "dgmm/dalphas = [0.6052924864369508, -0.605292486436951]"}},
+    {"cam=[-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673, 419.194514, 5.864426, -8.518870,"
+     " 0.087812, 0.002739], X=[7.203245, 0.001144, 3.023326], w=0.417022, feat=[271.760969, 834.209256]",
+     "samples/ba.ad", {"ex = 0.10133583791443775\n", "ey = -0.0689677659243", "dex/dw = 0.242998781633"}},
+};
+
+START_TEST(eval_prints_values_and_gradients) {
+  int st;
+  char *out = ht_capture(&st, "'%s' --eval '%s' %s", ht_adc(), evals[_i].args, evals[_i].file);
+  ck_assert_int_eq(st, 0);
+  for (int k = 0; k < 4 && evals[_i].want[k]; k++)
+    ck_assert_msg(strstr(out, evals[_i].want[k]) != NULL, "no '%s' in:\n%s", evals[_i].want[k], out);
+  free(out);
+}
+END_TEST
+
+/* Bad assignments: a clear message and exit 2. */
+static const struct {
+  const char *args, *file, *want;
+} bad_evals[] = {
+    {"x0=0.6 x1=1.4", "samples/seed.ad", "expected ',' between assignments at 'x1=1.4'"},
+    {"x0=0.6, x1=", "samples/seed.ad", "expected a number or '['"},
+    {"x0=1, x1=[1, 2]", "samples/seed.ad", "f: 'x1' is a number, not an array"},
+    {"x0=1, x1=2, y=3", "samples/seed.ad", "'y' is not a parameter or size of any function that could run"},
+    {"x0=1", "samples/seed.ad", "no function has a value for each of its parameters"},
+    {"x=[1, 2", "samples/rosenbrock_n.ad", "expected ',' or ']'"},
+    {"x=[1, 2], n=3", "samples/rosenbrock_n.ad", "'x' needs 3 values, as [...]; 2 given"},
+    {"w=[1], X=[1, 2, 3], y=[1, 2, 3, 4]", "samples/logistic.ad", "needs 3 values"},
+    {"x0=1, x0=2", "samples/seed.ad", "a name is given twice"},
+};
+
+START_TEST(eval_rejects_bad_assignments) {
+  int st;
+  char *out = ht_capture(&st, "'%s' --eval '%s' %s 2>&1", ht_adc(), bad_evals[_i].args, bad_evals[_i].file);
+  ck_assert_int_eq(st, 2);
+  ck_assert_msg(strstr(out, bad_evals[_i].want) != NULL, "no '%s' in:\n%s", bad_evals[_i].want, out);
+  free(out);
+}
+END_TEST
+
 Suite *suite_tools(void) {
   Suite *s = suite_create("tools");
   TCase *tc = tcase_create("install");
@@ -154,6 +202,8 @@ Suite *suite_tools(void) {
   tcase_add_test(tc, check_catches_a_planted_error);
   tcase_add_test(tc, check_without_compiler);
   tcase_add_test(tc, line_directives);
+  tcase_add_loop_test(tc, eval_prints_values_and_gradients, 0, (int)(sizeof evals / sizeof evals[0]));
+  tcase_add_loop_test(tc, eval_rejects_bad_assignments, 0, (int)(sizeof bad_evals / sizeof bad_evals[0]));
   suite_add_tcase(s, tc);
   return s;
 }

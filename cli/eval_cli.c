@@ -1,0 +1,335 @@
+/* eval_cli.c - adc --eval 'x0=0.6, x1=1.4' f.ad: each function whose
+ * parameters are all given is run by the interpreter (runtime/), no C
+ * compiler involved, and its value and gradient (or Jacobian) printed.
+ * Arrays are written [1, 2, 3] (row-major); sizes are given (n=3) or
+ * follow from the length of an array whose one dimension they are. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen.h"
+#include "driver.h"
+#include "runtime.h"
+
+typedef struct Assign {
+  const char *name; /* points into the owned copy of the text */
+  double *v;
+  long n;
+  int is_array, used;
+} Assign;
+
+typedef VEC(Assign) AssignVec;
+
+static const char *skip_space(const char *p) {
+  while (isspace((unsigned char)*p))
+    p++;
+  return p;
+}
+
+static int eval_error(FILE *err, const char *what, const char *at) {
+  fprintf(err, "adc: error: --eval: %s at '%.20s'\n", what, at);
+  return 2;
+}
+
+static const char *number(const char *p, double *out) {
+  char *end;
+  errno = 0;
+  *out = strtod(p, &end);
+  return end == p ? NULL : end;
+}
+
+/* name = number | name = [number, ...], separated by commas. */
+static int parse_assignments(char *text, AssignVec *out, FILE *err) {
+  char *p = text;
+  for (;;) {
+    p = (char *)skip_space(p);
+    if (!*p)
+      return out->n ? 0 : eval_error(err, "expected 'name=value'", p);
+    char *name = p;
+    while (isalnum((unsigned char)*p) || *p == '_')
+      p++;
+    if (p == name)
+      return eval_error(err, "expected a name", name);
+    char *end = p;
+    p = (char *)skip_space(p);
+    if (*p != '=')
+      return eval_error(err, "expected '=' after the name", p);
+    *end = '\0';
+    Assign a = {name, NULL, 0, 0, 0};
+    for (int i = 0; i < out->n; i++)
+      if (strcmp(out->v[i].name, name) == 0)
+        return eval_error(err, "a name is given twice", name);
+    p = (char *)skip_space(p + 1);
+    if (*p == '[') {
+      a.is_array = 1;
+      p = (char *)skip_space(p + 1);
+      while (*p != ']') {
+        double d;
+        const char *q = number(p, &d);
+        if (!q)
+          return eval_error(err, "expected a number or ']'", p);
+        a.v = xrealloc(a.v, (size_t)(a.n + 1) * sizeof *a.v);
+        a.v[a.n++] = d;
+        p = (char *)skip_space(q);
+        if (*p == ',')
+          p = (char *)skip_space(p + 1);
+        else if (*p != ']')
+          return eval_error(err, "expected ',' or ']'", p);
+      }
+      p++;
+    } else {
+      double d;
+      const char *q = number(p, &d);
+      if (!q)
+        return eval_error(err, "expected a number or '['", p);
+      a.v = xmalloc(sizeof *a.v);
+      a.v[0] = d;
+      a.n = 1;
+      p = (char *)q;
+    }
+    vec_push(out, a);
+    p = (char *)skip_space(p);
+    if (!*p)
+      return 0;
+    if (*p != ',')
+      return eval_error(err, "expected ',' between assignments", p);
+    p++;
+  }
+}
+
+static Assign *find(AssignVec *as, const char *name) {
+  for (int i = 0; i < as->n; i++)
+    if (strcmp(as->v[i].name, name) == 0)
+      return &as->v[i];
+  return NULL;
+}
+
+/* A dimension's value for the given sizes; -1 when it cannot be known. */
+static long dim_value(const Expr *e, const FnSig *sig, const long *size) {
+  switch (e->kind) {
+  case E_NUM:
+    return (long)e->u.num;
+  case E_NAME:
+    for (int k = 0; k < sig->nsizes; k++)
+      if (strcmp(sig->sizes[k], e->u.name) == 0)
+        return size[k];
+    return -1;
+  case E_UNARY: {
+    long v = dim_value(e->u.un.e, sig, size);
+    return v < 0 ? v : e->u.un.op == A_NEG ? -v : v;
+  }
+  case E_CHAIN: {
+    long v = dim_value(e->u.chain.first, sig, size);
+    for (int i = 0; i < e->u.chain.n && v >= 0; i++) {
+      long w = dim_value(e->u.chain.items[i].e, sig, size);
+      AstOp op = e->u.chain.items[i].op;
+      if (w < 0)
+        return -1;
+      v = op == A_ADD ? v + w : op == A_SUB ? v - w : op == A_MUL ? v * w : !w ? -1 : op == A_DIV ? v / w : v % w;
+    }
+    return v;
+  }
+  default:
+    return -1;
+  }
+}
+
+static long length_of(const Param *p, const FnSig *sig, const long *size) {
+  long n = 1;
+  for (int k = 0; k < p->ndims && n >= 0; k++) {
+    long d = dim_value(p->dims[k], sig, size);
+    n = d < 0 ? -1 : n * d;
+  }
+  return n;
+}
+
+/* A size an array's length tells: its one unknown dimension, when that is
+ * a size by itself, is the length over the other dimensions. 1 if found. */
+static int infer_from(const Param *p, const Assign *a, const FnSig *sig, long *size) {
+  int unknown = -1;
+  long known = 1;
+  for (int k = 0; k < p->ndims; k++) {
+    long d = dim_value(p->dims[k], sig, size);
+    if (d >= 0) {
+      known *= d;
+    } else if (unknown < 0 && p->dims[k]->kind == E_NAME) {
+      unknown = k;
+    } else {
+      return 0;
+    }
+  }
+  if (unknown < 0 || known <= 0 || a->n % known)
+    return 0;
+  for (int k = 0; k < sig->nsizes; k++)
+    if (strcmp(sig->sizes[k], p->dims[unknown]->u.name) == 0)
+      size[k] = a->n / known;
+  return 1;
+}
+
+/* Sizes: given, or told by the arrays' lengths (repeatedly: means[K, D]
+ * tells D once alphas[K] told K). Returns a size that stays unknown. */
+static const char *find_sizes(const Func *f, const FnSig *sig, AssignVec *as, long *size) {
+  for (int k = 0; k < sig->nsizes; k++) {
+    Assign *a = find(as, sig->sizes[k]);
+    size[k] = -1;
+    if (a) {
+      if (a->is_array || a->v[0] < 0 || a->v[0] != floor(a->v[0]))
+        return sig->sizes[k];
+      size[k] = (long)a->v[0];
+      a->used = 1;
+    }
+  }
+  for (int progress = 1; progress;) {
+    progress = 0;
+    for (int i = 0; i < f->nparams; i++) {
+      Assign *a = find(as, f->params[i].name);
+      if (a && a->is_array)
+        progress |= infer_from(&f->params[i], a, sig, size);
+    }
+  }
+  for (int k = 0; k < sig->nsizes; k++)
+    if (size[k] < 0)
+      return sig->sizes[k];
+  return NULL;
+}
+
+/* The shortest text that reads back as v, as in the emitted C. */
+static void print_number(FILE *out, double v) {
+  StrBuf b = {0};
+  sb_double(&b, v);
+  fputs(b.s, out);
+  sb_free(&b);
+}
+
+static void print_array(FILE *out, const double *v, long n) {
+  fputc('[', out);
+  for (long i = 0; i < n; i++) {
+    if (i)
+      fputs(", ", out);
+    print_number(out, v[i]);
+  }
+  fputc(']', out);
+}
+
+/* One function: check and gather its arguments, run, print. 0 done, 1 skipped
+ * (a parameter has no value), 2 an error. */
+static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err) {
+  const Func *f = fg->func;
+  const FnSig *sig = fg->sig;
+  int np = f->nparams, nv = fg->fwd.outs.n, rc = 0;
+  long size[64];
+  if (sig->nsizes > 64)
+    return 1;
+  for (int i = 0; i < np; i++)
+    if (!find(as, f->params[i].name))
+      return 1;
+  const char *missing = find_sizes(f, sig, as, size);
+  if (missing) {
+    fprintf(err, "adc: error: --eval: %s: give the size '%s' (a non-negative integer), e.g. '%s=3'\n", f->name,
+            missing, missing);
+    return 2;
+  }
+  double *inputs = xcalloc((size_t)np + (size_t)nv + 1, sizeof *inputs);
+  const double **arrays = xcalloc((size_t)np + 1, sizeof *arrays);
+  long *lens = xcalloc((size_t)np + 1, sizeof *lens);
+  double **grads = xcalloc((size_t)(np * nv) + 1, sizeof *grads);
+  int sizes[64];
+  for (int k = 0; k < sig->nsizes; k++)
+    sizes[k] = (int)size[k];
+  for (int i = 0; i < np && !rc; i++) {
+    const Param *p = &f->params[i];
+    Assign *a = find(as, p->name);
+    a->used = 1;
+    lens[i] = p->ndims ? length_of(p, sig, size) : 1;
+    if (p->ndims != 0) {
+      if (!a->is_array || a->n != lens[i]) {
+        fprintf(err, "adc: error: --eval: %s: '%s' needs %ld values, as [...]; %ld given\n", f->name, p->name,
+                lens[i], a->is_array ? a->n : 0L);
+        rc = 2;
+      }
+      arrays[i] = a->v;
+      for (int o = 0; o < nv && !p->is_const; o++)
+        grads[o * np + i] = xcalloc((size_t)(lens[i] ? lens[i] : 1), sizeof **grads);
+    } else if (a->is_array) {
+      fprintf(err, "adc: error: --eval: %s: '%s' is a number, not an array\n", f->name, p->name);
+      rc = 2;
+    } else {
+      inputs[i] = a->v[0];
+    }
+  }
+  if (!rc) {
+    RtArgs args = {inputs, sizes, arrays, lens, grads};
+    double *outs = xcalloc((size_t)fg->grad.outs.n + 1, sizeof *outs);
+    const char *why = rt_run(&fg->grad, &args, outs);
+    if (why) {
+      fprintf(err, "adc: error: --eval: %s: %s\n", f->name, why);
+      rc = 2;
+    } else {
+      fprintf(out, "%s(", f->name);
+      for (int i = 0; i < np; i++) {
+        fprintf(out, "%s%s = ", i ? ", " : "", f->params[i].name);
+        if (f->params[i].ndims)
+          print_array(out, arrays[i], lens[i]);
+        else
+          print_number(out, inputs[i]);
+      }
+      fputs(")", out);
+      for (int o = 0; o < nv; o++) {
+        if (nv > 1)
+          fprintf(out, "%s%s", o ? "\n  " : " ->\n  ", f->outs[o].name);
+        fputs(" = ", out);
+        print_number(out, outs[o]);
+      }
+      fputc('\n', out);
+      for (int o = 0; o < nv; o++)
+        for (int i = 0; i < np; i++) {
+          if (f->params[i].is_const)
+            continue;
+          fprintf(out, "  d%s/d%s = ", nv > 1 ? f->outs[o].name : f->name, f->params[i].name);
+          if (f->params[i].ndims)
+            print_array(out, grads[o * np + i], lens[i]);
+          else
+            print_number(out, outs[nv + o * np + i]);
+          fputc('\n', out);
+        }
+    }
+    free(outs);
+  }
+  free(inputs);
+  free(arrays);
+  free(lens);
+  for (int i = 0; i < np * nv; i++)
+    free(grads[i]);
+  free(grads);
+  return rc;
+}
+
+int adc_eval(const char *text, const FnGraphs *fns, int n, FILE *out, FILE *err) {
+  char *copy = xmalloc(strlen(text) + 1);
+  strcpy(copy, text);
+  AssignVec as = {0};
+  int rc = parse_assignments(copy, &as, err), done = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    int r = eval_function(&fns[i], &as, out, err);
+    if (r == 2)
+      rc = 2;
+    done += r == 0;
+  }
+  if (!rc && !done) {
+    fprintf(err, "adc: error: --eval: no function has a value for each of its parameters\n");
+    rc = 2;
+  }
+  for (int i = 0; i < as.n && !rc; i++)
+    if (!as.v[i].used) {
+      fprintf(err, "adc: error: --eval: '%s' is not a parameter or size of any function that could run\n",
+              as.v[i].name);
+      rc = 2;
+    }
+  for (int i = 0; i < as.n; i++)
+    free(as.v[i].v);
+  vec_free(&as);
+  free(copy);
+  return rc;
+}
