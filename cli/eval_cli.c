@@ -57,21 +57,23 @@ static int parse_assignments(char *text, AssignVec *out, FILE *err) {
     if (*p != '=')
       return eval_error(err, "expected '=' after the name", p);
     *end = '\0';
-    Assign a = {name, NULL, 0, 0, 0};
     for (int i = 0; i < out->n; i++)
       if (strcmp(out->v[i].name, name) == 0)
         return eval_error(err, "a name is given twice", name);
+    Assign fresh = {name, NULL, 0, 0, 0};
+    vec_push(out, fresh); /* now owned by out, also when a value is bad */
+    Assign *a = &out->v[out->n - 1];
     p = (char *)skip_space(p + 1);
     if (*p == '[') {
-      a.is_array = 1;
+      a->is_array = 1;
       p = (char *)skip_space(p + 1);
       while (*p != ']') {
         double d;
         const char *q = number(p, &d);
         if (!q)
           return eval_error(err, "expected a number or ']'", p);
-        a.v = xrealloc(a.v, (size_t)(a.n + 1) * sizeof *a.v);
-        a.v[a.n++] = d;
+        a->v = xrealloc(a->v, (size_t)(a->n + 1) * sizeof *a->v);
+        a->v[a->n++] = d;
         p = (char *)skip_space(q);
         if (*p == ',')
           p = (char *)skip_space(p + 1);
@@ -84,12 +86,11 @@ static int parse_assignments(char *text, AssignVec *out, FILE *err) {
       const char *q = number(p, &d);
       if (!q)
         return eval_error(err, "expected a number or '['", p);
-      a.v = xmalloc(sizeof *a.v);
-      a.v[0] = d;
-      a.n = 1;
+      a->v = xmalloc(sizeof *a->v);
+      a->v[0] = d;
+      a->n = 1;
       p = (char *)q;
     }
-    vec_push(out, a);
     p = (char *)skip_space(p);
     if (!*p)
       return 0;
