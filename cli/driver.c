@@ -30,6 +30,8 @@ static const char usage[] =
     "  --check                 build and run that test with $CC (default cc) and report\n"
     "  --prefix=STR            prepend STR to every emitted function name\n"
     "  --static                emit 'static inline' functions, for #include \"f_grad.c\"\n"
+    "  --real=TYPE             float, double (default) or long-double: the emitted\n"
+    "                          functions' type, <math.h> names and literals\n"
     "  --line                  #line directives: compiler messages and debuggers\n"
     "                          point into the .ad file\n"
     "  --eval 'x=1, v=[1, 2]'  run the functions by the interpreter on these values\n"
@@ -101,6 +103,12 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       o->check = 1;
     } else if (strcmp(a, "--line") == 0) {
       o->line = 1;
+    } else if (strncmp(a, "--real=", 7) == 0) {
+      const char *k = a + 7;
+      if (strcmp(k, "double") == 0) o->real = 0;
+      else if (strcmp(k, "float") == 0) o->real = 1;
+      else if (strcmp(k, "long-double") == 0) o->real = 2;
+      else return usage_error(err, "unknown --real type '%s' (float, double, long-double)", k);
     } else if (strcmp(a, "--eval") == 0) {
       if (++i == argc)
         return usage_error(err, "option '%s' needs assignments, e.g. 'x=1, y=[1, 2]'", a);
@@ -123,6 +131,8 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
   }
   if (!o->input)
     return usage_error(err, "%s", "no input file");
+  if (o->real && (o->check || o->emit == EMIT_CHECK))
+    return usage_error(err, "%s", "--check and --emit=check test the double version; leave out --real");
   if (o->output && !o->output[0])
     return usage_error(err, "%s", "empty output path");
   return -1;
@@ -355,7 +365,7 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
     }
   }
   EmitOpts eo = {o->input, header ? header : (o->emit == EMIT_HEADER ? out : NULL), o->static_fns,
-                 src, o->line, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input};
+                 src, o->line, o->real, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input};
   if (strcmp(o->input, "-") == 0)
     eo.input = "stdin";
   Pending pc = {0}, ph = {0};

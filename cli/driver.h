@@ -18,6 +18,7 @@ typedef struct Options {
   int check;          /* --check: build and run the check program */
   int line;           /* --line: #line directives */
   const char *eval;   /* --eval: assignments to run the functions on, or NULL */
+  int real;           /* --real: 0 double (default), 1 float, 2 long double */
 } Options;
 
 /* Exit status: 0 success, 1 errors in the input (or, with --check, a

@@ -5,6 +5,7 @@
  * a value that already has a name, a copy line "const double zK_bar = z2;"
  * keeps the derivation readable, and later lines refer to it by that name.
  * A first, silent pass learns which copy lines and parameters are used. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ typedef struct Em {
   char **col_off;   /* f_jac: each parameter's first column, as C text */
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
   const EmitOpts *opts;
+  const char *T, *fs, *ls; /* --real: the type, <math.h> and literal suffixes */
   int presumed;     /* with --line: the .ad line the compiler takes the next line for, or -1 */
 } Em;
 
@@ -89,7 +91,7 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
       int paren = v < 0 || (v == 0 && 1 / v < 0);
       if (paren)
         sb_putc(&t, '(');
-      sb_double(&t, v);
+      cg_real_literal(&t, v, e->opts->real);
       if (paren)
         sb_putc(&t, ')');
       e->ctext[k] = arena_strndup(&e->arena, t.s, t.len);
@@ -240,12 +242,12 @@ static void expr_text(Em *e, StrBuf *b, int n) {
     else if (k == 3)
       sb_printf(b, "%s * %s * %s", x.s, x.s, x.s);
     else if (k == -1)
-      sb_printf(b, "1.0 / %s", x.s);
+      sb_printf(b, "1.0%s / %s", e->ls, x.s);
     else if (k == -2)
-      sb_printf(b, "1.0 / (%s * %s)", x.s, x.s);
+      sb_printf(b, "1.0%s / (%s * %s)", e->ls, x.s, x.s);
     else {
-      sb_printf(b, "pow(%s, ", x.s);
-      sb_double(b, k);
+      sb_printf(b, "pow%s(%s, ", e->fs, x.s);
+      cg_real_literal(b, k, e->opts->real);
       sb_putc(b, ')');
     }
     sb_free(&x);
@@ -255,7 +257,18 @@ static void expr_text(Em *e, StrBuf *b, int n) {
     if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
       ref_use(e, b, nd->a[p[1] - '0']);
       p++;
-    } else if (!e->dry) {
+    } else if (e->dry) {
+      continue;
+    } else if (strncmp(p, "double", 6) == 0) { /* a cast */
+      sb_puts(b, e->T);
+      p += 5;
+    } else if (*p >= 'a' && *p <= 'z' && (p == op_info[nd->op].cfmt || !isalnum((unsigned char)p[-1]))) {
+      const char *q = p; /* a <math.h> function: its name gets the type's suffix */
+      while (isalnum((unsigned char)*q))
+        q++;
+      sb_printf(b, "%.*s%s", (int)(q - p), p, *q == '(' ? e->fs : "");
+      p = q - 1;
+    } else {
       sb_putc(b, *p);
     }
   }
@@ -471,7 +484,8 @@ static void emit_node(Em *e, int n) {
   if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
     return; /* an unread parameter: (void) at the top instead */
   if (!e->dry) {
-    sb_puts(b, e->ssa ? "" : is_cond(e, n) ? "const int " : "const double ");
+    if (!e->ssa)
+      sb_printf(b, "const %s ", is_cond(e, n) ? "int" : e->T);
     sb_puts(b, e->name[n]);
     sb_puts(b, " = ");
   }
@@ -494,7 +508,8 @@ static void emit_labels(Em *e, int blk, int pos) {
     if (e->dry) { /* a copy line is used only if something used reads it */
       e->label_dep[i] = cur_label(e, l->val);
     } else {
-      sb_puts(b, e->ssa ? "" : "const double ");
+      if (!e->ssa)
+        sb_printf(b, "const %s ", e->T);
       sb_puts(b, nm);
       sb_puts(b, " = ");
       ref_text(e, b, l->val);
@@ -524,7 +539,10 @@ static void emit_group(Em *e, int gi) {
     e->name[p] = own_name(e, p);
     if (simple) {
       const Node *nd = &g->nodes.v[p];
-      sb_printf(&b, e->ssa ? "%s = " : "const double %s = ", e->name[p]);
+      if (e->ssa)
+        sb_printf(&b, "%s = ", e->name[p]);
+      else
+        sb_printf(&b, "const %s %s = ", e->T, e->name[p]);
       ref_use(e, &b, nd->a[0]);
       sb_puts(&b, " ? ");
       ref_use(e, &b, nd->a[1]);
@@ -533,7 +551,7 @@ static void emit_group(Em *e, int gi) {
       line_end(e, &b, nd->src);
       e->curl[p] = -1;
     } else if (!e->ssa) {
-      sb_printf(&b, "double %s", e->name[p]);
+      sb_printf(&b, "%s %s", e->T, e->name[p]);
       line_end(e, &b, g->nodes.v[p].src);
     }
   }
@@ -626,14 +644,22 @@ static void loop_declarations(Em *e, int li) {
       continue;
     e->name[i] = own_name(e, i);
     e->curl[i] = -1;
-    sb_printf(b, e->ssa ? "%s = " : "double %s = ", e->name[i]);
+    if (e->ssa)
+      sb_printf(b, "%s = ", e->name[i]);
+    else
+      sb_printf(b, "%s %s = ", e->T, e->name[i]);
     if (nd->op == OP_CARRY)
       ref_use(e, b, nd->a[0]);
+    else if (nd->op == OP_RCOUNT || g->loops.v[li].kind == LK_SUM)
+      sb_printf(b, "0.0%s", e->ls);
     else
-      sb_puts(b, nd->op == OP_RCOUNT ? "0.0" : start[g->loops.v[li].kind]);
+      sb_puts(b, start[g->loops.v[li].kind]);
     line_end(e, b, nd->src);
     if (nd->op == OP_REDUCE && g->loops.v[li].kind == LK_LSE) {
-      sb_printf(b, e->ssa ? "adc_s%d = 0.0" : "double adc_s%d = 0.0", li);
+      if (e->ssa)
+        sb_printf(b, "adc_s%d = 0.0", li);
+      else
+        sb_printf(b, "%s adc_s%d = 0.0%s", e->T, li, e->ls);
       line_end(e, b, nd->src);
     }
   }
@@ -651,15 +677,15 @@ static void reduce_update(Em *e, int li, int red, int count) {
     sb_printf(b, "%s += %s", r, ts);
     line_end(e, b, nd->src);
   } else if (k == LK_LSE) {
-    sb_printf(b, "if (%s > %s) { adc_s%d = adc_s%d * exp(%s - %s) + 1.0; %s = %s; } "
-                 "else if (%s > -INFINITY) { adc_s%d += exp(%s - %s); }",
-              ts, r, li, li, r, ts, r, ts, r, li, ts, r);
+    sb_printf(b, "if (%s > %s) { adc_s%d = adc_s%d * exp%s(%s - %s) + 1.0%s; %s = %s; } "
+                 "else if (%s > -INFINITY) { adc_s%d += exp%s(%s - %s); }",
+              ts, r, li, li, e->fs, r, ts, e->ls, r, ts, r, li, e->fs, ts, r);
     put_line(e, b);
   } else {
     const char *cmp = k == LK_MIN ? "<" : ">";
     if (count >= 0)
-      sb_printf(b, "if (%s %s %s) { %s = %s; %s = 1.0; } else if (%s == %s) { %s += 1.0; }", ts, cmp,
-                r, r, ts, e->name[count], ts, r, e->name[count]);
+      sb_printf(b, "if (%s %s %s) { %s = %s; %s = 1.0%s; } else if (%s == %s) { %s += 1.0%s; }", ts, cmp,
+                r, r, ts, e->name[count], e->ls, ts, r, e->name[count], e->ls);
     else
       sb_printf(b, "if (%s %s %s) { %s = %s; }", ts, cmp, r, r, ts);
     put_line(e, b);
@@ -677,7 +703,10 @@ static void loop_nexts(Em *e, int li, int lo, int hi) {
     Ref v = g->nodes.v[i].a[1];
     if (!ref_is_const(v) && g->nodes.v[v].op == OP_CARRY && g->nodes.v[v].aux == li &&
         v != g->nodes.v[i].a[0]) {
-      sb_printf(b, e->ssa ? "adc_next%d = " : "const double adc_next%d = ", i);
+      if (e->ssa)
+        sb_printf(b, "adc_next%d = ", i);
+      else
+        sb_printf(b, "const %s adc_next%d = ", e->T, i);
       ref_use(e, b, v);
       line_end(e, b, g->nodes.v[i].src);
     }
@@ -742,7 +771,7 @@ static void emit_loop(Em *e, int li) {
   indent(e);
   put(e, "}\n");
   if (red >= 0 && l->kind == LK_LSE) {
-    sb_printf(b, "%s += log(adc_s%d)", e->name[red], li);
+    sb_printf(b, "%s += log%s(adc_s%d)", e->name[red], e->fs, li);
     line_end(e, b, g->nodes.v[red].src);
   }
   for (int i = s->body_hi; i < s->hi; i++)
@@ -805,8 +834,8 @@ static void emit_zeroing(Em *e) {
     return;
   }
   if (e->several) {
-    sb_printf(&b, "for (int adc_k = 0; adc_k < %d * (%s); adc_k++) %s[adc_k] = 0.0;\n",
-              e->fg->fwd.outs.n, e->ncols, e->nm->jacp);
+    sb_printf(&b, "for (int adc_k = 0; adc_k < %d * (%s); adc_k++) %s[adc_k] = 0.0%s;\n",
+              e->fg->fwd.outs.n, e->ncols, e->nm->jacp, e->ls);
     indent(e);
     put(e, b.s);
   } else {
@@ -816,7 +845,7 @@ static void emit_zeroing(Em *e) {
       b.len = 0;
       sb_puts(&b, "for (int adc_k = 0; adc_k < ");
       length_text(e, &b, p);
-      sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0;\n", e->nm->bars[p]);
+      sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", e->nm->bars[p], e->ls);
       indent(e);
       put(e, b.s);
     }
@@ -907,9 +936,9 @@ static void emit_tapes(Em *e) {
     }
   b.len = 0;
   if (stack) {
-    sb_printf(&b, "double adc_tape[%lld];\n", total ? total : 1);
+    sb_printf(&b, "%s adc_tape[%lld];\n", e->T, total ? total : 1);
   } else {
-    sb_puts(&b, "double *const adc_tape = (double *)malloc(sizeof(double) * (1");
+    sb_printf(&b, "%s *const adc_tape = (%s *)malloc(sizeof(%s) * (1", e->T, e->T, e->T);
     for (int i = 0; i < g->nodes.n; i++)
       if (g->nodes.v[i].op == OP_SAVE)
         sb_printf(&b, " + adc_n%d", i);
@@ -928,11 +957,11 @@ static void emit_tapes(Em *e) {
     if (g->nodes.v[i].op == OP_SAVE) {
       b.len = 0;
       if (prev < 0)
-        sb_printf(&b, "double *const adc_t%d = adc_tape;\n", i);
+        sb_printf(&b, "%s *const adc_t%d = adc_tape;\n", e->T, i);
       else if (stack)
-        sb_printf(&b, "double *const adc_t%d = adc_tape + %lld;\n", i, off);
+        sb_printf(&b, "%s *const adc_t%d = adc_tape + %lld;\n", e->T, i, off);
       else
-        sb_printf(&b, "double *const adc_t%d = adc_t%d + adc_n%d;\n", i, prev, prev);
+        sb_printf(&b, "%s *const adc_t%d = adc_t%d + adc_n%d;\n", e->T, i, prev, prev);
       if (stack)
         off += storage_size(e, NULL, i);
       indent(e);
@@ -1093,6 +1122,9 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   e->fg = fg;
   e->opts = o;
   e->presumed = -1;
+  e->T = cg_real_type(o->real);
+  e->fs = cg_real_fn(o->real);
+  e->ls = cg_real_lit(o->real);
   e->several = fg->fwd.outs.n > 1;
   e->out = out;
   e->ssa = ssa;

@@ -44,8 +44,16 @@ typedef struct EmitOpts {
   int static_fns;      /* emit 'static inline' definitions */
   const Source *src;   /* for source comments */
   int line_directives; /* --line: #line directives back into the .ad file */
+  int real;            /* --real: 0 double, 1 float, 2 long double */
   const char *path;    /* the input's path as given, for #line */
 } EmitOpts;
+
+/* The C spelling of --real's type, and the suffixes of <math.h> functions
+ * and of literals for it ("", "f", "l" and "", "f", "L"). */
+const char *cg_real_type(int real);
+const char *cg_real_fn(int real);
+const char *cg_real_lit(int real);
+void cg_real_literal(StrBuf *b, double v, int real);
 
 void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);

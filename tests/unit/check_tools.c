@@ -31,7 +31,7 @@ END_TEST
 START_TEST(man_page_has_every_option) {
   static const char *const options[] = {"\\-o", "\\-\\-output", "\\-\\-header", "\\-\\-emit", "\\-\\-prefix",
                                         "\\-\\-static", "\\-O0", "\\-O1", "\\-\\-help", "\\-\\-version",
-                                        "\\-\\-check", "\\-\\-line", "\\-\\-eval"};
+                                        "\\-\\-check", "\\-\\-line", "\\-\\-eval", "\\-\\-real"};
   char *man = ht_slurp("doc/adc.1", NULL);
   ck_assert_ptr_nonnull(man);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -189,6 +189,48 @@ START_TEST(eval_rejects_bad_assignments) {
 }
 END_TEST
 
+/* --real=float and long-double: every sample compiles cleanly, with no
+ * silent promotion to double (-Wdouble-promotion). */
+START_TEST(real_types_compile_cleanly) {
+  const char *type = _i < 9 ? "float" : "long-double";
+  const char *s = samples[_i % 9];
+  ck_assert_int_eq(ht_sh("'%s' --real=%s --header -o %s samples/%s.ad && gcc -std=c99 -Wall -Wextra -Wpedantic "
+                         "-Werror -Wdouble-promotion -c -o %s %s && g++ -x c++ -Wall -Wextra -Werror -c -o %s %s",
+                         ht_adc(), type, ht_path("real.c"), s, ht_path("real.o"), ht_path("real.c"),
+                         ht_path("realxx.o"), ht_path("real.c")),
+                   0);
+}
+END_TEST
+
+/* Their values and gradients agree with double's to their precision. */
+START_TEST(real_types_agree_with_double) {
+  const char *src = "fn f(x[n], c) = logsumexp(i in 0..n, c * sin(x[i]) + x[i]^2) + prod(i in 0..n, 1 + x[i] / 4);\n";
+  ht_write(ht_path("rt.ad"), src, strlen(src));
+  ck_assert_int_eq(ht_sh("cd '%s' && '%s' --prefix=d_ -o rt_d.c rt.ad && '%s' --real=float --prefix=f_ -o rt_f.c rt.ad "
+                         "&& '%s' --real=long-double --prefix=l_ -o rt_l.c rt.ad",
+                         ht_tmpdir(), ht_adc(), ht_adc(), ht_adc()),
+                   0);
+  const char *drv =
+      "#include <math.h>\n#include <stdio.h>\n"
+      "double d_f_grad(int, const double *, double, double *, double *);\n"
+      "float f_f_grad(int, const float *, float, float *, float *);\n"
+      "long double l_f_grad(int, const long double *, long double, long double *, long double *);\n"
+      "int main(void) { double x[4] = {0.3, -0.7, 1.1, 0.4}, g[4], gc; float xf[4], gf[4], gcf;\n"
+      "  long double xl[4], gl[4], gcl; for (int i = 0; i < 4; i++) { xf[i] = (float)x[i]; xl[i] = x[i]; }\n"
+      "  double v = d_f_grad(4, x, 0.8, g, &gc); float vf = f_f_grad(4, xf, 0.8f, gf, &gcf);\n"
+      "  long double vl = l_f_grad(4, xl, 0.8L, gl, &gcl);\n"
+      "  int bad = fabs(v - (double)vf) > 1e-5 * fabs(v) || fabsl(vl - v) > 1e-14L * fabsl(vl);\n"
+      "  for (int i = 0; i < 4; i++) bad |= fabs(g[i] - (double)gf[i]) > 1e-4 * (1 + fabs(g[i])) ||\n"
+      "                                  fabsl(gl[i] - g[i]) > 1e-13L * (1 + fabsl(gl[i]));\n"
+      "  bad |= fabs(gc - (double)gcf) > 1e-4 * (1 + fabs(gc));\n"
+      "  if (bad) printf(\"%.17g %.9g %.20Lg\\n\", v, (double)vf, vl);\n  return bad; }\n";
+  ht_write(ht_path("rt_drv.c"), drv, strlen(drv));
+  ck_assert_int_eq(ht_sh("cd '%s' && gcc -std=c99 -Wall -Werror -o rt rt_drv.c rt_d.c rt_f.c rt_l.c -lm && ./rt",
+                         ht_tmpdir()),
+                   0);
+}
+END_TEST
+
 Suite *suite_tools(void) {
   Suite *s = suite_create("tools");
   TCase *tc = tcase_create("install");
@@ -203,6 +245,8 @@ Suite *suite_tools(void) {
   tcase_add_test(tc, check_without_compiler);
   tcase_add_test(tc, line_directives);
   tcase_add_loop_test(tc, eval_prints_values_and_gradients, 0, (int)(sizeof evals / sizeof evals[0]));
+  tcase_add_loop_test(tc, real_types_compile_cleanly, 0, 18);
+  tcase_add_test(tc, real_types_agree_with_double);
   tcase_add_loop_test(tc, eval_rejects_bad_assignments, 0, (int)(sizeof bad_evals / sizeof bad_evals[0]));
   suite_add_tcase(s, tc);
   return s;
