@@ -90,6 +90,34 @@ static void cotangent_sum(StrBuf *out, const FnGraphs *fg, const char *wrt) {
     sb_printf(out, "%s%s * d%s/d%s", k ? " + " : "", fg->names->outbars[k], fg->func->outs[k].name, wrt);
 }
 
+/* Ends a convention comment with the arguments in order and what the
+ * function does with each. */
+static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const char *end) {
+  const Func *f = fg->func;
+  const FnNames *nm = fg->names;
+  int np = f->nparams, nv = fg->fwd.outs.n, n = 0;
+  sb_printf(out, "%s\n *   arguments:", end);
+#define ROLE(name, what) sb_printf(out, "%s %s (%s)", n++ ? "," : "", name, what)
+  for (int k = 0; k < fg->sig->nsizes; k++)
+    ROLE(nm->sizes[k], "size");
+  for (int i = 0; i < np; i++)
+    ROLE(nm->params[i], f->params[i].ndims ? "array, read" : "read");
+  if (kind == FN_VJP)
+    for (int o = 0; o < nv; o++)
+      ROLE(several(fg) ? nm->outbars[o] : nm->seed, "read");
+  if (several(fg) && kind != FN_VJP)
+    for (int o = 0; o < nv; o++)
+      ROLE(nm->outs[o], "written");
+  if (kind == FN_VJP || (kind == FN_GRAD && !several(fg)))
+    for (int i = 0; i < np; i++)
+      if (!f->params[i].is_const)
+        ROLE(nm->bars[i], kind == FN_VJP ? "added to" : "stored");
+  if (kind == FN_GRAD && several(fg))
+    ROLE(nm->jacp, "written");
+#undef ROLE
+  sb_puts(out, n ? ". */\n" : " none. */\n");
+}
+
 /* The convention of one emitted function: what it reads, returns, stores
  * or adds. */
 static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o) {
@@ -106,7 +134,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       sb_puts(out, "returns the value");
     sb_puts(out, "; reads ");
     param_list(out, fg, 1);
-    sb_puts(out, ". */\n");
+    close_comment(out, fg, kind, ".");
   } else if (kind == FN_GRAD && several(fg)) {
     sb_printf(out, "/* %s: writes ", nm->jac);
     for (int k = 0; k < nv; k++)
@@ -127,7 +155,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
                   o->src->text + pa->dims[d]->loc.lo);
       sb_puts(out, pa->ndims ? ")" : "1)");
     }
-    sb_puts(out, k ? ". */\n" : "(none). */\n");
+    close_comment(out, fg, kind, k ? "." : "(none).");
   } else if (kind == FN_GRAD) {
     sb_printf(out, "/* %s: returns the value of %s and STORES its gradient", nm->grad, nm->fwd);
     int k = 0;
@@ -135,7 +163,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       if (!f->params[i].is_const)
         sb_printf(out, f->params[i].ndims ? "%s%s[k] = d%s/d%s[k]" : "%s*%s = d%s/d%s",
                   k++ ? ", " : ":\n *   ", nm->bars[i], f->name, f->params[i].name);
-    sb_puts(out, k ? ". */\n" : " (it has no differentiated parameters). */\n");
+    close_comment(out, fg, kind, k ? "." : " (it has no differentiated parameters).");
   } else {
     sb_printf(out, "/* %s: ADDS ", nm->vjp);
     cotangent_sum(out, fg, "p");
@@ -150,7 +178,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       snprintf(wrt, sizeof wrt, "%s%s", f->params[i].name, arr ? "[k]" : "");
       cotangent_sum(out, fg, wrt);
     }
-    sb_puts(out, ". */\n");
+    close_comment(out, fg, kind, ".");
   }
 }
 
