@@ -5,6 +5,7 @@
 #   make demo       generate the samples' gradients and run samples/demo.c
 #   make bench      gradient/forward timing ratios (never part of check)
 #   make golden     regenerate tests/golden expectations (review the diff)
+#   make graphs     the samples' graphs as SVG and PNG (with Graphviz)
 
 CC      ?= cc
 B       ?= build
@@ -89,6 +90,18 @@ samples/demo: samples/demo.c $(DEMO_GEN)
 demo: samples/demo
 	./samples/demo
 
+# ---- pictures: every sample's forward and adjoint graph, as SVG and PNG
+# when Graphviz is installed (the .dot files always)
+GRAPH_SAMPLES := seed rosenbrock pendulum normal_nll rosenbrock_n logistic oscillator ba gmm
+graphs: $(ADC)
+	@mkdir -p $(B)/graphs
+	@for s in $(GRAPH_SAMPLES); do $(ADC) --emit=dot -o $(B)/graphs/$$s.dot samples/$$s.ad || exit 1; done
+	@if command -v dot >/dev/null 2>&1; then \
+	  for s in $(GRAPH_SAMPLES); do \
+	    dot -Tsvg -o $(B)/graphs/$$s.svg $(B)/graphs/$$s.dot && dot -Tpng -o $(B)/graphs/$$s.png $(B)/graphs/$$s.dot || exit 1; \
+	  done; echo "SVG and PNG pictures in $(B)/graphs/"; \
+	else echo "Graphviz (dot) is not installed: wrote only the .dot files, in $(B)/graphs/"; fi
+
 golden: $(ADC)
 	sh tests/golden/regen.sh $(ADC)
 
@@ -109,6 +122,6 @@ uninstall:
 clean:
 	rm -rf build build-asan adc samples/demo samples/*_grad.c samples/*_grad.h
 
-.PHONY: all check check-asan demo golden bench install uninstall clean
+.PHONY: all check check-asan demo golden bench graphs install uninstall clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

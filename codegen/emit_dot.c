@@ -1,38 +1,73 @@
 /* emit_dot.c - Graphviz pictures of the forward and adjoint graphs. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codegen.h"
 
+static void arg_text(StrBuf *b, const Graph *g, Ref r) {
+  if (!ref_is_const(r))
+    sb_printf(b, "z%d", r);
+  else if (graph_const(g, r) == (double)(long long)graph_const(g, r) && fabs(graph_const(g, r)) < 1e15)
+    sb_printf(b, "%lld", (long long)graph_const(g, r)); /* integers as integers */
+  else
+    sb_double(b, graph_const(g, r));
+}
+
+/* The words of the loop and array operations, for people: "x[z3]",
+ * "x_bar[z21] += z25", "sum(z13)", ... NULL when the table's spelling will do. */
+static const char *special(const Node *nd) {
+  switch (nd->op) {
+  case OP_LOAD: return "%A[%1]";
+  case OP_ACCUM: return "%B[%1] += %2";
+  case OP_REDUCE: return "%R(%0)";
+  case OP_RCOUNT: return "ties(%0)";
+  case OP_LOOPOUT: return "%0 after the loop";
+  case OP_CARRY: return "carried, from %0";
+  case OP_NEXT: return "next %0 = %1";
+  case OP_SAVE: return "store %0 at %1";
+  case OP_RESTORE: return "read back %0 at %1";
+  case OP_PHI: return "%0 ? %1 : %2";
+  case OP_POWI: return "%0 ^ %1";
+  default: return NULL;
+  }
+}
+
 static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
+  static const char *const reduction[] = {"", "sum", "min", "max", "logsumexp"};
   const Node *nd = &g->nodes.v[n];
-  if (nd->op == OP_INPUT) {
+  switch (nd->op) {
+  case OP_INPUT:
     sb_printf(b, "z%d = %s", n, nd->aux < g->nparams ? nm->params[nd->aux] : nm->seed);
     return;
+  case OP_ARRAY:
+    sb_printf(b, "z%d = %s[]", n, nm->params[nd->aux]);
+    return;
+  case OP_SIZE:
+    sb_printf(b, "z%d = %s", n, nm->sizes[nd->aux]);
+    return;
+  case OP_IDX:
+    sb_printf(b, "z%d = i%d", n, nd->aux);
+    return;
+  default:
+    break;
   }
-  sb_printf(b, "z%d = ", n);
-  const char *f = op_info[nd->op].cfmt;
-  char generic[64];
-  if (!f && nd->op == OP_POWI) {
-    f = "%0 ^ %1";
-  } else if (!f) { /* phi(...), load(...), accum(...), ...: the operation and its arguments */
-    static const char *const args[] = {"", "(%0)", "(%0, %1)", "(%0, %1, %2)"};
-    size_t k = 0;
-    for (const char *c = op_info[nd->op].name; *c && k < 40; c++)
-      generic[k++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-    snprintf(generic + k, sizeof generic - k, "%s", args[op_info[nd->op].arity]);
-    f = generic;
-  }
+  const char *f = special(nd) ? special(nd) : op_info[nd->op].cfmt;
+  if (nd->op != OP_ACCUM && nd->op != OP_NEXT && nd->op != OP_SAVE)
+    sb_printf(b, "z%d = ", n);
   for (const char *p = f; *p; p++) {
     if (*p == '%' && p[1] == '%') {
       sb_putc(b, '%');
       p++;
     } else if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
-      Ref r = nd->a[p[1] - '0'];
-      if (ref_is_const(r))
-        sb_double(b, graph_const(g, r));
-      else
-        sb_printf(b, "z%d", r);
+      arg_text(b, g, nd->a[p[1] - '0']);
+      p++;
+    } else if (*p == '%' && (p[1] == 'A' || p[1] == 'B')) { /* the array, or its gradient */
+      int param = g->nodes.v[nd->a[0]].aux;
+      sb_printf(b, "%s", p[1] == 'A' || !nm->bars[param] ? nm->params[param] : nm->bars[param]);
+      p++;
+    } else if (*p == '%' && p[1] == 'R') {
+      sb_puts(b, reduction[g->loops.v[nd->aux].kind]);
       p++;
     } else if (*p == '"' || *p == '\\') {
       sb_printf(b, "\\%c", *p);
@@ -93,6 +128,44 @@ static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, const cha
   free(next);
 }
 
+/* The loops as nested clusters: "for i in lo..hi" around their nodes
+ * (forward loops in grey, the reverse sweep's in orange). */
+static void emit_loops(StrBuf *out, const Graph *g, const char *id) {
+  if (!g->loops.n)
+    return;
+  LoopSpan *sp = ir_loop_spans(g);
+  int *stack = xmalloc((size_t)g->loops.n * sizeof *stack), depth = 0;
+  for (int n = 0; n < g->nodes.n; n++) {
+    while (depth && n >= sp[stack[depth - 1]].body_hi) { /* leaving loops */
+      sb_puts(out, "  }\n");
+      depth--;
+    }
+    for (int l = 0; l < g->loops.n; l++) /* entering loops that start here, outermost first */
+      if (sp[l].lo == n && sp[l].body_hi > sp[l].lo) {
+        const Loop *lp = &g->loops.v[l];
+        sb_printf(out, "  subgraph cluster_%s_loop%d {\n  style=rounded; color=\"%s\"; label=\"for i%d in ", id, l,
+                  lp->backward ? "#d35400" : "#7f8c8d", l);
+        if (ref_is_const(lp->lo))
+          sb_printf(out, "%lld", (long long)graph_const(g, lp->lo));
+        else
+          sb_printf(out, "z%d", lp->lo);
+        sb_puts(out, "..");
+        if (ref_is_const(lp->hi))
+          sb_printf(out, "%lld", (long long)graph_const(g, lp->hi));
+        else
+          sb_printf(out, "z%d", lp->hi);
+        sb_printf(out, "%s\";\n", lp->backward ? ", backwards" : "");
+        stack[depth++] = l;
+      }
+    if (depth)
+      sb_printf(out, "  %s_%d;\n", id, n);
+  }
+  while (depth--)
+    sb_puts(out, "  }\n");
+  free(stack);
+  free(sp);
+}
+
 void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
   (void)o;
   sb_puts(out, "digraph adc {\n  rankdir=TB;\n  node [fontname=\"monospace\"];\n");
@@ -103,6 +176,7 @@ void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
     char id[32];
     snprintf(id, sizeof id, "f%d", i);
     emit_graph(out, &f->grad, f->names, id);
+    emit_loops(out, &f->grad, id);
     sb_puts(out, "  }\n");
   }
   sb_puts(out, "}\n");

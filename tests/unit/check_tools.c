@@ -231,6 +231,25 @@ START_TEST(real_types_agree_with_double) {
 }
 END_TEST
 
+/* --emit=dot for people: loops framed, arrays and sizes by name, adjoint
+ * boxes and edges marked; Graphviz reads it when it is installed. */
+START_TEST(dot_for_people) {
+  int st;
+  char *out = ht_capture(&st, "'%s' --emit=dot samples/rosenbrock_n.ad", ht_adc());
+  ck_assert_int_eq(st, 0);
+  static const char *const want[] = {"label=\"z1 = x[]\"", "label=\"z0 = n\"", "label=\"z6 = x[z3]\"",
+                                     "x_bar[z15] += z29", "label=\"z14 = sum(z13)\"", "for i0 in 0..z2",
+                                     "for i1 in 0..z2, backwards", "style=dashed", "label=\"result\""};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    ck_assert_msg(strstr(out, want[i]) != NULL, "no %s", want[i]);
+  free(out);
+  ck_assert_int_eq(ht_sh("command -v dot >/dev/null || exit 0; for s in seed ba gmm oscillator; do "
+                         "'%s' --emit=dot samples/$s.ad | dot -Tsvg -o /dev/null || exit 1; done",
+                         ht_adc()),
+                   0);
+}
+END_TEST
+
 Suite *suite_tools(void) {
   Suite *s = suite_create("tools");
   TCase *tc = tcase_create("install");
@@ -247,6 +266,7 @@ Suite *suite_tools(void) {
   tcase_add_loop_test(tc, eval_prints_values_and_gradients, 0, (int)(sizeof evals / sizeof evals[0]));
   tcase_add_loop_test(tc, real_types_compile_cleanly, 0, 18);
   tcase_add_test(tc, real_types_agree_with_double);
+  tcase_add_test(tc, dot_for_people);
   tcase_add_loop_test(tc, eval_rejects_bad_assignments, 0, (int)(sizeof bad_evals / sizeof bad_evals[0]));
   suite_add_tcase(s, tc);
   return s;
