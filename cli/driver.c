@@ -18,7 +18,8 @@ enum { MAX_INPUT_BYTES = 256 << 20 };
 static const char usage[] =
     "Usage: adc [OPTIONS] FILE.ad\n"
     "Differentiate the functions of FILE.ad into one standalone C file holding,\n"
-    "for each function f, f (value), f_grad (value and gradient) and f_vjp.\n"
+    "for each function f, f (value), f_grad (value and gradient) and f_vjp\n"
+    "(vector-Jacobian product); with several results f_jac instead of f_grad.\n"
     "\n"
     "Options:\n"
     "  -o PATH, --output=PATH  write here ('-': standard output);\n"
