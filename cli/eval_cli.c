@@ -107,40 +107,10 @@ static Assign *find(AssignVec *as, const char *name) {
   return NULL;
 }
 
-/* A dimension's value for the given sizes; -1 when it cannot be known. */
-static long dim_value(const Expr *e, const FnSig *sig, const long *size) {
-  switch (e->kind) {
-  case E_NUM:
-    return (long)e->u.num;
-  case E_NAME:
-    for (int k = 0; k < sig->nsizes; k++)
-      if (strcmp(sig->sizes[k], e->u.name) == 0)
-        return size[k];
-    return -1;
-  case E_UNARY: {
-    long v = dim_value(e->u.un.e, sig, size);
-    return v < 0 ? v : e->u.un.op == A_NEG ? -v : v;
-  }
-  case E_CHAIN: {
-    long v = dim_value(e->u.chain.first, sig, size);
-    for (int i = 0; i < e->u.chain.n && v >= 0; i++) {
-      long w = dim_value(e->u.chain.items[i].e, sig, size);
-      AstOp op = e->u.chain.items[i].op;
-      if (w < 0)
-        return -1;
-      v = op == A_ADD ? v + w : op == A_SUB ? v - w : op == A_MUL ? v * w : !w ? -1 : op == A_DIV ? v / w : v % w;
-    }
-    return v;
-  }
-  default:
-    return -1;
-  }
-}
-
 static long length_of(const Param *p, const FnSig *sig, const long *size) {
   long n = 1;
   for (int k = 0; k < p->ndims && n >= 0; k++) {
-    long d = dim_value(p->dims[k], sig, size);
+    long d = sema_dim_value(p->dims[k], sig, size);
     n = d < 0 ? -1 : n * d;
   }
   return n;
@@ -152,7 +122,7 @@ static int infer_from(const Param *p, const Assign *a, const FnSig *sig, long *s
   int unknown = -1;
   long known = 1;
   for (int k = 0; k < p->ndims; k++) {
-    long d = dim_value(p->dims[k], sig, size);
+    long d = sema_dim_value(p->dims[k], sig, size);
     if (d >= 0) {
       known *= d;
     } else if (unknown < 0 && p->dims[k]->kind == E_NAME) {

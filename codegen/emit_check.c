@@ -12,38 +12,13 @@
 
 enum { CHECK_SIZE = 3, CHECK_POINTS = 12 };
 
-/* A dimension's value when every size is CHECK_SIZE. */
-static long dim_value(const Expr *e) {
-  switch (e->kind) {
-  case E_NUM:
-    return (long)e->u.num;
-  case E_NAME:
-    return CHECK_SIZE;
-  case E_UNARY:
-    return e->u.un.op == A_NEG ? -dim_value(e->u.un.e) : dim_value(e->u.un.e);
-  case E_CHAIN: {
-    long v = dim_value(e->u.chain.first);
-    for (int i = 0; i < e->u.chain.n; i++) {
-      long w = dim_value(e->u.chain.items[i].e);
-      switch (e->u.chain.items[i].op) {
-      case A_ADD: v += w; break;
-      case A_SUB: v -= w; break;
-      case A_MUL: v *= w; break;
-      case A_DIV: v = w ? v / w : 0; break;
-      default: v = w ? v % w : 0; break;
-      }
-    }
-    return v;
-  }
-  default:
-    return 0;
-  }
-}
-
-static long param_length(const Param *p) {
-  long n = 1;
+/* A parameter's element count when every size is CHECK_SIZE. */
+static long param_length(const Param *p, const FnSig *sig) {
+  long size[64], n = 1;
+  for (int k = 0; k < sig->nsizes && k < 64; k++)
+    size[k] = CHECK_SIZE;
   for (int k = 0; k < p->ndims; k++)
-    n *= dim_value(p->dims[k]);
+    n *= sema_dim_value(p->dims[k], sig, size);
   return n > 0 ? n : 0;
 }
 
@@ -79,7 +54,7 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
   const char *a = args.s ? args.s : "";
   sb_printf(b, "/* %s */\nstatic void check%d(void) {\n", fn->name, idx);
   for (int i = 0; i < np; i++) {
-    long len = param_length(&fn->params[i]), l = len ? len : 1;
+    long len = param_length(&fn->params[i], f->sig), l = len ? len : 1;
     if (fn->params[i].is_const) { /* data: read, never differentiated */
       sb_printf(b, "  double p%d[%ld];\n", i, l);
       continue;
@@ -113,7 +88,7 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
     for (int i = 0; i < np; i++)
       if (!fn->params[i].is_const) {
         sb_printf(b, ", &jac[%ld]", col);
-        col += param_length(&fn->params[i]);
+        col += param_length(&fn->params[i], f->sig);
       }
     sb_puts(b, ");\n");
   } else {
@@ -127,7 +102,7 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
   for (int i = 0; i < np; i++) {
     if (fn->params[i].is_const)
       continue;
-    long len = param_length(&fn->params[i]);
+    long len = param_length(&fn->params[i], f->sig);
     sb_printf(b, "    for (int e = 0; e < %ld; e++) {\n      const double x = p%d[e], h = 1e-6 * (1 + fabs(x));\n",
               len, i);
     sb_printf(b, "      p%d[e] = x + h;\n      ", i);

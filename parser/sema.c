@@ -776,3 +776,34 @@ void sema_free(Checked *c) {
   strmap_free(&c->fnmap);
   memset(c, 0, sizeof *c);
 }
+
+/* A dimension's value for the given sizes; -1 when it cannot be known. */
+long sema_dim_value(const Expr *e, const FnSig *sig, const long *size) {
+  switch (e->kind) {
+  case E_NUM:
+    return (long)e->u.num;
+  case E_NAME:
+    for (int k = 0; k < sig->nsizes; k++)
+      if (strcmp(sig->sizes[k], e->u.name) == 0)
+        return size[k];
+    return -1;
+  case E_UNARY: {
+    long v = sema_dim_value(e->u.un.e, sig, size);
+    return v < 0 ? v : e->u.un.op == A_NEG ? -v : v;
+  }
+  case E_CHAIN: {
+    long v = sema_dim_value(e->u.chain.first, sig, size);
+    for (int i = 0; i < e->u.chain.n && v >= 0; i++) {
+      long w = sema_dim_value(e->u.chain.items[i].e, sig, size);
+      AstOp op = e->u.chain.items[i].op;
+      if (w < 0)
+        return -1;
+      v = op == A_ADD ? v + w : op == A_SUB ? v - w : op == A_MUL ? v * w : !w ? -1 : op == A_DIV ? v / w : v % w;
+    }
+    return v;
+  }
+  default:
+    return -1;
+  }
+}
+

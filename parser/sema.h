@@ -28,6 +28,10 @@ void sema_free(Checked *c);
 /* What a name means where it is used. */
 #define PI_VALUE 3.14159265358979323846
 
+/* The value of a dimension (an integer expression of sizes) for the given
+ * size values (size[k] for sig->sizes[k]; -1 unknown); -1 when unknown. */
+long sema_dim_value(const Expr *e, const FnSig *sig, const long *size);
+
 /* The reductions that 'NAME(i in a..b, e)' may name. */
 int sema_reduction(const char *name); /* index in "sum prod min max logsumexp", or -1 */
 enum { RED_SUM, RED_PROD, RED_MIN, RED_MAX, RED_LSE };
