@@ -27,6 +27,7 @@ typedef struct Build {
   uint32_t memo_cap;
   const Func *func; /* the function being built */
   VEC(Ref) costly;  /* costly values made in the current branch, outside loops */
+  VEC(uint64_t) deps; /* per node: the loops whose index it may change with (bit L % 64) */
 } Build;
 
 static Ref build_expr(Build *s, const Expr *e);
@@ -115,9 +116,36 @@ static int costly(int op) {
 
 /* Inside a loop, value v is stored per iteration for the reverse sweep
  * (which reads it back instead of computing it again, if it needs it). */
+/* Brings deps up to date with the graph. A carried value changes with
+ * every loop around it (its next value is not built yet); everything else
+ * with what its arguments change with. */
+static void update_deps(Build *s) {
+  const Graph *g = s->b->g;
+  for (int i = s->deps.n; i < g->nodes.n; i++) {
+    const Node *nd = &g->nodes.v[i];
+    uint64_t d = 0;
+    if (nd->op == OP_IDX) {
+      d = (uint64_t)1 << (nd->aux % 64);
+    } else if (nd->op == OP_CARRY) {
+      for (int k = nd->blk; k > 0; k = g->blocks.v[k].parent)
+        if (g->blocks.v[k].loop >= 0)
+          d |= (uint64_t)1 << (g->blocks.v[k].loop % 64);
+    }
+    for (int k = 0; k < op_info[nd->op].arity; k++)
+      if (nd->a[k] != REF_NONE && !ref_is_const(nd->a[k]))
+        d |= s->deps.v[nd->a[k]];
+    vec_push(&s->deps, d);
+  }
+}
+
+static uint64_t deps_of(Build *s, Ref v) {
+  update_deps(s);
+  return ref_is_const(v) ? 0 : s->deps.v[v];
+}
+
 static int store_in_loop(Build *s, Ref v) {
   Builder *b = s->b;
-  Ref pos = b_storage_pos(b, b->blk);
+  Ref pos = b_storage_pos(b, b->blk, deps_of(s, v));
   if (pos == REF_NONE)
     return 0;
   int l = -1;
@@ -285,7 +313,7 @@ static Ref build_reduce(Build *s, const Expr *e) {
   b->src = e->loc;
   if (red == RED_PROD) {
     acc = b_loop_op(b, OP_CARRY, l, b_const(b, 1), REF_NONE);
-    Ref pos = b_storage_pos(b, b->blk);
+    Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS);
     if (pos != REF_NONE)
       b_loop_op(b, OP_SAVE, l, acc, pos);
   }
@@ -302,7 +330,7 @@ static Ref build_reduce(Build *s, const Expr *e) {
     count = b_loop_op(b, OP_RCOUNT, l, t, REF_NONE);
   /* Inside another loop, its result is stored for that loop's reverse
    * sweep, which then need not run it again. */
-  Ref pos = b_storage_pos(b, parent);
+  Ref pos = b_storage_pos(b, parent, deps_of(s, r));
   if (pos != REF_NONE) {
     b_loop_op(b, OP_SAVE, l, r, pos);
     if (count != REF_NONE)
@@ -398,7 +426,7 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
     slot[i] = strmap_get(&s->env, carried.v[i], -1);
     b->src = st->loc;
     carry[i] = b_loop_op(b, OP_CARRY, l, s->slots.v[slot[i]], REF_NONE);
-    Ref pos = b_storage_pos(b, b->blk);
+    Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS);
     if (pos != REF_NONE)
       b_loop_op(b, OP_SAVE, l, carry[i], pos);
     s->slots.v[slot[i]] = carry[i];
@@ -486,6 +514,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     s.memos.n = 0;
     s.argpool.n = 0;
     s.costly.n = 0;
+    s.deps.n = 0;
     if (s.memo_cap)
       memset(s.memo_table, 0xff, s.memo_cap * sizeof *s.memo_table);
     ir_check(g, "build");
@@ -502,5 +531,6 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   free(s.memo_table);
   vec_free(&s.argpool);
   vec_free(&s.costly);
+  vec_free(&s.deps);
   return errors + (d->errors - before);
 }

@@ -401,18 +401,24 @@ int graph_uses_index(const Graph *g, Ref x) {
 }
 
 /* Iterations of the loops around blk are numbered row-major, outermost
- * first: ((i0 - lo0) * n1 + (i1 - lo1)) * n2 + ... Storage indexed so is
+ * first: ((i0 - lo0) * n1 + (i1 - lo1)) * n2 + ... — counting only the
+ * loops in mask (bit L % 64 for loop L): a value that does not change with a
+ * loop's index needs no place per iteration of it. Storage indexed so is
  * sized on entry to the function, so every range must be computable there
  * (REF_NONE otherwise, or when blk is in no loop). */
-Ref b_storage_pos(Builder *b, int blk) {
+Ref b_storage_pos(Builder *b, int blk, uint64_t mask) {
   Graph *g = b->g;
-  int loops[64], n = 0;
+  int loops[64], n = 0, around = 0;
   for (int k = blk; k > 0; k = g->blocks.v[k].parent)
     if (g->blocks.v[k].loop >= 0) {
       if (n == 64)
         return REF_NONE;
-      loops[n++] = g->blocks.v[k].loop;
+      around++;
+      if (mask >> (g->blocks.v[k].loop % 64) & 1)
+        loops[n++] = g->blocks.v[k].loop;
     }
+  if (!around)
+    return REF_NONE;
   if (!n)
     return REF_NONE;
   Ref pos = b_const(b, 0);

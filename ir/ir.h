@@ -142,7 +142,9 @@ Ref b_leaf(Builder *b, int op, int index); /* SIZE or ARRAY: parameters in block
 int b_group(Builder *b, Ref cond); /* opens a group under b->blk */
 int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward); /* opens a loop under b->blk */
 Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y); /* loop ops, never shared */
-Ref b_storage_pos(Builder *b, int blk); /* a value's position in per-iteration storage, or REF_NONE */
+Ref b_storage_pos(Builder *b, int blk, uint64_t mask); /* a value's position in per-iteration
+                                                        * storage (over the loops in mask), or REF_NONE */
+#define ALL_LOOPS (~(uint64_t)0)
 int graph_uses_index(const Graph *g, Ref x); /* integer x depends on a loop index */
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
