@@ -202,7 +202,8 @@ static const struct {
               "fn nest(x[n], c) { let s = c; for i in 0..n { for j in 0..3 { s = s * 0.9 + x[i] * sin(s); } } return s; }\n"
               "fn branchy(x[n], c) { let s = 0; for i in 0..n { s = x[i] > 0 ? s + sqrt(x[i]) * c : s - c * x[i]; } return s; }\n"
               "fn inner(x[n]) = sum(i in 0..n, x[i] > 0 ? sum(j in 0..n, x[j] * x[i]) : logsumexp(j in 0..n, x[j] - x[i]));\n"
-              "fn mixed(x[n], c) { let s = c; for i in 0..n { s = s + sum(j in 0..i+1, x[j] * s); } return s; }\n",
+              "fn mixed(x[n], c) { let s = c; for i in 0..n { s = s + sum(j in 0..i+1, x[j] * s); } return s; }\n"
+              "fn inv(x[n], w[m]) = sum(i in 0..n, logsumexp(j in 0..m, exp(w[j]) * x[i] + (w[j] > 0 ? sin(w[j]) : cos(x[i]))));\n",
      -1, 1},
     {"outputs", "fn stats(x[n]) -> (mean, var) {\n"
                 "  let m = sum(i in 0..n, x[i]) / n;\n"

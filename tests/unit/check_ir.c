@@ -204,6 +204,24 @@ START_TEST(loops_store_what_the_reverse_reads) {
 }
 END_TEST
 
+/* A stored value has a place per iteration of the loops it changes with
+ * only: exp(w[j]) inside the loop over i is stored per j. */
+START_TEST(storage_per_varying_loop) {
+  Compiled c = one("fn f(x[n], w[m]) = sum(i in 0..n, sum(j in 0..m, exp(w[j]) * x[i]));", 1);
+  const Graph *g = &c.fns[0].grad;
+  int saves = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_SAVE && g->nodes.v[g->nodes.v[i].a[0]].op == OP_EXP) {
+      saves++;
+      Ref pos = g->nodes.v[i].a[1]; /* the index of the loop over j itself */
+      ck_assert_int_eq(g->nodes.v[pos].op, OP_IDX);
+      ck_assert_int_eq(g->nodes.v[pos].blk, g->nodes.v[i].blk);
+    }
+  ck_assert_int_eq(saves, 1);
+  ht_free(&c);
+}
+END_TEST
+
 /* Data gets no adjoint work: the reverse of a const array's use is empty. */
 START_TEST(data_is_inactive) {
   Compiled c = one("fn f(w[d], const X[m, d]) = sum(i in 0..m, exp(sum(j in 0..d, w[j] * X[i, j])) * X[i, 0]);", 1);
@@ -312,6 +330,7 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, loops_are_regions);
   tcase_add_test(tc, loops_store_what_the_reverse_reads);
   tcase_add_test(tc, data_is_inactive);
+  tcase_add_test(tc, storage_per_varying_loop);
   tcase_add_test(tc, jacobian_shares_partials);
   tcase_add_test(tc, many_constants);
   tcase_add_test(tc, deeply_nested_conditionals);
