@@ -130,6 +130,10 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
     const Node *n = &src->nodes.v[i];
     if (n->op == OP_INPUT || n->op == OP_SIZE || n->op == OP_ARRAY)
       continue; /* the caller maps parameters */
+    if (n->op == OP_SAVE && c->skip_saves) {
+      map[i] = REF_NONE;
+      continue;
+    }
     int blk = map_block(c, b, map, n->blk);
     if (blk == DEAD) {
       map[i] = REF_NONE;

@@ -158,6 +158,7 @@ int b_is_zero(const Builder *b, Ref r);
 typedef struct Copier {
   const Graph *src;
   int *bmap, *gmap, *lmap; /* source block/group/loop -> new one; -3 unset */
+  int skip_saves;          /* recomputation: stored values are read from the original SAVEs */
   VEC(int) touched_b, touched_g, touched_l;
 } Copier;
 void copier_init(Copier *c, const Graph *src);

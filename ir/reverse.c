@@ -112,7 +112,8 @@ static int push_range_deps(Rev *r, int lo, int hi) {
   return r->todo.n > mark;
 }
 
-/* A loop's result brings the whole loop (its SAVEs then store again). */
+/* A loop's result brings the whole loop (without its SAVEs: what is read
+ * back is read from the forward sweep's). */
 static int materialize_loop(Rev *r, const Node *nd) {
   const Graph *f = r->f;
   const LoopSpan *s = &r->lspans[nd->aux];
@@ -719,6 +720,7 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_
   r->labels = mode != REV_JAC;
   r->m = mode == REV_JAC ? (f->outs.n ? f->outs.n : 1) : 1;
   copier_init(&r->cp, f);
+  r->cp.skip_saves = 1; /* RESTORE reads the forward sweep's SAVEs; copies need none */
   r->spans = ir_group_spans(f);
   r->lspans = ir_loop_spans(f);
   size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1), nl = (size_t)(f->loops.n ? f->loops.n : 1);
