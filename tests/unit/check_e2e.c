@@ -74,26 +74,13 @@ static void run_case(const char *tag, const char *src, const char *cc, const cha
                      double hi, const char *ref_value, const char *const *ref_grad) {
   Compiled c;
   ck_assert_msg(ht_compile(&c, src, 1) == 0, "%s: %s", tag, c.diag);
-  char ad[1300], gen[1400], hdr[1400], drv[1500], exe[1400];
-  snprintf(ad, sizeof ad, "%s", ht_path(tag));
-  snprintf(gen, sizeof gen, "%s_grad.c", ad);
-  snprintf(hdr, sizeof hdr, "%s_grad.h", ad);
-  snprintf(drv, sizeof drv, "%s_drv.c", ad);
-  snprintf(exe, sizeof exe, "%s_%s", ad, cc);
-  strcat(ad, ".ad");
-  ht_write(ad, src, strlen(src));
-  int rc = ht_sh("'%s' %s --header=%s -o %s %s", ht_adc(), adc_flags, hdr, gen, ad);
-  ck_assert_msg(rc == 0, "%s: adc failed", tag);
-  const char *h = strrchr(hdr, '/') + 1;
-  write_driver(drv, &c, h, lo, hi, ref_value, ref_grad);
-  rc = ht_sh("%s %s -o %s %s %s -lm 2>%s.log", cc, flags, exe, gen, drv, exe);
-  char *log = ht_slurp(strcat(strcpy(drv, exe), ".log"), NULL);
-  ck_assert_msg(rc == 0, "%s: %s does not compile the output cleanly:\n%s", tag, cc, log ? log : "");
-  free(log);
-  int st;
-  char *out = ht_capture(&st, "%s", exe);
-  ck_assert_msg(st == 0, "%s (%s): %s", tag, cc, out ? out : "");
-  free(out);
+  GenCase g;
+  ht_generate(&g, tag, src, cc, adc_flags);
+  write_driver(g.drv, &c, g.header, lo, hi, ref_value, ref_grad);
+  char cmd[6000];
+  snprintf(cmd, sizeof cmd, "%s %s -o %s %s %s -lm", cc, flags, g.exe, g.gen, g.drv);
+  ht_must_compile(&g, tag, "the output does not compile cleanly", cmd);
+  ht_must_run(&g, tag, cc);
   ht_free(&c);
 }
 

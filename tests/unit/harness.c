@@ -220,3 +220,32 @@ int ht_build_run(const char *stem, const char *ad_src, const char *driver_src, c
     rc = ht_sh("%s%s%s", prefix, prefix[0] ? " && " : "", exe);
   return rc;
 }
+
+void ht_generate(GenCase *g, const char *tag, const char *src, const char *cc, const char *adc_flags) {
+  snprintf(g->ad, sizeof g->ad, "%s", ht_path(tag));
+  snprintf(g->gen, sizeof g->gen, "%s_grad.c", g->ad);
+  snprintf(g->hdr, sizeof g->hdr, "%s_grad.h", g->ad);
+  snprintf(g->drv, sizeof g->drv, "%s_drv.c", g->ad);
+  snprintf(g->exe, sizeof g->exe, "%s_%s", g->ad, cc);
+  strcat(g->ad, ".ad");
+  g->header = strrchr(g->hdr, '/') + 1;
+  ht_write(g->ad, src, strlen(src));
+  int rc = ht_sh("'%s' %s --header=%s -o %s %s", ht_adc(), adc_flags ? adc_flags : "", g->hdr, g->gen, g->ad);
+  ck_assert_msg(rc == 0, "%s: adc failed", tag);
+}
+
+void ht_must_compile(const GenCase *g, const char *tag, const char *what, const char *cmd) {
+  char log[1500];
+  snprintf(log, sizeof log, "%s.log", g->exe);
+  int rc = ht_sh("%s 2>%s", cmd, log);
+  char *l = ht_slurp(log, NULL);
+  ck_assert_msg(rc == 0, "%s: %s:\n%s", tag, what, l ? l : "");
+  free(l);
+}
+
+void ht_must_run(const GenCase *g, const char *tag, const char *cc) {
+  int st;
+  char *out = ht_capture(&st, "%s", g->exe);
+  ck_assert_msg(st == 0, "%s (%s): %s", tag, cc, out ? out : "");
+  free(out);
+}

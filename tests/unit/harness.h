@@ -49,6 +49,22 @@ char *ht_capture(int *status, const char *fmt, ...); /* stdout of sh -c */
  * status, or the program's. */
 int ht_build_run(const char *stem, const char *ad_src, const char *driver_src, const char *prefix);
 
+/* The files of a compiled case: TAG.ad, its output TAG.ad_grad.c/.h, a
+ * driver TAG.ad_drv.c and the program TAG.ad_CC. */
+typedef struct GenCase {
+  char ad[1300], gen[1400], hdr[1400], drv[1500], exe[1400];
+  const char *header; /* the header's base name, for the driver's #include */
+} GenCase;
+
+/* Writes src as TAG.ad and runs adc --header (plus adc_flags) on it;
+ * fails the test if adc does. */
+void ht_generate(GenCase *g, const char *tag, const char *src, const char *cc, const char *adc_flags);
+/* Runs the shell command cmd (a compile), its stderr kept; fails the test
+ * with what the compiler said unless it succeeds. */
+void ht_must_compile(const GenCase *g, const char *tag, const char *what, const char *cmd);
+/* Runs the program; fails the test with its output unless it exits 0. */
+void ht_must_run(const GenCase *g, const char *tag, const char *cc);
+
 /* "fn f(x) = ((...(x)...));" with n pairs of parentheses; malloc'd. */
 char *ht_deep_parens(int n, size_t *len);
 
