@@ -37,6 +37,9 @@ static const char usage[] =
     "                          point into the .ad file\n"
     "  --eval 'x=1, v=[1, 2]'  run the functions by the interpreter on these values\n"
     "                          and print their values and gradients (no C compiler)\n"
+    "  --split=N               split emitted functions of more than N SSA nodes into\n"
+    "                          parts, so that C compilers stay fast (default 6000;\n"
+    "                          0: never)\n"
     "  -O0, -O1                optimisation level (default -O1: constant folding,\n"
     "                          common subexpressions, dead and zero-adjoint nodes)\n"
     "  -h, --help              print this help and exit\n"
@@ -63,6 +66,7 @@ static int valid_prefix(const char *s) {
 int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
   memset(o, 0, sizeof *o);
   o->optimize = 1;
+  o->split = 6000;
   int only_files = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -120,6 +124,12 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       if (!valid_prefix(a + 9))
         return usage_error(err, "--prefix must start a C identifier, not '%s'", a + 9);
       o->prefix = a + 9;
+    } else if (strncmp(a, "--split=", 8) == 0) {
+      char *end;
+      long n = strtol(a + 8, &end, 10);
+      if (a[8] < '0' || a[8] > '9' || *end || n > 100000000)
+        return usage_error(err, "--split needs a number of nodes from 0 to 100000000, not '%s'", a + 8);
+      o->split = (int)n;
     } else if (strcmp(a, "--static") == 0) {
       o->static_fns = 1;
     } else if (strcmp(a, "-O0") == 0) {
@@ -366,7 +376,7 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
     }
   }
   EmitOpts eo = {o->input, header ? header : (o->emit == EMIT_HEADER ? out : NULL), o->static_fns,
-                 src, o->line, o->real, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input};
+                 src, o->line, o->real, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, o->split};
   if (strcmp(o->input, "-") == 0)
     eo.input = "stdin";
   Pending pc = {0}, ph = {0};

@@ -19,6 +19,7 @@ typedef struct Options {
   int line;           /* --line: #line directives */
   const char *eval;   /* --eval: assignments to run the functions on, or NULL */
   int real;           /* --real: 0 double (default), 1 float, 2 long double */
+  int split;          /* --split: functions of more nodes are split into parts; 0 never */
 } Options;
 
 /* Exit status: 0 success, 1 errors in the input (or, with --check, a

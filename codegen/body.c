@@ -50,9 +50,63 @@ typedef struct Em {
   const EmitOpts *opts;
   const char *T, *fs, *ls; /* --real: the type, <math.h> and literal suffixes */
   int presumed;     /* with --line: the .ad line the compiler takes the next line for, or -1 */
+  /* A function too large for C compilers to optimise quickly is split at
+   * top-level statements into parts: static functions called in order,
+   * the last part being the function itself. Values one part defines and a
+   * later one reads pass through the array adc_v (one slot each). */
+  const BodyHead *bh;
+  int nparts, part;
+  int *cut;         /* part q is positions [cut[q], cut[q + 1]) */
+  int *partof;      /* the part of each position */
+  int *slot;        /* each node's place in adc_v, or -1 */
+  int nslots;
+  int *lastload;    /* the last part known to read the node from adc_v */
+  VEC(int) loadpart, loadnode; /* (part, node): part q reads node from adc_v */
+  int *loadfirst;   /* part q's reads: sorted entries [loadfirst[q], loadfirst[q + 1]) */
+  int *sorted;
+  unsigned char *pused; /* per part, each argument role slot it reads (see use_slot) */
+  int nuse;
 } Em;
 
+/* The size of a part (in nodes; smaller when --split is smaller): register
+ * allocation and alias analysis in C compilers grow faster than linearly
+ * with the length of a function (gcc -O2: 2 s for 8,000 lines, 19 s for
+ * 20,000; with parts, the time per line stays that of short functions). */
+enum { PART_NODES = 200, STACK_SLOTS = 4096 };
+
 static void int_text(Em *e, StrBuf *b, Ref r, int prec);
+
+/* Each part notes which arguments it reads, to cast the others to void. */
+static int use_slot(const Em *e, ArgRole role, int index) {
+  int ns = e->fg->sig->nsizes, np = e->g->nparams, nv = e->fg->fwd.outs.n;
+  switch (role) {
+  case ARG_SIZE: return index;
+  case ARG_PARAM: return ns + index;
+  case ARG_SEED: return ns + np + index;
+  case ARG_BAR: return ns + np + nv + index;
+  case ARG_JAC: return ns + 2 * np + nv;
+  default: return -1; /* output pointers: written by the last part only */
+  }
+}
+
+static void mark_use(Em *e, ArgRole role, int index) {
+  if (e->nparts > 1)
+    e->pused[(size_t)e->part * (size_t)e->nuse + (size_t)use_slot(e, role, index)] = 1;
+}
+
+/* A reference from part q to node r defined in an earlier part: r gets a
+ * slot in adc_v, and part q reads it at its start. */
+static void note_crossing(Em *e, Ref r, int q) {
+  if (e->nparts <= 1 || e->partof[r] >= q)
+    return;
+  if (e->slot[r] < 0)
+    e->slot[r] = e->nslots++;
+  if (e->lastload[r] != q) {
+    e->lastload[r] = q;
+    vec_push(&e->loadpart, q);
+    vec_push(&e->loadnode, (int)r);
+  }
+}
 
 /* A section marker waits for the first line of its section, so that an
  * empty sweep prints no heading. */
@@ -79,8 +133,15 @@ static void indent(Em *e) {
 
 static void ref_text(Em *e, StrBuf *b, Ref r) {
   if (e->dry) {
-    if (!ref_is_const(r) && op_info[e->g->nodes.v[r].op].kind == K_INT)
+    if (ref_is_const(r))
+      return;
+    OpKind kind = op_info[e->g->nodes.v[r].op].kind;
+    if (kind == K_INT)
       int_text(e, b, r, 0);
+    else if (kind == K_ARR)
+      mark_use(e, ARG_PARAM, e->g->nodes.v[r].aux);
+    else
+      note_crossing(e, r, e->part);
     return;
   }
   if (ref_is_const(r)) {
@@ -132,6 +193,8 @@ static void int_text(Em *e, StrBuf *b, Ref r, int need) {
   case OP_SIZE:
     if (!e->dry)
       sb_puts(b, e->nm->sizes[nd->aux]);
+    else
+      mark_use(e, ARG_SIZE, nd->aux);
     break;
   case OP_IDX:
     if (!e->dry)
@@ -447,6 +510,13 @@ static int emit_effect(Em *e, int n) {
   switch (nd->op) {
   case OP_ACCUM: {
     int p = e->g->nodes.v[nd->a[0]].aux;
+    if (e->dry && e->several && e->kind == FN_GRAD) { /* the column offsets name sizes */
+      mark_use(e, ARG_JAC, 0);
+      for (int k = 0; k < e->fg->sig->nsizes; k++)
+        mark_use(e, ARG_SIZE, k);
+    } else if (e->dry) {
+      mark_use(e, ARG_BAR, p);
+    }
     if (e->several && e->kind == FN_GRAD)
       sb_printf(b, "%s[%d * (%s) + %s + ", e->nm->jacp, nd->aux, e->ncols, e->col_off[p]);
     else
@@ -599,25 +669,37 @@ static void sweep_marker(Em *e, int blk, int step_end) {
 
 static void emit_loop(Em *e, int li);
 
-static void emit_range(Em *e, int blk, int lo, int hi) {
+/* The item of block blk that starts at position i: a node, a group (*grp)
+ * or a loop (*loop); returns the position after it. */
+static int item_at(const Em *e, int blk, int i, int *grp, int *loop) {
   const Graph *g = e->g;
+  const Node *nd = &g->nodes.v[i];
+  *grp = *loop = -1;
+  if (nd->blk == blk) {
+    if (nd->op == OP_PHI) /* a group whose blocks are empty */
+      *grp = nd->aux;
+    else if (op_info[nd->op].kind == K_EXIT) /* a loop whose body is empty */
+      *loop = nd->aux;
+  } else { /* the first node of a child region */
+    int b = nd->blk;
+    while (g->blocks.v[b].parent != blk)
+      b = g->blocks.v[b].parent;
+    *loop = g->blocks.v[b].loop;
+    *grp = *loop >= 0 ? -1 : g->blocks.v[b].group;
+  }
+  return *grp >= 0 ? e->spans[*grp].hi : *loop >= 0 ? e->lspans[*loop].hi : i + 1;
+}
+
+static void next_part(Em *e);
+static void emit_unused(Em *e, const char *const *unused, int n);
+static void emit_zeroing(Em *e);
+
+static void emit_range(Em *e, int blk, int lo, int hi) {
   int i = lo;
   while (i < hi) {
-    const Node *nd = &g->nodes.v[i];
-    int grp = -1, loop = -1;
-    if (nd->blk == blk) {
-      if (nd->op == OP_PHI) /* a group whose blocks are empty */
-        grp = nd->aux;
-      else if (op_info[nd->op].kind == K_EXIT) /* a loop whose body is empty */
-        loop = nd->aux;
-    } else { /* the first node of a child region */
-      int b = nd->blk;
-      while (g->blocks.v[b].parent != blk)
-        b = g->blocks.v[b].parent;
-      loop = g->blocks.v[b].loop;
-      grp = loop >= 0 ? -1 : g->blocks.v[b].group;
-    }
-    int end = grp >= 0 ? e->spans[grp].hi : loop >= 0 ? e->lspans[loop].hi : i + 1;
+    if (blk == 0 && e->part + 1 < e->nparts && i == e->cut[e->part + 1])
+      next_part(e);
+    int grp, loop, end = item_at(e, blk, i, &grp, &loop);
     sweep_marker(e, blk, end);
     emit_labels(e, blk, i);
     if (grp >= 0)
@@ -632,12 +714,196 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
   emit_labels(e, blk, hi);
 }
 
+/* ---- splitting a large function into parts ---- */
+
+int cg_splits(const Graph *g, const EmitOpts *o, int ssa) {
+  if (ssa || o->split <= 0 || g->nodes.n <= o->split)
+    return 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_SAVE) /* storage lives in the function: not split */
+      return 0;
+  return 1;
+}
+
+/* Cuts at top-level items once a part holds PART_NODES nodes. */
+static void plan_parts(Em *e) {
+  const Graph *g = e->g;
+  int n = g->nodes.n;
+  e->nparts = 1;
+  if (!cg_splits(g, e->opts, e->ssa))
+    return;
+  int size = e->opts->split < PART_NODES ? e->opts->split : PART_NODES;
+  e->cut = xmalloc(sizeof *e->cut * (size_t)(n / size + 2));
+  e->cut[0] = 0;
+  for (int i = 0, start = 0; i < n;) {
+    int grp, loop, end = item_at(e, 0, i, &grp, &loop);
+    if (i - start >= size && n - i >= size / 2)
+      e->cut[e->nparts++] = start = i;
+    i = end;
+  }
+  e->cut[e->nparts] = n;
+  e->partof = xmalloc(sizeof *e->partof * (size_t)(n + 1));
+  for (int q = 0; q < e->nparts; q++)
+    for (int i = e->cut[q]; i < e->cut[q + 1]; i++)
+      e->partof[i] = q;
+  e->partof[n] = e->nparts - 1;
+  e->slot = xmalloc(sizeof *e->slot * (size_t)n);
+  e->lastload = xmalloc(sizeof *e->lastload * (size_t)n);
+  for (int i = 0; i < n; i++)
+    e->slot[i] = e->lastload[i] = -1;
+  e->nuse = e->fg->sig->nsizes + 2 * g->nparams + e->fg->fwd.outs.n + 1;
+  e->pused = xcalloc((size_t)e->nparts * (size_t)e->nuse, 1);
+}
+
+/* After the dry pass: copy lines printed in a later part than their value
+ * read it from adc_v; parameters are read where their INPUT line is; each
+ * part's reads are grouped. */
+static void finish_plan(Em *e) {
+  const Graph *g = e->g;
+  if (e->nparts <= 1)
+    return;
+  for (int i = 0; i < g->labels.n; i++) {
+    const Label *l = &g->labels.v[i];
+    if (e->label_used[i] && e->label_dep[i] < 0 && !ref_is_const(l->val) &&
+        op_info[g->nodes.v[l->val].op].kind != K_INT && op_info[g->nodes.v[l->val].op].kind != K_ARR)
+      note_crossing(e, l->val, e->partof[l->pos]);
+  }
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_INPUT && e->refs[i]) {
+      int a = g->nodes.v[i].aux;
+      e->part = e->partof[i];
+      mark_use(e, a < g->nparams ? ARG_PARAM : ARG_SEED, a < g->nparams ? a : a - g->nparams);
+    }
+  e->loadfirst = xcalloc((size_t)e->nparts + 1, sizeof *e->loadfirst);
+  e->sorted = xmalloc(sizeof *e->sorted * (size_t)(e->loadnode.n + 1));
+  for (int k = 0; k < e->loadpart.n; k++)
+    e->loadfirst[e->loadpart.v[k] + 1]++;
+  for (int q = 0; q < e->nparts; q++)
+    e->loadfirst[q + 1] += e->loadfirst[q];
+  int *fill = xmalloc(sizeof *fill * (size_t)e->nparts);
+  memcpy(fill, e->loadfirst, sizeof *fill * (size_t)e->nparts);
+  for (int k = 0; k < e->loadpart.n; k++)
+    e->sorted[fill[e->loadpart.v[k]]++] = e->loadnode.v[k];
+  free(fill);
+  for (int i = 0; i < g->nodes.n; i++) /* now: read by part_loads in this part already */
+    e->lastload[i] = -1;
+}
+
+/* The arguments of a call to a part: the function's own, then adc_v. */
+static void call_args(StrBuf *b, const SigArg *args, int n) {
+  for (int k = 0; k < n; k++)
+    sb_printf(b, "%s, ", args[k].name);
+  sb_puts(b, "adc_v");
+}
+
+/* Part q's reads of values from earlier parts. */
+static void part_loads(Em *e, int q) {
+  StrBuf *b = &e->line;
+  for (int k = e->loadfirst[q]; k < e->loadfirst[q + 1]; k++) {
+    int n = e->sorted[k];
+    if (e->lastload[n] == q) /* a copy line's value noted twice */
+      continue;
+    e->lastload[n] = q;
+    if (is_cond(e, n))
+      sb_printf(b, "const int %s = adc_v[%d] != 0;\n", e->name[n], e->slot[n]);
+    else
+      sb_printf(b, "const %s %s = adc_v[%d];\n", e->T, e->name[n], e->slot[n]);
+    indent(e);
+    put(e, b->s);
+    b->len = 0;
+  }
+}
+
+/* The head of part q: a static function, or the function itself (last). */
+static void begin_part(Em *e, int q) {
+  e->part = q;
+  leave_block(e, 0); /* copy lines are local to their part */
+  if (e->dry)
+    return;
+  const char *marker = e->marker; /* the sweep heading belongs inside */
+  e->marker = NULL;
+  StrBuf b = {0};
+  int np = e->g->nparams, nv = e->fg->fwd.outs.n;
+  SigArg *args = xmalloc(sizeof *args * (size_t)(e->fg->sig->nsizes + 2 * np + 2 * nv + 1));
+  int nargs = cg_sig_args(e->fg, e->kind, args);
+  if (q + 1 < e->nparts) {
+    sb_printf(&b, "/* %s, part %d of %d: long functions are split so that C compilers\n"
+                  " * stay fast; values read by later parts are passed on in adc_v. */\n"
+                  "static void %s_part%d(", e->bh->symbol, q + 1, e->nparts, e->bh->symbol, q + 1);
+    cg_sig_params(&b, e->fg, e->kind, e->opts->real);
+    sb_printf(&b, "%s%s *adc_v) {\n", nargs ? ", " : "", e->T);
+    put(e, b.s);
+    int io = e->loadfirst[q] < e->loadfirst[q + 1];
+    for (int i = e->cut[q]; i < e->cut[q + 1] && !io; i++)
+      io = e->slot[i] >= 0;
+    for (int k = 0; k < nargs; k++) {
+      int u = use_slot(e, args[k].role, args[k].index);
+      if (u < 0 || !e->pused[(size_t)q * (size_t)e->nuse + (size_t)u])
+        emit_unused(e, &args[k].name, 1);
+    }
+    if (!io) {
+      const char *v = "adc_v";
+      emit_unused(e, &v, 1);
+    }
+  } else {
+    put(e, e->bh->comment);
+    put(e, e->bh->head);
+    put(e, " {\n");
+    emit_zeroing(e);
+    b.len = 0;
+    if (e->nslots <= STACK_SLOTS)
+      sb_printf(&b, "%s adc_v[%d];\n", e->T, e->nslots ? e->nslots : 1);
+    else
+      sb_printf(&b, "%s *const adc_v = (%s *)malloc(sizeof(%s) * %d);\n"
+                    "  if (adc_v == NULL) {\n    errno = ENOMEM;\n    return%s;\n  }\n",
+                e->T, e->T, e->T, e->nslots, e->kind != FN_VJP && !e->several ? " NAN" : "");
+    indent(e);
+    put(e, b.s);
+    for (int p = 0; p + 1 < e->nparts; p++) {
+      b.len = 0;
+      sb_printf(&b, "%s_part%d(", e->bh->symbol, p + 1);
+      call_args(&b, args, nargs);
+      sb_puts(&b, ");\n");
+      indent(e);
+      put(e, b.s);
+    }
+  }
+  part_loads(e, q);
+  free(args);
+  sb_free(&b);
+  e->marker = marker;
+}
+
+/* The end of a part that is not the last: it passes its values on. */
+static void next_part(Em *e) {
+  if (!e->dry) {
+    const char *marker = e->marker;
+    e->marker = NULL;
+    StrBuf *b = &e->line;
+    for (int i = e->cut[e->part]; i < e->cut[e->part + 1]; i++)
+      if (e->slot[i] >= 0) {
+        sb_printf(b, "adc_v[%d] = %s;\n", e->slot[i], e->name[i]);
+        indent(e);
+        put(e, b->s);
+        b->len = 0;
+      }
+    put(e, "}\n\n");
+    e->marker = marker;
+  }
+  begin_part(e, e->part + 1);
+}
+
 /* Before the loop: its carried values and reduction accumulators. */
 static void loop_declarations(Em *e, int li) {
   const Graph *g = e->g;
   const LoopSpan *s = &e->lspans[li];
   StrBuf *b = &e->line;
-  static const char *const start[] = {"", "0.0", "INFINITY", "-INFINITY", "-INFINITY"};
+  /* HUGE_VAL (an infinity under IEEE 754) has the type, where INFINITY is
+   * a float and trips -Wdouble-promotion */
+  const char *inf = e->opts->real == 1 ? "HUGE_VALF" : e->opts->real == 2 ? "HUGE_VALL" : "HUGE_VAL";
+  char neg[16];
+  snprintf(neg, sizeof neg, "-%s", inf);
+  const char *const start[] = {"", "0.0", inf, neg, neg};
   for (int i = s->lo; i < s->hi; i++) {
     const Node *nd = &g->nodes.v[i];
     if (nd->aux != li || (nd->op != OP_CARRY && nd->op != OP_REDUCE && nd->op != OP_RCOUNT))
@@ -678,8 +944,9 @@ static void reduce_update(Em *e, int li, int red, int count) {
     line_end(e, b, nd->src);
   } else if (k == LK_LSE) {
     sb_printf(b, "if (%s > %s) { adc_s%d = adc_s%d * exp%s(%s - %s) + 1.0%s; %s = %s; } "
-                 "else if (%s > -INFINITY) { adc_s%d += exp%s(%s - %s); }",
-              ts, r, li, li, e->fs, r, ts, e->ls, r, ts, r, li, e->fs, ts, r);
+                 "else if (%s > -HUGE_VAL%s) { adc_s%d += exp%s(%s - %s); }",
+              ts, r, li, li, e->fs, r, ts, e->ls, r, ts, r, e->opts->real == 1 ? "F" : e->opts->real == 2 ? "L" : "",
+              li, e->fs, ts, r);
     put_line(e, b);
   } else {
     const char *cmp = k == LK_MIN ? "<" : ">";
@@ -1001,6 +1268,10 @@ static void emit_outputs(Em *e) {
     indent(e);
     put(e, "free(adc_tape);\n");
   }
+  if (e->nparts > 1 && e->nslots > STACK_SLOTS) {
+    indent(e);
+    put(e, "free(adc_v);\n");
+  }
   if (e->kind != FN_VJP && !e->several) {
     sb_puts(&b, "return ");
     ref_use(e, &b, g->outs.v[0]);
@@ -1045,6 +1316,8 @@ static void emit_pass(Em *e) {
   for (int i = 0; i < g->nodes.n; i++)
     e->curl[i] = -1;
   e->undo_node.n = e->undo_curl.n = 0;
+  if (e->nparts > 1)
+    begin_part(e, 0);
   emit_range(e, 0, 0, g->nodes.n);
   emit_outputs(e);
 }
@@ -1179,6 +1452,15 @@ static void em_free(Em *e) {
   sb_free(&e->line);
   vec_free(&e->undo_node);
   vec_free(&e->undo_curl);
+  free(e->cut);
+  free(e->partof);
+  free(e->slot);
+  free(e->lastload);
+  vec_free(&e->loadpart);
+  vec_free(&e->loadnode);
+  free(e->loadfirst);
+  free(e->sorted);
+  free(e->pused);
   arena_free(&e->arena);
 }
 
@@ -1195,23 +1477,29 @@ static void resolve_usage(Em *e) {
 }
 
 void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
-             CommentCache *comments, const char *head) {
+             CommentCache *comments, const BodyHead *h) {
   Em e;
   em_init(&e, out, fg, kind, o, ssa, comments);
+  e.bh = h;
+  plan_parts(&e);
   e.dry = 1;
   emit_pass(&e);
   resolve_usage(&e);
+  finish_plan(&e);
   e.dry = 0;
-  sb_puts(out, head);
-  sb_puts(out, ssa ? ":\n" : " {\n");
-  const char **unused = xcalloc((size_t)(e.g->nparams * 2 + fg->fwd.outs.n + fg->sig->nsizes + 2),
-                                sizeof *unused);
-  int nunused = collect_unused(&e, unused);
-  if (!ssa)
-    emit_unused(&e, unused, nunused);
-  free(unused);
-  emit_zeroing(&e);
-  emit_tapes(&e);
+  if (e.nparts == 1) {
+    sb_puts(out, h->comment);
+    sb_puts(out, h->head);
+    sb_puts(out, ssa ? ":\n" : " {\n");
+    const char **unused = xcalloc((size_t)(e.g->nparams * 2 + fg->fwd.outs.n + fg->sig->nsizes + 2),
+                                  sizeof *unused);
+    int nunused = collect_unused(&e, unused);
+    if (!ssa)
+      emit_unused(&e, unused, nunused);
+    free(unused);
+    emit_zeroing(&e);
+    emit_tapes(&e);
+  }
   emit_pass(&e);
   sb_puts(out, ssa ? "\n" : "}\n\n");
   em_free(&e);

@@ -46,6 +46,7 @@ typedef struct EmitOpts {
   int line_directives; /* --line: #line directives back into the .ad file */
   int real;            /* --real: 0 double, 1 float, 2 long double */
   const char *path;    /* the input's path as given, for #line */
+  int split;           /* --split: functions of more nodes become parts; 0 never */
 } EmitOpts;
 
 /* The C spelling of --real's type, and the suffixes of <math.h> functions

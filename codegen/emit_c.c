@@ -13,61 +13,91 @@ static const char *base_name(const char *path) {
 }
 
 static int several(const FnGraphs *fg) { return fg->fwd.outs.n > 1; }
+static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o);
 
 static const char *symbol(const FnGraphs *fg, FnKind kind) {
   const FnNames *nm = fg->names;
   return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : several(fg) ? nm->jac : nm->grad;
 }
 
+int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
+  const FnNames *nm = fg->names;
+  const Func *f = fg->func;
+  int np = f->nparams, nv = fg->fwd.outs.n, n = 0;
+#define ARG(nm_, role_, i_) (args[n].name = (nm_), args[n].role = (role_), args[n++].index = (i_))
+  for (int k = 0; k < fg->sig->nsizes; k++)
+    ARG(nm->sizes[k], ARG_SIZE, k);
+  for (int i = 0; i < np; i++)
+    ARG(nm->params[i], ARG_PARAM, i);
+  for (int o = 0; o < nv && kind == FN_VJP; o++)
+    ARG(several(fg) ? nm->outbars[o] : nm->seed, ARG_SEED, o);
+  for (int o = 0; o < nv && several(fg) && kind != FN_VJP; o++)
+    ARG(nm->outs[o], ARG_OUT, o);
+  if (kind != FN_FWD && !(kind == FN_GRAD && several(fg)))
+    for (int i = 0; i < np; i++)
+      if (!f->params[i].is_const)
+        ARG(nm->bars[i], ARG_BAR, i);
+  if (kind == FN_GRAD && several(fg))
+    ARG(nm->jacp, ARG_JAC, 0);
+#undef ARG
+  return n;
+}
+
+/* In SSA text, only what the function reads, without types. */
+static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int real) {
+  const char *T = cg_real_type(real);
+  int np = fg->func->nparams, nv = fg->fwd.outs.n;
+  SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + 2 * np + 2 * nv + 1));
+  int n = cg_sig_args(fg, kind, args), first = 1;
+  for (int k = 0; k < n; k++) {
+    const SigArg *a = &args[k];
+    if (ssa && a->role != ARG_SIZE && a->role != ARG_PARAM && a->role != ARG_SEED)
+      continue;
+    sb_puts(b, first ? "" : ", ");
+    first = 0;
+    if (ssa)
+      sb_puts(b, a->name);
+    else if (a->role == ARG_SIZE)
+      sb_printf(b, "int %s", a->name);
+    else if (a->role == ARG_PARAM && fg->func->params[a->index].ndims)
+      sb_printf(b, "const %s *%s", T, a->name);
+    else if (a->role == ARG_PARAM || a->role == ARG_SEED)
+      sb_printf(b, "%s %s", T, a->name);
+    else
+      sb_printf(b, "%s *%s", T, a->name);
+  }
+  free(args);
+}
+
+void cg_sig_params(StrBuf *b, const FnGraphs *fg, FnKind kind, int real) {
+  params_text(b, fg, kind, 0, real);
+}
+
 /* Sizes, then parameters (arrays as pointers), then what the kind adds:
  * output pointers, cotangents, gradient pointers, the Jacobian. */
 static void signature(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int real) {
-  const char *T = cg_real_type(real);
-  const FnNames *nm = fg->names;
-  const Func *f = fg->func;
-  int np = f->nparams, nv = fg->fwd.outs.n, first = 1;
-  const char *sep = ", ";
   if (!ssa)
-    sb_printf(b, "%s ", kind == FN_VJP || several(fg) ? "void" : T);
+    sb_printf(b, "%s ", kind == FN_VJP || several(fg) ? "void" : cg_real_type(real));
   sb_printf(b, "%s(", symbol(fg, kind));
-#define ARG(...) (sb_puts(b, first ? "" : sep), first = 0, sb_printf(b, __VA_ARGS__))
-  for (int k = 0; k < fg->sig->nsizes; k++)
-    ARG(ssa ? "%s" : "int %s", nm->sizes[k]);
-  for (int i = 0; i < np; i++) {
-    if (ssa)
-      ARG("%s", nm->params[i]);
-    else
-      ARG(f->params[i].ndims ? "const %s *%s" : "%s %s", T, nm->params[i]);
-  }
-  for (int o = 0; o < nv && kind == FN_VJP; o++) {
-    if (ssa)
-      ARG("%s", several(fg) ? nm->outbars[o] : nm->seed);
-    else
-      ARG("%s %s", T, several(fg) ? nm->outbars[o] : nm->seed);
-  }
-  if (!ssa && several(fg) && kind != FN_VJP)
-    for (int o = 0; o < nv; o++)
-      ARG("%s *%s", T, nm->outs[o]);
-  if (!ssa && kind != FN_FWD && !(kind == FN_GRAD && several(fg)))
-    for (int i = 0; i < np; i++)
-      if (!f->params[i].is_const)
-        ARG("%s *%s", T, nm->bars[i]);
-  if (!ssa && kind == FN_GRAD && several(fg))
-    ARG("%s *%s", T, nm->jacp);
-#undef ARG
-  if (first && !ssa)
+  size_t at = b->len;
+  params_text(b, fg, kind, ssa, real);
+  if (b->len == at && !ssa)
     sb_puts(b, "void");
   sb_puts(b, ")");
 }
 
 static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
                      CommentCache *comments) {
-  StrBuf head = {0};
+  StrBuf head = {0}, comment = {0};
+  if (!ssa)
+    kind_comment(&comment, fg, kind, o);
   if (o->static_fns && !ssa)
     sb_puts(&head, "static inline ");
   signature(&head, fg, kind, ssa, o->real);
-  cg_body(out, fg, kind, o, ssa, comments, head.s);
+  BodyHead h = {comment.s ? comment.s : "", head.s, symbol(fg, kind)};
+  cg_body(out, fg, kind, o, ssa, comments, &h);
   sb_free(&head);
+  sb_free(&comment);
 }
 
 static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
@@ -182,11 +212,14 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
   }
 }
 
-/* Loops whose iterations are stored need malloc and errno. */
-static int needs_stdlib(const FnGraphs *fns, int n) {
+/* Loops whose iterations are stored, and functions split into parts, need
+ * malloc and errno. */
+static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
   for (int i = 0; i < n; i++)
-    for (int k = 0; k < 2; k++) {
-      const Graph *g = k ? &fns[i].vjp : &fns[i].grad;
+    for (int k = 0; k < 3; k++) {
+      const Graph *g = k == 2 ? &fns[i].fwd : k ? &fns[i].vjp : &fns[i].grad;
+      if (cg_splits(g, o, 0))
+        return 1;
       for (int j = 0; j < g->nodes.n; j++)
         if (g->nodes.v[j].op == OP_SAVE)
           return 1;
@@ -204,14 +237,12 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             "%s#include <math.h>\n%s\n"
             "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
             base_name(o->input), cg_real_type(o->real),
-            needs_stdlib(fns, n) ? "<math.h>, <errno.h> and <stdlib.h>" : "only <math.h>",
-            needs_stdlib(fns, n) ? "#include <errno.h>\n" : "",
-            needs_stdlib(fns, n) ? "#include <stdlib.h>\n" : "");
+            needs_stdlib(fns, n, o) ? "<math.h>, <errno.h> and <stdlib.h>" : "only <math.h>",
+            needs_stdlib(fns, n, o) ? "#include <errno.h>\n" : "",
+            needs_stdlib(fns, n, o) ? "#include <stdlib.h>\n" : "");
   for (int i = 0; i < n; i++) {
-    for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
-      kind_comment(out, &fns[i], (FnKind)kind, o);
+    for (int kind = FN_FWD; kind <= FN_VJP; kind++)
       emit_one(out, &fns[i], (FnKind)kind, o, 0, comments);
-    }
   }
   sb_puts(out, "#ifdef __cplusplus\n}\n#endif\n");
   cg_comments_free(comments);

@@ -15,6 +15,7 @@ int main(void) {
   srunner_add_suite(sr, suite_e2e());
   srunner_add_suite(sr, suite_arrays());
   srunner_add_suite(sr, suite_tools());
+  srunner_add_suite(sr, suite_split());
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);

@@ -82,6 +82,7 @@ Suite *suite_errors(void);
 Suite *suite_e2e(void);
 Suite *suite_arrays(void);
 Suite *suite_tools(void);
+Suite *suite_split(void);
 Suite *suite_random(void);
 
 #endif

@@ -1,0 +1,167 @@
+/* check_split.c - functions too large for one C function are emitted as
+ * parts (--split): the output compiles warning-free with gcc, clang and g++,
+ * and computes exactly (bit for bit) what the unsplit output computes, on
+ * programs with branches, loops, arrays, data and several results. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* Branches (phis and costly values leaving them), copy lines, a reduction
+ * over an array, data, and two results: every kind of value a later part
+ * can read from an earlier one. */
+static const char *const mixed =
+    "fn m(x, y, w[n], const c) -> (u, v) {\n"
+    "  let a = x * y + sin(w[0]);\n"
+    "  let b = a > 0.5 ? exp(a) * c : cos(a) * y;\n"
+    "  let s = sum(i in 0..n, w[i] * w[i] * x);\n"
+    "  let t = a;\n"
+    "  let d = x > y && b < 3 ? log(1 + b * b) : t * s;\n"
+    "  let e = tanh(d) + b * s - hypot(x, t);\n"
+    "  return e * x + d, s * b - e;\n"
+    "}\n"
+    "fn p(x, y) = x * y * (x + 1) * (y + 2) * sin(x * y) * (x - y) * exp(y) * (1 + x * x);\n";
+
+static const char *const mixed_driver =
+    "#include <stdio.h>\n#include <string.h>\n"
+    "#include \"%s\"\n#include \"%s\"\n"
+    "int main(void) {\n"
+    "  int bad = 0;\n"
+    "  for (int k = 0; k < 40; k++) {\n"
+    "    double x = -1.3 + 0.07 * k, y = 0.9 - 0.05 * k, w[3] = {0.3 * x, y, 0.5};\n"
+    "    double u1, v1, u2, v2, J1[2 * 5], J2[2 * 5], wb1[3] = {1, 2, 3}, wb2[3] = {1, 2, 3};\n"
+    "    double xb1 = 0.5, yb1 = 0.25, xb2 = 0.5, yb2 = 0.25, g1[2], g2[2];\n"
+    "    m_jac(3, x, y, w, 1.5, &u1, &v1, J1);\n"
+    "    u_m_jac(3, x, y, w, 1.5, &u2, &v2, J2);\n"
+    "    m_vjp(3, x, y, w, 1.5, 0.7, -1.1, &xb1, &yb1, wb1);\n"
+    "    u_m_vjp(3, x, y, w, 1.5, 0.7, -1.1, &xb2, &yb2, wb2);\n"
+    "    double f1 = p_grad(x, y, &g1[0], &g1[1]), f2 = u_p_grad(x, y, &g2[0], &g2[1]);\n"
+    "    double m1u, m1v, m2u, m2v;\n"
+    "    m(3, x, y, w, 1.5, &m1u, &m1v);\n"
+    "    u_m(3, x, y, w, 1.5, &m2u, &m2v);\n"
+    "    bad |= memcmp(J1, J2, sizeof J1) != 0 || u1 != u2 || v1 != v2 || m1u != m2u || m1v != m2v;\n"
+    "    bad |= memcmp(wb1, wb2, sizeof wb1) != 0 || xb1 != xb2 || yb1 != yb2;\n"
+    "    bad |= f1 != f2 || g1[0] != g2[0] || g1[1] != g2[1] || p(x, y) != u_p(x, y);\n"
+    "  }\n"
+    "  if (bad) puts(\"split and unsplit outputs differ\");\n"
+    "  return bad;\n"
+    "}\n";
+
+/* Emits src split after every `split` nodes and unsplit (prefix u_), and
+ * runs the driver comparing the two with cc. */
+static void compare_split(const char *tag, const char *src, const char *driver, int split, const char *cc,
+                          const char *opt) {
+  char flags[64];
+  snprintf(flags, sizeof flags, "--split=%d", split);
+  GenCase a, b;
+  char tag_u[256];
+  snprintf(tag_u, sizeof tag_u, "%s_u", tag);
+  ht_generate(&a, tag, src, cc, flags);
+  ht_generate(&b, tag_u, src, cc, "--split=0 --prefix=u_");
+  ck_assert_msg(ht_sh("grep -q '_part2(' '%s'", a.gen) == 0, "%s: --split=%d made no parts", tag, split);
+  ck_assert_msg(ht_sh("grep -q '_part1(' '%s'", b.gen) != 0, "%s: --split=0 made parts", tag);
+  size_t n = strlen(driver) + 3000;
+  char *text = malloc(n);
+  snprintf(text, n, driver, a.header, b.header);
+  ht_write(a.drv, text, strlen(text));
+  free(text);
+  char cmd[8000];
+  snprintf(cmd, sizeof cmd,
+           "%s -std=c99 -Wall -Wextra -Wpedantic -Werror %s -I'%s' -o '%s' '%s' '%s' '%s' -lm", cc, opt, ht_tmpdir(),
+           a.exe, a.drv, a.gen, b.gen);
+  ht_must_compile(&a, tag, "the split and unsplit files with the driver", cmd);
+  ht_must_run(&a, tag, cc);
+}
+
+START_TEST(split_agrees_bitwise_gcc) { compare_split("split_gcc", mixed, mixed_driver, 6, "gcc", "-O1"); }
+END_TEST
+
+START_TEST(split_agrees_bitwise_clang) { compare_split("split_clang", mixed, mixed_driver, 9, "clang", "-O1"); }
+END_TEST
+
+/* Every part size from 1 node up: cuts fall before and after each branch,
+ * loop and copy line. */
+START_TEST(split_every_size) {
+  char tag[32];
+  snprintf(tag, sizeof tag, "split_size%d", _i);
+  compare_split(tag, mixed, mixed_driver, _i, "gcc", "-O0");
+}
+END_TEST
+
+/* Each sample split into small parts compiles warning-free as C (gcc,
+ * clang, every --real) and C++, and passes --check. */
+START_TEST(split_samples) {
+  static const char *const samples[] = {"seed", "rosenbrock", "pendulum", "normal_nll", "logistic",
+                                        "oscillator", "rosenbrock_n", "ba", "gmm"};
+  const char *out = ht_path("split_sample.c");
+  for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
+    static const char *const flags[] = {"", "--real=float", "--real=long-double --static --line"};
+    for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
+      ck_assert_msg(ht_sh("'%s' --split=8 %s -o '%s' samples/%s.ad && gcc -std=c99 -Wall -Wextra -Wpedantic "
+                          "-Werror -Wdouble-promotion -c '%s' -o /dev/null",
+                          ht_adc(), flags[k], out, samples[i], out) == 0,
+                    "%s.ad with --split=8 %s does not compile", samples[i], flags[k]);
+    ck_assert_msg(ht_sh("'%s' --split=8 -o '%s' samples/%s.ad && "
+                        "clang -std=c99 -Wall -Wextra -Wpedantic -Werror -c '%s' -o /dev/null && "
+                        "g++ -x c++ -Wall -Wextra -Werror -c '%s' -o /dev/null",
+                        ht_adc(), out, samples[i], out, out) == 0,
+                  "%s.ad with --split=8 does not compile with clang or g++", samples[i]);
+    ck_assert_msg(ht_sh("'%s' --split=8 --check samples/%s.ad >/dev/null", ht_adc(), samples[i]) == 0,
+                  "%s.ad with --split=8 fails --check", samples[i]);
+  }
+}
+END_TEST
+
+/* A product of 3200 factors: above the default threshold, its gradient
+ * passes more than 4096 values between parts (adc_v from malloc). */
+START_TEST(split_default_large) {
+  size_t cap = 200000;
+  char *src = malloc(cap);
+  size_t len = (size_t)snprintf(src, cap, "fn p(x, y) = (x + 1)");
+  for (int i = 1; i < 3200; i++)
+    len += (size_t)snprintf(src + len, cap - len, " * (%s + %d.5e-4)", i % 2 ? "y" : "x", i);
+  snprintf(src + len, cap - len, ";\n");
+  static const char *const driver =
+      "#include <stdio.h>\n#include \"%s\"\n#include \"%s\"\n"
+      "int main(void) {\n"
+      "  int bad = 0;\n"
+      "  for (int k = 0; k < 20; k++) {\n"
+      "    double x = 0.01 * k - 0.1, y = -0.02 * k, g1[2], g2[2], xb = 0, yb = 0;\n"
+      "    double f1 = p_grad(x, y, &g1[0], &g1[1]), f2 = u_p_grad(x, y, &g2[0], &g2[1]);\n"
+      "    p_vjp(x, y, 1.0, &xb, &yb);\n"
+      "    bad |= f1 != f2 || g1[0] != g2[0] || g1[1] != g2[1] || xb != g2[0] || yb != g2[1] || p(x, y) != f2;\n"
+      "  }\n"
+      "  if (bad) puts(\"split and unsplit outputs differ\");\n"
+      "  return bad;\n"
+      "}\n";
+  compare_split("split_large", src, driver, 6000, "gcc", "-O0");
+  GenCase g;
+  ht_generate(&g, "split_large", src, "gcc", "");
+  ck_assert_int_eq(ht_sh("grep -q 'malloc(sizeof(double)' '%s' && grep -q 'p_grad_part2(' '%s'", g.gen, g.gen), 0);
+  free(src);
+}
+END_TEST
+
+START_TEST(split_bad_option) {
+  char *err = NULL;
+  const char *argv[] = {"adc", "--split=many", "samples/seed.ad", NULL};
+  ck_assert_int_eq(ht_run_adc(&err, argv), 2);
+  ck_assert_str_eq(err, "adc: error: --split needs a number of nodes from 0 to 100000000, not 'many'\n"
+                        "Try 'adc --help' for more information.\n");
+  free(err);
+}
+END_TEST
+
+Suite *suite_split(void) {
+  Suite *s = suite_create("split");
+  TCase *t = tcase_create("split");
+  tcase_set_timeout(t, 300);
+  tcase_add_test(t, split_agrees_bitwise_gcc);
+  tcase_add_test(t, split_agrees_bitwise_clang);
+  tcase_add_loop_test(t, split_every_size, 1, 5);
+  tcase_add_test(t, split_samples);
+  tcase_add_test(t, split_default_large);
+  tcase_add_test(t, split_bad_option);
+  suite_add_tcase(s, t);
+  return s;
+}
