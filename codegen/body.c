@@ -66,6 +66,14 @@ typedef struct Em {
   int *sorted;
   unsigned char *pused; /* per part, each argument role slot it reads (see use_slot) */
   int nuse;
+  /* A sum's loop and the loop of its reverse sweep run as one loop when the
+   * reverse reads nothing the sum's loop computes (see plan_fusion). */
+  int *fused_with; /* per loop: the reverse loop run inside it, or -1 */
+  int *index_of;   /* per loop: the loop whose counter it uses */
+  char *absorbed;  /* per loop: run inside another loop already */
+  int *same_as;    /* per node: in a fused reverse loop, the forward node of
+                    * the same iteration it recomputes (its name), or -1 */
+  char *unread;    /* per node: a SAVE no RESTORE reads any more */
 } Em;
 
 /* The size of a part (in nodes; smaller when --split is smaller): register
@@ -198,7 +206,7 @@ static void int_text(Em *e, StrBuf *b, Ref r, int need) {
     break;
   case OP_IDX:
     if (!e->dry)
-      sb_printf(b, "i%d", nd->aux);
+      sb_printf(b, "i%d", e->index_of ? e->index_of[nd->aux] : nd->aux);
     break;
   case OP_INEG:
     if (!e->dry)
@@ -485,6 +493,9 @@ static void line_end(Em *e, StrBuf *b, Loc at) {
 
 static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
 
+/* A SAVE node whose storage is needed (fused loops read none back). */
+static int is_tape(const Em *e, int n) { return e->g->nodes.v[n].op == OP_SAVE && !(e->unread && e->unread[n]); }
+
 /* Made in the dry pass; the printing pass visits nodes in the same order. */
 static char *own_name(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
@@ -527,6 +538,8 @@ static int emit_effect(Em *e, int n) {
     break;
   }
   case OP_SAVE:
+    if (!is_tape(e, n))
+      return 1;
     tape_text(e, b, n, nd->a[1]);
     if (!e->dry)
       sb_puts(b, " = ");
@@ -545,6 +558,11 @@ static int emit_effect(Em *e, int n) {
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
+  if (e->same_as && e->same_as[n] >= 0) { /* computed by the forward loop */
+    e->name[n] = e->name[e->same_as[n]];
+    e->curl[n] = -1;
+    return;
+  }
   e->name[n] = own_name(e, n);
   e->curl[n] = -1;
   if (op_info[nd->op].kind == K_INT || nd->op == OP_ARRAY)
@@ -691,6 +709,7 @@ static int item_at(const Em *e, int blk, int i, int *grp, int *loop) {
 }
 
 static void next_part(Em *e);
+static void emit_exits(Em *e, int li);
 static void emit_unused(Em *e, const char *const *unused, int n);
 static void emit_zeroing(Em *e);
 
@@ -704,6 +723,8 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
     emit_labels(e, blk, i);
     if (grp >= 0)
       emit_group(e, grp);
+    else if (loop >= 0 && e->absorbed && e->absorbed[loop])
+      emit_exits(e, loop);
     else if (loop >= 0)
       emit_loop(e, loop);
     else
@@ -712,6 +733,125 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
   }
   sweep_marker(e, blk, hi + 1);
   emit_labels(e, blk, hi);
+}
+
+/* ---- running a sum's loop and its reverse as one loop ---- */
+
+/* Is node r (a reference from the reverse loop) available before loop f? */
+static int before(const Em *e, Ref r, int f) { return ref_is_const(r) || r < e->lspans[f].lo; }
+
+/* The reverse loop rv of sum f may run inside f when it covers the same
+ * range, carries nothing but sums (it differentiates a sum: no carried
+ * adjoints), and reads nothing computed from f's start on but its own
+ * nodes: then iteration i of both can run together, forwards. */
+/* A value f's body stores at f's index, read back at the reverse loop's
+ * index: run together, the read is the stored value itself. */
+static Ref restored(const Em *e, int f, int rv, const Node *nd) {
+  const Graph *g = e->g;
+  if (nd->op != OP_RESTORE || ref_is_const(nd->a[0]))
+    return REF_NONE;
+  const Node *sv = &g->nodes.v[nd->a[0]];
+  if (sv->blk != g->loops.v[f].body || sv->a[1] != g->loops.v[f].idx || nd->a[1] != g->loops.v[rv].idx ||
+      nd->blk != g->loops.v[rv].body || ref_is_const(sv->a[0]) || g->nodes.v[sv->a[0]].blk != sv->blk)
+    return REF_NONE;
+  return sv->a[0];
+}
+
+static int fusable(const Em *e, int f, int rv) {
+  const Graph *g = e->g;
+  const Loop *lf = &g->loops.v[f], *lr = &g->loops.v[rv];
+  const LoopSpan *sr = &e->lspans[rv];
+  if (lf->kind != LK_SUM || lf->backward || !lr->backward || lr->kind != LK_FOR || lf->parent != lr->parent ||
+      lf->lo != lr->lo || lf->hi != lr->hi || sr->lo < e->lspans[f].hi)
+    return 0;
+  for (int i = sr->lo; i < sr->body_hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if (restored(e, f, rv, nd) != REF_NONE)
+      continue;
+    for (int k = 0; k < op_info[nd->op].arity; k++)
+      if (nd->a[k] != REF_NONE && !before(e, nd->a[k], f) && !(nd->a[k] >= sr->lo && nd->a[k] < sr->hi))
+        return 0;
+    if (nd->op == OP_CARRY && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
+      return 0; /* only sums start at 0 and are carried in such a loop */
+  }
+  for (int i = 0; i < g->labels.n; i++) {
+    const Label *l = &g->labels.v[i];
+    if (l->pos > sr->lo && l->pos < sr->body_hi && !before(e, l->val, f) && !(l->val >= sr->lo && l->val < sr->hi))
+      return 0;
+  }
+  for (int i = 0; i < g->groups.n; i++)
+    if (e->spans[i].lo >= sr->lo && e->spans[i].hi <= sr->body_hi && !before(e, g->groups.v[i].cond, f) &&
+        g->groups.v[i].cond < sr->lo)
+      return 0;
+  for (int i = 0; i < g->loops.n; i++)
+    if (i != rv && e->lspans[i].lo >= sr->lo && e->lspans[i].hi <= sr->body_hi)
+      for (int k = 0; k < 2; k++) {
+        Ref r = k ? g->loops.v[i].hi : g->loops.v[i].lo;
+        if (!before(e, r, f) && !(r >= sr->lo && r < sr->hi))
+          return 0;
+      }
+  return 1;
+}
+
+/* The reverse loop recomputes the forward loop's values (copies keep the
+ * forward node's name); run together, it reads the forward ones. */
+static void share_recomputed(Em *e, int f, int rv) {
+  const Graph *g = e->g;
+  int top = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    top = g->nodes.v[i].name > top ? g->nodes.v[i].name : top;
+  int *by_name = xmalloc(sizeof *by_name * (size_t)(top + 1));
+  for (int k = 0; k <= top; k++)
+    by_name[k] = -1;
+  const LoopSpan *sf = &e->lspans[f], *sr = &e->lspans[rv];
+  for (int i = sf->lo; i < sf->body_hi; i++)
+    if (g->nodes.v[i].blk == g->loops.v[f].body && g->nodes.v[i].name >= 0)
+      by_name[g->nodes.v[i].name] = i;
+  if (!e->same_as) {
+    e->same_as = xmalloc(sizeof *e->same_as * (size_t)g->nodes.n);
+    for (int i = 0; i < g->nodes.n; i++)
+      e->same_as[i] = -1;
+  }
+  for (int i = sr->lo; i < sr->body_hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    int q = nd->name >= 0 ? by_name[nd->name] : -1;
+    Ref v = restored(e, f, rv, nd);
+    if (v != REF_NONE)
+      e->same_as[i] = v;
+    else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT)
+      e->same_as[i] = q;
+  }
+  free(by_name);
+}
+
+static void plan_fusion(Em *e) {
+  const Graph *g = e->g;
+  if (e->nparts > 1 || !g->loops.n)
+    return;
+  e->fused_with = xmalloc(sizeof *e->fused_with * (size_t)g->loops.n);
+  e->index_of = xmalloc(sizeof *e->index_of * (size_t)g->loops.n);
+  e->absorbed = xcalloc((size_t)g->loops.n, 1);
+  for (int i = 0; i < g->loops.n; i++)
+    e->fused_with[i] = -1, e->index_of[i] = i;
+  for (int f = 0; f < g->loops.n; f++)
+    for (int rv = 0; rv < g->loops.n; rv++)
+      if (!e->absorbed[rv] && e->fused_with[f] < 0 && fusable(e, f, rv)) {
+        e->fused_with[f] = rv;
+        e->index_of[rv] = f;
+        e->absorbed[rv] = 1;
+        share_recomputed(e, f, rv);
+      }
+  if (!e->same_as)
+    return;
+  e->unread = xcalloc((size_t)g->nodes.n, 1);
+  for (int i = 0; i < g->nodes.n; i++)
+    e->unread[i] = g->nodes.v[i].op == OP_SAVE;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_RESTORE && e->same_as[i] < 0)
+      e->unread[g->nodes.v[i].a[0]] = 0;
+  e->ntapes = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    e->ntapes += is_tape(e, i);
 }
 
 /* ---- splitting a large function into parts ---- */
@@ -997,6 +1137,9 @@ static void emit_loop(Em *e, int li) {
   const Loop *l = &g->loops.v[li];
   const LoopSpan *s = &e->lspans[li];
   StrBuf *b = &e->line;
+  int rv = e->fused_with ? e->fused_with[li] : -1;
+  if (rv >= 0)
+    loop_declarations(e, rv);
   loop_declarations(e, li);
   if (e->ssa) {
     sb_printf(b, "for i%d in ", li);
@@ -1024,6 +1167,17 @@ static void emit_loop(Em *e, int li) {
   while (nx > s->lo && g->nodes.v[nx - 1].op == OP_NEXT && g->nodes.v[nx - 1].aux == li)
     nx--;
   emit_range(e, l->body, s->lo, nx);
+  if (rv >= 0) { /* the reverse sweep of this term, in the same iteration */
+    const LoopSpan *r = &e->lspans[rv];
+    int rnx = r->body_hi;
+    while (rnx > r->lo && g->nodes.v[rnx - 1].op == OP_NEXT && g->nodes.v[rnx - 1].aux == rv)
+      rnx--;
+    indent(e);
+    put(e, e->ssa ? "# its reverse sweep (the terms of a sum are independent)\n"
+                  : "/* its reverse sweep (the terms of a sum are independent) */\n");
+    emit_range(e, g->loops.v[rv].body, r->lo, rnx);
+    loop_nexts(e, rv, rnx, r->body_hi);
+  }
   int red = -1, count = -1;
   for (int i = s->body_hi; i < s->hi; i++)
     if (g->nodes.v[i].op == OP_REDUCE)
@@ -1041,8 +1195,13 @@ static void emit_loop(Em *e, int li) {
     sb_printf(b, "%s += log%s(adc_s%d)", e->name[red], e->fs, li);
     line_end(e, b, g->nodes.v[red].src);
   }
+  emit_exits(e, li);
+}
+
+static void emit_exits(Em *e, int li) {
+  const LoopSpan *s = &e->lspans[li];
   for (int i = s->body_hi; i < s->hi; i++)
-    if (g->nodes.v[i].op == OP_LOOPOUT)
+    if (e->g->nodes.v[i].op == OP_LOOPOUT)
       emit_node(e, i);
 }
 
@@ -1168,7 +1327,7 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
 static int tape_on_stack(Em *e) {
   long long total = 0;
   for (int i = 0; i < e->g->nodes.n; i++)
-    if (e->g->nodes.v[i].op == OP_SAVE) {
+    if (is_tape(e, i)) {
       long long n = storage_size(e, NULL, i);
       if (n < 0)
         return 0;
@@ -1189,7 +1348,7 @@ static void emit_tapes(Em *e) {
   int stack = tape_on_stack(e);
   long long total = 0;
   for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_SAVE) {
+    if (is_tape(e, i)) {
       if (stack) {
         total += storage_size(e, NULL, i);
         continue;
@@ -1207,7 +1366,7 @@ static void emit_tapes(Em *e) {
   } else {
     sb_printf(&b, "%s *const adc_tape = (%s *)malloc(sizeof(%s) * (1", e->T, e->T, e->T);
     for (int i = 0; i < g->nodes.n; i++)
-      if (g->nodes.v[i].op == OP_SAVE)
+      if (is_tape(e, i))
         sb_printf(&b, " + adc_n%d", i);
     sb_printf(&b, "));\n");
     indent(e);
@@ -1221,7 +1380,7 @@ static void emit_tapes(Em *e) {
   int prev = -1;
   long long off = 0;
   for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_SAVE) {
+    if (is_tape(e, i)) {
       b.len = 0;
       if (prev < 0)
         sb_printf(&b, "%s *const adc_t%d = adc_tape;\n", e->T, i);
@@ -1461,6 +1620,11 @@ static void em_free(Em *e) {
   free(e->loadfirst);
   free(e->sorted);
   free(e->pused);
+  free(e->fused_with);
+  free(e->index_of);
+  free(e->absorbed);
+  free(e->same_as);
+  free(e->unread);
   arena_free(&e->arena);
 }
 
@@ -1482,6 +1646,7 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
   em_init(&e, out, fg, kind, o, ssa, comments);
   e.bh = h;
   plan_parts(&e);
+  plan_fusion(&e);
   e.dry = 1;
   emit_pass(&e);
   resolve_usage(&e);

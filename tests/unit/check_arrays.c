@@ -198,6 +198,14 @@ static const struct {
                 "  return m, sum(i in 0..n, (x[i] - m)^2) / n;\n}\n"
                 "fn rot(const a, v[2]) -> (u0, u1, norm) { return cos(a)*v[0] - sin(a)*v[1], sin(a)*v[0] + cos(a)*v[1], hypot(v[0], v[1]); }\n",
      -1, 1},
+    /* a sum's loop runs with its reverse: outside scalars, branches, inner
+     * reductions, sizes, data and stored values in the terms; and a sum that
+     * must not fuse (its adjoint needs the sum) */
+    {"fused", "fn wsum(a, x[n], const c[n]) = sum(i in 0..n, a * x[i]^2 + (x[i] > c[i] ? a * x[i] : x[i] / a));\n"
+              "fn nest(A[n, m], b) = sum(i in 0..n, b * sum(j in 0..m, A[i, j] * A[i, j] * b) + A[i, 0] * i);\n"
+              "fn logsum(x[n]) = log(sum(i in 0..n, x[i]^2 + 1));\n"
+              "fn stored(x[n], t) = t * sum(i in 0..n, exp(x[i] * t) + sin(x[i]));\n",
+     -1, 1},
 };
 
 static const char *const compilers[][2] = {{"gcc", NULL}, {"clang", NULL}, {"g++", NULL}};
@@ -212,6 +220,28 @@ START_TEST(program_each_compiler) {
 END_TEST
 
 /* -O0 keeps every node: the loops must be just as right. */
+/* Which loops fuse: the emitted gradients have one loop for wsum and for
+ * stored (the stored exp is read from the same iteration: no storage), the
+ * outer loop with the inner sum and its reverse for nest (3), and still a
+ * forward and a reverse loop for logsum (its adjoint needs the sum). */
+START_TEST(fused_loops) {
+  const char *src = programs[sizeof programs / sizeof programs[0] - 1].src;
+  GenCase g;
+  ht_generate(&g, "fused_count", src, "gcc", "");
+  static const struct {
+    const char *fn;
+    int loops;
+  } want[] = {{"wsum_grad", 1}, {"nest_grad", 3}, {"logsum_grad", 2}, {"stored_grad", 1}};
+  for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+    int st;
+    char *n = ht_capture(&st, "sed -n '/^double %s(/,/^}/p' '%s' | grep -c 'for (int i'", want[k].fn, g.gen);
+    ck_assert_msg(n && atoi(n) == want[k].loops, "%s has %s loops, not %d", want[k].fn, n ? n : "?",
+                  want[k].loops);
+    free(n);
+  }
+}
+END_TEST
+
 START_TEST(program_o0) {
   char tag[64];
   snprintf(tag, sizeof tag, "arr_%s_o0", programs[_i].tag);
@@ -450,6 +480,7 @@ Suite *suite_arrays(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, program_each_compiler, 0, (int)(3 * sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, program_o0, 0, (int)(sizeof programs / sizeof programs[0]));
+  tcase_add_test(tc, fused_loops);
   tcase_add_test(tc, large_storage);
   tcase_add_loop_test(tc, interpreter_agrees, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
