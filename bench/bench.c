@@ -1,72 +1,304 @@
 /* bench.c - the cost of adc's gradients, measured side by side in one
- * process: forward, adc's gradient, a hand-written gradient, and central
- * differences. Ratios matter, not absolute times: machines are shared. */
+ * process: the forward function, adc's gradient (or Jacobian), a gradient
+ * written by hand (hand.c), central differences, and ADOL-C (when built
+ * with -DHAVE_ADOLC). Each time is the median of REPS runs; ratios matter,
+ * not absolute times: machines are shared.
+ * Usage: bench [CSV]   (the table goes to stdout, the same rows to CSV) */
 #include "timing.h"
 
-#include "normal_nll_grad.h"
-#include "pendulum_grad.h"
+#include <string.h>
+
+#include "ba_grad.h"
+#include "gmm_grad.h"
+#include "hand.h"
+#include "oscillator_grad.h"
 #include "rosenbrock_grad.h"
+#include "rosenbrock_n_grad.h"
 #include "seed_grad.h"
+#ifdef HAVE_ADOLC
+#include "adolc_bench.h"
+#endif
 
-enum { N = 1 << 20, REPS = 7 };
-static double xs[4][256];
+enum { REPS = 7 };
+static FILE *csv;
 
-/* Hand-written derivatives (bench/hand.c), compiled separately like adc's
- * output so that neither side is inlined into the timing loop. */
-double seed_hand(double x0, double x1, double *g0, double *g1);
-double rosen_hand(double x, double y, double *gx, double *gy);
-
-/* best ns per evaluation of expr over REPS runs; k cycles over 256 points */
-#define TIME(best, expr)                                                       \
-  do {                                                                         \
-    best = 1e30;                                                               \
-    for (int r = 0; r < REPS; r++) {                                           \
-      double t0 = now(), acc = 0;                                              \
-      for (int i = 0; i < N; i++) {                                            \
-        int k = i & 255;                                                       \
-        acc += (expr);                                                         \
-      }                                                                        \
-      sink = acc;                                                              \
-      double t = (now() - t0) / N * 1e9;                                       \
-      best = t < best ? t : best;                                              \
-    }                                                                          \
-  } while (0)
-
-static void row(const char *name, double fwd, double grad, double hand, double fd) {
-  printf("%-22s %9.2f %9.2f %9.2f %9.2f   %6.2f  %6.2f  %6.2f\n", name, fwd, grad, hand, fd,
-         grad / fwd, hand > 0 ? grad / hand : NAN, fd / fwd);
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
 }
 
-int main(void) {
-  srand(1);
-  for (int j = 0; j < 4; j++)
-    for (int i = 0; i < 256; i++)
-      xs[j][i] = 0.2 + 1.5 * rand() / (double)RAND_MAX;
-  double g[4];
-  printf("ns per call (best of %d runs of %d calls)\n", REPS, N);
-  printf("%-22s %9s %9s %9s %9s   %6s  %6s  %6s\n", "problem", "forward", "adc grad", "hand",
-         "central", "grad/f", "adc/hand", "cd/f");
+/* median ns per call of expr over REPS runs of `calls` calls each; i is the
+ * call's number (to vary the point) */
+#define TIME(med, calls, expr)                                                 \
+  do {                                                                         \
+    double t_[REPS];                                                           \
+    for (int r_ = 0; r_ < REPS; r_++) {                                        \
+      double t0_ = now(), acc_ = 0;                                            \
+      for (long i = 0; i < (calls); i++)                                       \
+        acc_ += (expr);                                                        \
+      sink = acc_;                                                             \
+      t_[r_] = (now() - t0_) / (double)(calls) * 1e9;                          \
+    }                                                                          \
+    qsort(t_, REPS, sizeof *t_, cmp_double);                                   \
+    med = t_[REPS / 2];                                                        \
+  } while (0)
+
+/* calls that take about 20 ms, from one timed call of expr */
+#define CALLS(n, expr)                                                         \
+  do {                                                                         \
+    long i = 0;                                                                \
+    double t0_ = now();                                                        \
+    sink = (expr);                                                             \
+    double t_ = now() - t0_;                                                   \
+    n = t_ > 0.02 ? 1 : (long)(0.02 / (t_ > 1e-8 ? t_ : 1e-8));                \
+    (void)i;                                                                   \
+  } while (0)
+
+/* Gradients that disagree make the timings meaningless: stop. */
+static void agree(const char *what, const double *a, const double *b, int n) {
+  for (int i = 0; i < n; i++)
+    if (!(fabs(a[i] - b[i]) <= 1e-8 * (1 + fabs(a[i]) + fabs(b[i])))) {
+      fprintf(stderr, "bench: %s: entry %d is %.17g, adc says %.17g\n", what, i, b[i], a[i]);
+      exit(1);
+    }
+}
+
+static void header(void) {
+  printf("%-24s %10s %10s %10s %10s %10s   %6s %8s %8s %6s\n", "problem", "forward", "adc grad", "hand",
+         "central", "ADOL-C", "grad/f", "adc/hand", "ADOL/adc", "cd/f");
+  if (csv)
+    fprintf(csv, "problem,inputs,forward_ns,adc_ns,hand_ns,central_ns,adolc_ns,grad_over_f,adc_over_hand,"
+                 "adolc_over_adc,central_over_f\n");
+}
+
+/* One row; NAN for what was not measured. */
+static void row(const char *name, int inputs, double f, double a, double h, double cd, double ad) {
+  printf("%-24s %10.1f %10.1f %10.1f %10.0f %10.1f   %6.2f %8.2f %8.1f %6.1f\n", name, f, a, h, cd, ad, a / f,
+         a / h, ad / a, cd / f);
+  if (csv)
+    fprintf(csv, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.2f,%.2f\n", name, inputs, f, a, h, cd, ad, a / f,
+            a / h, ad / a, cd / f);
+}
+
+static double *filled(long n, double lo, double hi) {
+  double *v = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+  for (long i = 0; i < n; i++)
+    v[i] = lo + (hi - lo) * rand() / (double)RAND_MAX;
+  return v;
+}
+
+static const double H = 1e-6;
+static double pts[2][256];
+
+static void scalars(void) {
+  double g[2], h[2], tf, ta, th, tc, tad = NAN;
+  long n;
+  for (int k = 0; k < 256; k += 37) {
+    f_grad(pts[0][k], pts[1][k], &g[0], &g[1]);
+    seed_hand(pts[0][k], pts[1][k], &h[0], &h[1]);
+    agree("seed, hand-written", g, h, 2);
+  }
+  CALLS(n, f(pts[0][i & 255], pts[1][i & 255]));
+  n *= 20;
+  TIME(tf, n, f(pts[0][i & 255], pts[1][i & 255]));
+  TIME(ta, n, f_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+  TIME(th, n, seed_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+  TIME(tc, n, (f(pts[0][i & 255] + H, pts[1][i & 255]) - f(pts[0][i & 255] - H, pts[1][i & 255])) / (2 * H) +
+                  (f(pts[0][i & 255], pts[1][i & 255] + H) - f(pts[0][i & 255], pts[1][i & 255] - H)) / (2 * H));
+#ifdef HAVE_ADOLC
+  double xa[2] = {pts[0][3], pts[1][3]};
+  f_grad(xa[0], xa[1], &g[0], &g[1]);
+  adolc_seed(xa, h);
+  agree("seed, ADOL-C", g, h, 2);
+  TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_seed(xa, g) + g[0]));
+#endif
+  row("seed", 2, tf, ta, th, tc, tad);
+  TIME(tf, n, rosen(pts[0][i & 255], pts[1][i & 255]));
+  TIME(ta, n, rosen_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+  TIME(th, n, rosen_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+  TIME(tc, n, (rosen(pts[0][i & 255] + H, pts[1][i & 255]) - rosen(pts[0][i & 255] - H, pts[1][i & 255])) / (2 * H) +
+                  (rosen(pts[0][i & 255], pts[1][i & 255] + H) - rosen(pts[0][i & 255], pts[1][i & 255] - H)) / (2 * H));
+  rosen_grad(pts[0][5], pts[1][5], &g[0], &g[1]);
+  rosen_hand(pts[0][5], pts[1][5], &h[0], &h[1]);
+  agree("rosenbrock, hand-written", g, h, 2);
+#ifdef HAVE_ADOLC
+  xa[0] = pts[0][5], xa[1] = pts[1][5];
+  adolc_rosen(xa, h);
+  agree("rosenbrock, ADOL-C", g, h, 2);
+  TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_rosen(xa, g) + g[0]));
+#endif
+  row("rosenbrock", 2, tf, ta, th, tc, tad);
+}
+
+/* central differences of the whole gradient: 2n forward calls */
+static double rosen_n_central(int n, double *x) {
+  double s = 0;
+  for (int j = 0; j < n; j++) {
+    double keep = x[j];
+    x[j] = keep + H;
+    double up = rosenbrock_n(n, x);
+    x[j] = keep - H;
+    s += (up - rosenbrock_n(n, x)) / (2 * H);
+    x[j] = keep;
+  }
+  return s;
+}
+
+static void rosen_ext(int n, int which) {
+  double *x = filled(n, -1, 1), *g = filled(n, 0, 0), *h = filled(n, 0, 0), tf, ta, th, tc, tad = NAN;
+  long calls;
+  rosenbrock_n_grad(n, x, g);
+  rosen_n_hand(n, x, h);
+  agree("rosenbrock_n, hand-written", g, h, n);
+  CALLS(calls, rosenbrock_n(n, x));
+  calls *= 10;
+  TIME(tf, calls, rosenbrock_n(n, x));
+  TIME(ta, calls, rosenbrock_n_grad(n, x, g) + g[0]);
+  TIME(th, calls, rosen_n_hand(n, x, g) + g[0]);
+  TIME(tc, calls / (2 * n) + 1, rosen_n_central(n, x));
+#ifdef HAVE_ADOLC
+  adolc_rosen_n(which, x, h);
+  agree("rosenbrock_n, ADOL-C", g, h, n);
+  TIME(tad, calls / 10 + 1, adolc_rosen_n(which, x, g) + g[0]);
+#else
+  (void)which;
+#endif
+  char name[64];
+  snprintf(name, sizeof name, "rosenbrock_n n=%d", n);
+  row(name, n, tf, ta, th, tc, tad);
+  free(x), free(g), free(h);
+}
+
+static double ba_central(double *in, const double *feat) {
+  double s = 0;
+  for (int j = 0; j < 15; j++) {
+    double keep = in[j], a, b, c, d;
+    in[j] = keep + H;
+    ba(in, in + 11, in[14], feat, &a, &b);
+    in[j] = keep - H;
+    ba(in, in + 11, in[14], feat, &c, &d);
+    in[j] = keep;
+    s += (a - c + b - d) / (2 * H);
+  }
+  return s;
+}
+
+static void ba_case(void) {
+  double cam[11] = {-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673,
+                    419.194514, 5.864426, -8.518870, 0.087812, 0.002739};
+  double X[3] = {7.203245, 0.001144, 3.023326}, feat[2] = {271.760969, 834.209256}, w = 0.417022;
+  double ex, ey, jac[30], jh[30], tf, ta, th, tc, tad = NAN;
+  ba_jac(cam, X, w, feat, &ex, &ey, jac);
+  ba_hand(cam, X, w, feat, &ex, &ey, jh);
+  agree("ba, hand-written", jac, jh, 30);
+  long n = 400000;
+  TIME(tf, n, (ba(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey), ex + ey));
+  TIME(ta, n, (ba_jac(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]));
+  TIME(th, n, (ba_hand(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]));
+  double in[15];
+  memcpy(in, cam, sizeof cam);
+  memcpy(in + 11, X, sizeof X);
+  in[14] = w;
+  TIME(tc, n / 30, ba_central(in, feat));
+#ifdef HAVE_ADOLC
+  adolc_ba(in, jh);
+  agree("ba, ADOL-C", jac, jh, 30);
+  TIME(tad, n / 10, (adolc_ba(in, jh), jh[3]));
+#endif
+  row("ba 2x15 Jacobian", 15, tf, ta, th, tc, tad);
+}
+
+static double gmm_central(int d, int k, int n, double *al, double *mu, double *icf, const double *x) {
+  double *in[3] = {al, mu, icf}, sum = 0;
+  int len[3] = {k, k * d, k * d * (d + 1) / 2};
+  for (int a = 0; a < 3; a++)
+    for (int j = 0; j < len[a]; j++) {
+      double keep = in[a][j];
+      in[a][j] = keep + H;
+      double up = gmm(k, d, n, al, mu, icf, x, 1.0, 0.0);
+      in[a][j] = keep - H;
+      sum += (up - gmm(k, d, n, al, mu, icf, x, 1.0, 0.0)) / (2 * H);
+      in[a][j] = keep;
+    }
+  return sum;
+}
+
+static void gmm_case(int d, int k, int n) {
+  int s = d * (d + 1) / 2, inputs = k + k * d + k * s;
+  double *al = filled(k, -1, 1), *mu = filled(k * d, -1, 1), *icf = filled(k * s, -0.5, 0.5);
+  double *x = filled((long)n * d, -1, 1), *g = filled(inputs, 0, 0), *h = filled(inputs, 0, 0);
   double tf, ta, th, tc;
-  TIME(tf, f(xs[0][k], xs[1][k]));
-  TIME(ta, f_grad(xs[0][k], xs[1][k], &g[0], &g[1]) + g[0]);
-  TIME(th, seed_hand(xs[0][k], xs[1][k], &g[0], &g[1]) + g[0]);
-  TIME(tc, (f(xs[0][k] + 1e-6, xs[1][k]) - f(xs[0][k] - 1e-6, xs[1][k]) + f(xs[0][k], xs[1][k] + 1e-6) -
-            f(xs[0][k], xs[1][k] - 1e-6)) / 2e-6);
-  row("seed", tf, ta, th, tc);
-  TIME(tf, rosen(xs[0][k], xs[1][k]));
-  TIME(ta, rosen_grad(xs[0][k], xs[1][k], &g[0], &g[1]) + g[0]);
-  TIME(th, rosen_hand(xs[0][k], xs[1][k], &g[0], &g[1]) + g[0]);
-  TIME(tc, (rosen(xs[0][k] + 1e-6, xs[1][k]) - rosen(xs[0][k] - 1e-6, xs[1][k]) +
-            rosen(xs[0][k], xs[1][k] + 1e-6) - rosen(xs[0][k], xs[1][k] - 1e-6)) / 2e-6);
-  row("rosenbrock", tf, ta, th, tc);
-  TIME(tf, energy(xs[0][k], xs[1][k], xs[2][k], xs[3][k]));
-  TIME(ta, energy_grad(xs[0][k], xs[1][k], xs[2][k], xs[3][k], &g[0], &g[1], &g[2], &g[3]) + g[0]);
-  row("pendulum energy", tf, ta, 0, NAN);
-  TIME(tf, projectile(xs[0][k], xs[1][k], xs[2][k]));
-  TIME(ta, projectile_grad(xs[0][k], xs[1][k], xs[2][k], &g[0], &g[1], &g[2]) + g[0]);
-  row("projectile (4 steps)", tf, ta, 0, NAN);
-  TIME(tf, nll(xs[0][k], xs[1][k]));
-  TIME(ta, nll_grad(xs[0][k], xs[1][k], &g[0], &g[1]) + g[0]);
-  row("normal nll", tf, ta, 0, NAN);
+  double va = gmm_grad(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d);
+  double vh = gmm_hand(k, d, n, al, mu, icf, x, 1.0, 0.0, h, h + k, h + k + k * d);
+  agree("gmm value, hand-written", &va, &vh, 1);
+  agree("gmm, hand-written", g, h, inputs);
+  long calls;
+  CALLS(calls, gmm(k, d, n, al, mu, icf, x, 1.0, 0.0));
+  TIME(tf, calls, gmm(k, d, n, al, mu, icf, x, 1.0, 0.0));
+  TIME(ta, calls, gmm_grad(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d));
+  TIME(th, calls, gmm_hand(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d));
+  /* central differences: 2 forward calls per input (estimated from the
+   * forward time when that would take more than a few seconds) */
+  if (2.0 * inputs * tf * REPS < 3e9) {
+    TIME(tc, 1, gmm_central(d, k, n, al, mu, icf, x));
+  } else {
+    tc = 2.0 * inputs * tf;
+  }
+  char name[64];
+  snprintf(name, sizeof name, "gmm d=%d K=%d N=%d", d, k, n);
+  row(name, inputs, tf, ta, th, tc, NAN);
+  free(al), free(mu), free(icf), free(x), free(g), free(h);
+}
+
+static void oscillator_case(void) {
+  double g[3], h[3], tf, ta, th, tc;
+  oscillator_grad(0.7, -0.3, 0.1, 2.0, 5.0, &g[0], &g[1], &g[2]);
+  oscillator_hand(0.7, -0.3, 0.1, 2.0, 5.0, &h[0], &h[1], &h[2]);
+  agree("oscillator, hand-written", g, h, 3);
+  long n = 40000;
+#define C_ (0.1 + 1e-9 * (double)(i & 7))
+  TIME(tf, n, oscillator(0.7, -0.3, C_, 2.0, 5.0));
+  TIME(ta, n, oscillator_grad(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2]);
+  TIME(th, n, oscillator_hand(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2]);
+  TIME(tc, n / 6, (oscillator(0.7 + H, -0.3, C_, 2.0, 5.0) - oscillator(0.7 - H, -0.3, C_, 2.0, 5.0) +
+                   oscillator(0.7, -0.3 + H, C_, 2.0, 5.0) - oscillator(0.7, -0.3 - H, C_, 2.0, 5.0) +
+                   oscillator(0.7, -0.3, C_ + H, 2.0, 5.0) - oscillator(0.7, -0.3, C_ - H, 2.0, 5.0)) / (2 * H));
+#undef C_
+  row("oscillator RK4 100 steps", 3, tf, ta, th, tc, NAN);
+}
+
+int main(int argc, char **argv) {
+  srand(1);
+  if (argc > 1 && !(csv = fopen(argv[1], "w"))) {
+    perror(argv[1]);
+    return 2;
+  }
+  for (int j = 0; j < 2; j++)
+    for (int i = 0; i < 256; i++)
+      pts[j][i] = 0.2 + 1.5 * rand() / (double)RAND_MAX;
+#ifdef HAVE_ADOLC
+  {
+    double *x = filled(1000, -1, 1), ba_in[15] = {-0.758453, -1.109613, -0.845551, 34.556073, 39.676747,
+                                                  53.881673, 419.194514, 5.864426, -8.518870, 0.087812,
+                                                  0.002739, 7.203245, 0.001144, 3.023326, 0.417022};
+    double feat[2] = {271.760969, 834.209256};
+    x[0] = pts[0][3], x[1] = pts[1][3];
+    adolc_record(x, ba_in, feat);
+    free(x);
+    srand(1);
+  }
+#endif
+  printf("ns per call, median of %d runs; gradients checked against each other first\n", REPS);
+  header();
+  scalars();
+  rosen_ext(10, 0);
+  rosen_ext(100, 1);
+  rosen_ext(1000, 2);
+  ba_case();
+  gmm_case(2, 5, 1000);
+  gmm_case(10, 25, 1000);
+  oscillator_case();
+  if (csv)
+    fclose(csv);
   return 0;
 }

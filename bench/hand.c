@@ -1,9 +1,14 @@
 /* hand.c - gradients written by hand from the analytic derivatives, the
- * baseline adc's generated code is compared against. */
+ * baseline adc's generated code is compared against. Each is written the
+ * way a careful person would: shared subexpressions computed once, the
+ * same algorithm as the .ad program (no reformulation that adc could not
+ * know about), loop-invariant work hoisted out of loops. */
 #include <math.h>
+#include <stdlib.h>
 
-double seed_hand(double x0, double x1, double *g0, double *g1);
-double rosen_hand(double x, double y, double *gx, double *gy);
+#include "hand.h"
+
+static const double PI = 3.14159265358979323846;
 
 double seed_hand(double x0, double x1, double *g0, double *g1) {
   double s = sin(x0), c = cos(x0), t = x0 + x1;
@@ -17,4 +22,209 @@ double rosen_hand(double x, double y, double *gx, double *gy) {
   *gx = -2 * a - 400 * x * b;
   *gy = 200 * b;
   return a * a + 100 * b * b;
+}
+
+/* sum_i 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2 */
+double rosen_n_hand(int n, const double *x, double *g) {
+  double f = 0;
+  for (int i = 0; i < n; i++)
+    g[i] = 0;
+  for (int i = 0; i + 1 < n; i++) {
+    double b = x[i + 1] - x[i] * x[i], a = 1 - x[i];
+    f += 100 * b * b + a * a;
+    g[i] += -400 * x[i] * b - 2 * a;
+    g[i + 1] += 200 * b;
+  }
+  return f;
+}
+
+/* The residual of one observation and its 2 x 15 Jacobian (columns: cam[11],
+ * X[3], w) by the chain rule through the Rodrigues rotation, the perspective
+ * division and the radial distortion (cam[0..2] must not be 0). */
+void ba_hand(const double *cam, const double *X, double w, const double *feat, double *ex, double *ey,
+             double *jac) {
+  const double *r = cam;
+  double p[3] = {X[0] - cam[3], X[1] - cam[4], X[2] - cam[5]};
+  double sq = r[0] * r[0] + r[1] * r[1] + r[2] * r[2], t = sqrt(sq);
+  double a = cos(t), b = sin(t) / t, c = (1 - a) / sq;
+  double rp = r[0] * p[0] + r[1] * p[1] + r[2] * p[2];
+  double rxp[3] = {r[1] * p[2] - r[2] * p[1], r[2] * p[0] - r[0] * p[2], r[0] * p[1] - r[1] * p[0]};
+  double q[3];
+  for (int i = 0; i < 3; i++)
+    q[i] = a * p[i] + b * rxp[i] + c * rp * r[i];
+  double u = q[0] / q[2], v = q[1] / q[2], rsq = u * u + v * v;
+  double f = cam[6], k1 = cam[9], k2 = cam[10];
+  double L = 1 + k1 * rsq + k2 * rsq * rsq, dL = 2 * (k1 + 2 * k2 * rsq); /* dL/du = dL * u */
+  double pu = f * L * u + cam[7] - feat[0], pv = f * L * v + cam[8] - feat[1];
+  *ex = w * pu;
+  *ey = w * pv;
+  /* d(ex, ey)/d(u, v) */
+  double eu = w * f * (L + u * dL * u), ev = w * f * u * dL * v;
+  double fu = w * f * v * dL * u, fv = w * f * (L + v * dL * v);
+  /* d(ex, ey)/dq through u = q0/q2, v = q1/q2 */
+  double iq = 1 / q[2];
+  double dq[2][3] = {{eu * iq, ev * iq, -(eu * u + ev * v) * iq}, {fu * iq, fv * iq, -(fu * u + fv * v) * iq}};
+  /* dq/dp = a I + b [r]x + c r r^T;  dq/dr = p da^T + rxp db^T - b [p]x + r rp dc^T + c (rp I + r p^T)
+   * with da = -b r, db = (a - b)/sq r, dc = (b - 2c)/sq r */
+  double da = -b, db = (a - b) / sq, dc = (b - 2 * c) / sq;
+  double Qp[3][3], Qr[3][3];
+  double rx[3][3] = {{0, -r[2], r[1]}, {r[2], 0, -r[0]}, {-r[1], r[0], 0}};
+  double px[3][3] = {{0, -p[2], p[1]}, {p[2], 0, -p[0]}, {-p[1], p[0], 0}};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) {
+      Qp[i][j] = (i == j ? a : 0) + b * rx[i][j] + c * r[i] * r[j];
+      Qr[i][j] = (p[i] * da + rxp[i] * db + r[i] * rp * dc) * r[j] - b * px[i][j] + c * ((i == j ? rp : 0) + r[i] * p[j]);
+    }
+  for (int k = 0; k < 2; k++) {
+    double *J = jac + 15 * k;
+    for (int j = 0; j < 3; j++) {
+      double sr = 0, sp = 0;
+      for (int i = 0; i < 3; i++) {
+        sr += dq[k][i] * Qr[i][j];
+        sp += dq[k][i] * Qp[i][j];
+      }
+      J[j] = sr;
+      J[3 + j] = -sp;
+      J[11 + j] = sp;
+    }
+    double uv = k ? v : u;
+    J[6] = w * L * uv;
+    J[7] = k ? 0 : w;
+    J[8] = k ? w : 0;
+    J[9] = w * f * rsq * uv;
+    J[10] = w * f * rsq * rsq * uv;
+    J[14] = k ? pv : pu;
+  }
+}
+
+/* ADBench's GMM objective and gradient: per point, the K log-likelihood
+ * terms and their softmax weights; exp of the diagonal hoisted per k. The
+ * lower-triangular entries of Q_k (row j, column c < j) are at
+ * icf[k, D + c*(D-1) - c*(c-1)/2 + j - c - 1], as in gmm.ad. */
+double gmm_hand(int K, int D, int N, const double *alphas, const double *means, const double *icf,
+                const double *x, double gamma, double m, double *ga, double *gm, double *gi) {
+  int S = D * (D + 1) / 2;
+  double *ed = malloc(sizeof(double) * (size_t)(K * D)), *z = malloc(sizeof(double) * (size_t)(K * D));
+  double *xc = malloc(sizeof(double) * (size_t)(K * D)), *beta = malloc(sizeof(double) * (size_t)K);
+  for (int k = 0; k < K * D; k++)
+    ed[k] = exp(icf[(k / D) * S + k % D]);
+  for (int k = 0; k < K; k++)
+    ga[k] = 0;
+  for (int k = 0; k < K * D; k++)
+    gm[k] = 0;
+  for (int k = 0; k < K * S; k++)
+    gi[k] = 0;
+  double fit = 0;
+  for (int i = 0; i < N; i++) {
+    const double *xi = x + (size_t)i * D;
+    double mx = -HUGE_VAL;
+    for (int k = 0; k < K; k++) {
+      const double *L = icf + k * S, *mu = means + k * D;
+      double *zk = z + k * D, *ck = xc + k * D, sum = alphas[k], sq = 0;
+      for (int j = 0; j < D; j++) {
+        ck[j] = xi[j] - mu[j];
+        sum += L[j];
+      }
+      for (int j = 0; j < D; j++) {
+        double s = ed[k * D + j] * ck[j];
+        for (int c = 0; c < j; c++)
+          s += L[D + c * (D - 1) - c * (c - 1) / 2 + j - c - 1] * ck[c];
+        zk[j] = s;
+        sq += s * s;
+      }
+      beta[k] = sum - 0.5 * sq;
+      mx = beta[k] > mx ? beta[k] : mx;
+    }
+    double se = 0;
+    for (int k = 0; k < K; k++)
+      se += (beta[k] = exp(beta[k] - mx));
+    fit += mx + log(se);
+    for (int k = 0; k < K; k++) {
+      double wk = beta[k] / se;
+      const double *L = icf + k * S;
+      const double *zk = z + k * D, *ck = xc + k * D;
+      double *gik = gi + k * S, *gmk = gm + k * D;
+      ga[k] += wk;
+      for (int j = 0; j < D; j++) {
+        double zj = wk * zk[j]; /* d(-0.5 |z|^2)/dz_j = -z_j, weighted */
+        gik[j] += wk - zj * ed[k * D + j] * ck[j];
+        gmk[j] += zj * ed[k * D + j];
+        for (int c = 0; c < j; c++) {
+          int o = D + c * (D - 1) - c * (c - 1) / 2 + j - c - 1;
+          gik[o] -= zj * ck[c];
+          gmk[c] += zj * L[o];
+        }
+      }
+    }
+  }
+  /* -N logsumexp(alphas), the prior and the constant */
+  double mx = -HUGE_VAL, se = 0;
+  for (int k = 0; k < K; k++)
+    mx = alphas[k] > mx ? alphas[k] : mx;
+  for (int k = 0; k < K; k++)
+    se += exp(alphas[k] - mx);
+  double lse = mx + log(se), prior = 0;
+  for (int k = 0; k < K; k++) {
+    ga[k] -= N * exp(alphas[k] - lse);
+    const double *L = icf + k * S;
+    double fro = 0, ld = 0;
+    for (int j = 0; j < D; j++) {
+      double e2 = ed[k * D + j] * ed[k * D + j];
+      fro += e2;
+      ld += L[j];
+      gi[k * S + j] += gamma * gamma * e2 - m;
+    }
+    for (int j = D; j < S; j++) {
+      fro += L[j] * L[j];
+      gi[k * S + j] += gamma * gamma * L[j];
+    }
+    prior += 0.5 * gamma * gamma * fro - m * ld;
+  }
+  double n = D + m + 1, C = n * D * (log(gamma) - 0.5 * log(2)) - 0.25 * D * (D - 1) * log(PI);
+  for (int j = 1; j <= D; j++)
+    C -= lgamma(0.5 * n + 0.5 * (1 - j));
+  free(ed), free(z), free(xc), free(beta);
+  return -N * D * 0.5 * log(2 * PI) + fit - N * lse + prior - K * C;
+}
+
+/* RK4 for x'' = -k x - c x' over 100 steps, energy at the end; the adjoint
+ * of each step by hand, from the states stored on the way forward. */
+double oscillator_hand(double x0, double v0, double c, double k, double T, double *gx, double *gv, double *gc) {
+  enum { STEPS = 100 };
+  double xs[STEPS], vs[STEPS], h = T / 100, x = x0, v = v0;
+  for (int s = 0; s < STEPS; s++) {
+    xs[s] = x, vs[s] = v;
+    double a1 = -k * x - c * v, x2 = x + 0.5 * h * v, v2 = v + 0.5 * h * a1, a2 = -k * x2 - c * v2;
+    double x3 = x + 0.5 * h * v2, v3 = v + 0.5 * h * a2, a3 = -k * x3 - c * v3;
+    double x4 = x + h * v3, v4 = v + h * a3, a4 = -k * x4 - c * v4;
+    x = x + h / 6 * (v + 2 * v2 + 2 * v3 + v4);
+    v = v + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4);
+  }
+  double E = 0.5 * v * v + 0.5 * k * x * x, xb = k * x, vb = v, cb = 0;
+  for (int s = STEPS - 1; s >= 0; s--) {
+    x = xs[s], v = vs[s];
+    double a1 = -k * x - c * v, x2 = x + 0.5 * h * v, v2 = v + 0.5 * h * a1, a2 = -k * x2 - c * v2;
+    double x3 = x + 0.5 * h * v2, v3 = v + 0.5 * h * a2, a3 = -k * x3 - c * v3;
+    double v4 = v + h * a3;
+    double nx = xb, nv = vb; /* adjoints of the step's results */
+    double v2b = h / 3 * nx, v3b = h / 3 * nx, v4b = h / 6 * nx;
+    double a1b = h / 6 * nv, a2b = h / 3 * nv, a3b = h / 3 * nv, a4b = h / 6 * nv;
+    xb = nx;
+    vb = h / 6 * nx + nv;
+    double x4b = -k * a4b;
+    v4b += -c * a4b, cb -= v4 * a4b;
+    vb += v4b, a3b += h * v4b;
+    xb += x4b, v3b += h * x4b;
+    double x3b = -k * a3b;
+    v3b += -c * a3b, cb -= v3 * a3b;
+    vb += v3b, a2b += 0.5 * h * v3b;
+    xb += x3b, v2b += 0.5 * h * x3b;
+    double x2b = -k * a2b;
+    v2b += -c * a2b, cb -= v2 * a2b;
+    vb += v2b, a1b += 0.5 * h * v2b;
+    xb += x2b, vb += 0.5 * h * x2b;
+    xb += -k * a1b, vb += -c * a1b, cb -= v * a1b;
+  }
+  *gx = xb, *gv = vb, *gc = cb;
+  return E;
 }

@@ -1,43 +1,90 @@
 #!/bin/sh
-# make bench: run-time ratios of the generated gradients, then the compiler's
-# own scaling in the number of SSA nodes. Not part of make check.
+# make bench: (1) run time of the generated gradients beside the forward
+# functions, hand-written gradients, central differences and ADOL-C;
+# (2) the compiler's own time and memory on generated inputs of 10^4, 10^5
+# and 10^6 SSA nodes, and gcc's time on the emitted C. Not part of make check.
+# Results: the tables on stdout, build/bench/*.csv, build/bench/*.png (gnuplot).
+# SIZES and GCC_SIZES (node counts) and SHAPES narrow the scaling runs.
 set -eu
 adc=${1:-./adc}
 out=build/bench
-mkdir -p "$out/samples"
-echo "machine: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "compiler: $(${CC:-cc} --version | head -n 1)"
-for s in seed rosenbrock pendulum normal_nll; do
-  "$adc" --header -o "$out/samples/${s}_grad.c" "samples/$s.ad"
-done
-${CC:-cc} -std=c99 -O2 -I"$out/samples" -o "$out/bench" bench/bench.c bench/hand.c \
-  "$out"/samples/seed_grad.c "$out"/samples/rosenbrock_grad.c "$out"/samples/pendulum_grad.c \
-  "$out"/samples/normal_nll_grad.c -lm
-"$out/bench"
+cc=${CC:-cc}
+mkdir -p "$out/s"
+echo "machine: $(uname -sm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "compiler: $($cc --version | head -n 1); flags -O2"
 echo
-echo "arrays and loops: gradient (or Jacobian) against the forward function"
-for s in rosenbrock_n logistic oscillator ba gmm; do
-  "$adc" --header -o "$out/samples/${s}_grad.c" "samples/$s.ad"
+
+# ---- (1) run time ----
+objs=
+for s in seed rosenbrock rosenbrock_n ba gmm oscillator; do
+  "$adc" --header -o "$out/s/${s}_grad.c" "samples/$s.ad"
+  $cc -std=c99 -O2 -c -o "$out/s/$s.o" "$out/s/${s}_grad.c"
+  objs="$objs $out/s/$s.o"
 done
-${CC:-cc} -std=c99 -O2 -I"$out/samples" -o "$out/arrays" bench/arrays.c \
-  "$out"/samples/rosenbrock_n_grad.c "$out"/samples/logistic_grad.c "$out"/samples/oscillator_grad.c \
-  "$out"/samples/ba_grad.c "$out"/samples/gmm_grad.c -lm
-"$out/arrays"
+$cc -std=c99 -O2 -c -o "$out/hand.o" bench/hand.c
+link=$cc adolc=
+if [ -f /usr/include/adolc/adolc.h ] && command -v g++ >/dev/null; then
+  g++ -O2 -Ibench -c -o "$out/adolc.o" bench/adolc.cpp
+  link=g++ adolc="-DHAVE_ADOLC $out/adolc.o -ladolc"
+else
+  echo "ADOL-C not found (Debian: apt-get install libadolc-dev): its column stays empty"
+fi
+# shellcheck disable=SC2086
+$cc -std=c99 -O2 -Ibench -I"$out/s" ${adolc:+-DHAVE_ADOLC} -c -o "$out/bench.o" bench/bench.c
+# shellcheck disable=SC2086
+$link -o "$out/bench" "$out/bench.o" "$out/hand.o" $objs ${adolc:+$out/adolc.o -ladolc} -lm
+"$out/bench" "$out/runtime.csv"
 echo
-echo "compiler scaling: a chain of n statements, let a_i = a_(i-1) * c + sin(x)"
-printf '%10s %10s %12s %10s\n' statements seconds "peak KiB" "s/stmt(us)"
-for n in 10000 100000 250000 1000000; do
-  awk -v n="$n" 'BEGIN { print "fn f(x) {"; print " let a0 = x;";
-    for (i = 1; i < n; i++) printf " let a%d = a%d * 0.999 + sin(x * %d);\n", i, i - 1, i % 7 + 1;
-    printf " return a%d;\n}\n", n - 1 }' >"$out/chain$n.ad"
-  if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f '%e %M' -o "$out/time" "$adc" -o "$out/chain${n}_grad.c" "$out/chain$n.ad"
-    read secs kib <"$out/time"
-  else # without GNU time (Debian package 'time'): seconds only
-    start=$(date +%s.%N)
-    "$adc" -o "$out/chain${n}_grad.c" "$out/chain$n.ad"
-    secs=$(echo "$start $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')
-    kib=-
-  fi
-  printf '%10d %10s %12s %10.2f\n' "$n" "$secs" "$kib" "$(echo "$secs $n" | awk '{ print $1 / $2 * 1e6 }')"
+
+# ---- (2) the compiler's scaling ----
+echo "compiler scaling: adc on generated programs (bench/gen.sh), gcc on its output"
+printf '%-6s %9s %9s %8s %10s %11s\n' shape nodes seconds "peak MB" "x/doubling" "output MB"
+echo "shape,nodes,adc_seconds,adc_peak_kib,growth_per_doubling,output_bytes" >"$out/scaling.csv"
+for shape in ${SHAPES:-chain sum prod dag}; do
+  prev=
+  for n in ${SIZES:-10000 100000 1000000}; do
+    sh bench/gen.sh "$shape" "$n" >"$out/$shape$n.ad"
+    if [ -x /usr/bin/time ]; then
+      /usr/bin/time -f '%e %M' -o "$out/time" "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null
+      read -r secs kib <"$out/time"
+    else # without GNU time (Debian package 'time'): seconds only
+      start=$(date +%s.%N)
+      "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null
+      secs=$(echo "$start $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')
+      kib=0
+    fi
+    # growth of the time per doubling of the size, from the previous size
+    growth=$(echo "${prev:-} $secs $n" | awk 'NF == 4 { if ($2 > 0) printf "%.2f", exp(log($3 / $2) * log(2) / log($4 / $1)); else printf "-" } NF < 4 { printf "-" }')
+    bytes=$(wc -c <"$out/$shape${n}_grad.c")
+    printf '%-6s %9d %9s %8d %10s %11.0f\n' "$shape" "$n" "$secs" "$((kib / 1024))" "$growth" "$(echo "$bytes" | awk '{ print $1 / 1e6 }')"
+    echo "$shape,$n,$secs,$kib,$growth,$bytes" >>"$out/scaling.csv"
+    prev="$n $secs"
+  done
 done
+echo
+echo "gcc on adc's output (the whole file: f, f_grad, f_vjp), seconds"
+printf '%-6s %9s %8s %8s\n' shape nodes "-O1" "-O2"
+echo "shape,nodes,gcc_O1_seconds,gcc_O2_seconds" >"$out/gcc.csv"
+for shape in ${SHAPES:-chain sum prod dag}; do
+  for n in ${GCC_SIZES:-10000 100000}; do
+    [ -f "$out/$shape${n}_grad.c" ] || { sh bench/gen.sh "$shape" "$n" >"$out/$shape$n.ad"; "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null; }
+    t=
+    for o in -O1 -O2; do
+      start=$(date +%s.%N)
+      $cc -std=c99 $o -c -o "$out/gcc.o" "$out/$shape${n}_grad.c"
+      t="$t $(echo "$start $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }')"
+    done
+    set -- $t
+    printf '%-6s %9d %8s %8s\n' "$shape" "$n" "$1" "$2"
+    echo "$shape,$n,$1,$2" >>"$out/gcc.csv"
+  done
+done
+
+# ---- charts ----
+if command -v gnuplot >/dev/null; then
+  gnuplot -e "csv='$out/runtime.csv'; png='$out/runtime.png'" bench/runtime.gp
+  echo
+  echo "charts: $out/runtime.png"
+else
+  echo "gnuplot not found: no charts (the CSV files are in $out)"
+fi

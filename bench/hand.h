@@ -1,0 +1,15 @@
+/* hand.h - the hand-written gradients of bench/hand.c, compiled apart from
+ * the timing loops like adc's output, so that neither side is inlined. */
+#ifndef ADC_BENCH_HAND_H
+#define ADC_BENCH_HAND_H
+
+double seed_hand(double x0, double x1, double *g0, double *g1);
+double rosen_hand(double x, double y, double *gx, double *gy);
+double rosen_n_hand(int n, const double *x, double *g);
+void ba_hand(const double *cam, const double *X, double w, const double *feat, double *ex, double *ey,
+             double *jac);
+double gmm_hand(int K, int D, int N, const double *alphas, const double *means, const double *icf,
+                const double *x, double gamma, double m, double *ga, double *gm, double *gi);
+double oscillator_hand(double x0, double v0, double c, double k, double T, double *gx, double *gv, double *gc);
+
+#endif
