@@ -203,12 +203,64 @@ static Ref add_node(Builder *b, const Node *n) {
   return idx;
 }
 
+/* The constant v if the graph has it, else REF_NONE. */
+static Ref known_const(const Builder *b, double v) {
+  uint32_t mask = b->ccap - 1;
+  for (uint32_t i = const_hash(v) & mask; b->ccap && b->ctable[i] >= 0; i = (i + 1) & mask)
+    if (dbits(b->g->consts.v[b->ctable[i]]) == dbits(v))
+      return -1 - b->ctable[i];
+  return REF_NONE;
+}
+
+/* A value computed on the same side of an earlier branch on the same
+ * condition (ba.ad tests sq == 0 three times, each branch taking sqrt(sq))
+ * that leaves it through its phi "c ? v : 0" (or "c ? 0 : v") is that phi
+ * on this side. Only the last few groups are searched: a bounded cost. */
+static int32_t from_sibling_branch(const Builder *b, Node key) {
+  const Graph *g = b->g;
+  const Block *bl = &g->blocks.v[key.blk];
+  if (bl->group < 0 || key.op == OP_PHI)
+    return -1;
+  const Group *me = &g->groups.v[bl->group];
+  for (int k = bl->group - 1; k >= 0 && k >= bl->group - 8; k--) {
+    const Group *o = &g->groups.v[k];
+    if (o->cond != me->cond || o->parent != me->parent || ref_is_const(o->cond))
+      continue;
+    Node in = key; /* operands that are that group's phis, as the values inside it */
+    in.blk = bl->sense ? o->then_blk : o->else_blk;
+    for (int a = 0; a < 3; a++) {
+      Ref r = in.a[a];
+      if (ref_is_const(r) || r == REF_NONE || r >= g->nodes.n)
+        continue;
+      const Node *p = &g->nodes.v[r];
+      if (p->op == OP_PHI && p->aux == k && ref_is_const(p->a[bl->sense ? 2 : 1]) &&
+          graph_const(g, p->a[bl->sense ? 2 : 1]) == 0)
+        in.a[a] = p->a[bl->sense ? 1 : 2];
+    }
+    int32_t h = table_find(b, &in);
+    if (h < 0)
+      continue;
+    Ref zero = known_const(b, 0.0);
+    if (zero == REF_NONE)
+      return -1;
+    Node phi = {OP_PHI, o->parent, {o->cond, REF_NONE, REF_NONE}, k, -1, {0, 0}};
+    phi.a[1] = bl->sense ? h : zero;
+    phi.a[2] = bl->sense ? zero : h;
+    int32_t r = table_find(b, &phi);
+    if (r >= 0)
+      return r;
+  }
+  return -1;
+}
+
 /* Look the node up in its block and every enclosing block: a value computed
  * outside a branch is visible inside it, never the other way round. */
 static Ref find_shared(const Builder *b, Node key) {
   for (int blk = key.blk; blk >= 0; blk = b->g->blocks.v[blk].parent) {
     key.blk = blk;
     int32_t hit = table_find(b, &key);
+    if (hit < 0)
+      hit = from_sibling_branch(b, key);
     if (hit >= 0)
       return hit;
   }

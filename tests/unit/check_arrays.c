@@ -206,6 +206,15 @@ static const struct {
               "fn logsum(x[n]) = log(sum(i in 0..n, x[i]^2 + 1));\n"
               "fn stored(x[n], t) = t * sum(i in 0..n, exp(x[i] * t) + sin(x[i]));\n",
      -1, 1},
+    /* branches on one condition share the values computed on the same side */
+    {"siblings", "fn rot(r, s) {\n"
+                 "  let q = r * r + s * s;\n"
+                 "  let a = q > 1 ? cos(sqrt(q)) : 1 - q;\n"
+                 "  let b = q > 1 ? sin(sqrt(q)) / sqrt(q) : 1;\n"
+                 "  let c = q > 1 ? (1 - cos(sqrt(q))) * exp(s) : q / 2;\n"
+                 "  let d = q <= 1 ? 2 : log(sqrt(q));\n"
+                 "  return a * r + b * s + c + d;\n}\n",
+     -2, 2},
 };
 
 static const char *const compilers[][2] = {{"gcc", NULL}, {"clang", NULL}, {"g++", NULL}};
@@ -225,7 +234,7 @@ END_TEST
  * outer loop with the inner sum and its reverse for nest (3), and still a
  * forward and a reverse loop for logsum (its adjoint needs the sum). */
 START_TEST(fused_loops) {
-  const char *src = programs[sizeof programs / sizeof programs[0] - 1].src;
+  const char *src = programs[sizeof programs / sizeof programs[0] - 2].src;
   GenCase g;
   ht_generate(&g, "fused_count", src, "gcc", "");
   static const struct {
@@ -239,6 +248,22 @@ START_TEST(fused_loops) {
                   want[k].loops);
     free(n);
   }
+}
+END_TEST
+
+/* The siblings program computes sqrt(q) once for the three branches on
+ * q > 1 and once for the one on q <= 1 (another condition), and cos once,
+ * in each function (it took 4 sqrt and up to 3 cos before). */
+START_TEST(sibling_branches_share) {
+  const char *src = programs[sizeof programs / sizeof programs[0] - 1].src;
+  GenCase g;
+  ht_generate(&g, "siblings_count", src, "gcc", "");
+  static const char *const fns[] = {"rot", "rot_grad", "rot_vjp"};
+  for (size_t k = 0; k < 3; k++)
+    ck_assert_msg(ht_sh("test $(sed -n '/^[a-z]* %s(/,/^}/p' '%s' | grep -c '= sqrt(') = 2 && "
+                        "test $(sed -n '/^[a-z]* %s(/,/^}/p' '%s' | grep -c '= cos(') = 1",
+                        fns[k], g.gen, fns[k], g.gen) == 0,
+                  "%s computes sqrt or cos more often than needed", fns[k]);
 }
 END_TEST
 
@@ -481,6 +506,7 @@ Suite *suite_arrays(void) {
   tcase_add_loop_test(tc, program_each_compiler, 0, (int)(3 * sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, program_o0, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_test(tc, fused_loops);
+  tcase_add_test(tc, sibling_branches_share);
   tcase_add_test(tc, large_storage);
   tcase_add_loop_test(tc, interpreter_agrees, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
