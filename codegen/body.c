@@ -74,6 +74,9 @@ typedef struct Em {
   int *same_as;    /* per node: in a fused reverse loop, the forward node of
                     * the same iteration it recomputes (its name), or -1 */
   char *unread;    /* per node: a SAVE no RESTORE reads any more */
+  int *cached_in;  /* per node: a costly value stored by SAVE node cached_in[n]
+                    * that is computed in the first iteration of the loops it
+                    * does not change with and read back in the others, or -1 */
 } Em;
 
 /* The size of a part (in nodes; smaller when --split is smaller): register
@@ -493,6 +496,19 @@ static void line_end(Em *e, StrBuf *b, Loc at) {
 
 static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
 
+/* Does the integer expression r read the index of loop li? */
+static int reads_index(const Graph *g, Ref r, int li) {
+  if (ref_is_const(r) || r == REF_NONE)
+    return 0;
+  const Node *nd = &g->nodes.v[r];
+  if (nd->op == OP_IDX)
+    return nd->aux == li;
+  for (int k = 0; k < op_info[nd->op].arity; k++)
+    if (reads_index(g, nd->a[k], li))
+      return 1;
+  return 0;
+}
+
 /* A SAVE node whose storage is needed (fused loops read none back). */
 static int is_tape(const Em *e, int n) { return e->g->nodes.v[n].op == OP_SAVE && !(e->unread && e->unread[n]); }
 
@@ -538,8 +554,8 @@ static int emit_effect(Em *e, int n) {
     break;
   }
   case OP_SAVE:
-    if (!is_tape(e, n))
-      return 1;
+    if (!is_tape(e, n) || (e->cached_in && e->cached_in[nd->a[0]] == n))
+      return 1; /* nothing to store, or stored where the value is made */
     tape_text(e, b, n, nd->a[1]);
     if (!e->dry)
       sb_puts(b, " = ");
@@ -555,12 +571,18 @@ static int emit_effect(Em *e, int n) {
   return 1;
 }
 
+static void emit_cached(Em *e, int n, int s);
+
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
   if (e->same_as && e->same_as[n] >= 0) { /* computed by the forward loop */
     e->name[n] = e->name[e->same_as[n]];
     e->curl[n] = -1;
+    return;
+  }
+  if (e->cached_in && e->cached_in[n] >= 0) {
+    emit_cached(e, n, e->cached_in[n]);
     return;
   }
   e->name[n] = own_name(e, n);
@@ -579,6 +601,82 @@ static void emit_node(Em *e, int n) {
   }
   expr_text(e, b, n);
   line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+}
+
+/* The forward loops around SAVE node s whose index its position does not
+ * read: the stored value does not change with them. With b, prints the
+ * test for the first iteration of all of them; returns how many there are,
+ * or 0 when the first visit of a place in the storage might come later
+ * (a branch on the way, or a loop range that reads one of those indices). */
+static int unchanged_loops(Em *e, int s, StrBuf *b) {
+  const Graph *g = e->g;
+  Ref pos = g->nodes.v[s].a[1];
+  int n = 0;
+  for (int k = g->nodes.v[s].blk; k > 0; k = g->blocks.v[k].parent) {
+    int l = g->blocks.v[k].loop;
+    if (l < 0)
+      return 0; /* a branch block */
+    if (reads_index(g, pos, l))
+      continue;
+    if (g->loops.v[l].backward)
+      return 0;
+    for (int m = g->nodes.v[s].blk; m > 0; m = g->blocks.v[m].parent) {
+      int lm = g->blocks.v[m].loop;
+      if (lm >= 0 && (reads_index(g, g->loops.v[lm].lo, l) || reads_index(g, g->loops.v[lm].hi, l)))
+        return 0;
+    }
+    if (b) {
+      sb_printf(b, "%si%d == ", n ? " && " : "", e->index_of ? e->index_of[l] : l);
+      int_text(e, b, g->loops.v[l].lo, 1);
+    }
+    n++;
+  }
+  return n;
+}
+
+/* "const double z7 = i0 == 0 ? (adc_t8[i1] = exp(z6)) : adc_t8[i1];": made
+ * the first time round the loops it does not change with, read back after. */
+static void emit_cached(Em *e, int n, int s) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf *b = &e->line, t = {0};
+  e->name[n] = own_name(e, n);
+  e->curl[n] = -1;
+  tape_text(e, &t, s, e->g->nodes.v[s].a[1]);
+  if (!e->dry) {
+    if (!e->ssa)
+      sb_printf(b, "const %s ", e->T);
+    sb_printf(b, "%s = ", e->name[n]);
+  }
+  unchanged_loops(e, s, e->dry ? NULL : b);
+  if (!e->dry)
+    sb_printf(b, " ? (%s = ", t.s);
+  expr_text(e, b, n);
+  if (!e->dry)
+    sb_printf(b, ") : %s", t.s);
+  sb_free(&t);
+  line_end(e, b, nd->src);
+}
+
+/* Costly values stored in loops they do not all change with (gmm.ad's
+ * exp(icf[k, j]) inside the loop over the points i) are made once per
+ * place in their storage. */
+static void plan_caching(Em *e) {
+  const Graph *g = e->g;
+  for (int s = 0; s < g->nodes.n; s++) {
+    const Node *sv = &g->nodes.v[s];
+    if (sv->op != OP_SAVE || !is_tape(e, s) || ref_is_const(sv->a[0]))
+      continue;
+    const Node *v = &g->nodes.v[sv->a[0]];
+    if (v->blk != sv->blk || !op_is_costly(v->op) || (e->same_as && e->same_as[sv->a[0]] >= 0) ||
+        !unchanged_loops(e, s, NULL))
+      continue;
+    if (!e->cached_in) {
+      e->cached_in = xmalloc(sizeof *e->cached_in * (size_t)g->nodes.n);
+      for (int i = 0; i < g->nodes.n; i++)
+        e->cached_in[i] = -1;
+    }
+    e->cached_in[sv->a[0]] = s;
+  }
 }
 
 /* Labels at position pos in block blk: the node named by one keeps its
@@ -1287,8 +1385,8 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
   int first = 1;
   for (int k = g->nodes.v[n].blk; k > 0; k = g->blocks.v[k].parent) {
     int l = g->blocks.v[k].loop;
-    if (l < 0)
-      continue;
+    if (l < 0 || !reads_index(g, g->nodes.v[n].a[1], l))
+      continue; /* a value one iteration of l does not change has one place */
     Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
     if (lo == hi) { /* an empty range */
       if (b)
@@ -1625,6 +1723,7 @@ static void em_free(Em *e) {
   free(e->absorbed);
   free(e->same_as);
   free(e->unread);
+  free(e->cached_in);
   arena_free(&e->arena);
 }
 
@@ -1647,6 +1746,7 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
   e.bh = h;
   plan_parts(&e);
   plan_fusion(&e);
+  plan_caching(&e);
   e.dry = 1;
   emit_pass(&e);
   resolve_usage(&e);

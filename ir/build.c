@@ -106,14 +106,6 @@ static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
   return result;
 }
 
-/* A function of <math.h> costs more to recompute than to read back. */
-static int costly(int op) {
-  const char *c = op_info[op].cfmt;
-  return c && c[0] >= 'a' && c[0] <= 'z' && strncmp(c, "fabs", 4) != 0 && strncmp(c, "floor", 5) != 0 &&
-         strncmp(c, "ceil", 4) != 0 && strncmp(c, "round", 5) != 0 && strncmp(c, "fmin", 4) != 0 &&
-         strncmp(c, "fmax", 4) != 0;
-}
-
 /* Inside a loop, value v is stored per iteration for the reverse sweep
  * (which reads it back instead of computing it again, if it needs it). */
 /* Brings deps up to date with the graph. A carried value changes with
@@ -169,7 +161,7 @@ static Ref build_call(Build *s, const Expr *e) {
     s->b->src = e->loc;
     int before = s->b->g->nodes.n;
     r = b_op(s->b, op, argv[0], n > 1 ? argv[1] : REF_NONE, REF_NONE);
-    if (r == before && costly(op) && !store_in_loop(s, r))
+    if (r == before && op_is_costly(op) && !store_in_loop(s, r))
       vec_push(&s->costly, r);
   }
   if (argv != args)

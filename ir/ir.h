@@ -42,6 +42,7 @@ extern const OpInfo op_info[OP_COUNT];
 double op_fold(int op, double a, double b, double c); /* the table's FOLD */
 int op_lookup_builtin(const char *name);              /* OP_x, or -1 */
 int op_is_commutative(int op);
+int op_is_costly(int op); /* a <math.h> function: reading it back beats recomputing it */
 
 typedef struct Node {
   uint8_t op;

@@ -47,6 +47,14 @@ int op_lookup_builtin(const char *name) {
   return -1;
 }
 
+/* A function of <math.h> costs more to recompute than to read back. */
+int op_is_costly(int op) {
+  const char *c = op_info[op].cfmt;
+  return c && c[0] >= 'a' && c[0] <= 'z' && strncmp(c, "fabs", 4) != 0 && strncmp(c, "floor", 5) != 0 &&
+         strncmp(c, "ceil", 4) != 0 && strncmp(c, "round", 5) != 0 && strncmp(c, "fmin", 4) != 0 &&
+         strncmp(c, "fmax", 4) != 0;
+}
+
 int op_is_commutative(int op) {
   switch (op) {
   case OP_ADD: case OP_MUL: case OP_MIN: case OP_MAX: case OP_HYPOT:

@@ -215,6 +215,13 @@ static const struct {
                  "  let d = q <= 1 ? 2 : log(sqrt(q));\n"
                  "  return a * r + b * s + c + d;\n}\n",
      -2, 2},
+    /* costly values made once per place in their storage, not per iteration
+     * of the loops they do not change with; and where that must not happen
+     * (a range reading the outer index; a branch) */
+    {"cached", "fn once(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, exp(a[k]) * x[i]^2)));\n"
+               "fn tri(a[n], x[n]) = sum(i in 0..n, log(1 + sum(k in 0..i, exp(a[k]) * x[i]^2)));\n"
+               "fn branch(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, x[i] > 0 ? exp(a[k]) * x[i] : 1 + x[i]^2)));\n",
+     -1, 1},
 };
 
 static const char *const compilers[][2] = {{"gcc", NULL}, {"clang", NULL}, {"g++", NULL}};
@@ -234,7 +241,7 @@ END_TEST
  * outer loop with the inner sum and its reverse for nest (3), and still a
  * forward and a reverse loop for logsum (its adjoint needs the sum). */
 START_TEST(fused_loops) {
-  const char *src = programs[sizeof programs / sizeof programs[0] - 2].src;
+  const char *src = programs[sizeof programs / sizeof programs[0] - 3].src;
   GenCase g;
   ht_generate(&g, "fused_count", src, "gcc", "");
   static const struct {
@@ -255,7 +262,7 @@ END_TEST
  * q > 1 and once for the one on q <= 1 (another condition), and cos once,
  * in each function (it took 4 sqrt and up to 3 cos before). */
 START_TEST(sibling_branches_share) {
-  const char *src = programs[sizeof programs / sizeof programs[0] - 1].src;
+  const char *src = programs[sizeof programs / sizeof programs[0] - 2].src;
   GenCase g;
   ht_generate(&g, "siblings_count", src, "gcc", "");
   static const char *const fns[] = {"rot", "rot_grad", "rot_vjp"};
@@ -264,6 +271,25 @@ START_TEST(sibling_branches_share) {
                         "test $(sed -n '/^[a-z]* %s(/,/^}/p' '%s' | grep -c '= cos(') = 1",
                         fns[k], g.gen, fns[k], g.gen) == 0,
                   "%s computes sqrt or cos more often than needed", fns[k]);
+}
+END_TEST
+
+/* Which stored values are made in the first iteration only. */
+START_TEST(first_iteration_cache) {
+  const char *src = programs[sizeof programs / sizeof programs[0] - 1].src;
+  GenCase g;
+  ht_generate(&g, "cached_count", src, "gcc", "");
+  static const struct {
+    const char *fn;
+    int cached;
+  } want[] = {{"once_grad", 1}, {"tri_grad", 0}, {"branch_grad", 0}};
+  for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+    int st;
+    char *n = ht_capture(&st, "sed -n '/^double %s(/,/^}/p' '%s' | grep -c ' == 0 ? (adc_t'", want[k].fn, g.gen);
+    ck_assert_msg(n && atoi(n) == want[k].cached, "%s caches %s values, not %d", want[k].fn, n ? n : "?",
+                  want[k].cached);
+    free(n);
+  }
 }
 END_TEST
 
@@ -507,6 +533,7 @@ Suite *suite_arrays(void) {
   tcase_add_loop_test(tc, program_o0, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_test(tc, fused_loops);
   tcase_add_test(tc, sibling_branches_share);
+  tcase_add_test(tc, first_iteration_cache);
   tcase_add_test(tc, large_storage);
   tcase_add_loop_test(tc, interpreter_agrees, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
