@@ -4,7 +4,8 @@
 # (2) the compiler's own time and memory on generated inputs of 10^4, 10^5
 # and 10^6 SSA nodes, and gcc's time on the emitted C. Not part of make check.
 # Results: the tables on stdout, build/bench/*.csv, build/bench/*.png (gnuplot).
-# SIZES and GCC_SIZES (node counts) and SHAPES narrow the scaling runs.
+# PARTS (runtime, scaling, gcc; default all three) picks what runs; SIZES
+# and GCC_SIZES (node counts) and SHAPES narrow the scaling runs.
 set -eu
 adc=${1:-./adc}
 out=build/bench
@@ -14,7 +15,10 @@ echo "machine: $(uname -sm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuin
 echo "compiler: $($cc --version | head -n 1); flags -O2"
 echo
 
+want() { case " ${PARTS:-runtime scaling gcc} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
 # ---- (1) run time ----
+if want runtime; then
 objs=
 for s in seed rosenbrock rosenbrock_n ba gmm oscillator; do
   "$adc" --header -o "$out/s/${s}_grad.c" "samples/$s.ad"
@@ -35,8 +39,10 @@ $cc -std=c99 -O2 -Ibench -I"$out/s" ${adolc:+-DHAVE_ADOLC} -c -o "$out/bench.o" 
 $link -o "$out/bench" "$out/bench.o" "$out/hand.o" $objs ${adolc:+$out/adolc.o -ladolc} -lm
 "$out/bench" "$out/runtime.csv"
 echo
+fi
 
 # ---- (2) the compiler's scaling ----
+if want scaling; then
 echo "compiler scaling: adc on generated programs (bench/gen.sh), gcc on its output"
 printf '%-6s %9s %9s %8s %10s %11s\n' shape nodes seconds "peak MB" "x/doubling" "output MB"
 echo "shape,nodes,adc_seconds,adc_peak_kib,growth_per_doubling,output_bytes" >"$out/scaling.csv"
@@ -62,6 +68,8 @@ for shape in ${SHAPES:-chain sum prod dag}; do
   done
 done
 echo
+fi
+if want gcc; then
 echo "gcc on adc's output (the whole file: f, f_grad, f_vjp), seconds"
 printf '%-6s %9s %8s %8s\n' shape nodes "-O1" "-O2"
 echo "shape,nodes,gcc_O1_seconds,gcc_O2_seconds" >"$out/gcc.csv"
@@ -79,9 +87,12 @@ for shape in ${SHAPES:-chain sum prod dag}; do
     echo "$shape,$n,$1,$2" >>"$out/gcc.csv"
   done
 done
+fi
 
 # ---- charts ----
-if command -v gnuplot >/dev/null; then
+if ! want runtime; then
+  :
+elif command -v gnuplot >/dev/null; then
   gnuplot -e "csv='$out/runtime.csv'; png='$out/runtime.png'" bench/runtime.gp
   echo
   echo "charts: $out/runtime.png"

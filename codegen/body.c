@@ -594,8 +594,11 @@ static void emit_node(Em *e, int n) {
   if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
     return; /* an unread parameter: (void) at the top instead */
   if (!e->dry) {
-    if (!e->ssa)
-      sb_printf(b, "const %s ", is_cond(e, n) ? "int" : e->T);
+    if (!e->ssa) {
+      sb_puts(b, "const ");
+      sb_puts(b, is_cond(e, n) ? "int" : e->T);
+      sb_putc(b, ' ');
+    }
     sb_puts(b, e->name[n]);
     sb_puts(b, " = ");
   }

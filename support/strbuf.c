@@ -30,17 +30,24 @@ void sb_puts(StrBuf *b, const char *s) {
   b->len += n;
 }
 
+/* Formats into the room left first: a second pass only when it is short. */
 void sb_printf(StrBuf *b, const char *fmt, ...) {
   va_list ap;
+  sb_reserve(b, 64);
+  size_t room = b->cap - b->len;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  int n = vsnprintf(b->s + b->len, room, fmt, ap);
   va_end(ap);
-  if (n < 0)
+  if (n < 0) {
+    b->s[b->len] = '\0';
     return;
-  sb_reserve(b, (size_t)n);
-  va_start(ap, fmt);
-  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
+  }
+  if ((size_t)n >= room) {
+    sb_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
   b->len += (size_t)n;
 }
 
