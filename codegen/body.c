@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "body.h"
+#include "plan.h"
 
 typedef struct Em {
   StrBuf *out;
@@ -66,17 +67,7 @@ typedef struct Em {
   int *sorted;
   unsigned char *pused; /* per part, each argument role slot it reads (see use_slot) */
   int nuse;
-  /* A sum's loop and the loop of its reverse sweep run as one loop when the
-   * reverse reads nothing the sum's loop computes (see plan_fusion). */
-  int *fused_with; /* per loop: the reverse loop run inside it, or -1 */
-  int *index_of;   /* per loop: the loop whose counter it uses */
-  char *absorbed;  /* per loop: run inside another loop already */
-  int *same_as;    /* per node: in a fused reverse loop, the forward node of
-                    * the same iteration it recomputes (its name), or -1 */
-  char *unread;    /* per node: a SAVE no RESTORE reads any more */
-  int *cached_in;  /* per node: a costly value stored by SAVE node cached_in[n]
-                    * that is computed in the first iteration of the loops it
-                    * does not change with and read back in the others, or -1 */
+  Plan pl;          /* fusion and caching (plan.c) */
 } Em;
 
 /* The size of a part (in nodes; smaller when --split is smaller): register
@@ -209,7 +200,7 @@ static void int_text(Em *e, StrBuf *b, Ref r, int need) {
     break;
   case OP_IDX:
     if (!e->dry)
-      sb_printf(b, "i%d", e->index_of ? e->index_of[nd->aux] : nd->aux);
+      sb_printf(b, "i%d", e->pl.index_of ? e->pl.index_of[nd->aux] : nd->aux);
     break;
   case OP_INEG:
     if (!e->dry)
@@ -496,21 +487,8 @@ static void line_end(Em *e, StrBuf *b, Loc at) {
 
 static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
 
-/* Does the integer expression r read the index of loop li? */
-static int reads_index(const Graph *g, Ref r, int li) {
-  if (ref_is_const(r) || r == REF_NONE)
-    return 0;
-  const Node *nd = &g->nodes.v[r];
-  if (nd->op == OP_IDX)
-    return nd->aux == li;
-  for (int k = 0; k < op_info[nd->op].arity; k++)
-    if (reads_index(g, nd->a[k], li))
-      return 1;
-  return 0;
-}
-
 /* A SAVE node whose storage is needed (fused loops read none back). */
-static int is_tape(const Em *e, int n) { return e->g->nodes.v[n].op == OP_SAVE && !(e->unread && e->unread[n]); }
+static int is_tape(const Em *e, int n) { return plan_is_tape(&e->pl, e->g, n); }
 
 /* Made in the dry pass; the printing pass visits nodes in the same order. */
 static char *own_name(Em *e, int n) {
@@ -554,7 +532,7 @@ static int emit_effect(Em *e, int n) {
     break;
   }
   case OP_SAVE:
-    if (!is_tape(e, n) || (e->cached_in && e->cached_in[nd->a[0]] == n))
+    if (!is_tape(e, n) || (e->pl.cached_in && e->pl.cached_in[nd->a[0]] == n))
       return 1; /* nothing to store, or stored where the value is made */
     tape_text(e, b, n, nd->a[1]);
     if (!e->dry)
@@ -576,13 +554,13 @@ static void emit_cached(Em *e, int n, int s);
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
-  if (e->same_as && e->same_as[n] >= 0) { /* computed by the forward loop */
-    e->name[n] = e->name[e->same_as[n]];
+  if (e->pl.same_as && e->pl.same_as[n] >= 0) { /* computed by the forward loop */
+    e->name[n] = e->name[e->pl.same_as[n]];
     e->curl[n] = -1;
     return;
   }
-  if (e->cached_in && e->cached_in[n] >= 0) {
-    emit_cached(e, n, e->cached_in[n]);
+  if (e->pl.cached_in && e->pl.cached_in[n] >= 0) {
+    emit_cached(e, n, e->pl.cached_in[n]);
     return;
   }
   e->name[n] = own_name(e, n);
@@ -606,35 +584,14 @@ static void emit_node(Em *e, int n) {
   line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
 }
 
-/* The forward loops around SAVE node s whose index its position does not
- * read: the stored value does not change with them. With b, prints the
- * test for the first iteration of all of them; returns how many there are,
- * or 0 when the first visit of a place in the storage might come later
- * (a branch on the way, or a loop range that reads one of those indices). */
-static int unchanged_loops(Em *e, int s, StrBuf *b) {
-  const Graph *g = e->g;
-  Ref pos = g->nodes.v[s].a[1];
-  int n = 0;
-  for (int k = g->nodes.v[s].blk; k > 0; k = g->blocks.v[k].parent) {
-    int l = g->blocks.v[k].loop;
-    if (l < 0)
-      return 0; /* a branch block */
-    if (reads_index(g, pos, l))
-      continue;
-    if (g->loops.v[l].backward)
-      return 0;
-    for (int m = g->nodes.v[s].blk; m > 0; m = g->blocks.v[m].parent) {
-      int lm = g->blocks.v[m].loop;
-      if (lm >= 0 && (reads_index(g, g->loops.v[lm].lo, l) || reads_index(g, g->loops.v[lm].hi, l)))
-        return 0;
-    }
-    if (b) {
-      sb_printf(b, "%si%d == ", n ? " && " : "", e->index_of ? e->index_of[l] : l);
-      int_text(e, b, g->loops.v[l].lo, 1);
-    }
-    n++;
+/* The test for the first iteration of the loops SAVE node s's value does
+ * not change with (plan.c). */
+static void first_iteration(Em *e, int s, StrBuf *b) {
+  int loops[64], n = plan_unchanged_loops(e->g, s, loops);
+  for (int k = 0; k < n; k++) {
+    sb_printf(b, "%si%d == ", k ? " && " : "", e->pl.index_of ? e->pl.index_of[loops[k]] : loops[k]);
+    int_text(e, b, e->g->loops.v[loops[k]].lo, 1);
   }
-  return n;
 }
 
 /* "const double z7 = i0 == 0 ? (adc_t8[i1] = exp(z6)) : adc_t8[i1];": made
@@ -650,7 +607,8 @@ static void emit_cached(Em *e, int n, int s) {
       sb_printf(b, "const %s ", e->T);
     sb_printf(b, "%s = ", e->name[n]);
   }
-  unchanged_loops(e, s, e->dry ? NULL : b);
+  if (!e->dry)
+    first_iteration(e, s, b);
   if (!e->dry)
     sb_printf(b, " ? (%s = ", t.s);
   expr_text(e, b, n);
@@ -658,28 +616,6 @@ static void emit_cached(Em *e, int n, int s) {
     sb_printf(b, ") : %s", t.s);
   sb_free(&t);
   line_end(e, b, nd->src);
-}
-
-/* Costly values stored in loops they do not all change with (gmm.ad's
- * exp(icf[k, j]) inside the loop over the points i) are made once per
- * place in their storage. */
-static void plan_caching(Em *e) {
-  const Graph *g = e->g;
-  for (int s = 0; s < g->nodes.n; s++) {
-    const Node *sv = &g->nodes.v[s];
-    if (sv->op != OP_SAVE || !is_tape(e, s) || ref_is_const(sv->a[0]))
-      continue;
-    const Node *v = &g->nodes.v[sv->a[0]];
-    if (v->blk != sv->blk || !op_is_costly(v->op) || (e->same_as && e->same_as[sv->a[0]] >= 0) ||
-        !unchanged_loops(e, s, NULL))
-      continue;
-    if (!e->cached_in) {
-      e->cached_in = xmalloc(sizeof *e->cached_in * (size_t)g->nodes.n);
-      for (int i = 0; i < g->nodes.n; i++)
-        e->cached_in[i] = -1;
-    }
-    e->cached_in[sv->a[0]] = s;
-  }
 }
 
 /* Labels at position pos in block blk: the node named by one keeps its
@@ -824,7 +760,7 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
     emit_labels(e, blk, i);
     if (grp >= 0)
       emit_group(e, grp);
-    else if (loop >= 0 && e->absorbed && e->absorbed[loop])
+    else if (loop >= 0 && e->pl.absorbed && e->pl.absorbed[loop])
       emit_exits(e, loop);
     else if (loop >= 0)
       emit_loop(e, loop);
@@ -834,125 +770,6 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
   }
   sweep_marker(e, blk, hi + 1);
   emit_labels(e, blk, hi);
-}
-
-/* ---- running a sum's loop and its reverse as one loop ---- */
-
-/* Is node r (a reference from the reverse loop) available before loop f? */
-static int before(const Em *e, Ref r, int f) { return ref_is_const(r) || r < e->lspans[f].lo; }
-
-/* The reverse loop rv of sum f may run inside f when it covers the same
- * range, carries nothing but sums (it differentiates a sum: no carried
- * adjoints), and reads nothing computed from f's start on but its own
- * nodes: then iteration i of both can run together, forwards. */
-/* A value f's body stores at f's index, read back at the reverse loop's
- * index: run together, the read is the stored value itself. */
-static Ref restored(const Em *e, int f, int rv, const Node *nd) {
-  const Graph *g = e->g;
-  if (nd->op != OP_RESTORE || ref_is_const(nd->a[0]))
-    return REF_NONE;
-  const Node *sv = &g->nodes.v[nd->a[0]];
-  if (sv->blk != g->loops.v[f].body || sv->a[1] != g->loops.v[f].idx || nd->a[1] != g->loops.v[rv].idx ||
-      nd->blk != g->loops.v[rv].body || ref_is_const(sv->a[0]) || g->nodes.v[sv->a[0]].blk != sv->blk)
-    return REF_NONE;
-  return sv->a[0];
-}
-
-static int fusable(const Em *e, int f, int rv) {
-  const Graph *g = e->g;
-  const Loop *lf = &g->loops.v[f], *lr = &g->loops.v[rv];
-  const LoopSpan *sr = &e->lspans[rv];
-  if (lf->kind != LK_SUM || lf->backward || !lr->backward || lr->kind != LK_FOR || lf->parent != lr->parent ||
-      lf->lo != lr->lo || lf->hi != lr->hi || sr->lo < e->lspans[f].hi)
-    return 0;
-  for (int i = sr->lo; i < sr->body_hi; i++) {
-    const Node *nd = &g->nodes.v[i];
-    if (restored(e, f, rv, nd) != REF_NONE)
-      continue;
-    for (int k = 0; k < op_info[nd->op].arity; k++)
-      if (nd->a[k] != REF_NONE && !before(e, nd->a[k], f) && !(nd->a[k] >= sr->lo && nd->a[k] < sr->hi))
-        return 0;
-    if (nd->op == OP_CARRY && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
-      return 0; /* only sums start at 0 and are carried in such a loop */
-  }
-  for (int i = 0; i < g->labels.n; i++) {
-    const Label *l = &g->labels.v[i];
-    if (l->pos > sr->lo && l->pos < sr->body_hi && !before(e, l->val, f) && !(l->val >= sr->lo && l->val < sr->hi))
-      return 0;
-  }
-  for (int i = 0; i < g->groups.n; i++)
-    if (e->spans[i].lo >= sr->lo && e->spans[i].hi <= sr->body_hi && !before(e, g->groups.v[i].cond, f) &&
-        g->groups.v[i].cond < sr->lo)
-      return 0;
-  for (int i = 0; i < g->loops.n; i++)
-    if (i != rv && e->lspans[i].lo >= sr->lo && e->lspans[i].hi <= sr->body_hi)
-      for (int k = 0; k < 2; k++) {
-        Ref r = k ? g->loops.v[i].hi : g->loops.v[i].lo;
-        if (!before(e, r, f) && !(r >= sr->lo && r < sr->hi))
-          return 0;
-      }
-  return 1;
-}
-
-/* The reverse loop recomputes the forward loop's values (copies keep the
- * forward node's name); run together, it reads the forward ones. */
-static void share_recomputed(Em *e, int f, int rv) {
-  const Graph *g = e->g;
-  int top = 0;
-  for (int i = 0; i < g->nodes.n; i++)
-    top = g->nodes.v[i].name > top ? g->nodes.v[i].name : top;
-  int *by_name = xmalloc(sizeof *by_name * (size_t)(top + 1));
-  for (int k = 0; k <= top; k++)
-    by_name[k] = -1;
-  const LoopSpan *sf = &e->lspans[f], *sr = &e->lspans[rv];
-  for (int i = sf->lo; i < sf->body_hi; i++)
-    if (g->nodes.v[i].blk == g->loops.v[f].body && g->nodes.v[i].name >= 0)
-      by_name[g->nodes.v[i].name] = i;
-  if (!e->same_as) {
-    e->same_as = xmalloc(sizeof *e->same_as * (size_t)g->nodes.n);
-    for (int i = 0; i < g->nodes.n; i++)
-      e->same_as[i] = -1;
-  }
-  for (int i = sr->lo; i < sr->body_hi; i++) {
-    const Node *nd = &g->nodes.v[i];
-    int q = nd->name >= 0 ? by_name[nd->name] : -1;
-    Ref v = restored(e, f, rv, nd);
-    if (v != REF_NONE)
-      e->same_as[i] = v;
-    else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT)
-      e->same_as[i] = q;
-  }
-  free(by_name);
-}
-
-static void plan_fusion(Em *e) {
-  const Graph *g = e->g;
-  if (e->nparts > 1 || !g->loops.n)
-    return;
-  e->fused_with = xmalloc(sizeof *e->fused_with * (size_t)g->loops.n);
-  e->index_of = xmalloc(sizeof *e->index_of * (size_t)g->loops.n);
-  e->absorbed = xcalloc((size_t)g->loops.n, 1);
-  for (int i = 0; i < g->loops.n; i++)
-    e->fused_with[i] = -1, e->index_of[i] = i;
-  for (int f = 0; f < g->loops.n; f++)
-    for (int rv = 0; rv < g->loops.n; rv++)
-      if (!e->absorbed[rv] && e->fused_with[f] < 0 && fusable(e, f, rv)) {
-        e->fused_with[f] = rv;
-        e->index_of[rv] = f;
-        e->absorbed[rv] = 1;
-        share_recomputed(e, f, rv);
-      }
-  if (!e->same_as)
-    return;
-  e->unread = xcalloc((size_t)g->nodes.n, 1);
-  for (int i = 0; i < g->nodes.n; i++)
-    e->unread[i] = g->nodes.v[i].op == OP_SAVE;
-  for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_RESTORE && e->same_as[i] < 0)
-      e->unread[g->nodes.v[i].a[0]] = 0;
-  e->ntapes = 0;
-  for (int i = 0; i < g->nodes.n; i++)
-    e->ntapes += is_tape(e, i);
 }
 
 /* ---- splitting a large function into parts ---- */
@@ -1238,7 +1055,7 @@ static void emit_loop(Em *e, int li) {
   const Loop *l = &g->loops.v[li];
   const LoopSpan *s = &e->lspans[li];
   StrBuf *b = &e->line;
-  int rv = e->fused_with ? e->fused_with[li] : -1;
+  int rv = e->pl.fused_with ? e->pl.fused_with[li] : -1;
   if (rv >= 0)
     loop_declarations(e, rv);
   loop_declarations(e, li);
@@ -1388,7 +1205,7 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
   int first = 1;
   for (int k = g->nodes.v[n].blk; k > 0; k = g->blocks.v[k].parent) {
     int l = g->blocks.v[k].loop;
-    if (l < 0 || !reads_index(g, g->nodes.v[n].a[1], l))
+    if (l < 0 || !plan_reads_index(g, g->nodes.v[n].a[1], l))
       continue; /* a value one iteration of l does not change has one place */
     Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
     if (lo == hi) { /* an empty range */
@@ -1721,12 +1538,7 @@ static void em_free(Em *e) {
   free(e->loadfirst);
   free(e->sorted);
   free(e->pused);
-  free(e->fused_with);
-  free(e->index_of);
-  free(e->absorbed);
-  free(e->same_as);
-  free(e->unread);
-  free(e->cached_in);
+  plan_free(&e->pl);
   arena_free(&e->arena);
 }
 
@@ -1748,8 +1560,12 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
   em_init(&e, out, fg, kind, o, ssa, comments);
   e.bh = h;
   plan_parts(&e);
-  plan_fusion(&e);
-  plan_caching(&e);
+  plan_speed(&e.pl, e.g, e.lspans, e.spans, e.nparts == 1);
+  if (e.pl.unread) { /* fused loops read some storage no more */
+    e.ntapes = 0;
+    for (int i = 0; i < e.g->nodes.n; i++)
+      e.ntapes += is_tape(&e, i);
+  }
   e.dry = 1;
   emit_pass(&e);
   resolve_usage(&e);

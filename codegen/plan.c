@@ -1,0 +1,208 @@
+/* plan.c - the emitter's decisions for speed, taken before it prints a
+ * function (see plan.h; numbers in doc/performance.md). */
+#include <stdlib.h>
+
+#include "plan.h"
+
+typedef struct Ctx {
+  const Graph *g;
+  const LoopSpan *ls;
+  const GroupSpan *gs;
+  Plan *p;
+} Ctx;
+
+/* Does the integer expression r read the index of loop li? */
+int plan_reads_index(const Graph *g, Ref r, int li) {
+  if (ref_is_const(r) || r == REF_NONE)
+    return 0;
+  const Node *nd = &g->nodes.v[r];
+  if (nd->op == OP_IDX)
+    return nd->aux == li;
+  for (int k = 0; k < op_info[nd->op].arity; k++)
+    if (plan_reads_index(g, nd->a[k], li))
+      return 1;
+  return 0;
+}
+
+int plan_is_tape(const Plan *p, const Graph *g, int n) {
+  return g->nodes.v[n].op == OP_SAVE && !(p->unread && p->unread[n]);
+}
+
+int plan_unchanged_loops(const Graph *g, int s, int *loops) {
+  Ref pos = g->nodes.v[s].a[1];
+  int n = 0;
+  for (int k = g->nodes.v[s].blk; k > 0 && n < 64; k = g->blocks.v[k].parent) {
+    int l = g->blocks.v[k].loop;
+    if (l < 0)
+      return 0; /* a branch block */
+    if (plan_reads_index(g, pos, l))
+      continue;
+    if (g->loops.v[l].backward)
+      return 0;
+    for (int m = g->nodes.v[s].blk; m > 0; m = g->blocks.v[m].parent) {
+      int lm = g->blocks.v[m].loop;
+      if (lm >= 0 && (plan_reads_index(g, g->loops.v[lm].lo, l) || plan_reads_index(g, g->loops.v[lm].hi, l)))
+        return 0;
+    }
+    loops[n++] = l;
+  }
+  return n;
+}
+
+/* ---- a sum's loop and its reverse as one loop ---- */
+
+/* Is node r (a reference from the reverse loop) available before loop f? */
+static int before(const Ctx *e, Ref r, int f) { return ref_is_const(r) || r < e->ls[f].lo; }
+
+/* The reverse loop rv of sum f may run inside f when it covers the same
+ * range, carries nothing but sums (it differentiates a sum: no carried
+ * adjoints), and reads nothing computed from f's start on but its own
+ * nodes: then iteration i of both can run together, forwards. */
+/* A value f's body stores at f's index, read back at the reverse loop's
+ * index: run together, the read is the stored value itself. */
+static Ref restored(const Ctx *e, int f, int rv, const Node *nd) {
+  const Graph *g = e->g;
+  if (nd->op != OP_RESTORE || ref_is_const(nd->a[0]))
+    return REF_NONE;
+  const Node *sv = &g->nodes.v[nd->a[0]];
+  if (sv->blk != g->loops.v[f].body || sv->a[1] != g->loops.v[f].idx || nd->a[1] != g->loops.v[rv].idx ||
+      nd->blk != g->loops.v[rv].body || ref_is_const(sv->a[0]) || g->nodes.v[sv->a[0]].blk != sv->blk)
+    return REF_NONE;
+  return sv->a[0];
+}
+
+static int fusable(const Ctx *e, int f, int rv) {
+  const Graph *g = e->g;
+  const Loop *lf = &g->loops.v[f], *lr = &g->loops.v[rv];
+  const LoopSpan *sr = &e->ls[rv];
+  if (lf->kind != LK_SUM || lf->backward || !lr->backward || lr->kind != LK_FOR || lf->parent != lr->parent ||
+      lf->lo != lr->lo || lf->hi != lr->hi || sr->lo < e->ls[f].hi)
+    return 0;
+  for (int i = sr->lo; i < sr->body_hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if (restored(e, f, rv, nd) != REF_NONE)
+      continue;
+    for (int k = 0; k < op_info[nd->op].arity; k++)
+      if (nd->a[k] != REF_NONE && !before(e, nd->a[k], f) && !(nd->a[k] >= sr->lo && nd->a[k] < sr->hi))
+        return 0;
+    if (nd->op == OP_CARRY && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
+      return 0; /* only sums start at 0 and are carried in such a loop */
+  }
+  for (int i = 0; i < g->labels.n; i++) {
+    const Label *l = &g->labels.v[i];
+    if (l->pos > sr->lo && l->pos < sr->body_hi && !before(e, l->val, f) && !(l->val >= sr->lo && l->val < sr->hi))
+      return 0;
+  }
+  for (int i = 0; i < g->groups.n; i++)
+    if (e->gs[i].lo >= sr->lo && e->gs[i].hi <= sr->body_hi && !before(e, g->groups.v[i].cond, f) &&
+        g->groups.v[i].cond < sr->lo)
+      return 0;
+  for (int i = 0; i < g->loops.n; i++)
+    if (i != rv && e->ls[i].lo >= sr->lo && e->ls[i].hi <= sr->body_hi)
+      for (int k = 0; k < 2; k++) {
+        Ref r = k ? g->loops.v[i].hi : g->loops.v[i].lo;
+        if (!before(e, r, f) && !(r >= sr->lo && r < sr->hi))
+          return 0;
+      }
+  return 1;
+}
+
+/* The reverse loop recomputes the forward loop's values (copies keep the
+ * forward node's name); run together, it reads the forward ones. */
+static void share_recomputed(Ctx *e, int f, int rv) {
+  const Graph *g = e->g;
+  int top = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    top = g->nodes.v[i].name > top ? g->nodes.v[i].name : top;
+  int *by_name = xmalloc(sizeof *by_name * (size_t)(top + 1));
+  for (int k = 0; k <= top; k++)
+    by_name[k] = -1;
+  const LoopSpan *sf = &e->ls[f], *sr = &e->ls[rv];
+  for (int i = sf->lo; i < sf->body_hi; i++)
+    if (g->nodes.v[i].blk == g->loops.v[f].body && g->nodes.v[i].name >= 0)
+      by_name[g->nodes.v[i].name] = i;
+  if (!e->p->same_as) {
+    e->p->same_as = xmalloc(sizeof *e->p->same_as * (size_t)g->nodes.n);
+    for (int i = 0; i < g->nodes.n; i++)
+      e->p->same_as[i] = -1;
+  }
+  for (int i = sr->lo; i < sr->body_hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    int q = nd->name >= 0 ? by_name[nd->name] : -1;
+    Ref v = restored(e, f, rv, nd);
+    if (v != REF_NONE)
+      e->p->same_as[i] = v;
+    else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT)
+      e->p->same_as[i] = q;
+  }
+  free(by_name);
+}
+
+static void plan_fusion(Ctx *e) {
+  const Graph *g = e->g;
+  if (!g->loops.n)
+    return;
+  e->p->fused_with = xmalloc(sizeof *e->p->fused_with * (size_t)g->loops.n);
+  e->p->index_of = xmalloc(sizeof *e->p->index_of * (size_t)g->loops.n);
+  e->p->absorbed = xcalloc((size_t)g->loops.n, 1);
+  for (int i = 0; i < g->loops.n; i++)
+    e->p->fused_with[i] = -1, e->p->index_of[i] = i;
+  for (int f = 0; f < g->loops.n; f++)
+    for (int rv = 0; rv < g->loops.n; rv++)
+      if (!e->p->absorbed[rv] && e->p->fused_with[f] < 0 && fusable(e, f, rv)) {
+        e->p->fused_with[f] = rv;
+        e->p->index_of[rv] = f;
+        e->p->absorbed[rv] = 1;
+        share_recomputed(e, f, rv);
+      }
+  if (!e->p->same_as)
+    return;
+  e->p->unread = xcalloc((size_t)g->nodes.n, 1);
+  for (int i = 0; i < g->nodes.n; i++)
+    e->p->unread[i] = g->nodes.v[i].op == OP_SAVE;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_RESTORE && e->p->same_as[i] < 0)
+      e->p->unread[g->nodes.v[i].a[0]] = 0;
+}
+
+/* ---- values made once per place of their storage ---- */
+
+/* Costly values stored in loops they do not all change with (gmm.ad's
+ * exp(icf[k, j]) inside the loop over the points i) are made once per
+ * place in their storage. */
+static void plan_caching(Ctx *e) {
+  const Graph *g = e->g;
+  int loops[64];
+  for (int s = 0; s < g->nodes.n; s++) {
+    const Node *sv = &g->nodes.v[s];
+    if (sv->op != OP_SAVE || !plan_is_tape(e->p, g, s) || ref_is_const(sv->a[0]))
+      continue;
+    const Node *v = &g->nodes.v[sv->a[0]];
+    if (v->blk != sv->blk || !op_is_costly(v->op) || (e->p->same_as && e->p->same_as[sv->a[0]] >= 0) ||
+        !plan_unchanged_loops(g, s, loops))
+      continue;
+    if (!e->p->cached_in) {
+      e->p->cached_in = xmalloc(sizeof *e->p->cached_in * (size_t)g->nodes.n);
+      for (int i = 0; i < g->nodes.n; i++)
+        e->p->cached_in[i] = -1;
+    }
+    e->p->cached_in[sv->a[0]] = s;
+  }
+}
+
+
+void plan_speed(Plan *p, const Graph *g, const LoopSpan *ls, const GroupSpan *gs, int fuse) {
+  Ctx c = {g, ls, gs, p};
+  if (fuse)
+    plan_fusion(&c);
+  plan_caching(&c);
+}
+
+void plan_free(Plan *p) {
+  free(p->fused_with);
+  free(p->index_of);
+  free(p->absorbed);
+  free(p->same_as);
+  free(p->unread);
+  free(p->cached_in);
+}

@@ -1,0 +1,36 @@
+/* plan.h - what the emitter decides before printing a function, for the
+ * speed of the emitted code (doc/design.md, "Codegen"): which reverse loops
+ * run inside the loop of the sum they differentiate (fusion), which nodes
+ * then name forward values, which storage no one reads any more, and which
+ * costly stored values are made on the first iteration only (caching). */
+#ifndef ADC_PLAN_H
+#define ADC_PLAN_H
+
+#include "ir.h"
+
+typedef struct Plan {
+  int *fused_with; /* per loop: the reverse loop run inside it, or -1 */
+  int *index_of;   /* per loop: the loop whose counter it uses */
+  char *absorbed;  /* per loop: run inside another loop already */
+  int *same_as;    /* per node: in a fused reverse loop, the forward node of
+                    * the same iteration it stands for, or -1 */
+  char *unread;    /* per node: a SAVE no RESTORE reads any more */
+  int *cached_in;  /* per node: the SAVE storing it when it is made on the
+                    * first iteration of the loops it does not change with, or -1 */
+} Plan;
+
+/* Fills p (NULL tables when nothing applies); fusion only when fuse. */
+void plan_speed(Plan *p, const Graph *g, const LoopSpan *ls, const GroupSpan *gs, int fuse);
+void plan_free(Plan *p);
+
+/* A SAVE node whose storage is needed. */
+int plan_is_tape(const Plan *p, const Graph *g, int n);
+/* Does the integer expression r read the counter of loop li? */
+int plan_reads_index(const Graph *g, Ref r, int li);
+/* The forward loops around SAVE node s that its position does not read
+ * (innermost first, into loops[], room for 64); 0 when none, or when the
+ * first visit of a place of its storage might not be their first iteration
+ * (a branch on the way, a loop range reading one of their counters). */
+int plan_unchanged_loops(const Graph *g, int s, int *loops);
+
+#endif
