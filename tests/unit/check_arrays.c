@@ -235,64 +235,48 @@ START_TEST(program_each_compiler) {
 }
 END_TEST
 
+/* What the emitter's speed decisions leave in the text, counted in lines of
+ * one emitted function of the last three programs (fused, siblings, cached):
+ * - fusion: one loop for wsum and for stored (the stored exp is read in the
+ *   same iteration: no storage), the outer loop with the inner sum and its
+ *   reverse for nest (3), still a forward and a reverse loop for logsum (its
+ *   adjoint needs the sum);
+ * - shared branch values: sqrt(q) once for the three branches on q > 1 and
+ *   once for the one on q <= 1 (another condition), cos once (there were 4
+ *   sqrt and up to 3 cos);
+ * - caching: exp(a[k]) made on the first iteration only in once, not where
+ *   a range reads the outer index (tri) nor in a branch (branch). */
+static const struct {
+  int from_end; /* which program: 3 fused, 2 siblings, 1 cached */
+  const char *fn, *pattern;
+  int lines;
+} counted[] = {
+    {3, "wsum_grad", "for (int i", 1},          {3, "nest_grad", "for (int i", 3},
+    {3, "logsum_grad", "for (int i", 2},        {3, "stored_grad", "for (int i", 1},
+    {2, "rot", "= sqrt(", 2},                   {2, "rot_grad", "= sqrt(", 2},
+    {2, "rot_vjp", "= sqrt(", 2},               {2, "rot", "= cos(", 1},
+    {2, "rot_grad", "= cos(", 1},               {2, "rot_vjp", "= cos(", 1},
+    {1, "once_grad", " == 0 ? (adc_t", 1},      {1, "tri_grad", " == 0 ? (adc_t", 0},
+    {1, "branch_grad", " == 0 ? (adc_t", 0},
+};
+
+START_TEST(speed_decisions) {
+  size_t np = sizeof programs / sizeof programs[0];
+  int from_end = counted[_i].from_end;
+  char tag[64];
+  snprintf(tag, sizeof tag, "count_%s", programs[np - (size_t)from_end].tag);
+  GenCase g;
+  ht_generate(&g, tag, programs[np - (size_t)from_end].src, "gcc", "");
+  int st;
+  char *n = ht_capture(&st, "sed -n '/^[a-z]* %s(/,/^}/p' '%s' | grep -c '%s'", counted[_i].fn, g.gen,
+                       counted[_i].pattern);
+  ck_assert_msg(n && atoi(n) == counted[_i].lines, "%s has %s lines with '%s', not %d", counted[_i].fn,
+                n ? n : "?", counted[_i].pattern, counted[_i].lines);
+  free(n);
+}
+END_TEST
+
 /* -O0 keeps every node: the loops must be just as right. */
-/* Which loops fuse: the emitted gradients have one loop for wsum and for
- * stored (the stored exp is read from the same iteration: no storage), the
- * outer loop with the inner sum and its reverse for nest (3), and still a
- * forward and a reverse loop for logsum (its adjoint needs the sum). */
-START_TEST(fused_loops) {
-  const char *src = programs[sizeof programs / sizeof programs[0] - 3].src;
-  GenCase g;
-  ht_generate(&g, "fused_count", src, "gcc", "");
-  static const struct {
-    const char *fn;
-    int loops;
-  } want[] = {{"wsum_grad", 1}, {"nest_grad", 3}, {"logsum_grad", 2}, {"stored_grad", 1}};
-  for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
-    int st;
-    char *n = ht_capture(&st, "sed -n '/^double %s(/,/^}/p' '%s' | grep -c 'for (int i'", want[k].fn, g.gen);
-    ck_assert_msg(n && atoi(n) == want[k].loops, "%s has %s loops, not %d", want[k].fn, n ? n : "?",
-                  want[k].loops);
-    free(n);
-  }
-}
-END_TEST
-
-/* The siblings program computes sqrt(q) once for the three branches on
- * q > 1 and once for the one on q <= 1 (another condition), and cos once,
- * in each function (it took 4 sqrt and up to 3 cos before). */
-START_TEST(sibling_branches_share) {
-  const char *src = programs[sizeof programs / sizeof programs[0] - 2].src;
-  GenCase g;
-  ht_generate(&g, "siblings_count", src, "gcc", "");
-  static const char *const fns[] = {"rot", "rot_grad", "rot_vjp"};
-  for (size_t k = 0; k < 3; k++)
-    ck_assert_msg(ht_sh("test $(sed -n '/^[a-z]* %s(/,/^}/p' '%s' | grep -c '= sqrt(') = 2 && "
-                        "test $(sed -n '/^[a-z]* %s(/,/^}/p' '%s' | grep -c '= cos(') = 1",
-                        fns[k], g.gen, fns[k], g.gen) == 0,
-                  "%s computes sqrt or cos more often than needed", fns[k]);
-}
-END_TEST
-
-/* Which stored values are made in the first iteration only. */
-START_TEST(first_iteration_cache) {
-  const char *src = programs[sizeof programs / sizeof programs[0] - 1].src;
-  GenCase g;
-  ht_generate(&g, "cached_count", src, "gcc", "");
-  static const struct {
-    const char *fn;
-    int cached;
-  } want[] = {{"once_grad", 1}, {"tri_grad", 0}, {"branch_grad", 0}};
-  for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
-    int st;
-    char *n = ht_capture(&st, "sed -n '/^double %s(/,/^}/p' '%s' | grep -c ' == 0 ? (adc_t'", want[k].fn, g.gen);
-    ck_assert_msg(n && atoi(n) == want[k].cached, "%s caches %s values, not %d", want[k].fn, n ? n : "?",
-                  want[k].cached);
-    free(n);
-  }
-}
-END_TEST
-
 START_TEST(program_o0) {
   char tag[64];
   snprintf(tag, sizeof tag, "arr_%s_o0", programs[_i].tag);
@@ -531,9 +515,7 @@ Suite *suite_arrays(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, program_each_compiler, 0, (int)(3 * sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, program_o0, 0, (int)(sizeof programs / sizeof programs[0]));
-  tcase_add_test(tc, fused_loops);
-  tcase_add_test(tc, sibling_branches_share);
-  tcase_add_test(tc, first_iteration_cache);
+  tcase_add_loop_test(tc, speed_decisions, 0, (int)(sizeof counted / sizeof counted[0]));
   tcase_add_test(tc, large_storage);
   tcase_add_loop_test(tc, interpreter_agrees, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
