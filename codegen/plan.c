@@ -52,25 +52,40 @@ int plan_unchanged_loops(const Graph *g, int s, int *loops) {
 /* ---- a sum's loop and its reverse as one loop ---- */
 
 /* Is node r (a reference from the reverse loop) available before loop f? */
-static int before(const Ctx *e, Ref r, int f) { return ref_is_const(r) || r < e->ls[f].lo; }
+/* Integer expressions of sizes only print the same anywhere. */
+static int sizes_only(const Graph *g, Ref r) {
+  if (ref_is_const(r) || r == REF_NONE)
+    return 1;
+  const Node *nd = &g->nodes.v[r];
+  if (op_info[nd->op].kind != K_INT || nd->op == OP_IDX)
+    return 0;
+  for (int k = 0; k < op_info[nd->op].arity; k++)
+    if (!sizes_only(g, nd->a[k]))
+      return 0;
+  return 1;
+}
 
-/* The reverse loop rv of sum f may run inside f when it covers the same
- * range, carries nothing but sums (it differentiates a sum: no carried
- * adjoints), and reads nothing computed from f's start on but its own
- * nodes: then iteration i of both can run together, forwards. */
-/* A value f's body stores at f's index, read back at the reverse loop's
- * index: run together, the read is the stored value itself. */
-static Ref restored(const Ctx *e, int f, int rv, const Node *nd) {
+static int before(const Ctx *e, Ref r, int f) {
+  return ref_is_const(r) || r < e->ls[f].lo || sizes_only(e->g, r);
+}
+
+/* A value f's body stores, read back anywhere in the reverse loop: run
+ * together, the read (of this iteration's value: the terms of a sum do not
+ * read each other) is the value itself, in scope in all of the reverse body. */
+static Ref restored(const Ctx *e, int f, const Node *nd) {
   const Graph *g = e->g;
   if (nd->op != OP_RESTORE || ref_is_const(nd->a[0]))
     return REF_NONE;
   const Node *sv = &g->nodes.v[nd->a[0]];
-  if (sv->blk != g->loops.v[f].body || sv->a[1] != g->loops.v[f].idx || nd->a[1] != g->loops.v[rv].idx ||
-      nd->blk != g->loops.v[rv].body || ref_is_const(sv->a[0]) || g->nodes.v[sv->a[0]].blk != sv->blk)
+  if (sv->blk != g->loops.v[f].body || ref_is_const(sv->a[0]) || g->nodes.v[sv->a[0]].blk != sv->blk)
     return REF_NONE;
   return sv->a[0];
 }
 
+/* The reverse loop rv of sum f may run inside f when it covers the same
+ * range, carries nothing but sums (it differentiates a sum: no carried
+ * adjoints), and reads nothing computed from f's start on but its own
+ * nodes, storage f writes, and sizes: then iteration i of both can run together, forwards. */
 static int fusable(const Ctx *e, int f, int rv) {
   const Graph *g = e->g;
   const Loop *lf = &g->loops.v[f], *lr = &g->loops.v[rv];
@@ -80,13 +95,16 @@ static int fusable(const Ctx *e, int f, int rv) {
     return 0;
   for (int i = sr->lo; i < sr->body_hi; i++) {
     const Node *nd = &g->nodes.v[i];
-    if (restored(e, f, rv, nd) != REF_NONE)
+    if (restored(e, f, nd) != REF_NONE)
       continue;
-    for (int k = 0; k < op_info[nd->op].arity; k++)
+    /* storage the sum's loop writes: iteration i of the reverse reads what
+     * iteration i (or an earlier one) of the sum wrote, which has run */
+    int from = nd->op == OP_RESTORE && nd->a[0] >= e->ls[f].lo && nd->a[0] < e->ls[f].body_hi;
+    for (int k = from; k < op_info[nd->op].arity; k++)
       if (nd->a[k] != REF_NONE && !before(e, nd->a[k], f) && !(nd->a[k] >= sr->lo && nd->a[k] < sr->hi))
         return 0;
-    if (nd->op == OP_CARRY && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
-      return 0; /* only sums start at 0 and are carried in such a loop */
+    if (nd->op == OP_CARRY && nd->aux == rv && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
+      return 0; /* only sums start at 0 and are carried in such a loop (inner loops run in order) */
   }
   for (int i = 0; i < g->labels.n; i++) {
     const Label *l = &g->labels.v[i];
@@ -129,7 +147,7 @@ static void share_recomputed(Ctx *e, int f, int rv) {
   for (int i = sr->lo; i < sr->body_hi; i++) {
     const Node *nd = &g->nodes.v[i];
     int q = nd->name >= 0 ? by_name[nd->name] : -1;
-    Ref v = restored(e, f, rv, nd);
+    Ref v = restored(e, f, nd);
     if (v != REF_NONE)
       e->p->same_as[i] = v;
     else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT)

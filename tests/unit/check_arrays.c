@@ -204,7 +204,8 @@ static const struct {
     {"fused", "fn wsum(a, x[n], const c[n]) = sum(i in 0..n, a * x[i]^2 + (x[i] > c[i] ? a * x[i] : x[i] / a));\n"
               "fn nest(A[n, m], b) = sum(i in 0..n, b * sum(j in 0..m, A[i, j] * A[i, j] * b) + A[i, 0] * i);\n"
               "fn logsum(x[n]) = log(sum(i in 0..n, x[i]^2 + 1));\n"
-              "fn stored(x[n], t) = t * sum(i in 0..n, exp(x[i] * t) + sin(x[i]));\n",
+              "fn stored(x[n], t) = t * sum(i in 0..n, exp(x[i] * t) + sin(x[i]));\n"
+              "fn lse(a[m], x[n]) = sum(i in 0..n, logsumexp(k in 0..m, a[k] * x[i]^2 + exp(a[k] * x[i])));\n",
      -1, 1},
     /* branches on one condition share the values computed on the same side */
     {"siblings", "fn rot(r, s) {\n"
@@ -239,8 +240,9 @@ END_TEST
  * one emitted function of the last three programs (fused, siblings, cached):
  * - fusion: one loop for wsum and for stored (the stored exp is read in the
  *   same iteration: no storage), the outer loop with the inner sum and its
- *   reverse for nest (3), still a forward and a reverse loop for logsum (its
- *   adjoint needs the sum);
+ *   reverse for nest (3) and with the inner logsumexp and its reverse for lse
+ *   (3: the inner loop's storage is read in the same iteration), still a
+ *   forward and a reverse loop for logsum (its adjoint needs the sum);
  * - shared branch values: sqrt(q) once for the three branches on q > 1 and
  *   once for the one on q <= 1 (another condition), cos once (there were 4
  *   sqrt and up to 3 cos);
@@ -253,6 +255,7 @@ static const struct {
 } counted[] = {
     {3, "wsum_grad", "for (int i", 1},          {3, "nest_grad", "for (int i", 3},
     {3, "logsum_grad", "for (int i", 2},        {3, "stored_grad", "for (int i", 1},
+    {3, "lse_grad", "for (int i", 3},
     {2, "rot", "= sqrt(", 2},                   {2, "rot_grad", "= sqrt(", 2},
     {2, "rot_vjp", "= sqrt(", 2},               {2, "rot", "= cos(", 1},
     {2, "rot_grad", "= cos(", 1},               {2, "rot_vjp", "= cos(", 1},
