@@ -6,7 +6,6 @@
  * keeps the derivation readable, and later lines refer to it by that name.
  * A first, silent pass learns which copy lines and parameters are used. */
 #include <ctype.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +39,6 @@ typedef struct Em {
   StrBuf line;      /* the line being built */
   char **lname;     /* copy-line name of each label, made once */
   char **ctext;     /* text of each constant, made once */
-  CommentCache *comments;
   Arena arena;
   const FnGraphs *fg;
   int several;      /* several results: FN_GRAD prints f_jac */
@@ -339,51 +337,6 @@ static void expr_text(Em *e, StrBuf *b, int n) {
   }
 }
 
-/* A short, comment-safe excerpt of the source a node comes from. */
-/* Comments are cached by source span: the same span labels many lines (the
- * forward sweep appears in f, f_grad and f_vjp), and making one walks the text. */
-struct CommentCache {
-  uint64_t *keys; /* (lo << 32 | hi) + 1; 0 for empty */
-  char **vals;
-  uint32_t cap, n;
-  Arena arena;
-};
-
-CommentCache *cg_comments_new(void) { return xcalloc(1, sizeof(CommentCache)); }
-
-void cg_comments_free(CommentCache *c) {
-  free(c->keys);
-  free(c->vals);
-  arena_free(&c->arena);
-  free(c);
-}
-
-static char **cache_slot(CommentCache *c, uint64_t key) {
-  if (2 * (c->n + 1) > c->cap) {
-    CommentCache old = *c;
-    c->cap = old.cap ? 2 * old.cap : 1024;
-    c->keys = xcalloc(c->cap, sizeof *c->keys);
-    c->vals = xcalloc(c->cap, sizeof *c->vals);
-    c->n = 0;
-    for (uint32_t i = 0; i < old.cap; i++)
-      if (old.keys[i])
-        *cache_slot(c, old.keys[i]) = old.vals[i];
-    free(old.keys);
-    free(old.vals);
-  }
-  uint64_t h = key; /* splitmix64's finalizer: spans that differ in a bit differ everywhere */
-  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
-  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
-  uint32_t i = (uint32_t)(h ^ (h >> 31)) & (c->cap - 1);
-  while (c->keys[i] && c->keys[i] != key)
-    i = (i + 1) & (c->cap - 1);
-  if (!c->keys[i]) {
-    c->keys[i] = key;
-    c->n++;
-  }
-  return &c->vals[i];
-}
-
 /* "  / * 12: sin(x0) * /" (or "  # 12: sin(x0)"): the line and a short,
  * comment-safe excerpt of the source a node comes from. */
 static void make_comment(const Em *e, StrBuf *b, Loc at) {
@@ -423,17 +376,9 @@ static void make_comment(const Em *e, StrBuf *b, Loc at) {
     sb_puts(b, " */");
 }
 
-static void comment(Em *e, StrBuf *b, Loc at) {
-  uint64_t key = ((uint64_t)(uint32_t)at.lo << 32 | (uint32_t)at.hi) + 1;
-  char **slot = cache_slot(e->comments, key);
-  if (!*slot) {
-    StrBuf t = {0};
-    make_comment(e, &t, at);
-    *slot = arena_strndup(&e->comments->arena, t.s ? t.s : "", t.len);
-    sb_free(&t);
-  }
-  sb_puts(b, *slot);
-}
+/* Made anew at each use: a cache of them cost more (a lookup misses the
+ * processor's caches on large graphs) than walking 48 characters. */
+static void comment(Em *e, StrBuf *b, Loc at) { make_comment(e, b, at); }
 
 /* A whole line of text at the current depth; b is emptied. */
 static void put_line(Em *e, StrBuf *b) {
@@ -1465,8 +1410,7 @@ static void em_layout(Em *e) {
 }
 
 /* Every per-node and per-label table the walk needs. */
-static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
-                    CommentCache *comments) {
+static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa) {
   const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
   memset(e, 0, sizeof *e);
   e->fg = fg;
@@ -1482,7 +1426,6 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   e->nm = fg->names;
   e->src = o->src;
   e->kind = kind;
-  e->comments = comments;
   e->depth = 1;
   size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1), nl = (size_t)(g->labels.n ? g->labels.n : 1);
   e->spans = ir_group_spans(g);
@@ -1554,10 +1497,9 @@ static void resolve_usage(Em *e) {
       e->refs[g->labels.v[i].val]++;
 }
 
-void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
-             CommentCache *comments, const BodyHead *h) {
+void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, const BodyHead *h) {
   Em e;
-  em_init(&e, out, fg, kind, o, ssa, comments);
+  em_init(&e, out, fg, kind, o, ssa);
   e.bh = h;
   plan_parts(&e);
   plan_speed(&e.pl, e.g, e.lspans, e.spans, e.nparts == 1);

@@ -7,10 +7,6 @@
 
 typedef enum FnKind { FN_FWD, FN_GRAD, FN_VJP } FnKind;
 
-/* Source excerpts for comments, cached by span across a whole file. */
-typedef struct CommentCache CommentCache;
-CommentCache *cg_comments_new(void);
-void cg_comments_free(CommentCache *c);
 
 /* The arguments of an emitted function, in the order of its signature:
  * sizes, parameters, cotangents (vjp), output pointers (several results),
@@ -40,8 +36,7 @@ typedef struct BodyHead {
 
 /* Prints the function: comment, head, body of fg's graph of the given kind,
  * closing brace; before them, the parts it is split into, if any. */
-void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
-             CommentCache *comments, const BodyHead *h);
+void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, const BodyHead *h);
 /* Is the function of this graph split into parts (then the file needs
  * <errno.h> and <stdlib.h>)? */
 int cg_splits(const Graph *g, const EmitOpts *o, int ssa);
