@@ -1286,6 +1286,7 @@ static void emit_outputs(Em *e) {
       ref_use(e, &b, r);
       line_end(e, &b, (Loc){0, 0});
     }
+  e->marker = NULL; /* a reverse sweep with no line of its own (fused into loops) */
   if (e->ntapes && !e->ssa && !tape_on_stack(e)) {
     indent(e);
     put(e, "free(adc_tape);\n");
