@@ -82,17 +82,24 @@ static Ref restored(const Ctx *e, int f, const Node *nd) {
   return sv->a[0];
 }
 
+/* NEXT node nd gives its carried value c the value c + x. */
+static int accumulates(const Graph *g, const Node *nd) {
+  Ref v = nd->a[1];
+  if (v == nd->a[0])
+    return 1;
+  if (ref_is_const(v) || g->nodes.v[v].op != OP_ADD)
+    return 0;
+  const Node *add = &g->nodes.v[v];
+  return add->a[0] == nd->a[0] || add->a[1] == nd->a[0];
+}
+
 /* The reverse loop rv of sum f may run inside f when it covers the same
  * range, carries nothing but sums (it differentiates a sum: no carried
  * adjoints), and reads nothing computed from f's start on but its own
  * nodes, storage f writes, and sizes: then iteration i of both can run together, forwards. */
 static int fusable(const Ctx *e, int f, int rv) {
   const Graph *g = e->g;
-  const Loop *lf = &g->loops.v[f], *lr = &g->loops.v[rv];
   const LoopSpan *sr = &e->ls[rv];
-  if (lf->kind != LK_SUM || lf->backward || !lr->backward || lr->kind != LK_FOR || lf->parent != lr->parent ||
-      lf->lo != lr->lo || lf->hi != lr->hi || sr->lo < e->ls[f].hi)
-    return 0;
   for (int i = sr->lo; i < sr->body_hi; i++) {
     const Node *nd = &g->nodes.v[i];
     if (restored(e, f, nd) != REF_NONE)
@@ -105,10 +112,20 @@ static int fusable(const Ctx *e, int f, int rv) {
         return 0;
     if (nd->op == OP_CARRY && nd->aux == rv && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
       return 0; /* only sums start at 0 and are carried in such a loop (inner loops run in order) */
+    if (nd->op == OP_NEXT && nd->aux == rv && !accumulates(g, nd))
+      return 0; /* run forwards, a carried value must not depend on the order */
   }
-  for (int i = 0; i < g->labels.n; i++) {
+  int lo = 0, hi = g->labels.n; /* labels are in position order: those inside the body */
+  while (lo < hi) {
+    int mid = lo + (hi - lo) / 2;
+    if (g->labels.v[mid].pos <= sr->lo)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (int i = lo; i < g->labels.n && g->labels.v[i].pos < sr->body_hi; i++) {
     const Label *l = &g->labels.v[i];
-    if (l->pos > sr->lo && l->pos < sr->body_hi && !before(e, l->val, f) && !(l->val >= sr->lo && l->val < sr->hi))
+    if (!before(e, l->val, f) && !(l->val >= sr->lo && l->val < sr->hi))
       return 0;
   }
   for (int i = 0; i < g->groups.n; i++)
@@ -125,16 +142,18 @@ static int fusable(const Ctx *e, int f, int rv) {
   return 1;
 }
 
+/* Could rv be the reverse of sum f: a backward loop after it over the same
+ * range in the same block? */
+static int pairs(const Ctx *e, int f, int rv) {
+  const Loop *lf = &e->g->loops.v[f], *lr = &e->g->loops.v[rv];
+  return lf->kind == LK_SUM && !lf->backward && lr->backward && lr->kind == LK_FOR && lf->parent == lr->parent &&
+         lf->lo == lr->lo && lf->hi == lr->hi && e->ls[rv].lo >= e->ls[f].hi;
+}
+
 /* The reverse loop recomputes the forward loop's values (copies keep the
  * forward node's name); run together, it reads the forward ones. */
-static void share_recomputed(Ctx *e, int f, int rv) {
+static void share_recomputed(Ctx *e, int f, int rv, int *by_name) {
   const Graph *g = e->g;
-  int top = 0;
-  for (int i = 0; i < g->nodes.n; i++)
-    top = g->nodes.v[i].name > top ? g->nodes.v[i].name : top;
-  int *by_name = xmalloc(sizeof *by_name * (size_t)(top + 1));
-  for (int k = 0; k <= top; k++)
-    by_name[k] = -1;
   const LoopSpan *sf = &e->ls[f], *sr = &e->ls[rv];
   for (int i = sf->lo; i < sf->body_hi; i++)
     if (g->nodes.v[i].blk == g->loops.v[f].body && g->nodes.v[i].name >= 0)
@@ -153,7 +172,9 @@ static void share_recomputed(Ctx *e, int f, int rv) {
     else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT)
       e->p->same_as[i] = q;
   }
-  free(by_name);
+  for (int i = sf->lo; i < sf->body_hi; i++) /* clean for the next pair */
+    if (g->nodes.v[i].name >= 0)
+      by_name[g->nodes.v[i].name] = -1;
 }
 
 static void plan_fusion(Ctx *e) {
@@ -165,14 +186,29 @@ static void plan_fusion(Ctx *e) {
   e->p->absorbed = xcalloc((size_t)g->loops.n, 1);
   for (int i = 0; i < g->loops.n; i++)
     e->p->fused_with[i] = -1, e->p->index_of[i] = i;
-  for (int f = 0; f < g->loops.n; f++)
-    for (int rv = 0; rv < g->loops.n; rv++)
-      if (!e->p->absorbed[rv] && e->p->fused_with[f] < 0 && fusable(e, f, rv)) {
-        e->p->fused_with[f] = rv;
-        e->p->index_of[rv] = f;
-        e->p->absorbed[rv] = 1;
-        share_recomputed(e, f, rv);
-      }
+  int top = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    top = g->nodes.v[i].name > top ? g->nodes.v[i].name : top;
+  int *by_name = xmalloc(sizeof *by_name * (size_t)(top + 1));
+  for (int k = 0; k <= top; k++)
+    by_name[k] = -1;
+  /* Reverse loops come in the reverse order of their forward loops: the
+   * partner of sum f is the last unabsorbed loop that pairs with it (one full
+   * test per sum, not one per pair). */
+  for (int f = 0; f < g->loops.n; f++) {
+    if (g->loops.v[f].kind != LK_SUM || g->loops.v[f].backward)
+      continue;
+    int rv = g->loops.n - 1;
+    while (rv > f && (e->p->absorbed[rv] || !pairs(e, f, rv)))
+      rv--;
+    if (rv <= f || !fusable(e, f, rv))
+      continue;
+    e->p->fused_with[f] = rv;
+    e->p->index_of[rv] = f;
+    e->p->absorbed[rv] = 1;
+    share_recomputed(e, f, rv, by_name);
+  }
+  free(by_name);
   if (!e->p->same_as)
     return;
   e->p->unread = xcalloc((size_t)g->nodes.n, 1);
