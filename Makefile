@@ -4,6 +4,9 @@
 #   make check-asan the same under AddressSanitizer and UBSan
 #   make demo       generate the samples' gradients and run samples/demo.c
 #   make bench      gradient/forward timing ratios (never part of check)
+#   make soak       the differential test on SEEDS=A-B (default 1-500)
+#   make memcheck   valgrind over the compiler on every sample and test input
+#   make fuzz       libFuzzer over the whole compiler for FUZZ_SECONDS (clang)
 #   make golden     regenerate tests/golden expectations (review the diff)
 #   make graphs     the samples' graphs as SVG and PNG (with Graphviz)
 
@@ -74,6 +77,16 @@ $(B)/check_adc: $(TEST_OBJ) $(B)/libadc.a
 check: $(ADC) $(B)/check_adc
 	ADC=$(abspath $(ADC)) ADC_TMP=$(abspath $(B))/tmp $(B)/check_adc
 
+# the differential test on other seeds: make soak SEEDS=501-5000
+SEEDS ?= 1-500
+soak: $(ADC) $(B)/check_adc
+	ADC=$(abspath $(ADC)) ADC_TMP=$(abspath $(B))/tmp ADC_SEEDS=$(SEEDS) CK_RUN_SUITE=diff $(B)/check_adc
+
+# valgrind over the compiler on every sample and test input (after make check,
+# the inputs its tests wrote to $(B)/tmp too)
+memcheck: $(ADC)
+	sh tests/memcheck.sh $(ADC) $(wildcard $(B)/tmp)
+
 check-asan:
 	$(MAKE) B=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' check
 
@@ -108,6 +121,24 @@ golden: $(ADC)
 bench: $(ADC)
 	sh bench/run.sh $(ADC)
 
+# ---- fuzzing: the library built by clang with libFuzzer's coverage and the
+# sanitizers under build-fuzz/, the target linked with libFuzzer; corpus in
+# build-fuzz/corpus (kept between runs), seeded from the samples and tests;
+# findings (crash-*, leak-*, timeout-*, oom-*) land in build-fuzz/findings/.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?= -max_len=4096 -timeout=10 -rss_limit_mb=2048
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang SAN='$(FUZZ_SAN)' CFLAGS='-O1 -g' build-fuzz/fuzz_adc
+	@mkdir -p build-fuzz/corpus build-fuzz/findings
+	build-fuzz/fuzz_adc -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/ad.dict $(FUZZ_FLAGS) \
+	  -artifact_prefix=build-fuzz/findings/ -print_final_stats=1 \
+	  build-fuzz/corpus samples tests/errors tests/golden tests/fuzz
+
+build-fuzz/fuzz_adc: fuzz/fuzz_adc.c build-fuzz/libadc.a
+	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  $(CPPFLAGS_ALL) -o $@ $^ -lm
+
 # the binary, the man page, and adc.mk where GNU make finds 'include adc.mk'
 install: $(ADC)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/include
@@ -122,6 +153,6 @@ uninstall:
 clean:
 	rm -rf build build-asan adc samples/demo samples/*_grad.c samples/*_grad.h
 
-.PHONY: all check check-asan demo golden bench graphs install uninstall clean
+.PHONY: fuzz soak memcheck all check check-asan demo golden bench graphs install uninstall clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -2,6 +2,7 @@
  *   read -> parse -> sema -> build (fold, CSE, DCE) -> reverse x2 -> DCE -> emit
  * and the command line around it. Output goes to a temporary file in the
  * target directory, renamed into place only when everything succeeded. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,40 +217,62 @@ static char *beside(const char *path, const char *name) {
 }
 
 typedef struct Pending {
-  const char *path;
-  char *tmp; /* NULL when writing to stdout */
+  const char *path;   /* as the user gave it, for messages */
+  char *target;       /* what is replaced: path, or where its symbolic link leads */
+  char *tmp;          /* the temporary beside target; NULL when written in place */
   FILE *f;
+  int in_place;       /* stdout, or a device or pipe (/dev/null, /dev/full, a FIFO) */
 } Pending;
 
-/* Open a fresh temporary beside path (or standard output for "-"). */
+static int cannot_write(Pending *p, FILE *err) {
+  fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(errno));
+  free(p->tmp);
+  free(p->target);
+  p->tmp = p->target = NULL;
+  p->f = NULL;
+  return 2;
+}
+
+/* Open a fresh temporary beside path, which replaces it on commit, so that
+ * a failure never costs the previous file. Standard output ("-") and paths
+ * that are not regular files (devices, pipes) are written in place. */
 static int open_pending(Pending *p, const char *path, FILE *err) {
+  memset(p, 0, sizeof *p);
   p->path = path;
-  p->tmp = NULL;
   p->f = stdout;
+  p->in_place = 1;
   if (strcmp(path, "-") == 0)
     return 0;
-  const char *slash = strrchr(path, '/');
-  size_t dir = slash ? (size_t)(slash - path + 1) : 0;
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    p->f = fopen(path, "wb");
+    return p->f ? 0 : cannot_write(p, err);
+  }
+  p->in_place = 0;
+  p->f = NULL;
+  p->target = realpath(path, NULL); /* a link is followed, not replaced */
+  if (!p->target) {
+    p->target = xmalloc(strlen(path) + 1);
+    strcpy(p->target, path);
+  }
+  const char *slash = strrchr(p->target, '/');
+  size_t dir = slash ? (size_t)(slash - p->target + 1) : 0;
   p->tmp = xmalloc(dir + 32);
-  memcpy(p->tmp, path, dir);
+  memcpy(p->tmp, p->target, dir);
   strcpy(p->tmp + dir, ".adc-tmp-XXXXXX");
   int fd = mkstemp(p->tmp);
-  if (fd >= 0) {
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    p->f = fdopen(fd, "wb");
-    if (!p->f)
-      close(fd);
-  }
-  if (fd < 0 || !p->f) {
-    fprintf(err, "adc: error: cannot write '%s': %s\n", path, strerror(errno));
-    if (fd >= 0)
-      unlink(p->tmp);
-    free(p->tmp);
-    p->tmp = NULL;
-    p->f = NULL;
-    return 2;
+  if (fd < 0)
+    return cannot_write(p, err);
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
+  p->f = fdopen(fd, "wb");
+  if (!p->f) {
+    int saved = errno;
+    close(fd);
+    unlink(p->tmp);
+    errno = saved;
+    return cannot_write(p, err);
   }
   return 0;
 }
@@ -259,24 +282,25 @@ static int close_pending(Pending *p, StrBuf *text, FILE *err) {
   sb_drain(text, 1);
   int ok = !text->sink_error && fflush(p->f) == 0 && !ferror(p->f);
   int saved = errno;
-  if (p->tmp)
+  if (p->f != stdout)
     ok = (fclose(p->f) == 0) && ok;
+  saved = saved ? saved : errno;
+  int to_stdout = p->f == stdout;
   p->f = NULL;
   if (!ok) {
-    if (p->tmp)
-      fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(saved ? saved : EIO));
+    if (to_stdout)
+      fprintf(err, "adc: error: cannot write to standard output: %s\n", strerror(saved ? saved : EIO));
     else
-      fprintf(err, "adc: error: cannot write to standard output: %s\n",
-              strerror(saved ? saved : EIO));
+      fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(saved ? saved : EIO));
     return 2;
   }
   return 0;
 }
 
 static int commit(Pending *p, FILE *err) {
-  if (!p->tmp)
+  if (p->in_place)
     return 0;
-  if (rename(p->tmp, p->path) != 0) {
+  if (rename(p->tmp, p->target) != 0) {
     fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(errno));
     return 2;
   }
@@ -286,13 +310,14 @@ static int commit(Pending *p, FILE *err) {
 }
 
 static void discard(Pending *p) {
-  if (p->f && p->tmp)
+  if (p->f && p->f != stdout)
     fclose(p->f);
   if (p->tmp) {
     unlink(p->tmp);
     free(p->tmp);
   }
-  p->tmp = NULL;
+  free(p->target);
+  p->tmp = p->target = NULL;
   p->f = NULL;
 }
 
@@ -309,6 +334,10 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, con
     f->names = &names->fn[i];
     f->fwd = fwd[i];
     f->sig = &c->sigs[i];
+  }
+  int built = errors == 0; /* else some graphs were never made: no reverse sweeps */
+  for (int i = 0; i < c->nfuncs && built; i++) {
+    FnGraphs *f = &fns[i];
     int several = f->fwd.outs.n > 1;
     Loc at;
     int status = ir_reverse(&f->fwd, &f->grad, optimize, several ? REV_JAC : REV_GRAD, &at);
@@ -474,13 +503,15 @@ static int run_check(const Options *o, const FnGraphs *fns, int n, const Source 
   return rc;
 }
 
-int adc_run(const Options *o, FILE *err) {
-  int len = 0;
-  char *text = read_file(o->input, &len, err);
-  if (!text)
-    return 2;
+/* What to do with the graphs once the input compiled without errors. */
+typedef int (*Finish)(const Options *o, const FnGraphs *fns, int n, const Source *src, void *ctx,
+                      FILE *err);
+
+/* The pipeline proper, on source text in memory (NUL-terminated). */
+static int compile_text(const Options *o, const char *name, const char *text, int len, Finish finish,
+                        void *ctx, FILE *err) {
   Source src;
-  source_init(&src, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, text, len);
+  source_init(&src, name, text, len);
   Diag d = {&src, err, 0, 0};
   Arena arena = {0};
   Program prog = {0};
@@ -492,9 +523,7 @@ int adc_run(const Options *o, FILE *err) {
     cg_names(&checked, o->prefix, &names);
     fns = xcalloc((size_t)(checked.nfuncs ? checked.nfuncs : 1), sizeof *fns);
     if (build_all(&checked, &prog, &d, o->optimize, &names, fns) == 0)
-      rc = o->eval    ? adc_eval(o->eval, fns, checked.nfuncs, stdout, err)
-           : o->check ? run_check(o, fns, checked.nfuncs, &src, err)
-                      : write_outputs(o, fns, checked.nfuncs, &src, err);
+      rc = finish(o, fns, checked.nfuncs, &src, ctx, err);
     free_all(fns, checked.nfuncs);
     cg_names_free(&names);
   }
@@ -502,6 +531,43 @@ int adc_run(const Options *o, FILE *err) {
   ast_free_bodies(&prog);
   arena_free(&arena);
   source_free(&src);
+  return rc;
+}
+
+static int finish_files(const Options *o, const FnGraphs *fns, int n, const Source *src, void *ctx,
+                        FILE *err) {
+  (void)ctx;
+  return o->eval    ? adc_eval(o->eval, fns, n, stdout, err)
+         : o->check ? run_check(o, fns, n, src, err)
+                    : write_outputs(o, fns, n, src, err);
+}
+
+int adc_run(const Options *o, FILE *err) {
+  int len = 0;
+  char *text = read_file(o->input, &len, err);
+  if (!text)
+    return 2;
+  int rc = compile_text(o, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, text, len,
+                        finish_files, NULL, err);
   free(text);
   return rc;
+}
+
+/* Every kind of output, one after the other, into the caller's buffer. */
+static int finish_memory(const Options *o, const FnGraphs *fns, int n, const Source *src, void *ctx,
+                         FILE *err) {
+  (void)err;
+  StrBuf *out = ctx;
+  EmitOpts eo = {o->input, "f_grad.h", o->static_fns, src, o->line, o->real, o->input, o->split};
+  cg_emit_c(out, fns, n, &eo);
+  cg_emit_header(out, fns, n, &eo);
+  cg_emit_ssa(out, fns, n, &eo);
+  cg_emit_dot(out, fns, n, &eo);
+  if (!o->real)
+    cg_emit_check(out, fns, n, &eo);
+  return 0;
+}
+
+int adc_compile_memory(const Options *o, const char *text, int len, StrBuf *out, FILE *err) {
+  return compile_text(o, o->input, text, len, finish_memory, out, err);
 }

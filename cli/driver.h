@@ -26,6 +26,13 @@ typedef struct Options {
  * derivative that disagrees), 2 usage or I/O (or no working C compiler). */
 int adc_run(const Options *o, FILE *err);
 
+/* The same pipeline on text in memory (NUL-terminated, len bytes, named
+ * o->input in diagnostics): every kind of output (C, header, SSA, dot and,
+ * for double, the check program) is appended to out; no file is touched.
+ * Returns 0, or 1 when the input has errors. For the fuzzer and tests. */
+struct StrBuf;
+int adc_compile_memory(const Options *o, const char *text, int len, struct StrBuf *out, FILE *err);
+
 /* --eval (eval_cli.c): runs every function whose parameters the text
  * assigns, by the interpreter, and prints values and gradients. */
 struct FnGraphs;

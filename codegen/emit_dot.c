@@ -8,7 +8,7 @@
 static void arg_text(StrBuf *b, const Graph *g, Ref r) {
   if (!ref_is_const(r))
     sb_printf(b, "z%d", r);
-  else if (graph_const(g, r) == (double)(long long)graph_const(g, r) && fabs(graph_const(g, r)) < 1e15)
+  else if (fabs(graph_const(g, r)) < 1e15 && graph_const(g, r) == floor(graph_const(g, r)))
     sb_printf(b, "%lld", (long long)graph_const(g, r)); /* integers as integers */
   else
     sb_double(b, graph_const(g, r));

@@ -62,15 +62,19 @@ int cg_is_reserved(const char *name) {
   return is_temporary(name);
 }
 
+static char *cat(Names *n, const char *a, const char *b);
+
+/* Names reserved by their start (adc_..., _X..., __...) stay reserved
+ * whatever is appended: those get a 'u' in front first. */
+static int reserved_prefix(const char *s) {
+  return strncmp(s, "adc_", 4) == 0 || (s[0] == '_' && (isupper((unsigned char)s[1]) || s[1] == '_'));
+}
+
 /* base, or base with '_' appended until it is neither reserved nor taken. */
 static char *claim(Names *n, StrMap *taken, const char *base) {
-  size_t len = strlen(base);
-  char *s = arena_alloc(&n->arena, len + 64);
-  memcpy(s, base, len + 1);
-  while (cg_is_reserved(s) || strmap_get(taken, s, 0)) {
-    s[len++] = '_';
-    s[len] = '\0';
-  }
+  char *s = reserved_prefix(base) ? cat(n, "u", base) : cat(n, base, "");
+  while (cg_is_reserved(s) || strmap_get(taken, s, 0))
+    s = cat(n, s, "_");
   strmap_put(taken, s, 1);
   return s;
 }
@@ -87,6 +91,8 @@ static char *cat(Names *n, const char *a, const char *b) {
  * one function cannot be another function's f. */
 static void name_function(Names *n, StrMap *globals, FnNames *fn, const char *prefix) {
   char *base = cat(n, prefix, fn->src);
+  if (reserved_prefix(base))
+    base = cat(n, "u", base);
   for (;;) {
     char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp"), *j = cat(n, base, "_jac");
     if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&

@@ -214,6 +214,8 @@ static char *mark_live(const Graph *g, int keep_saves) {
     if (m.count_of[i] >= 0)
       mark(&m, m.count_of[i]);
     mark_blocks(&m, nd->blk);
+    if (op_info[nd->op].kind == K_EXIT) /* its loop runs even when the body is all constants */
+      mark_blocks(&m, g->loops.v[nd->aux].body);
   }
   free(m.bdone);
   free(m.next_of);
