@@ -203,6 +203,13 @@ static int binary_op(AstOp op) {
   }
 }
 
+static int innermost_loop(const Graph *g, int blk) {
+  for (; blk > 0; blk = g->blocks.v[blk].parent)
+    if (g->blocks.v[blk].loop >= 0)
+      return g->blocks.v[blk].loop;
+  return -1;
+}
+
 static Ref build_cond(Build *s, const Expr *e) {
   Ref c = build_expr(s, e->u.cond.c);
   if (ref_is_const(c)) /* decided now: only the taken branch exists */
@@ -220,12 +227,15 @@ static Ref build_cond(Build *s, const Expr *e) {
   Ref r = b_phi(b, g, x, y);
   /* The branch's costly values leave it through phis "c ? v : 0": the
    * adjoint branch reads them there instead of computing them again. */
-  int end = s->costly.n;
+  int end = s->costly.n, kept = mark, loop = innermost_loop(b->g, parent);
   Ref zero = b_const(b, 0);
   for (int i = mark; i < end; i++) {
     Ref v = s->costly.v[i];
-    s->costly.v[i] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
+    if (innermost_loop(b->g, b->g->nodes.v[v].blk) != loop)
+      continue; /* made inside a reduction in the branch: not visible here */
+    s->costly.v[kept++] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
   }
+  s->costly.n = kept;
   return r;
 }
 
@@ -482,7 +492,8 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   s.graphs = graphs;
   s.copiers = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *s.copiers);
   int errors = 0, before = d->errors;
-  for (int k = 0; k < c->nfuncs; k++) {
+  long total = 0; /* forward nodes so far, against MAX_PROGRAM_NODES */
+  for (int k = 0; k < c->nfuncs && !errors; k++) {
     int i = c->order[k];
     const Func *f = c->funcs[i];
     Graph *g = &graphs[i];
@@ -513,6 +524,12 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     ir_dce_keep(g, 1);
     ir_name_nodes(g);
     ir_check(g, "dce");
+    total += g->nodes.n;
+    if (!errors && total > MAX_PROGRAM_NODES) {
+      diag_error(d, f->nameloc, "the program is too large: more than %d SSA nodes in all (reached at '%s')",
+                 MAX_PROGRAM_NODES, f->name);
+      errors++;
+    }
   }
   for (int i = 0; i < c->nfuncs; i++)
     if (s.copiers[i].src)

@@ -119,7 +119,10 @@ OpKind graph_ref_kind(const Graph *g, Ref r);
 
 /* ---- graph.c: the builder. Every node is made here, folded and
  * hash-consed (at -O1), so every pass gets CSE and folding for free. ---- */
-enum { MAX_NODES = 1 << 26 };
+/* Limits that keep memory near 2 GB at most (about 500 bytes per node
+ * through the whole pipeline): nodes in any one graph, and forward nodes
+ * of all functions of a program together (doc/limits.md). */
+enum { MAX_NODES = 1 << 22, MAX_PROGRAM_NODES = 1 << 22 };
 
 typedef struct Builder {
   Graph *g;
