@@ -89,6 +89,18 @@ static int use_slot(const Em *e, ArgRole role, int index) {
   }
 }
 
+/* C text names the identifier word (not as part of a longer one). */
+static int names_word(const char *text, const char *word) {
+  size_t n = strlen(word);
+  for (const char *t = strstr(text, word); t; t = strstr(t + 1, word)) {
+    int before = t > text && (isalnum((unsigned char)t[-1]) || t[-1] == '_');
+    int after = isalnum((unsigned char)t[n]) || t[n] == '_';
+    if (!before && !after)
+      return 1;
+  }
+  return 0;
+}
+
 static void mark_use(Em *e, ArgRole role, int index) {
   if (e->nparts > 1)
     e->pused[(size_t)e->part * (size_t)e->nuse + (size_t)use_slot(e, role, index)] = 1;
@@ -442,7 +454,7 @@ static char *own_name(Em *e, int n) {
     return e->name[n];
   if (e->direct[n] >= 0 && nd->name < 0)
     return label_name(e, e->direct[n]);
-  if (nd->name >= 0)
+  if (nd->name >= 0 && !(e->pl.fresh && e->pl.fresh[n]))
     return plain_name(e, nd->name);
   return plain_name(e, e->helper++);
 }
@@ -460,10 +472,11 @@ static int emit_effect(Em *e, int n) {
   switch (nd->op) {
   case OP_ACCUM: {
     int p = e->g->nodes.v[nd->a[0]].aux;
-    if (e->dry && e->several && e->kind == FN_GRAD) { /* the column offsets name sizes */
+    if (e->dry && e->several && e->kind == FN_GRAD) { /* the column offsets may name sizes */
       mark_use(e, ARG_JAC, 0);
       for (int k = 0; k < e->fg->sig->nsizes; k++)
-        mark_use(e, ARG_SIZE, k);
+        if (names_word(e->ncols, e->nm->sizes[k]) || names_word(e->col_off[p], e->nm->sizes[k]))
+          mark_use(e, ARG_SIZE, k);
     } else if (e->dry) {
       mark_use(e, ARG_BAR, p);
     }
@@ -496,10 +509,22 @@ static int emit_effect(Em *e, int n) {
 
 static void emit_cached(Em *e, int n, int s);
 
+/* Node n is a copy of a value its fused forward loop computed. */
+static int shared(const Em *e, int n) { return e->pl.same_as && e->pl.same_as[n] >= 0; }
+
+/* Every value of nodes [lo, hi) is such a copy (or an integer, printed where used). */
+static int recomputed(const Em *e, int lo, int hi) {
+  for (int n = lo; n < hi; n++)
+    if (!shared(e, n) && op_info[e->g->nodes.v[n].op].kind != K_INT)
+      return 0;
+  return 1;
+}
+
+
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
-  if (e->pl.same_as && e->pl.same_as[n] >= 0) { /* computed by the forward loop */
+  if (shared(e, n)) { /* computed by the forward loop */
     e->name[n] = e->name[e->pl.same_as[n]];
     e->curl[n] = -1;
     return;
@@ -547,6 +572,15 @@ static void emit_cached(Em *e, int n, int s) {
   e->name[n] = own_name(e, n);
   e->curl[n] = -1;
   tape_text(e, &t, s, e->g->nodes.v[s].a[1]);
+  if (!e->dry && !e->refs[n]) { /* only stored (the vjp's forward sweep): a statement */
+    sb_puts(b, "if (");
+    first_iteration(e, s, b);
+    sb_printf(b, ") %s = ", t.s);
+    expr_text(e, b, n);
+    sb_free(&t);
+    line_end(e, b, nd->src);
+    return;
+  }
   if (!e->dry) {
     if (!e->ssa)
       sb_printf(b, "const %s ", e->T);
@@ -605,7 +639,16 @@ static void emit_group(Em *e, int gi) {
   const Group *gr = &g->groups.v[gi];
   StrBuf b = {0};
   int simple = s->phi_lo == s->lo && !e->blk_labels[gr->then_blk] && !e->blk_labels[gr->else_blk];
+  if (recomputed(e, s->lo, s->hi)) { /* the forward loop's copy is in scope: print nothing */
+    for (int n = s->lo; n < s->hi; n++)
+      emit_node(e, n);
+    return;
+  }
   for (int p = s->phi_lo; p < s->hi; p++) {
+    if (shared(e, p)) {
+      emit_node(e, p); /* named as the forward copy */
+      continue;
+    }
     e->name[p] = own_name(e, p);
     if (simple) {
       const Node *nd = &g->nodes.v[p];
@@ -644,6 +687,8 @@ static void emit_group(Em *e, int gi) {
     emit_range(e, side ? gr->then_blk : gr->else_blk, side ? s->lo : s->then_hi,
                side ? s->then_hi : s->phi_lo);
     for (int p = s->phi_lo; p < s->hi; p++) {
+      if (shared(e, p))
+        continue;
       sb_printf(&b, "%s = ", e->name[p]);
       ref_use(e, &b, g->nodes.v[p].a[side ? 1 : 2]);
       line_end(e, &b, g->nodes.v[p].src);
@@ -707,6 +752,9 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
       emit_group(e, grp);
     else if (loop >= 0 && e->pl.absorbed && e->pl.absorbed[loop])
       emit_exits(e, loop);
+    else if (loop >= 0 && recomputed(e, i, end))
+      for (int n = i; n < end; n++) /* the forward loop's copy is in scope */
+        emit_node(e, n);
     else if (loop >= 0)
       emit_loop(e, loop);
     else

@@ -150,16 +150,35 @@ static int pairs(const Ctx *e, int f, int rv) {
          lf->lo == lr->lo && lf->hi == lr->hi && e->ls[rv].lo >= e->ls[f].hi;
 }
 
+/* Every node of [lo, hi) stands for a forward node (integers print where
+ * they are used: they need not). */
+static int all_shared(const Ctx *e, int lo, int hi) {
+  for (int i = lo; i < hi; i++)
+    if (e->p->same_as[i] < 0 && op_info[e->g->nodes.v[i].op].kind != K_INT)
+      return 0;
+  return 1;
+}
+
+static void unshare(Ctx *e, int lo, int hi) {
+  for (int i = lo; i < hi; i++)
+    e->p->same_as[i] = -1;
+}
+
 /* The reverse loop recomputes the forward loop's values (copies keep the
- * forward node's name); run together, it reads the forward ones. */
+ * forward node's name); run together, it reads the forward ones. A loop or
+ * branch nested in the reverse body stands for its forward copy only as a
+ * whole (the names inside are out of scope). Copies that stay get fresh
+ * names where their forward node's name is in scope (f's body block). */
 static void share_recomputed(Ctx *e, int f, int rv, int *by_name) {
   const Graph *g = e->g;
   const LoopSpan *sf = &e->ls[f], *sr = &e->ls[rv];
+  int fbody = g->loops.v[f].body, rbody = g->loops.v[rv].body;
   for (int i = sf->lo; i < sf->body_hi; i++)
-    if (g->nodes.v[i].blk == g->loops.v[f].body && g->nodes.v[i].name >= 0)
+    if (g->nodes.v[i].name >= 0)
       by_name[g->nodes.v[i].name] = i;
   if (!e->p->same_as) {
     e->p->same_as = xmalloc(sizeof *e->p->same_as * (size_t)g->nodes.n);
+    e->p->fresh = xcalloc((size_t)g->nodes.n, 1);
     for (int i = 0; i < g->nodes.n; i++)
       e->p->same_as[i] = -1;
   }
@@ -169,9 +188,22 @@ static void share_recomputed(Ctx *e, int f, int rv, int *by_name) {
     Ref v = restored(e, f, nd);
     if (v != REF_NONE)
       e->p->same_as[i] = v;
-    else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT)
+    else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT &&
+             (nd->blk == rbody) == (g->nodes.v[q].blk == fbody))
       e->p->same_as[i] = q;
   }
+  /* a region containing one not shared as a whole is not either: in-place is fine */
+  for (int l = 0; l < g->loops.n; l++)
+    if (l != rv && e->ls[l].lo >= sr->lo && e->ls[l].hi <= sr->body_hi && !all_shared(e, e->ls[l].lo, e->ls[l].hi))
+      unshare(e, e->ls[l].lo, e->ls[l].hi);
+  for (int k = 0; k < g->groups.n; k++)
+    if (e->gs[k].lo >= sr->lo && e->gs[k].hi <= sr->body_hi && !all_shared(e, e->gs[k].lo, e->gs[k].hi))
+      unshare(e, e->gs[k].lo, e->gs[k].hi);
+  for (int i = sr->lo; i < sr->body_hi; i++)
+    if (e->p->same_as[i] < 0 && g->nodes.v[i].name >= 0 && by_name[g->nodes.v[i].name] >= 0 &&
+        g->nodes.v[by_name[g->nodes.v[i].name]].blk == fbody && /* in scope: a clash */
+        op_info[g->nodes.v[i].op].kind != K_INT) /* integers print where used, not by name */
+      e->p->fresh[i] = 1;
   for (int i = sf->lo; i < sf->body_hi; i++) /* clean for the next pair */
     if (g->nodes.v[i].name >= 0)
       by_name[g->nodes.v[i].name] = -1;
@@ -257,6 +289,7 @@ void plan_free(Plan *p) {
   free(p->index_of);
   free(p->absorbed);
   free(p->same_as);
+  free(p->fresh);
   free(p->unread);
   free(p->cached_in);
 }

@@ -14,6 +14,8 @@ typedef struct Plan {
   char *absorbed;  /* per loop: run inside another loop already */
   int *same_as;    /* per node: in a fused reverse loop, the forward node of
                     * the same iteration it stands for, or -1 */
+  char *fresh;     /* per node: a copy in a fused reverse loop that is not
+                    * shared, named anew (its forward node's name is in scope) */
   char *unread;    /* per node: a SAVE no RESTORE reads any more */
   int *cached_in;  /* per node: the SAVE storing it when it is made on the
                     * first iteration of the loops it does not change with, or -1 */
