@@ -9,6 +9,8 @@ int main(void) {
   srunner_add_suite(sr, suite_ir());
   srunner_add_suite(sr, suite_reverse());
   srunner_add_suite(sr, suite_random());
+  srunner_add_suite(sr, suite_diff());
+  srunner_add_suite(sr, suite_robust());
   srunner_add_suite(sr, suite_cli());
   srunner_add_suite(sr, suite_golden());
   srunner_add_suite(sr, suite_errors());

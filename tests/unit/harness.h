@@ -84,5 +84,7 @@ Suite *suite_arrays(void);
 Suite *suite_tools(void);
 Suite *suite_split(void);
 Suite *suite_random(void);
+Suite *suite_diff(void);
+Suite *suite_robust(void);
 
 #endif

@@ -1,0 +1,222 @@
+/* check_diff.c - the differential test: random programs over the whole
+ * language (gen_program.c), compiled by adc twice (double, and long double
+ * under another prefix), built together with a generated driver by a real C
+ * compiler (-Werror) and run. For each program and random point the driver
+ * checks, against central differences of the long double forward function:
+ * the value, every entry of f_grad's gradient or f_jac's Jacobian, and
+ * f_vjp (which must add its product into what the bars held).
+ *
+ * Programs come in batches of BATCH seeds per file; the batches vary adc's
+ * options (-O0, --split into tiny parts) and the C compiler (gcc, clang).
+ * make check runs seeds 1..500; ADC_SEEDS=A-B (make soak SEEDS=A-B) others. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_program.h"
+#include "harness.h"
+
+enum { BATCH = 25 };
+
+/* The driver's fixed part: the checks, given per program an adapter
+ * running the long double forward function (ld) and the double
+ * gradient/Jacobian plus vjp (d) on flat vectors of inputs and data. */
+static const char driver_head[] =
+    "#include <math.h>\n"
+    "#include <stdio.h>\n"
+    "#include <stdlib.h>\n"
+    "typedef void LdFn(const long double *in, const long double *dt, long double *out);\n"
+    "typedef void DFn(const double *in, const double *dt, double *out, double *jac,\n"
+    "                 const double *w, double *vjp);\n"
+    "typedef struct Prog { const char *name; int nin, ndata, nout; LdFn *ld; DFn *d; } Prog;\n"
+    "static unsigned long long rs = 88172645463325252ull;\n"
+    "static double uniform(void) {\n"
+    "  rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;\n"
+    "  return -1 + 2 * (double)(rs >> 11) / 9007199254740992.0;\n"
+    "}\n"
+    "enum { MAXV = 64 };\n"
+    "static int fails;\n"
+    "static long checked, kinks, overflows;\n"
+    "static void fail(const Prog *p, const char *what, int o, int j, double got, long double want) {\n"
+    "  if (++fails <= 20)\n"
+    "    printf(\"%s: %s (output %d, input %d): adc %.17g, reference %.17Lg\\n\", p->name, what, o, j,\n"
+    "           got, want);\n"
+    "}\n"
+    "/* d out[o] / d in[j] by central differences in long double, with h and\n"
+    " * 2h; 0 when a kink or jump lies within the steps (the two disagree). */\n"
+    "static int central(const Prog *p, const double *in, const double *dt, int j, long double *d) {\n"
+    "  long double x[MAXV], y[MAXV], up[4], dn[4], up2[4], dn2[4], h = 1e-5L;\n"
+    "  for (int i = 0; i < p->nin; i++) x[i] = in[i];\n"
+    "  for (int i = 0; i < p->ndata; i++) y[i] = dt[i];\n"
+    "  x[j] = in[j] + h; p->ld(x, y, up);\n"
+    "  x[j] = in[j] - h; p->ld(x, y, dn);\n"
+    "  x[j] = in[j] + 2 * h; p->ld(x, y, up2);\n"
+    "  x[j] = in[j] - 2 * h; p->ld(x, y, dn2);\n"
+    "  for (int o = 0; o < p->nout; o++) {\n"
+    "    d[o] = (up[o] - dn[o]) / (2 * h);\n"
+    "    long double d2 = (up2[o] - dn2[o]) / (4 * h);\n"
+    "    if (!isfinite(d[o]) || fabsl(d[o] - d2) > 1e-7L * (1 + fabsl(d[o])))\n"
+    "      return 0;\n"
+    "  }\n"
+    "  return 1;\n"
+    "}\n"
+    "static void check(const Prog *p) {\n"
+    "  for (int pt = 0; pt < 3; pt++) {\n"
+    "    double in[MAXV], dt[MAXV], out[4], jac[4 * MAXV], w[4], vjp[MAXV];\n"
+    "    long double x[MAXV], y[MAXV], ref[4];\n"
+    "    for (int i = 0; i < p->nin; i++) x[i] = in[i] = uniform();\n"
+    "    for (int i = 0; i < p->ndata; i++) y[i] = dt[i] = uniform();\n"
+    "    for (int o = 0; o < p->nout; o++) w[o] = uniform();\n"
+    "    for (int i = 0; i < p->nin; i++) vjp[i] = 0.25;\n"
+    "    p->d(in, dt, out, jac, w, vjp);\n"
+    "    p->ld(x, y, ref);\n"
+    "    int finite = 1;\n"
+    "    for (int o = 0; o < p->nout; o++)\n"
+    "      finite &= isfinite(ref[o]) && fabsl(ref[o]) < 1e8L;\n"
+    "    if (!finite) { overflows++; continue; }\n"
+    "    for (int o = 0; o < p->nout; o++)\n"
+    "      if (!(fabsl(out[o] - ref[o]) <= 1e-9L * (1 + fabsl(ref[o]))))\n"
+    "        fail(p, \"value\", o, -1, out[o], ref[o]);\n"
+    "    for (int j = 0; j < p->nin; j++) {\n"
+    "      long double d[4], sum = 0, mag = 0;\n"
+    "      for (int o = 0; o < p->nout; o++) {\n"
+    "        sum += (long double)w[o] * jac[o * p->nin + j];\n"
+    "        mag += fabsl((long double)w[o] * jac[o * p->nin + j]);\n"
+    "      }\n"
+    "      if (!(fabsl(vjp[j] - 0.25L - sum) <= 1e-9L * (1 + mag)))\n"
+    "        fail(p, \"vjp\", -1, j, vjp[j] - 0.25, sum);\n"
+    "      if (!central(p, in, dt, j, d)) { kinks++; continue; }\n"
+    "      for (int o = 0; o < p->nout; o++, checked++)\n"
+    "        if (!(fabsl(jac[o * p->nin + j] - d[o]) <= 1e-6L * (1 + fabsl(d[o]))))\n"
+    "          fail(p, \"derivative\", o, j, jac[o * p->nin + j], d[o]);\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
+/* One argument list: sizes, then each parameter from the flat inputs or
+ * data; bars (when given) point into the flat gradient. */
+static void args(StrBuf *b, const GenProg *p, const char *in, const char *dt) {
+  for (int k = 0; k < p->nsizes; k++)
+    sb_printf(b, "%s%d", k ? ", " : "", p->size[k]);
+  int oi = 0, od = 0;
+  for (int k = 0; k < p->nparams; k++) {
+    const GenParam *q = &p->param[k];
+    const char *v = q->is_const ? dt : in;
+    int *off = q->is_const ? &od : &oi;
+    if (k || p->nsizes)
+      sb_puts(b, ", ");
+    sb_printf(b, q->ndims ? "%s + %d" : "%s[%d]", v, *off);
+    *off += q->len;
+  }
+}
+
+static void bars(StrBuf *b, const GenProg *p, const char *to) {
+  int oi = 0;
+  for (int k = 0; k < p->nparams; k++)
+    if (!p->param[k].is_const) {
+      sb_printf(b, ", %s + %d", to, oi);
+      oi += p->param[k].len;
+    }
+}
+
+/* The two adapters of program p, and its entry in the table. */
+static void adapters(StrBuf *b, StrBuf *table, const GenProg *p) {
+  int nin = 0, ndata = 0;
+  for (int k = 0; k < p->nparams; k++)
+    *(p->param[k].is_const ? &ndata : &nin) += p->param[k].len;
+  const char *s = p->name;
+  sb_printf(b, "static void %s_l(const long double *in, const long double *dt, long double *out) {\n"
+               "  (void)in; (void)dt;\n  ", s);
+  sb_printf(b, p->nouts == 1 ? "out[0] = ld_%s(" : "ld_%s(", s);
+  args(b, p, "in", "dt");
+  for (int o = 0; o < p->nouts && p->nouts > 1; o++)
+    sb_printf(b, ", out + %d", o);
+  sb_puts(b, ");\n}\n");
+  sb_printf(b, "static void %s_d(const double *in, const double *dt, double *out, double *jac,\n"
+               "    const double *w, double *vjp) {\n  (void)in; (void)dt;\n  ", s);
+  if (p->nouts == 1) {
+    sb_printf(b, "out[0] = %s_grad(", s);
+    args(b, p, "in", "dt");
+    bars(b, p, "jac");
+  } else {
+    sb_printf(b, "%s_jac(", s);
+    args(b, p, "in", "dt");
+    for (int o = 0; o < p->nouts; o++)
+      sb_printf(b, ", out + %d", o);
+    sb_puts(b, ", jac");
+  }
+  sb_printf(b, ");\n  %s_vjp(", s);
+  args(b, p, "in", "dt");
+  for (int o = 0; o < p->nouts; o++)
+    sb_printf(b, ", w[%d]", o);
+  bars(b, p, "vjp");
+  sb_puts(b, ");\n}\n");
+  sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d},\n", s, nin, ndata, p->nouts, s, s);
+}
+
+/* adc's options and the C compiler, by batch: every combination in turn. */
+static const char *const variants[][2] = {
+    {"", "gcc"}, {"", "clang"}, {"-O0", "gcc"}, {"--split=7", "clang"}, {"-O0 --split=3", "gcc"}};
+
+static int seeds_lo = 1, seeds_hi = 500; /* inclusive */
+
+START_TEST(differential_batch) {
+  unsigned first = (unsigned)(seeds_lo + _i * BATCH);
+  unsigned last = first + BATCH - 1 > (unsigned)seeds_hi ? (unsigned)seeds_hi : first + BATCH - 1;
+  const char *const *v = variants[_i % (int)(sizeof variants / sizeof variants[0])];
+  StrBuf src = {0}, drv = {0}, table = {0};
+  sb_puts(&drv, "#include \"diff_grad.h\"\n#include \"diff_ld.h\"\n");
+  sb_puts(&drv, driver_head);
+  for (unsigned seed = first; seed <= last; seed++) {
+    GenProg p;
+    gen_program(&p, seed);
+    sb_puts(&src, p.src.s);
+    adapters(&drv, &table, &p);
+    gen_program_free(&p);
+  }
+  sb_printf(&drv, "static const Prog progs[] = {\n%s};\n", table.s);
+  sb_puts(&drv, "int main(void) {\n"
+                "  for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) check(&progs[i]);\n"
+                "  printf(\"%ld derivatives checked, %ld skipped near kinks, %ld points overflowed\\n\",\n"
+                "         checked, kinks, overflows);\n"
+                "  if (checked < 20 * kinks) { puts(\"too few derivatives checked\"); return 1; }\n"
+                "  return fails != 0;\n}\n");
+  char dir[600];
+  snprintf(dir, sizeof dir, "%s/diff_%u", ht_tmpdir(), first);
+  ht_sh("rm -rf '%s' && mkdir -p '%s'", dir, dir);
+  char path[700];
+  snprintf(path, sizeof path, "%s/diff.ad", dir);
+  ht_write(path, src.s, src.len);
+  snprintf(path, sizeof path, "%s/drv.c", dir);
+  ht_write(path, drv.s, drv.len);
+  int st;
+  char *out = ht_capture(&st,
+                         "cd '%s' && { '%s' %s --header -o diff_grad.c diff.ad && '%s' %s "
+                         "--real=long-double --prefix=ld_ --header -o diff_ld.c diff.ad; } 2>adc.err && "
+                         "%s -std=c99 -O1 -Wall -Wextra -Wpedantic -Werror -o drv drv.c diff_grad.c "
+                         "diff_ld.c -lm 2>&1 && ./drv 2>&1 && echo PASSED || grep -v warning adc.err | grep -v '^ '",
+                         dir, ht_adc(), v[0], ht_adc(), v[0], v[1]);
+  ck_assert_msg(strstr(out, "PASSED") != NULL,
+                "seeds %u-%u (adc %s, %s) failed in %s:\n%s\nrerun one seed with make soak SEEDS=N-N",
+                first, last, v[0], v[1], dir, out);
+  free(out);
+  sb_free(&src);
+  sb_free(&drv);
+  sb_free(&table);
+}
+END_TEST
+
+Suite *suite_diff(void) {
+  const char *env = getenv("ADC_SEEDS");
+  if (env && sscanf(env, "%d-%d", &seeds_lo, &seeds_hi) < 1)
+    seeds_lo = 1;
+  if (env && !strchr(env, '-'))
+    seeds_hi = seeds_lo;
+  if (seeds_hi < seeds_lo)
+    seeds_hi = seeds_lo;
+  Suite *s = suite_create("diff");
+  TCase *tc = tcase_create("programs");
+  tcase_set_timeout(tc, 300);
+  tcase_add_loop_test(tc, differential_batch, 0, (seeds_hi - seeds_lo) / BATCH + 1);
+  suite_add_tcase(s, tc);
+  return s;
+}

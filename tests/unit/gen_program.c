@@ -1,0 +1,366 @@
+/* gen_program.c - random well-formed .ad programs over the whole language
+ * (see gen_program.h). Values stay moderate: leaves are inputs in [-1, 1]
+ * and small constants, exponentials see bounded arguments, ranges are at
+ * most four long; the differential test skips the rare point where a value
+ * still overflows or a kink lies within its finite-difference steps. */
+#include <stdio.h>
+#include <string.h>
+
+#include "gen_program.h"
+
+/* Dimensions and ranges: the size n, the size m, or the literals 2 and 3. */
+enum { D_N, D_M, D_2, D_3, ND };
+static const char *const dim_text[ND] = {"n", "m", "2", "3"};
+static const char *const dim_last[ND] = {"n-1", "m-1", "1", "2"};
+
+typedef struct Idx {
+  char name[4];
+  int dim; /* what it ranges over */
+  int lo;  /* 0 or 1: with 1, name-1 is in range as well */
+} Idx;
+
+typedef struct Ctx {
+  GenProg *p;
+  StrBuf *b;
+  unsigned long long rs;
+  int pdim[GEN_MAX_PARAMS][2]; /* each array parameter's dimensions */
+  int avail[ND];               /* dimensions a range may use */
+  char scal[24][8];            /* names in scope with a real value */
+  int nscal;
+  Idx idx[4];                  /* bound indices, innermost last */
+  int nidx;
+  int nhelpers;                /* helpers that may be called */
+  int in_helper;               /* helpers are scalar: no arrays, no ranges */
+} Ctx;
+
+static unsigned rnd(Ctx *c, unsigned n) {
+  c->rs = c->rs * 6364136223846793005ull + 1442695040888963407ull;
+  return (unsigned)(c->rs >> 33) % n;
+}
+
+static void gen(Ctx *c, int d);
+
+/* An index into dimension dim: a bound index over it (or one below it when
+ * that index starts at 1), else the first or last element. */
+static void index_text(Ctx *c, int dim) {
+  int cand[4], n = 0;
+  for (int k = 0; k < c->nidx; k++)
+    if (c->idx[k].dim == dim)
+      cand[n++] = k;
+  if (n && rnd(c, 10) < 8) {
+    const Idx *x = &c->idx[cand[rnd(c, (unsigned)n)]];
+    sb_printf(c->b, x->lo && rnd(c, 2) ? "%s-1" : "%s", x->name);
+    return;
+  }
+  sb_puts(c->b, rnd(c, 2) ? "0" : dim_last[dim]);
+}
+
+static void leaf(Ctx *c) {
+  int arrays[GEN_MAX_PARAMS], na = 0;
+  for (int k = 0; k < c->p->nparams && !c->in_helper; k++)
+    if (c->p->param[k].ndims)
+      arrays[na++] = k;
+  unsigned r = rnd(c, 12);
+  if (na && r < 5) {
+    int k = arrays[rnd(c, (unsigned)na)];
+    sb_printf(c->b, "%s[", c->p->param[k].name);
+    for (int i = 0; i < c->p->param[k].ndims; i++) {
+      if (i)
+        sb_puts(c->b, ", ");
+      index_text(c, c->pdim[k][i]);
+    }
+    sb_putc(c->b, ']');
+  } else if (c->nscal && r < 9) {
+    sb_puts(c->b, c->scal[rnd(c, (unsigned)c->nscal)]);
+  } else if (c->nidx && r == 9) {
+    sb_puts(c->b, c->idx[rnd(c, (unsigned)c->nidx)].name); /* an index as a real */
+  } else {
+    static const char *const k[] = {"0.5", "2", "1.25", "3", "pi", "0.1", "1e-1"};
+    sb_puts(c->b, k[rnd(c, sizeof k / sizeof k[0])]);
+  }
+}
+
+static void wrap(Ctx *c, const char *before, int d, const char *after) {
+  sb_puts(c->b, before);
+  gen(c, d);
+  sb_puts(c->b, after);
+}
+
+static void reduction(Ctx *c, int d) {
+  static const char *const ops[] = {"sum", "prod", "min", "max", "logsumexp"};
+  static const char *const names[] = {"i", "j", "k", "l"};
+  int dims[ND], nd = 0;
+  for (int k = 0; k < ND; k++)
+    if (c->avail[k])
+      dims[nd++] = k;
+  unsigned op = rnd(c, 5);
+  Idx *x = &c->idx[c->nidx];
+  snprintf(x->name, sizeof x->name, "%s", names[c->nidx]);
+  x->dim = dims[rnd(c, (unsigned)nd)];
+  x->lo = op <= 1 && rnd(c, 3) == 0; /* an empty sum or product is fine, an empty min is not */
+  sb_printf(c->b, "%s(%s in %d..%s, ", ops[op], x->name, x->lo, dim_text[x->dim]);
+  c->nidx++;
+  if (op == 1 && rnd(c, 2))
+    wrap(c, "1 + 0.5 * tanh(", d, ")");
+  else
+    gen(c, d);
+  c->nidx--;
+  sb_putc(c->b, ')');
+}
+
+static void gen(Ctx *c, int d) {
+  if (d <= 0 || rnd(c, 6) == 0) {
+    leaf(c);
+    return;
+  }
+  switch (rnd(c, 15)) {
+  case 0: case 1: {
+    static const char *const ops[] = {" + ", " - ", " * "};
+    wrap(c, "(", d - 1, ops[rnd(c, 3)]);
+    wrap(c, "", d - 1, ")");
+    break;
+  }
+  case 2:
+    wrap(c, "(", d - 1, ") / (1.5 + (");
+    wrap(c, "", d - 1, ")^2)");
+    break;
+  case 3: {
+    static const char *const f[] = {"sin", "cos", "atan", "tanh", "erf", "erfc", "asinh",
+                                    "abs", "floor", "ceil", "round", "sign"};
+    sb_printf(c->b, "%s(", f[rnd(c, sizeof f / sizeof f[0])]);
+    wrap(c, "", d - 1, ")");
+    break;
+  }
+  case 4: {
+    static const char *const f[] = {"exp(tanh(", "log(2 + sin(", "sqrt(1 + sin(", "log1p(1 + cos(",
+                                    "asin(0.5 * tanh(", "acos(0.5 * sin(", "atanh(0.5 * sin(",
+                                    "acosh(2 + sin(", "log2(3 + cos(", "log10(2 + tanh(",
+                                    "exp2(sin(", "expm1(tanh(", "tan(0.5 * tanh(", "sinh(tanh(",
+                                    "cosh(tanh(", "cbrt(1.5 + sin("};
+    wrap(c, f[rnd(c, sizeof f / sizeof f[0])], d - 1, "))");
+    break;
+  }
+  case 5: {
+    static const char *const f[] = {"atan2(", "hypot(", "min(", "max("};
+    wrap(c, f[rnd(c, 4)], d - 1, ", ");
+    wrap(c, "", d - 1, ")");
+    break;
+  }
+  case 6: {
+    static const char *const k[] = {"2", "3", "-1", "-2", "0", "4", "2.0", "0.5"};
+    unsigned e = rnd(c, 9);
+    wrap(c, "(1.5 + sin(", d - 1, "))^");
+    if (e == 8)
+      wrap(c, "sin(", d - 1, ")");
+    else
+      sb_puts(c->b, k[e]);
+    break;
+  }
+  case 7:
+    wrap(c, "pow(2 + cos(", d - 1, "), 2 * tanh(");
+    wrap(c, "", d - 1, "))");
+    break;
+  case 8: case 9: {
+    static const char *const cmp[] = {" < ", " <= ", " > ", " >= ", " == ", " != "};
+    unsigned shape = rnd(c, 4);
+    sb_puts(c->b, shape == 3 ? "(!(" : "(");
+    gen(c, d - 1);
+    sb_puts(c->b, cmp[rnd(c, 6)]);
+    gen(c, d - 1);
+    if (shape == 3)
+      sb_putc(c->b, ')');
+    if (shape == 1 || shape == 2)
+      wrap(c, shape == 1 ? " && " : " || ", 0, " > 0.5");
+    wrap(c, " ? ", d - 1, " : ");
+    wrap(c, "", d - 1, ")");
+    break;
+  }
+  case 10:
+    if (c->nhelpers) {
+      sb_printf(c->b, "%s_h%u(", c->p->name, rnd(c, (unsigned)c->nhelpers));
+      wrap(c, "", d - 1, ", ");
+      wrap(c, "", d - 1, ")");
+      break;
+    }
+    /* fall through */
+  case 11: case 12:
+    if (!c->in_helper && c->nidx < 3) {
+      reduction(c, d - 1);
+      break;
+    }
+    /* fall through */
+  default:
+    wrap(c, rnd(c, 2) ? "-(" : "+(", d - 1, ")");
+    break;
+  }
+}
+
+static void add_scalar(Ctx *c, const char *name) {
+  if (c->nscal < 24)
+    snprintf(c->scal[c->nscal++], sizeof c->scal[0], "%s", name);
+}
+
+static void helper(Ctx *c, int h) {
+  int nscal = c->nscal;
+  c->in_helper = 1;
+  c->nscal = 0;
+  c->nhelpers = h;
+  add_scalar(c, "u");
+  add_scalar(c, "v");
+  sb_printf(c->b, "fn %s_h%d(u, v) {\n  let w = ", c->p->name, h);
+  gen(c, 2);
+  add_scalar(c, "w");
+  sb_puts(c->b, ";\n  return ");
+  gen(c, 2);
+  sb_puts(c->b, ";\n}\n");
+  c->nscal = nscal;
+  c->in_helper = 0;
+}
+
+static void params(Ctx *c) {
+  GenProg *p = c->p;
+  int value[ND] = {1 + (int)rnd(c, 4), 1 + (int)rnd(c, 3), 2, 3};
+  int seen[2] = {0, 0}, nvar = 0;
+  p->nparams = 1 + (int)rnd(c, 5);
+  for (int k = 0; k < p->nparams; k++) {
+    GenParam *q = &p->param[k];
+    unsigned r = rnd(c, 10);
+    q->ndims = r < 5 ? 0 : r < 8 ? 1 : 2;
+    q->is_const = rnd(c, 4) == 0;
+    q->name[0] = q->ndims == 0 ? 'a' : q->ndims == 1 ? 'x' : 'M';
+    q->name[1] = (char)('0' + k);
+    q->name[2] = '\0';
+    q->len = 1;
+    for (int i = 0; i < q->ndims; i++) {
+      int dim = (int)rnd(c, ND);
+      c->pdim[k][i] = dim;
+      q->len *= value[dim];
+      if (dim < 2 && !seen[dim]) {
+        seen[dim] = 1;
+        p->size[p->nsizes++] = value[dim]; /* sizes come in order of first appearance */
+      }
+      c->avail[dim] = 1;
+    }
+    nvar += !q->is_const;
+  }
+  if (!nvar)
+    p->param[rnd(c, (unsigned)p->nparams)].is_const = 0;
+  c->avail[D_2] = c->avail[D_3] = 1;
+}
+
+static void signature(Ctx *c) {
+  GenProg *p = c->p;
+  sb_printf(c->b, "fn %s(", p->name);
+  for (int k = 0; k < p->nparams; k++) {
+    const GenParam *q = &p->param[k];
+    sb_printf(c->b, "%s%s%s", k ? ", " : "", q->is_const ? "const " : "", q->name);
+    for (int i = 0; i < q->ndims; i++)
+      sb_printf(c->b, "%s%s", i ? ", " : "[", dim_text[c->pdim[k][i]]);
+    if (q->ndims)
+      sb_putc(c->b, ']');
+    if (!q->ndims)
+      add_scalar(c, q->name);
+  }
+  sb_putc(c->b, ')');
+  if (p->nouts > 1) {
+    sb_puts(c->b, " -> (");
+    for (int o = 0; o < p->nouts; o++)
+      sb_printf(c->b, "%sr%d", o ? ", " : "", o);
+    sb_putc(c->b, ')');
+  }
+  sb_puts(c->b, " {\n");
+}
+
+/* "for i in 0..D {" with i bound; the caller closes it. */
+static void open_for(Ctx *c, const char *indent) {
+  static const char *const names[] = {"i", "j", "k", "l"};
+  const char *name = names[c->nidx];
+  int dims[ND], nd = 0;
+  for (int k = 0; k < ND; k++)
+    if (c->avail[k])
+      dims[nd++] = k;
+  Idx *x = &c->idx[c->nidx++];
+  snprintf(x->name, sizeof x->name, "%s", name);
+  x->dim = dims[rnd(c, (unsigned)nd)];
+  x->lo = 0;
+  sb_printf(c->b, "%sfor %s in 0..%s {\n", indent, name, dim_text[x->dim]);
+}
+
+static void statement(Ctx *c, const char *indent, const char *lhs, int d) {
+  sb_printf(c->b, "%s%s = ", indent, lhs);
+  gen(c, d);
+  sb_puts(c->b, ";\n");
+}
+
+static void body(Ctx *c) {
+  GenProg *p = c->p;
+  sb_puts(c->b, "  let t0 = ");
+  gen(c, 3);
+  sb_puts(c->b, ";\n");
+  add_scalar(c, "t0");
+  if (rnd(c, 2)) { /* a loop carrying t0, perhaps with a nested one */
+    open_for(c, "  ");
+    if (rnd(c, 2)) {
+      statement(c, "    let ", "q", 2);
+      add_scalar(c, "q");
+      sb_puts(c->b, "    t0 = t0 * (1 + 0.1 * tanh(q)) + 0.5 * q;\n");
+      c->nscal--;
+    } else {
+      sb_puts(c->b, "    t0 = 0.5 * t0 + ");
+      gen(c, 2);
+      sb_puts(c->b, ";\n");
+    }
+    if (rnd(c, 3) == 0) {
+      open_for(c, "    ");
+      sb_puts(c->b, "      t0 = t0 + 0.25 * sin(");
+      gen(c, 2);
+      sb_puts(c->b, ");\n    }\n");
+      c->nidx--;
+    }
+    sb_puts(c->b, "  }\n");
+    c->nidx--;
+  }
+  statement(c, "  let ", "t1", 3);
+  add_scalar(c, "t1");
+  for (int k = 0; k < p->nparams; k++) /* a parameter reassigned */
+    if (!p->param[k].ndims && rnd(c, 4) == 0) {
+      statement(c, "  ", p->param[k].name, 2);
+      break;
+    }
+  if (rnd(c, 3) == 0) { /* a loop carrying two values */
+    open_for(c, "  ");
+    statement(c, "    let ", "q", 2);
+    add_scalar(c, "q");
+    sb_puts(c->b, "    t0 = t0 + q * t1;\n    t1 = 0.9 * t1 + 0.1 * sin(q);\n  }\n");
+    c->nscal--;
+    c->nidx--;
+  }
+  sb_puts(c->b, "  return ");
+  for (int o = 0; o < p->nouts; o++) {
+    if (o)
+      sb_puts(c->b, ", ");
+    gen(c, 3);
+  }
+  sb_puts(c->b, ";\n}\n");
+}
+
+void gen_program(GenProg *p, unsigned seed) {
+  memset(p, 0, sizeof *p);
+  Ctx c;
+  memset(&c, 0, sizeof c);
+  c.p = p;
+  c.b = &p->src;
+  c.rs = seed * 2654435761ull + 99991;
+  snprintf(p->name, sizeof p->name, "p%u", seed);
+  params(&c);
+  unsigned r = rnd(&c, 20);
+  p->nouts = r < 12 ? 1 : r < 17 ? 2 : 3;
+  int nh = (int)rnd(&c, 3);
+  for (int h = 0; h < nh; h++)
+    helper(&c, h);
+  c.nhelpers = nh;
+  signature(&c);
+  body(&c);
+}
+
+void gen_program_free(GenProg *p) { sb_free(&p->src); }

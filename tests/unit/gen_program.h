@@ -1,0 +1,35 @@
+/* gen_program.h - random well-formed .ad programs over the whole language,
+ * for the differential test (check_diff.c): scalars, arrays of one and two
+ * dimensions, data (const) parameters, every builtin, ?: with && || !,
+ * reductions (sum prod min max logsumexp), for loops carrying values,
+ * reassignment, calls to helper functions, one to three results. Every
+ * argument of a partial function is shaped to stay in its domain and every
+ * index in its array, so that each program is valid C at run time. */
+#ifndef ADC_GEN_PROGRAM_H
+#define ADC_GEN_PROGRAM_H
+
+#include "support.h"
+
+enum { GEN_MAX_PARAMS = 6 };
+
+typedef struct GenParam {
+  char name[8];
+  int is_const; /* data: no gradient */
+  int ndims;    /* 0 scalar, 1 or 2 */
+  int len;      /* number of elements (1 for a scalar) at the chosen sizes */
+} GenParam;
+
+typedef struct GenProg {
+  StrBuf src;       /* the .ad text: helpers, then the function 'name' */
+  char name[16];    /* pSEED */
+  int nsizes;       /* size parameters, in the order the C signature takes them */
+  int size[2];      /* their values */
+  GenParam param[GEN_MAX_PARAMS];
+  int nparams;
+  int nouts;        /* 1: f_grad; more: f_jac */
+} GenProg;
+
+void gen_program(GenProg *p, unsigned seed);
+void gen_program_free(GenProg *p);
+
+#endif
