@@ -143,11 +143,11 @@ static int fusable(const Ctx *e, int f, int rv) {
 }
 
 /* Could rv be the reverse of sum f: a backward loop after it over the same
- * range in the same block? */
+ * range in the same block? (A loop without nodes is dead: it is not printed.) */
 static int pairs(const Ctx *e, int f, int rv) {
   const Loop *lf = &e->g->loops.v[f], *lr = &e->g->loops.v[rv];
   return lf->kind == LK_SUM && !lf->backward && lr->backward && lr->kind == LK_FOR && lf->parent == lr->parent &&
-         lf->lo == lr->lo && lf->hi == lr->hi && e->ls[rv].lo >= e->ls[f].hi;
+         lf->lo == lr->lo && lf->hi == lr->hi && e->ls[f].lo >= 0 && e->ls[rv].lo >= e->ls[f].hi;
 }
 
 /* Every node of [lo, hi) stands for a forward node (integers print where
@@ -228,7 +228,7 @@ static void plan_fusion(Ctx *e) {
    * partner of sum f is the last unabsorbed loop that pairs with it (one full
    * test per sum, not one per pair). */
   for (int f = 0; f < g->loops.n; f++) {
-    if (g->loops.v[f].kind != LK_SUM || g->loops.v[f].backward)
+    if (g->loops.v[f].kind != LK_SUM || g->loops.v[f].backward || e->ls[f].lo < 0)
       continue;
     int rv = g->loops.n - 1;
     while (rv > f && (e->p->absorbed[rv] || !pairs(e, f, rv)))

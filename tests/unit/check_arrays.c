@@ -235,7 +235,9 @@ static const struct {
                      "fn sel(a1, a2, t1) = sum(i in 1..3, (t1 > a1 ? a1 : a2) > 0 ? i * a1 : a2 * a2);\n"
                      "fn both(a, x[n]) = sum(i in 0..n, x[i] * sum(j in 0..n, a > x[j] ? a : x[j] * a));\n"
                      /* a value made once and only stored (in f_vjp): a statement, no unused name */
-                     "fn once(a0) = sum(i in 1..3, sum(j in 1..3, (1.5 + sin(a0))^sin(j)));\n",
+                     "fn once(a0) = sum(i in 1..3, sum(j in 1..3, (1.5 + sin(a0))^sin(j)));\n"
+                     /* a dead sum over the same range is no partner for the reverse loop */
+                     "fn dead(a, x3[m]) {\n  let t1 = sum(i in 0..m, i);\n  return sum(i in 0..m, a) + x3[0];\n}\n",
      -1, 1},
 };
 

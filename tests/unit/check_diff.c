@@ -6,8 +6,9 @@
  * the value, every entry of f_grad's gradient or f_jac's Jacobian, and
  * f_vjp (which must add its product into what the bars held).
  *
- * Programs come in batches of BATCH seeds per file; the batches vary adc's
- * options (-O0, --split into tiny parts) and the C compiler (gcc, clang).
+ * Programs come in batches of BATCH seeds per file, each emitted with the
+ * default options and, in turn by batch, with others as well (-O0, --split
+ * into tiny parts, checked the same way); the C compiler alternates (gcc, clang).
  * make check runs seeds 1..500; ADC_SEEDS=A-B (make soak SEEDS=A-B) others. */
 #include <stdlib.h>
 #include <string.h>
@@ -118,11 +119,8 @@ static void bars(StrBuf *b, const GenProg *p, const char *to) {
     }
 }
 
-/* The two adapters of program p, and its entry in the table. */
-static void adapters(StrBuf *b, StrBuf *table, const GenProg *p) {
-  int nin = 0, ndata = 0;
-  for (int k = 0; k < p->nparams; k++)
-    *(p->param[k].is_const ? &ndata : &nin) += p->param[k].len;
+/* The long double adapter of program p. */
+static void reference(StrBuf *b, const GenProg *p) {
   const char *s = p->name;
   sb_printf(b, "static void %s_l(const long double *in, const long double *dt, long double *out) {\n"
                "  (void)in; (void)dt;\n  ", s);
@@ -131,6 +129,16 @@ static void adapters(StrBuf *b, StrBuf *table, const GenProg *p) {
   for (int o = 0; o < p->nouts && p->nouts > 1; o++)
     sb_printf(b, ", out + %d", o);
   sb_puts(b, ");\n}\n");
+}
+
+/* The double adapter of program p as emitted with prefix pre, and its
+ * entry in the table. */
+static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre) {
+  int nin = 0, ndata = 0;
+  for (int k = 0; k < p->nparams; k++)
+    *(p->param[k].is_const ? &ndata : &nin) += p->param[k].len;
+  char s[40];
+  snprintf(s, sizeof s, "%s%s", pre, p->name);
   sb_printf(b, "static void %s_d(const double *in, const double *dt, double *out, double *jac,\n"
                "    const double *w, double *vjp) {\n  (void)in; (void)dt;\n  ", s);
   if (p->nouts == 1) {
@@ -150,10 +158,11 @@ static void adapters(StrBuf *b, StrBuf *table, const GenProg *p) {
     sb_printf(b, ", w[%d]", o);
   bars(b, p, "vjp");
   sb_puts(b, ");\n}\n");
-  sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d},\n", s, nin, ndata, p->nouts, s, s);
+  sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d},\n", s, nin, ndata, p->nouts, p->name, s);
 }
 
-/* adc's options and the C compiler, by batch: every combination in turn. */
+/* adc's options and the C compiler, by batch: every combination in turn.
+ * Every batch is also emitted with the default options. */
 static const char *const variants[][2] = {
     {"", "gcc"}, {"", "clang"}, {"-O0", "gcc"}, {"--split=7", "clang"}, {"-O0 --split=3", "gcc"}};
 
@@ -164,13 +173,18 @@ START_TEST(differential_batch) {
   unsigned last = first + BATCH - 1 > (unsigned)seeds_hi ? (unsigned)seeds_hi : first + BATCH - 1;
   const char *const *v = variants[_i % (int)(sizeof variants / sizeof variants[0])];
   StrBuf src = {0}, drv = {0}, table = {0};
-  sb_puts(&drv, "#include \"diff_grad.h\"\n#include \"diff_ld.h\"\n");
+  int variant = v[0][0] != '\0';
+  sb_printf(&drv, "#include \"diff_grad.h\"\n#include \"diff_ld.h\"\n%s",
+            variant ? "#include \"diff_v.h\"\n" : "");
   sb_puts(&drv, driver_head);
   for (unsigned seed = first; seed <= last; seed++) {
     GenProg p;
     gen_program(&p, seed);
     sb_puts(&src, p.src.s);
-    adapters(&drv, &table, &p);
+    reference(&drv, &p);
+    adapter(&drv, &table, &p, "");
+    if (variant)
+      adapter(&drv, &table, &p, "v_");
     gen_program_free(&p);
   }
   sb_printf(&drv, "static const Prog progs[] = {\n%s};\n", table.s);
@@ -189,12 +203,16 @@ START_TEST(differential_batch) {
   snprintf(path, sizeof path, "%s/drv.c", dir);
   ht_write(path, drv.s, drv.len);
   int st;
+  StrBuf vcmd = {0}; /* the variant, under the prefix v_ */
+  if (variant)
+    sb_printf(&vcmd, " && '%s' %s --prefix=v_ --header -o diff_v.c diff.ad", ht_adc(), v[0]);
   char *out = ht_capture(&st,
-                         "cd '%s' && { '%s' %s --header -o diff_grad.c diff.ad && '%s' %s "
-                         "--real=long-double --prefix=ld_ --header -o diff_ld.c diff.ad; } 2>adc.err && "
+                         "cd '%s' && { '%s' --header -o diff_grad.c diff.ad && '%s' --real=long-double "
+                         "--prefix=ld_ --header -o diff_ld.c diff.ad%s; } 2>adc.err && "
                          "%s -std=c99 -O1 -Wall -Wextra -Wpedantic -Werror -o drv drv.c diff_grad.c "
-                         "diff_ld.c -lm 2>&1 && ./drv 2>&1 && echo PASSED || grep -v warning adc.err | grep -v '^ '",
-                         dir, ht_adc(), v[0], ht_adc(), v[0], v[1]);
+                         "diff_ld.c%s -lm 2>&1 && ./drv 2>&1 && echo PASSED || grep -v warning adc.err | grep -v '^ '",
+                         dir, ht_adc(), ht_adc(), variant ? vcmd.s : "", v[1], variant ? " diff_v.c" : "");
+  sb_free(&vcmd);
   ck_assert_msg(strstr(out, "PASSED") != NULL,
                 "seeds %u-%u (adc %s, %s) failed in %s:\n%s\nrerun one seed with make soak SEEDS=N-N",
                 first, last, v[0], v[1], dir, out);
