@@ -27,20 +27,43 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* median ns per call of expr over REPS runs of `calls` calls each; i is the
- * call's number (to vary the point) */
+static double median(double *t) {
+  qsort(t, REPS, sizeof *t, cmp_double);
+  return t[REPS / 2];
+}
+
+/* ns per call of expr over `calls` calls; i is the call's number (to vary
+ * the point) */
+#define BLOCK(out, calls, expr)                                                \
+  do {                                                                         \
+    double t0_ = now(), acc_ = 0;                                              \
+    for (long i = 0; i < (calls); i++)                                         \
+      acc_ += (expr);                                                          \
+    sink = acc_;                                                               \
+    out = (now() - t0_) / (double)(calls) * 1e9;                               \
+  } while (0)
+
+/* median over REPS blocks */
 #define TIME(med, calls, expr)                                                 \
   do {                                                                         \
     double t_[REPS];                                                           \
+    for (int r_ = 0; r_ < REPS; r_++)                                          \
+      BLOCK(t_[r_], calls, expr);                                              \
+    med = median(t_);                                                          \
+  } while (0)
+
+/* The forward function, adc's gradient and the hand-written one, timed in
+ * turn within each of REPS rounds, so that the drift of a shared machine
+ * meets all three alike (their ratios are the point) */
+#define TIME_SIDE(calls, tf, ef, ta, ea, th, eh)                               \
+  do {                                                                         \
+    double f_[REPS], a_[REPS], h_[REPS];                                       \
     for (int r_ = 0; r_ < REPS; r_++) {                                        \
-      double t0_ = now(), acc_ = 0;                                            \
-      for (long i = 0; i < (calls); i++)                                       \
-        acc_ += (expr);                                                        \
-      sink = acc_;                                                             \
-      t_[r_] = (now() - t0_) / (double)(calls) * 1e9;                          \
+      BLOCK(f_[r_], calls, ef);                                                \
+      BLOCK(a_[r_], calls, ea);                                                \
+      BLOCK(h_[r_], calls, eh);                                                \
     }                                                                          \
-    qsort(t_, REPS, sizeof *t_, cmp_double);                                   \
-    med = t_[REPS / 2];                                                        \
+    tf = median(f_), ta = median(a_), th = median(h_);                         \
   } while (0)
 
 /* calls that take about 20 ms, from one timed call of expr */
@@ -100,9 +123,9 @@ static void scalars(void) {
   }
   CALLS(n, f(pts[0][i & 255], pts[1][i & 255]));
   n *= 20;
-  TIME(tf, n, f(pts[0][i & 255], pts[1][i & 255]));
-  TIME(ta, n, f_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
-  TIME(th, n, seed_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+  TIME_SIDE(n, tf, f(pts[0][i & 255], pts[1][i & 255]),
+            ta, f_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
+            th, seed_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
   TIME(tc, n, (f(pts[0][i & 255] + H, pts[1][i & 255]) - f(pts[0][i & 255] - H, pts[1][i & 255])) / (2 * H) +
                   (f(pts[0][i & 255], pts[1][i & 255] + H) - f(pts[0][i & 255], pts[1][i & 255] - H)) / (2 * H));
 #ifdef HAVE_ADOLC
@@ -113,9 +136,9 @@ static void scalars(void) {
   TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_seed(xa, g) + g[0]));
 #endif
   row("seed", 2, tf, ta, th, tc, tad);
-  TIME(tf, n, rosen(pts[0][i & 255], pts[1][i & 255]));
-  TIME(ta, n, rosen_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
-  TIME(th, n, rosen_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+  TIME_SIDE(n, tf, rosen(pts[0][i & 255], pts[1][i & 255]),
+            ta, rosen_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
+            th, rosen_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
   TIME(tc, n, (rosen(pts[0][i & 255] + H, pts[1][i & 255]) - rosen(pts[0][i & 255] - H, pts[1][i & 255])) / (2 * H) +
                   (rosen(pts[0][i & 255], pts[1][i & 255] + H) - rosen(pts[0][i & 255], pts[1][i & 255] - H)) / (2 * H));
   rosen_grad(pts[0][5], pts[1][5], &g[0], &g[1]);
@@ -152,9 +175,9 @@ static void rosen_ext(int n, int which) {
   agree("rosenbrock_n, hand-written", g, h, n);
   CALLS(calls, rosenbrock_n(n, x));
   calls *= 10;
-  TIME(tf, calls, rosenbrock_n(n, x));
-  TIME(ta, calls, rosenbrock_n_grad(n, x, g) + g[0]);
-  TIME(th, calls, rosen_n_hand(n, x, g) + g[0]);
+  TIME_SIDE(calls, tf, rosenbrock_n(n, x),
+            ta, rosenbrock_n_grad(n, x, g) + g[0],
+            th, rosen_n_hand(n, x, g) + g[0]);
   TIME(tc, calls / (2 * n) + 1, rosen_n_central(n, x));
 #ifdef HAVE_ADOLC
   adolc_rosen_n(which, x, h);
@@ -192,9 +215,9 @@ static void ba_case(void) {
   ba_hand(cam, X, w, feat, &ex, &ey, jh);
   agree("ba, hand-written", jac, jh, 30);
   long n = 400000;
-  TIME(tf, n, (ba(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey), ex + ey));
-  TIME(ta, n, (ba_jac(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]));
-  TIME(th, n, (ba_hand(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]));
+  TIME_SIDE(n, tf, (ba(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey), ex + ey),
+            ta, (ba_jac(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]),
+            th, (ba_hand(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]));
   double in[15];
   memcpy(in, cam, sizeof cam);
   memcpy(in + 11, X, sizeof X);
@@ -234,9 +257,9 @@ static void gmm_case(int d, int k, int n) {
   agree("gmm, hand-written", g, h, inputs);
   long calls;
   CALLS(calls, gmm(k, d, n, al, mu, icf, x, 1.0, 0.0));
-  TIME(tf, calls, gmm(k, d, n, al, mu, icf, x, 1.0, 0.0));
-  TIME(ta, calls, gmm_grad(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d));
-  TIME(th, calls, gmm_hand(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d));
+  TIME_SIDE(calls, tf, gmm(k, d, n, al, mu, icf, x, 1.0, 0.0),
+            ta, gmm_grad(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d),
+            th, gmm_hand(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d));
   /* central differences: 2 forward calls per input (estimated from the
    * forward time when that would take more than a few seconds) */
   if (2.0 * inputs * tf * REPS < 3e9) {
@@ -257,9 +280,9 @@ static void oscillator_case(void) {
   agree("oscillator, hand-written", g, h, 3);
   long n = 40000;
 #define C_ (0.1 + 1e-9 * (double)(i & 7))
-  TIME(tf, n, oscillator(0.7, -0.3, C_, 2.0, 5.0));
-  TIME(ta, n, oscillator_grad(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2]);
-  TIME(th, n, oscillator_hand(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2]);
+  TIME_SIDE(n, tf, oscillator(0.7, -0.3, C_, 2.0, 5.0),
+            ta, oscillator_grad(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2],
+            th, oscillator_hand(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2]);
   TIME(tc, n / 6, (oscillator(0.7 + H, -0.3, C_, 2.0, 5.0) - oscillator(0.7 - H, -0.3, C_, 2.0, 5.0) +
                    oscillator(0.7, -0.3 + H, C_, 2.0, 5.0) - oscillator(0.7, -0.3 - H, C_, 2.0, 5.0) +
                    oscillator(0.7, -0.3, C_ + H, 2.0, 5.0) - oscillator(0.7, -0.3, C_ - H, 2.0, 5.0)) / (2 * H));
@@ -288,7 +311,8 @@ int main(int argc, char **argv) {
     srand(1);
   }
 #endif
-  printf("ns per call, median of %d runs; gradients checked against each other first\n", REPS);
+  printf("ns per call, median of %d rounds (forward, adc and hand-written timed in turn in each);\n"
+         "gradients checked against each other first\n", REPS);
   header();
   scalars();
   rosen_ext(10, 0);

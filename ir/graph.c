@@ -267,18 +267,43 @@ static Ref find_shared(const Builder *b, Node key) {
   return REF_NONE;
 }
 
+/* The operand of r when r is a negation, else REF_NONE. */
+static Ref negated(const Graph *g, Ref r) {
+  return !ref_is_const(r) && g->nodes.v[r].op == OP_NEG ? g->nodes.v[r].a[0] : REF_NONE;
+}
+
+/* (x * c1) * c2 as x * (c1 * c2) when that is exact: one factor a power of
+ * two, both at least 1 in size (x * c1 is then exact, and overflows only if
+ * the product does). Derivatives make these: (x^2)' = 2 * x, times 100. */
+static Ref fold_factors(Builder *b, Ref x, Ref y) {
+  const Graph *g = b->g;
+  if (!ref_is_const(y) || ref_is_const(x) || g->nodes.v[x].op != OP_MUL || !ref_is_const(g->nodes.v[x].a[1]))
+    return REF_NONE;
+  double c1 = graph_const(g, g->nodes.v[x].a[1]), c2 = graph_const(g, y);
+  int e;
+  int pow2 = fabs(frexp(c1, &e)) == 0.5 || fabs(frexp(c2, &e)) == 0.5;
+  if (!pow2 || !(fabs(c1) >= 1) || !(fabs(c2) >= 1) || !isfinite(c1 * c2))
+    return REF_NONE;
+  return b_op(b, OP_MUL, g->nodes.v[x].a[0], b_const(b, c1 * c2), REF_NONE);
+}
+
 /* Algebraic identities that hold for every finite and infinite x; x * 0 is
- * taken as 0 (the derivative convention of zero adjoints, doc/semantics.md). */
+ * taken as 0 (the derivative convention of zero adjoints, doc/semantics.md).
+ * Negations move outwards into additions and subtractions, which IEEE
+ * defines through them (x + -y is x - y): adjoints are full of them. */
 static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
   Graph *g = b->g;
   switch (op) {
   case OP_ADD:
     if (b_is_zero(b, x)) return y;
     if (b_is_zero(b, y)) return x;
+    if (negated(g, y) != REF_NONE) return b_op(b, OP_SUB, x, negated(g, y), REF_NONE);
+    if (negated(g, x) != REF_NONE) return b_op(b, OP_SUB, y, negated(g, x), REF_NONE);
     break;
   case OP_SUB:
     if (b_is_zero(b, y)) return x;
     if (b_is_zero(b, x)) return b_op(b, OP_NEG, y, REF_NONE, REF_NONE);
+    if (negated(g, y) != REF_NONE) return b_op(b, OP_ADD, x, negated(g, y), REF_NONE);
     break;
   case OP_MUL:
     if (b_is_zero(b, x) || b_is_zero(b, y)) return b_const(b, 0);
@@ -286,6 +311,12 @@ static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
     if (is_const_val(b, y, 1)) return x;
     if (is_const_val(b, x, -1)) return b_op(b, OP_NEG, y, REF_NONE, REF_NONE);
     if (is_const_val(b, y, -1)) return b_op(b, OP_NEG, x, REF_NONE, REF_NONE);
+    if (negated(g, x) != REF_NONE)
+      return b_op(b, OP_NEG, b_op(b, OP_MUL, negated(g, x), y, REF_NONE), REF_NONE, REF_NONE);
+    if (negated(g, y) != REF_NONE)
+      return b_op(b, OP_NEG, b_op(b, OP_MUL, x, negated(g, y), REF_NONE), REF_NONE, REF_NONE);
+    if (fold_factors(b, x, y) != REF_NONE) return fold_factors(b, x, y);
+    if (fold_factors(b, y, x) != REF_NONE) return fold_factors(b, y, x);
     break;
   case OP_DIV:
     if (is_const_val(b, y, 1)) return x;
