@@ -1,8 +1,9 @@
 /* bench.c - the cost of adc's gradients, measured side by side in one
  * process: the forward function, adc's gradient (or Jacobian), a gradient
  * written by hand (hand.c), central differences, and ADOL-C (when built
- * with -DHAVE_ADOLC). Each time is the median of REPS runs; ratios matter,
- * not absolute times: machines are shared.
+ * with -DHAVE_ADOLC). Each time is the median of REPS runs (the forward
+ * function, adc's and the hand-written gradient timed in turn in each round);
+ * ratios matter, not absolute times: machines are shared.
  * Usage: bench [CSV]   (the table goes to stdout, the same rows to CSV) */
 #include "timing.h"
 
