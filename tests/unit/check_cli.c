@@ -149,18 +149,6 @@ START_TEST(unwritable_output_exit_2) {
 }
 END_TEST
 
-START_TEST(full_device_exit_2) {
-  if (access("/dev/full", W_OK) != 0)
-    return;
-  ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
-  int st;
-  char *out = ht_capture(&st, "cd '%s' && '%s' -o - seed.ad 2>&1 >/dev/full", ht_tmpdir(), ht_adc());
-  ck_assert_int_eq(st, 2);
-  ck_assert_ptr_nonnull(strstr(out, "adc: error: cannot write to standard output"));
-  free(out);
-}
-END_TEST
-
 START_TEST(output_is_deterministic) {
   int st;
   const char *src = "fn g(a, b) = a > b ? exp(a) * b : log(b * b + 1);\n"
@@ -271,7 +259,6 @@ Suite *suite_cli(void) {
   tcase_add_test(tc, emit_kinds_to_stdout);
   tcase_add_test(tc, errors_leave_existing_output_alone);
   tcase_add_test(tc, unwritable_output_exit_2);
-  tcase_add_test(tc, full_device_exit_2);
   tcase_add_test(tc, output_is_deterministic);
   tcase_add_test(tc, reads_standard_input);
   suite_add_tcase(s, tc);

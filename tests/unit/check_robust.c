@@ -228,6 +228,11 @@ START_TEST(full_device_output) {
   char *now = ht_slurp(ht_path("keep_grad.c"), NULL);
   ck_assert_str_eq(now, old);
   free(now);
+  /* standard output on the full device */
+  out = ht_capture(&st, "cd '%s' && '%s' -o - seed.ad 2>&1 >/dev/full", ht_tmpdir(), ht_adc());
+  ck_assert_int_eq(st, 2);
+  ck_assert_ptr_nonnull(strstr(out, "adc: error: cannot write to standard output: No space left on device"));
+  free(out);
   /* other devices work in place */
   out = ht_capture(&st, "cd '%s' && '%s' -o /dev/null seed.ad 2>&1", ht_tmpdir(), ht_adc());
   ck_assert_int_eq(st, 0);
