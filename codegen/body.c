@@ -520,7 +520,6 @@ static int recomputed(const Em *e, int lo, int hi) {
   return 1;
 }
 
-
 static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
@@ -572,26 +571,19 @@ static void emit_cached(Em *e, int n, int s) {
   e->name[n] = own_name(e, n);
   e->curl[n] = -1;
   tape_text(e, &t, s, e->g->nodes.v[s].a[1]);
-  if (!e->dry && !e->refs[n]) { /* only stored (the vjp's forward sweep): a statement */
-    sb_puts(b, "if (");
-    first_iteration(e, s, b);
-    sb_printf(b, ") %s = ", t.s);
-    expr_text(e, b, n);
-    sb_free(&t);
-    line_end(e, b, nd->src);
-    return;
-  }
+  int read = e->dry || e->refs[n]; /* else only stored (the vjp's forward sweep): a statement */
   if (!e->dry) {
-    if (!e->ssa)
+    if (read && !e->ssa)
       sb_printf(b, "const %s ", e->T);
-    sb_printf(b, "%s = ", e->name[n]);
-  }
-  if (!e->dry)
+    if (read)
+      sb_printf(b, "%s = ", e->name[n]);
+    else
+      sb_puts(b, "if (");
     first_iteration(e, s, b);
-  if (!e->dry)
-    sb_printf(b, " ? (%s = ", t.s);
+    sb_printf(b, read ? " ? (%s = " : ") %s = ", t.s);
+  }
   expr_text(e, b, n);
-  if (!e->dry)
+  if (!e->dry && read)
     sb_printf(b, ") : %s", t.s);
   sb_free(&t);
   line_end(e, b, nd->src);

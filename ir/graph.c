@@ -305,7 +305,7 @@ static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
     if (b_is_zero(b, x)) return b_op(b, OP_NEG, y, REF_NONE, REF_NONE);
     if (negated(g, y) != REF_NONE) return b_op(b, OP_ADD, x, negated(g, y), REF_NONE);
     break;
-  case OP_MUL:
+  case OP_MUL: {
     if (b_is_zero(b, x) || b_is_zero(b, y)) return b_const(b, 0);
     if (is_const_val(b, x, 1)) return y;
     if (is_const_val(b, y, 1)) return x;
@@ -315,9 +315,9 @@ static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
       return b_op(b, OP_NEG, b_op(b, OP_MUL, negated(g, x), y, REF_NONE), REF_NONE, REF_NONE);
     if (negated(g, y) != REF_NONE)
       return b_op(b, OP_NEG, b_op(b, OP_MUL, x, negated(g, y), REF_NONE), REF_NONE, REF_NONE);
-    if (fold_factors(b, x, y) != REF_NONE) return fold_factors(b, x, y);
-    if (fold_factors(b, y, x) != REF_NONE) return fold_factors(b, y, x);
-    break;
+    Ref folded = fold_factors(b, x, y);
+    return folded != REF_NONE ? folded : fold_factors(b, y, x);
+  }
   case OP_DIV:
     if (is_const_val(b, y, 1)) return x;
     if (b_is_zero(b, x)) return b_const(b, 0);
