@@ -276,14 +276,26 @@ static char *plain_name(Em *e, int k) {
   return arena_strndup(&e->arena, buf, (size_t)n);
 }
 
-/* Element pos of the storage of SAVE node sv: adc_tK[pos]. */
-static void tape_text(Em *e, StrBuf *b, Ref sv, Ref pos) {
-  if (!e->dry)
-    sb_printf(b, "adc_t%d[", (int)sv);
-  int_text(e, b, pos, 0);
-  if (!e->dry)
-    sb_putc(b, ']');
+/* Does SAVE node sv store a logsumexp's weights (two places per term: the
+ * weight, and while the loop runs the factor rescaling the earlier ones)? */
+static int stores_weights(const Graph *g, int sv) {
+  Ref v = g->nodes.v[sv].a[0];
+  return !ref_is_const(v) && g->nodes.v[v].op == OP_LSEW;
 }
+
+/* Place `half` (0 or 1) of element pos of the storage of SAVE node sv:
+ * adc_tK[pos], or adc_tK[2 * pos + half] for a logsumexp's weights. */
+static void tape_place(Em *e, StrBuf *b, Ref sv, Ref pos, int half) {
+  int two = stores_weights(e->g, sv);
+  if (!e->dry)
+    sb_printf(b, "adc_t%d[%s", (int)sv, two ? "2 * " : "");
+  int_text(e, b, pos, two ? 2 : 0);
+  if (!e->dry)
+    sb_puts(b, two && half ? " + 1]" : "]");
+}
+
+/* Element pos of the storage of SAVE node sv, as the reverse sweep reads it. */
+static void tape_text(Em *e, StrBuf *b, Ref sv, Ref pos) { tape_place(e, b, sv, pos, 0); }
 
 static void expr_text(Em *e, StrBuf *b, int n) {
   const Node *nd = &e->g->nodes.v[n];
@@ -490,8 +502,8 @@ static int emit_effect(Em *e, int n) {
     break;
   }
   case OP_SAVE:
-    if (!is_tape(e, n) || (e->pl.cached_in && e->pl.cached_in[nd->a[0]] == n))
-      return 1; /* nothing to store, or stored where the value is made */
+    if (!is_tape(e, n) || (e->pl.cached_in && e->pl.cached_in[nd->a[0]] == n) || stores_weights(e->g, n))
+      return 1; /* nothing to store, or stored where the value is made (weights: by the loop) */
     tape_text(e, b, n, nd->a[1]);
     if (!e->dry)
       sb_puts(b, " = ");
@@ -500,6 +512,8 @@ static int emit_effect(Em *e, int n) {
   case OP_CARRY:
   case OP_NEXT:
     return 1; /* declared before the loop; assigned at its end */
+  case OP_LSEW:
+    return 1; /* known after the loop: only stored (see reduce_update) */
   default:
     return 0;
   }
@@ -974,6 +988,109 @@ static void loop_declarations(Em *e, int li) {
   }
 }
 
+/* The storage of logsumexp loop li's weights (a SAVE node), or -1. */
+static int weight_tape(const Em *e, int li) {
+  const LoopSpan *s = &e->lspans[li];
+  for (int i = s->lo; i < s->body_hi; i++)
+    if (e->g->nodes.v[i].op == OP_SAVE && e->g->nodes.v[i].aux == li && stores_weights(e->g, i))
+      return is_tape(e, i) ? i : -1;
+  return -1;
+}
+
+static void put_statement(Em *e, StrBuf *b) {
+  if (!e->dry && !e->ssa)
+    sb_putc(b, ';');
+  put_line(e, b);
+}
+
+/* Logsumexp's term t, when the reverse sweep reads the weights: the sum of
+ * exponentials stores each term's (relative to the largest term so far),
+ * and the factor by which a new largest term rescales the earlier ones. */
+static void lse_update_stored(Em *e, int li, int red, const char *t, int w) {
+  StrBuf *b = &e->line, p0 = {0}, p1 = {0};
+  Ref pos = e->g->nodes.v[w].a[1];
+  tape_place(e, &p0, w, pos, 0);
+  tape_place(e, &p1, w, pos, 1);
+  const char *m = e->name[red], *huge = e->opts->real == 1 ? "F" : e->opts->real == 2 ? "L" : "";
+  const char *decl = e->ssa ? "" : "const ", *T = e->ssa ? "" : e->T, *sp = e->ssa ? "" : " ";
+  const char *s0 = p0.s ? p0.s : "", *s1 = p1.s ? p1.s : "";
+  sb_printf(b, "if (%s > %s) {", t, m);
+  put_line(e, b);
+  e->depth++;
+  sb_printf(b, "%s%s%sadc_r = %s > -HUGE_VAL%s ? exp%s(%s - %s) : 0.0%s", decl, T, sp, m, huge, e->fs, m, t, e->ls);
+  put_statement(e, b);
+  sb_printf(b, "adc_s%d = adc_s%d * adc_r + 1.0%s", li, li, e->ls);
+  put_statement(e, b);
+  sb_printf(b, "%s = %s", m, t);
+  put_statement(e, b);
+  sb_printf(b, "%s = 1.0%s", s0, e->ls);
+  put_statement(e, b);
+  sb_printf(b, "%s = adc_r", s1);
+  put_statement(e, b);
+  e->depth--;
+  sb_puts(b, "} else {");
+  put_line(e, b);
+  e->depth++;
+  sb_printf(b, "%s%s%sadc_w = %s > -HUGE_VAL%s ? exp%s(%s - %s) : 0.0%s", decl, T, sp, m, huge, e->fs, t, m, e->ls);
+  put_statement(e, b);
+  sb_printf(b, "adc_s%d += adc_w", li);
+  put_statement(e, b);
+  sb_printf(b, "%s = adc_w", s0);
+  put_statement(e, b);
+  sb_printf(b, "%s = 1.0%s", s1, e->ls);
+  put_statement(e, b);
+  e->depth--;
+  sb_puts(b, "}");
+  put_line(e, b);
+  sb_free(&p0);
+  sb_free(&p1);
+}
+
+/* After logsumexp loop li: its stored terms become the weights
+ * exp(term - result), from the last term back (each earlier one is
+ * rescaled by every larger term that came after it). */
+static void lse_weights(Em *e, int li) {
+  int w = weight_tape(e, li);
+  if (w < 0)
+    return;
+  const Loop *l = &e->g->loops.v[li];
+  StrBuf *b = &e->line, p0 = {0}, p1 = {0};
+  Ref pos = e->g->nodes.v[w].a[1];
+  tape_place(e, &p0, w, pos, 0);
+  tape_place(e, &p1, w, pos, 1);
+  if (!e->dry) {
+    indent(e);
+    put(e, e->ssa ? "# the terms' weights exp(term - result), for the reverse sweep\n"
+                  : "/* the terms' weights exp(term - result), for the reverse sweep */\n");
+  }
+  sb_printf(b, "%s%sadc_p%d = 1.0%s / adc_s%d", e->ssa ? "" : e->T, e->ssa ? "" : " ", li, e->ls, li);
+  put_statement(e, b);
+  if (e->ssa) {
+    sb_printf(b, "for i%d in ", li);
+    int_text(e, b, l->lo, 0);
+    sb_puts(b, "..");
+    int_text(e, b, l->hi, 0);
+    sb_puts(b, " backwards {");
+  } else {
+    sb_printf(b, "for (int i%d = ", li);
+    int_text(e, b, l->hi, 1);
+    sb_printf(b, " - 1; i%d >= ", li);
+    int_text(e, b, l->lo, 0);
+    sb_printf(b, "; i%d--) {", li);
+  }
+  put_line(e, b);
+  e->depth++;
+  sb_printf(b, "%s *= adc_p%d", p0.s ? p0.s : "", li);
+  put_statement(e, b);
+  sb_printf(b, "adc_p%d *= %s", li, p1.s ? p1.s : "");
+  put_statement(e, b);
+  e->depth--;
+  sb_puts(b, "}");
+  put_line(e, b);
+  sb_free(&p0);
+  sb_free(&p1);
+}
+
 /* At the end of an iteration: the reduction takes in its term. */
 static void reduce_update(Em *e, int li, int red, int count) {
   const Graph *g = e->g;
@@ -985,11 +1102,13 @@ static void reduce_update(Em *e, int li, int red, int count) {
   if (k == LK_SUM) {
     sb_printf(b, "%s += %s", r, ts);
     line_end(e, b, nd->src);
-  } else if (k == LK_LSE) {
-    sb_printf(b, "if (%s > %s) { adc_s%d = adc_s%d * exp%s(%s - %s) + 1.0%s; %s = %s; } "
+  } else if (k == LK_LSE && weight_tape(e, li) >= 0) {
+    lse_update_stored(e, li, red, ts, weight_tape(e, li));
+  } else if (k == LK_LSE) { /* the first term (largest so far) needs no exponential */
+    const char *huge = e->opts->real == 1 ? "F" : e->opts->real == 2 ? "L" : "";
+    sb_printf(b, "if (%s > %s) { adc_s%d = %s > -HUGE_VAL%s ? adc_s%d * exp%s(%s - %s) + 1.0%s : 1.0%s; %s = %s; } "
                  "else if (%s > -HUGE_VAL%s) { adc_s%d += exp%s(%s - %s); }",
-              ts, r, li, li, e->fs, r, ts, e->ls, r, ts, r, e->opts->real == 1 ? "F" : e->opts->real == 2 ? "L" : "",
-              li, e->fs, ts, r);
+              ts, r, li, r, huge, li, e->fs, r, ts, e->ls, e->ls, r, ts, r, huge, li, e->fs, ts, r);
     put_line(e, b);
   } else {
     const char *cmp = k == LK_MIN ? "<" : ">";
@@ -1097,6 +1216,7 @@ static void emit_loop(Em *e, int li) {
   if (red >= 0 && l->kind == LK_LSE) {
     sb_printf(b, "%s += log%s(adc_s%d)", e->name[red], e->fs, li);
     line_end(e, b, g->nodes.v[red].src);
+    lse_weights(e, li);
   }
   emit_exits(e, li);
 }
@@ -1182,12 +1302,19 @@ static void emit_zeroing(Em *e) {
   sb_free(&b);
 }
 
-/* The number of iterations of the loops around node n, as C text into b
- * (when b is not NULL); returns it when it is a constant, else -1. */
+/* The number of iterations of the loops around node n (twice that for a
+ * logsumexp's weights), as C text into b (when b is not NULL); returns it
+ * when it is a constant, else -1. */
 static long long storage_size(Em *e, StrBuf *b, int n) {
   const Graph *g = e->g;
   long long size = 1;
   int first = 1;
+  if (g->nodes.v[n].op == OP_SAVE && stores_weights(g, n)) {
+    size = 2;
+    first = 0;
+    if (b)
+      sb_puts(b, "(size_t)2");
+  }
   for (int k = g->nodes.v[n].blk; k > 0; k = g->blocks.v[k].parent) {
     int l = g->blocks.v[k].loop;
     if (l < 0 || !plan_reads_index(g, g->nodes.v[n].a[1], l))

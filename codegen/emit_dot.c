@@ -27,6 +27,7 @@ static const char *special(const Node *nd) {
   case OP_NEXT: return "next %0 = %1";
   case OP_SAVE: return "store %0 at %1";
   case OP_RESTORE: return "read back %0 at %1";
+  case OP_LSEW: return "weight of term %0 (after the loop)";
   case OP_PHI: return "%0 ? %1 : %2";
   case OP_POWI: return "%0 ^ %1";
   default: return NULL;

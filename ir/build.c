@@ -321,6 +321,11 @@ static Ref build_reduce(Build *s, const Expr *e) {
   }
   Ref t = build_expr(s, e->u.red.e);
   b->src = e->loc;
+  if (red == RED_LSE) { /* the weight of each term, stored for the reverse sweep */
+    Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS);
+    if (pos != REF_NONE)
+      b_loop_op(b, OP_SAVE, l, b_loop_op(b, OP_LSEW, l, t, REF_NONE), pos);
+  }
   if (red == RED_PROD) {
     b_loop_op(b, OP_NEXT, l, acc, b_op(b, OP_MUL, acc, t, REF_NONE));
     b->blk = parent;

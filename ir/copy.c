@@ -130,7 +130,7 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
     const Node *n = &src->nodes.v[i];
     if (n->op == OP_INPUT || n->op == OP_SIZE || n->op == OP_ARRAY)
       continue; /* the caller maps parameters */
-    if (n->op == OP_SAVE && c->skip_saves) {
+    if ((n->op == OP_SAVE || n->op == OP_LSEW) && c->skip_saves) { /* a weight is only stored */
       map[i] = REF_NONE;
       continue;
     }
@@ -145,7 +145,8 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
     if (n->op == OP_PHI) {
       map[i] = copy_phi(c, b, map, n);
     } else if (n->op >= OP_IDX && (n->op == OP_IDX || n->op == OP_CARRY || n->op == OP_NEXT ||
-                                   op_info[n->op].kind == K_EXIT || n->op == OP_SAVE)) {
+                                   op_info[n->op].kind == K_EXIT || n->op == OP_SAVE ||
+                                   n->op == OP_LSEW)) {
       int l = map_loop(c, b, map, n->aux);
       if (l == DEAD) {
         map[i] = REF_NONE;

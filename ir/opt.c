@@ -130,7 +130,8 @@ static int is_root(const Graph *g, const Node *nd) {
 typedef struct Marker {
   const Graph *g;
   char *live, *bdone;
-  int *next_of; /* CARRY -> its NEXT, or -1 */
+  int *next_of; /* CARRY -> its NEXT; a logsumexp's weight (LSEW) -> its REDUCE, which
+                 * fills the weight's storage, and back (kept for a later reverse); or -1 */
   int *save_of; /* a value -> its SAVE, or -1 (kept only for a later reverse) */
   int *count_of; /* a min/max REDUCE -> its RCOUNT, a branch value -> its export phi, or -1
                   * (likewise kept for the reverse) */
@@ -193,6 +194,15 @@ static char *mark_live(const Graph *g, int keep_saves) {
       m.count_of[v] = i; /* the phi a branch's value leaves by */
   }
   for (int i = 0; i < n; i++)
+    if (g->nodes.v[i].op == OP_LSEW) /* its REDUCE follows the loop's body */
+      for (int k = i + 1; k < n; k++)
+        if (g->nodes.v[k].op == OP_REDUCE && g->nodes.v[k].aux == g->nodes.v[i].aux) {
+          m.next_of[i] = k;
+          if (keep_saves)
+            m.next_of[k] = i;
+          break;
+        }
+  for (int i = 0; i < n; i++)
     if (g->nodes.v[i].op == OP_NEXT)
       m.next_of[g->nodes.v[i].a[0]] = i;
     else if (g->nodes.v[i].op == OP_SAVE && keep_saves)
@@ -207,7 +217,7 @@ static char *mark_live(const Graph *g, int keep_saves) {
     const Node *nd = &g->nodes.v[i];
     for (int k = 0; k < 3; k++)
       mark(&m, nd->a[k]);
-    if (nd->op == OP_CARRY && m.next_of[i] >= 0)
+    if (m.next_of[i] >= 0)
       mark(&m, m.next_of[i]);
     if (m.save_of[i] >= 0)
       mark(&m, m.save_of[i]);

@@ -499,12 +499,23 @@ static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, 
   vec_free(&accs);
 }
 
+/* The stored weight of logsumexp loop li's terms (an LSEW node), or -1. */
+static int stored_weight(const Rev *r, int li) {
+  const LoopSpan *s = &r->lspans[li];
+  for (int i = s->lo; i < s->body_hi; i++)
+    if (r->f->nodes.v[i].op == OP_LSEW && r->f->nodes.v[i].aux == li)
+      return r->save_of[i] >= 0 && restorable(r, r->save_of[i]) ? i : -1;
+  return -1;
+}
+
 /* The adjoint of a reduction's term, from the result's. */
 static Ref term_adjoint(Rev *r, int li, int red, Ref bar, Ref val, Ref count) {
   Ref t = r->f->nodes.v[red].a[0];
   switch (r->f->loops.v[li].kind) {
-  case LK_LSE:
-    return MUL(bar, EXP(SUB(fwd_ref(r, t), val)));
+  case LK_LSE: {
+    int w = stored_weight(r, li);
+    return MUL(bar, w >= 0 ? fwd_ref(r, w) : EXP(SUB(fwd_ref(r, t), val)));
+  }
   case LK_MIN:
   case LK_MAX:
     return SEL(EQ(fwd_ref(r, t), val), DIV(bar, count), K(0));

@@ -94,7 +94,7 @@ static int check_loop_op(const Graph *g, int n, char *why, int whylen) {
   const Node *nd = &g->nodes.v[n];
   OpKind kind = op_info[nd->op].kind;
   int loop_op = nd->op == OP_IDX || nd->op == OP_CARRY || nd->op == OP_NEXT || nd->op == OP_SAVE ||
-                kind == K_EXIT;
+                nd->op == OP_LSEW || kind == K_EXIT;
   if (!loop_op)
     return 0;
   if (nd->aux < 0 || nd->aux >= g->loops.n)
@@ -105,6 +105,8 @@ static int check_loop_op(const Graph *g, int n, char *why, int whylen) {
   if ((nd->op == OP_NEXT || nd->op == OP_LOOPOUT) &&
       (g->nodes.v[nd->a[0]].op != OP_CARRY || g->nodes.v[nd->a[0]].aux != nd->aux))
     FAIL("z%d: not a carried value of loop %d", n, nd->aux);
+  if (nd->op == OP_LSEW && l->kind != LK_LSE)
+    FAIL("z%d: a logsumexp weight in loop %d, which is no logsumexp", n, nd->aux);
   return 0;
 fail:
   return 1;

@@ -21,6 +21,7 @@ typedef struct Exec {
   GroupSpan *spans;
   LoopSpan *lspans;
   Store *store;     /* per SAVE node */
+  VEC(long) weights; /* pairs (SAVE, position) of logsumexp terms stored by running loops */
   const char *error;
 } Exec;
 
@@ -70,6 +71,21 @@ static void save(Exec *x, int i, const Node *nd) {
     s->n = n;
   }
   s->v[pos] = val(x, nd->a[0]);
+  if (!ref_is_const(nd->a[0]) && x->g->nodes.v[nd->a[0]].op == OP_LSEW) { /* the term, for now */
+    vec_push(&x->weights, (long)i);
+    vec_push(&x->weights, pos);
+  }
+}
+
+/* The terms of a logsumexp loop just run, stored since entry mark of
+ * x->weights, become their weights exp(term - result). */
+static void store_weights(Exec *x, size_t mark, double result) {
+  for (size_t k = mark; k + 1 < (size_t)x->weights.n; k += 2) {
+    Store *s = &x->store[x->weights.v[k]];
+    double *w = &s->v[x->weights.v[k + 1]];
+    *w = exp(*w - result);
+  }
+  x->weights.n = (int)mark;
 }
 
 static double restore(const Exec *x, const Node *nd) {
@@ -171,6 +187,7 @@ static void exec_loop(Exec *x, int li) {
     if (g->nodes.v[i].op == OP_CARRY && g->nodes.v[i].aux == li)
       x->v[i] = val(x, g->nodes.v[i].a[0]);
   double *next = xmalloc((size_t)(s->body_hi - nx + 1) * sizeof *next);
+  size_t mark = (size_t)x->weights.n;
   for (long t = 0; t < hi - lo && !x->error; t++) {
     long idx = l->backward ? hi - 1 - t : lo + t;
     if (l->idx != REF_NONE)
@@ -190,6 +207,8 @@ static void exec_loop(Exec *x, int li) {
       x->v[i] = x->v[nd->a[0]];
     else if (nd->op == OP_REDUCE)
       x->v[i] = l->kind == LK_LSE ? r.acc + log(r.sum) : r.acc;
+    if (nd->op == OP_REDUCE && l->kind == LK_LSE)
+      store_weights(x, mark, x->v[i]);
     else if (nd->op == OP_RCOUNT)
       x->v[i] = r.n;
   }
@@ -226,7 +245,7 @@ static void exec_range(Exec *x, int blk, int lo, int hi) {
 }
 
 const char *rt_run(const Graph *g, const RtArgs *args, double *outs) {
-  Exec x = {g, args, NULL, ir_group_spans(g), ir_loop_spans(g), NULL, NULL};
+  Exec x = {g, args, NULL, ir_group_spans(g), ir_loop_spans(g), NULL, {0}, NULL};
   size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1);
   x.v = xmalloc(n * sizeof *x.v);
   for (size_t i = 0; i < n; i++)
@@ -238,6 +257,7 @@ const char *rt_run(const Graph *g, const RtArgs *args, double *outs) {
   for (size_t i = 0; i < n; i++)
     free(x.store[i].v);
   free(x.store);
+  vec_free(&x.weights);
   free(x.v);
   free(x.spans);
   free(x.lspans);

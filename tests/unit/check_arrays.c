@@ -256,9 +256,12 @@ END_TEST
  * one emitted function of the programs fused, siblings and cached:
  * - fusion: one loop for wsum and for stored (the stored exp is read in the
  *   same iteration: no storage), the outer loop with the inner sum and its
- *   reverse for nest (3) and with the inner logsumexp and its reverse for lse
- *   (3: the inner loop's storage is read in the same iteration), still a
- *   forward and a reverse loop for logsum (its adjoint needs the sum);
+ *   reverse for nest (3) and with the inner logsumexp, the loop turning its
+ *   stored terms into weights and its reverse for lse (4: the inner loop's
+ *   storage is read in the same iteration), still a forward and a reverse
+ *   loop for logsum (its adjoint needs the sum);
+ * - logsumexp's weights are stored: lse's reverse sweep takes no exponential
+ *   (the one "= exp(" line is the term's exp(a[k] * x[i]));
  * - shared branch values: sqrt(q) once for the three branches on q > 1 and
  *   once for the one on q <= 1 (another condition), cos once (there were 4
  *   sqrt and up to 3 cos);
@@ -271,7 +274,7 @@ static const struct {
 } counted[] = {
     {"fused", "wsum_grad", "for (int i", 1},          {"fused", "nest_grad", "for (int i", 3},
     {"fused", "logsum_grad", "for (int i", 2},        {"fused", "stored_grad", "for (int i", 1},
-    {"fused", "lse_grad", "for (int i", 3},
+    {"fused", "lse_grad", "for (int i", 4},       {"fused", "lse_grad", "= exp(", 1},
     {"siblings", "rot", "= sqrt(", 2},                   {"siblings", "rot_grad", "= sqrt(", 2},
     {"siblings", "rot_vjp", "= sqrt(", 2},               {"siblings", "rot", "= cos(", 1},
     {"siblings", "rot_grad", "= cos(", 1},               {"siblings", "rot_vjp", "= cos(", 1},
