@@ -323,8 +323,8 @@ static void discard(Pending *p) {
 
 /* ---- the pipeline ---- */
 
-static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, const Names *names,
-                     FnGraphs *fns) {
+static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int split,
+                     const Names *names, FnGraphs *fns) {
   Graph *fwd = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *fwd);
   int errors = ir_build_program(c, d, optimize, fwd);
   ast_free_bodies(prog); /* the graphs say everything the bodies did */
@@ -344,11 +344,13 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, con
     ir_check(&f->grad, "reverse (grad)");
     ir_dce(&f->grad);
     ir_check(&f->grad, "dce (grad)");
-    int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, NULL);
-    status = status ? status : st2;
-    ir_check(&f->vjp, "reverse (vjp)");
-    ir_dce(&f->vjp);
-    ir_check(&f->vjp, "dce (vjp)");
+    if (!cg_vjp_by_grad(f, split)) { /* else f_vjp calls f_grad */
+      int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, NULL);
+      status = status ? status : st2;
+      ir_check(&f->vjp, "reverse (vjp)");
+      ir_dce(&f->vjp);
+      ir_check(&f->vjp, "dce (vjp)");
+    }
     if (status == 1)
       diag_error(d, f->func->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
                  f->func->name, MAX_NODES);
@@ -522,7 +524,7 @@ static int compile_text(const Options *o, const char *name, const char *text, in
   if (parse_program(&src, &d, &arena, &prog) == 0 && sema_check(&prog, &d, &checked) == 0) {
     cg_names(&checked, o->prefix, &names);
     fns = xcalloc((size_t)(checked.nfuncs ? checked.nfuncs : 1), sizeof *fns);
-    if (build_all(&checked, &prog, &d, o->optimize, &names, fns) == 0)
+    if (build_all(&checked, &prog, &d, o->optimize, o->split, &names, fns) == 0)
       rc = finish(o, fns, checked.nfuncs, &src, ctx, err);
     free_all(fns, checked.nfuncs);
     cg_names_free(&names);

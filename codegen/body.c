@@ -1665,7 +1665,104 @@ static void resolve_usage(Em *e) {
       e->refs[g->labels.v[i].val]++;
 }
 
+/* ---- a long function's f_vjp, from its f_grad ---- */
+
+int cg_vjp_by_grad(const FnGraphs *fg, int split) {
+  EmitOpts o = {0};
+  o.split = split;
+  if (fg->fwd.outs.n != 1 || !cg_splits(&fg->grad, &o, 0))
+    return 0;
+  for (int p = 0; p < fg->func->nparams; p++)
+    if (!fg->func->params[p].is_const)
+      return 1;
+  return 0;
+}
+
+/* "(L > 0 ? (size_t)(L) : 0)" for array parameter p of length L. */
+static void places_text(const Em *e, StrBuf *b, int p) {
+  StrBuf len = {0};
+  length_text(e, &len, p);
+  sb_printf(b, "(%s > 0 ? (size_t)(%s) : 0)", len.s, len.s);
+  sb_free(&len);
+}
+
+/* f_vjp adds f_bar times the gradient f_grad stores into temporaries
+ * (adc_gP for parameter P; arrays in one malloc, ENOMEM as for storage;
+ * if f_grad's own malloc fails, it has zeroed the arrays, and the scalars
+ * start at 0: nothing is added):
+ * the file then holds one reverse sweep, not two, and C compilers take
+ * time in proportion to its length. */
+static void emit_vjp_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h) {
+  Em e;
+  memset(&e, 0, sizeof e);
+  e.fg = fg;
+  e.nm = fg->names;
+  e.opts = o;
+  const char *T = cg_real_type(o->real);
+  const Func *f = fg->func;
+  int np = f->nparams, prev = -1;
+  StrBuf b = {0};
+  sb_puts(&b, h->comment);
+  sb_puts(&b, h->head);
+  sb_puts(&b, " {\n");
+  for (int p = 0; p < np; p++)
+    if (!f->params[p].is_const && !f->params[p].ndims)
+      sb_printf(&b, "  %s adc_g%d = 0.0%s;\n", T, p, cg_real_lit(o->real)); /* f_grad may fail */
+  for (int p = 0; p < np; p++) {
+    if (f->params[p].is_const || !f->params[p].ndims)
+      continue;
+    if (prev < 0) {
+      sb_printf(&b, "  %s *const adc_g%d = (%s *)malloc(sizeof(%s) * (1", T, p, T, T);
+      for (int q = p; q < np; q++)
+        if (!f->params[q].is_const && f->params[q].ndims) {
+          sb_puts(&b, " + ");
+          places_text(&e, &b, q);
+        }
+      sb_printf(&b, "));\n  if (adc_g%d == NULL) {\n    errno = ENOMEM;\n    return;\n  }\n", p);
+    } else {
+      sb_printf(&b, "  %s *const adc_g%d = adc_g%d + ", T, p, prev);
+      places_text(&e, &b, prev);
+      sb_puts(&b, ";\n");
+    }
+    prev = p;
+  }
+  sb_printf(&b, "  (void)%s(", fg->names->grad);
+  int n = 0;
+  for (int k = 0; k < fg->sig->nsizes; k++)
+    sb_printf(&b, "%s%s", n++ ? ", " : "", fg->names->sizes[k]);
+  for (int p = 0; p < np; p++)
+    sb_printf(&b, "%s%s", n++ ? ", " : "", fg->names->params[p]);
+  for (int p = 0; p < np; p++)
+    if (!f->params[p].is_const)
+      sb_printf(&b, "%s%sadc_g%d", n++ ? ", " : "", f->params[p].ndims ? "" : "&", p);
+  sb_puts(&b, ");\n");
+  for (int p = 0; p < np; p++) {
+    if (f->params[p].is_const)
+      continue;
+    if (f->params[p].ndims) {
+      sb_puts(&b, "  for (int adc_k = 0; adc_k < ");
+      length_text(&e, &b, p);
+      sb_printf(&b, "; adc_k++) %s[adc_k] += %s * adc_g%d[adc_k];\n", fg->names->bars[p], fg->names->seed, p);
+    } else {
+      sb_printf(&b, "  *%s += %s * adc_g%d;\n", fg->names->bars[p], fg->names->seed, p);
+    }
+  }
+  for (int p = 0; p < np; p++)
+    if (!f->params[p].is_const && f->params[p].ndims) {
+      sb_printf(&b, "  free(adc_g%d);\n", p);
+      break;
+    }
+  sb_puts(&b, "}\n\n");
+  sb_puts(out, b.s);
+  sb_drain(out, 0);
+  sb_free(&b);
+}
+
 void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, const BodyHead *h) {
+  if (kind == FN_VJP && !ssa && cg_vjp_by_grad(fg, o->split)) {
+    emit_vjp_by_grad(fg, o, out, h);
+    return;
+  }
   Em e;
   em_init(&e, out, fg, kind, o, ssa);
   e.bh = h;

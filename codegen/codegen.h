@@ -56,6 +56,11 @@ const char *cg_real_fn(int real);
 const char *cg_real_lit(int real);
 void cg_real_literal(StrBuf *b, double v, int real);
 
+/* Does f_vjp add f_bar times f_grad's gradient instead of running its own
+ * reverse sweep (one result, and f_grad long enough to be split into parts
+ * under --split=split)? Then the vjp graph is not needed (body.c). */
+int cg_vjp_by_grad(const FnGraphs *fg, int split);
+
 void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);

@@ -207,7 +207,15 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       snprintf(wrt, sizeof wrt, "%s%s", f->params[i].name, arr ? "[k]" : "");
       cotangent_sum(out, fg, wrt);
     }
-    close_comment(out, fg, kind, ".");
+    if (cg_vjp_by_grad(fg, o->split)) {
+      StrBuf end = {0};
+      sb_printf(&end, ".\n *   The function being long, this is %s times the gradient %s stores\n"
+                      " *   (one reverse sweep in the file, not two).", nm->seed, nm->grad);
+      close_comment(out, fg, kind, end.s);
+      sb_free(&end);
+    } else {
+      close_comment(out, fg, kind, ".");
+    }
   }
 }
 

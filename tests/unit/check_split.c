@@ -142,6 +142,42 @@ START_TEST(split_default_large) {
 }
 END_TEST
 
+/* A long function with one result: its f_vjp adds f_bar times the gradient
+ * f_grad stores (one reverse sweep in the file), for scalars and for arrays
+ * of every shape, and so agrees exactly with f_bar times the unsplit
+ * gradient; data gets nothing. */
+START_TEST(split_vjp_from_grad) {
+  static const char *const src =
+      "fn q(a[n], B[2, k], const c, y) = a[0] * y + a[1] * B[0, 1] + sin(B[1, 0]) * B[0, 0] + c * y^3\n"
+      "    + sum(i in 0..n, a[i]^2) * tanh(y);\n";
+  static const char *const driver =
+      "#include <stdio.h>\n#include \"%s\"\n#include \"%s\"\n"
+      "int main(void) {\n"
+      "  int bad = 0;\n"
+      "  for (int t = 0; t < 20; t++) {\n"
+      "    double a[3] = {0.3 - 0.05 * t, -0.7, 1.1}, B[4] = {0.2, 0.5 * t, -0.4, 0.9}, y = 1.3 - 0.1 * t;\n"
+      "    double ga[3], gB[4], gy, va[3] = {1, 2, 3}, vB[4] = {-1, 0, 1, 2}, vy = 0.5, w = 0.7 - 0.11 * t;\n"
+      "    u_q_grad(3, 2, a, B, 0.5, y, ga, gB, &gy);\n"
+      "    q_vjp(3, 2, a, B, 0.5, y, w, va, vB, &vy);\n"
+      "    for (int i = 0; i < 3; i++) bad |= va[i] != 1 + i + w * ga[i];\n"
+      "    for (int i = 0; i < 4; i++) bad |= vB[i] != i - 1 + w * gB[i];\n"
+      "    bad |= vy != 0.5 + w * gy;\n"
+      "  }\n"
+      "  if (bad) puts(\"f_vjp is not f_bar times the gradient\");\n"
+      "  return bad;\n"
+      "}\n";
+  compare_split("split_vjp", src, driver, 6, "gcc", "-O0");
+  GenCase g;
+  ht_generate(&g, "split_vjp_text", src, "gcc", "--split=6");
+  ck_assert_msg(ht_sh("sed -n '/^void q_vjp(/,/^}/p' '%s' | grep -q '(void)q_grad(n, k, a, B, c, y, "
+                      "adc_g0, adc_g1, &adc_g3);'", g.gen) == 0,
+                "q_vjp does not call q_grad");
+  ck_assert_msg(ht_sh("sed -n '/^void q_vjp(/,/^}/p' '%s' | grep -q 'reverse sweep'", g.gen) != 0,
+                "q_vjp has a reverse sweep of its own");
+  ck_assert_int_eq(ht_sh("grep -q 'q_vjp_part' '%s'", g.gen), 1);
+}
+END_TEST
+
 START_TEST(split_bad_option) {
   char *err = NULL;
   const char *argv[] = {"adc", "--split=many", "samples/seed.ad", NULL};
@@ -161,6 +197,7 @@ Suite *suite_split(void) {
   tcase_add_loop_test(t, split_every_size, 1, 5);
   tcase_add_test(t, split_samples);
   tcase_add_test(t, split_default_large);
+  tcase_add_test(t, split_vjp_from_grad);
   tcase_add_test(t, split_bad_option);
   suite_add_tcase(s, t);
   return s;
