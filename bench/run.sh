@@ -75,7 +75,9 @@ printf '%-6s %9s %8s %8s\n' shape nodes "-O1" "-O2"
 echo "shape,nodes,gcc_O1_seconds,gcc_O2_seconds" >"$out/gcc.csv"
 for shape in ${SHAPES:-chain sum prod dag}; do
   for n in ${GCC_SIZES:-10000 100000}; do
-    [ -f "$out/$shape${n}_grad.c" ] || { sh bench/gen.sh "$shape" "$n" >"$out/$shape$n.ad"; "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null; }
+    # made anew: a file left by an earlier run may come from an older adc
+    sh bench/gen.sh "$shape" "$n" >"$out/$shape$n.ad"
+    "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null
     t=
     for o in -O1 -O2; do
       start=$(date +%s.%N)
