@@ -66,6 +66,7 @@ typedef struct Em {
   unsigned char *pused; /* per part, each argument role slot it reads (see use_slot) */
   int nuse;
   Plan pl;          /* fusion and caching (plan.c) */
+  int remaking;     /* printing a remade value: its parameters by their names */
 } Em;
 
 /* The size of a part (in nodes; smaller when --split is smaller): register
@@ -101,15 +102,62 @@ static int names_word(const char *text, const char *word) {
   return 0;
 }
 
-static void mark_use(Em *e, ArgRole role, int index) {
+static void mark_use_in(Em *e, int q, ArgRole role, int index) {
   if (e->nparts > 1)
-    e->pused[(size_t)e->part * (size_t)e->nuse + (size_t)use_slot(e, role, index)] = 1;
+    e->pused[(size_t)q * (size_t)e->nuse + (size_t)use_slot(e, role, index)] = 1;
+}
+
+static void mark_use(Em *e, ArgRole role, int index) { mark_use_in(e, e->part, role, index); }
+
+/* In a function split into parts, a value cheap to make again is made at
+ * the start of each part that reads it rather than passed through adc_v
+ * (a store and a load, and its line in its own part): a parameter, or one
+ * arithmetic operation on parameters and constants, at the top level. */
+static int remade(const Em *e, Ref r) {
+  if (e->nparts <= 1 || ref_is_const(r))
+    return 0;
+  const Node *nd = &e->g->nodes.v[r];
+  if (nd->blk != 0)
+    return 0;
+  if (nd->op == OP_INPUT)
+    return 1;
+  if (nd->op != OP_ADD && nd->op != OP_SUB && nd->op != OP_MUL && nd->op != OP_DIV && nd->op != OP_NEG)
+    return 0;
+  for (int k = 0; k < op_info[nd->op].arity; k++)
+    if (!ref_is_const(nd->a[k]) && e->g->nodes.v[nd->a[k]].op != OP_INPUT)
+      return 0;
+  return 1;
+}
+
+/* Part q reads the parameters (or cotangents) remade node r is made of. */
+static void mark_remade_use(Em *e, Ref r, int q) {
+  const Node *nd = &e->g->nodes.v[r];
+  int np = e->g->nparams;
+  for (int k = -1; k < op_info[nd->op].arity; k++) {
+    Ref a = k < 0 ? r : nd->a[k];
+    if (ref_is_const(a) || e->g->nodes.v[a].op != OP_INPUT)
+      continue;
+    int i = e->g->nodes.v[a].aux;
+    mark_use_in(e, q, i < np ? ARG_PARAM : ARG_SEED, i < np ? i : i - np);
+  }
 }
 
 /* A reference from part q to node r defined in an earlier part: r gets a
- * slot in adc_v, and part q reads it at its start. */
+ * slot in adc_v, and part q reads it at its start (or, remade, makes it
+ * there: then in its own part too). */
 static void note_crossing(Em *e, Ref r, int q) {
-  if (e->nparts <= 1 || e->partof[r] >= q)
+  if (e->nparts <= 1)
+    return;
+  if (remade(e, r)) {
+    if (e->lastload[r] != q) {
+      e->lastload[r] = q;
+      vec_push(&e->loadpart, q);
+      vec_push(&e->loadnode, (int)r);
+      mark_remade_use(e, r, q);
+    }
+    return;
+  }
+  if (e->partof[r] >= q)
     return;
   if (e->slot[r] < 0)
     e->slot[r] = e->nslots++;
@@ -144,6 +192,11 @@ static void indent(Em *e) {
 }
 
 static void ref_text(Em *e, StrBuf *b, Ref r) {
+  if (e->remaking && !ref_is_const(r) && e->g->nodes.v[r].op == OP_INPUT) {
+    int a = e->g->nodes.v[r].aux, np = e->g->nparams;
+    sb_puts(b, a < np ? e->nm->params[a] : e->several ? e->nm->outbars[a - np] : e->nm->seed);
+    return;
+  }
   if (e->dry) {
     if (ref_is_const(r))
       return;
@@ -548,8 +601,8 @@ static void emit_node(Em *e, int n) {
   }
   e->name[n] = own_name(e, n);
   e->curl[n] = -1;
-  if (op_info[nd->op].kind == K_INT || nd->op == OP_ARRAY)
-    return; /* printed where used */
+  if (op_info[nd->op].kind == K_INT || nd->op == OP_ARRAY || remade(e, n))
+    return; /* printed where used (remade: at the start of each part that reads it) */
   if (emit_effect(e, n))
     return;
   if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
@@ -826,7 +879,7 @@ static void finish_plan(Em *e) {
       note_crossing(e, l->val, e->partof[l->pos]);
   }
   for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_INPUT && e->refs[i]) {
+    if (g->nodes.v[i].op == OP_INPUT && e->refs[i] && !remade(e, i)) {
       int a = g->nodes.v[i].aux;
       e->part = e->partof[i];
       mark_use(e, a < g->nparams ? ARG_PARAM : ARG_SEED, a < g->nparams ? a : a - g->nparams);
@@ -861,6 +914,18 @@ static void part_loads(Em *e, int q) {
     if (e->lastload[n] == q) /* a copy line's value noted twice */
       continue;
     e->lastload[n] = q;
+    if (remade(e, n)) {
+      const Node *nd = &e->g->nodes.v[n];
+      sb_printf(b, "const %s %s = ", e->T, e->name[n]);
+      e->remaking = 1;
+      if (nd->op == OP_INPUT)
+        ref_text(e, b, n);
+      else
+        expr_text(e, b, n);
+      e->remaking = 0;
+      line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+      continue;
+    }
     if (is_cond(e, n))
       sb_printf(b, "const int %s = adc_v[%d] != 0;\n", e->name[n], e->slot[n]);
     else
@@ -890,7 +955,9 @@ static void begin_part(Em *e, int q) {
     cg_sig_params(&b, e->fg, e->kind, e->opts->real);
     sb_printf(&b, "%s%s *adc_v) {\n", nargs ? ", " : "", e->T);
     put(e, b.s);
-    int io = e->loadfirst[q] < e->loadfirst[q + 1];
+    int io = 0; /* adc_v is read or written (remade values are not passed) */
+    for (int k = e->loadfirst[q]; k < e->loadfirst[q + 1] && !io; k++)
+      io = !remade(e, e->sorted[k]);
     for (int i = e->cut[q]; i < e->cut[q + 1] && !io; i++)
       io = e->slot[i] >= 0;
     for (int k = 0; k < nargs; k++) {

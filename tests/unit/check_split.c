@@ -112,13 +112,13 @@ START_TEST(split_samples) {
 }
 END_TEST
 
-/* A product of 3200 factors: above the default threshold, its gradient
+/* A product of 5000 factors: above the default threshold, its gradient
  * passes more than 4096 values between parts (adc_v from malloc). */
 START_TEST(split_default_large) {
-  size_t cap = 200000;
+  size_t cap = 300000;
   char *src = malloc(cap);
   size_t len = (size_t)snprintf(src, cap, "fn p(x, y) = (x + 1)");
-  for (int i = 1; i < 3200; i++)
+  for (int i = 1; i < 5000; i++)
     len += (size_t)snprintf(src + len, cap - len, " * (%s + %d.5e-4)", i % 2 ? "y" : "x", i);
   snprintf(src + len, cap - len, ";\n");
   static const char *const driver =
@@ -178,6 +178,30 @@ START_TEST(split_vjp_from_grad) {
 }
 END_TEST
 
+/* Parameters and one operation on them (the factors x + c) are made again
+ * in each part that reads them: never stored into adc_v, defined in several
+ * parts; the product's running values still pass through adc_v. */
+START_TEST(split_remakes_cheap_values) {
+  char src[4096];
+  size_t len = (size_t)snprintf(src, sizeof src, "fn p(x, y) = (x + 1)");
+  for (int i = 1; i < 40; i++)
+    len += (size_t)snprintf(src + len, sizeof src - len, " * (%s + %d.5)", i % 2 ? "y" : "x", i);
+  snprintf(src + len, sizeof src - len, ";\n");
+  GenCase g;
+  ht_generate(&g, "split_remade", src, "gcc", "--split=10");
+  const char *defs = "grep -o 'const double z[0-9]* = [xy] [-+] [0-9.]*;' '%s' | awk '{print $3}'";
+  const char *stores = "grep -o 'adc_v\\[[0-9]*\\] = z[0-9]*;' '%s' | awk '{print $3}' | tr -d ';'";
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "%s | sort -u > '%s.defs'; %s | sort -u > '%s.stores'", defs, g.gen, stores, g.gen);
+  ck_assert_int_eq(ht_sh(cmd, g.gen, g.gen, g.gen, g.gen), 0);
+  ck_assert_msg(ht_sh("test -s '%s.defs' && test -s '%s.stores'", g.gen, g.gen) == 0, "no factors or no stores");
+  ck_assert_msg(ht_sh("test -z \"$(comm -12 '%s.defs' '%s.stores')\"", g.gen, g.gen) == 0,
+                "a factor passes through adc_v");
+  snprintf(cmd, sizeof cmd, "test $(%s | wc -l) -gt $(%s | sort -u | wc -l)", defs, defs);
+  ck_assert_msg(ht_sh(cmd, g.gen, g.gen) == 0, "no factor is made in two parts");
+}
+END_TEST
+
 START_TEST(split_bad_option) {
   char *err = NULL;
   const char *argv[] = {"adc", "--split=many", "samples/seed.ad", NULL};
@@ -198,6 +222,7 @@ Suite *suite_split(void) {
   tcase_add_test(t, split_samples);
   tcase_add_test(t, split_default_large);
   tcase_add_test(t, split_vjp_from_grad);
+  tcase_add_test(t, split_remakes_cheap_values);
   tcase_add_test(t, split_bad_option);
   suite_add_tcase(s, t);
   return s;
