@@ -1055,6 +1055,29 @@ static void loop_declarations(Em *e, int li) {
   }
 }
 
+/* "for (int iL = lo; iL < hi; iL++) {" over loop l's range, or backwards. */
+static void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward) {
+  if (e->ssa) {
+    sb_printf(b, "for i%d in ", li);
+    int_text(e, b, l->lo, 0);
+    sb_puts(b, "..");
+    int_text(e, b, l->hi, 0);
+    sb_puts(b, backward ? " backwards {" : " {");
+  } else if (backward) {
+    sb_printf(b, "for (int i%d = ", li);
+    int_text(e, b, l->hi, 1);
+    sb_printf(b, " - 1; i%d >= ", li);
+    int_text(e, b, l->lo, 0);
+    sb_printf(b, "; i%d--) {", li);
+  } else {
+    sb_printf(b, "for (int i%d = ", li);
+    int_text(e, b, l->lo, 0);
+    sb_printf(b, "; i%d < ", li);
+    int_text(e, b, l->hi, 0);
+    sb_printf(b, "; i%d++) {", li);
+  }
+}
+
 /* The storage of logsumexp loop li's weights (a SAVE node), or -1. */
 static int weight_tape(const Em *e, int li) {
   const LoopSpan *s = &e->lspans[li];
@@ -1062,6 +1085,13 @@ static int weight_tape(const Em *e, int li) {
     if (e->g->nodes.v[i].op == OP_SAVE && e->g->nodes.v[i].aux == li && stores_weights(e->g, i))
       return is_tape(e, i) ? i : -1;
   return -1;
+}
+
+/* The end of a block opened by a line ending in '{'. */
+static void close_brace(Em *e, StrBuf *b) {
+  e->depth--;
+  sb_puts(b, "}");
+  put_line(e, b);
 }
 
 static void put_statement(Em *e, StrBuf *b) {
@@ -1106,9 +1136,7 @@ static void lse_update_stored(Em *e, int li, int red, const char *t, int w) {
   put_statement(e, b);
   sb_printf(b, "%s = 1.0%s", s1, e->ls);
   put_statement(e, b);
-  e->depth--;
-  sb_puts(b, "}");
-  put_line(e, b);
+  close_brace(e, b);
   sb_free(&p0);
   sb_free(&p1);
 }
@@ -1132,28 +1160,14 @@ static void lse_weights(Em *e, int li) {
   }
   sb_printf(b, "%s%sadc_p%d = 1.0%s / adc_s%d", e->ssa ? "" : e->T, e->ssa ? "" : " ", li, e->ls, li);
   put_statement(e, b);
-  if (e->ssa) {
-    sb_printf(b, "for i%d in ", li);
-    int_text(e, b, l->lo, 0);
-    sb_puts(b, "..");
-    int_text(e, b, l->hi, 0);
-    sb_puts(b, " backwards {");
-  } else {
-    sb_printf(b, "for (int i%d = ", li);
-    int_text(e, b, l->hi, 1);
-    sb_printf(b, " - 1; i%d >= ", li);
-    int_text(e, b, l->lo, 0);
-    sb_printf(b, "; i%d--) {", li);
-  }
+  loop_head(e, b, l, li, 1);
   put_line(e, b);
   e->depth++;
   sb_printf(b, "%s *= adc_p%d", p0.s ? p0.s : "", li);
   put_statement(e, b);
   sb_printf(b, "adc_p%d *= %s", li, p1.s ? p1.s : "");
   put_statement(e, b);
-  e->depth--;
-  sb_puts(b, "}");
-  put_line(e, b);
+  close_brace(e, b);
   sb_free(&p0);
   sb_free(&p1);
 }
@@ -1230,25 +1244,7 @@ static void emit_loop(Em *e, int li) {
   if (rv >= 0)
     loop_declarations(e, rv);
   loop_declarations(e, li);
-  if (e->ssa) {
-    sb_printf(b, "for i%d in ", li);
-    int_text(e, b, l->lo, 0);
-    sb_puts(b, "..");
-    int_text(e, b, l->hi, 0);
-    sb_puts(b, l->backward ? " backwards {" : " {");
-  } else if (l->backward) {
-    sb_printf(b, "for (int i%d = ", li);
-    int_text(e, b, l->hi, 1);
-    sb_printf(b, " - 1; i%d >= ", li);
-    int_text(e, b, l->lo, 0);
-    sb_printf(b, "; i%d--) {", li);
-  } else {
-    sb_printf(b, "for (int i%d = ", li);
-    int_text(e, b, l->lo, 0);
-    sb_printf(b, "; i%d < ", li);
-    int_text(e, b, l->hi, 0);
-    sb_printf(b, "; i%d++) {", li);
-  }
+  loop_head(e, b, l, li, l->backward);
   put_line(e, b);
   int mark = e->undo_node.n;
   e->depth++;
