@@ -191,10 +191,11 @@ static void indent(Em *e) {
     put(e, "  ");
 }
 
+static void expr_text(Em *e, StrBuf *b, int n);
+
 static void ref_text(Em *e, StrBuf *b, Ref r) {
   if (e->remaking && !ref_is_const(r) && e->g->nodes.v[r].op == OP_INPUT) {
-    int a = e->g->nodes.v[r].aux, np = e->g->nparams;
-    sb_puts(b, a < np ? e->nm->params[a] : e->several ? e->nm->outbars[a - np] : e->nm->seed);
+    expr_text(e, b, r); /* the parameter's own name */
     return;
   }
   if (e->dry) {
@@ -918,10 +919,7 @@ static void part_loads(Em *e, int q) {
       const Node *nd = &e->g->nodes.v[n];
       sb_printf(b, "const %s %s = ", e->T, e->name[n]);
       e->remaking = 1;
-      if (nd->op == OP_INPUT)
-        ref_text(e, b, n);
-      else
-        expr_text(e, b, n);
+      expr_text(e, b, n);
       e->remaking = 0;
       line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
       continue;
@@ -1017,14 +1015,18 @@ static void next_part(Em *e) {
   begin_part(e, e->part + 1);
 }
 
+/* HUGE_VAL (an infinity under IEEE 754) of the type, where INFINITY is a
+ * float and trips -Wdouble-promotion. */
+static const char *huge_val(const Em *e) {
+  return e->opts->real == 1 ? "HUGE_VALF" : e->opts->real == 2 ? "HUGE_VALL" : "HUGE_VAL";
+}
+
 /* Before the loop: its carried values and reduction accumulators. */
 static void loop_declarations(Em *e, int li) {
   const Graph *g = e->g;
   const LoopSpan *s = &e->lspans[li];
   StrBuf *b = &e->line;
-  /* HUGE_VAL (an infinity under IEEE 754) has the type, where INFINITY is
-   * a float and trips -Wdouble-promotion */
-  const char *inf = e->opts->real == 1 ? "HUGE_VALF" : e->opts->real == 2 ? "HUGE_VALL" : "HUGE_VAL";
+  const char *inf = huge_val(e);
   char neg[16];
   snprintf(neg, sizeof neg, "-%s", inf);
   const char *const start[] = {"", "0.0", inf, neg, neg};
@@ -1108,13 +1110,13 @@ static void lse_update_stored(Em *e, int li, int red, const char *t, int w) {
   Ref pos = e->g->nodes.v[w].a[1];
   tape_place(e, &p0, w, pos, 0);
   tape_place(e, &p1, w, pos, 1);
-  const char *m = e->name[red], *huge = e->opts->real == 1 ? "F" : e->opts->real == 2 ? "L" : "";
+  const char *m = e->name[red], *huge = huge_val(e);
   const char *decl = e->ssa ? "" : "const ", *T = e->ssa ? "" : e->T, *sp = e->ssa ? "" : " ";
   const char *s0 = p0.s ? p0.s : "", *s1 = p1.s ? p1.s : "";
   sb_printf(b, "if (%s > %s) {", t, m);
   put_line(e, b);
   e->depth++;
-  sb_printf(b, "%s%s%sadc_r = %s > -HUGE_VAL%s ? exp%s(%s - %s) : 0.0%s", decl, T, sp, m, huge, e->fs, m, t, e->ls);
+  sb_printf(b, "%s%s%sadc_r = %s > -%s ? exp%s(%s - %s) : 0.0%s", decl, T, sp, m, huge, e->fs, m, t, e->ls);
   put_statement(e, b);
   sb_printf(b, "adc_s%d = adc_s%d * adc_r + 1.0%s", li, li, e->ls);
   put_statement(e, b);
@@ -1128,7 +1130,7 @@ static void lse_update_stored(Em *e, int li, int red, const char *t, int w) {
   sb_puts(b, "} else {");
   put_line(e, b);
   e->depth++;
-  sb_printf(b, "%s%s%sadc_w = %s > -HUGE_VAL%s ? exp%s(%s - %s) : 0.0%s", decl, T, sp, m, huge, e->fs, t, m, e->ls);
+  sb_printf(b, "%s%s%sadc_w = %s > -%s ? exp%s(%s - %s) : 0.0%s", decl, T, sp, m, huge, e->fs, t, m, e->ls);
   put_statement(e, b);
   sb_printf(b, "adc_s%d += adc_w", li);
   put_statement(e, b);
@@ -1180,15 +1182,16 @@ static void reduce_update(Em *e, int li, int red, int count) {
   ref_use(e, &t, nd->a[0]);
   const char *r = e->name[red], *ts = t.s ? t.s : "";
   LoopKind k = g->loops.v[li].kind;
+  int w;
   if (k == LK_SUM) {
     sb_printf(b, "%s += %s", r, ts);
     line_end(e, b, nd->src);
-  } else if (k == LK_LSE && weight_tape(e, li) >= 0) {
-    lse_update_stored(e, li, red, ts, weight_tape(e, li));
+  } else if (k == LK_LSE && (w = weight_tape(e, li)) >= 0) {
+    lse_update_stored(e, li, red, ts, w);
   } else if (k == LK_LSE) { /* the first term (largest so far) needs no exponential */
-    const char *huge = e->opts->real == 1 ? "F" : e->opts->real == 2 ? "L" : "";
-    sb_printf(b, "if (%s > %s) { adc_s%d = %s > -HUGE_VAL%s ? adc_s%d * exp%s(%s - %s) + 1.0%s : 1.0%s; %s = %s; } "
-                 "else if (%s > -HUGE_VAL%s) { adc_s%d += exp%s(%s - %s); }",
+    const char *huge = huge_val(e);
+    sb_printf(b, "if (%s > %s) { adc_s%d = %s > -%s ? adc_s%d * exp%s(%s - %s) + 1.0%s : 1.0%s; %s = %s; } "
+                 "else if (%s > -%s) { adc_s%d += exp%s(%s - %s); }",
               ts, r, li, r, huge, li, e->fs, r, ts, e->ls, e->ls, r, ts, r, huge, li, e->fs, ts, r);
     put_line(e, b);
   } else {
