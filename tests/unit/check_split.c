@@ -202,6 +202,36 @@ START_TEST(split_remakes_cheap_values) {
 }
 END_TEST
 
+/* No part stores into neighbouring slots of adc_v (gcc -O2 spends long
+ * looking for vectors in such runs of stores); the slots stay dense. */
+START_TEST(split_stores_not_neighbours) {
+  char src[8192];
+  size_t len = (size_t)snprintf(src, sizeof src, "fn p(x, y) = (x + 1)");
+  for (int i = 1; i < 120; i++)
+    len += (size_t)snprintf(src + len, sizeof src - len, " * (%s + %d.5)", i % 2 ? "y" : "x", i);
+  snprintf(src + len, sizeof src - len, ";\n");
+  GenCase g;
+  ht_generate(&g, "split_stores", src, "gcc", "--split=40");
+  /* per function: its stores' slots; "many" if a part stores three or
+   * more, "next" if two of them are neighbours */
+  const char *awk =
+      "awk '/^[a-z].*[(]/ { delete s } "
+      "/adc_v[[][0-9]*[]] = / { match($0, /[[][0-9]*/); k = substr($0, RSTART + 1, RLENGTH - 1) + 0; "
+      "n[FILENAME]++; s[k] = 1; c++; if ((k - 1) in s || (k + 1) in s) print \"next\", $0; "
+      "if (c >= 3) print \"many\" } /^}/ { c = 0 }' '%s' | sort -u > '%s.found'";
+  ck_assert_int_eq(ht_sh(awk, g.gen, g.gen), 0);
+  ck_assert_msg(ht_sh("grep -q '^many' '%s.found'", g.gen) == 0, "no part stores three values");
+  ck_assert_msg(ht_sh("! grep -q '^next' '%s.found'", g.gen) == 0, "a part stores into neighbouring slots");
+  /* dense: f_grad's adc_v has hardly more places than values stored */
+  ck_assert_msg(ht_sh("sed -n '/^static void p_grad_part1(/,/^}/p; /^static void p_grad_part[0-9]*(/,/^}/p; /^double p_grad(/,/^}/p' '%s' > '%s.grad'; "
+                      "n=$(grep -o 'adc_v[[][0-9]*[]] = ' '%s.grad' | sort -u | wc -l); "
+                      "m=$(grep -o 'double adc_v[[][0-9]*' '%s.grad' | tr -dc 0-9); "
+                      "test \"$n\" -gt 10 && test \"$m\" -le $((n + n / 8 + 1))",
+                      g.gen, g.gen, g.gen, g.gen) == 0,
+                "adc_v has unused slots");
+}
+END_TEST
+
 START_TEST(split_bad_option) {
   char *err = NULL;
   const char *argv[] = {"adc", "--split=many", "samples/seed.ad", NULL};
@@ -223,6 +253,7 @@ Suite *suite_split(void) {
   tcase_add_test(t, split_default_large);
   tcase_add_test(t, split_vjp_from_grad);
   tcase_add_test(t, split_remakes_cheap_values);
+  tcase_add_test(t, split_stores_not_neighbours);
   tcase_add_test(t, split_bad_option);
   suite_add_tcase(s, t);
   return s;
