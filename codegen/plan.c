@@ -230,6 +230,10 @@ static void plan_fusion(Ctx *e) {
   for (int f = 0; f < g->loops.n; f++) {
     if (g->loops.v[f].kind != LK_SUM || g->loops.v[f].backward || e->ls[f].lo < 0)
       continue;
+    /* a copy standing for its forward loop (an enclosing pair found it) is
+     * not printed as a loop: its reverse loop must be printed on its own */
+    if (e->p->same_as && all_shared(e, e->ls[f].lo, e->ls[f].hi))
+      continue;
     int rv = g->loops.n - 1;
     while (rv > f && (e->p->absorbed[rv] || !pairs(e, f, rv)))
       rv--;

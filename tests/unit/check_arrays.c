@@ -237,7 +237,10 @@ static const struct {
                      /* a value made once and only stored (in f_vjp): a statement, no unused name */
                      "fn once(a0) = sum(i in 1..3, sum(j in 1..3, (1.5 + sin(a0))^sin(j)));\n"
                      /* a dead sum over the same range is no partner for the reverse loop */
-                     "fn dead(a, x3[m]) {\n  let t1 = sum(i in 0..m, i);\n  return sum(i in 0..m, a) + x3[0];\n}\n",
+                     "fn dead(a, x3[m]) {\n  let t1 = sum(i in 0..m, i);\n  return sum(i in 0..m, a) + x3[0];\n}\n"
+                     /* an inner sum recomputed as a whole in the reverse loop is no
+                      * partner for its own reverse loop (that was never printed) */
+                     "fn whole(a[m], x[n]) = sum(i in 0..n, sum(j in 0..m, a[j]) * x[i]);\n",
      -1, 1},
 };
 
