@@ -1251,6 +1251,16 @@ static void loop_nexts(Em *e, int li, int lo, int hi) {
   }
 }
 
+/* The body of loop k, joined to the loop being printed (plan_joining). */
+static void emit_joined(Em *e, int k) {
+  const LoopSpan *r = &e->lspans[k];
+  int nx = r->body_hi;
+  while (nx > r->lo && e->g->nodes.v[nx - 1].op == OP_NEXT && e->g->nodes.v[nx - 1].aux == k)
+    nx--;
+  emit_range(e, e->g->loops.v[k].body, r->lo, nx);
+  loop_nexts(e, k, nx, r->body_hi);
+}
+
 static void emit_loop(Em *e, int li) {
   const Graph *g = e->g;
   const Loop *l = &g->loops.v[li];
@@ -1259,6 +1269,8 @@ static void emit_loop(Em *e, int li) {
   int rv = e->pl.fused_with ? e->pl.fused_with[li] : -1;
   if (rv >= 0)
     loop_declarations(e, rv);
+  for (int k = e->pl.joined ? e->pl.joined[li] : -1; k >= 0; k = e->pl.joined[k])
+    loop_declarations(e, k);
   loop_declarations(e, li);
   loop_head(e, b, l, li, l->backward);
   put_line(e, b);
@@ -1278,6 +1290,11 @@ static void emit_loop(Em *e, int li) {
                   : "/* its reverse sweep (the terms of a sum are independent) */\n");
     emit_range(e, g->loops.v[rv].body, r->lo, rnx);
     loop_nexts(e, rv, rnx, r->body_hi);
+  }
+  for (int k = e->pl.joined ? e->pl.joined[li] : -1; k >= 0; k = e->pl.joined[k]) {
+    indent(e); /* the loops after it over the same range, in the same iteration */
+    put(e, e->ssa ? "# and in the same iteration\n" : "/* and in the same iteration */\n");
+    emit_joined(e, k);
   }
   int red = -1, count = -1;
   for (int i = s->body_hi; i < s->hi; i++)

@@ -93,27 +93,21 @@ static int accumulates(const Graph *g, const Node *nd) {
   return add->a[0] == nd->a[0] || add->a[1] == nd->a[0];
 }
 
-/* The reverse loop rv of sum f may run inside f when it covers the same
- * range, carries nothing but sums (it differentiates a sum: no carried
- * adjoints), and reads nothing computed from f's start on but its own
- * nodes, storage f writes, and sizes: then iteration i of both can run together, forwards. */
-static int fusable(const Ctx *e, int f, int rv) {
+/* Loop rv may run inside loop f (iteration i of both together) only if
+ * it reads, from outside its own nodes, nothing computed from f's start on
+ * but sizes, and with f_storage storage f writes (iteration i of rv then
+ * reads what iteration i, or an earlier one, of f wrote: it has run). */
+static int reads_before(const Ctx *e, int f, int rv, int f_storage) {
   const Graph *g = e->g;
   const LoopSpan *sr = &e->ls[rv];
   for (int i = sr->lo; i < sr->body_hi; i++) {
     const Node *nd = &g->nodes.v[i];
-    if (restored(e, f, nd) != REF_NONE)
+    if (f_storage && restored(e, f, nd) != REF_NONE)
       continue;
-    /* storage the sum's loop writes: iteration i of the reverse reads what
-     * iteration i (or an earlier one) of the sum wrote, which has run */
-    int from = nd->op == OP_RESTORE && nd->a[0] >= e->ls[f].lo && nd->a[0] < e->ls[f].body_hi;
+    int from = f_storage && nd->op == OP_RESTORE && nd->a[0] >= e->ls[f].lo && nd->a[0] < e->ls[f].body_hi;
     for (int k = from; k < op_info[nd->op].arity; k++)
       if (nd->a[k] != REF_NONE && !before(e, nd->a[k], f) && !(nd->a[k] >= sr->lo && nd->a[k] < sr->hi))
         return 0;
-    if (nd->op == OP_CARRY && nd->aux == rv && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
-      return 0; /* only sums start at 0 and are carried in such a loop (inner loops run in order) */
-    if (nd->op == OP_NEXT && nd->aux == rv && !accumulates(g, nd))
-      return 0; /* run forwards, a carried value must not depend on the order */
   }
   int lo = 0, hi = g->labels.n; /* labels are in position order: those inside the body */
   while (lo < hi) {
@@ -140,6 +134,23 @@ static int fusable(const Ctx *e, int f, int rv) {
           return 0;
       }
   return 1;
+}
+
+/* The reverse loop rv of sum f may run inside f when it covers the same
+ * range, carries nothing but sums (it differentiates a sum: no carried
+ * adjoints), and reads only what reads_before allows: then iteration i of
+ * both can run together, forwards. */
+static int fusable(const Ctx *e, int f, int rv) {
+  const Graph *g = e->g;
+  const LoopSpan *sr = &e->ls[rv];
+  for (int i = sr->lo; i < sr->body_hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if (nd->op == OP_CARRY && nd->aux == rv && !(ref_is_const(nd->a[0]) && graph_const(g, nd->a[0]) == 0))
+      return 0; /* only sums start at 0 and are carried in such a loop (inner loops run in order) */
+    if (nd->op == OP_NEXT && nd->aux == rv && !accumulates(g, nd))
+      return 0; /* run forwards, a carried value must not depend on the order */
+  }
+  return reads_before(e, f, rv, 1);
 }
 
 /* Could rv be the reverse of sum f: a backward loop after it over the same
@@ -255,6 +266,80 @@ static void plan_fusion(Ctx *e) {
       e->p->unread[g->nodes.v[i].a[0]] = 0;
 }
 
+/* ---- reverse loops side by side as one loop ---- */
+
+static int has_save(const Graph *g, const LoopSpan *s) {
+  for (int i = s->lo; i < s->hi; i++)
+    if (g->nodes.v[i].op == OP_SAVE)
+      return 1;
+  return 0;
+}
+
+/* Can loop b, which starts where loop a (or the last loop joined to head h)
+ * ends, run in a's iterations: both reverse loops of one block over the
+ * same range, b reading nothing computed from h's start on? Each keeps its
+ * order of iterations; only additions of both into one adjoint element may
+ * come in another order (a few roundings). */
+static int joinable(const Ctx *e, int h, int b) {
+  const Graph *g = e->g;
+  const Loop *la = &g->loops.v[h], *lb = &g->loops.v[b];
+  if (!lb->backward || lb->kind != LK_FOR || lb->parent != la->parent || lb->lo != la->lo || lb->hi != la->hi ||
+      e->p->absorbed[b] || e->p->fused_with[b] >= 0)
+    return 0;
+  if (e->p->same_as && all_shared(e, e->ls[b].lo, e->ls[b].hi))
+    return 0; /* a forward loop's copy, not printed as a loop */
+  return !has_save(g, &e->ls[b]) && reads_before(e, h, b, 0);
+}
+
+/* gmm.ad's reverse sweep has, per component, the adjoints of
+ * sum(j in 0..D, icf[k, j]) and of the sum of squares over j in two loops
+ * over j one after the other: one loop runs both bodies (one counter, one
+ * loop's overhead), as a hand-written gradient would. */
+static void plan_joining(Ctx *e) {
+  const Graph *g = e->g;
+  int n = g->nodes.n, nl = g->loops.n;
+  /* the loops starting at each position (nested ones start together) */
+  int *first = xmalloc(sizeof *first * (size_t)(n + 1)), *next = xmalloc(sizeof *next * (size_t)nl);
+  for (int i = 0; i <= n; i++)
+    first[i] = -1;
+  for (int l = 0; l < nl; l++)
+    if (e->ls[l].lo >= 0 && e->ls[l].lo < e->ls[l].hi) {
+      next[l] = first[e->ls[l].lo];
+      first[e->ls[l].lo] = l;
+    }
+  e->p->joined = xmalloc(sizeof *e->p->joined * (size_t)nl);
+  for (int l = 0; l < nl; l++)
+    e->p->joined[l] = -1;
+  int any = 0;
+  /* heads in the order of the code: a loop is joined to one that ends
+   * where it starts, seen before it */
+  for (int pos = 0; pos < n; pos++)
+    for (int h = first[pos]; h >= 0; h = next[h]) {
+      if (e->p->absorbed[h] || !g->loops.v[h].backward || g->loops.v[h].kind != LK_FOR ||
+          e->p->fused_with[h] >= 0 || (e->p->same_as && all_shared(e, e->ls[h].lo, e->ls[h].hi)) ||
+          has_save(g, &e->ls[h]))
+        continue;
+      for (int t = h, more = 1; more;) {
+        more = 0;
+        for (int b = e->ls[t].hi <= n ? first[e->ls[t].hi] : -1; b >= 0; b = next[b])
+          if (joinable(e, h, b)) {
+            e->p->joined[t] = b;
+            e->p->absorbed[b] = 1;
+            e->p->index_of[b] = e->p->index_of[h];
+            t = b;
+            more = any = 1;
+            break;
+          }
+      }
+    }
+  free(first);
+  free(next);
+  if (!any) {
+    free(e->p->joined);
+    e->p->joined = NULL;
+  }
+}
+
 /* ---- values made once per place of their storage ---- */
 
 /* Costly values stored in loops they do not all change with (gmm.ad's
@@ -283,8 +368,10 @@ static void plan_caching(Ctx *e) {
 
 void plan_speed(Plan *p, const Graph *g, const LoopSpan *ls, const GroupSpan *gs, int fuse) {
   Ctx c = {g, ls, gs, p};
-  if (fuse)
+  if (fuse && g->loops.n) {
     plan_fusion(&c);
+    plan_joining(&c);
+  }
   plan_caching(&c);
 }
 
@@ -296,4 +383,5 @@ void plan_free(Plan *p) {
   free(p->fresh);
   free(p->unread);
   free(p->cached_in);
+  free(p->joined);
 }

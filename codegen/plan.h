@@ -17,6 +17,8 @@ typedef struct Plan {
   char *fresh;     /* per node: a copy in a fused reverse loop that is not
                     * shared, named anew (its forward node's name is in scope) */
   char *unread;    /* per node: a SAVE no RESTORE reads any more */
+  int *joined;     /* per loop: the next loop run in its iterations (after
+                    * its body), or -1; absorbed marks the joined ones */
   int *cached_in;  /* per node: the SAVE storing it when it is made on the
                     * first iteration of the loops it does not change with, or -1 */
 } Plan;

@@ -223,6 +223,19 @@ static const struct {
                "fn tri(a[n], x[n]) = sum(i in 0..n, log(1 + sum(k in 0..i, exp(a[k]) * x[i]^2)));\n"
                "fn branch(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, x[i] > 0 ? exp(a[k]) * x[i] : 1 + x[i]^2)));\n",
      -1, 1},
+    /* reverse loops side by side over one range run as one loop; not when
+     * the later reads what the earlier computes, nor over other ranges */
+    {"joined", "fn top(x[n]) = sum(i in 0..n, x[i]^2) * sum(i in 0..n, sin(x[i]));\n"
+               "fn comp(A[m, d], x[n]) = sum(i in 0..n, log(1 + sum(k in 0..m,\n"
+               "    exp(sum(j in 0..d, A[k, j]) - sum(j in 0..d, (A[k, j] - x[i])^2)))));\n"
+               "fn chain(x[n], c) {\n  let s = c;\n  for i in 0..n { s = s * 0.5 + x[i]; }\n"
+               "  let t = c;\n  for i in 0..n { t = t * 0.25 + sin(x[i]) * s; }\n  return s + t;\n}\n"
+               "fn ranges(x[n]) = sum(i in 0..n, x[i]^2) * sum(i in 1..n, sin(x[i]));\n"
+               "fn chain2(x[n], c) {\n  let s = c;\n  for i in 0..n { s = s * 0.5 + x[i]; }\n"
+               "  let t = s;\n  for i in 0..n { t = t * 0.25 + sin(x[i]); }\n  return t;\n}\n"
+               "fn sumdep(x[n]) {\n  let s = 0;\n  for i in 0..n { s = s + x[i]^2; }\n"
+               "  return sum(i in 0..n, sin(x[i]) * s);\n}\n",
+     -1, 1},
     /* found by the differential test: a costly value made inside a reduction
      * in a branch must not leave the branch through a phi */
     {"reduction_in_branch", "fn f(a, c) = c > 0.5 ? 1 : sum(i in 0..2, exp(a));\n"
@@ -269,7 +282,11 @@ END_TEST
  *   once for the one on q <= 1 (another condition), cos once (there were 4
  *   sqrt and up to 3 cos);
  * - caching: exp(a[k]) made on the first iteration only in once, not where
- *   a range reads the outer index (tri) nor in a branch (branch). */
+ *   a range reads the outer index (tri) nor in a branch (branch);
+ * - joining: top's two reverse loops over 0..n are one (3 loops in all), as
+ *   are comp's two over j (in f_grad and in f_vjp); the second reverse
+ *   loops of chain, chain2 and sumdep need what the first computes, and
+ *   ranges' run over other ranges: not joined. */
 static const struct {
   const char *program; /* its tag */
   const char *fn, *pattern;
@@ -283,6 +300,11 @@ static const struct {
     {"siblings", "rot_grad", "= cos(", 1},               {"siblings", "rot_vjp", "= cos(", 1},
     {"cached", "once_grad", " == 0 ? (adc_t", 1},      {"cached", "tri_grad", " == 0 ? (adc_t", 0},
     {"cached", "branch_grad", " == 0 ? (adc_t", 0},
+    {"joined", "top_grad", "for (int i", 3},          {"joined", "top_grad", "in the same iteration", 1},
+    {"joined", "comp_grad", "in the same iteration", 1}, {"joined", "comp_vjp", "in the same iteration", 1},
+    {"joined", "chain_grad", "in the same iteration", 0}, {"joined", "ranges_grad", "in the same iteration", 0},
+    {"joined", "chain2_grad", "in the same iteration", 0}, {"joined", "chain2_vjp", "in the same iteration", 0},
+    {"joined", "sumdep_grad", "in the same iteration", 0}, {"joined", "sumdep_vjp", "in the same iteration", 0},
 };
 
 START_TEST(speed_decisions) {
