@@ -68,6 +68,11 @@ typedef struct Em {
   int nuse;
   Plan pl;          /* fusion and caching (plan.c) */
   int remaking;     /* printing a remade value: its parameters by their names */
+  int inline_lo;    /* printing a hoisted value: the values it reads from this
+                     * position on are written out, not named (-1: none) */
+  int whole_arg;    /* the next operand printed is a whole function argument */
+  int ref_step;     /* what a reference adds to refs[] in the dry pass: 1, or -1
+                     * to take back those of a line that will not be printed */
 } Em;
 
 /* The size of a part (in nodes; smaller when --split is smaller): register
@@ -263,7 +268,7 @@ static void int_text(Em *e, StrBuf *b, Ref r, int need) {
   }
   const Node *nd = &e->g->nodes.v[r];
   if (e->dry)
-    e->refs[r]++;
+    e->refs[r] += e->ref_step;
   int mine = nd->op == OP_IADD || nd->op == OP_ISUB ? 1 : nd->op == OP_INEG ? 3 : 2;
   int paren = nd->op != OP_SIZE && nd->op != OP_IDX && mine < need;
   if (paren && !e->dry)
@@ -301,9 +306,22 @@ static int cur_label(const Em *e, Ref r) { return ref_is_const(r) ? -1 : e->curl
 
 /* A reference marks the copy line it names as used. */
 static void ref_use(Em *e, StrBuf *b, Ref r) {
+  if (e->inline_lo >= 0 && !ref_is_const(r) && r >= e->inline_lo &&
+      op_info[e->g->nodes.v[r].op].kind != K_INT) { /* a hoisted value's operand */
+    const Node *nd = &e->g->nodes.v[r];
+    int bare = e->whole_arg || nd->op == OP_LOAD ||
+               (op_info[nd->op].cfmt && isalpha((unsigned char)op_info[nd->op].cfmt[0]));
+    e->whole_arg = 0;
+    if (!bare && !e->dry)
+      sb_putc(b, '(');
+    expr_text(e, b, r);
+    if (!bare && !e->dry)
+      sb_putc(b, ')');
+    return;
+  }
   ref_text(e, b, r);
   if (e->dry && !ref_is_const(r))
-    e->refs[r]++;
+    e->refs[r] += e->ref_step;
   int li = cur_label(e, r);
   if (li >= 0)
     e->label_used[li] = 1;
@@ -407,9 +425,14 @@ static void expr_text(Em *e, StrBuf *b, int n) {
     sb_free(&x);
     return;
   }
-  for (const char *p = op_info[nd->op].cfmt; *p; p++) {
+  const char *fmt = op_info[nd->op].cfmt;
+  for (const char *p = fmt; *p; p++) {
     if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
+      /* "f(%0, %1)": each is a whole argument, needing no parentheses */
+      e->whole_arg = p > fmt && (p[-1] == '(' || (p[-1] == ' ' && p - fmt > 1 && p[-2] == ',')) &&
+                     (p[2] == ')' || p[2] == ',');
       ref_use(e, b, nd->a[p[1] - '0']);
+      e->whole_arg = 0;
       p++;
     } else if (e->dry) {
       continue;
@@ -615,6 +638,8 @@ static void emit_node(Em *e, int n) {
   }
   e->name[n] = own_name(e, n);
   e->curl[n] = -1;
+  if (!e->dry && e->pl.inlined && e->pl.inlined[n] && !e->refs[n])
+    return; /* read only by a value made before its loops, written out there */
   if (op_info[nd->op].kind == K_INT || nd->op == OP_ARRAY || remade(e, n))
     return; /* printed where used (remade: at the start of each part that reads it) */
   if (emit_effect(e, n))
@@ -653,6 +678,17 @@ static void emit_cached(Em *e, int n, int s) {
   e->curl[n] = -1;
   tape_text(e, &t, s, e->g->nodes.v[s].a[1]);
   int read = e->dry || e->refs[n]; /* else only stored (the vjp's forward sweep): a statement */
+  if (e->pl.inlined[n] & 2) { /* made before the loops: read back */
+    if (read && !e->dry) {
+      if (!e->ssa)
+        sb_printf(b, "const %s ", e->T);
+      sb_printf(b, "%s = %s", e->name[n], t.s);
+    }
+    sb_free(&t);
+    if (read)
+      line_end(e, b, nd->src);
+    return;
+  }
   if (!e->dry) {
     if (read && !e->ssa)
       sb_printf(b, "const %s ", e->T);
@@ -1251,6 +1287,37 @@ static void loop_nexts(Em *e, int li, int lo, int hi) {
   }
 }
 
+/* A cached value made before loop u, the outermost it does not change
+ * with, by a loop nest over those it changes with:
+ *   for (int i1 = 0; i1 < K; i1++) {
+ *     adc_t31[i1] = exp(icf[i1]);  ... } */
+static void emit_hoisted(Em *e, int v, int u) {
+  const Graph *g = e->g;
+  int s = e->pl.cached_in[v], loops[64], ch[64];
+  int n = plan_unchanged_loops(g, s, loops);
+  int nch = plan_changed_loops(g, v, u, loops, n, ch);
+  StrBuf *b = &e->line;
+  if (!e->dry) {
+    indent(e);
+    put(e, e->ssa ? "# made once: the loop below does not change it\n"
+                  : "/* made once: the loop below does not change it */\n");
+  }
+  for (int k = nch - 1; k >= 0; k--) {
+    loop_head(e, b, &g->loops.v[ch[k]], ch[k], 0);
+    put_line(e, b);
+    e->depth++;
+  }
+  e->inline_lo = e->lspans[u].lo;
+  tape_place(e, b, s, g->nodes.v[s].a[1], 0);
+  if (!e->dry)
+    sb_puts(b, " = ");
+  expr_text(e, b, v);
+  e->inline_lo = -1;
+  line_end(e, b, g->nodes.v[v].src);
+  for (int k = 0; k < nch; k++)
+    close_brace(e, b);
+}
+
 /* The body of loop k, joined to the loop being printed (plan_joining). */
 static void emit_joined(Em *e, int k) {
   const LoopSpan *r = &e->lspans[k];
@@ -1266,6 +1333,8 @@ static void emit_loop(Em *e, int li) {
   const Loop *l = &g->loops.v[li];
   const LoopSpan *s = &e->lspans[li];
   StrBuf *b = &e->line;
+  for (int v = e->pl.hoist_first ? e->pl.hoist_first[li] : -1; v >= 0; v = e->pl.hoist_next[v])
+    emit_hoisted(e, v, li);
   int rv = e->pl.fused_with ? e->pl.fused_with[li] : -1;
   if (rv >= 0)
     loop_declarations(e, rv);
@@ -1677,6 +1746,8 @@ static void em_layout(Em *e) {
 static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa) {
   const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
   memset(e, 0, sizeof *e);
+  e->inline_lo = -1;
+  e->ref_step = 1;
   e->fg = fg;
   e->opts = o;
   e->presumed = -1;
@@ -1759,6 +1830,22 @@ static void resolve_usage(Em *e) {
   for (int i = 0; i < g->labels.n; i++)
     if (e->label_used[i] && e->label_dep[i] < 0 && !ref_is_const(g->labels.v[i].val))
       e->refs[g->labels.v[i].val]++;
+}
+
+/* After the dry pass: a value written out in the line of a value made
+ * before its loops, and read by nothing else, is not printed where it was;
+ * the values its own line read lose that reader (from the last back, so
+ * that chains of them go). */
+static void drop_unread_inlined(Em *e) {
+  if (!e->pl.inlined)
+    return;
+  StrBuf scratch = {0};
+  e->ref_step = -1;
+  for (int n = e->g->nodes.n - 1; n >= 0; n--)
+    if ((e->pl.inlined[n] & 1) && e->pl.cached_in[n] < 0 && !e->refs[n])
+      expr_text(e, &scratch, n);
+  e->ref_step = 1;
+  sb_free(&scratch);
 }
 
 /* ---- a long function's f_vjp, from its f_grad ---- */
@@ -1872,6 +1959,7 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
   e.dry = 1;
   emit_pass(&e);
   resolve_usage(&e);
+  drop_unread_inlined(&e);
   finish_plan(&e);
   e.dry = 0;
   if (e.nparts == 1) {

@@ -342,9 +342,91 @@ static void plan_joining(Ctx *e) {
 
 /* ---- values made once per place of their storage ---- */
 
+/* The loops around node v inside loop u (innermost first, into ch[]) that
+ * are not among the n loops unchanged[]: those v changes with. */
+int plan_changed_loops(const Graph *g, int v, int u, const int *unchanged, int n, int *ch) {
+  int nch = 0;
+  for (int k = g->nodes.v[v].blk; k > 0 && g->blocks.v[k].loop != u; k = g->blocks.v[k].parent) {
+    int l = g->blocks.v[k].loop, same = 0;
+    for (int m = 0; m < n; m++)
+      same |= unchanged[m] == l;
+    if (!same && nch < 64)
+      ch[nch++] = l;
+  }
+  return nch;
+}
+
+/* Can integer expression r be printed before loop u, inside the loops
+ * ch[0..nch)? (Nodes before u are in scope there.) */
+static int int_before(const Ctx *e, Ref r, int u, const int *ch, int nch) {
+  if (ref_is_const(r) || r == REF_NONE || r < e->ls[u].lo)
+    return 1;
+  const Node *nd = &e->g->nodes.v[r];
+  if (op_info[nd->op].kind != K_INT)
+    return 0;
+  if (nd->op == OP_IDX) {
+    for (int k = 0; k < nch; k++)
+      if (ch[k] == nd->aux)
+        return 1;
+    return 0;
+  }
+  for (int k = 0; k < op_info[nd->op].arity; k++)
+    if (!int_before(e, nd->a[k], u, ch, nch))
+      return 0;
+  return 1;
+}
+
+/* Can value r be printed as one expression before loop u (the nodes it
+ * reads inside u written out, at most *budget of them; marked in part)? */
+static int value_before(const Ctx *e, Ref r, int u, const int *ch, int nch, int *budget, char *part) {
+  if (ref_is_const(r) || r == REF_NONE || r < e->ls[u].lo)
+    return 1;
+  const Node *nd = &e->g->nodes.v[r];
+  OpKind k = op_info[nd->op].kind;
+  if (k == K_INT)
+    return int_before(e, r, u, ch, nch);
+  if ((k != K_VAL && k != K_CND) || nd->op == OP_RESTORE || nd->op == OP_LSEW || --*budget < 0)
+    return 0;
+  if (nd->op == OP_LOAD) { /* an array (a parameter) and a position */
+    if (!value_before(e, nd->a[0], u, ch, nch, budget, part) || !int_before(e, nd->a[1], u, ch, nch))
+      return 0;
+  } else {
+    for (int a = 0; a < op_info[nd->op].arity; a++)
+      if (!value_before(e, nd->a[a], u, ch, nch, budget, part))
+        return 0;
+  }
+  if (part)
+    part[r] |= 1;
+  return 1;
+}
+
+/* Is cached value v (stored by s, unchanged by the n loops[]) made as well
+ * by a loop nest of its own before the outermost of them: its storage
+ * position, its operands and the ranges of the loops it changes with
+ * printable there? Then the loops around it take no branch and no call
+ * for it (a call makes the compiler keep every value live across it in
+ * memory). */
+static int hoistable(Ctx *e, int v, int s, const int *loops, int n) {
+  const Graph *g = e->g;
+  int u = loops[n - 1], ch[64];
+  int nch = plan_changed_loops(g, v, u, loops, n, ch);
+  for (int k = 0; k < nch; k++)
+    if (!int_before(e, g->loops.v[ch[k]].lo, u, ch, nch) || !int_before(e, g->loops.v[ch[k]].hi, u, ch, nch))
+      return 0;
+  if (!int_before(e, g->nodes.v[s].a[1], u, ch, nch))
+    return 0;
+  const Node *nd = &g->nodes.v[v];
+  for (int pass = 0; pass < 2; pass++) /* check, then mark */
+    for (int a = 0, budget = 8; a < op_info[nd->op].arity; a++)
+      if (!value_before(e, nd->a[a], u, ch, nch, &budget, pass ? e->p->inlined : NULL))
+        return 0;
+  return 1;
+}
+
 /* Costly values stored in loops they do not all change with (gmm.ad's
  * exp(icf[k, j]) inside the loop over the points i) are made once per
- * place in their storage. */
+ * place in their storage: by a loop nest of their own before those loops
+ * when that can be printed there, else on their first iteration. */
 static void plan_caching(Ctx *e) {
   const Graph *g = e->g;
   int loops[64];
@@ -353,18 +435,33 @@ static void plan_caching(Ctx *e) {
     if (sv->op != OP_SAVE || !plan_is_tape(e->p, g, s) || ref_is_const(sv->a[0]))
       continue;
     const Node *v = &g->nodes.v[sv->a[0]];
+    int n;
     if (v->blk != sv->blk || !op_is_costly(v->op) || (e->p->same_as && e->p->same_as[sv->a[0]] >= 0) ||
-        !plan_unchanged_loops(g, s, loops))
+        !(n = plan_unchanged_loops(g, s, loops)))
       continue;
     if (!e->p->cached_in) {
       e->p->cached_in = xmalloc(sizeof *e->p->cached_in * (size_t)g->nodes.n);
+      e->p->inlined = xcalloc((size_t)g->nodes.n, 1);
+      e->p->hoist_next = xmalloc(sizeof *e->p->hoist_next * (size_t)g->nodes.n);
+      e->p->hoist_first = xmalloc(sizeof *e->p->hoist_first * (size_t)g->loops.n);
+      e->p->hoist_last = xmalloc(sizeof *e->p->hoist_last * (size_t)g->loops.n);
       for (int i = 0; i < g->nodes.n; i++)
-        e->p->cached_in[i] = -1;
+        e->p->cached_in[i] = e->p->hoist_next[i] = -1;
+      for (int l = 0; l < g->loops.n; l++)
+        e->p->hoist_first[l] = e->p->hoist_last[l] = -1;
     }
     e->p->cached_in[sv->a[0]] = s;
+    if (hoistable(e, sv->a[0], s, loops, n)) { /* in the order of the code */
+      int u = loops[n - 1];
+      e->p->inlined[sv->a[0]] |= 2;
+      if (e->p->hoist_last[u] >= 0)
+        e->p->hoist_next[e->p->hoist_last[u]] = sv->a[0];
+      else
+        e->p->hoist_first[u] = sv->a[0];
+      e->p->hoist_last[u] = sv->a[0];
+    }
   }
 }
-
 
 void plan_speed(Plan *p, const Graph *g, const LoopSpan *ls, const GroupSpan *gs, int fuse) {
   Ctx c = {g, ls, gs, p};
@@ -383,5 +480,9 @@ void plan_free(Plan *p) {
   free(p->fresh);
   free(p->unread);
   free(p->cached_in);
+  free(p->inlined);
+  free(p->hoist_next);
+  free(p->hoist_first);
+  free(p->hoist_last);
   free(p->joined);
 }

@@ -19,8 +19,16 @@ typedef struct Plan {
   char *unread;    /* per node: a SAVE no RESTORE reads any more */
   int *joined;     /* per loop: the next loop run in its iterations (after
                     * its body), or -1; absorbed marks the joined ones */
-  int *cached_in;  /* per node: the SAVE storing it when it is made on the
-                    * first iteration of the loops it does not change with, or -1 */
+  int *cached_in;  /* per node: the SAVE storing it when it is made once per
+                    * place of its storage (not per iteration of the loops it
+                    * does not change with), or -1 */
+  int *hoist_first, *hoist_last; /* per loop: the first and last cached value made
+                    * by a loop nest of its own before it (the outermost
+                    * loop the value does not change with), or -1 */
+  int *hoist_next;  /* per node: the next such value before the same loop */
+  char *inlined;    /* per node: 1 written out in such a loop nest's line (its
+                    * own line is printed only if something else reads it),
+                    * 2 made by such a loop nest (read back where it was) */
 } Plan;
 
 /* Fills p (NULL tables when nothing applies); fusion only when fuse. */
@@ -36,5 +44,8 @@ int plan_reads_index(const Graph *g, Ref r, int li);
  * first visit of a place of its storage might not be their first iteration
  * (a branch on the way, a loop range reading one of their counters). */
 int plan_unchanged_loops(const Graph *g, int s, int *loops);
+/* The loops around node v inside loop u (innermost first, into ch[], room
+ * for 64) that are not among the n loops unchanged[]. */
+int plan_changed_loops(const Graph *g, int v, int u, const int *unchanged, int n, int *ch);
 
 #endif

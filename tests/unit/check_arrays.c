@@ -221,7 +221,13 @@ static const struct {
      * (a range reading the outer index; a branch) */
     {"cached", "fn once(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, exp(a[k]) * x[i]^2)));\n"
                "fn tri(a[n], x[n]) = sum(i in 0..n, log(1 + sum(k in 0..i, exp(a[k]) * x[i]^2)));\n"
-               "fn branch(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, x[i] > 0 ? exp(a[k]) * x[i] : 1 + x[i]^2)));\n",
+               "fn branch(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, x[i] > 0 ? exp(a[k]) * x[i] : 1 + x[i]^2)));\n"
+               /* operands written out before the loops; a loop in the middle it does
+                * not change with; an operand made in a loop it does not change with
+                * (the first iteration then) */
+               "fn deep(A[m, d], x[n]) = sum(i in 0..n, log(sum(k in 0..m, sum(j in 0..d, exp(A[k, j] * 2 + A[k, 0]) * x[i]^2))));\n"
+               "fn mid(A[m, d], x[n]) = sum(k in 0..m, sum(i in 0..n, sum(j in 0..d, exp(A[k, j]) * x[i])^2));\n"
+               "fn carried(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, exp(sum(j in 0..m, a[j] * a[k])) * x[i]^2)));\n",
      -1, 1},
     /* reverse loops side by side over one range run as one loop; not when
      * the later reads what the earlier computes, nor over other ranges */
@@ -281,8 +287,13 @@ END_TEST
  * - shared branch values: sqrt(q) once for the three branches on q > 1 and
  *   once for the one on q <= 1 (another condition), cos once (there were 4
  *   sqrt and up to 3 cos);
- * - caching: exp(a[k]) made on the first iteration only in once, not where
- *   a range reads the outer index (tri) nor in a branch (branch);
+ * - caching: exp(a[k]) made once per k in once (by a loop of its own before
+ *   the loop over i: one exp line, the loops read it back), as are deep's
+ *   exp(A[k, j] * 2 + A[k, 0]) (its operands written out) and mid's exp(A[k,
+ *   j]) (before the loop over i, inside the one over k); on the first
+ *   iteration in carried, whose operand is a sum made in the loops; neither
+ *   where a range reads the outer index (tri: exp in f_grad's forward and
+ *   reverse) nor in a branch (branch);
  * - joining: top's two reverse loops over 0..n are one (3 loops in all), as
  *   are comp's two over j (in f_grad and in f_vjp); the second reverse
  *   loops of chain, chain2 and sumdep need what the first computes, and
@@ -298,8 +309,13 @@ static const struct {
     {"siblings", "rot", "= sqrt(", 2},                   {"siblings", "rot_grad", "= sqrt(", 2},
     {"siblings", "rot_vjp", "= sqrt(", 2},               {"siblings", "rot", "= cos(", 1},
     {"siblings", "rot_grad", "= cos(", 1},               {"siblings", "rot_vjp", "= cos(", 1},
-    {"cached", "once_grad", " == 0 ? (adc_t", 1},      {"cached", "tri_grad", " == 0 ? (adc_t", 0},
-    {"cached", "branch_grad", " == 0 ? (adc_t", 0},
+    {"cached", "once_grad", " == 0 ? (adc_t", 0},      {"cached", "once_grad", "adc_t[0-9]*.i1. = exp(a.i1.);", 1},
+    {"cached", "once_grad", "= adc_t[0-9]*.i1.;", 1},  {"cached", "once_grad", "= exp(", 1},
+    {"cached", "once_vjp", "= exp(", 1},               {"cached", "tri_grad", " == 0 ? (adc_t", 0},
+    {"cached", "tri_grad", "= exp(", 2},              {"cached", "branch_grad", " == 0 ? (adc_t", 0},
+    {"cached", "deep_grad", "^  .*= exp((A.i2 + d \\* i1. \\* 2.0) + A.d \\* i1.);", 1},
+    {"cached", "deep_grad", "= exp(", 1},             {"cached", "mid_grad", "^    .*= exp(A.i2 + d \\* i0.);", 1},
+    {"cached", "carried_grad", " == 0 ? (adc_t", 1},   {"cached", "carried_grad", "= exp(", 1},
     {"joined", "top_grad", "for (int i", 3},          {"joined", "top_grad", "in the same iteration", 1},
     {"joined", "comp_grad", "in the same iteration", 1}, {"joined", "comp_vjp", "in the same iteration", 1},
     {"joined", "chain_grad", "in the same iteration", 0}, {"joined", "ranges_grad", "in the same iteration", 0},
