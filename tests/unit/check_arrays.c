@@ -242,6 +242,20 @@ static const struct {
                "fn sumdep(x[n]) {\n  let s = 0;\n  for i in 0..n { s = s + x[i]^2; }\n"
                "  return sum(i in 0..n, sin(x[i]) * s);\n}\n",
      -1, 1},
+    /* inner reductions that do not read the outer index (recomputed as a
+     * whole in the fused reverse loop), with products, logsumexp, max,
+     * branches, two levels, sharing, caching and a for loop */
+    {"independent", "fn p2(a[m], x[n]) = sum(i in 0..n, x[i] * prod(j in 0..m, 1 + 0.1 * a[j]));\n"
+                    "fn p3(a[m], x[n]) = sum(i in 0..n, logsumexp(j in 0..m, a[j]) * x[i]^2);\n"
+                    "fn p4(a[m], x[n]) = sum(i in 0..n, sum(j in 0..m, a[j]^2) * sum(k in 0..m, sin(a[k])) * x[i]);\n"
+                    "fn p5(a[m], x[n]) = sum(i in 0..n, sum(j in 0..m, a[j] * x[i]) + sum(j in 0..m, a[j]));\n"
+                    "fn p6(a[m], x[n]) = sum(i in 0..n, x[i] > 0 ? sum(j in 0..m, a[j]) : sum(j in 0..m, a[j]^2));\n"
+                    "fn p7(a[m], x[n]) = sum(i in 0..n, max(k in 0..m, a[k]) * x[i]);\n"
+                    "fn p8(A[m, m], x[n]) = sum(i in 0..n, sum(j in 0..m, sum(k in 0..m, A[j, k])) * x[i]);\n"
+                    "fn p9(a[m], x[n]) = sum(i in 0..n, sum(j in 0..m, exp(a[j])) * x[i] + sum(j in 0..m, exp(a[j]) * x[i]));\n"
+                    "fn p10(a[m], x[n], c) {\n  let s = c;\n"
+                    "  for i in 0..n { s = s * 0.5 + sum(j in 0..m, a[j]) * x[i]; }\n  return s;\n}\n",
+     -1, 1},
     /* found by the differential test: a costly value made inside a reduction
      * in a branch must not leave the branch through a phi */
     {"reduction_in_branch", "fn f(a, c) = c > 0.5 ? 1 : sum(i in 0..2, exp(a));\n"
