@@ -178,15 +178,20 @@ START_TEST(split_vjp_from_grad) {
 }
 END_TEST
 
+/* "fn p(x, y) = (x + 1) * (y + 1.5) * (x + 2.5) ...", n factors. */
+static void factors(char *src, size_t size, int n) {
+  size_t len = (size_t)snprintf(src, size, "fn p(x, y) = (x + 1)");
+  for (int i = 1; i < n; i++)
+    len += (size_t)snprintf(src + len, size - len, " * (%s + %d.5)", i % 2 ? "y" : "x", i);
+  snprintf(src + len, size - len, ";\n");
+}
+
 /* Parameters and one operation on them (the factors x + c) are made again
  * in each part that reads them: never stored into adc_v, defined in several
  * parts; the product's running values still pass through adc_v. */
 START_TEST(split_remakes_cheap_values) {
   char src[4096];
-  size_t len = (size_t)snprintf(src, sizeof src, "fn p(x, y) = (x + 1)");
-  for (int i = 1; i < 40; i++)
-    len += (size_t)snprintf(src + len, sizeof src - len, " * (%s + %d.5)", i % 2 ? "y" : "x", i);
-  snprintf(src + len, sizeof src - len, ";\n");
+  factors(src, sizeof src, 40);
   GenCase g;
   ht_generate(&g, "split_remade", src, "gcc", "--split=10");
   const char *defs = "grep -o 'const double z[0-9]* = [xy] [-+] [0-9.]*;' '%s' | awk '{print $3}'";
@@ -206,10 +211,7 @@ END_TEST
  * looking for vectors in such runs of stores); the slots stay dense. */
 START_TEST(split_stores_not_neighbours) {
   char src[8192];
-  size_t len = (size_t)snprintf(src, sizeof src, "fn p(x, y) = (x + 1)");
-  for (int i = 1; i < 120; i++)
-    len += (size_t)snprintf(src + len, sizeof src - len, " * (%s + %d.5)", i % 2 ? "y" : "x", i);
-  snprintf(src + len, sizeof src - len, ";\n");
+  factors(src, sizeof src, 120);
   GenCase g;
   ht_generate(&g, "split_stores", src, "gcc", "--split=40");
   /* per function: its stores' slots; "many" if a part stores three or
