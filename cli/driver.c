@@ -323,6 +323,31 @@ static void discard(Pending *p) {
 
 /* ---- the pipeline ---- */
 
+static int reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
+  int status = ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, weights, at);
+  ir_check(&f->grad, "reverse (grad)");
+  ir_dce(&f->grad);
+  ir_check(&f->grad, "dce (grad)");
+  return status;
+}
+
+/* Would the gradient be split into parts (--split) but for the storage of
+ * logsumexp's weights, its only storage? A function that long is better
+ * split, taking each term's exponential again in the reverse sweep, than
+ * left whole for the C compiler (whose time grows faster than linearly with
+ * a function's length). */
+static int weights_alone_unsplit(const Graph *g, int split) {
+  int saves = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_SAVE) {
+      Ref v = g->nodes.v[i].a[0];
+      if (ref_is_const(v) || g->nodes.v[v].op != OP_LSEW)
+        return 0;
+      saves++;
+    }
+  return saves && split > 0 && g->nodes.n > split; /* as cg_splits decides, storage aside */
+}
+
 static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int split,
                      const Names *names, FnGraphs *fns) {
   Graph *fwd = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *fwd);
@@ -338,14 +363,15 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int
   int built = errors == 0; /* else some graphs were never made: no reverse sweeps */
   for (int i = 0; i < c->nfuncs && built; i++) {
     FnGraphs *f = &fns[i];
-    int several = f->fwd.outs.n > 1;
     Loc at;
-    int status = ir_reverse(&f->fwd, &f->grad, optimize, several ? REV_JAC : REV_GRAD, &at);
-    ir_check(&f->grad, "reverse (grad)");
-    ir_dce(&f->grad);
-    ir_check(&f->grad, "dce (grad)");
+    int weights = 1, status = reverse_grad(f, optimize, weights, &at);
+    if (status == 0 && weights_alone_unsplit(&f->grad, split)) {
+      graph_free(&f->grad); /* the weights' storage alone keeps it whole: take exp again */
+      weights = 0;
+      status = reverse_grad(f, optimize, weights, &at);
+    }
     if (!cg_vjp_by_grad(f, split)) { /* else f_vjp calls f_grad */
-      int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, NULL);
+      int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, weights, NULL);
       status = status ? status : st2;
       ir_check(&f->vjp, "reverse (vjp)");
       ir_dce(&f->vjp);

@@ -182,7 +182,9 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
  * 3 when an operation without a derivative (lgamma) is applied to a value
  * that depends on the parameters (*err_at: where). */
 typedef enum RevMode { REV_GRAD, REV_VJP, REV_JAC } RevMode;
-int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, Loc *err_at);
+/* weights: read logsumexp's weights from the storage the forward sweep
+ * fills (else take each term's exponential again, which needs none). */
+int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at);
 
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */

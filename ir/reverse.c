@@ -48,6 +48,7 @@ typedef VEC(Contrib) ContribVec;
 
 typedef struct Rev {
   const Graph *f;
+  int weights; /* logsumexp's weights are read from storage where it can be placed */
   Builder *b;
   Copier cp;
   GroupSpan *spans;
@@ -501,6 +502,8 @@ static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, 
 
 /* The stored weight of logsumexp loop li's terms (an LSEW node), or -1. */
 static int stored_weight(const Rev *r, int li) {
+  if (!r->weights)
+    return -1;
   const LoopSpan *s = &r->lspans[li];
   for (int i = s->lo; i < s->body_hi; i++)
     if (r->f->nodes.v[i].op == OP_LSEW && r->f->nodes.v[i].aux == li)
@@ -718,7 +721,7 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
   }
 }
 
-int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_at) {
+int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at) {
   graph_clone(out, f);
   out->labels.n = 0;
   out->outs.n = 0;
@@ -729,6 +732,7 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, Loc *err_
   r->f = f;
   r->b = &bld;
   r->labels = mode != REV_JAC;
+  r->weights = weights;
   r->m = mode == REV_JAC ? (f->outs.n ? f->outs.n : 1) : 1;
   copier_init(&r->cp, f);
   r->cp.skip_saves = 1; /* RESTORE reads the forward sweep's SAVEs; copies need none */

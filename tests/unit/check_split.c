@@ -178,6 +178,37 @@ START_TEST(split_vjp_from_grad) {
 }
 END_TEST
 
+/* A long function whose only storage would be logsumexp's weights is split
+ * all the same, its reverse sweep taking each term's exponential again: the
+ * gradient agrees with the unsplit one (which reads the weights) to a few
+ * roundings, and a short function still reads them. */
+START_TEST(split_logsumexp_weights) {
+  static const char *const src =
+      "fn r(v[n], x, y) = logsumexp(i in 0..n, v[i] * x) + sin(x * y) * cos(y) + x * y * (x + 1) * (y + 2) + tanh(x);\n";
+  static const char *const driver =
+      "#include <stdio.h>\n#include <math.h>\n#include \"%s\"\n#include \"%s\"\n"
+      "int main(void) {\n"
+      "  int bad = 0;\n"
+      "  for (int t = 0; t < 20; t++) {\n"
+      "    double v[4] = {0.3 - 0.05 * t, -0.7, 1.1, 0.2 * t}, x = 1.3 - 0.1 * t, y = 0.4 + 0.03 * t;\n"
+      "    double g1[4], g2[4], gx1, gx2, gy1, gy2;\n"
+      "    double f1 = r_grad(4, v, x, y, g1, &gx1, &gy1), f2 = u_r_grad(4, v, x, y, g2, &gx2, &gy2);\n"
+      "    bad |= f1 != f2 || fabs(gx1 - gx2) > 1e-13 * (1 + fabs(gx2)) || fabs(gy1 - gy2) > 1e-13 * (1 + fabs(gy2));\n"
+      "    for (int i = 0; i < 4; i++) bad |= fabs(g1[i] - g2[i]) > 1e-13;\n"
+      "  }\n"
+      "  if (bad) puts(\"split and unsplit gradients differ\");\n"
+      "  return bad;\n"
+      "}\n";
+  compare_split("split_lse", src, driver, 8, "gcc", "-O1");
+  GenCase g;
+  ht_generate(&g, "split_lse_text", src, "gcc", "--split=8");
+  ck_assert_msg(ht_sh("grep -q 'adc_t[0-9]' '%s'", g.gen) != 0, "the split gradient stores the weights");
+  ht_generate(&g, "split_lse_whole", src, "gcc", "");
+  ck_assert_msg(ht_sh("sed -n '/^double r_grad(/,/^}/p' '%s' | grep -q 'adc_t[0-9]*\\[2 \\* i'", g.gen) == 0,
+                "the whole gradient does not read the stored weights");
+}
+END_TEST
+
 /* "fn p(x, y) = (x + 1) * (y + 1.5) * (x + 2.5) ...", n factors. */
 static void factors(char *src, size_t size, int n) {
   size_t len = (size_t)snprintf(src, size, "fn p(x, y) = (x + 1)");
@@ -256,6 +287,7 @@ Suite *suite_split(void) {
   tcase_add_test(t, split_vjp_from_grad);
   tcase_add_test(t, split_remakes_cheap_values);
   tcase_add_test(t, split_stores_not_neighbours);
+  tcase_add_test(t, split_logsumexp_weights);
   tcase_add_test(t, split_bad_option);
   suite_add_tcase(s, t);
   return s;

@@ -31,9 +31,9 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
       f->sig = &c->checked.sigs[i];
       f->names = &c->names.fn[i];
       f->fwd = fwd[i];
-      ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, NULL);
+      ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, 1, NULL);
       ir_dce(&f->grad);
-      ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, NULL);
+      ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, 1, NULL);
       ir_dce(&f->vjp);
       ir_dce(&f->fwd);
     }
