@@ -62,6 +62,7 @@ typedef struct Rev {
   VEC(int) open;    /* open levels, outermost first; open.v[0] == 0 */
   VEC(int) depth;   /* depth of each level in that stack */
   VEC(int) todo;    /* materialize()'s work stack */
+  VEC(int) kept;    /* (node, value, level) of a group's values made before the group is copied */
   int level, level_lo, nlevels;
   LoopSpan *lspans;
   Ref *rev_idx;     /* per forward loop: the index of its reverse loop, while open */
@@ -180,11 +181,25 @@ static void materialize(Rev *r, int n) {
             push_todo_if_hidden(r, f->nodes.v[i].a[k]);
       if (r->todo.n > mark)
         continue;
+      /* Values of the group's branches already made here stay visible: the
+       * copy must not hide them (they would be made again, twice in one
+       * block, which at -O0, without sharing, is two lines of one name). */
+      r->kept.n = 0;
+      for (int i = s->lo; i < s->phi_lo; i++)
+        if (visible(r, i)) {
+          vec_push(&r->kept, i);
+          vec_push(&r->kept, r->fv[i]);
+          vec_push(&r->kept, r->fv_level[i]);
+        }
       copier_run(&r->cp, r->b, s->lo, s->hi, r->fv, nd->blk, 1);
       /* Only the phis are visible here; the copied branch values live in
        * the copy's own blocks. */
       for (int i = s->lo; i < s->hi; i++)
         r->fv_level[i] = i >= s->phi_lo ? r->level : -1;
+      for (int k = 0; k < r->kept.n; k += 3) {
+        r->fv[r->kept.v[k]] = r->kept.v[k + 1];
+        r->fv_level[r->kept.v[k]] = r->kept.v[k + 2];
+      }
     } else {
       for (int k = 0; k < op_info[nd->op].arity; k++)
         push_todo_if_hidden(r, nd->a[k]);
@@ -786,6 +801,7 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   vec_free(&r->open);
   vec_free(&r->depth);
   vec_free(&r->todo);
+  vec_free(&r->kept);
   free(r->adj);
   free(r->saved_level);
   free(r->scratch);

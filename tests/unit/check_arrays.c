@@ -259,7 +259,11 @@ static const struct {
     /* found by the differential test: a costly value made inside a reduction
      * in a branch must not leave the branch through a phi */
     {"reduction_in_branch", "fn f(a, c) = c > 0.5 ? 1 : sum(i in 0..2, exp(a));\n"
-                            "fn g(a, c, x[n]) = c > 0 ? prod(i in 1..n, exp(a) * x[i]) + exp(a) : x[0];\n",
+                            "fn g(a, c, x[n]) = c > 0 ? prod(i in 1..n, exp(a) * x[i]) + exp(a) : x[0];\n"
+                            /* and: a branch's values made in its adjoint branch stay in
+                             * scope when a sibling branch's phi copies the group (at -O0
+                             * they were made again: two lines of one name) */
+                            "fn hb(x[n], a) = sum(i in 0..n, x[i] > a ? x[i] : pow(2 + cos(a), 2 * tanh(x[i])));\n",
      -1, 1},
     /* found by the differential test: a loop or branch recomputed in a fused
      * reverse loop stands for its forward copy as a whole, or is printed
