@@ -1318,14 +1318,22 @@ static void emit_hoisted(Em *e, int v, int u) {
     close_brace(e, b);
 }
 
-/* The body of loop k, joined to the loop being printed (plan_joining). */
-static void emit_joined(Em *e, int k) {
+/* Where loop k's body ends but for its NEXT nodes (the carried values'
+ * updates, printed last). */
+static int body_end(const Em *e, int k) {
   const LoopSpan *r = &e->lspans[k];
   int nx = r->body_hi;
   while (nx > r->lo && e->g->nodes.v[nx - 1].op == OP_NEXT && e->g->nodes.v[nx - 1].aux == k)
     nx--;
-  emit_range(e, e->g->loops.v[k].body, r->lo, nx);
-  loop_nexts(e, k, nx, r->body_hi);
+  return nx;
+}
+
+/* The body of loop k, run in the iterations of the loop being printed
+ * (its fused reverse loop, or a loop joined to it). */
+static void emit_absorbed(Em *e, int k) {
+  int nx = body_end(e, k);
+  emit_range(e, e->g->loops.v[k].body, e->lspans[k].lo, nx);
+  loop_nexts(e, k, nx, e->lspans[k].body_hi);
 }
 
 static void emit_loop(Em *e, int li) {
@@ -1345,25 +1353,18 @@ static void emit_loop(Em *e, int li) {
   put_line(e, b);
   int mark = e->undo_node.n;
   e->depth++;
-  int nx = s->body_hi;
-  while (nx > s->lo && g->nodes.v[nx - 1].op == OP_NEXT && g->nodes.v[nx - 1].aux == li)
-    nx--;
+  int nx = body_end(e, li);
   emit_range(e, l->body, s->lo, nx);
   if (rv >= 0) { /* the reverse sweep of this term, in the same iteration */
-    const LoopSpan *r = &e->lspans[rv];
-    int rnx = r->body_hi;
-    while (rnx > r->lo && g->nodes.v[rnx - 1].op == OP_NEXT && g->nodes.v[rnx - 1].aux == rv)
-      rnx--;
     indent(e);
     put(e, e->ssa ? "# its reverse sweep (the terms of a sum are independent)\n"
                   : "/* its reverse sweep (the terms of a sum are independent) */\n");
-    emit_range(e, g->loops.v[rv].body, r->lo, rnx);
-    loop_nexts(e, rv, rnx, r->body_hi);
+    emit_absorbed(e, rv);
   }
   for (int k = e->pl.joined ? e->pl.joined[li] : -1; k >= 0; k = e->pl.joined[k]) {
     indent(e); /* the loops after it over the same range, in the same iteration */
     put(e, e->ssa ? "# and in the same iteration\n" : "/* and in the same iteration */\n");
-    emit_joined(e, k);
+    emit_absorbed(e, k);
   }
   int red = -1, count = -1;
   for (int i = s->body_hi; i < s->hi; i++)
