@@ -56,6 +56,7 @@ typedef struct Em {
   const BodyHead *bh;
   int nparts, part;
   int *cut;         /* part q is positions [cut[q], cut[q + 1]) */
+  int fwd_parts;    /* f_grad: its first parts, f's forward sweep, run by f too (FwdShare) */
   int *partof;      /* the part of each position */
   int *slot;        /* each node's place in adc_v, or -1 */
   int nslots;       /* adc_v's length */
@@ -876,6 +877,39 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
 
 /* ---- splitting a large function into parts ---- */
 
+/* The first position of the reverse sweep: its first node without a
+ * forward name, seed, or copy line (g->nodes.n when there is none). */
+static int reverse_start(const Graph *g) {
+  int r = g->nodes.n;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].name < 0 || (g->nodes.v[i].op == OP_INPUT && g->nodes.v[i].aux >= g->nparams)) {
+      r = i;
+      break;
+    }
+  if (g->labels.n && g->labels.v[0].pos < r)
+    r = g->labels.v[0].pos;
+  return r;
+}
+
+/* Is f_grad asked to share its forward sweep with f (emit_c.c asks when
+ * f_grad is split and f has one result)? */
+static int sharing(const Em *e) { return e->kind == FN_GRAD && !e->several && e->bh && e->bh->share; }
+
+/* The position after the top-level item that makes f's value: a part
+ * starts there, and the parts before it are what f runs (-1: none). */
+static int value_end(const Em *e) {
+  Ref value = e->g->outs.v[0];
+  if (ref_is_const(value))
+    return -1;
+  for (int i = 0; i < e->g->nodes.n;) {
+    int grp, loop, end = item_at(e, 0, i, &grp, &loop);
+    if (value < end)
+      return end;
+    i = end;
+  }
+  return -1;
+}
+
 int cg_splits(const Graph *g, const EmitOpts *o, int ssa) {
   if (ssa || o->split <= 0 || g->nodes.n <= o->split)
     return 0;
@@ -893,11 +927,12 @@ static void plan_parts(Em *e) {
   if (!cg_splits(g, e->opts, e->ssa))
     return;
   int size = e->opts->split < PART_NODES ? e->opts->split : PART_NODES;
-  e->cut = xmalloc(sizeof *e->cut * (size_t)(n / size + 2));
+  int rev = sharing(e) ? value_end(e) : -1; /* a part starts after f's value */
+  e->cut = xmalloc(sizeof *e->cut * (size_t)(n / size + 3));
   e->cut[0] = 0;
   for (int i = 0, start = 0; i < n;) {
     int grp, loop, end = item_at(e, 0, i, &grp, &loop);
-    if (i - start >= size && n - i >= size / 2)
+    if ((i - start >= size && n - i >= size / 2) || (i == rev && i > start))
       e->cut[e->nparts++] = start = i;
     i = end;
   }
@@ -949,6 +984,32 @@ static void finish_plan(Em *e) {
     e->lastload[i] = -1;
 }
 
+/* After finish_plan: f_grad's parts up to f's value run f's forward sweep
+ * for f too, when they read no gradient pointer and the value is passed on
+ * in adc_v (FwdShare). */
+static void plan_share(Em *e) {
+  if (!sharing(e) || e->nparts <= 1)
+    return;
+  const Graph *g = e->g;
+  int end = value_end(e), q = 1;
+  while (q < e->nparts && e->cut[q] < end)
+    q++;
+  Ref value = g->outs.v[0];
+  if (end < 0 || q >= e->nparts || e->cut[q] != end || e->slot[value] < 0)
+    return;
+  for (int p = 0; p < q; p++)
+    for (int i = 0; i < g->nparams; i++)
+      if (e->pused[(size_t)p * (size_t)e->nuse + (size_t)use_slot(e, ARG_BAR, i)])
+        return;
+  FwdShare *sh = e->bh->share;
+  sh->nslots = 1;
+  for (int i = 0; i < end; i++)
+    if (e->slot[i] >= sh->nslots)
+      sh->nslots = e->slot[i] + 1;
+  sh->slot = e->slot[value];
+  sh->parts = e->fwd_parts = q;
+}
+
 /* The arguments of a call to a part: the function's own, then adc_v. */
 static void call_args(StrBuf *b, const SigArg *args, int n) {
   for (int k = 0; k < n; k++)
@@ -994,12 +1055,13 @@ static void begin_part(Em *e, int q) {
   StrBuf b = {0};
   int np = e->g->nparams, nv = e->fg->fwd.outs.n;
   SigArg *args = xmalloc(sizeof *args * (size_t)(e->fg->sig->nsizes + 2 * np + 2 * nv + 1));
-  int nargs = cg_sig_args(e->fg, e->kind, args);
+  FnKind kind = q < e->fwd_parts ? FN_FWD : e->kind; /* f's forward sweep: f's arguments */
+  int nargs = cg_sig_args(e->fg, kind, args);
   if (q + 1 < e->nparts) {
     sb_printf(&b, "/* %s, part %d of %d: long functions are split so that C compilers\n"
                   " * stay fast; values read by later parts are passed on in adc_v. */\n"
                   "static void %s_part%d(", e->bh->symbol, q + 1, e->nparts, e->bh->symbol, q + 1);
-    cg_sig_params(&b, e->fg, e->kind, e->opts->real);
+    cg_sig_params(&b, e->fg, kind, e->opts->real);
     sb_printf(&b, "%s%s *adc_v) {\n", nargs ? ", " : "", e->T);
     put(e, b.s);
     int io = 0; /* adc_v is read or written (remade values are not passed) */
@@ -1030,14 +1092,20 @@ static void begin_part(Em *e, int q) {
                 e->T, e->T, e->T, e->nslots, e->kind != FN_VJP && !e->several ? " NAN" : "");
     indent(e);
     put(e, b.s);
+    SigArg *fargs = xmalloc(sizeof *fargs * (size_t)(e->fg->sig->nsizes + 2 * np + 2 * nv + 1));
+    int nfargs = cg_sig_args(e->fg, FN_FWD, fargs);
     for (int p = 0; p + 1 < e->nparts; p++) {
       b.len = 0;
       sb_printf(&b, "%s_part%d(", e->bh->symbol, p + 1);
-      call_args(&b, args, nargs);
+      if (p < e->fwd_parts)
+        call_args(&b, fargs, nfargs);
+      else
+        call_args(&b, args, nargs);
       sb_puts(&b, ");\n");
       indent(e);
       put(e, b.s);
     }
+    free(fargs);
   }
   part_loads(e, q);
   free(args);
@@ -1651,14 +1719,7 @@ static void emit_pass(Em *e) {
   const Graph *g = e->g;
   e->rev_marked = 0;
   e->marker = NULL;
-  e->rev_start = g->nodes.n;
-  for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].name < 0 || (g->nodes.v[i].op == OP_INPUT && g->nodes.v[i].aux >= g->nparams)) {
-      e->rev_start = i;
-      break;
-    }
-  if (g->labels.n && g->labels.v[0].pos < e->rev_start)
-    e->rev_start = g->labels.v[0].pos;
+  e->rev_start = reverse_start(g);
   if (e->kind != FN_FWD && !e->dry) {
     e->marker = e->ssa ? "# forward sweep\n" : "/* forward sweep */\n";
   }
@@ -1942,9 +2003,46 @@ static void emit_vjp_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out,
   sb_free(&b);
 }
 
+/* f runs the parts of f_grad that make its forward sweep (FwdShare): the
+ * file then holds one forward sweep of a long function, not two. */
+static void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h) {
+  const FwdShare *sh = h->share;
+  const char *T = cg_real_type(o->real);
+  int heap = sh->nslots > STACK_SLOTS;
+  StrBuf b = {0};
+  sb_puts(&b, h->comment);
+  sb_puts(&b, h->head);
+  sb_puts(&b, " {\n");
+  if (heap)
+    sb_printf(&b, "  %s *const adc_v = (%s *)malloc(sizeof(%s) * %d);\n"
+                  "  if (adc_v == NULL) {\n    errno = ENOMEM;\n    return NAN;\n  }\n",
+              T, T, T, sh->nslots);
+  else
+    sb_printf(&b, "  %s adc_v[%d];\n", T, sh->nslots);
+  SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + fg->func->nparams + 1));
+  int nargs = cg_sig_args(fg, FN_FWD, args);
+  for (int p = 0; p < sh->parts; p++) {
+    sb_printf(&b, "  %s_part%d(", fg->names->grad, p + 1);
+    call_args(&b, args, nargs);
+    sb_puts(&b, ");\n");
+  }
+  if (heap)
+    sb_printf(&b, "  const %s adc_r = adc_v[%d];\n  free(adc_v);\n  return adc_r;\n}\n\n", T, sh->slot);
+  else
+    sb_printf(&b, "  return adc_v[%d];\n}\n\n", sh->slot);
+  sb_puts(out, b.s);
+  sb_drain(out, 0);
+  free(args);
+  sb_free(&b);
+}
+
 void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, const BodyHead *h) {
   if (kind == FN_VJP && !ssa && cg_vjp_by_grad(fg, o->split)) {
     emit_vjp_by_grad(fg, o, out, h);
+    return;
+  }
+  if (kind == FN_FWD && !ssa && h->share && h->share->parts) {
+    emit_fwd_by_grad(fg, o, out, h);
     return;
   }
   Em e;
@@ -1962,6 +2060,7 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
   resolve_usage(&e);
   drop_unread_inlined(&e);
   finish_plan(&e);
+  plan_share(&e);
   e.dry = 0;
   if (e.nparts == 1) {
     sb_puts(out, h->comment);

@@ -32,7 +32,16 @@ typedef struct BodyHead {
   const char *comment;
   const char *head;
   const char *symbol;
+  struct FwdShare *share; /* f_grad: filled in; f: runs f_grad's parts (below) */
 } BodyHead;
+
+/* A long f_grad whose forward sweep f runs instead of a copy of its own: its
+ * first `parts` parts take f's arguments and compute no adjoint, and leave
+ * f's value in adc_v[slot] (adc_v of nslots places). parts is 0 when f_grad
+ * is not split, or its forward sweep does not end between two parts. */
+typedef struct FwdShare {
+  int parts, nslots, slot;
+} FwdShare;
 
 /* Prints the function: comment, head, body of fg's graph of the given kind,
  * closing brace; before them, the parts it is split into, if any. */

@@ -13,7 +13,8 @@ static const char *base_name(const char *path) {
 }
 
 static int several(const FnGraphs *fg) { return fg->fwd.outs.n > 1; }
-static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o);
+static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o,
+                         const FwdShare *share);
 
 static const char *symbol(const FnGraphs *fg, FnKind kind) {
   const FnNames *nm = fg->names;
@@ -86,14 +87,15 @@ static void signature(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int r
   sb_puts(b, ")");
 }
 
-static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa) {
+/* share: f_grad fills it in, f reads it (FwdShare); NULL for neither. */
+static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, FwdShare *share) {
   StrBuf head = {0}, comment = {0};
   if (!ssa)
-    kind_comment(&comment, fg, kind, o);
+    kind_comment(&comment, fg, kind, o, share);
   if (o->static_fns && !ssa)
     sb_puts(&head, "static inline ");
   signature(&head, fg, kind, ssa, o->real);
-  BodyHead h = {comment.s ? comment.s : "", head.s, symbol(fg, kind)};
+  BodyHead h = {comment.s ? comment.s : "", head.s, symbol(fg, kind), share};
   cg_body(out, fg, kind, o, ssa, &h);
   sb_free(&head);
   sb_free(&comment);
@@ -149,7 +151,8 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
 
 /* The convention of one emitted function: what it reads, returns, stores
  * or adds. */
-static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o) {
+static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o,
+                         const FwdShare *share) {
   const Func *f = fg->func;
   const FnNames *nm = fg->names;
   int np = f->nparams, nv = fg->fwd.outs.n, line, col;
@@ -163,7 +166,15 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       sb_puts(out, "returns the value");
     sb_puts(out, "; reads ");
     param_list(out, fg, 1);
-    close_comment(out, fg, kind, ".");
+    if (share && share->parts) {
+      StrBuf end = {0};
+      sb_printf(&end, ".\n *   The function being long, this runs %s's forward sweep (its first\n"
+                      " *   %d parts, above): one forward sweep in the file, not two.", nm->grad, share->parts);
+      close_comment(out, fg, kind, end.s);
+      sb_free(&end);
+    } else {
+      close_comment(out, fg, kind, ".");
+    }
   } else if (kind == FN_GRAD && several(fg)) {
     sb_printf(out, "/* %s: writes ", nm->jac);
     for (int k = 0; k < nv; k++)
@@ -247,8 +258,15 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             needs_stdlib(fns, n, o) ? "#include <errno.h>\n" : "",
             needs_stdlib(fns, n, o) ? "#include <stdlib.h>\n" : "");
   for (int i = 0; i < n; i++) {
-    for (int kind = FN_FWD; kind <= FN_VJP; kind++)
-      emit_one(out, &fns[i], (FnKind)kind, o, 0);
+    if (cg_vjp_by_grad(&fns[i], o->split)) { /* f_grad first: f may run its forward parts */
+      FwdShare share = {0, 0, 0};
+      emit_one(out, &fns[i], FN_GRAD, o, 0, &share);
+      emit_one(out, &fns[i], FN_FWD, o, 0, &share);
+    } else {
+      emit_one(out, &fns[i], FN_FWD, o, 0, NULL);
+      emit_one(out, &fns[i], FN_GRAD, o, 0, NULL);
+    }
+    emit_one(out, &fns[i], FN_VJP, o, 0, NULL);
   }
   sb_puts(out, "#ifdef __cplusplus\n}\n#endif\n");
 }
@@ -256,8 +274,8 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
 void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
   sb_printf(out, "# SSA of %s, by adc " ADC_VERSION "\n\n", base_name(o->input));
   for (int i = 0; i < n; i++) {
-    emit_one(out, &fns[i], FN_FWD, o, 1);
-    emit_one(out, &fns[i], FN_GRAD, o, 1);
+    emit_one(out, &fns[i], FN_FWD, o, 1, NULL);
+    emit_one(out, &fns[i], FN_GRAD, o, 1, NULL);
   }
 }
 
@@ -275,7 +293,7 @@ void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) 
             base_name(o->input), guard, guard);
   for (int i = 0; i < n; i++) {
     for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
-      kind_comment(out, &fns[i], (FnKind)kind, o);
+      kind_comment(out, &fns[i], (FnKind)kind, o, NULL);
       signature(out, &fns[i], (FnKind)kind, 0, o->real);
       sb_puts(out, ";\n");
     }

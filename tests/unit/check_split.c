@@ -138,6 +138,8 @@ START_TEST(split_default_large) {
   GenCase g;
   ht_generate(&g, "split_large", src, "gcc", "");
   ck_assert_int_eq(ht_sh("grep -q 'malloc(sizeof(double)' '%s' && grep -q 'p_grad_part2(' '%s'", g.gen, g.gen), 0);
+  ck_assert_msg(ht_sh("sed -n '/^double p(/,/^}/p' '%s' | grep -q 'free(adc_v);'", g.gen) == 0,
+                "p does not take its adc_v from malloc");
   free(src);
 }
 END_TEST
@@ -175,6 +177,47 @@ START_TEST(split_vjp_from_grad) {
   ck_assert_msg(ht_sh("sed -n '/^void q_vjp(/,/^}/p' '%s' | grep -q 'reverse sweep'", g.gen) != 0,
                 "q_vjp has a reverse sweep of its own");
   ck_assert_int_eq(ht_sh("grep -q 'q_vjp_part' '%s'", g.gen), 1);
+}
+END_TEST
+
+/* A long function with one result: f runs the parts of f_grad that make its
+ * value (they take f's arguments: sizes, arrays, data), not a forward sweep
+ * of its own; its value is f_grad's and the unsplit f's, bit for bit. A
+ * function with several results keeps its own parts. */
+START_TEST(split_fwd_from_grad) {
+  static const char *const src =
+      "fn q(a[n], B[2, k], const c, y) = a[0] * y + a[1] * B[0, 1] + sin(B[1, 0]) * B[0, 0] + c * y^3\n"
+      "    + sum(i in 0..n, a[i]^2) * tanh(y) + exp(y * B[1, 1]) / (1 + a[2]^2);\n";
+  static const char *const driver =
+      "#include <stdio.h>\n#include \"%s\"\n#include \"%s\"\n"
+      "int main(void) {\n"
+      "  int bad = 0;\n"
+      "  for (int t = 0; t < 20; t++) {\n"
+      "    double a[3] = {0.3 - 0.05 * t, -0.7, 1.1}, B[4] = {0.2, 0.5 * t, -0.4, 0.9}, y = 1.3 - 0.1 * t;\n"
+      "    double ga[3], gB[4], gy, f = q(3, 2, a, B, 0.5, y);\n"
+      "    bad |= f != q_grad(3, 2, a, B, 0.5, y, ga, gB, &gy) || f != u_q(3, 2, a, B, 0.5, y);\n"
+      "  }\n"
+      "  if (bad) puts(\"f differs from f_grad's value or from the unsplit f\");\n"
+      "  return bad;\n"
+      "}\n";
+  compare_split("split_fwd", src, driver, 6, "gcc", "-O0");
+  GenCase g;
+  ht_generate(&g, "split_fwd_text", src, "gcc", "--split=6");
+  ck_assert_msg(ht_sh("sed -n '/^double q(/,/^}/p' '%s' > '%s.q' && grep -q '^  q_grad_part1(n, k, a, B, c, y, adc_v);$' "
+                      "'%s.q' && grep -q '^  return adc_v[[][0-9]*[]];$' '%s.q'", g.gen, g.gen, g.gen, g.gen) == 0,
+                "q does not run q_grad's parts");
+  ck_assert_msg(ht_sh("grep -q 'z[0-9]' '%s.q'", g.gen) != 0, "q has lines of its own");
+  ck_assert_msg(ht_sh("grep -q '^static void q_part' '%s'", g.gen) != 0, "q has parts of its own");
+  ck_assert_msg(ht_sh("grep -q '^static void q_grad_part1(int n, int k, const double [*]a, const double [*]B, "
+                      "double c, double y, double [*]adc_v) {$' '%s'", g.gen) == 0,
+                "q_grad's first part does not take q's arguments");
+  /* the parts q runs write no gradient: the reverse sweep starts after them */
+  ck_assert_msg(ht_sh("n=$(grep -c '^  q_grad_part[0-9]*(' '%s.q'); "
+                      "sed -n \"/^static void q_grad_part$n(/,/^}/p\" '%s' | grep -q '_bar'", g.gen, g.gen) != 0,
+                "the last part q runs has adjoints");
+  ht_generate(&g, "split_fwd_several", mixed, "gcc", "--split=6");
+  ck_assert_msg(ht_sh("grep -q '^static void m_part1(' '%s'", g.gen) == 0,
+                "m, with two results, does not keep its own parts");
 }
 END_TEST
 
@@ -285,6 +328,7 @@ Suite *suite_split(void) {
   tcase_add_test(t, split_samples);
   tcase_add_test(t, split_default_large);
   tcase_add_test(t, split_vjp_from_grad);
+  tcase_add_test(t, split_fwd_from_grad);
   tcase_add_test(t, split_remakes_cheap_values);
   tcase_add_test(t, split_stores_not_neighbours);
   tcase_add_test(t, split_logsumexp_weights);
