@@ -168,8 +168,8 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
     param_list(out, fg, 1);
     if (share && share->parts) {
       StrBuf end = {0};
-      sb_printf(&end, ".\n *   The function being long, this runs %s's forward sweep (its first\n"
-                      " *   %d parts, above): one forward sweep in the file, not two.", nm->grad, share->parts);
+      sb_printf(&end, ".\n *   The function being long, this runs %s_forward, the parts of %s\n"
+                      " *   that make the value (above): one forward sweep in the file, not two.", nm->grad, nm->grad);
       close_comment(out, fg, kind, end.s);
       sb_free(&end);
     } else {

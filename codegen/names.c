@@ -70,10 +70,30 @@ static int reserved_prefix(const char *s) {
   return strncmp(s, "adc_", 4) == 0 || (s[0] == '_' && (isupper((unsigned char)s[1]) || s[1] == '_'));
 }
 
-/* base, or base with '_' appended until it is neither reserved nor taken. */
-static char *claim(Names *n, StrMap *taken, const char *base) {
+/* The functions of a long function's parts: S_partN for an emitted symbol
+ * S, and S_forward for S a gradient's (body.c). A function or parameter of
+ * that name would clash with them. */
+static int names_part(Names *n, StrMap *globals, const char *s) {
+  const char *u = strrchr(s, '_');
+  if (!u || u == s)
+    return 0;
+  int part = strncmp(u, "_part", 5) == 0 && isdigit((unsigned char)u[5]);
+  for (const char *d = u + 5; part && *d; d++)
+    part = isdigit((unsigned char)*d);
+  if (!part && strcmp(u, "_forward") != 0)
+    return 0;
+  char *stem = cat(n, s, "");
+  stem[u - s] = '\0';
+  if (!part && (u - s < 5 || strcmp(stem + (u - s) - 5, "_grad") != 0))
+    return 0;
+  return strmap_get(globals, stem, 0) != 0;
+}
+
+/* base, or base with '_' appended until it is neither reserved nor taken
+ * (nor the name of a part, given the functions' symbols). */
+static char *claim(Names *n, StrMap *taken, StrMap *globals, const char *base) {
   char *s = reserved_prefix(base) ? cat(n, "u", base) : cat(n, base, "");
-  while (cg_is_reserved(s) || strmap_get(taken, s, 0))
+  while (cg_is_reserved(s) || strmap_get(taken, s, 0) || (globals && names_part(n, globals, s)))
     s = cat(n, s, "_");
   strmap_put(taken, s, 1);
   return s;
@@ -89,14 +109,13 @@ static char *cat(Names *n, const char *a, const char *b) {
 
 /* The three symbols of a function are claimed together, so that f_grad of
  * one function cannot be another function's f. */
-static void name_function(Names *n, StrMap *globals, FnNames *fn, const char *prefix) {
-  char *base = cat(n, prefix, fn->src);
+static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base) {
   if (reserved_prefix(base))
     base = cat(n, "u", base);
   for (;;) {
     char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp"), *j = cat(n, base, "_jac");
     if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&
-        !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0)) {
+        !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0) && !names_part(n, globals, base)) {
       fn->fwd = base;
       fn->grad = g;
       fn->vjp = v;
@@ -120,8 +139,12 @@ void cg_names(const Checked *c, const char *prefix, Names *out) {
     const Func *f = c->funcs[i];
     FnNames *fn = &out->fn[i];
     fn->src = f->name;
-    name_function(out, &globals, fn, prefix ? prefix : "");
+    name_function(out, &globals, fn, cat(out, prefix ? prefix : "", f->name));
   }
+  /* a function named like a later one's part ("f_grad_part1" before f) */
+  for (int i = 0; i < c->nfuncs; i++)
+    if (names_part(out, &globals, out->fn[i].fwd))
+      name_function(out, &globals, &out->fn[i], cat(out, out->fn[i].fwd, "_"));
   for (int i = 0; i < c->nfuncs; i++) {
     const Func *f = c->funcs[i];
     FnNames *fn = &out->fn[i];
@@ -135,17 +158,17 @@ void cg_names(const Checked *c, const char *prefix, Names *out) {
     fn->outs = arena_alloc(&out->arena, no * sizeof *fn->outs);
     fn->outbars = arena_alloc(&out->arena, no * sizeof *fn->outbars);
     for (int k = 0; k < sig->nsizes; k++)
-      fn->sizes[k] = claim(out, &local, sig->sizes[k]);
+      fn->sizes[k] = claim(out, &local, &globals, sig->sizes[k]);
     for (int p = 0; p < f->nparams; p++)
-      fn->params[p] = claim(out, &local, f->params[p].name);
+      fn->params[p] = claim(out, &local, &globals, f->params[p].name);
     for (int k = 0; k < f->nouts; k++)
-      fn->outs[k] = claim(out, &local, f->outs[k].name);
+      fn->outs[k] = claim(out, &local, &globals, f->outs[k].name);
     for (int p = 0; p < f->nparams; p++)
-      fn->bars[p] = f->params[p].is_const ? NULL : claim(out, &local, cat(out, fn->params[p], "_bar"));
+      fn->bars[p] = f->params[p].is_const ? NULL : claim(out, &local, &globals, cat(out, fn->params[p], "_bar"));
     for (int k = 0; k < f->nouts; k++)
-      fn->outbars[k] = claim(out, &local, cat(out, fn->outs[k], "_bar"));
-    fn->seed = claim(out, &local, cat(out, f->name, "_bar"));
-    fn->jacp = claim(out, &local, "jac");
+      fn->outbars[k] = claim(out, &local, &globals, cat(out, fn->outs[k], "_bar"));
+    fn->seed = claim(out, &local, &globals, cat(out, f->name, "_bar"));
+    fn->jacp = claim(out, &local, &globals, "jac");
     strmap_free(&local);
   }
   strmap_free(&globals);

@@ -213,6 +213,30 @@ START_TEST(temporaries_never_clash) {
 }
 END_TEST
 
+/* A long function's parts are static functions f_grad_part1, ...,
+ * f_grad_forward: a function or parameter of such a name is renamed, in
+ * whatever order the functions come. */
+START_TEST(part_names_never_clash) {
+  static const char *const src =
+      "fn f_grad_part1(x) = x * 2;\n"
+      "fn f(x, f_grad_part2, f_grad_forward) = x * f_grad_part2 * (x + 1) * (f_grad_forward + 2)\n"
+      "    * sin(x * f_grad_part2) * (x - f_grad_part2) * exp(f_grad_part2) * (1 + x * x);\n"
+      "fn f_forward(y) = f_grad_part1(y) + 1;\n";
+  char *out = emit(src, "--split=4 -o - names.ad");
+  ck_assert_ptr_nonnull(strstr(out, "\ndouble f_grad_part1_(double x) {"));
+  ck_assert_ptr_nonnull(strstr(out, "\ndouble f(double x, double f_grad_part2_, double f_grad_forward_) {"));
+  ck_assert_ptr_nonnull(strstr(out, "\nstatic void f_grad_part1(double x, double f_grad_part2_, "));
+  ck_assert_ptr_nonnull(strstr(out, "\nstatic void f_grad_forward(double x, "));
+  ck_assert_ptr_nonnull(strstr(out, "\ndouble f_forward(double y) {")); /* f has no parts of its own */
+  free(out);
+  ck_assert_int_eq(ht_sh("cd '%s' && '%s' --split=4 names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
+                         "-Wpedantic -Werror -c names_grad.c -o names.o && g++ -x c++ -Wall -Wextra "
+                         "-Werror -c names_grad.c -o names.o",
+                         ht_tmpdir(), ht_adc()),
+                   0);
+}
+END_TEST
+
 START_TEST(prefix_and_static) {
   char *out = emit("fn f(x) = x * x;\n", "--prefix=my_ --static -o - names.ad");
   ck_assert_ptr_nonnull(strstr(out, "static inline double my_f(double x)"));
@@ -265,6 +289,7 @@ Suite *suite_cli(void) {
   TCase *tn = tcase_create("names");
   tcase_set_timeout(tn, 60);
   tcase_add_test(tn, reserved_names_are_mangled);
+  tcase_add_test(tn, part_names_never_clash);
   tcase_add_test(tn, temporaries_never_clash);
   tcase_add_test(tn, prefix_and_static);
   tcase_add_test(tn, zero_parameter_function);

@@ -181,9 +181,10 @@ START_TEST(split_vjp_from_grad) {
 END_TEST
 
 /* A long function with one result: f runs the parts of f_grad that make its
- * value (they take f's arguments: sizes, arrays, data), not a forward sweep
- * of its own; its value is f_grad's and the unsplit f's, bit for bit. A
- * function with several results keeps its own parts. */
+ * value (they take f's arguments: sizes, arrays, data), through one function
+ * f_grad calls too, not a forward sweep of its own; its value is f_grad's and
+ * the unsplit f's, bit for bit. A function with several results keeps its
+ * own parts. */
 START_TEST(split_fwd_from_grad) {
   static const char *const src =
       "fn q(a[n], B[2, k], const c, y) = a[0] * y + a[1] * B[0, 1] + sin(B[1, 0]) * B[0, 0] + c * y^3\n"
@@ -203,18 +204,23 @@ START_TEST(split_fwd_from_grad) {
   compare_split("split_fwd", src, driver, 6, "gcc", "-O0");
   GenCase g;
   ht_generate(&g, "split_fwd_text", src, "gcc", "--split=6");
-  ck_assert_msg(ht_sh("sed -n '/^double q(/,/^}/p' '%s' > '%s.q' && grep -q '^  q_grad_part1(n, k, a, B, c, y, adc_v);$' "
+  ck_assert_msg(ht_sh("sed -n '/^double q(/,/^}/p' '%s' > '%s.q' && grep -q '^  q_grad_forward(n, k, a, B, c, y, adc_v);$' "
                       "'%s.q' && grep -q '^  return adc_v[[][0-9]*[]];$' '%s.q'", g.gen, g.gen, g.gen, g.gen) == 0,
-                "q does not run q_grad's parts");
+                "q does not run q_grad_forward");
   ck_assert_msg(ht_sh("grep -q 'z[0-9]' '%s.q'", g.gen) != 0, "q has lines of its own");
   ck_assert_msg(ht_sh("grep -q '^static void q_part' '%s'", g.gen) != 0, "q has parts of its own");
-  ck_assert_msg(ht_sh("grep -q '^static void q_grad_part1(int n, int k, const double [*]a, const double [*]B, "
-                      "double c, double y, double [*]adc_v) {$' '%s'", g.gen) == 0,
-                "q_grad's first part does not take q's arguments");
+  ck_assert_msg(ht_sh("sed -n '/^double q_grad(/,/^}/p' '%s' | grep -q '^  q_grad_forward(n, k, a, B, c, y, adc_v);$'",
+                      g.gen) == 0, "q_grad does not run q_grad_forward");
+  const char *fwd = "sed -n '/^static void q_grad_forward(int n, int k, const double [*]a, const double [*]B, double c, "
+                    "double y, double [*]adc_v) {$/,/^}/p' '%s' > '%s.fwd'";
+  ck_assert_int_eq(ht_sh(fwd, g.gen, g.gen), 0);
+  ck_assert_msg(ht_sh("grep -q '^  q_grad_part1(n, k, a, B, c, y, adc_v);$' '%s.fwd'", g.gen) == 0,
+                "q_grad_forward does not run q_grad's first part with q's arguments");
   /* the parts q runs write no gradient: the reverse sweep starts after them */
-  ck_assert_msg(ht_sh("n=$(grep -c '^  q_grad_part[0-9]*(' '%s.q'); "
-                      "sed -n \"/^static void q_grad_part$n(/,/^}/p\" '%s' | grep -q '_bar'", g.gen, g.gen) != 0,
-                "the last part q runs has adjoints");
+  ck_assert_msg(ht_sh("n=$(grep -c '^  q_grad_part[0-9]*(' '%s.fwd'); test $n -ge 2 && "
+                      "sed -n \"/^static void q_grad_part$n(/,/^}/p\" '%s' | grep -q 'double c, double y, double [*]adc_v) {$' && "
+                      "! sed -n \"/^static void q_grad_part$n(/,/^}/p\" '%s' | grep -q '_bar'", g.gen, g.gen, g.gen) == 0,
+                "the last part q runs is not a forward part");
   ht_generate(&g, "split_fwd_several", mixed, "gcc", "--split=6");
   ck_assert_msg(ht_sh("grep -q '^static void m_part1(' '%s'", g.gen) == 0,
                 "m, with two results, does not keep its own parts");
