@@ -149,6 +149,16 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
   sb_puts(out, n ? ". */\n" : " none. */\n");
 }
 
+/* close_comment after "The function being long, " and how (a format
+ * reading `name` then the gradient's symbol). */
+static void close_long(StrBuf *out, const FnGraphs *fg, FnKind kind, const char *how, const char *name) {
+  StrBuf end = {0};
+  sb_puts(&end, ".\n *   The function being long, ");
+  sb_printf(&end, how, name, fg->names->grad);
+  close_comment(out, fg, kind, end.s);
+  sb_free(&end);
+}
+
 /* The convention of one emitted function: what it reads, returns, stores
  * or adds. */
 static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o,
@@ -166,15 +176,11 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       sb_puts(out, "returns the value");
     sb_puts(out, "; reads ");
     param_list(out, fg, 1);
-    if (share && share->parts) {
-      StrBuf end = {0};
-      sb_printf(&end, ".\n *   The function being long, this runs %s_forward, the parts of %s\n"
-                      " *   that make the value (above): one forward sweep in the file, not two.", nm->grad, nm->grad);
-      close_comment(out, fg, kind, end.s);
-      sb_free(&end);
-    } else {
+    if (share && share->parts)
+      close_long(out, fg, kind, "this runs %s_forward, the parts of %s\n"
+                 " *   that make the value (above): one forward sweep in the file, not two.", nm->grad);
+    else
       close_comment(out, fg, kind, ".");
-    }
   } else if (kind == FN_GRAD && several(fg)) {
     sb_printf(out, "/* %s: writes ", nm->jac);
     for (int k = 0; k < nv; k++)
@@ -218,15 +224,11 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       snprintf(wrt, sizeof wrt, "%s%s", f->params[i].name, arr ? "[k]" : "");
       cotangent_sum(out, fg, wrt);
     }
-    if (cg_vjp_by_grad(fg, o->split)) {
-      StrBuf end = {0};
-      sb_printf(&end, ".\n *   The function being long, this is %s times the gradient %s stores\n"
-                      " *   (one reverse sweep in the file, not two).", nm->seed, nm->grad);
-      close_comment(out, fg, kind, end.s);
-      sb_free(&end);
-    } else {
+    if (cg_vjp_by_grad(fg, o->split))
+      close_long(out, fg, kind, "this is %s times the gradient %s stores\n"
+                 " *   (one reverse sweep in the file, not two).", nm->seed);
+    else
       close_comment(out, fg, kind, ".");
-    }
   }
 }
 
