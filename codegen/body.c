@@ -1053,8 +1053,9 @@ static void emit_forward(Em *e) {
   int np = e->g->nparams;
   SigArg *args = xmalloc(sizeof *args * (size_t)(e->fg->sig->nsizes + np + 1));
   int nargs = cg_sig_args(e->fg, FN_FWD, args);
-  sb_printf(&b, "/* %s's forward sweep (parts 1 to %d), which %s runs too. */\n"
-                "static void %s_forward(", e->bh->symbol, e->fwd_parts, e->nm->fwd, e->bh->symbol);
+  sb_printf(&b, "/* %s's forward sweep (part%s %s%d), which %s runs too. */\n", e->bh->symbol,
+            e->fwd_parts > 1 ? "s" : "", e->fwd_parts > 1 ? "1 to " : "", e->fwd_parts, e->nm->fwd);
+  sb_printf(&b, "static void %s_forward(", e->bh->symbol);
   cg_sig_params(&b, e->fg, FN_FWD, e->opts->real);
   sb_printf(&b, "%s%s *adc_v) {\n", nargs ? ", " : "", e->T);
   for (int p = 0; p < e->fwd_parts; p++) {
