@@ -93,7 +93,7 @@ static int names_part(Names *n, StrMap *globals, const char *s) {
  * (nor the name of a part, given the functions' symbols). */
 static char *claim(Names *n, StrMap *taken, StrMap *globals, const char *base) {
   char *s = reserved_prefix(base) ? cat(n, "u", base) : cat(n, base, "");
-  while (cg_is_reserved(s) || strmap_get(taken, s, 0) || (globals && names_part(n, globals, s)))
+  while (cg_is_reserved(s) || strmap_get(taken, s, 0) || names_part(n, globals, s))
     s = cat(n, s, "_");
   strmap_put(taken, s, 1);
   return s;
@@ -150,6 +150,7 @@ void cg_names(const Checked *c, const char *prefix, Names *out) {
     FnNames *fn = &out->fn[i];
     const FnSig *sig = &c->sigs[i];
     StrMap local = {0};
+    strmap_put(&local, fn->grad, 1); /* f_vjp calls f_grad: no parameter may hide it */
     size_t np = (size_t)(f->nparams ? f->nparams : 1), ns = (size_t)(sig->nsizes ? sig->nsizes : 1);
     size_t no = (size_t)(f->nouts ? f->nouts : 1);
     fn->sizes = arena_alloc(&out->arena, ns * sizeof *fn->sizes);
