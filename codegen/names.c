@@ -23,6 +23,9 @@ static const char *const reserved[] = {
     "using", "virtual", "wchar_t", "xor", "xor_eq",
     /* program entry and common macros */
     "main", "NULL", "errno", "assert", "offsetof",
+    /* what the code of storage and of long functions uses from <stdlib.h> */
+    "malloc", "calloc", "realloc", "free", "size_t", "EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX",
+    "MB_CUR_MAX",
     /* <math.h> functions and macros */
     "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
     "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma",
@@ -56,18 +59,22 @@ int cg_is_reserved(const char *name) {
   for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
     if (strcmp(reserved[i], name) == 0)
       return 1;
-  /* Identifiers the C standard reserves for the implementation. */
+  /* Identifiers the C standard reserves for the implementation, and for
+   * <errno.h>'s macros (E and a digit or capital: ENOMEM, EDOM, ...). */
   if (name[0] == '_' && (isupper((unsigned char)name[1]) || name[1] == '_'))
+    return 1;
+  if (name[0] == 'E' && (isupper((unsigned char)name[1]) || isdigit((unsigned char)name[1])))
     return 1;
   return is_temporary(name);
 }
 
 static char *cat(Names *n, const char *a, const char *b);
 
-/* Names reserved by their start (adc_..., _X..., __...) stay reserved
- * whatever is appended: those get a 'u' in front first. */
+/* Names reserved by their start (adc_..., _X..., __..., EX..., E1...) stay
+ * reserved whatever is appended: those get a 'u' in front first. */
 static int reserved_prefix(const char *s) {
-  return strncmp(s, "adc_", 4) == 0 || (s[0] == '_' && (isupper((unsigned char)s[1]) || s[1] == '_'));
+  return strncmp(s, "adc_", 4) == 0 || (s[0] == '_' && (isupper((unsigned char)s[1]) || s[1] == '_')) ||
+         (s[0] == 'E' && (isupper((unsigned char)s[1]) || isdigit((unsigned char)s[1])));
 }
 
 /* The functions of a long function's parts: S_partN for an emitted symbol

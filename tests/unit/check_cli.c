@@ -203,6 +203,21 @@ START_TEST(reserved_names_are_mangled) {
 }
 END_TEST
 
+/* With storage the file includes <errno.h> and <stdlib.h>: their names
+ * are renamed (malloc, free, size_t get '_'; ENOMEM, and any E and a capital
+ * or digit, reserved for errno's macros by how they start, get a 'u'). */
+START_TEST(stdlib_names_are_mangled) {
+  char *out = emit("fn f(free, malloc[n], ENOMEM, size_t, E1, Ea) =\n"
+                   "    logsumexp(i in 0..n, malloc[i] * free * ENOMEM * size_t * E1 * Ea);\n",
+                   "-o - names.ad");
+  ck_assert_ptr_nonnull(strstr(out, "double f(int n, double free_, const double *malloc_, double uENOMEM, "
+                                    "double size_t_, double uE1, double Ea)"));
+  ck_assert_ptr_nonnull(strstr(out, "#include <errno.h>"));
+  free(out);
+  names_compile_cleanly();
+}
+END_TEST
+
 START_TEST(temporaries_never_clash) {
   char *out = emit("fn f(z0, z1_bar, x, x_bar) = z0 * z1_bar + x * x_bar;\nfn f_grad(a) = a;\n",
                    "-o - names.ad");
@@ -293,6 +308,7 @@ Suite *suite_cli(void) {
   tcase_set_timeout(tn, 60);
   tcase_add_test(tn, reserved_names_are_mangled);
   tcase_add_test(tn, part_names_never_clash);
+  tcase_add_test(tn, stdlib_names_are_mangled);
   tcase_add_test(tn, temporaries_never_clash);
   tcase_add_test(tn, prefix_and_static);
   tcase_add_test(tn, zero_parameter_function);
