@@ -1069,6 +1069,18 @@ static void emit_forward(Em *e) {
   sb_free(&b);
 }
 
+/* The declaration of adc_v (its first line unindented): on the stack, or
+ * from malloc beyond STACK_SLOTS places, returning NaN (or nothing) with
+ * errno ENOMEM when that fails. */
+static void adc_v_text(StrBuf *b, const char *T, int nslots, int returns_value) {
+  if (nslots <= STACK_SLOTS)
+    sb_printf(b, "%s adc_v[%d];\n", T, nslots ? nslots : 1);
+  else
+    sb_printf(b, "%s *const adc_v = (%s *)malloc(sizeof(%s) * %d);\n"
+                 "  if (adc_v == NULL) {\n    errno = ENOMEM;\n    return%s;\n  }\n",
+              T, T, T, nslots, returns_value ? " NAN" : "");
+}
+
 /* The head of part q: a static function, or the function itself (last). */
 static void begin_part(Em *e, int q) {
   e->part = q;
@@ -1109,12 +1121,7 @@ static void begin_part(Em *e, int q) {
     put(e, " {\n");
     emit_zeroing(e);
     b.len = 0;
-    if (e->nslots <= STACK_SLOTS)
-      sb_printf(&b, "%s adc_v[%d];\n", e->T, e->nslots ? e->nslots : 1);
-    else
-      sb_printf(&b, "%s *const adc_v = (%s *)malloc(sizeof(%s) * %d);\n"
-                    "  if (adc_v == NULL) {\n    errno = ENOMEM;\n    return%s;\n  }\n",
-                e->T, e->T, e->T, e->nslots, e->kind != FN_VJP && !e->several ? " NAN" : "");
+    adc_v_text(&b, e->T, e->nslots, e->kind != FN_VJP && !e->several);
     indent(e);
     put(e, b.s);
     for (int p = e->fwd_parts ? e->fwd_parts - 1 : 0; p + 1 < e->nparts; p++) {
@@ -2040,13 +2047,8 @@ static void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out,
   StrBuf b = {0};
   sb_puts(&b, h->comment);
   sb_puts(&b, h->head);
-  sb_puts(&b, " {\n");
-  if (heap)
-    sb_printf(&b, "  %s *const adc_v = (%s *)malloc(sizeof(%s) * %d);\n"
-                  "  if (adc_v == NULL) {\n    errno = ENOMEM;\n    return NAN;\n  }\n",
-              T, T, T, sh->nslots);
-  else
-    sb_printf(&b, "  %s adc_v[%d];\n", T, sh->nslots);
+  sb_puts(&b, " {\n  ");
+  adc_v_text(&b, T, sh->nslots, 1);
   SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + fg->func->nparams + 1));
   sb_printf(&b, "  %s_forward(", fg->names->grad);
   call_args(&b, args, cg_sig_args(fg, FN_FWD, args));
