@@ -50,14 +50,18 @@ for shape in ${SHAPES:-chain sum prod dag}; do
   prev=
   for n in ${SIZES:-10000 100000 1000000}; do
     sh bench/gen.sh "$shape" "$n" >"$out/$shape$n.ad"
-    if [ -x /usr/bin/time ]; then
-      /usr/bin/time -f '%e %M' -o "$out/time" "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null
-      read -r secs kib <"$out/time"
-    else # without GNU time (Debian package 'time'): seconds only
+    # the median of three runs, to the millisecond (GNU time's hundredths
+    # made the growth from a 0.04 s run a matter of rounding); the peak
+    # memory from a fourth, under GNU time (Debian package 'time'), if any
+    secs=$(for r in 1 2 3; do
       start=$(date +%s.%N)
       "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null
-      secs=$(echo "$start $(date +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }')
-      kib=0
+      echo "$start $(date +%s.%N)" | awk '{ printf "%.3f\n", $2 - $1 }'
+    done | sort -n | sed -n 2p)
+    kib=0
+    if [ -x /usr/bin/time ]; then
+      /usr/bin/time -f '%M' -o "$out/time" "$adc" -o "$out/$shape${n}_grad.c" "$out/$shape$n.ad" 2>/dev/null
+      read -r kib <"$out/time"
     fi
     # growth of the time per doubling of the size, from the previous size
     growth=$(echo "${prev:-} $secs $n" | awk 'NF == 4 { if ($2 > 0) printf "%.2f", exp(log($3 / $2) * log(2) / log($4 / $1)); else printf "-" } NF < 4 { printf "-" }')
