@@ -1044,28 +1044,33 @@ static void part_loads(Em *e, int q) {
   }
 }
 
+/* "f's arguments, adc_v)": the end of a call of a forward part or of
+ * f_grad_forward. */
+static void fwd_call_args(StrBuf *b, const FnGraphs *fg) {
+  SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + fg->func->nparams + 1));
+  call_args(b, args, cg_sig_args(fg, FN_FWD, args));
+  sb_putc(b, ')');
+  free(args);
+}
+
 /* After the parts that make f's value: one function that runs them, which
  * f and f_grad call. f calling the parts one by one, gcc -O2 looked for
  * dead stores through the calls into its adc_v, which dies with it: 8 s and
  * 2.6 GB more on a 10^5-node product's file. */
 static void emit_forward(Em *e) {
   StrBuf b = {0};
-  int np = e->g->nparams;
-  SigArg *args = xmalloc(sizeof *args * (size_t)(e->fg->sig->nsizes + np + 1));
-  int nargs = cg_sig_args(e->fg, FN_FWD, args);
   sb_printf(&b, "/* %s's forward sweep (part%s %s%d), which %s runs too. */\n", e->bh->symbol,
             e->fwd_parts > 1 ? "s" : "", e->fwd_parts > 1 ? "1 to " : "", e->fwd_parts, e->nm->fwd);
   sb_printf(&b, "static void %s_forward(", e->bh->symbol);
   cg_sig_params(&b, e->fg, FN_FWD, e->opts->real);
-  sb_printf(&b, "%s%s *adc_v) {\n", nargs ? ", " : "", e->T);
+  sb_printf(&b, "%s%s *adc_v) {\n", e->fg->sig->nsizes + e->g->nparams ? ", " : "", e->T);
   for (int p = 0; p < e->fwd_parts; p++) {
     sb_printf(&b, "  %s_part%d(", e->bh->symbol, p + 1);
-    call_args(&b, args, nargs);
-    sb_puts(&b, ");\n");
+    fwd_call_args(&b, e->fg);
+    sb_puts(&b, ";\n");
   }
   sb_puts(&b, "}\n\n");
   put(e, b.s);
-  free(args);
   sb_free(&b);
 }
 
@@ -1128,14 +1133,13 @@ static void begin_part(Em *e, int q) {
       b.len = 0;
       if (p < e->fwd_parts) { /* the forward parts, by the function that runs them */
         sb_printf(&b, "%s_forward(", e->bh->symbol);
-        SigArg *fargs = xmalloc(sizeof *fargs * (size_t)(e->fg->sig->nsizes + np + 1));
-        call_args(&b, fargs, cg_sig_args(e->fg, FN_FWD, fargs));
-        free(fargs);
+        fwd_call_args(&b, e->fg);
       } else {
         sb_printf(&b, "%s_part%d(", e->bh->symbol, p + 1);
         call_args(&b, args, nargs);
+        sb_putc(&b, ')');
       }
-      sb_puts(&b, ");\n");
+      sb_puts(&b, ";\n");
       indent(e);
       put(e, b.s);
     }
@@ -2049,17 +2053,15 @@ static void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out,
   sb_puts(&b, h->head);
   sb_puts(&b, " {\n  ");
   adc_v_text(&b, T, sh->nslots, 1);
-  SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + fg->func->nparams + 1));
   sb_printf(&b, "  %s_forward(", fg->names->grad);
-  call_args(&b, args, cg_sig_args(fg, FN_FWD, args));
-  sb_puts(&b, ");\n");
+  fwd_call_args(&b, fg);
+  sb_puts(&b, ";\n");
   if (heap)
     sb_printf(&b, "  const %s adc_r = adc_v[%d];\n  free(adc_v);\n  return adc_r;\n}\n\n", T, sh->slot);
   else
     sb_printf(&b, "  return adc_v[%d];\n}\n\n", sh->slot);
   sb_puts(out, b.s);
   sb_drain(out, 0);
-  free(args);
   sb_free(&b);
 }
 

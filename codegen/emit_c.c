@@ -149,12 +149,17 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
   sb_puts(out, n ? ". */\n" : " none. */\n");
 }
 
-/* close_comment after "The function being long, " and how (a format
- * reading `name` then the gradient's symbol). */
-static void close_long(StrBuf *out, const FnGraphs *fg, FnKind kind, const char *how, const char *name) {
+/* close_comment for f or f_vjp of a long function, which run f_grad's
+ * forward parts or its gradient instead of sweeps of their own. */
+static void close_long(StrBuf *out, const FnGraphs *fg, FnKind kind) {
+  const FnNames *nm = fg->names;
   StrBuf end = {0};
-  sb_puts(&end, ".\n *   The function being long, ");
-  sb_printf(&end, how, name, fg->names->grad);
+  if (kind == FN_FWD)
+    sb_printf(&end, ".\n *   The function being long, this runs %s_forward, the parts of %s\n"
+                    " *   that make the value (above): one forward sweep in the file, not two.", nm->grad, nm->grad);
+  else
+    sb_printf(&end, ".\n *   The function being long, this is %s times the gradient %s stores\n"
+                    " *   (one reverse sweep in the file, not two).", nm->seed, nm->grad);
   close_comment(out, fg, kind, end.s);
   sb_free(&end);
 }
@@ -177,8 +182,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
     sb_puts(out, "; reads ");
     param_list(out, fg, 1);
     if (share && share->parts)
-      close_long(out, fg, kind, "this runs %s_forward, the parts of %s\n"
-                 " *   that make the value (above): one forward sweep in the file, not two.", nm->grad);
+      close_long(out, fg, kind);
     else
       close_comment(out, fg, kind, ".");
   } else if (kind == FN_GRAD && several(fg)) {
@@ -225,8 +229,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       cotangent_sum(out, fg, wrt);
     }
     if (cg_vjp_by_grad(fg, o->split))
-      close_long(out, fg, kind, "this is %s times the gradient %s stores\n"
-                 " *   (one reverse sweep in the file, not two).", nm->seed);
+      close_long(out, fg, kind);
     else
       close_comment(out, fg, kind, ".");
   }

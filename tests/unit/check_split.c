@@ -144,6 +144,11 @@ START_TEST(split_default_large) {
 }
 END_TEST
 
+/* The points at which the drivers below call q(n = 3, k = 2, a, B, c, y). */
+#define Q_POINTS                                                                                   \
+  "  for (int t = 0; t < 20; t++) {\n"                                                              \
+  "    double a[3] = {0.3 - 0.05 * t, -0.7, 1.1}, B[4] = {0.2, 0.5 * t, -0.4, 0.9}, y = 1.3 - 0.1 * t;\n"
+
 /* A long function with one result: its f_vjp adds f_bar times the gradient
  * f_grad stores (one reverse sweep in the file), for scalars and for arrays
  * of every shape, and so agrees exactly with f_bar times the unsplit
@@ -156,8 +161,7 @@ START_TEST(split_vjp_from_grad) {
       "#include <stdio.h>\n#include \"%s\"\n#include \"%s\"\n"
       "int main(void) {\n"
       "  int bad = 0;\n"
-      "  for (int t = 0; t < 20; t++) {\n"
-      "    double a[3] = {0.3 - 0.05 * t, -0.7, 1.1}, B[4] = {0.2, 0.5 * t, -0.4, 0.9}, y = 1.3 - 0.1 * t;\n"
+      Q_POINTS
       "    double ga[3], gB[4], gy, va[3] = {1, 2, 3}, vB[4] = {-1, 0, 1, 2}, vy = 0.5, w = 0.7 - 0.11 * t;\n"
       "    u_q_grad(3, 2, a, B, 0.5, y, ga, gB, &gy);\n"
       "    q_vjp(3, 2, a, B, 0.5, y, w, va, vB, &vy);\n"
@@ -193,8 +197,7 @@ START_TEST(split_fwd_from_grad) {
       "#include <stdio.h>\n#include \"%s\"\n#include \"%s\"\n"
       "int main(void) {\n"
       "  int bad = 0;\n"
-      "  for (int t = 0; t < 20; t++) {\n"
-      "    double a[3] = {0.3 - 0.05 * t, -0.7, 1.1}, B[4] = {0.2, 0.5 * t, -0.4, 0.9}, y = 1.3 - 0.1 * t;\n"
+      Q_POINTS
       "    double ga[3], gB[4], gy, f = q(3, 2, a, B, 0.5, y);\n"
       "    bad |= f != q_grad(3, 2, a, B, 0.5, y, ga, gB, &gy) || f != u_q(3, 2, a, B, 0.5, y);\n"
       "  }\n"
