@@ -62,9 +62,15 @@ typedef struct Em {
   int nslots;       /* adc_v's length */
   int nwritten[2];  /* slots given to values of even and of odd parts */
   int *lastload;    /* the last part known to read the node from adc_v */
-  VEC(int) loadpart, loadnode; /* (part, node): part q reads node from adc_v */
+  /* (part, node, near): part q reads node from adc_v (or makes it again);
+   * near: every read of it there is at the part's top level, so that the
+   * line can wait for the first (see read_line) */
+  VEC(int) loadpart, loadnode, loadnear;
+  int *loadat;      /* dry pass: the node's latest entry in those */
   int *loadfirst;   /* part q's reads: sorted entries [loadfirst[q], loadfirst[q + 1]) */
-  int *sorted;
+  int *sorted, *sortnear;
+  int *pending;     /* printing pass: the part whose read of the node waits for its first use */
+  unsigned char *stored; /* printing pass: passed on in adc_v where it is made */
   unsigned char *pused; /* per part, each argument role slot it reads (see use_slot) */
   int nuse;
   Plan pl;          /* fusion and caching (plan.c) */
@@ -161,30 +167,38 @@ static void give_slot(Em *e, Ref r) {
     e->nslots = e->slot[r] + 1;
 }
 
+/* Part q reads node r (near: at its top level). */
+static void note_read(Em *e, Ref r, int q, int near) {
+  if (e->lastload[r] == q) {
+    if (!near)
+      e->loadnear.v[e->loadat[r]] = 0;
+    return;
+  }
+  e->lastload[r] = q;
+  e->loadat[r] = e->loadnode.n;
+  vec_push(&e->loadpart, q);
+  vec_push(&e->loadnode, (int)r);
+  vec_push(&e->loadnear, near);
+}
+
 /* A reference from part q to node r defined in an earlier part: r gets a
- * slot in adc_v, and part q reads it at its start (or, remade, makes it
- * there: then in its own part too). */
-static void note_crossing(Em *e, Ref r, int q) {
+ * slot in adc_v, and part q reads it (or, remade, makes it again: then in
+ * its own part too), before its first use when all are at the top level,
+ * else at the start of the part. */
+static void note_crossing(Em *e, Ref r, int q, int near) {
   if (e->nparts <= 1)
     return;
   if (remade(e, r)) {
-    if (e->lastload[r] != q) {
-      e->lastload[r] = q;
-      vec_push(&e->loadpart, q);
-      vec_push(&e->loadnode, (int)r);
+    if (e->lastload[r] != q)
       mark_remade_use(e, r, q);
-    }
+    note_read(e, r, q, near);
     return;
   }
   if (e->partof[r] >= q)
     return;
   if (e->slot[r] < 0)
     give_slot(e, r);
-  if (e->lastload[r] != q) {
-    e->lastload[r] = q;
-    vec_push(&e->loadpart, q);
-    vec_push(&e->loadnode, (int)r);
-  }
+  note_read(e, r, q, near);
 }
 
 /* A section marker waits for the first line of its section, so that an
@@ -211,6 +225,8 @@ static void indent(Em *e) {
 }
 
 static void expr_text(Em *e, StrBuf *b, int n);
+static void read_pending(Em *e, Ref r);
+static void store_at_def(Em *e, int n);
 
 static void ref_text(Em *e, StrBuf *b, Ref r) {
   if (e->remaking && !ref_is_const(r) && e->g->nodes.v[r].op == OP_INPUT) {
@@ -226,7 +242,7 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
     else if (kind == K_ARR)
       mark_use(e, ARG_PARAM, e->g->nodes.v[r].aux);
     else
-      note_crossing(e, r, e->part);
+      note_crossing(e, r, e->part, e->depth == 1);
     return;
   }
   if (ref_is_const(r)) {
@@ -251,6 +267,7 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
     int_text(e, b, r, 0);
     return;
   }
+  read_pending(e, r); /* its first use */
   if (kind == K_ARR) {
     sb_puts(b, e->nm->params[e->g->nodes.v[r].aux]);
     return;
@@ -658,6 +675,7 @@ static void emit_node(Em *e, int n) {
   }
   expr_text(e, b, n);
   line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+  store_at_def(e, n);
 }
 
 /* The test for the first iteration of the loops SAVE node s's value does
@@ -944,8 +962,11 @@ static void plan_parts(Em *e) {
   e->partof[n] = e->nparts - 1;
   e->slot = xmalloc(sizeof *e->slot * (size_t)n);
   e->lastload = xmalloc(sizeof *e->lastload * (size_t)n);
+  e->loadat = xmalloc(sizeof *e->loadat * (size_t)n);
+  e->pending = xmalloc(sizeof *e->pending * (size_t)n);
+  e->stored = xcalloc((size_t)n, 1);
   for (int i = 0; i < n; i++)
-    e->slot[i] = e->lastload[i] = -1;
+    e->slot[i] = e->lastload[i] = e->pending[i] = -1;
   e->nuse = e->fg->sig->nsizes + 2 * g->nparams + e->fg->fwd.outs.n + 1;
   e->pused = xcalloc((size_t)e->nparts * (size_t)e->nuse, 1);
 }
@@ -961,7 +982,7 @@ static void finish_plan(Em *e) {
     const Label *l = &g->labels.v[i];
     if (e->label_used[i] && e->label_dep[i] < 0 && !ref_is_const(l->val) &&
         op_info[g->nodes.v[l->val].op].kind != K_INT && op_info[g->nodes.v[l->val].op].kind != K_ARR)
-      note_crossing(e, l->val, e->partof[l->pos]);
+      note_crossing(e, l->val, e->partof[l->pos], l->blk == 0);
   }
   for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].op == OP_INPUT && e->refs[i] && !remade(e, i)) {
@@ -971,16 +992,19 @@ static void finish_plan(Em *e) {
     }
   e->loadfirst = xcalloc((size_t)e->nparts + 1, sizeof *e->loadfirst);
   e->sorted = xmalloc(sizeof *e->sorted * (size_t)(e->loadnode.n + 1));
+  e->sortnear = xmalloc(sizeof *e->sortnear * (size_t)(e->loadnode.n + 1));
   for (int k = 0; k < e->loadpart.n; k++)
     e->loadfirst[e->loadpart.v[k] + 1]++;
   for (int q = 0; q < e->nparts; q++)
     e->loadfirst[q + 1] += e->loadfirst[q];
   int *fill = xmalloc(sizeof *fill * (size_t)e->nparts);
   memcpy(fill, e->loadfirst, sizeof *fill * (size_t)e->nparts);
-  for (int k = 0; k < e->loadpart.n; k++)
+  for (int k = 0; k < e->loadpart.n; k++) {
+    e->sortnear[fill[e->loadpart.v[k]]] = e->loadnear.v[k];
     e->sorted[fill[e->loadpart.v[k]]++] = e->loadnode.v[k];
+  }
   free(fill);
-  for (int i = 0; i < g->nodes.n; i++) /* now: read by part_loads in this part already */
+  for (int i = 0; i < g->nodes.n; i++) /* now: read in this part already */
     e->lastload[i] = -1;
 }
 
@@ -1017,31 +1041,67 @@ static void call_args(StrBuf *b, const SigArg *args, int n) {
   sb_puts(b, "adc_v");
 }
 
-/* Part q's reads of values from earlier parts. */
+/* The line of the current part that reads node n from adc_v, or makes a
+ * remade one again. A read that waits for its first use is printed just
+ * before the line that uses it (still being built), so the value is live
+ * from there, not from the start of the part: values all live at once
+ * made gcc -O2's register allocation and scheduling a third of its time
+ * on long functions' parts. */
+static void read_line(Em *e, int n) {
+  StrBuf b = {0};
+  e->lastload[n] = e->part;
+  if (remade(e, n)) {
+    const Node *nd = &e->g->nodes.v[n];
+    int remaking = e->remaking, whole_arg = e->whole_arg;
+    sb_printf(&b, "const %s %s = ", e->T, e->name[n]);
+    e->remaking = 1;
+    expr_text(e, &b, n);
+    e->remaking = remaking;
+    e->whole_arg = whole_arg;
+    line_end(e, &b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+  } else {
+    if (is_cond(e, n))
+      sb_printf(&b, "const int %s = adc_v[%d] != 0;\n", e->name[n], e->slot[n]);
+    else
+      sb_printf(&b, "const %s %s = adc_v[%d];\n", e->T, e->name[n], e->slot[n]);
+    indent(e);
+    put(e, b.s);
+  }
+  sb_free(&b);
+}
+
+/* Node r's read in the current part, if it waits and is not printed yet. */
+static void read_pending(Em *e, Ref r) {
+  if (e->pending && !ref_is_const(r) && e->pending[r] == e->part && e->lastload[r] != e->part)
+    read_line(e, r);
+}
+
+/* Part q's reads of values from earlier parts: those read in nested
+ * blocks at its start, the others when first used. */
 static void part_loads(Em *e, int q) {
-  StrBuf *b = &e->line;
   for (int k = e->loadfirst[q]; k < e->loadfirst[q + 1]; k++) {
     int n = e->sorted[k];
     if (e->lastload[n] == q) /* a copy line's value noted twice */
       continue;
-    e->lastload[n] = q;
-    if (remade(e, n)) {
-      const Node *nd = &e->g->nodes.v[n];
-      sb_printf(b, "const %s %s = ", e->T, e->name[n]);
-      e->remaking = 1;
-      expr_text(e, b, n);
-      e->remaking = 0;
-      line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
-      continue;
-    }
-    if (is_cond(e, n))
-      sb_printf(b, "const int %s = adc_v[%d] != 0;\n", e->name[n], e->slot[n]);
+    if (e->sortnear[k])
+      e->pending[n] = q;
     else
-      sb_printf(b, "const %s %s = adc_v[%d];\n", e->T, e->name[n], e->slot[n]);
-    indent(e);
-    put(e, b->s);
-    b->len = 0;
+      read_line(e, n);
   }
+}
+
+/* Node n, just made at the top level of its part, is passed on now: its
+ * name is live from its line to the store, not to the end of the part. */
+static void store_at_def(Em *e, int n) {
+  if (e->dry || e->nparts <= 1 || e->depth != 1 || e->slot[n] < 0 || e->partof[n] != e->part ||
+      e->part + 1 >= e->nparts)
+    return;
+  StrBuf *b = &e->line;
+  sb_printf(b, "adc_v[%d] = %s;\n", e->slot[n], e->name[n]);
+  indent(e);
+  put(e, b->s);
+  b->len = 0;
+  e->stored[n] = 1;
 }
 
 /* "f's arguments, adc_v)": the end of a call of a forward part or of
@@ -1157,7 +1217,7 @@ static void next_part(Em *e) {
     e->marker = NULL;
     StrBuf *b = &e->line;
     for (int i = e->cut[e->part]; i < e->cut[e->part + 1]; i++)
-      if (e->slot[i] >= 0) {
+      if (e->slot[i] >= 0 && !e->stored[i]) {
         sb_printf(b, "adc_v[%d] = %s;\n", e->slot[i], e->name[i]);
         indent(e);
         put(e, b->s);
@@ -1732,6 +1792,8 @@ static void emit_outputs(Em *e) {
     put(e, "free(adc_tape);\n");
   }
   if (e->nparts > 1 && e->nslots > STACK_SLOTS) {
+    if (e->kind != FN_VJP && !e->several)
+      read_pending(e, g->outs.v[0]); /* the value returned, before adc_v goes */
     indent(e);
     put(e, "free(adc_v);\n");
   }
@@ -1912,10 +1974,15 @@ static void em_free(Em *e) {
   free(e->partof);
   free(e->slot);
   free(e->lastload);
+  free(e->loadat);
+  free(e->pending);
+  free(e->stored);
   vec_free(&e->loadpart);
   vec_free(&e->loadnode);
+  vec_free(&e->loadnear);
   free(e->loadfirst);
   free(e->sorted);
+  free(e->sortnear);
   free(e->pused);
   plan_free(&e->pl);
   arena_free(&e->arena);
