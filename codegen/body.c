@@ -1162,7 +1162,8 @@ static void begin_part(Em *e, int q) {
   if (q + 1 < e->nparts) {
     sb_printf(&b, "/* %s, part %d of %d: long functions are split so that C compilers\n"
                   " * stay fast; values read by later parts are passed on in adc_v. */\n"
-                  "static void %s_part%d(", e->bh->symbol, q + 1, e->nparts, e->bh->symbol, q + 1);
+                  "static ADC_NOINLINE void %s_part%d(", e->bh->symbol, q + 1, e->nparts, e->bh->symbol,
+              q + 1);
     cg_sig_params(&b, e->fg, kind, e->opts->real);
     sb_printf(&b, "%s%s *adc_v) {\n", nargs ? ", " : "", e->T);
     put(e, b.s);

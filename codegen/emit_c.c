@@ -235,20 +235,33 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
   }
 }
 
-/* Loops whose iterations are stored, and functions split into parts, need
- * malloc and errno. */
-static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
+/* Does a function of the file have storage (stored: loops whose iterations
+ * are stored), or is it split into parts (!stored)? */
+static int file_has(const FnGraphs *fns, int n, const EmitOpts *o, int stored) {
   for (int i = 0; i < n; i++)
     for (int k = 0; k < 3; k++) {
       const Graph *g = k == 2 ? &fns[i].fwd : k ? &fns[i].vjp : &fns[i].grad;
-      if (cg_splits(g, o, 0))
+      if (!stored && cg_splits(g, o, 0))
         return 1;
-      for (int j = 0; j < g->nodes.n; j++)
+      for (int j = 0; stored && j < g->nodes.n; j++)
         if (g->nodes.v[j].op == OP_SAVE)
           return 1;
     }
   return 0;
 }
+
+/* Storage and parts need malloc and errno. */
+static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
+  return file_has(fns, n, o, 1) || file_has(fns, n, o, 0);
+}
+
+/* Parts stay functions of their own: each called once, gcc inlined them
+ * into their caller, which grew long again (20% of gcc -O2's time on a
+ * long product, 14% on a random DAG). */
+static const char noinline_text[] =
+    "/* Parts of long functions (below) are kept out of their callers. */\n"
+    "#if defined(__GNUC__)\n#define ADC_NOINLINE __attribute__((noinline))\n"
+    "#else\n#define ADC_NOINLINE\n#endif\n\n";
 
 void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
   sb_printf(out,
@@ -256,12 +269,13 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             " * Forward sweep: one 'const %s zK' per SSA node. Reverse sweep: zK_bar is\n"
             " * the adjoint d(result)/d(zK). Comments give the source line and expression.\n"
             " * Needs %s (link with -lm). */\n"
-            "%s#include <math.h>\n%s\n"
+            "%s#include <math.h>\n%s\n%s"
             "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
             base_name(o->input), cg_real_type(o->real),
             needs_stdlib(fns, n, o) ? "<math.h>, <errno.h> and <stdlib.h>" : "only <math.h>",
             needs_stdlib(fns, n, o) ? "#include <errno.h>\n" : "",
-            needs_stdlib(fns, n, o) ? "#include <stdlib.h>\n" : "");
+            needs_stdlib(fns, n, o) ? "#include <stdlib.h>\n" : "",
+            file_has(fns, n, o, 0) ? noinline_text : "");
   for (int i = 0; i < n; i++) {
     if (cg_vjp_by_grad(&fns[i], o->split)) { /* f_grad first: f may run its forward parts */
       FwdShare share = {0, 0, 0};
@@ -274,6 +288,8 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
     emit_one(out, &fns[i], FN_VJP, o, 0, NULL);
   }
   sb_puts(out, "#ifdef __cplusplus\n}\n#endif\n");
+  if (file_has(fns, n, o, 0))
+    sb_puts(out, "\n#undef ADC_NOINLINE\n");
 }
 
 void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {

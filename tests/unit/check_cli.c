@@ -231,21 +231,22 @@ END_TEST
 /* A long function's parts are static functions f_grad_part1, ...,
  * f_grad_forward: a function or parameter of such a name is renamed, in
  * whatever order the functions come; so is a parameter named like its
- * function's f_grad, which f_vjp calls. */
+ * function's f_grad, which f_vjp calls, or like the file's macro. */
 START_TEST(part_names_never_clash) {
   static const char *const src =
       "fn f_grad_part1(x) = x * 2;\n"
       "fn f(x, f_grad_part2, f_grad_forward) = x * f_grad_part2 * (x + 1) * (f_grad_forward + 2)\n"
       "    * sin(x * f_grad_part2) * (x - f_grad_part2) * exp(f_grad_part2) * (1 + x * x);\n"
       "fn f_forward(y) = f_grad_part1(y) + 1;\n"
-      "fn g(g_grad, y) = g_grad * y * (g_grad + 1) * (y + 2) * sin(g_grad * y) * (g_grad - y);\n";
+      "fn g(g_grad, y, ADC_NOINLINE) = g_grad * y * (g_grad + 1) * (y + 2) * sin(g_grad * y) * (g_grad - y)\n"
+      "    * ADC_NOINLINE;\n";
   char *out = emit(src, "--split=4 -o - names.ad");
   ck_assert_ptr_nonnull(strstr(out, "\ndouble f_grad_part1_(double x) {"));
   ck_assert_ptr_nonnull(strstr(out, "\ndouble f(double x, double f_grad_part2_, double f_grad_forward_) {"));
-  ck_assert_ptr_nonnull(strstr(out, "\nstatic void f_grad_part1(double x, double f_grad_part2_, "));
+  ck_assert_ptr_nonnull(strstr(out, "\nstatic ADC_NOINLINE void f_grad_part1(double x, double f_grad_part2_, "));
   ck_assert_ptr_nonnull(strstr(out, "\nstatic void f_grad_forward(double x, "));
   ck_assert_ptr_nonnull(strstr(out, "\ndouble f_forward(double y) {")); /* f has no parts of its own */
-  ck_assert_ptr_nonnull(strstr(out, "\nvoid g_vjp(double g_grad_, double y, double g_bar, "));
+  ck_assert_ptr_nonnull(strstr(out, "\nvoid g_vjp(double g_grad_, double y, double ADC_NOINLINE_, double g_bar, "));
   free(out);
   ck_assert_int_eq(ht_sh("cd '%s' && '%s' --split=4 names.ad -o names_grad.c && gcc -std=c99 -Wall -Wextra "
                          "-Wpedantic -Werror -c names_grad.c -o names.o && g++ -x c++ -Wall -Wextra "

@@ -211,7 +211,7 @@ START_TEST(split_fwd_from_grad) {
                       "'%s.q' && grep -q '^  return adc_v[[][0-9]*[]];$' '%s.q'", g.gen, g.gen, g.gen, g.gen) == 0,
                 "q does not run q_grad_forward");
   ck_assert_msg(ht_sh("grep -q 'z[0-9]' '%s.q'", g.gen) != 0, "q has lines of its own");
-  ck_assert_msg(ht_sh("grep -q '^static void q_part' '%s'", g.gen) != 0, "q has parts of its own");
+  ck_assert_msg(ht_sh("grep -q '^static ADC_NOINLINE void q_part' '%s'", g.gen) != 0, "q has parts of its own");
   ck_assert_msg(ht_sh("sed -n '/^double q_grad(/,/^}/p' '%s' | grep -q '^  q_grad_forward(n, k, a, B, c, y, adc_v);$'",
                       g.gen) == 0, "q_grad does not run q_grad_forward");
   const char *fwd = "sed -n '/^static void q_grad_forward(int n, int k, const double [*]a, const double [*]B, double c, "
@@ -221,11 +221,11 @@ START_TEST(split_fwd_from_grad) {
                 "q_grad_forward does not run q_grad's first part with q's arguments");
   /* the parts q runs write no gradient: the reverse sweep starts after them */
   ck_assert_msg(ht_sh("n=$(grep -c '^  q_grad_part[0-9]*(' '%s.fwd'); test $n -ge 2 && "
-                      "sed -n \"/^static void q_grad_part$n(/,/^}/p\" '%s' | grep -q 'double c, double y, double [*]adc_v) {$' && "
-                      "! sed -n \"/^static void q_grad_part$n(/,/^}/p\" '%s' | grep -q '_bar'", g.gen, g.gen, g.gen) == 0,
+                      "sed -n \"/^static ADC_NOINLINE void q_grad_part$n(/,/^}/p\" '%s' | grep -q 'double c, double y, double [*]adc_v) {$' && "
+                      "! sed -n \"/^static ADC_NOINLINE void q_grad_part$n(/,/^}/p\" '%s' | grep -q '_bar'", g.gen, g.gen, g.gen) == 0,
                 "the last part q runs is not a forward part");
   ht_generate(&g, "split_fwd_several", mixed, "gcc", "--split=6");
-  ck_assert_msg(ht_sh("grep -q '^static void m_part1(' '%s'", g.gen) == 0,
+  ck_assert_msg(ht_sh("grep -q '^static ADC_NOINLINE void m_part1(' '%s'", g.gen) == 0,
                 "m, with two results, does not keep its own parts");
 }
 END_TEST
@@ -308,7 +308,7 @@ START_TEST(split_stores_not_neighbours) {
   ck_assert_msg(ht_sh("grep -q '^many' '%s.found'", g.gen) == 0, "no part stores three values");
   ck_assert_msg(ht_sh("! grep -q '^next' '%s.found'", g.gen) == 0, "a part stores into neighbouring slots");
   /* dense: f_grad's adc_v has hardly more places than values stored */
-  ck_assert_msg(ht_sh("sed -n '/^static void p_grad_part1(/,/^}/p; /^static void p_grad_part[0-9]*(/,/^}/p; /^double p_grad(/,/^}/p' '%s' > '%s.grad'; "
+  ck_assert_msg(ht_sh("sed -n '/^static ADC_NOINLINE void p_grad_part1(/,/^}/p; /^static ADC_NOINLINE void p_grad_part[0-9]*(/,/^}/p; /^double p_grad(/,/^}/p' '%s' > '%s.grad'; "
                       "n=$(grep -o 'adc_v[[][0-9]*[]] = ' '%s.grad' | sort -u | wc -l); "
                       "m=$(grep -o 'double adc_v[[][0-9]*' '%s.grad' | tr -dc 0-9); "
                       "test \"$n\" -gt 10 && test \"$m\" -le $((n + n / 8 + 1))",
@@ -351,6 +351,25 @@ START_TEST(split_reads_where_used) {
 }
 END_TEST
 
+/* Each part stays a function of its own under gcc -O2 (called once, it was
+ * inlined into its caller, which grew long again): the object has them all. */
+START_TEST(split_parts_not_inlined) {
+  char src[8192];
+  factors(src, sizeof src, 120);
+  GenCase g;
+  ht_generate(&g, "split_noinline", src, "gcc", "--split=40");
+  ck_assert_msg(ht_sh("test $(grep -c '^static ADC_NOINLINE void p_grad_part[0-9]*(' '%s') -ge 5", g.gen) == 0,
+                "few parts");
+  ck_assert_msg(ht_sh("gcc -std=c99 -O2 -c -o '%s.o' '%s' && "
+                      "test $(nm '%s.o' | grep -c ' t p_grad_part[0-9]*\\(\\.\\|$\\)') -eq "
+                      "$(grep -c '^static ADC_NOINLINE void p_grad_part[0-9]*(' '%s')",
+                      g.gen, g.gen, g.gen, g.gen) == 0,
+                "gcc -O2 inlined a part");
+  ck_assert_msg(ht_sh("tail -n 1 '%s' | grep -qx '#undef ADC_NOINLINE'", g.gen) == 0,
+                "the file leaves its macro defined");
+}
+END_TEST
+
 START_TEST(split_bad_option) {
   char *err = NULL;
   const char *argv[] = {"adc", "--split=many", "samples/seed.ad", NULL};
@@ -375,6 +394,7 @@ Suite *suite_split(void) {
   tcase_add_test(t, split_remakes_cheap_values);
   tcase_add_test(t, split_stores_not_neighbours);
   tcase_add_test(t, split_reads_where_used);
+  tcase_add_test(t, split_parts_not_inlined);
   tcase_add_test(t, split_logsumexp_weights);
   tcase_add_test(t, split_bad_option);
   suite_add_tcase(s, t);
