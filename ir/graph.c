@@ -137,6 +137,19 @@ static void ctable_rebuild(Builder *b) {
   }
 }
 
+/* Room in the table for `nodes` nodes in all, so that it is not rebuilt
+ * (each rebuild inserts every node again, one cache miss each) while a
+ * pass that knows roughly how many it adds adds them. */
+void b_reserve(Builder *b, int nodes) {
+  uint32_t cap = b->tcap;
+  while (cap < 2u * (uint32_t)nodes + 1024 && cap < (1u << 30))
+    cap *= 2;
+  if (cap == b->tcap)
+    return;
+  b->tcap = cap / 2; /* table_grow doubles it */
+  table_grow(b);
+}
+
 void b_init(Builder *b, Graph *g, int optimize) {
   memset(b, 0, sizeof *b);
   b->g = g;

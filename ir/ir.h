@@ -138,6 +138,7 @@ typedef struct Builder {
 } Builder;
 
 void b_init(Builder *b, Graph *g, int optimize); /* indexes g's nodes */
+void b_reserve(Builder *b, int nodes);
 void b_free(Builder *b);
 Ref b_const(Builder *b, double v);
 Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w);

@@ -53,6 +53,32 @@ START_TEST(common_subexpressions_merge) {
 }
 END_TEST
 
+/* A builder given room for n nodes keeps its table while they are added
+ * (no rebuild), and still shares what it has seen, before and after. */
+START_TEST(reserved_table_is_not_rebuilt) {
+  Graph g;
+  graph_init(&g);
+  g.nparams = 1;
+  Builder b;
+  b_init(&b, &g, 1);
+  Ref x = b_input(&b, 0), first = b_op(&b, OP_SIN, x, REF_NONE, REF_NONE);
+  b_reserve(&b, 5000);
+  uint32_t cap = b.tcap;
+  const int32_t *table = b.table;
+  ck_assert_uint_ge(cap, 2 * 5000);
+  Ref r = x;
+  for (int i = 0; i < 2400; i++)
+    r = b_op(&b, OP_MUL, b_op(&b, OP_ADD, r, b_const(&b, i + 0.5), REF_NONE), x, REF_NONE);
+  ck_assert_int_ge(g.nodes.n, 4800);
+  ck_assert_uint_eq(b.tcap, cap);
+  ck_assert_ptr_eq(b.table, table);
+  ck_assert_int_eq(b_op(&b, OP_SIN, x, REF_NONE, REF_NONE), first);
+  ck_assert_int_eq(b_op(&b, OP_ADD, x, b_const(&b, 0.5), REF_NONE), 2);
+  b_free(&b);
+  graph_free(&g);
+}
+END_TEST
+
 START_TEST(dead_nodes_vanish) {
   Compiled c = one("fn f(x) { let unused_ = exp(x); return x + 1; }", 1);
   ck_assert_int_eq(count_op(&c.fns[0].fwd, OP_EXP), 0);
@@ -318,6 +344,7 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, constants_fold);
   tcase_add_test(tc, common_subexpressions_merge);
   tcase_add_test(tc, dead_nodes_vanish);
+  tcase_add_test(tc, reserved_table_is_not_rebuilt);
   tcase_add_test(tc, o0_keeps_everything_literal);
   tcase_add_test(tc, integer_powers);
   tcase_add_test(tc, zero_power_is_one);
