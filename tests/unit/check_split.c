@@ -290,13 +290,18 @@ START_TEST(split_remakes_cheap_values) {
 }
 END_TEST
 
+/* A product of 120 factors in parts of 40 nodes. */
+static void product_in_parts(GenCase *g, const char *tag) {
+  char src[8192];
+  factors(src, sizeof src, 120);
+  ht_generate(g, tag, src, "gcc", "--split=40");
+}
+
 /* No part stores into neighbouring slots of adc_v (gcc -O2 spends long
  * looking for vectors in such runs of stores); the slots stay dense. */
 START_TEST(split_stores_not_neighbours) {
-  char src[8192];
-  factors(src, sizeof src, 120);
   GenCase g;
-  ht_generate(&g, "split_stores", src, "gcc", "--split=40");
+  product_in_parts(&g, "split_stores");
   /* per function: its stores' slots; "many" if a part stores three or
    * more, "next" if two of them are neighbours */
   const char *awk =
@@ -354,10 +359,8 @@ END_TEST
 /* Each part stays a function of its own under gcc -O2 (called once, it was
  * inlined into its caller, which grew long again): the object has them all. */
 START_TEST(split_parts_not_inlined) {
-  char src[8192];
-  factors(src, sizeof src, 120);
   GenCase g;
-  ht_generate(&g, "split_noinline", src, "gcc", "--split=40");
+  product_in_parts(&g, "split_noinline");
   ck_assert_msg(ht_sh("test $(grep -c '^static ADC_NOINLINE void p_grad_part[0-9]*(' '%s') -ge 5", g.gen) == 0,
                 "few parts");
   ck_assert_msg(ht_sh("gcc -std=c99 -O2 -c -o '%s.o' '%s' && "
