@@ -235,29 +235,34 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
   }
 }
 
-/* Does a function of the file have storage (stored: loops whose iterations
- * are stored), or is it split into parts (!stored)? */
-static int file_has(const FnGraphs *fns, int n, const EmitOpts *o, int stored) {
+/* Graph k (0 gradient, 1 vjp, 2 forward) of a function. */
+static const Graph *graph_of(const FnGraphs *f, int k) { return k == 2 ? &f->fwd : k ? &f->vjp : &f->grad; }
+
+/* Is a function of the file split into parts? */
+static int file_splits(const FnGraphs *fns, int n, const EmitOpts *o) {
   for (int i = 0; i < n; i++)
-    for (int k = 0; k < 3; k++) {
-      const Graph *g = k == 2 ? &fns[i].fwd : k ? &fns[i].vjp : &fns[i].grad;
-      if (!stored && cg_splits(g, o, 0))
+    for (int k = 0; k < 3; k++)
+      if (cg_splits(graph_of(&fns[i], k), o, 0))
         return 1;
-      for (int j = 0; stored && j < g->nodes.n; j++)
-        if (g->nodes.v[j].op == OP_SAVE)
-          return 1;
-    }
   return 0;
 }
 
-/* Storage and parts need malloc and errno. */
+/* Loops whose iterations are stored, and functions split into parts, need
+ * malloc and errno. */
 static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
-  return file_has(fns, n, o, 1) || file_has(fns, n, o, 0);
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < 3; k++) {
+      const Graph *g = graph_of(&fns[i], k);
+      for (int j = 0; j < g->nodes.n; j++)
+        if (g->nodes.v[j].op == OP_SAVE)
+          return 1;
+    }
+  return file_splits(fns, n, o);
 }
 
 /* Parts stay functions of their own: each called once, gcc inlined them
- * into their caller, which grew long again (20% of gcc -O2's time on a
- * long product, 14% on a random DAG). */
+ * into their caller, which grew long again (gcc -O2 took 14-22% longer on
+ * products and random DAGs of 2-3 10^4 nodes). */
 static const char noinline_text[] =
     "/* Parts of long functions (below) are kept out of their callers. */\n"
     "#if defined(__GNUC__)\n#define ADC_NOINLINE __attribute__((noinline))\n"
@@ -275,7 +280,7 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             needs_stdlib(fns, n, o) ? "<math.h>, <errno.h> and <stdlib.h>" : "only <math.h>",
             needs_stdlib(fns, n, o) ? "#include <errno.h>\n" : "",
             needs_stdlib(fns, n, o) ? "#include <stdlib.h>\n" : "",
-            file_has(fns, n, o, 0) ? noinline_text : "");
+            file_splits(fns, n, o) ? noinline_text : "");
   for (int i = 0; i < n; i++) {
     if (cg_vjp_by_grad(&fns[i], o->split)) { /* f_grad first: f may run its forward parts */
       FwdShare share = {0, 0, 0};
@@ -288,7 +293,7 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
     emit_one(out, &fns[i], FN_VJP, o, 0, NULL);
   }
   sb_puts(out, "#ifdef __cplusplus\n}\n#endif\n");
-  if (file_has(fns, n, o, 0))
+  if (file_splits(fns, n, o))
     sb_puts(out, "\n#undef ADC_NOINLINE\n");
 }
 
