@@ -71,6 +71,7 @@ typedef struct Em {
   int *sorted, *sortnear;
   int *pending;     /* printing pass: the part whose read of the node waits for its first use */
   unsigned char *stored; /* printing pass: passed on in adc_v where it is made */
+  unsigned char *remake; /* each node: remakable (see remade) */
   unsigned char *pused; /* per part, each argument role slot it reads (see use_slot) */
   int nuse;
   Plan pl;          /* fusion and caching (plan.c) */
@@ -126,10 +127,8 @@ static void mark_use(Em *e, ArgRole role, int index) { mark_use_in(e, e->part, r
  * the start of each part that reads it rather than passed through adc_v
  * (a store and a load, and its line in its own part): a parameter, or one
  * arithmetic operation on parameters and constants, at the top level. */
-static int remade(const Em *e, Ref r) {
-  if (e->nparts <= 1 || ref_is_const(r))
-    return 0;
-  const Node *nd = &e->g->nodes.v[r];
+static int remakable(const Graph *g, int r) {
+  const Node *nd = &g->nodes.v[r];
   if (nd->blk != 0)
     return 0;
   if (nd->op == OP_INPUT)
@@ -137,9 +136,15 @@ static int remade(const Em *e, Ref r) {
   if (nd->op != OP_ADD && nd->op != OP_SUB && nd->op != OP_MUL && nd->op != OP_DIV && nd->op != OP_NEG)
     return 0;
   for (int k = 0; k < op_info[nd->op].arity; k++)
-    if (!ref_is_const(nd->a[k]) && e->g->nodes.v[nd->a[k]].op != OP_INPUT)
+    if (!ref_is_const(nd->a[k]) && g->nodes.v[nd->a[k]].op != OP_INPUT)
       return 0;
   return 1;
+}
+
+/* Asked of every operand printed: looked up, made once per node by
+ * plan_parts (the operands of a large graph are far apart in memory). */
+static int remade(const Em *e, Ref r) {
+  return e->nparts > 1 && !ref_is_const(r) && e->remake[r];
 }
 
 /* Part q reads the parameters (or cotangents) remade node r is made of. */
@@ -454,14 +459,16 @@ static void expr_text(Em *e, StrBuf *b, int n) {
       p++;
     } else if (e->dry) {
       continue;
-    } else if (strncmp(p, "double", 6) == 0) { /* a cast */
+    } else if (*p == 'd' && strncmp(p, "double", 6) == 0) { /* a cast */
       sb_puts(b, e->T);
       p += 5;
     } else if (*p >= 'a' && *p <= 'z' && (p == op_info[nd->op].cfmt || !isalnum((unsigned char)p[-1]))) {
       const char *q = p; /* a <math.h> function: its name gets the type's suffix */
       while (isalnum((unsigned char)*q))
         q++;
-      sb_printf(b, "%.*s%s", (int)(q - p), p, *q == '(' ? e->fs : "");
+      sb_putn(b, p, (size_t)(q - p));
+      if (*q == '(')
+        sb_puts(b, e->fs);
       p = q - 1;
     } else {
       sb_putc(b, *p);
@@ -471,6 +478,8 @@ static void expr_text(Em *e, StrBuf *b, int n) {
 
 /* "  / * 12: sin(x0) * /" (or "  # 12: sin(x0)"): the line and a short,
  * comment-safe excerpt of the source a node comes from. */
+enum { EXCERPT = 48 }; /* characters of source shown, spaces counted */
+
 static void make_comment(const Em *e, StrBuf *b, Loc at) {
   int more = at.lo < 0; /* a later step of a chain: see Node.src */
   if (more)
@@ -484,25 +493,28 @@ static void make_comment(const Em *e, StrBuf *b, Loc at) {
   sb_puts(b, e->ssa ? "  # " : "  /* ");
   sb_puts(b, num);
   sb_puts(b, more ? ": ... " : ": ");
-  int shown = 0, space = 0;
+  /* gathered here, then appended at once: one comment per line of output */
+  char text[3 * EXCERPT];
+  int shown = 0, space = 0, k = 0;
   char prev = 0;
-  for (int i = at.lo; i < at.hi && shown < 48; i++) {
+  for (int i = at.lo; i < at.hi && shown < EXCERPT; i++) {
     unsigned char c = (unsigned char)e->src->text[i];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
       space = 1;
       continue;
     }
     if (space && shown)
-      sb_putc(b, ' '), shown++;
+      text[k++] = ' ', shown++;
     space = 0;
     char out = c >= 33 && c < 127 ? (char)c : '?';
-    if ((out == '/' && prev == '*') || (out == '?' && prev == '?') || (out == '*' && prev == '/'))
-      sb_putc(b, ' ');
-    sb_putc(b, out);
+    if ((out == '/' || out == '*' || out == '?') && prev == (out == '/' ? '*' : out == '*' ? '/' : '?'))
+      text[k++] = ' '; /* no end of the comment, no trigraph */
+    text[k++] = out;
     prev = out;
     shown++;
   }
-  if (at.hi - at.lo > shown + 1 && shown >= 48)
+  sb_putn(b, text, (size_t)k);
+  if (at.hi - at.lo > shown + 1 && shown >= EXCERPT)
     sb_puts(b, " ...");
   if (!e->ssa)
     sb_puts(b, " */");
@@ -965,8 +977,11 @@ static void plan_parts(Em *e) {
   e->loadat = xmalloc(sizeof *e->loadat * (size_t)n);
   e->pending = xmalloc(sizeof *e->pending * (size_t)n);
   e->stored = xcalloc((size_t)n, 1);
-  for (int i = 0; i < n; i++)
+  e->remake = xmalloc((size_t)n);
+  for (int i = 0; i < n; i++) {
     e->slot[i] = e->lastload[i] = e->pending[i] = -1;
+    e->remake[i] = (unsigned char)remakable(g, i);
+  }
   e->nuse = e->fg->sig->nsizes + 2 * g->nparams + e->fg->fwd.outs.n + 1;
   e->pused = xcalloc((size_t)e->nparts * (size_t)e->nuse, 1);
 }
@@ -1060,10 +1075,14 @@ static void read_line(Em *e, int n) {
     e->whole_arg = whole_arg;
     line_end(e, &b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
   } else {
-    if (is_cond(e, n))
-      sb_printf(&b, "const int %s = adc_v[%d] != 0;\n", e->name[n], e->slot[n]);
-    else
-      sb_printf(&b, "const %s %s = adc_v[%d];\n", e->T, e->name[n], e->slot[n]);
+    int cond = is_cond(e, n);
+    sb_puts(&b, "const ");
+    sb_puts(&b, cond ? "int" : e->T);
+    sb_putc(&b, ' ');
+    sb_puts(&b, e->name[n]);
+    sb_puts(&b, " = adc_v[");
+    sb_int(&b, e->slot[n]);
+    sb_puts(&b, cond ? "] != 0;\n" : "];\n");
     indent(e);
     put(e, b.s);
   }
@@ -1090,6 +1109,16 @@ static void part_loads(Em *e, int q) {
   }
 }
 
+/* "adc_v[K] = zN;": a value passed on to later parts (millions of lines
+ * in large files: no format to parse). */
+static void store_text(StrBuf *b, int slot, const char *name) {
+  sb_puts(b, "adc_v[");
+  sb_int(b, slot);
+  sb_puts(b, "] = ");
+  sb_puts(b, name);
+  sb_puts(b, ";\n");
+}
+
 /* Node n, just made at the top level of its part, is passed on now: its
  * name is live from its line to the store, not to the end of the part. */
 static void store_at_def(Em *e, int n) {
@@ -1097,7 +1126,7 @@ static void store_at_def(Em *e, int n) {
       e->part + 1 >= e->nparts)
     return;
   StrBuf *b = &e->line;
-  sb_printf(b, "adc_v[%d] = %s;\n", e->slot[n], e->name[n]);
+  store_text(b, e->slot[n], e->name[n]);
   indent(e);
   put(e, b->s);
   b->len = 0;
@@ -1219,7 +1248,7 @@ static void next_part(Em *e) {
     StrBuf *b = &e->line;
     for (int i = e->cut[e->part]; i < e->cut[e->part + 1]; i++)
       if (e->slot[i] >= 0 && !e->stored[i]) {
-        sb_printf(b, "adc_v[%d] = %s;\n", e->slot[i], e->name[i]);
+        store_text(b, e->slot[i], e->name[i]);
         indent(e);
         put(e, b->s);
         b->len = 0;
@@ -1978,6 +2007,7 @@ static void em_free(Em *e) {
   free(e->loadat);
   free(e->pending);
   free(e->stored);
+  free(e->remake);
   vec_free(&e->loadpart);
   vec_free(&e->loadnode);
   vec_free(&e->loadnear);

@@ -23,11 +23,27 @@ void sb_putc(StrBuf *b, char c) {
   b->s[b->len] = '\0';
 }
 
-void sb_puts(StrBuf *b, const char *s) {
-  size_t n = strlen(s);
+void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+void sb_putn(StrBuf *b, const char *s, size_t n) {
   sb_reserve(b, n);
-  memcpy(b->s + b->len, s, n + 1);
+  memcpy(b->s + b->len, s, n);
   b->len += n;
+  b->s[b->len] = '\0';
+}
+
+/* The emitter writes millions of node numbers and places: without
+ * vsnprintf's parsing of a format each time. */
+void sb_int(StrBuf *b, long v) {
+  char t[24];
+  int n = 0;
+  unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+  do
+    t[sizeof t - 1 - n++] = (char)('0' + u % 10);
+  while ((u /= 10) > 0);
+  if (v < 0)
+    t[sizeof t - 1 - n++] = '-';
+  sb_putn(b, t + sizeof t - n, (size_t)n);
 }
 
 /* Formats into the room left first: a second pass only when it is short. */

@@ -51,6 +51,8 @@ typedef struct StrBuf {
 
 void sb_putc(StrBuf *b, char c);
 void sb_puts(StrBuf *b, const char *s);
+void sb_putn(StrBuf *b, const char *s, size_t n); /* n bytes of s */
+void sb_int(StrBuf *b, long v);                    /* v in decimal */
 void sb_printf(StrBuf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -1,6 +1,8 @@
 /* check_front.c - the lexer and the parser: tokens, numbers, precedence,
  * locations, recovery, limits. */
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,6 +264,26 @@ START_TEST(nul_and_bad_utf8_are_errors) {
 }
 END_TEST
 
+/* The emitter's text: numbers without a format, bytes with their length. */
+START_TEST(strbuf_numbers_and_bytes) {
+  StrBuf b = {0};
+  const long v[] = {0, 7, -12, 1000000, 2147483647L, -2147483647L - 1, LONG_MAX, LONG_MIN};
+  char want[512] = "", one[32];
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    sb_int(&b, v[i]);
+    sb_putn(&b, ",xyz", 2); /* the first two bytes only */
+    snprintf(one, sizeof one, "%ld,x", v[i]);
+    strcat(want, one);
+  }
+  ck_assert_str_eq(b.s, want);
+  ck_assert_uint_eq(b.len, strlen(want));
+  sb_free(&b);
+  sb_putn(&b, "", 0); /* an empty append still leaves a string */
+  ck_assert_str_eq(b.s, "");
+  sb_free(&b);
+}
+END_TEST
+
 Suite *suite_front(void) {
   Suite *s = suite_create("front");
   TCase *tc = tcase_create("parse");
@@ -283,6 +305,7 @@ Suite *suite_front(void) {
   tcase_add_test(tc, deep_unary_chain_is_an_error);
   tcase_add_test(tc, million_term_sum_parses);
   tcase_add_test(tc, nul_and_bad_utf8_are_errors);
+  tcase_add_test(tc, strbuf_numbers_and_bytes);
   suite_add_tcase(s, tc);
   return s;
 }
