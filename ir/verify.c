@@ -150,6 +150,8 @@ fail:
 
 /* Each live loop is one range: its body subtree, then its exits. */
 static int check_loops(const Graph *g, char *why, int whylen) {
+  if (!g->loops.n) /* straight-line code: no pass over the nodes for nothing */
+    return 0;
   int rc = 1;
   Extents x;
   ir_extents(g, &x);
@@ -182,6 +184,8 @@ fail:
  * phis, nothing else in between. Counting the subtree's nodes against the
  * range's length rules out strangers in linear time. */
 static int check_groups(const Graph *g, char *why, int whylen) {
+  if (!g->groups.n)
+    return 0;
   int rc = 1;
   Extents x;
   ir_extents(g, &x);
