@@ -488,10 +488,8 @@ static void make_comment(const Em *e, StrBuf *b, Loc at) {
     return;
   int line, col;
   source_linecol(e->src, at.lo, &line, &col);
-  char num[16];
-  put_int(num, line);
   sb_puts(b, e->ssa ? "  # " : "  /* ");
-  sb_puts(b, num);
+  sb_int(b, line);
   sb_puts(b, more ? ": ... " : ": ");
   /* gathered here, then appended at once: one comment per line of output */
   char text[3 * EXCERPT];
