@@ -350,27 +350,11 @@ static void ref_use(Em *e, StrBuf *b, Ref r) {
     e->label_used[li] = 1;
 }
 
-/* "zK_bar" names carry the label index after their NUL so that a use can
- * be traced back to the copy line. */
-/* Decimal digits of v >= 0 at p; returns the count. (snprintf is the
- * emitter's hottest cost on large graphs otherwise.) */
-static int put_int(char *p, int v) {
-  char t[12];
-  int n = 0;
-  do
-    t[n++] = (char)('0' + v % 10);
-  while ((v /= 10) > 0);
-  for (int i = 0; i < n; i++)
-    p[i] = t[n - 1 - i];
-  p[n] = '\0';
-  return n;
-}
-
 static char *label_name(Em *e, int li) {
   if (!e->lname[li]) {
     char buf[24];
     buf[0] = 'z';
-    int n = 1 + put_int(buf + 1, e->g->labels.v[li].name);
+    int n = 1 + put_decimal(buf + 1, e->g->labels.v[li].name);
     memcpy(buf + n, "_bar", 5);
     e->lname[li] = arena_strndup(&e->arena, buf, (size_t)n + 4);
   }
@@ -380,7 +364,7 @@ static char *label_name(Em *e, int li) {
 static char *plain_name(Em *e, int k) {
   char buf[24];
   buf[0] = 'z';
-  int n = 1 + put_int(buf + 1, k);
+  int n = 1 + put_decimal(buf + 1, k);
   return arena_strndup(&e->arena, buf, (size_t)n);
 }
 

@@ -34,7 +34,7 @@ void sb_putn(StrBuf *b, const char *s, size_t n) {
 
 /* The emitter writes millions of node numbers and places: without
  * vsnprintf's parsing of a format each time. */
-void sb_int(StrBuf *b, long v) {
+int put_decimal(char *p, long v) {
   char t[24];
   int n = 0;
   unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
@@ -43,7 +43,14 @@ void sb_int(StrBuf *b, long v) {
   while ((u /= 10) > 0);
   if (v < 0)
     t[sizeof t - 1 - n++] = '-';
-  sb_putn(b, t + sizeof t - n, (size_t)n);
+  memcpy(p, t + sizeof t - n, (size_t)n);
+  p[n] = '\0';
+  return n;
+}
+
+void sb_int(StrBuf *b, long v) {
+  char t[24];
+  sb_putn(b, t, (size_t)put_decimal(t, v));
 }
 
 /* Formats into the room left first: a second pass only when it is short. */

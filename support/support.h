@@ -53,6 +53,7 @@ void sb_putc(StrBuf *b, char c);
 void sb_puts(StrBuf *b, const char *s);
 void sb_putn(StrBuf *b, const char *s, size_t n); /* n bytes of s */
 void sb_int(StrBuf *b, long v);                    /* v in decimal */
+int put_decimal(char *p, long v); /* v in decimal at p (room for 21), NUL-ended; its length */
 void sb_printf(StrBuf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
