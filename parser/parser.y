@@ -59,7 +59,16 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 %token FN "fn" LET "let" RETURN "return" FOR "for" IN "in" CONST "const"
 %token LE "<=" GE ">=" EQ "==" NE "!=" AND "&&" OR "||" DOTDOT ".." ARROW "->"
 
-%type <expr> expr cond or and cmp add mul unary power postfix primary call args index
+%right '?' ':'
+%left OR
+%left AND
+%nonassoc '<' LE '>' GE EQ NE
+%left '+' '-'
+%left '*' '/' '%'
+%precedence PREFIX
+%right '^'
+
+%type <expr> expr postfix primary call args index
 %type <stmt> stmt returns
 %type <func> func head sig
 %type <param> param dims
@@ -145,64 +154,38 @@ returns
   | returns ',' expr      { $$ = $1; ast_stmt_more(E, $$, $3); }
   ;
 
-expr: cond ;
-
-/* cond = or ("?" expr ":" cond)? */
-cond
-  : or
-  | or '?' expr ':' cond  { $$ = ast_cond(E, $1, $3, $5); }
-  ;
-
-/* or = and ("||" and)* */
-or
-  : and
-  | or OR and             { $$ = ast_chain(E, A_OR, @2, $1, $3); }
-  ;
-
-/* and = cmp ("&&" cmp)* */
-and
-  : cmp
-  | and AND cmp           { $$ = ast_chain(E, A_AND, @2, $1, $3); }
-  ;
-
-/* cmp = add (("<" | "<=" | ">" | ">=" | "==" | "!=") add)? */
-cmp
-  : add
-  | add '<' add           { $$ = ast_binary(E, A_LT, @2, $1, $3); }
-  | add LE add            { $$ = ast_binary(E, A_LE, @2, $1, $3); }
-  | add '>' add           { $$ = ast_binary(E, A_GT, @2, $1, $3); }
-  | add GE add            { $$ = ast_binary(E, A_GE, @2, $1, $3); }
-  | add EQ add            { $$ = ast_binary(E, A_EQ, @2, $1, $3); }
-  | add NE add            { $$ = ast_binary(E, A_NE, @2, $1, $3); }
-  ;
-
-/* add = mul (("+" | "-") mul)* */
-add
-  : mul
-  | add '+' mul           { $$ = ast_chain(E, A_ADD, @2, $1, $3); }
-  | add '-' mul           { $$ = ast_chain(E, A_SUB, @2, $1, $3); }
-  ;
-
-/* mul = unary (("*" | "/") unary)* */
-mul
-  : unary
-  | mul '*' unary         { $$ = ast_chain(E, A_MUL, @2, $1, $3); }
-  | mul '/' unary         { $$ = ast_chain(E, A_DIV, @2, $1, $3); }
-  | mul '%' unary         { $$ = ast_chain(E, A_MOD, @2, $1, $3); }
-  ;
-
-/* unary = ("-" | "+" | "!") unary | power */
-unary
-  : '-' unary             { $$ = ast_unary(E, @1, A_NEG, $2); }
-  | '+' unary             { $$ = ast_unary(E, @1, A_PLUS, $2); }
-  | '!' unary             { $$ = ast_unary(E, @1, A_NOT, $2); }
-  | power
-  ;
-
-/* power = postfix ("^" unary)?   -- so -x^2 is -(x^2) and 2^-x is 2^(-x) */
-power
+/* expr, by precedence, loosest first (each line binds tighter than the one
+ * before it):
+ *   c ? a : b            right: a ? b : c ? d : e is a ? b : (c ? d : e)
+ *   ||   &&              left
+ *   < <= > >= == !=      do not chain (a < b < c is an error)
+ *   + -   * / %          left, each chain one flat node (ast_chain)
+ *   - + ! (prefix)       so -x * y is (-x) * y
+ *   ^                    right, and tighter than a prefix on its left:
+ *                        -x^2 is -(x^2), 2^-x is 2^(-x)
+ * Declared by precedence rather than one rule per level, so that an operand
+ * is one reduction from postfix to expr instead of ten (the parser's time
+ * on long programs). */
+expr
   : postfix
-  | postfix '^' unary     { $$ = ast_binary(E, A_POW, @2, $1, $3); }
+  | expr '?' expr ':' expr { $$ = ast_cond(E, $1, $3, $5); }
+  | expr OR expr          { $$ = ast_chain(E, A_OR, @2, $1, $3); }
+  | expr AND expr         { $$ = ast_chain(E, A_AND, @2, $1, $3); }
+  | expr '<' expr         { $$ = ast_binary(E, A_LT, @2, $1, $3); }
+  | expr LE expr          { $$ = ast_binary(E, A_LE, @2, $1, $3); }
+  | expr '>' expr         { $$ = ast_binary(E, A_GT, @2, $1, $3); }
+  | expr GE expr          { $$ = ast_binary(E, A_GE, @2, $1, $3); }
+  | expr EQ expr          { $$ = ast_binary(E, A_EQ, @2, $1, $3); }
+  | expr NE expr          { $$ = ast_binary(E, A_NE, @2, $1, $3); }
+  | expr '+' expr         { $$ = ast_chain(E, A_ADD, @2, $1, $3); }
+  | expr '-' expr         { $$ = ast_chain(E, A_SUB, @2, $1, $3); }
+  | expr '*' expr         { $$ = ast_chain(E, A_MUL, @2, $1, $3); }
+  | expr '/' expr         { $$ = ast_chain(E, A_DIV, @2, $1, $3); }
+  | expr '%' expr         { $$ = ast_chain(E, A_MOD, @2, $1, $3); }
+  | '-' expr %prec PREFIX { $$ = ast_unary(E, @1, A_NEG, $2); }
+  | '+' expr %prec PREFIX { $$ = ast_unary(E, @1, A_PLUS, $2); }
+  | '!' expr %prec PREFIX { $$ = ast_unary(E, @1, A_NOT, $2); }
+  | expr '^' expr         { $$ = ast_binary(E, A_POW, @2, $1, $3); }
   ;
 
 postfix

@@ -264,6 +264,88 @@ START_TEST(nul_and_bad_utf8_are_errors) {
 }
 END_TEST
 
+/* The tree as text, every operation parenthesized: chains as one group. */
+static void tree_text(StrBuf *b, const Expr *e) {
+  static const char *const op[] = {"+", "-", "*", "/", "^", "<", "<=", ">", ">=",
+                                   "==", "!=", "&&", "||", "-", "+", "!", "%"};
+  switch (e->kind) {
+  case E_NUM: sb_printf(b, "%g", e->u.num); break;
+  case E_NAME: sb_puts(b, e->u.name); break;
+  case E_UNARY:
+    sb_printf(b, "(%s", op[e->u.un.op]);
+    tree_text(b, e->u.un.e);
+    sb_putc(b, ')');
+    break;
+  case E_BINARY:
+    sb_putc(b, '(');
+    tree_text(b, e->u.bin.l);
+    sb_printf(b, " %s ", op[e->u.bin.op]);
+    tree_text(b, e->u.bin.r);
+    sb_putc(b, ')');
+    break;
+  case E_CHAIN:
+    sb_putc(b, '(');
+    tree_text(b, e->u.chain.first);
+    for (int i = 0; i < e->u.chain.n; i++) {
+      sb_printf(b, " %s ", op[e->u.chain.items[i].op]);
+      tree_text(b, e->u.chain.items[i].e);
+    }
+    sb_putc(b, ')');
+    break;
+  case E_COND:
+    sb_putc(b, '(');
+    tree_text(b, e->u.cond.c);
+    sb_puts(b, " ? ");
+    tree_text(b, e->u.cond.a);
+    sb_puts(b, " : ");
+    tree_text(b, e->u.cond.b);
+    sb_putc(b, ')');
+    break;
+  default: sb_puts(b, "<other>"); break;
+  }
+}
+
+/* Every pair of levels of the precedence table (README), and each level's
+ * associativity. */
+static const char *const grouped[][2] = {
+    {"a ? b : c || d", "(a ? b : (c || d))"},
+    {"a || b ? c : d", "((a || b) ? c : d)"},
+    {"a ? b : c ? d : e", "(a ? b : (c ? d : e))"},
+    {"a ? b ? c : d : e", "(a ? (b ? c : d) : e)"},
+    {"a || b && c || d", "(a || (b && c) || d)"},
+    {"a && b < c", "(a && (b < c))"},
+    {"a < b + c", "(a < (b + c))"},
+    {"!a < b", "((!a) < b)"},
+    {"a + b * c - d", "(a + (b * c) - d)"},
+    {"a * b / c % d", "((a * b / c) % d)"},
+    {"-a * b", "((-a) * b)"},
+    {"a * -b", "(a * (-b))"},
+    {"-a ^ b", "(-(a ^ b))"},
+    {"a ^ -b * c", "((a ^ (-b)) * c)"},
+    {"a ^ b ^ c", "(a ^ (b ^ c))"},
+    {"--a", "(-(-a))"},
+    {"+!a", "(+(!a))"},
+    {"(a + b) * c", "((a + b) * c)"},
+    {"(a + b) + c", "(a + b + c)"},
+    {"a - (b - c)", "(a - (b - c))"},
+    {"a == b ? -c ^ 2 : d", "((a == b) ? (-(c ^ 2)) : d)"},
+};
+
+START_TEST(precedence_and_grouping) {
+  const char *src = grouped[_i][0];
+  char t[200];
+  snprintf(t, sizeof t, "fn f(a, b, c, d, e) = %s;", src);
+  Parsed p;
+  parse(&p, t, strlen(t));
+  ck_assert_int_eq(p.errors, 0);
+  StrBuf b = {0};
+  tree_text(&b, body(&p));
+  ck_assert_msg(strcmp(b.s, grouped[_i][1]) == 0, "%s: got %s, want %s", src, b.s, grouped[_i][1]);
+  sb_free(&b);
+  parsed_free(&p);
+}
+END_TEST
+
 /* The emitter's text: numbers without a format, bytes with their length. */
 START_TEST(strbuf_numbers_and_bytes) {
   StrBuf b = {0};
@@ -306,6 +388,7 @@ Suite *suite_front(void) {
   tcase_add_test(tc, million_term_sum_parses);
   tcase_add_test(tc, nul_and_bad_utf8_are_errors);
   tcase_add_test(tc, strbuf_numbers_and_bytes);
+  tcase_add_loop_test(tc, precedence_and_grouping, 0, (int)(sizeof grouped / sizeof grouped[0]));
   suite_add_tcase(s, tc);
   return s;
 }
