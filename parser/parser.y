@@ -68,7 +68,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 %precedence PREFIX
 %right '^'
 
-%type <expr> expr postfix primary call args index
+%type <expr> expr call args index
 %type <stmt> stmt returns
 %type <func> func head sig
 %type <param> param dims
@@ -164,10 +164,16 @@ returns
  *   ^                    right, and tighter than a prefix on its left:
  *                        -x^2 is -(x^2), 2^-x is 2^(-x)
  * Declared by precedence rather than one rule per level, so that an operand
- * is one reduction from postfix to expr instead of ten (the parser's time
- * on long programs). */
+ * is one reduction to expr instead of ten (the parser's time on long
+ * programs). */
 expr
-  : postfix
+  : NUM                   { $$ = ast_num(E, @1, $1); }
+  | NAME                  { $$ = ast_name(E, @1, $1); }
+  | '(' expr ')'          { $$ = $2; $$->loc = @$; }
+  | call ')'              { $$ = $1; $$->loc.hi = @2.hi; }
+  | index ']'             { $$ = $1; $$->loc.hi = @2.hi; }
+  | NAME '(' NAME IN expr DOTDOT expr ',' expr ')'
+                          { $$ = ast_reduce(E, @1, $1, @3, $3, $5, $7, $9); $$->loc = @$; }
   | expr '?' expr ':' expr { $$ = ast_cond(E, $1, $3, $5); }
   | expr OR expr          { $$ = ast_chain(E, A_OR, @2, $1, $3); }
   | expr AND expr         { $$ = ast_chain(E, A_AND, @2, $1, $3); }
@@ -188,14 +194,6 @@ expr
   | expr '^' expr         { $$ = ast_binary(E, A_POW, @2, $1, $3); }
   ;
 
-postfix
-  : primary
-  | call ')'              { $$ = $1; $$->loc.hi = @2.hi; }
-  | index ']'             { $$ = $1; $$->loc.hi = @2.hi; }
-  | NAME '(' NAME IN expr DOTDOT expr ',' expr ')'
-                          { $$ = ast_reduce(E, @1, $1, @3, $3, $5, $7, $9); $$->loc = @$; }
-  ;
-
 /* index = NAME "[" expr ("," expr)* "]" */
 index
   : NAME '[' expr         { $$ = ast_index(E, @1, $1); ast_call_arg(E, $$, $3); }
@@ -211,12 +209,6 @@ call
 args
   : NAME '(' expr         { $$ = ast_call(E, @1, $1); ast_call_arg(E, $$, $3); }
   | args ',' expr         { $$ = $1; ast_call_arg(E, $$, $3); }
-  ;
-
-primary
-  : NUM                   { $$ = ast_num(E, @1, $1); }
-  | NAME                  { $$ = ast_name(E, @1, $1); }
-  | '(' expr ')'          { $$ = $2; $$->loc = @$; }
   ;
 
 %%
