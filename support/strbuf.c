@@ -6,7 +6,7 @@
 
 #include "support.h"
 
-static void sb_reserve(StrBuf *b, size_t extra) {
+void sb_reserve(StrBuf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap)
     return;
   size_t cap = b->cap ? b->cap : 64;
@@ -14,22 +14,6 @@ static void sb_reserve(StrBuf *b, size_t extra) {
     cap *= 2;
   b->s = xrealloc(b->s, cap);
   b->cap = cap;
-}
-
-void sb_putc(StrBuf *b, char c) {
-  if (b->len + 2 > b->cap)
-    sb_reserve(b, 1);
-  b->s[b->len++] = c;
-  b->s[b->len] = '\0';
-}
-
-void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-void sb_putn(StrBuf *b, const char *s, size_t n) {
-  sb_reserve(b, n);
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
 }
 
 /* The emitter writes millions of node numbers and places: without

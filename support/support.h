@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #define ADC_VERSION "0.1.0"
 
@@ -49,10 +50,20 @@ typedef struct StrBuf {
   int sink_error; /* a write to sink failed */
 } StrBuf;
 
-void sb_putc(StrBuf *b, char c);
-void sb_puts(StrBuf *b, const char *s);
-void sb_putn(StrBuf *b, const char *s, size_t n); /* n bytes of s */
-void sb_int(StrBuf *b, long v);                    /* v in decimal */
+void sb_reserve(StrBuf *b, size_t extra); /* room for extra more bytes and the NUL */
+
+/* Inline, as the emitter appends short pieces millions of times: the
+ * lengths of literals are then known where they are written. */
+static inline void sb_putn(StrBuf *b, const char *s, size_t n) { /* n bytes of s */
+  if (b->len + n + 1 > b->cap)
+    sb_reserve(b, n);
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+static inline void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+static inline void sb_putc(StrBuf *b, char c) { sb_putn(b, &c, 1); }
+void sb_int(StrBuf *b, long v); /* v in decimal */
 int put_decimal(char *p, long v); /* v in decimal at p (room for 21), NUL-ended; its length */
 void sb_printf(StrBuf *b, const char *fmt, ...)
 #if defined(__GNUC__)
