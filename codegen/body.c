@@ -49,6 +49,8 @@ typedef struct Em {
   const EmitOpts *opts;
   const char *T, *fs, *ls; /* --real: the type, <math.h> and literal suffixes */
   int presumed;     /* with --line: the .ad line the compiler takes the next line for, or -1 */
+  StrBuf last_comment; /* the comment of the source span last_at (see comment) */
+  Loc last_at;
   /* A function too large for C compilers to optimise quickly is split at
    * top-level statements into parts: static functions called in order,
    * the last part being the function itself. Values one part defines and a
@@ -502,9 +504,21 @@ static void make_comment(const Em *e, StrBuf *b, Loc at) {
     sb_puts(b, " */");
 }
 
-/* Made anew at each use: a cache of them cost more (a lookup misses the
- * processor's caches on large graphs) than walking 48 characters. */
-static void comment(Em *e, StrBuf *b, Loc at) { make_comment(e, b, at); }
+/* The lines of one node's derivative come one after the other and share its
+ * comment: the last one made is kept and used again for the same span. (A
+ * cache of all of them cost more than it saved: on large graphs a lookup
+ * misses the processor's caches.) */
+static void comment(Em *e, StrBuf *b, Loc at) {
+  if (e->last_comment.s && at.lo == e->last_at.lo && at.hi == e->last_at.hi) {
+    sb_putn(b, e->last_comment.s, e->last_comment.len);
+    return;
+  }
+  size_t start = b->len;
+  make_comment(e, b, at);
+  e->last_comment.len = 0;
+  sb_putn(&e->last_comment, b->s + start, b->len - start);
+  e->last_at = at;
+}
 
 /* A whole line of text at the current depth; b is emptied. */
 static void put_line(Em *e, StrBuf *b) {
@@ -1980,6 +1994,7 @@ static void em_free(Em *e) {
   free(e->blk_labels);
   free(e->lab_first);
   sb_free(&e->line);
+  sb_free(&e->last_comment);
   vec_free(&e->undo_node);
   vec_free(&e->undo_curl);
   free(e->cut);
