@@ -35,11 +35,13 @@ Expr *ast_call(Arena *a, Loc nameloc, const char *name) {
 }
 
 /* Arena arrays grow by doubling; the abandoned copies stay in the arena,
- * which at most doubles their footprint. */
+ * which at most doubles their footprint. They start with room for one:
+ * most chains and calls have one or two operands, and on long programs the
+ * syntax tree is most of adc's peak memory. */
 static void *grow(Arena *a, void *old, int n, int *cap, size_t elem) {
   if (n < *cap)
     return old;
-  int ncap = *cap ? *cap * 2 : 4;
+  int ncap = *cap ? *cap * 2 : 1;
   void *p = arena_alloc(a, (size_t)ncap * elem);
   if (n)
     memcpy(p, old, (size_t)n * elem);
