@@ -302,15 +302,15 @@ static void bind_name(Build *s, const char *name, Ref v) {
  * -inf, -inf and 1. */
 static Ref build_reduce(Build *s, const Expr *e) {
   static const LoopKind kinds[] = {LK_SUM, LK_FOR, LK_MIN, LK_MAX, LK_LSE};
-  int red = sema_reduction(e->u.red.kind);
+  int red = sema_reduction(e->u.red->kind);
   Builder *b = s->b;
-  Ref lo = build_int(s, e->u.red.lo), hi = build_int(s, e->u.red.hi);
+  Ref lo = build_int(s, e->u.red->lo), hi = build_int(s, e->u.red->hi);
   int parent = b->blk;
   b->src = e->loc;
   int l = b_loop(b, kinds[red], lo, hi, 0);
   b->blk = b->g->loops.v[l].body;
-  b->src = e->u.red.varloc;
-  bind_name(s, e->u.red.var, b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE));
+  b->src = e->u.red->varloc;
+  bind_name(s, e->u.red->var, b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE));
   Ref acc = REF_NONE;
   b->src = e->loc;
   if (red == RED_PROD) {
@@ -319,7 +319,7 @@ static Ref build_reduce(Build *s, const Expr *e) {
     if (pos != REF_NONE)
       b_loop_op(b, OP_SAVE, l, acc, pos);
   }
-  Ref t = build_expr(s, e->u.red.e);
+  Ref t = build_expr(s, e->u.red->e);
   b->src = e->loc;
   if (red == RED_LSE) { /* the weight of each term, stored for the reverse sweep */
     Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS);

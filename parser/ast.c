@@ -113,13 +113,14 @@ Expr *ast_index(Arena *a, Loc nameloc, const char *name) {
 Expr *ast_reduce(Arena *a, Loc kindloc, const char *kind, Loc varloc, const char *var, Expr *lo,
                  Expr *hi, Expr *x) {
   Expr *e = new_expr(a, E_REDUCE, kindloc);
-  e->u.red.kind = kind;
-  e->u.red.kindloc = kindloc;
-  e->u.red.var = var;
-  e->u.red.varloc = varloc;
-  e->u.red.lo = lo;
-  e->u.red.hi = hi;
-  e->u.red.e = x;
+  e->u.red = arena_alloc(a, sizeof *e->u.red);
+  e->u.red->kind = kind;
+  e->u.red->kindloc = kindloc;
+  e->u.red->var = var;
+  e->u.red->varloc = varloc;
+  e->u.red->lo = lo;
+  e->u.red->hi = hi;
+  e->u.red->e = x;
   return e;
 }
 
@@ -158,9 +159,11 @@ Expr *ast_copy_expr(Arena *a, const Expr *e) {
     c->u.cond.b = ast_copy_expr(a, e->u.cond.b);
     break;
   case E_REDUCE:
-    c->u.red.lo = ast_copy_expr(a, e->u.red.lo);
-    c->u.red.hi = ast_copy_expr(a, e->u.red.hi);
-    c->u.red.e = ast_copy_expr(a, e->u.red.e);
+    c->u.red = arena_alloc(a, sizeof *c->u.red);
+    *c->u.red = *e->u.red;
+    c->u.red->lo = ast_copy_expr(a, e->u.red->lo);
+    c->u.red->hi = ast_copy_expr(a, e->u.red->hi);
+    c->u.red->e = ast_copy_expr(a, e->u.red->e);
     break;
   default:
     break;

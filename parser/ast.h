@@ -65,15 +65,17 @@ struct Expr {
     struct {
       Expr *c, *a, *b;
     } cond;
-    struct {
-      const char *kind; /* sum, prod, min, max, logsumexp (checked by sema) */
-      Loc kindloc;
-      const char *var;  /* the index */
-      Loc varloc;
-      Expr *lo, *hi, *e;
-    } red;
+    struct Reduce *red; /* apart: the largest case would size every node */
   } u;
 };
+
+typedef struct Reduce {
+  const char *kind; /* sum, prod, min, max, logsumexp (checked by sema) */
+  Loc kindloc;
+  const char *var;  /* the index */
+  Loc varloc;
+  Expr *lo, *hi, *e;
+} Reduce;
 
 typedef enum StmtKind {
   S_LET,    /* let name = e; */

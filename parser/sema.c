@@ -488,16 +488,16 @@ static int bind_index(Sema *s, const char *name, Loc loc, const Expr *lo, const 
 }
 
 static Kind check_reduce(Sema *s, const Expr *e) {
-  if (sema_reduction(e->u.red.kind) < 0) {
+  if (sema_reduction(e->u.red->kind) < 0) {
     static const char *const names[] = {"sum", "prod", "min", "max", "logsumexp"};
-    const char *hint = closest_name(e->u.red.kind, names, 5);
-    diag_error(s->d, e->u.red.kindloc, "unknown reduction '%s'%s%s%s", e->u.red.kind,
+    const char *hint = closest_name(e->u.red->kind, names, 5);
+    diag_error(s->d, e->u.red->kindloc, "unknown reduction '%s'%s%s%s", e->u.red->kind,
                hint ? " (did you mean '" : "; the reductions are sum, prod, min, max and logsumexp",
                hint ? hint : "", hint ? "'?)" : "");
   }
   int mark = s->binds.n;
-  bind_index(s, e->u.red.var, e->u.red.varloc, e->u.red.lo, e->u.red.hi);
-  want_value(s, e->u.red.e, check_expr(s, e->u.red.e));
+  bind_index(s, e->u.red->var, e->u.red->varloc, e->u.red->lo, e->u.red->hi);
+  want_value(s, e->u.red->e, check_expr(s, e->u.red->e));
   unbind_to(s, mark);
   return KIND_VALUE;
 }
