@@ -346,6 +346,68 @@ START_TEST(precedence_and_grouping) {
 }
 END_TEST
 
+/* sb_double as it was made before its short-decimal path: %.15g, %.16g or
+ * %.17g, the first that reads back, and ".0" for an integer. */
+static void double_by_printf(char *buf, size_t n, double d) {
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(buf, n, "%.*g", prec, d);
+    if (strtod(buf, NULL) == d)
+      break;
+  }
+  if (!strpbrk(buf, ".en"))
+    strcat(buf, ".0");
+}
+
+static void same_as_printf(double d) {
+  char want[64];
+  double_by_printf(want, sizeof want, d);
+  StrBuf b = {0};
+  sb_double(&b, d);
+  ck_assert_msg(strcmp(b.s, want) == 0, "%.17g: got %s, want %s", d, b.s, want);
+  ck_assert_double_eq(strtod(b.s, NULL), d);
+  sb_free(&b);
+}
+
+/* Short decimals of every length and scale, their neighbours, random bit
+ * patterns, integers, powers of ten and the edges of the short path
+ * (10^-4, 10^15) all print as printf did. */
+START_TEST(doubles_print_as_printf_did) {
+  srand(11);
+  double tens = 1;
+  for (int e = 0; e <= 22; e++, tens *= 10)
+    for (int s = -1; s <= 1; s += 2) {
+      same_as_printf(s * tens);
+      same_as_printf(s / tens);
+      same_as_printf(s * nextafter(tens, 0));
+      same_as_printf(s * nextafter(tens, INFINITY));
+    }
+  const double edges[] = {1e-4, 9.9999999999999991e-05, 1e15, 999999999999999.0, 999999999999999.9,
+                          0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 123456789012345.0, 0.000123456789012345};
+  for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+    same_as_printf(edges[i]);
+    same_as_printf(-edges[i]);
+  }
+  for (int i = 0; i < 200000; i++) {
+    char t[64];
+    int digits = 1 + rand() % 17, k = rand() % 24, n = 0;
+    for (int j = 0; j < digits; j++)
+      t[n++] = (char)('0' + (j == 0 ? 1 + rand() % 9 : rand() % 10));
+    snprintf(t + n, sizeof t - (size_t)n, "e-%d", k);
+    double d = strtod(t, NULL);
+    same_as_printf(d);
+    same_as_printf(nextafter(d, 0));
+    same_as_printf(nextafter(d, INFINITY));
+    unsigned long long bits = 0;
+    for (int j = 0; j < 4; j++)
+      bits = bits << 16 | (unsigned)(rand() & 0xffff);
+    memcpy(&d, &bits, sizeof d);
+    if (isfinite(d))
+      same_as_printf(d);
+    same_as_printf((double)(rand() % 2000000 - 1000000));
+  }
+}
+END_TEST
+
 /* The emitter's text: numbers without a format, bytes with their length. */
 START_TEST(strbuf_numbers_and_bytes) {
   StrBuf b = {0};
@@ -388,6 +450,7 @@ Suite *suite_front(void) {
   tcase_add_test(tc, million_term_sum_parses);
   tcase_add_test(tc, nul_and_bad_utf8_are_errors);
   tcase_add_test(tc, strbuf_numbers_and_bytes);
+  tcase_add_test(tc, doubles_print_as_printf_did);
   tcase_add_loop_test(tc, precedence_and_grouping, 0, (int)(sizeof grouped / sizeof grouped[0]));
   suite_add_tcase(s, tc);
   return s;
