@@ -10,15 +10,16 @@ void source_init(Source *s, const char *name, const char *text, int len) {
   s->name = name;
   s->text = text;
   s->len = len;
+  /* memchr, not a loop over every byte: long programs are megabytes */
+  const char *end = text + len, *p;
   int n = 1;
-  for (int i = 0; i < len; i++)
-    n += text[i] == '\n';
+  for (p = text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+    n++;
   s->line_start = xmalloc((size_t)n * sizeof *s->line_start);
   s->nlines = 0;
   s->line_start[s->nlines++] = 0;
-  for (int i = 0; i < len; i++)
-    if (text[i] == '\n')
-      s->line_start[s->nlines++] = i + 1;
+  for (p = text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+    s->line_start[s->nlines++] = (int)(p - text) + 1;
 }
 
 void source_free(Source *s) {
