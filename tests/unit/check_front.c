@@ -73,6 +73,50 @@ START_TEST(number_literals) {
 }
 END_TEST
 
+/* Literals of every shape read as strtod reads them (the scanner takes a
+ * shorter way for most): up to 18 digits before and after the point, leading
+ * and trailing zeros, exponents up to 40 in size. */
+START_TEST(literals_read_as_strtod_reads_them) {
+  enum { N = 20000 };
+  srand(5);
+  char (*lit)[64] = xmalloc(sizeof *lit * N);
+  StrBuf src = {0};
+  sb_puts(&src, "fn f() = 0");
+  for (int i = 0; i < N; i++) {
+    char *t = lit[i];
+    int n = 0, ints = rand() % 19, fracs = rand() % 19, dot = rand() % 3 != 0;
+    if (!ints && !(dot && fracs))
+      ints = 1;
+    for (int j = 0; j < ints; j++)
+      t[n++] = (char)('0' + (rand() % 4 == 0 ? 0 : rand() % 10));
+    if (dot) {
+      t[n++] = '.';
+      for (int j = 0; j < fracs; j++)
+        t[n++] = (char)('0' + (rand() % 4 == 0 ? 0 : rand() % 10));
+    }
+    if (rand() % 2)
+      n += snprintf(t + n, 64 - (size_t)n, "%s%d", rand() % 2 ? "e-" : rand() % 2 ? "E+" : "e",
+                    rand() % 41);
+    t[n] = '\0';
+    sb_puts(&src, " + ");
+    sb_puts(&src, t);
+  }
+  sb_puts(&src, ";");
+  Parsed p;
+  parse(&p, src.s, src.len);
+  ck_assert_int_eq(p.errors, 0);
+  const Expr *e = body(&p);
+  ck_assert_int_eq(e->u.chain.n, N);
+  for (int i = 0; i < N; i++) {
+    double got = e->u.chain.items[i].e->u.num, want = strtod(lit[i], NULL);
+    ck_assert_msg(got == want, "%s: read %.17g, strtod %.17g", lit[i], got, want);
+  }
+  parsed_free(&p);
+  sb_free(&src);
+  free(lit);
+}
+END_TEST
+
 START_TEST(comments_and_whitespace) {
   const char *t = "// leading\nfn f(x) # trailing\n  =\tx // ok\n ;# end";
   Parsed p;
@@ -434,6 +478,7 @@ Suite *suite_front(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, seed_parses);
   tcase_add_loop_test(tc, number_literals, 0, (int)(sizeof numbers / sizeof numbers[0]));
+  tcase_add_test(tc, literals_read_as_strtod_reads_them);
   tcase_add_test(tc, comments_and_whitespace);
   tcase_add_test(tc, power_binds_tighter_than_minus);
   tcase_add_test(tc, power_right_operand_is_unary);
