@@ -19,9 +19,16 @@ void sb_reserve(StrBuf *b, size_t extra) {
 /* The emitter writes millions of node numbers and places: without
  * vsnprintf's parsing of a format each time. */
 int put_decimal(char *p, long v) {
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
   char t[24];
   int n = 0;
   unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+  for (; u >= 100; u /= 100) { /* two digits a division */
+    t[sizeof t - 1 - n++] = pairs[2 * (u % 100) + 1];
+    t[sizeof t - 1 - n++] = pairs[2 * (u % 100)];
+  }
   do
     t[sizeof t - 1 - n++] = (char)('0' + u % 10);
   while ((u /= 10) > 0);
