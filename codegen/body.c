@@ -6,6 +6,7 @@
  * keeps the derivation readable, and later lines refer to it by that name.
  * A first, silent pass learns which copy lines and parameters are used. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,7 @@ typedef struct Em {
   int presumed;     /* with --line: the .ad line the compiler takes the next line for, or -1 */
   StrBuf last_comment; /* the comment of the source span last_at (see comment) */
   Loc last_at;
+  int line_lo, line_hi, line_no; /* the .ad line last asked for (src_line): its bytes, its number */
   /* A function too large for C compilers to optimise quickly is split at
    * top-level statements into parts: static functions called in order,
    * the last part being the function itself. Values one part defines and a
@@ -462,20 +464,30 @@ static void expr_text(Em *e, StrBuf *b, int n) {
   }
 }
 
+/* The .ad line of byte offset off: most lines of output come from the line
+ * the one before came from, so that line's extent is kept. */
+static int src_line(Em *e, int off) {
+  if (off < e->line_lo || off >= e->line_hi) {
+    int col;
+    source_linecol(e->src, off, &e->line_no, &col);
+    e->line_lo = e->src->line_start[e->line_no - 1];
+    e->line_hi = e->line_no < e->src->nlines ? e->src->line_start[e->line_no] : INT_MAX;
+  }
+  return e->line_no;
+}
+
 /* "  / * 12: sin(x0) * /" (or "  # 12: sin(x0)"): the line and a short,
  * comment-safe excerpt of the source a node comes from. */
 enum { EXCERPT = 48 }; /* characters of source shown, spaces counted */
 
-static void make_comment(const Em *e, StrBuf *b, Loc at) {
+static void make_comment(Em *e, StrBuf *b, Loc at) {
   int more = at.lo < 0; /* a later step of a chain: see Node.src */
   if (more)
     at.lo = -1 - at.lo;
   if (!e->src || at.hi <= at.lo || at.hi > e->src->len)
     return;
-  int line, col;
-  source_linecol(e->src, at.lo, &line, &col);
   sb_puts(b, e->ssa ? "  # " : "  /* ");
-  sb_int(b, line);
+  sb_int(b, src_line(e, at.lo));
   sb_puts(b, more ? ": ... " : ": ");
   /* gathered here, then appended at once: one comment per line of output */
   char text[3 * EXCERPT];
