@@ -1076,7 +1076,11 @@ static void read_line(Em *e, int n) {
   if (remade(e, n)) {
     const Node *nd = &e->g->nodes.v[n];
     int remaking = e->remaking, whole_arg = e->whole_arg;
-    sb_printf(&b, "const %s %s = ", e->T, e->name[n]);
+    sb_puts(&b, "const ");
+    sb_puts(&b, e->T);
+    sb_putc(&b, ' ');
+    sb_puts(&b, e->name[n]);
+    sb_puts(&b, " = ");
     e->remaking = 1;
     expr_text(e, &b, n);
     e->remaking = remaking;
