@@ -51,15 +51,6 @@ int graph_is_ancestor(const Graph *g, int anc, int blk) {
   return 0;
 }
 
-OpKind graph_ref_kind(const Graph *g, Ref r) {
-  if (r == REF_NONE)
-    return K_INP;
-  if (ref_is_const(r))
-    return K_VAL;
-  OpKind k = op_info[g->nodes.v[r].op].kind;
-  return k == K_PHI || k == K_INP || k == K_CAR || k == K_EXIT ? K_VAL : k;
-}
-
 /* ---- hashing ---- */
 
 static uint32_t mix(uint32_t h, uint32_t v) {

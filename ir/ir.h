@@ -115,7 +115,17 @@ void graph_free(Graph *g);
 void graph_clone(Graph *dst, const Graph *src);
 double graph_const(const Graph *g, Ref r);
 int graph_is_ancestor(const Graph *g, int anc, int blk); /* anc == blk counts */
-OpKind graph_ref_kind(const Graph *g, Ref r);
+/* What a reference gives its user: a value, a condition, an integer, an
+ * array, an effect (phis, inputs, carried values and loop exits are values).
+ * Inline: every pass asks it of every argument. */
+static inline OpKind graph_ref_kind(const Graph *g, Ref r) {
+  if (r == REF_NONE)
+    return K_INP;
+  if (ref_is_const(r))
+    return K_VAL;
+  OpKind k = op_info[g->nodes.v[r].op].kind;
+  return k == K_PHI || k == K_INP || k == K_CAR || k == K_EXIT ? K_VAL : k;
+}
 
 /* ---- graph.c: the builder. Every node is made here, folded and
  * hash-consed (at -O1), so every pass gets CSE and folding for free. ---- */
