@@ -212,25 +212,27 @@ static void note_crossing(Em *e, Ref r, int q, int near) {
 
 /* A section marker waits for the first line of its section, so that an
  * empty sweep prints no heading. */
-static void put(Em *e, const char *s) {
+static void put_n(Em *e, const char *s, size_t n) {
   if (e->dry)
     return;
   if (e->marker) {
     const char *m = e->marker;
     e->marker = NULL;
-    put(e, "  ");
-    put(e, m);
+    put_n(e, "  ", 2);
+    put_n(e, m, strlen(m));
   }
-  sb_puts(e->out, s);
+  sb_putn(e->out, s, n);
   sb_drain(e->out, 0);
   if (e->presumed >= 0)
-    for (const char *p = s; *p; p++)
-      e->presumed += *p == '\n';
+    for (size_t i = 0; i < n; i++)
+      e->presumed += s[i] == '\n';
 }
+
+static void put(Em *e, const char *s) { put_n(e, s, strlen(s)); }
 
 static void indent(Em *e) {
   for (int i = 0; i < e->depth; i++)
-    put(e, "  ");
+    put_n(e, "  ", 2);
 }
 
 static void expr_text(Em *e, StrBuf *b, int n);
@@ -537,7 +539,7 @@ static void put_line(Em *e, StrBuf *b) {
   if (!e->dry) {
     sb_putc(b, '\n');
     indent(e);
-    put(e, b->s);
+    put_n(e, b->s, b->len);
   }
   b->len = 0;
   if (b->s)
@@ -828,7 +830,7 @@ static void emit_group(Em *e, int gi) {
     }
     sb_putc(&b, '\n');
     indent(e);
-    put(e, b.s);
+    put_n(e, b.s, b.len);
     b.len = 0;
     int mark = e->undo_node.n;
     e->depth++;
@@ -1096,7 +1098,7 @@ static void read_line(Em *e, int n) {
     sb_int(&b, e->slot[n]);
     sb_puts(&b, cond ? "] != 0;\n" : "];\n");
     indent(e);
-    put(e, b.s);
+    put_n(e, b.s, b.len);
   }
   sb_free(&b);
 }
@@ -1140,7 +1142,7 @@ static void store_at_def(Em *e, int n) {
   StrBuf *b = &e->line;
   store_text(b, e->slot[n], e->name[n]);
   indent(e);
-  put(e, b->s);
+  put_n(e, b->s, b->len);
   b->len = 0;
   e->stored[n] = 1;
 }
@@ -1171,7 +1173,7 @@ static void emit_forward(Em *e) {
     sb_puts(&b, ";\n");
   }
   sb_puts(&b, "}\n\n");
-  put(e, b.s);
+  put_n(e, b.s, b.len);
   sb_free(&b);
 }
 
@@ -1207,7 +1209,7 @@ static void begin_part(Em *e, int q) {
               q + 1);
     cg_sig_params(&b, e->fg, kind, e->opts->real);
     sb_printf(&b, "%s%s *adc_v) {\n", nargs ? ", " : "", e->T);
-    put(e, b.s);
+    put_n(e, b.s, b.len);
     int io = 0; /* adc_v is read or written (remade values are not passed) */
     for (int k = e->loadfirst[q]; k < e->loadfirst[q + 1] && !io; k++)
       io = !remade(e, e->sorted[k]);
@@ -1230,7 +1232,7 @@ static void begin_part(Em *e, int q) {
     b.len = 0;
     adc_v_text(&b, e->T, e->nslots, e->kind != FN_VJP && !e->several);
     indent(e);
-    put(e, b.s);
+    put_n(e, b.s, b.len);
     for (int p = e->fwd_parts ? e->fwd_parts - 1 : 0; p + 1 < e->nparts; p++) {
       b.len = 0;
       if (p < e->fwd_parts) { /* the forward parts, by the function that runs them */
@@ -1243,7 +1245,7 @@ static void begin_part(Em *e, int q) {
       }
       sb_puts(&b, ";\n");
       indent(e);
-      put(e, b.s);
+      put_n(e, b.s, b.len);
     }
   }
   part_loads(e, q);
@@ -1262,7 +1264,7 @@ static void next_part(Em *e) {
       if (e->slot[i] >= 0 && !e->stored[i]) {
         store_text(b, e->slot[i], e->name[i]);
         indent(e);
-        put(e, b->s);
+        put_n(e, b->s, b->len);
         b->len = 0;
       }
     put(e, "}\n\n");
@@ -1661,7 +1663,7 @@ static void emit_zeroing(Em *e) {
     sb_printf(&b, "for (int adc_k = 0; adc_k < %d * (%s); adc_k++) %s[adc_k] = 0.0%s;\n",
               e->fg->fwd.outs.n, e->ncols, e->nm->jacp, e->ls);
     indent(e);
-    put(e, b.s);
+    put_n(e, b.s, b.len);
   } else {
     for (int p = 0; p < np; p++) {
       if (!has_gradient(e, p) || !is_array(e, p))
@@ -1671,7 +1673,7 @@ static void emit_zeroing(Em *e) {
       length_text(e, &b, p);
       sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", e->nm->bars[p], e->ls);
       indent(e);
-      put(e, b.s);
+      put_n(e, b.s, b.len);
     }
   }
   sb_free(&b);
@@ -1763,7 +1765,7 @@ static void emit_tapes(Em *e) {
       storage_size(e, &b, i);
       sb_puts(&b, ";\n");
       indent(e);
-      put(e, b.s);
+      put_n(e, b.s, b.len);
     }
   b.len = 0;
   if (stack) {
@@ -1775,13 +1777,13 @@ static void emit_tapes(Em *e) {
         sb_printf(&b, " + adc_n%d", i);
     sb_printf(&b, "));\n");
     indent(e);
-    put(e, b.s);
+    put_n(e, b.s, b.len);
     b.len = 0;
     sb_printf(&b, "if (adc_tape == NULL) {\n    errno = ENOMEM;\n    return%s;\n  }\n",
               e->kind == FN_GRAD && !e->several ? " NAN" : "");
   }
   indent(e);
-  put(e, b.s);
+  put_n(e, b.s, b.len);
   int prev = -1;
   long long off = 0;
   for (int i = 0; i < g->nodes.n; i++)
@@ -1796,7 +1798,7 @@ static void emit_tapes(Em *e) {
       if (stack)
         off += storage_size(e, NULL, i);
       indent(e);
-      put(e, b.s);
+      put_n(e, b.s, b.len);
       prev = i;
     }
   sb_free(&b);
