@@ -18,13 +18,13 @@ void sb_reserve(StrBuf *b, size_t extra) {
 
 /* The emitter writes millions of node numbers and places: without
  * vsnprintf's parsing of a format each time. */
-int put_decimal(char *p, long v) {
+int put_decimal(char *p, long long v) {
   static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                               "8081828384858687888990919293949596979899";
   char t[24];
   int n = 0;
-  unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
   for (; u >= 100; u /= 100) { /* two digits a division */
     t[sizeof t - 1 - n++] = pairs[2 * (u % 100) + 1];
     t[sizeof t - 1 - n++] = pairs[2 * (u % 100)];
@@ -88,21 +88,24 @@ static int short_decimal(StrBuf *b, double d) {
       return 0;
     if (m / p != a)
       continue;
-    unsigned long long u = (unsigned long long)m;
+    long long u = (long long)m; /* below 10^15 */
     for (; k > 0 && u % 10 == 0; k--)
       u /= 10;
-    char t[48], *q = t + sizeof t;
-    *--q = '\0';
-    for (int i = 0; i < k; i++, u /= 10) /* the fraction's k digits */
-      *--q = (char)('0' + u % 10);
-    if (k)
-      *--q = '.';
-    do /* the integer part, "0" at least */
-      *--q = (char)('0' + u % 10);
-    while ((u /= 10) > 0);
+    char t[24];
+    int n = put_decimal(t, u);
     if (d < 0)
-      *--q = '-';
-    sb_puts(b, q);
+      sb_putc(b, '-');
+    if (n <= k) { /* 0.0025: "0." and the zeros the digits of m leave */
+      sb_puts(b, "0.");
+      for (int i = n; i < k; i++)
+        sb_putc(b, '0');
+      sb_putn(b, t, (size_t)n);
+    } else {
+      sb_putn(b, t, (size_t)(n - k));
+      if (k)
+        sb_putc(b, '.');
+      sb_putn(b, t + n - k, (size_t)k);
+    }
     return 1;
   }
   return 0;

@@ -64,7 +64,7 @@ static inline void sb_putn(StrBuf *b, const char *s, size_t n) { /* n bytes of s
 static inline void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 static inline void sb_putc(StrBuf *b, char c) { sb_putn(b, &c, 1); }
 void sb_int(StrBuf *b, long v); /* v in decimal */
-int put_decimal(char *p, long v); /* v in decimal at p (room for 21), NUL-ended; its length */
+int put_decimal(char *p, long long v); /* v in decimal at p (room for 21), NUL-ended; its length */
 void sb_printf(StrBuf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
