@@ -1075,26 +1075,22 @@ static void call_args(StrBuf *b, const SigArg *args, int n) {
 static void read_line(Em *e, int n) {
   StrBuf b = {0};
   e->lastload[n] = e->part;
+  int cond = is_cond(e, n); /* a remade value never is */
+  sb_puts(&b, "const ");
+  sb_puts(&b, cond ? "int" : e->T);
+  sb_putc(&b, ' ');
+  sb_puts(&b, e->name[n]);
+  sb_puts(&b, " = ");
   if (remade(e, n)) {
     const Node *nd = &e->g->nodes.v[n];
     int remaking = e->remaking, whole_arg = e->whole_arg;
-    sb_puts(&b, "const ");
-    sb_puts(&b, e->T);
-    sb_putc(&b, ' ');
-    sb_puts(&b, e->name[n]);
-    sb_puts(&b, " = ");
     e->remaking = 1;
     expr_text(e, &b, n);
     e->remaking = remaking;
     e->whole_arg = whole_arg;
     line_end(e, &b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
   } else {
-    int cond = is_cond(e, n);
-    sb_puts(&b, "const ");
-    sb_puts(&b, cond ? "int" : e->T);
-    sb_putc(&b, ' ');
-    sb_puts(&b, e->name[n]);
-    sb_puts(&b, " = adc_v[");
+    sb_puts(&b, "adc_v[");
     sb_int(&b, e->slot[n]);
     sb_puts(&b, cond ? "] != 0;\n" : "];\n");
     indent(e);
