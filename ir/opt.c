@@ -135,13 +135,15 @@ typedef struct Marker {
   int *save_of; /* a value -> its SAVE, or -1 (kept only for a later reverse) */
   int *count_of; /* a min/max REDUCE -> its RCOUNT, a branch value -> its export phi, or -1
                   * (likewise kept for the reverse) */
+  int cursor;    /* the sweep's place: nodes above it are expanded when marked */
   VEC(int) work;
 } Marker;
 
 static void mark(Marker *m, Ref r) {
   if (r != REF_NONE && !ref_is_const(r) && !m->live[r]) {
     m->live[r] = 1;
-    vec_push(&m->work, r);
+    if (r > m->cursor)
+      vec_push(&m->work, r);
   }
 }
 
@@ -175,6 +177,23 @@ Ref ir_exported(const Graph *g, int n) {
   return REF_NONE;
 }
 
+/* Mark what live node i keeps alive. */
+static void expand(Marker *m, int i) {
+  const Graph *g = m->g;
+  const Node *nd = &g->nodes.v[i];
+  for (int k = 0; k < 3; k++)
+    mark(m, nd->a[k]);
+  if (m->next_of[i] >= 0)
+    mark(m, m->next_of[i]);
+  if (m->save_of[i] >= 0)
+    mark(m, m->save_of[i]);
+  if (m->count_of[i] >= 0)
+    mark(m, m->count_of[i]);
+  mark_blocks(m, nd->blk);
+  if (op_info[nd->op].kind == K_EXIT) /* its loop runs even when the body is all constants */
+    mark_blocks(m, g->loops.v[nd->aux].body);
+}
+
 /* live[i]: node i is needed by an output or an effect (parameters always
  * are, so inputs stay first and keep their numbers). A carried value that
  * lives keeps its NEXT alive, which is why this is a worklist. */
@@ -182,7 +201,7 @@ static char *mark_live(const Graph *g, int keep_saves) {
   int n = g->nodes.n;
   size_t sz = (size_t)(n ? n : 1) * sizeof(int);
   Marker m = {g, xcalloc((size_t)(n ? n : 1), 1), xcalloc((size_t)g->blocks.n, 1), xmalloc(sz),
-              xmalloc(sz), xmalloc(sz), {0}};
+              xmalloc(sz), xmalloc(sz), n, {0}};
   for (int i = 0; i < n; i++)
     m.next_of[i] = m.save_of[i] = m.count_of[i] = -1;
   for (int i = 1; i < n && keep_saves; i++) {
@@ -212,20 +231,16 @@ static char *mark_live(const Graph *g, int keep_saves) {
   for (int i = 0; i < n; i++)
     if (is_root(g, &g->nodes.v[i]))
       mark(&m, i);
-  while (m.work.n) {
-    int i = m.work.v[--m.work.n];
-    const Node *nd = &g->nodes.v[i];
-    for (int k = 0; k < 3; k++)
-      mark(&m, nd->a[k]);
-    if (m.next_of[i] >= 0)
-      mark(&m, m.next_of[i]);
-    if (m.save_of[i] >= 0)
-      mark(&m, m.save_of[i]);
-    if (m.count_of[i] >= 0)
-      mark(&m, m.count_of[i]);
-    mark_blocks(&m, nd->blk);
-    if (op_info[nd->op].kind == K_EXIT) /* its loop runs even when the body is all constants */
-      mark_blocks(&m, g->loops.v[nd->aux].body);
+  /* Arguments come before their users, so a sweep from the last node down
+   * meets each live node after everything that keeps it alive (reading the
+   * graph in order, not hopping around it); the few links that point
+   * forwards (a carried value's NEXT) go by the worklist at once. */
+  for (int c = n - 1; c >= 0; c--) {
+    m.cursor = c;
+    if (m.live[c])
+      expand(&m, c);
+    while (m.work.n)
+      expand(&m, m.work.v[--m.work.n]);
   }
   free(m.bdone);
   free(m.next_of);
