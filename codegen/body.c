@@ -951,12 +951,8 @@ static int value_end(const Em *e) {
 }
 
 int cg_splits(const Graph *g, const EmitOpts *o, int ssa) {
-  if (ssa || o->split <= 0 || g->nodes.n <= o->split)
-    return 0;
-  for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_SAVE) /* storage lives in the function: not split */
-      return 0;
-  return 1;
+  /* storage lives in the function: a function with it is not split */
+  return !ssa && o->split > 0 && g->nodes.n > o->split && !graph_has_saves(g);
 }
 
 /* Cuts at top-level items once a part holds PART_NODES nodes. */

@@ -251,12 +251,9 @@ static int file_splits(const FnGraphs *fns, int n, const EmitOpts *o) {
  * malloc and errno. */
 static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
   for (int i = 0; i < n; i++)
-    for (int k = 0; k < 3; k++) {
-      const Graph *g = graph_of(&fns[i], k);
-      for (int j = 0; j < g->nodes.n; j++)
-        if (g->nodes.v[j].op == OP_SAVE)
-          return 1;
-    }
+    for (int k = 0; k < 3; k++)
+      if (graph_has_saves(graph_of(&fns[i], k)))
+        return 1;
   return file_splits(fns, n, o);
 }
 

@@ -115,6 +115,7 @@ void graph_free(Graph *g);
 void graph_clone(Graph *dst, const Graph *src);
 double graph_const(const Graph *g, Ref r);
 int graph_is_ancestor(const Graph *g, int anc, int blk); /* anc == blk counts */
+int graph_has_saves(const Graph *g); /* stores iterations of a loop (OP_SAVE) */
 /* What a reference gives its user: a value, a condition, an integer, an
  * array, an effect (phis, inputs, carried values and loop exits are values).
  * Inline: every pass asks it of every argument. */
