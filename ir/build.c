@@ -505,7 +505,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     graph_init(g);
     g->nparams = f->nparams;
     Builder b;
-    b_init(&b, g, optimize);
+    b_init(&b, g, optimize, 0);
     s.b = &b;
     build_func(&s, f, &c->sigs[i], g);
     if (b.overflow) {

@@ -82,12 +82,24 @@ static int node_same(const Node *x, const Node *y) {
          x->a[1] == y->a[1] && x->a[2] == y->a[2];
 }
 
+/* A slot of the table holds a node's index and, in the bits above it (an
+ * index is below MAX_NODES = 1 << 22), the top bits of the node's hash: a
+ * probe that meets another node's slot is told apart by the tag, without
+ * reading the node, which in a large graph is a miss of the cache. */
+enum { TAG_SHIFT = 22 };
+typedef char tag_above_every_index[MAX_NODES <= 1 << TAG_SHIFT ? 1 : -1];
+
+static int32_t slot_entry(uint32_t hash, int32_t idx) {
+  return (int32_t)((hash >> (32 - (31 - TAG_SHIFT))) << TAG_SHIFT) | idx;
+}
+
+static int32_t entry_index(int32_t e) { return e & ((1 << TAG_SHIFT) - 1); }
+
 static void table_insert(Builder *b, int32_t idx) {
-  uint32_t mask = b->tcap - 1;
-  uint32_t i = node_hash(&b->g->nodes.v[idx]) & mask;
+  uint32_t mask = b->tcap - 1, h = node_hash(&b->g->nodes.v[idx]), i = h & mask;
   while (b->table[i] >= 0)
     i = (i + 1) & mask;
-  b->table[i] = idx;
+  b->table[i] = slot_entry(h, idx);
 }
 
 static void table_grow(Builder *b) {
@@ -102,10 +114,13 @@ static void table_grow(Builder *b) {
 static int32_t table_find(const Builder *b, const Node *key) {
   if (!b->tcap)
     return -1;
-  uint32_t mask = b->tcap - 1;
-  for (uint32_t i = node_hash(key) & mask; b->table[i] >= 0; i = (i + 1) & mask)
-    if (node_same(&b->g->nodes.v[b->table[i]], key))
-      return b->table[i];
+  uint32_t mask = b->tcap - 1, h = node_hash(key);
+  int32_t want = slot_entry(h, 0);
+  for (uint32_t i = h & mask; b->table[i] >= 0; i = (i + 1) & mask) {
+    int32_t e = b->table[i];
+    if ((e & ~((1 << TAG_SHIFT) - 1)) == want && node_same(&b->g->nodes.v[entry_index(e)], key))
+      return entry_index(e);
+  }
   return -1;
 }
 
@@ -141,7 +156,7 @@ static void ctable_rebuild(Builder *b) {
  * (each rebuild inserts every node again, one cache miss each) while a
  * pass that knows roughly how many it adds adds them. */
 void b_reserve(Builder *b, int nodes) {
-  uint32_t cap = b->tcap;
+  uint32_t cap = b->tcap ? b->tcap : 1024;
   while (cap < 2u * (uint32_t)nodes + 1024 && cap < (1u << 30))
     cap *= 2;
   if (cap == b->tcap)
@@ -150,17 +165,12 @@ void b_reserve(Builder *b, int nodes) {
   table_grow(b);
 }
 
-void b_init(Builder *b, Graph *g, int optimize) {
+void b_init(Builder *b, Graph *g, int optimize, int nodes) {
   memset(b, 0, sizeof *b);
   b->g = g;
   b->optimize = optimize;
   b->name = -1;
-  while (b->tcap < 2u * (uint32_t)g->nodes.n + 1024)
-    b->tcap = b->tcap ? b->tcap * 2 : 1024;
-  b->table = xmalloc(b->tcap * sizeof *b->table);
-  memset(b->table, 0xff, b->tcap * sizeof *b->table);
-  for (int i = 0; i < g->nodes.n; i++)
-    table_insert(b, i);
+  b_reserve(b, nodes > g->nodes.n ? nodes : g->nodes.n);
   ctable_rebuild(b);
 }
 

@@ -141,15 +141,16 @@ typedef struct Builder {
   int blk;      /* block new nodes go in */
   Loc src;      /* source span new nodes carry */
   int name;     /* name new nodes carry (-1: none) */
-  int32_t *table; /* open hash of node indices, -1 empty */
+  int32_t *table; /* open hash of node indices (tagged: graph.c), -1 empty */
   uint32_t tcap;
   int32_t *ctable; /* open hash of constant indices */
   uint32_t ccap;
   int overflow; /* set when MAX_NODES was reached */
 } Builder;
 
-void b_init(Builder *b, Graph *g, int optimize); /* indexes g's nodes */
-void b_reserve(Builder *b, int nodes);
+/* Indexes g's nodes, with room for `nodes` in all (a hint: the table grows) */
+void b_init(Builder *b, Graph *g, int optimize, int nodes);
+void b_reserve(Builder *b, int nodes); /* room for `nodes` in all */
 void b_free(Builder *b);
 Ref b_const(Builder *b, double v);
 Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w);

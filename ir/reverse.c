@@ -741,10 +741,9 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   out->labels.n = 0;
   out->outs.n = 0;
   Builder bld;
-  b_init(&bld, out, optimize);
   /* the gradient has 2-3 times the forward graph's nodes (long sums,
    * products, random DAGs) */
-  b_reserve(&bld, f->nodes.n < MAX_NODES / 3 ? 3 * f->nodes.n : MAX_NODES);
+  b_init(&bld, out, optimize, f->nodes.n < MAX_NODES / 3 ? 3 * f->nodes.n : MAX_NODES);
   Rev rv = {0};
   Rev *r = &rv;
   r->f = f;

@@ -60,7 +60,7 @@ START_TEST(reserved_table_is_not_rebuilt) {
   graph_init(&g);
   g.nparams = 1;
   Builder b;
-  b_init(&b, &g, 1);
+  b_init(&b, &g, 1, 0);
   Ref x = b_input(&b, 0), first = b_op(&b, OP_SIN, x, REF_NONE, REF_NONE);
   b_reserve(&b, 5000);
   uint32_t cap = b.tcap;
@@ -75,6 +75,48 @@ START_TEST(reserved_table_is_not_rebuilt) {
   ck_assert_int_eq(b_op(&b, OP_SIN, x, REF_NONE, REF_NONE), first);
   ck_assert_int_eq(b_op(&b, OP_ADD, x, b_const(&b, 0.5), REF_NONE), 2);
   b_free(&b);
+  graph_free(&g);
+}
+END_TEST
+
+/* A builder made with room for n nodes has it from the start; among
+ * thousands of nodes (the table's slots tagged with bits of their hash),
+ * each node asked for again is found, and each new one is made. */
+START_TEST(table_finds_each_of_many_nodes) {
+  Graph g;
+  graph_init(&g);
+  g.nparams = 2;
+  Builder b;
+  b_init(&b, &g, 1, 30000);
+  ck_assert_uint_ge(b.tcap, 2 * 30000);
+  uint32_t cap = b.tcap;
+  Ref x = b_input(&b, 0), y = b_input(&b, 1), made[3][3000];
+  for (int i = 0; i < 3000; i++) {
+    Ref c = b_const(&b, i + 0.25);
+    made[0][i] = b_op(&b, OP_MUL, x, c, REF_NONE);
+    made[1][i] = b_op(&b, OP_SUB, made[0][i], y, REF_NONE);
+    made[2][i] = b_op(&b, OP_SIN, made[1][i], REF_NONE, REF_NONE);
+  }
+  int n = g.nodes.n;
+  ck_assert_int_eq(n, 2 + 3 * 3000);
+  for (int i = 2999; i >= 0; i--) {
+    Ref c = b_const(&b, i + 0.25);
+    ck_assert_int_eq(b_op(&b, OP_MUL, x, c, REF_NONE), made[0][i]);
+    ck_assert_int_eq(b_op(&b, OP_SUB, made[0][i], y, REF_NONE), made[1][i]);
+    ck_assert_int_eq(b_op(&b, OP_SIN, made[1][i], REF_NONE, REF_NONE), made[2][i]);
+  }
+  ck_assert_int_eq(g.nodes.n, n);
+  ck_assert_int_eq(b_op(&b, OP_COS, made[1][7], REF_NONE, REF_NONE), n);
+  ck_assert_int_eq(b_op(&b, OP_SUB, made[0][7], x, REF_NONE), n + 1);
+  ck_assert_uint_eq(b.tcap, cap);
+  b_free(&b);
+
+  Builder again; /* a second builder over the graph indexes what is there */
+  b_init(&again, &g, 1, 0);
+  ck_assert_int_eq(b_op(&again, OP_SIN, made[1][2999], REF_NONE, REF_NONE), made[2][2999]);
+  ck_assert_int_eq(b_op(&again, OP_COS, made[1][7], REF_NONE, REF_NONE), n);
+  ck_assert_int_eq(g.nodes.n, n + 2);
+  b_free(&again);
   graph_free(&g);
 }
 END_TEST
@@ -345,6 +387,7 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, common_subexpressions_merge);
   tcase_add_test(tc, dead_nodes_vanish);
   tcase_add_test(tc, reserved_table_is_not_rebuilt);
+  tcase_add_test(tc, table_finds_each_of_many_nodes);
   tcase_add_test(tc, o0_keeps_everything_literal);
   tcase_add_test(tc, integer_powers);
   tcase_add_test(tc, zero_power_is_one);
