@@ -114,6 +114,10 @@ fail:
 
 static int check_node(const Graph *g, const Tree *t, int n, char *why, int whylen) {
   const Node *nd = &g->nodes.v[n];
+  if (nd->op >= OP_COUNT)
+    FAIL("z%d: bad op %d", n, nd->op);
+  if (nd->blk < 0 || nd->blk >= g->blocks.n)
+    FAIL("z%d: bad block %d", n, nd->blk);
   const OpInfo *oi = &op_info[nd->op];
   for (int k = 0; k < 3; k++) {
     Ref a = nd->a[k];
@@ -213,14 +217,9 @@ fail:
   return rc;
 }
 
+/* One pass over the nodes: check_node checks a node's op and block before
+ * it reads them, and its arguments' (which precede it) were checked. */
 int ir_verify(const Graph *g, char *why, int whylen) {
-  for (int n = 0; n < g->nodes.n; n++) {
-    const Node *nd = &g->nodes.v[n];
-    if (nd->op >= OP_COUNT)
-      FAIL("z%d: bad op %d", n, nd->op);
-    if (nd->blk < 0 || nd->blk >= g->blocks.n)
-      FAIL("z%d: bad block %d", n, nd->blk);
-  }
   Tree t;
   tree_init(&t, g);
   int bad = 0;
@@ -229,8 +228,6 @@ int ir_verify(const Graph *g, char *why, int whylen) {
   free(t.pre);
   free(t.post);
   return bad || check_groups(g, why, whylen) || check_loops(g, why, whylen);
-fail:
-  return 1;
 }
 
 void ir_check(const Graph *g, const char *pass) {

@@ -231,6 +231,17 @@ START_TEST(verifier_catches_bad_graphs) {
   g->nodes.v[1].a[0] = 0;
   g->nodes.v[1].blk = 7;
   ck_assert_int_ne(ir_verify(g, why, sizeof why), 0);
+  ck_assert_str_eq(why, "z1: bad block 7");
+  g->nodes.v[1].blk = 0;
+  g->nodes.v[0].blk = -2; /* reported before its user reads the block */
+  ck_assert_int_ne(ir_verify(g, why, sizeof why), 0);
+  ck_assert_str_eq(why, "z0: bad block -2");
+  g->nodes.v[0].blk = 0;
+  g->nodes.v[2].op = OP_COUNT;
+  ck_assert_int_ne(ir_verify(g, why, sizeof why), 0);
+  char want[40];
+  snprintf(want, sizeof want, "z2: bad op %d", OP_COUNT);
+  ck_assert_str_eq(why, want);
   ht_free(&c);
 }
 END_TEST
