@@ -202,35 +202,36 @@ static char *mark_live(const Graph *g, int keep_saves) {
   size_t sz = (size_t)(n ? n : 1) * sizeof(int);
   Marker m = {g, xcalloc((size_t)(n ? n : 1), 1), xcalloc((size_t)g->blocks.n, 1), xmalloc(sz),
               xmalloc(sz), xmalloc(sz), n, {0}};
-  for (int i = 0; i < n; i++)
-    m.next_of[i] = m.save_of[i] = m.count_of[i] = -1;
-  for (int i = 1; i < n && keep_saves; i++) {
+  memset(m.next_of, 0xff, sz); /* all -1 */
+  memset(m.save_of, 0xff, sz);
+  memset(m.count_of, 0xff, sz);
+  for (int i = 0; i < n; i++) { /* one pass for the links and the roots */
     const Node *nd = &g->nodes.v[i];
-    if (nd->op == OP_RCOUNT && g->nodes.v[i - 1].op == OP_REDUCE)
-      m.count_of[i - 1] = i;
-    Ref v = ir_exported(g, i);
-    if (v != REF_NONE && m.count_of[v] < 0)
-      m.count_of[v] = i; /* the phi a branch's value leaves by */
-  }
-  for (int i = 0; i < n; i++)
-    if (g->nodes.v[i].op == OP_LSEW) /* its REDUCE follows the loop's body */
+    if (keep_saves && i > 0) {
+      if (nd->op == OP_RCOUNT && g->nodes.v[i - 1].op == OP_REDUCE)
+        m.count_of[i - 1] = i;
+      Ref v = ir_exported(g, i);
+      if (v != REF_NONE && m.count_of[v] < 0)
+        m.count_of[v] = i; /* the phi a branch's value leaves by */
+    }
+    if (nd->op == OP_LSEW) { /* its REDUCE follows the loop's body */
       for (int k = i + 1; k < n; k++)
-        if (g->nodes.v[k].op == OP_REDUCE && g->nodes.v[k].aux == g->nodes.v[i].aux) {
+        if (g->nodes.v[k].op == OP_REDUCE && g->nodes.v[k].aux == nd->aux) {
           m.next_of[i] = k;
           if (keep_saves)
             m.next_of[k] = i;
           break;
         }
-  for (int i = 0; i < n; i++)
-    if (g->nodes.v[i].op == OP_NEXT)
-      m.next_of[g->nodes.v[i].a[0]] = i;
-    else if (g->nodes.v[i].op == OP_SAVE && keep_saves)
-      m.save_of[g->nodes.v[i].a[0]] = i;
+    } else if (nd->op == OP_NEXT) {
+      m.next_of[nd->a[0]] = i;
+    } else if (nd->op == OP_SAVE && keep_saves) {
+      m.save_of[nd->a[0]] = i;
+    }
+    if (is_root(g, nd))
+      mark(&m, i);
+  }
   for (int i = 0; i < g->outs.n; i++)
     mark(&m, g->outs.v[i]);
-  for (int i = 0; i < n; i++)
-    if (is_root(g, &g->nodes.v[i]))
-      mark(&m, i);
   /* Arguments come before their users, so a sweep from the last node down
    * meets each live node after everything that keeps it alive (reading the
    * graph in order, not hopping around it); the few links that point
