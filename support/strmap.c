@@ -11,45 +11,47 @@ static unsigned str_hash(const char *s) {
   return h;
 }
 
+/* The slot of key (hash h): its entry, or the empty one where it goes. */
+static StrEntry *slot(const StrMap *m, const char *key, unsigned h) {
+  unsigned i = h & (m->cap - 1);
+  for (; m->e[i].key; i = (i + 1) & (m->cap - 1))
+    if (m->e[i].hash == h && strcmp(m->e[i].key, key) == 0)
+      break;
+  return &m->e[i];
+}
+
 int strmap_get(const StrMap *m, const char *key, int missing) {
   if (!m->cap)
     return missing;
-  for (unsigned i = str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
-    if (strcmp(m->keys[i], key) == 0)
-      return m->vals[i];
-  return missing;
+  const StrEntry *e = slot(m, key, str_hash(key));
+  return e->key ? e->val : missing;
 }
 
-static void put(StrMap *m, const char *key, int val) {
-  unsigned i = str_hash(key) & (m->cap - 1);
-  for (; m->keys[i]; i = (i + 1) & (m->cap - 1))
-    if (strcmp(m->keys[i], key) == 0) {
-      m->vals[i] = val;
-      return;
-    }
-  m->keys[i] = key;
-  m->vals[i] = val;
-  m->n++;
+static void put(StrMap *m, const char *key, unsigned h, int val) {
+  StrEntry *e = slot(m, key, h);
+  if (!e->key) {
+    e->key = key;
+    e->hash = h;
+    m->n++;
+  }
+  e->val = val;
 }
 
 void strmap_put(StrMap *m, const char *key, int val) {
   if (2 * (m->n + 1) > m->cap) {
     StrMap old = *m;
     m->cap = old.cap ? old.cap * 2 : 16;
-    m->keys = xcalloc(m->cap, sizeof *m->keys);
-    m->vals = xcalloc(m->cap, sizeof *m->vals);
+    m->e = xcalloc(m->cap, sizeof *m->e);
     m->n = 0;
     for (unsigned i = 0; i < old.cap; i++)
-      if (old.keys[i])
-        put(m, old.keys[i], old.vals[i]);
-    free(old.keys);
-    free(old.vals);
+      if (old.e[i].key)
+        put(m, old.e[i].key, old.e[i].hash, old.e[i].val);
+    free(old.e);
   }
-  put(m, key, val);
+  put(m, key, str_hash(key), val);
 }
 
 void strmap_free(StrMap *m) {
-  free(m->keys);
-  free(m->vals);
+  free(m->e);
   memset(m, 0, sizeof *m);
 }

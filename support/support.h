@@ -126,9 +126,14 @@ const char *closest_name(const char *name, const char *const *cands, int n);
 
 
 /* ---- strmap.c: string -> int hash map (keys are borrowed, not copied) ---- */
+typedef struct StrEntry {
+  const char *key; /* NULL: empty */
+  unsigned hash;   /* compared first: a probe reads another key only when equal */
+  int val;
+} StrEntry;
+
 typedef struct StrMap {
-  const char **keys;
-  int *vals;
+  StrEntry *e;
   unsigned cap, n;
 } StrMap;
 

@@ -453,6 +453,33 @@ START_TEST(doubles_print_as_printf_did) {
 END_TEST
 
 /* The emitter's text: numbers without a format, bytes with their length. */
+/* The symbol tables' map: each of many keys found (their entries carry
+ * the hash, compared before the text), a key put again takes the new
+ * value, a key never put is missing, also one that differs by a byte. */
+START_TEST(strmap_finds_each_of_many_keys) {
+  enum { N = 40000 };
+  static char names[N][12];
+  StrMap m = {0};
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof names[i], "t%d", i);
+    strmap_put(&m, names[i], i);
+  }
+  for (int i = 0; i < N; i += 3)
+    strmap_put(&m, names[i], -i);
+  ck_assert_uint_eq(m.n, N);
+  char key[16];
+  for (int i = 0; i < N; i++) {
+    snprintf(key, sizeof key, "t%d", i); /* another copy of the text */
+    ck_assert_int_eq(strmap_get(&m, key, 7), i % 3 ? i : -i);
+    snprintf(key, sizeof key, "t%d_", i);
+    ck_assert_int_eq(strmap_get(&m, key, 7), 7);
+  }
+  ck_assert_int_eq(strmap_get(&m, "", 7), 7);
+  strmap_free(&m);
+  ck_assert_int_eq(strmap_get(&m, "t1", 7), 7);
+}
+END_TEST
+
 START_TEST(strbuf_numbers_and_bytes) {
   StrBuf b = {0};
   const long v[] = {0, 7, -12, 1000000, 2147483647L, -2147483647L - 1, LONG_MAX, LONG_MIN};
@@ -495,6 +522,7 @@ Suite *suite_front(void) {
   tcase_add_test(tc, million_term_sum_parses);
   tcase_add_test(tc, nul_and_bad_utf8_are_errors);
   tcase_add_test(tc, strbuf_numbers_and_bytes);
+  tcase_add_test(tc, strmap_finds_each_of_many_keys);
   tcase_add_test(tc, doubles_print_as_printf_did);
   tcase_add_loop_test(tc, precedence_and_grouping, 0, (int)(sizeof grouped / sizeof grouped[0]));
   suite_add_tcase(s, tc);
