@@ -86,14 +86,12 @@ static int node_same(const Node *x, const Node *y) {
  * index is below MAX_NODES = 1 << 22), the top bits of the node's hash: a
  * probe that meets another node's slot is told apart by the tag, without
  * reading the node, which in a large graph is a miss of the cache. */
-enum { TAG_SHIFT = 22 };
+enum { TAG_SHIFT = 22, INDEX_MASK = (1 << TAG_SHIFT) - 1 };
 typedef char tag_above_every_index[MAX_NODES <= 1 << TAG_SHIFT ? 1 : -1];
 
 static int32_t slot_entry(uint32_t hash, int32_t idx) {
   return (int32_t)((hash >> (32 - (31 - TAG_SHIFT))) << TAG_SHIFT) | idx;
 }
-
-static int32_t entry_index(int32_t e) { return e & ((1 << TAG_SHIFT) - 1); }
 
 static void table_insert(Builder *b, int32_t idx) {
   uint32_t mask = b->tcap - 1, h = node_hash(&b->g->nodes.v[idx]), i = h & mask;
@@ -115,11 +113,11 @@ static int32_t table_find(const Builder *b, const Node *key) {
   if (!b->tcap)
     return -1;
   uint32_t mask = b->tcap - 1, h = node_hash(key);
-  int32_t want = slot_entry(h, 0);
+  int32_t tag = slot_entry(h, 0);
   for (uint32_t i = h & mask; b->table[i] >= 0; i = (i + 1) & mask) {
     int32_t e = b->table[i];
-    if ((e & ~((1 << TAG_SHIFT) - 1)) == want && node_same(&b->g->nodes.v[entry_index(e)], key))
-      return entry_index(e);
+    if ((e & ~INDEX_MASK) == tag && node_same(&b->g->nodes.v[e & INDEX_MASK], key))
+      return e & INDEX_MASK;
   }
   return -1;
 }

@@ -196,7 +196,7 @@ static void expand(Marker *m, int i) {
 
 /* live[i]: node i is needed by an output or an effect (parameters always
  * are, so inputs stay first and keep their numbers). A carried value that
- * lives keeps its NEXT alive, which is why this is a worklist. */
+ * lives keeps its NEXT alive, a later node: such links go by a worklist. */
 static char *mark_live(const Graph *g, int keep_saves) {
   int n = g->nodes.n;
   size_t sz = (size_t)(n ? n : 1) * sizeof(int);
