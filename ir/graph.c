@@ -93,20 +93,40 @@ static int32_t slot_entry(uint32_t hash, int32_t idx) {
   return (int32_t)((hash >> (32 - (31 - TAG_SHIFT))) << TAG_SHIFT) | idx;
 }
 
-static void table_insert(Builder *b, int32_t idx) {
-  uint32_t mask = b->tcap - 1, h = node_hash(&b->g->nodes.v[idx]), i = h & mask;
+static void put_slot(Builder *b, int32_t idx, uint32_t h) {
+  uint32_t mask = b->tcap - 1, i = h & mask;
   while (b->table[i] >= 0)
     i = (i + 1) & mask;
   b->table[i] = slot_entry(h, idx);
 }
 
+static void table_insert(Builder *b, int32_t idx) { put_slot(b, idx, node_hash(&b->g->nodes.v[idx])); }
+
+#if defined(__GNUC__)
+#define PREFETCH_WRITE(p) __builtin_prefetch((p), 1)
+#else
+#define PREFETCH_WRITE(p) ((void)(p))
+#endif
+
+/* A new table, every node put in again: the slot of the node AHEAD places
+ * on is fetched while this one goes in (each slot is a cache miss in a large
+ * table; the reverse pass puts the whole forward graph in at its start). */
 static void table_grow(Builder *b) {
+  enum { AHEAD = 16 };
   free(b->table);
   b->tcap = b->tcap ? b->tcap * 2 : 1024;
   b->table = xmalloc(b->tcap * sizeof *b->table);
   memset(b->table, 0xff, b->tcap * sizeof *b->table);
-  for (int i = 0; i < b->g->nodes.n; i++)
-    table_insert(b, i);
+  uint32_t ring[AHEAD], mask = b->tcap - 1;
+  int n = b->g->nodes.n;
+  for (int i = 0; i < n + AHEAD; i++) {
+    if (i >= AHEAD)
+      put_slot(b, i - AHEAD, ring[i % AHEAD]);
+    if (i < n) {
+      ring[i % AHEAD] = node_hash(&b->g->nodes.v[i]);
+      PREFETCH_WRITE(&b->table[ring[i % AHEAD] & mask]);
+    }
+  }
 }
 
 static int32_t table_find(const Builder *b, const Node *key) {
