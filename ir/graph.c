@@ -102,12 +102,6 @@ static void put_slot(Builder *b, int32_t idx, uint32_t h) {
 
 static void table_insert(Builder *b, int32_t idx) { put_slot(b, idx, node_hash(&b->g->nodes.v[idx])); }
 
-#if defined(__GNUC__)
-#define PREFETCH_WRITE(p) __builtin_prefetch((p), 1)
-#else
-#define PREFETCH_WRITE(p) ((void)(p))
-#endif
-
 /* A new table, every node put in again: the slot of the node AHEAD places
  * on is fetched while this one goes in (each slot is a cache miss in a large
  * table; the reverse pass puts the whole forward graph in at its start). */
@@ -124,7 +118,7 @@ static void table_grow(Builder *b) {
       put_slot(b, i - AHEAD, ring[i % AHEAD]);
     if (i < n) {
       ring[i % AHEAD] = node_hash(&b->g->nodes.v[i]);
-      PREFETCH_WRITE(&b->table[ring[i % AHEAD] & mask]);
+      PREFETCH(&b->table[ring[i % AHEAD] & mask]);
     }
   }
 }
