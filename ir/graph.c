@@ -54,7 +54,9 @@ int graph_is_ancestor(const Graph *g, int anc, int blk) {
 /* A SAVE is a loop's: a graph without loops, as every long straight-line
  * function, answers without reading its nodes. */
 int graph_has_saves(const Graph *g) {
-  for (int i = 0; i < g->nodes.n && g->loops.n; i++)
+  if (!g->loops.n)
+    return 0;
+  for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].op == OP_SAVE)
       return 1;
   return 0;
