@@ -13,6 +13,55 @@
 #include "body.h"
 #include "plan.h"
 
+/* A temporary's name as a number, written out where it is used: 2K + 1 is
+ * zK, 2K + 2 is zK_bar, 0 none yet. (As strings, every operand was a read
+ * of text somewhere in memory: on a large random DAG, a cache miss each.) */
+typedef int32_t Name;
+enum { NAME_LEN = 32 }; /* "z", up to 20 digits, "_bar", NUL */
+
+static Name z_name(int k) { return 2 * (Name)k + 1; }
+static Name bar_name(int k) { return 2 * (Name)k + 2; }
+
+/* nm as C text at buf (NUL-ended); its length */
+static int put_name_at(char *buf, Name nm) {
+  buf[0] = 'z';
+  int n = 1 + put_decimal(buf + 1, (nm - 1) / 2);
+  if (nm % 2 == 0) {
+    memcpy(buf + n, "_bar", 5);
+    n += 4;
+  }
+  return n;
+}
+
+static void put_name(StrBuf *b, Name nm) {
+  if (b->len + NAME_LEN > b->cap)
+    sb_reserve(b, NAME_LEN);
+  b->len += (size_t)put_name_at(b->s + b->len, nm);
+}
+
+/* For formats: nm's text in the caller's buffer. */
+static const char *name_text(Name nm, char *buf) {
+  put_name_at(buf, nm);
+  return buf;
+}
+
+/* What the emitter knows of each node, in one place: a node is looked up
+ * each time it is an operand, and a random DAG's operands are anywhere
+ * before their user (one array per field was a cache miss per field). The
+ * fields from partof on are for split functions (plan_parts). */
+typedef struct NodeState {
+  Name name;        /* its own name, once defined (0 before) */
+  int32_t curl;     /* copy line (label) whose name references use now, or -1 */
+  int32_t refs;     /* references to it (dry pass) */
+  int32_t partof;   /* the part of its position (also for position n) */
+  int32_t slot;     /* its place in adc_v, or -1 */
+  int32_t lastload; /* the last part known to read it from adc_v, or -1 */
+  int32_t pending;  /* printing pass: the part whose read of it waits for its first use, or -1 */
+  uint8_t kind;     /* op_info[op].kind */
+  uint8_t remake;   /* remakable (see remade) */
+  uint8_t stored;   /* printing pass: passed on in adc_v where it is made */
+} NodeState;
+
 typedef struct Em {
   StrBuf *out;
   int dry;          /* first pass: only learn which copy lines are used */
@@ -22,12 +71,10 @@ typedef struct Em {
   const Source *src;
   FnKind kind;
   GroupSpan *spans;
-  char **name;      /* each node's own name, once defined */
-  int *curl;        /* copy line (label) whose name references use now, or -1 */
+  NodeState *ns;    /* per node */
   int *direct;      /* label that names the node itself, or -1 */
   char *label_used; /* copy line referenced (learned by the dry pass) */
   int *label_dep;   /* the copy line a copy line reads, or -1 */
-  int *refs;        /* references to each node (dry pass) */
   int rev_start;    /* first position of the reverse sweep */
   int rev_marked;   /* its marker is placed */
   const char *marker; /* a section heading to print before the next line */
@@ -38,7 +85,6 @@ typedef struct Em {
   int helper;       /* next zK number for nodes without a forward name */
   int depth;
   StrBuf line;      /* the line being built */
-  char **lname;     /* copy-line name of each label, made once */
   char **ctext;     /* text of each constant, made once */
   Arena arena;
   const FnGraphs *fg;
@@ -61,11 +107,8 @@ typedef struct Em {
   int nparts, part;
   int *cut;         /* part q is positions [cut[q], cut[q + 1]) */
   int fwd_parts;    /* f_grad: its first parts, f's forward sweep, run by f too (FwdShare) */
-  int *partof;      /* the part of each position */
-  int *slot;        /* each node's place in adc_v, or -1 */
   int nslots;       /* adc_v's length */
   int nwritten[2];  /* slots given to values of even and of odd parts */
-  int *lastload;    /* the last part known to read the node from adc_v */
   /* (part, node, near): part q reads node from adc_v (or makes it again);
    * near: every read of it there is at the part's top level, so that the
    * line can wait for the first (see read_line) */
@@ -73,9 +116,6 @@ typedef struct Em {
   int *loadat;      /* dry pass: the node's latest entry in those */
   int *loadfirst;   /* part q's reads: sorted entries [loadfirst[q], loadfirst[q + 1]) */
   int *sorted, *sortnear;
-  int *pending;     /* printing pass: the part whose read of the node waits for its first use */
-  unsigned char *stored; /* printing pass: passed on in adc_v where it is made */
-  unsigned char *remake; /* each node: remakable (see remade) */
   unsigned char *pused; /* per part, each argument role slot it reads (see use_slot) */
   int nuse;
   Plan pl;          /* fusion and caching (plan.c) */
@@ -148,7 +188,7 @@ static int remakable(const Graph *g, int r) {
 /* Asked of every operand printed: looked up, made once per node by
  * plan_parts (the operands of a large graph are far apart in memory). */
 static int remade(const Em *e, Ref r) {
-  return e->nparts > 1 && !ref_is_const(r) && e->remake[r];
+  return e->nparts > 1 && !ref_is_const(r) && e->ns[r].remake;
 }
 
 /* Part q reads the parameters (or cotangents) remade node r is made of. */
@@ -170,20 +210,20 @@ static void mark_remade_use(Em *e, Ref r, int q) {
  * the whole part for one, which cost it 15% of its time on long sums and
  * products (and more memory than the rest of the compilation). */
 static void give_slot(Em *e, Ref r) {
-  int odd = e->partof[r] & 1;
-  e->slot[r] = 2 * e->nwritten[odd]++ + odd;
-  if (e->slot[r] >= e->nslots)
-    e->nslots = e->slot[r] + 1;
+  int odd = e->ns[r].partof & 1;
+  e->ns[r].slot = 2 * e->nwritten[odd]++ + odd;
+  if (e->ns[r].slot >= e->nslots)
+    e->nslots = e->ns[r].slot + 1;
 }
 
 /* Part q reads node r (near: at its top level). */
 static void note_read(Em *e, Ref r, int q, int near) {
-  if (e->lastload[r] == q) {
+  if (e->ns[r].lastload == q) {
     if (!near)
       e->loadnear.v[e->loadat[r]] = 0;
     return;
   }
-  e->lastload[r] = q;
+  e->ns[r].lastload = q;
   e->loadat[r] = e->loadnode.n;
   vec_push(&e->loadpart, q);
   vec_push(&e->loadnode, (int)r);
@@ -198,14 +238,14 @@ static void note_crossing(Em *e, Ref r, int q, int near) {
   if (e->nparts <= 1)
     return;
   if (remade(e, r)) {
-    if (e->lastload[r] != q)
+    if (e->ns[r].lastload != q)
       mark_remade_use(e, r, q);
     note_read(e, r, q, near);
     return;
   }
-  if (e->partof[r] >= q)
+  if (e->ns[r].partof >= q)
     return;
-  if (e->slot[r] < 0)
+  if (e->ns[r].slot < 0)
     give_slot(e, r);
   note_read(e, r, q, near);
 }
@@ -239,6 +279,9 @@ static void expr_text(Em *e, StrBuf *b, int n);
 static void read_pending(Em *e, Ref r);
 static void store_at_def(Em *e, int n);
 
+/* The copy line of label li: zK_bar, K its forward node's name. */
+static Name label_name(const Em *e, int li) { return bar_name(e->g->labels.v[li].name); }
+
 static void ref_text(Em *e, StrBuf *b, Ref r) {
   if (e->remaking && !ref_is_const(r) && e->g->nodes.v[r].op == OP_INPUT) {
     expr_text(e, b, r); /* the parameter's own name */
@@ -247,7 +290,7 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
   if (e->dry) {
     if (ref_is_const(r))
       return;
-    OpKind kind = op_info[e->g->nodes.v[r].op].kind;
+    OpKind kind = (OpKind)e->ns[r].kind;
     if (kind == K_INT)
       int_text(e, b, r, 0);
     else if (kind == K_ARR)
@@ -273,7 +316,7 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
     sb_puts(b, e->ctext[k]);
     return;
   }
-  OpKind kind = op_info[e->g->nodes.v[r].op].kind;
+  OpKind kind = (OpKind)e->ns[r].kind;
   if (kind == K_INT) {
     int_text(e, b, r, 0);
     return;
@@ -283,7 +326,7 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
     sb_puts(b, e->nm->params[e->g->nodes.v[r].aux]);
     return;
   }
-  sb_puts(b, e->curl[r] >= 0 ? e->lname[e->curl[r]] : e->name[r]);
+  put_name(b, e->ns[r].curl >= 0 ? label_name(e, e->ns[r].curl) : e->ns[r].name);
 }
 
 /* Integers print inline: sizes by name, loop indices as iL, arithmetic
@@ -297,7 +340,7 @@ static void int_text(Em *e, StrBuf *b, Ref r, int need) {
   }
   const Node *nd = &e->g->nodes.v[r];
   if (e->dry)
-    e->refs[r] += e->ref_step;
+    e->ns[r].refs += e->ref_step;
   int mine = nd->op == OP_IADD || nd->op == OP_ISUB ? 1 : nd->op == OP_INEG ? 3 : 2;
   int paren = nd->op != OP_SIZE && nd->op != OP_IDX && mine < need;
   if (paren && !e->dry)
@@ -331,7 +374,7 @@ static void int_text(Em *e, StrBuf *b, Ref r, int need) {
 }
 
 /* The copy line whose name references to r use now, or -1. */
-static int cur_label(const Em *e, Ref r) { return ref_is_const(r) ? -1 : e->curl[r]; }
+static int cur_label(const Em *e, Ref r) { return ref_is_const(r) ? -1 : e->ns[r].curl; }
 
 /* A reference marks the copy line it names as used. */
 static void ref_use(Em *e, StrBuf *b, Ref r) {
@@ -350,29 +393,12 @@ static void ref_use(Em *e, StrBuf *b, Ref r) {
   }
   ref_text(e, b, r);
   if (e->dry && !ref_is_const(r))
-    e->refs[r] += e->ref_step;
+    e->ns[r].refs += e->ref_step;
   int li = cur_label(e, r);
   if (li >= 0)
     e->label_used[li] = 1;
 }
 
-static char *label_name(Em *e, int li) {
-  if (!e->lname[li]) {
-    char buf[24];
-    buf[0] = 'z';
-    int n = 1 + put_decimal(buf + 1, e->g->labels.v[li].name);
-    memcpy(buf + n, "_bar", 5);
-    e->lname[li] = arena_strndup(&e->arena, buf, (size_t)n + 4);
-  }
-  return e->lname[li];
-}
-
-static char *plain_name(Em *e, int k) {
-  char buf[24];
-  buf[0] = 'z';
-  int n = 1 + put_decimal(buf + 1, k);
-  return arena_strndup(&e->arena, buf, (size_t)n);
-}
 
 /* Does SAVE node sv store a logsumexp's weights (two places per term: the
  * weight, and while the loop runs the factor rescaling the earlier ones)? */
@@ -584,27 +610,27 @@ static void line_end(Em *e, StrBuf *b, Loc at) {
   put_line(e, b);
 }
 
-static int is_cond(const Em *e, int n) { return op_info[e->g->nodes.v[n].op].kind == K_CND; }
+static int is_cond(const Em *e, int n) { return e->ns[n].kind == K_CND; }
 
 /* A SAVE node whose storage is needed (fused loops read none back). */
 static int is_tape(const Em *e, int n) { return plan_is_tape(&e->pl, e->g, n); }
 
 /* Made in the dry pass; the printing pass visits nodes in the same order. */
-static char *own_name(Em *e, int n) {
+static Name own_name(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
-  if (e->name[n])
-    return e->name[n];
+  if (e->ns[n].name)
+    return e->ns[n].name;
   if (e->direct[n] >= 0 && nd->name < 0)
     return label_name(e, e->direct[n]);
   if (nd->name >= 0 && !(e->pl.fresh && e->pl.fresh[n]))
-    return plain_name(e, nd->name);
-  return plain_name(e, e->helper++);
+    return z_name(nd->name);
+  return z_name(e->helper++);
 }
 
 static void set_cur(Em *e, int n, int li) {
   vec_push(&e->undo_node, n);
-  vec_push(&e->undo_curl, e->curl[n]);
-  e->curl[n] = li;
+  vec_push(&e->undo_curl, e->ns[n].curl);
+  e->ns[n].curl = li;
 }
 
 /* Lines that are statements, not definitions. */
@@ -668,23 +694,23 @@ static void emit_node(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line;
   if (shared(e, n)) { /* computed by the forward loop */
-    e->name[n] = e->name[e->pl.same_as[n]];
-    e->curl[n] = -1;
+    e->ns[n].name = e->ns[e->pl.same_as[n]].name;
+    e->ns[n].curl = -1;
     return;
   }
   if (e->pl.cached_in && e->pl.cached_in[n] >= 0) {
     emit_cached(e, n, e->pl.cached_in[n]);
     return;
   }
-  e->name[n] = own_name(e, n);
-  e->curl[n] = -1;
-  if (!e->dry && e->pl.inlined && e->pl.inlined[n] && !e->refs[n])
+  e->ns[n].name = own_name(e, n);
+  e->ns[n].curl = -1;
+  if (!e->dry && e->pl.inlined && e->pl.inlined[n] && !e->ns[n].refs)
     return; /* read only by a value made before its loops, written out there */
   if (op_info[nd->op].kind == K_INT || nd->op == OP_ARRAY || remade(e, n))
     return; /* printed where used (remade: at the start of each part that reads it) */
   if (emit_effect(e, n))
     return;
-  if (!e->dry && nd->op == OP_INPUT && !e->refs[n])
+  if (!e->dry && nd->op == OP_INPUT && !e->ns[n].refs)
     return; /* an unread parameter: (void) at the top instead */
   if (!e->dry) {
     if (!e->ssa) {
@@ -692,7 +718,7 @@ static void emit_node(Em *e, int n) {
       sb_puts(b, is_cond(e, n) ? "int" : e->T);
       sb_putc(b, ' ');
     }
-    sb_puts(b, e->name[n]);
+    put_name(b, e->ns[n].name);
     sb_puts(b, " = ");
   }
   expr_text(e, b, n);
@@ -715,15 +741,16 @@ static void first_iteration(Em *e, int s, StrBuf *b) {
 static void emit_cached(Em *e, int n, int s) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = &e->line, t = {0};
-  e->name[n] = own_name(e, n);
-  e->curl[n] = -1;
+  e->ns[n].name = own_name(e, n);
+  e->ns[n].curl = -1;
   tape_text(e, &t, s, e->g->nodes.v[s].a[1]);
-  int read = e->dry || e->refs[n]; /* else only stored (the vjp's forward sweep): a statement */
+  int read = e->dry || e->ns[n].refs; /* else only stored (the vjp's forward sweep): a statement */
   if (e->pl.inlined[n] & 2) { /* made before the loops: read back */
     if (read && !e->dry) {
       if (!e->ssa)
         sb_printf(b, "const %s ", e->T);
-      sb_printf(b, "%s = %s", e->name[n], t.s);
+      put_name(b, e->ns[n].name);
+      sb_printf(b, " = %s", t.s);
     }
     sb_free(&t);
     if (read)
@@ -733,10 +760,12 @@ static void emit_cached(Em *e, int n, int s) {
   if (!e->dry) {
     if (read && !e->ssa)
       sb_printf(b, "const %s ", e->T);
-    if (read)
-      sb_printf(b, "%s = ", e->name[n]);
-    else
+    if (read) {
+      put_name(b, e->ns[n].name);
+      sb_puts(b, " = ");
+    } else {
       sb_puts(b, "if (");
+    }
     first_iteration(e, s, b);
     sb_printf(b, read ? " ? (%s = " : ") %s = ", t.s);
   }
@@ -757,14 +786,14 @@ static void emit_labels(Em *e, int blk, int pos) {
       continue;
     if (!e->dry && !e->label_used[i])
       continue;
-    char *nm = label_name(e, i);
+    Name nm = label_name(e, i);
     StrBuf *b = &e->line;
     if (e->dry) { /* a copy line is used only if something used reads it */
       e->label_dep[i] = cur_label(e, l->val);
     } else {
       if (!e->ssa)
         sb_printf(b, "const %s ", e->T);
-      sb_puts(b, nm);
+      put_name(b, nm);
       sb_puts(b, " = ");
       ref_text(e, b, l->val);
     }
@@ -779,7 +808,7 @@ static void emit_range(Em *e, int blk, int lo, int hi);
 static void leave_block(Em *e, int mark) {
   while (e->undo_node.n > mark) {
     e->undo_node.n--;
-    e->curl[e->undo_node.v[e->undo_node.n]] = e->undo_curl.v[--e->undo_curl.n];
+    e->ns[e->undo_node.v[e->undo_node.n]].curl = e->undo_curl.v[--e->undo_curl.n];
   }
 }
 
@@ -799,22 +828,23 @@ static void emit_group(Em *e, int gi) {
       emit_node(e, p); /* named as the forward copy */
       continue;
     }
-    e->name[p] = own_name(e, p);
+    e->ns[p].name = own_name(e, p);
     if (simple) {
       const Node *nd = &g->nodes.v[p];
-      if (e->ssa)
-        sb_printf(&b, "%s = ", e->name[p]);
-      else
-        sb_printf(&b, "const %s %s = ", e->T, e->name[p]);
+      if (!e->ssa)
+        sb_printf(&b, "const %s ", e->T);
+      put_name(&b, e->ns[p].name);
+      sb_puts(&b, " = ");
       ref_use(e, &b, nd->a[0]);
       sb_puts(&b, " ? ");
       ref_use(e, &b, nd->a[1]);
       sb_puts(&b, " : ");
       ref_use(e, &b, nd->a[2]);
       line_end(e, &b, nd->src);
-      e->curl[p] = -1;
+      e->ns[p].curl = -1;
     } else if (!e->ssa) {
-      sb_printf(&b, "%s %s", e->T, e->name[p]);
+      sb_printf(&b, "%s ", e->T);
+      put_name(&b, e->ns[p].name);
       line_end(e, &b, g->nodes.v[p].src);
     }
   }
@@ -839,7 +869,8 @@ static void emit_group(Em *e, int gi) {
     for (int p = s->phi_lo; p < s->hi; p++) {
       if (shared(e, p))
         continue;
-      sb_printf(&b, "%s = ", e->name[p]);
+      put_name(&b, e->ns[p].name);
+      sb_puts(&b, " = ");
       ref_use(e, &b, g->nodes.v[p].a[side ? 1 : 2]);
       line_end(e, &b, g->nodes.v[p].src);
     }
@@ -849,7 +880,7 @@ static void emit_group(Em *e, int gi) {
   indent(e);
   put(e, "}\n");
   for (int p = s->phi_lo; p < s->hi; p++)
-    e->curl[p] = -1;
+    e->ns[p].curl = -1;
   sb_free(&b);
 }
 
@@ -973,21 +1004,13 @@ static void plan_parts(Em *e) {
     i = end;
   }
   e->cut[e->nparts] = n;
-  e->partof = xmalloc(sizeof *e->partof * (size_t)(n + 1));
   for (int q = 0; q < e->nparts; q++)
     for (int i = e->cut[q]; i < e->cut[q + 1]; i++)
-      e->partof[i] = q;
-  e->partof[n] = e->nparts - 1;
-  e->slot = xmalloc(sizeof *e->slot * (size_t)n);
-  e->lastload = xmalloc(sizeof *e->lastload * (size_t)n);
+      e->ns[i].partof = q;
+  e->ns[n].partof = e->nparts - 1;
   e->loadat = xmalloc(sizeof *e->loadat * (size_t)n);
-  e->pending = xmalloc(sizeof *e->pending * (size_t)n);
-  e->stored = xcalloc((size_t)n, 1);
-  e->remake = xmalloc((size_t)n);
-  for (int i = 0; i < n; i++) {
-    e->slot[i] = e->lastload[i] = e->pending[i] = -1;
-    e->remake[i] = (unsigned char)remakable(g, i);
-  }
+  for (int i = 0; i < n; i++)
+    e->ns[i].remake = (uint8_t)remakable(g, i);
   e->nuse = e->fg->sig->nsizes + 2 * g->nparams + e->fg->fwd.outs.n + 1;
   e->pused = xcalloc((size_t)e->nparts * (size_t)e->nuse, 1);
 }
@@ -1003,12 +1026,12 @@ static void finish_plan(Em *e) {
     const Label *l = &g->labels.v[i];
     if (e->label_used[i] && e->label_dep[i] < 0 && !ref_is_const(l->val) &&
         op_info[g->nodes.v[l->val].op].kind != K_INT && op_info[g->nodes.v[l->val].op].kind != K_ARR)
-      note_crossing(e, l->val, e->partof[l->pos], l->blk == 0);
+      note_crossing(e, l->val, e->ns[l->pos].partof, l->blk == 0);
   }
   for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_INPUT && e->refs[i] && !remade(e, i)) {
+    if (g->nodes.v[i].op == OP_INPUT && e->ns[i].refs && !remade(e, i)) {
       int a = g->nodes.v[i].aux;
-      e->part = e->partof[i];
+      e->part = e->ns[i].partof;
       mark_use(e, a < g->nparams ? ARG_PARAM : ARG_SEED, a < g->nparams ? a : a - g->nparams);
     }
   e->loadfirst = xcalloc((size_t)e->nparts + 1, sizeof *e->loadfirst);
@@ -1026,7 +1049,7 @@ static void finish_plan(Em *e) {
   }
   free(fill);
   for (int i = 0; i < g->nodes.n; i++) /* now: read in this part already */
-    e->lastload[i] = -1;
+    e->ns[i].lastload = -1;
 }
 
 /* After finish_plan: f_grad's parts up to f's value run f's forward sweep
@@ -1040,7 +1063,7 @@ static void plan_share(Em *e) {
   while (q < e->nparts && e->cut[q] < end)
     q++;
   Ref value = g->outs.v[0];
-  if (end < 0 || q >= e->nparts || e->cut[q] != end || e->slot[value] < 0)
+  if (end < 0 || q >= e->nparts || e->cut[q] != end || e->ns[value].slot < 0)
     return;
   for (int p = 0; p < q; p++)
     for (int i = 0; i < g->nparams; i++)
@@ -1049,9 +1072,9 @@ static void plan_share(Em *e) {
   FwdShare *sh = e->bh->share;
   sh->nslots = 1;
   for (int i = 0; i < end; i++)
-    if (e->slot[i] >= sh->nslots)
-      sh->nslots = e->slot[i] + 1;
-  sh->slot = e->slot[value];
+    if (e->ns[i].slot >= sh->nslots)
+      sh->nslots = e->ns[i].slot + 1;
+  sh->slot = e->ns[value].slot;
   sh->parts = e->fwd_parts = q;
 }
 
@@ -1070,12 +1093,12 @@ static void call_args(StrBuf *b, const SigArg *args, int n) {
  * slower on long products and random DAGs. */
 static void read_line(Em *e, int n) {
   StrBuf b = {0};
-  e->lastload[n] = e->part;
+  e->ns[n].lastload = e->part;
   int cond = is_cond(e, n); /* a remade value never is */
   sb_puts(&b, "const ");
   sb_puts(&b, cond ? "int" : e->T);
   sb_putc(&b, ' ');
-  sb_puts(&b, e->name[n]);
+  put_name(&b, e->ns[n].name);
   sb_puts(&b, " = ");
   if (remade(e, n)) {
     const Node *nd = &e->g->nodes.v[n];
@@ -1087,7 +1110,7 @@ static void read_line(Em *e, int n) {
     line_end(e, &b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
   } else {
     sb_puts(&b, "adc_v[");
-    sb_int(&b, e->slot[n]);
+    sb_int(&b, e->ns[n].slot);
     sb_puts(&b, cond ? "] != 0;\n" : "];\n");
     indent(e);
     put_n(e, b.s, b.len);
@@ -1097,7 +1120,7 @@ static void read_line(Em *e, int n) {
 
 /* Node r's read in the current part, if it waits and is not printed yet. */
 static void read_pending(Em *e, Ref r) {
-  if (e->pending && !ref_is_const(r) && e->pending[r] == e->part && e->lastload[r] != e->part)
+  if (e->nparts > 1 && !ref_is_const(r) && e->ns[r].pending == e->part && e->ns[r].lastload != e->part)
     read_line(e, r);
 }
 
@@ -1106,10 +1129,10 @@ static void read_pending(Em *e, Ref r) {
 static void part_loads(Em *e, int q) {
   for (int k = e->loadfirst[q]; k < e->loadfirst[q + 1]; k++) {
     int n = e->sorted[k];
-    if (e->lastload[n] == q) /* a copy line's value noted twice */
+    if (e->ns[n].lastload == q) /* a copy line's value noted twice */
       continue;
     if (e->sortnear[k])
-      e->pending[n] = q;
+      e->ns[n].pending = q;
     else
       read_line(e, n);
   }
@@ -1117,26 +1140,26 @@ static void part_loads(Em *e, int q) {
 
 /* "adc_v[K] = zN;": a value passed on to later parts (millions of lines
  * in large files: no format to parse). */
-static void store_text(StrBuf *b, int slot, const char *name) {
+static void store_text(StrBuf *b, int slot, Name name) {
   sb_puts(b, "adc_v[");
   sb_int(b, slot);
   sb_puts(b, "] = ");
-  sb_puts(b, name);
+  put_name(b, name);
   sb_puts(b, ";\n");
 }
 
 /* Node n, just made at the top level of its part, is passed on now: its
  * name is live from its line to the store, not to the end of the part. */
 static void store_at_def(Em *e, int n) {
-  if (e->dry || e->nparts <= 1 || e->depth != 1 || e->slot[n] < 0 || e->partof[n] != e->part ||
+  if (e->dry || e->nparts <= 1 || e->depth != 1 || e->ns[n].slot < 0 || e->ns[n].partof != e->part ||
       e->part + 1 >= e->nparts)
     return;
   StrBuf *b = &e->line;
-  store_text(b, e->slot[n], e->name[n]);
+  store_text(b, e->ns[n].slot, e->ns[n].name);
   indent(e);
   put_n(e, b->s, b->len);
   b->len = 0;
-  e->stored[n] = 1;
+  e->ns[n].stored = 1;
 }
 
 /* "f's arguments, adc_v)": the end of a call of a forward part or of
@@ -1206,7 +1229,7 @@ static void begin_part(Em *e, int q) {
     for (int k = e->loadfirst[q]; k < e->loadfirst[q + 1] && !io; k++)
       io = !remade(e, e->sorted[k]);
     for (int i = e->cut[q]; i < e->cut[q + 1] && !io; i++)
-      io = e->slot[i] >= 0;
+      io = e->ns[i].slot >= 0;
     for (int k = 0; k < nargs; k++) {
       int u = use_slot(e, args[k].role, args[k].index);
       if (u < 0 || !e->pused[(size_t)q * (size_t)e->nuse + (size_t)u])
@@ -1253,8 +1276,8 @@ static void next_part(Em *e) {
     e->marker = NULL;
     StrBuf *b = &e->line;
     for (int i = e->cut[e->part]; i < e->cut[e->part + 1]; i++)
-      if (e->slot[i] >= 0 && !e->stored[i]) {
-        store_text(b, e->slot[i], e->name[i]);
+      if (e->ns[i].slot >= 0 && !e->ns[i].stored) {
+        store_text(b, e->ns[i].slot, e->ns[i].name);
         indent(e);
         put_n(e, b->s, b->len);
         b->len = 0;
@@ -1286,12 +1309,12 @@ static void loop_declarations(Em *e, int li) {
     const Node *nd = &g->nodes.v[i];
     if (nd->aux != li || (nd->op != OP_CARRY && nd->op != OP_REDUCE && nd->op != OP_RCOUNT))
       continue;
-    e->name[i] = own_name(e, i);
-    e->curl[i] = -1;
-    if (e->ssa)
-      sb_printf(b, "%s = ", e->name[i]);
-    else
-      sb_printf(b, "%s %s = ", e->T, e->name[i]);
+    e->ns[i].name = own_name(e, i);
+    e->ns[i].curl = -1;
+    if (!e->ssa)
+      sb_printf(b, "%s ", e->T);
+    put_name(b, e->ns[i].name);
+    sb_puts(b, " = ");
     if (nd->op == OP_CARRY)
       ref_use(e, b, nd->a[0]);
     else if (nd->op == OP_RCOUNT || g->loops.v[li].kind == LK_SUM)
@@ -1362,7 +1385,8 @@ static void lse_update_stored(Em *e, int li, int red, const char *t, int w) {
   Ref pos = e->g->nodes.v[w].a[1];
   tape_place(e, &p0, w, pos, 0);
   tape_place(e, &p1, w, pos, 1);
-  const char *m = e->name[red], *huge = huge_val(e);
+  char mbuf[NAME_LEN];
+  const char *m = name_text(e->ns[red].name, mbuf), *huge = huge_val(e);
   const char *decl = e->ssa ? "" : "const ", *T = e->ssa ? "" : e->T, *sp = e->ssa ? "" : " ";
   const char *s0 = p0.s ? p0.s : "", *s1 = p1.s ? p1.s : "";
   sb_printf(b, "if (%s > %s) {", t, m);
@@ -1432,7 +1456,8 @@ static void reduce_update(Em *e, int li, int red, int count) {
   StrBuf *b = &e->line, t = {0};
   const Node *nd = &g->nodes.v[red];
   ref_use(e, &t, nd->a[0]);
-  const char *r = e->name[red], *ts = t.s ? t.s : "";
+  char rbuf[NAME_LEN], cbuf[NAME_LEN];
+  const char *r = name_text(e->ns[red].name, rbuf), *ts = t.s ? t.s : "";
   LoopKind k = g->loops.v[li].kind;
   int w;
   if (k == LK_SUM) {
@@ -1450,7 +1475,7 @@ static void reduce_update(Em *e, int li, int red, int count) {
     const char *cmp = k == LK_MIN ? "<" : ">";
     if (count >= 0)
       sb_printf(b, "if (%s %s %s) { %s = %s; %s = 1.0%s; } else if (%s == %s) { %s += 1.0%s; }", ts, cmp,
-                r, r, ts, e->name[count], e->ls, ts, r, e->name[count], e->ls);
+                r, r, ts, name_text(e->ns[count].name, cbuf), e->ls, ts, r, cbuf, e->ls);
     else
       sb_printf(b, "if (%s %s %s) { %s = %s; }", ts, cmp, r, r, ts);
     put_line(e, b);
@@ -1481,7 +1506,8 @@ static void loop_nexts(Em *e, int li, int lo, int hi) {
     Ref v = nd->a[1];
     if (v == nd->a[0])
       continue;
-    sb_printf(b, "%s = ", e->name[nd->a[0]]);
+    put_name(b, e->ns[nd->a[0]].name);
+    sb_puts(b, " = ");
     if (!ref_is_const(v) && g->nodes.v[v].op == OP_CARRY && g->nodes.v[v].aux == li)
       sb_printf(b, "adc_next%d", i);
     else
@@ -1583,7 +1609,8 @@ static void emit_loop(Em *e, int li) {
   indent(e);
   put(e, "}\n");
   if (red >= 0 && l->kind == LK_LSE) {
-    sb_printf(b, "%s += log%s(adc_s%d)", e->name[red], e->fs, li);
+    put_name(b, e->ns[red].name);
+    sb_printf(b, " += log%s(adc_s%d)", e->fs, li);
     line_end(e, b, g->nodes.v[red].src);
     lse_weights(e, li);
   }
@@ -1868,7 +1895,7 @@ static void emit_pass(Em *e) {
     if (g->labels.v[i].name >= e->helper)
       e->helper = g->labels.v[i].name + 1;
   for (int i = 0; i < g->nodes.n; i++)
-    e->curl[i] = -1;
+    e->ns[i].curl = -1;
   e->undo_node.n = e->undo_curl.n = 0;
   if (e->nparts > 1)
     begin_part(e, 0);
@@ -1885,9 +1912,9 @@ static int collect_unused(const Em *e, const char **out) {
   char *accum = xcalloc((size_t)np + 1, 1);
   for (int i = 0; i < g->nodes.n; i++) {
     const Node *nd = &g->nodes.v[i];
-    if ((nd->op == OP_INPUT || nd->op == OP_ARRAY) && e->refs[i])
+    if ((nd->op == OP_INPUT || nd->op == OP_ARRAY) && e->ns[i].refs)
       used[nd->aux] = 1;
-    if (nd->op == OP_SIZE && e->refs[i])
+    if (nd->op == OP_SIZE && e->ns[i].refs)
       sused[nd->aux] = 1;
     if (nd->op == OP_ACCUM)
       accum[g->nodes.v[nd->a[0]].aux] = 1;
@@ -1964,13 +1991,14 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1), nl = (size_t)(g->labels.n ? g->labels.n : 1);
   e->spans = ir_group_spans(g);
   e->lspans = ir_loop_spans(g);
-  e->name = xcalloc(n, sizeof *e->name);
-  e->curl = xmalloc(n * sizeof *e->curl);
-  e->refs = xcalloc(n, sizeof *e->refs);
+  e->ns = xcalloc(n + 1, sizeof *e->ns);
+  for (size_t i = 0; i <= n; i++)
+    e->ns[i].slot = e->ns[i].lastload = e->ns[i].pending = -1;
+  for (int i = 0; i < g->nodes.n; i++)
+    e->ns[i].kind = (uint8_t)op_info[g->nodes.v[i].op].kind;
   e->direct = xmalloc(n * sizeof *e->direct);
   e->ctext = xcalloc((size_t)(g->consts.n ? g->consts.n : 1), sizeof *e->ctext);
   e->label_used = xcalloc(nl, 1);
-  e->lname = xcalloc(nl, sizeof *e->lname);
   e->label_dep = xmalloc(nl * sizeof *e->label_dep);
   e->blk_labels = xcalloc((size_t)g->blocks.n, sizeof *e->blk_labels);
   e->lab_first = xcalloc((size_t)g->nodes.n + 2, sizeof *e->lab_first);
@@ -1993,13 +2021,10 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
 static void em_free(Em *e) {
   free(e->spans);
   free(e->lspans);
-  free(e->name);
-  free(e->curl);
-  free(e->refs);
+  free(e->ns);
   free(e->direct);
   free(e->ctext);
   free(e->label_used);
-  free(e->lname);
   free(e->label_dep);
   free(e->blk_labels);
   free(e->lab_first);
@@ -2008,13 +2033,7 @@ static void em_free(Em *e) {
   vec_free(&e->undo_node);
   vec_free(&e->undo_curl);
   free(e->cut);
-  free(e->partof);
-  free(e->slot);
-  free(e->lastload);
   free(e->loadat);
-  free(e->pending);
-  free(e->stored);
-  free(e->remake);
   vec_free(&e->loadpart);
   vec_free(&e->loadnode);
   vec_free(&e->loadnear);
@@ -2035,7 +2054,7 @@ static void resolve_usage(Em *e) {
       e->label_used[e->label_dep[i]] = 1;
   for (int i = 0; i < g->labels.n; i++)
     if (e->label_used[i] && e->label_dep[i] < 0 && !ref_is_const(g->labels.v[i].val))
-      e->refs[g->labels.v[i].val]++;
+      e->ns[g->labels.v[i].val].refs++;
 }
 
 /* After the dry pass: a value written out in the line of a value made
@@ -2048,7 +2067,7 @@ static void drop_unread_inlined(Em *e) {
   StrBuf scratch = {0};
   e->ref_step = -1;
   for (int n = e->g->nodes.n - 1; n >= 0; n--)
-    if ((e->pl.inlined[n] & 1) && e->pl.cached_in[n] < 0 && !e->refs[n])
+    if ((e->pl.inlined[n] & 1) && e->pl.cached_in[n] < 0 && !e->ns[n].refs)
       expr_text(e, &scratch, n);
   e->ref_step = 1;
   sb_free(&scratch);

@@ -22,21 +22,23 @@ int put_decimal(char *p, long long v) {
   static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                               "8081828384858687888990919293949596979899";
-  char t[24];
-  int n = 0;
   unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-  for (; u >= 100; u /= 100) { /* two digits a division */
-    t[sizeof t - 1 - n++] = pairs[2 * (u % 100) + 1];
-    t[sizeof t - 1 - n++] = pairs[2 * (u % 100)];
+  int neg = v < 0, n = 1; /* n: the number of digits (a product overflows only at n = 20) */
+  for (unsigned long long p10 = 10; n < 20 && u >= p10; p10 *= 10)
+    n++;
+  if (neg)
+    *p++ = '-';
+  char *q = p + n; /* written from the end, two digits a division */
+  *q = '\0';
+  for (; u >= 100; u /= 100) {
+    q -= 2;
+    memcpy(q, pairs + 2 * (u % 100), 2);
   }
-  do
-    t[sizeof t - 1 - n++] = (char)('0' + u % 10);
-  while ((u /= 10) > 0);
-  if (v < 0)
-    t[sizeof t - 1 - n++] = '-';
-  memcpy(p, t + sizeof t - n, (size_t)n);
-  p[n] = '\0';
-  return n;
+  if (u >= 10)
+    memcpy(q - 2, pairs + 2 * u, 2);
+  else
+    q[-1] = (char)('0' + u);
+  return n + neg;
 }
 
 void sb_int(StrBuf *b, long v) {

@@ -482,7 +482,7 @@ END_TEST
 
 START_TEST(strbuf_numbers_and_bytes) {
   StrBuf b = {0};
-  const long v[] = {0, 7, -12, 1000000, 2147483647L, -2147483647L - 1, LONG_MAX, LONG_MIN};
+  const long v[] = {0, 7, 9, 10, 99, 100, 101, 999, 1000, -9, -10, -100, -12, 1000000, 2147483647L, -2147483647L - 1, LONG_MAX, LONG_MIN};
   char want[512] = "", one[32];
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
     sb_int(&b, v[i]);
