@@ -102,7 +102,45 @@ static void put_slot(Builder *b, int32_t idx, uint32_t h) {
   b->table[i] = slot_entry(h, idx);
 }
 
-static void table_insert(Builder *b, int32_t idx) { put_slot(b, idx, node_hash(&b->g->nodes.v[idx])); }
+/* Most nodes of a large graph are used once, by the next node or so: the
+ * table then need not hold them. A node equal to a key uses each of the
+ * key's arguments; when one of them has no user yet, there is none, and
+ * when it has one, that one is the only candidate. So the table holds only
+ * the nodes all of whose arguments have two users or more (a node goes in
+ * when the last of its arguments gets its second user), and most lookups
+ * and inserts, each a cache miss in a large table, are not made. */
+enum { USERS = 3, IN_TABLE = 4 };
+
+static void table_insert(Builder *b, int32_t idx) {
+  put_slot(b, idx, node_hash(&b->g->nodes.v[idx]));
+  b->users[idx] |= IN_TABLE;
+}
+
+/* Node user, just added, uses r: r's count of users, and what its second
+ * user means (see above). */
+static void add_user(Builder *b, Ref r, int32_t user) {
+  if (r < 0) /* a constant or none */
+    return;
+  uint8_t n = b->users[r] & USERS;
+  if (n == 0)
+    b->first[r] = user;
+  else if (n == 1 && !(b->users[b->first[r]] & IN_TABLE))
+    table_insert(b, b->first[r]);
+  if (n < 2)
+    b->users[r]++;
+}
+
+/* Room in users and first for node index idx. */
+static void users_reserve(Builder *b, int idx) {
+  if (idx < b->ucap)
+    return;
+  int cap = b->ucap ? b->ucap : 1024;
+  while (cap <= idx)
+    cap *= 2;
+  b->users = xrealloc(b->users, (size_t)cap);
+  b->first = xrealloc(b->first, (size_t)cap * sizeof *b->first);
+  b->ucap = cap;
+}
 
 /* A new table, every node put in again: the slot of the node AHEAD places
  * on is fetched while this one goes in (each slot is a cache miss in a large
@@ -115,6 +153,8 @@ static void table_grow(Builder *b) {
   memset(b->table, 0xff, b->tcap * sizeof *b->table);
   uint32_t ring[AHEAD], mask = b->tcap - 1;
   int n = b->g->nodes.n;
+  for (int i = 0; i < n; i++)
+    b->users[i] |= IN_TABLE;
   for (int i = 0; i < n + AHEAD; i++) {
     if (i >= AHEAD)
       put_slot(b, i - AHEAD, ring[i % AHEAD]);
@@ -128,6 +168,16 @@ static void table_grow(Builder *b) {
 static int32_t table_find(const Builder *b, const Node *key) {
   if (!b->tcap)
     return -1;
+  for (int k = 0; k < 3; k++) { /* see add_user */
+    Ref r = key->a[k];
+    if (r < 0)
+      continue;
+    uint8_t n = b->users[r] & USERS;
+    if (n == 0)
+      return -1;
+    if (n == 1)
+      return node_same(&b->g->nodes.v[b->first[r]], key) ? b->first[r] : -1;
+  }
   uint32_t mask = b->tcap - 1, h = node_hash(key);
   int32_t tag = slot_entry(h, 0);
   for (uint32_t i = h & mask; b->table[i] >= 0; i = (i + 1) & mask) {
@@ -184,6 +234,18 @@ void b_init(Builder *b, Graph *g, int optimize, int nodes) {
   b->g = g;
   b->optimize = optimize;
   b->name = -1;
+  users_reserve(b, nodes > g->nodes.n ? nodes : g->nodes.n);
+  vec_reserve(&g->nodes, nodes);
+  for (int i = 0; i < g->nodes.n; i++) { /* users counted; b_reserve puts every node in */
+    b->users[i] = 0;
+    for (int k = 0; k < 3; k++) {
+      Ref r = g->nodes.v[i].a[k];
+      if (r >= 0 && (b->users[r] & USERS) == 0)
+        b->first[r] = i;
+      if (r >= 0 && (b->users[r] & USERS) < 2)
+        b->users[r]++;
+    }
+  }
   b_reserve(b, nodes > g->nodes.n ? nodes : g->nodes.n);
   ctable_rebuild(b);
 }
@@ -191,7 +253,11 @@ void b_init(Builder *b, Graph *g, int optimize, int nodes) {
 void b_free(Builder *b) {
   free(b->table);
   free(b->ctable);
+  free(b->users);
+  free(b->first);
   b->table = b->ctable = NULL;
+  b->users = NULL;
+  b->first = NULL;
 }
 
 /* Constants are shared by bit pattern (so 0.0 and -0.0 stay distinct). */
@@ -233,9 +299,18 @@ static Ref add_node(Builder *b, const Node *n) {
   }
   vec_push(&g->nodes, *n);
   int32_t idx = g->nodes.n - 1;
-  if (2u * (uint32_t)g->nodes.n > b->tcap)
+  users_reserve(b, idx);
+  b->users[idx] = 0;
+  for (int k = 0; k < 3; k++)
+    add_user(b, n->a[k], idx);
+  if (2u * (uint32_t)g->nodes.n > b->tcap) {
     table_grow(b);
-  else
+    return idx;
+  }
+  int alone = 0; /* the only user of an argument: found through it */
+  for (int k = 0; k < 3; k++)
+    alone |= n->a[k] >= 0 && (b->users[n->a[k]] & USERS) == 1;
+  if (!alone && !(b->users[idx] & IN_TABLE))
     table_insert(b, idx);
   return idx;
 }

@@ -143,6 +143,9 @@ typedef struct Builder {
   int name;     /* name new nodes carry (-1: none) */
   int32_t *table; /* open hash of node indices (tagged: graph.c), -1 empty */
   uint32_t tcap;
+  uint8_t *users; /* per node: its users so far (0, 1, 2 for more) | IN_TABLE (graph.c) */
+  int32_t *first; /* per node: its first user */
+  int ucap;
   int32_t *ctable; /* open hash of constant indices */
   uint32_t ccap;
   int overflow; /* set when MAX_NODES was reached */

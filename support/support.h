@@ -40,6 +40,14 @@ void *xcalloc(size_t n, size_t size);
     }                                                                          \
     (vec)->v[(vec)->n++] = (x);                                                \
   } while (0)
+/* Room for m elements in all: one reallocation instead of a doubling's copies. */
+#define vec_reserve(vec, m)                                                    \
+  do {                                                                         \
+    if ((vec)->cap < (m)) {                                                    \
+      (vec)->cap = (m);                                                        \
+      (vec)->v = xrealloc((vec)->v, (size_t)(vec)->cap * sizeof *(vec)->v);    \
+    }                                                                          \
+  } while (0)
 #define vec_free(vec) (free((vec)->v), (vec)->v = NULL, (vec)->n = (vec)->cap = 0)
 
 /* ---- strbuf.c ---- */

@@ -121,6 +121,54 @@ START_TEST(table_finds_each_of_many_nodes) {
 }
 END_TEST
 
+/* Nodes whose argument has one user are found through that argument, not
+ * the table (graph.c, add_user): each path, and the moves between them. */
+START_TEST(table_finds_nodes_by_their_users) {
+  Graph g;
+  graph_init(&g);
+  g.nparams = 2;
+  Builder b;
+  b_init(&b, &g, 1, 0);
+  Ref x = b_input(&b, 0), y = b_input(&b, 1);
+  Ref a = b_op(&b, OP_MUL, x, y, REF_NONE);       /* a: no user */
+  ck_assert_int_eq(b_op(&b, OP_MUL, y, x, REF_NONE), a);
+  Ref s = b_op(&b, OP_SIN, a, REF_NONE, REF_NONE); /* a: one user */
+  ck_assert_int_eq(b_op(&b, OP_SIN, a, REF_NONE, REF_NONE), s);
+  ck_assert_int_eq(b_op(&b, OP_COS, a, REF_NONE, REF_NONE), s + 1); /* a: two users */
+  ck_assert_int_eq(b_op(&b, OP_SIN, a, REF_NONE, REF_NONE), s);     /* now in the table */
+  ck_assert_int_eq(b_op(&b, OP_COS, a, REF_NONE, REF_NONE), s + 1);
+  Ref t = b_op(&b, OP_ADD, s, x, REF_NONE);        /* s: one user, x: many */
+  ck_assert_int_eq(b_op(&b, OP_ADD, x, s, REF_NONE), t);
+  ck_assert_int_eq(b_op(&b, OP_SUB, s, x, REF_NONE), t + 1);
+  ck_assert_int_eq(b_op(&b, OP_ADD, s, x, REF_NONE), t);
+  ck_assert_int_eq(b_op(&b, OP_SUB, s, x, REF_NONE), t + 1);
+  Ref u = b_op(&b, OP_TANH, t, REF_NONE, REF_NONE);
+  Ref sq = b_op(&b, OP_MUL, u, u, REF_NONE);       /* u's two users at once */
+  ck_assert_int_eq(b_op(&b, OP_MUL, u, u, REF_NONE), sq);
+  ck_assert_int_eq(b_op(&b, OP_EXP, u, REF_NONE, REF_NONE), sq + 1);
+  ck_assert_int_eq(b_op(&b, OP_MUL, u, u, REF_NONE), sq);
+  int n = g.nodes.n;
+  Ref chain = x; /* a long chain of single users, then every link again */
+  for (int i = 0; i < 5000; i++)
+    chain = b_op(&b, i % 2 ? OP_SIN : OP_COS, chain, REF_NONE, REF_NONE);
+  chain = x;
+  for (int i = 0; i < 5000; i++)
+    chain = b_op(&b, i % 2 ? OP_SIN : OP_COS, chain, REF_NONE, REF_NONE);
+  ck_assert_int_eq(g.nodes.n, n + 5000);
+  ck_assert_int_eq(chain, n + 4999);
+  b_free(&b);
+
+  Builder again; /* a second builder counts the users of what is there */
+  b_init(&again, &g, 1, 0);
+  ck_assert_int_eq(b_op(&again, OP_SIN, a, REF_NONE, REF_NONE), s);
+  ck_assert_int_eq(b_op(&again, OP_TANH, t, REF_NONE, REF_NONE), u);
+  ck_assert_int_eq(b_op(&again, OP_LOG, u, REF_NONE, REF_NONE), n + 5000);
+  ck_assert_int_eq(b_op(&again, OP_MUL, u, u, REF_NONE), sq);
+  b_free(&again);
+  graph_free(&g);
+}
+END_TEST
+
 START_TEST(dead_nodes_vanish) {
   Compiled c = one("fn f(x) { let unused_ = exp(x); return x + 1; }", 1);
   ck_assert_int_eq(count_op(&c.fns[0].fwd, OP_EXP), 0);
@@ -399,6 +447,7 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, dead_nodes_vanish);
   tcase_add_test(tc, reserved_table_is_not_rebuilt);
   tcase_add_test(tc, table_finds_each_of_many_nodes);
+  tcase_add_test(tc, table_finds_nodes_by_their_users);
   tcase_add_test(tc, o0_keeps_everything_literal);
   tcase_add_test(tc, integer_powers);
   tcase_add_test(tc, zero_power_is_one);
