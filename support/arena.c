@@ -1,4 +1,5 @@
-/* arena.c - one region per compilation, freed at once. */
+/* arena.c - one region per compilation, freed at once; the checked
+ * allocation everything else uses. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,32 +22,18 @@ struct ArenaBlock {
 
 enum { ARENA_BLOCK = 1 << 16 };
 
-void *xmalloc(size_t n) {
-  void *p = malloc(n ? n : 1);
+static void *checked(void *p) {
   if (!p) {
     fputs("adc: fatal error: out of memory\n", stderr);
     exit(2);
   }
+  heap_grown();
   return p;
 }
 
-void *xrealloc(void *p, size_t n) {
-  p = realloc(p, n ? n : 1);
-  if (!p) {
-    fputs("adc: fatal error: out of memory\n", stderr);
-    exit(2);
-  }
-  return p;
-}
-
-void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size ? size : 1);
-  if (!p) {
-    fputs("adc: fatal error: out of memory\n", stderr);
-    exit(2);
-  }
-  return p;
-}
+void *xmalloc(size_t n) { return checked(malloc(n ? n : 1)); }
+void *xrealloc(void *p, size_t n) { return checked(realloc(p, n ? n : 1)); }
+void *xcalloc(size_t n, size_t size) { return checked(calloc(n ? n : 1, size ? size : 1)); }
 
 void *arena_alloc(Arena *a, size_t n) {
   const size_t align = sizeof(Align);

@@ -28,6 +28,10 @@ void arena_free(Arena *a);
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 void *xcalloc(size_t n, size_t size);
+/* heap.c: the binary's memory tuning (Linux with glibc; elsewhere nothing):
+ * heap_tune at start, heap_grown after each allocation (the x* above). */
+void heap_tune(void);
+void heap_grown(void);
 
 /* ---- vec: a growable array of any element type ----
  *   struct { T *v; int n, cap; } — declared with VEC(T). */
