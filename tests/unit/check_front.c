@@ -460,13 +460,31 @@ START_TEST(strmap_finds_each_of_many_keys) {
   enum { N = 40000 };
   static char names[N][12];
   StrMap m = {0};
+  /* around the length of an entry's inline head (16 bytes): the same head,
+   * told apart by the rest; put first, so that every rehash moves them */
+  static const char *const longs[] = {"abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq",
+                                      "abcdefghijklmnopr", "abcdefghijklmnopqrstuvwxyz",
+                                      "abcdefghijklmnopqrstuvwxyZ",
+                                      /* these two have the same hash (FNV-1a) */
+                                      "abcdefghijklmnop112789", "abcdefghijklmnop349192"};
+  const int nlong = (int)(sizeof longs / sizeof longs[0]);
+  for (int i = 0; i < nlong; i++)
+    strmap_put(&m, longs[i], 100 + i);
   for (int i = 0; i < N; i++) {
     snprintf(names[i], sizeof names[i], "t%d", i);
     strmap_put(&m, names[i], i);
   }
   for (int i = 0; i < N; i += 3)
     strmap_put(&m, names[i], -i);
-  ck_assert_uint_eq(m.n, N);
+  ck_assert_uint_eq(m.n, N + nlong);
+  for (int i = 0; i < nlong; i++) {
+    char copy[32];
+    strcpy(copy, longs[i]);
+    ck_assert_int_eq(strmap_get(&m, copy, 7), 100 + i);
+  }
+  ck_assert_int_eq(strmap_get(&m, "abcdefghijklmnopqr", 7), 7);
+  ck_assert_int_eq(strmap_get(&m, "abcdefghijklmn", 7), 7);
+  ck_assert_int_eq(strmap_get(&m, "abcdefghijklmnopqrstuvwxy", 7), 7);
   char key[16];
   for (int i = 0; i < N; i++) {
     snprintf(key, sizeof key, "t%d", i); /* another copy of the text */
