@@ -744,6 +744,7 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   /* the gradient has 2-3 times the forward graph's nodes (long sums,
    * products, random DAGs) */
   b_init(&bld, out, optimize, f->nodes.n < MAX_NODES / 3 ? 3 * f->nodes.n : MAX_NODES);
+  vec_reserve(&out->labels, f->nodes.n); /* about one per forward node */
   Rev rv = {0};
   Rev *r = &rv;
   r->f = f;
