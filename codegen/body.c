@@ -493,13 +493,23 @@ static void expr_text(Em *e, StrBuf *b, int n) {
 }
 
 /* The .ad line of byte offset off: most lines of output come from the line
- * the one before came from, so that line's extent is kept. */
+ * the one before came from, so that line's extent is kept; most others
+ * from the line before it (a reverse sweep) or after it. */
 static int src_line(Em *e, int off) {
   if (off < e->line_lo || off >= e->line_hi) {
-    int col;
-    source_linecol(e->src, off, &e->line_no, &col);
-    e->line_lo = e->src->line_start[e->line_no - 1];
-    e->line_hi = e->line_no < e->src->nlines ? e->src->line_start[e->line_no] : INT_MAX;
+    const Source *s = e->src;
+    int k = e->line_no; /* 1-based; 0 before the first */
+    if (k >= 2 && off < e->line_lo && off >= s->line_start[k - 2]) {
+      k--;
+    } else if (k >= 1 && off >= e->line_hi && (k + 1 >= s->nlines || off < s->line_start[k + 1])) {
+      k++;
+    } else {
+      int col;
+      source_linecol(s, off, &k, &col);
+    }
+    e->line_no = k;
+    e->line_lo = s->line_start[k - 1];
+    e->line_hi = k < s->nlines ? s->line_start[k] : INT_MAX;
   }
   return e->line_no;
 }
