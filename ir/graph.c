@@ -235,18 +235,13 @@ void b_init(Builder *b, Graph *g, int optimize, int nodes) {
   b->optimize = optimize;
   b->name = -1;
   users_reserve(b, nodes > g->nodes.n ? nodes : g->nodes.n);
+  if (g->nodes.n)
+    memset(b->users, 0, (size_t)g->nodes.n);
   vec_reserve(&g->nodes, nodes);
-  for (int i = 0; i < g->nodes.n; i++) { /* users counted; b_reserve puts every node in */
-    b->users[i] = 0;
-    for (int k = 0; k < 3; k++) {
-      Ref r = g->nodes.v[i].a[k];
-      if (r >= 0 && (b->users[r] & USERS) == 0)
-        b->first[r] = i;
-      if (r >= 0 && (b->users[r] & USERS) < 2)
-        b->users[r]++;
-    }
-  }
-  b_reserve(b, nodes > g->nodes.n ? nodes : g->nodes.n);
+  b_reserve(b, nodes > g->nodes.n ? nodes : g->nodes.n); /* every node in the table */
+  for (int i = 0; i < g->nodes.n; i++) /* then their users counted (nothing more goes in) */
+    for (int k = 0; k < 3; k++)
+      add_user(b, g->nodes.v[i].a[k], i);
   ctable_rebuild(b);
 }
 
