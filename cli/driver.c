@@ -337,6 +337,8 @@ static int reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
  * left whole for the C compiler (whose time grows faster than linearly with
  * a function's length). */
 static int weights_alone_unsplit(const Graph *g, int split) {
+  if (!graph_has_saves(g))
+    return 0;
   int saves = 0;
   for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].op == OP_SAVE) {
@@ -390,9 +392,13 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int
       diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "
                         "data (const parameters, sizes and constants)");
     errors += status != 0;
-    ir_dce(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
-                      * the gradient's forward sweep */
-    ir_check(&f->fwd, "dce (forward)");
+    if (f->fwd.loops.n || f->fwd.groups.n) { /* else nothing more is dead: what the
+                                              * build's elimination kept for the reverse
+                                              * sweeps is in loops and branches */
+      ir_dce(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
+                        * the gradient's forward sweep */
+      ir_check(&f->fwd, "dce (forward)");
+    }
   }
   free(fwd);
   return errors;
