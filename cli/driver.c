@@ -392,9 +392,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int
       diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "
                         "data (const parameters, sizes and constants)");
     errors += status != 0;
-    if (f->fwd.loops.n || f->fwd.groups.n) { /* else nothing more is dead: what the
-                                              * build's elimination kept for the reverse
-                                              * sweeps is in loops and branches */
+    if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
       ir_dce(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
                         * the gradient's forward sweep */
       ir_check(&f->fwd, "dce (forward)");

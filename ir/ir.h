@@ -205,6 +205,9 @@ int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, int wei
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */
 void ir_dce_keep(Graph *g, int keep_saves); /* keep_saves: a forward graph to reverse later */
+/* Could ir_dce drop more of g than ir_dce_keep(g, 1) left? Only a graph
+ * with loops or branches holds what keep_saves keeps. */
+int ir_dce_has_kept(const Graph *g);
 Ref ir_exported(const Graph *g, int n); /* v when phi n is "c ? v : 0" or "c ? 0 : v" */
 void ir_name_nodes(Graph *g); /* name every node zK by its index */
 

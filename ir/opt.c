@@ -287,6 +287,10 @@ static Ref remap_live(const int *idx, Ref r) {
 
 void ir_dce(Graph *g) { ir_dce_keep(g, 0); }
 
+/* mark_live's keep_saves keeps stores, counts and weights' links (loops)
+ * and the phis values leave branches by (groups). */
+int ir_dce_has_kept(const Graph *g) { return g->loops.n || g->groups.n; }
+
 void ir_dce_keep(Graph *g, int keep_saves) {
   int n = g->nodes.n;
   char *live = mark_live(g, keep_saves);
