@@ -1,6 +1,7 @@
 /* strbuf.c - an appendable string, and exact double printing. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,27 +18,41 @@ void sb_reserve(StrBuf *b, size_t extra) {
 }
 
 /* The emitter writes millions of node numbers and places: without
- * vsnprintf's parsing of a format each time. */
+ * vsnprintf's parsing of a format each time. Numbers below 2^32 (all of
+ * them, in practice) take 32-bit divisions and a tree of comparisons for
+ * their length; the loop with a running power of ten cost twice as much. */
+static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
+static int digits32(uint32_t u) {
+  if (u < 100000)
+    return u < 100 ? (u < 10 ? 1 : 2) : u < 1000 ? 3 : u < 10000 ? 4 : 5;
+  return u < 10000000 ? (u < 1000000 ? 6 : 7) : u < 100000000 ? 8 : u < 1000000000 ? 9 : 10;
+}
+
 int put_decimal(char *p, long long v) {
-  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                              "8081828384858687888990919293949596979899";
   unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-  int neg = v < 0, n = 1; /* n: the number of digits (a product overflows only at n = 20) */
-  for (unsigned long long p10 = 10; n < 20 && u >= p10; p10 *= 10)
-    n++;
+  int neg = v < 0;
   if (neg)
     *p++ = '-';
+  int n = u <= UINT32_MAX ? digits32((uint32_t)u)
+        : u < 10000000000ull ? 10 : 10 + digits32((uint32_t)(u / 10000000000ull));
   char *q = p + n; /* written from the end, two digits a division */
   *q = '\0';
-  for (; u >= 100; u /= 100) {
+  for (; u > UINT32_MAX; u /= 100) {
     q -= 2;
     memcpy(q, pairs + 2 * (u % 100), 2);
   }
-  if (u >= 10)
-    memcpy(q - 2, pairs + 2 * u, 2);
+  uint32_t w = (uint32_t)u;
+  for (; w >= 100; w /= 100) {
+    q -= 2;
+    memcpy(q, pairs + 2 * (w % 100), 2);
+  }
+  if (w >= 10)
+    memcpy(q - 2, pairs + 2 * w, 2);
   else
-    q[-1] = (char)('0' + u);
+    q[-1] = (char)('0' + w);
   return n + neg;
 }
 

@@ -517,6 +517,34 @@ START_TEST(strbuf_numbers_and_bytes) {
 }
 END_TEST
 
+/* put_decimal at every change of length (10^k - 1, 10^k), around 2^32 and at
+ * the ends of long long: the text is printf's, the length returned its length. */
+START_TEST(decimals_at_every_length) {
+  long long v[64 * 6];
+  int n = 0;
+  v[n++] = 0;
+  for (long long p = 1; p <= LLONG_MAX / 10; p *= 10) {
+    const long long around[] = {p * 10 - 1, p * 10, p * 10 + 1};
+    for (int i = 0; i < 3; i++) {
+      v[n++] = around[i];
+      v[n++] = -around[i];
+    }
+  }
+  const long long ends[] = {4294967295LL, 4294967296LL, 4294967297LL, -4294967296LL, 2147483648LL,
+                            LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+  for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+    v[n++] = ends[i];
+  for (int i = 0; i < n; i++) {
+    char got[32], want[32];
+    memset(got, 'x', sizeof got);
+    int len = put_decimal(got, v[i]);
+    snprintf(want, sizeof want, "%lld", v[i]);
+    ck_assert_str_eq(got, want);
+    ck_assert_int_eq(len, (int)strlen(want));
+  }
+}
+END_TEST
+
 Suite *suite_front(void) {
   Suite *s = suite_create("front");
   TCase *tc = tcase_create("parse");
@@ -540,6 +568,7 @@ Suite *suite_front(void) {
   tcase_add_test(tc, million_term_sum_parses);
   tcase_add_test(tc, nul_and_bad_utf8_are_errors);
   tcase_add_test(tc, strbuf_numbers_and_bytes);
+  tcase_add_test(tc, decimals_at_every_length);
   tcase_add_test(tc, strmap_finds_each_of_many_keys);
   tcase_add_test(tc, doubles_print_as_printf_did);
   tcase_add_loop_test(tc, precedence_and_grouping, 0, (int)(sizeof grouped / sizeof grouped[0]));
