@@ -98,6 +98,9 @@ typedef struct Em {
   int presumed;     /* with --line: the .ad line the compiler takes the next line for, or -1 */
   StrBuf last_comment; /* the comment of the source span last_at (see comment) */
   Loc last_at;
+  unsigned char shown_as[256]; /* make_comment's view of each source byte (ShownAs) */
+  StrBuf reads[4];  /* read_line's lines, one per nesting (a remade value's reads) */
+  int nreads;
   int line_lo, line_hi, line_no; /* the .ad line last asked for (src_line): its bytes, its number */
   /* A function too large for C compilers to optimise quickly is split at
    * top-level statements into parts: static functions called in order,
@@ -271,8 +274,9 @@ static void put_n(Em *e, const char *s, size_t n) {
 static void put(Em *e, const char *s) { put_n(e, s, strlen(s)); }
 
 static void indent(Em *e) {
-  for (int i = 0; i < e->depth; i++)
-    put_n(e, "  ", 2);
+  static const char spaces[] = "                                "; /* 16 levels at once */
+  for (int d = e->depth; d > 0; d -= 16)
+    put_n(e, spaces, 2 * (size_t)(d < 16 ? d : 16));
 }
 
 static void expr_text(Em *e, StrBuf *b, int n);
@@ -486,8 +490,12 @@ static void expr_text(Em *e, StrBuf *b, int n) {
       if (*q == '(')
         sb_puts(b, e->fs);
       p = q - 1;
-    } else {
-      sb_putc(b, *p);
+    } else { /* operators, parentheses: up to the next operand or name at once */
+      const char *q = p + 1;
+      while (*q && *q != '%' && !(*q >= 'a' && *q <= 'z'))
+        q++;
+      sb_putn(b, p, (size_t)(q - p));
+      p = q - 1;
     }
   }
 }
@@ -518,6 +526,21 @@ static int src_line(Em *e, int off) {
  * comment-safe excerpt of the source a node comes from. */
 enum { EXCERPT = 48 }; /* characters of source shown, spaces counted */
 
+/* How a source byte shows in a comment: as itself; as one space (a run of
+ * white space); as itself but not after its partner ('/' after '*', '*'
+ * after '/': no end of the comment); as '?' (outside printable ASCII, and
+ * '?' itself: not after another '?', no trigraph). A table, as make_comment
+ * looks at every byte of every comment. */
+enum ShownAs { AS_SELF, AS_SPACE, AS_PAIRED, AS_QUERY };
+
+static void shown_as_init(unsigned char *as) {
+  for (int c = 0; c < 256; c++)
+    as[c] = c == ' ' || c == '\t' || c == '\n' || c == '\r' ? AS_SPACE
+            : c == '/' || c == '*'                        ? AS_PAIRED
+            : c >= 33 && c < 127 && c != '?'              ? AS_SELF
+                                                          : AS_QUERY;
+}
+
 static void make_comment(Em *e, StrBuf *b, Loc at) {
   int more = at.lo < 0; /* a later step of a chain: see Node.src */
   if (more)
@@ -529,23 +552,35 @@ static void make_comment(Em *e, StrBuf *b, Loc at) {
   sb_puts(b, more ? ": ... " : ": ");
   /* gathered here, then appended at once: one comment per line of output */
   char text[3 * EXCERPT];
-  int shown = 0, space = 0, k = 0;
+  const char *src = e->src->text;
+  int shown = 0, space = 0, k = 0, i = at.lo;
   char prev = 0;
-  for (int i = at.lo; i < at.hi && shown < EXCERPT; i++) {
-    unsigned char c = (unsigned char)e->src->text[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+  while (i < at.hi && shown < EXCERPT) {
+    int as = e->shown_as[(unsigned char)src[i]];
+    if (as == AS_SPACE) {
       space = 1;
+      i++;
       continue;
     }
     if (space && shown)
       text[k++] = ' ', shown++;
     space = 0;
-    char out = c >= 33 && c < 127 ? (char)c : '?';
-    if ((out == '/' || out == '*' || out == '?') && prev == (out == '/' ? '*' : out == '*' ? '/' : '?'))
+    if (as == AS_SELF) { /* a run of bytes shown as themselves, to the excerpt's end at most */
+      int from = i, end = i + (EXCERPT - shown) < at.hi ? i + (EXCERPT - shown) : at.hi;
+      do
+        text[k++] = src[i++];
+      while (i < end && e->shown_as[(unsigned char)src[i]] == AS_SELF);
+      shown += i - from;
+      prev = src[i - 1];
+      continue;
+    }
+    char out = as == AS_QUERY ? '?' : src[i];
+    if (prev == (out == '/' ? '*' : out == '*' ? '/' : '?'))
       text[k++] = ' '; /* no end of the comment, no trigraph */
     text[k++] = out;
     prev = out;
     shown++;
+    i++;
   }
   sb_putn(b, text, (size_t)k);
   if (at.hi - at.lo > shown + 1 && shown >= EXCERPT)
@@ -621,6 +656,13 @@ static void line_end(Em *e, StrBuf *b, Loc at) {
 }
 
 static int is_cond(const Em *e, int n) { return e->ns[n].kind == K_CND; }
+
+/* "const double " (or another type): the start of a definition in C. */
+static void put_decl(StrBuf *b, const char *type) {
+  sb_puts(b, "const ");
+  sb_puts(b, type);
+  sb_putc(b, ' ');
+}
 
 /* A SAVE node whose storage is needed (fused loops read none back). */
 static int is_tape(const Em *e, int n) { return plan_is_tape(&e->pl, e->g, n); }
@@ -723,11 +765,8 @@ static void emit_node(Em *e, int n) {
   if (!e->dry && nd->op == OP_INPUT && !e->ns[n].refs)
     return; /* an unread parameter: (void) at the top instead */
   if (!e->dry) {
-    if (!e->ssa) {
-      sb_puts(b, "const ");
-      sb_puts(b, is_cond(e, n) ? "int" : e->T);
-      sb_putc(b, ' ');
-    }
+    if (!e->ssa)
+      put_decl(b, is_cond(e, n) ? "int" : e->T);
     put_name(b, e->ns[n].name);
     sb_puts(b, " = ");
   }
@@ -758,7 +797,7 @@ static void emit_cached(Em *e, int n, int s) {
   if (e->pl.inlined[n] & 2) { /* made before the loops: read back */
     if (read && !e->dry) {
       if (!e->ssa)
-        sb_printf(b, "const %s ", e->T);
+        put_decl(b, e->T);
       put_name(b, e->ns[n].name);
       sb_printf(b, " = %s", t.s);
     }
@@ -769,7 +808,7 @@ static void emit_cached(Em *e, int n, int s) {
   }
   if (!e->dry) {
     if (read && !e->ssa)
-      sb_printf(b, "const %s ", e->T);
+      put_decl(b, e->T);
     if (read) {
       put_name(b, e->ns[n].name);
       sb_puts(b, " = ");
@@ -802,7 +841,7 @@ static void emit_labels(Em *e, int blk, int pos) {
       e->label_dep[i] = cur_label(e, l->val);
     } else {
       if (!e->ssa)
-        sb_printf(b, "const %s ", e->T);
+        put_decl(b, e->T);
       put_name(b, nm);
       sb_puts(b, " = ");
       ref_text(e, b, l->val);
@@ -842,7 +881,7 @@ static void emit_group(Em *e, int gi) {
     if (simple) {
       const Node *nd = &g->nodes.v[p];
       if (!e->ssa)
-        sb_printf(&b, "const %s ", e->T);
+        put_decl(&b, e->T);
       put_name(&b, e->ns[p].name);
       sb_puts(&b, " = ");
       ref_use(e, &b, nd->a[0]);
@@ -1102,30 +1141,34 @@ static void call_args(StrBuf *b, const SigArg *args, int n) {
  * once, gcc -O2's register allocation and scheduling made it 20-28%
  * slower on long products and random DAGs. */
 static void read_line(Em *e, int n) {
-  StrBuf b = {0};
+  /* a line of its own, kept for the next read at the same nesting: no
+   * allocation per line */
+  StrBuf deeper = {0};
+  StrBuf *b = e->nreads < (int)(sizeof e->reads / sizeof e->reads[0]) ? &e->reads[e->nreads] : &deeper;
+  e->nreads++;
+  b->len = 0;
   e->ns[n].lastload = e->part;
   int cond = is_cond(e, n); /* a remade value never is */
-  sb_puts(&b, "const ");
-  sb_puts(&b, cond ? "int" : e->T);
-  sb_putc(&b, ' ');
-  put_name(&b, e->ns[n].name);
-  sb_puts(&b, " = ");
+  put_decl(b, cond ? "int" : e->T);
+  put_name(b, e->ns[n].name);
+  sb_puts(b, " = ");
   if (remade(e, n)) {
     const Node *nd = &e->g->nodes.v[n];
     int remaking = e->remaking, whole_arg = e->whole_arg;
     e->remaking = 1;
-    expr_text(e, &b, n);
+    expr_text(e, b, n);
     e->remaking = remaking;
     e->whole_arg = whole_arg;
-    line_end(e, &b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+    line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
   } else {
-    sb_puts(&b, "adc_v[");
-    sb_int(&b, e->ns[n].slot);
-    sb_puts(&b, cond ? "] != 0;\n" : "];\n");
+    sb_puts(b, "adc_v[");
+    sb_int(b, e->ns[n].slot);
+    sb_puts(b, cond ? "] != 0;\n" : "];\n");
     indent(e);
-    put_n(e, b.s, b.len);
+    put_n(e, b->s, b->len);
   }
-  sb_free(&b);
+  e->nreads--;
+  sb_free(&deeper);
 }
 
 /* Node r's read in the current part, if it waits and is not printed yet. */
@@ -1987,6 +2030,7 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   e->fg = fg;
   e->opts = o;
   e->presumed = -1;
+  shown_as_init(e->shown_as);
   e->T = cg_real_type(o->real);
   e->fs = cg_real_fn(o->real);
   e->ls = cg_real_lit(o->real);
@@ -2040,6 +2084,8 @@ static void em_free(Em *e) {
   free(e->lab_first);
   sb_free(&e->line);
   sb_free(&e->last_comment);
+  for (int i = 0; i < (int)(sizeof e->reads / sizeof e->reads[0]); i++)
+    sb_free(&e->reads[i]);
   vec_free(&e->undo_node);
   vec_free(&e->undo_curl);
   free(e->cut);
