@@ -75,7 +75,7 @@ $(B)/check_adc: $(TEST_OBJ) $(B)/libadc.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) -lm
 
 check: $(ADC) $(B)/check_adc
-	ADC=$(abspath $(ADC)) ADC_TMP=$(abspath $(B))/tmp $(B)/check_adc
+	ADC_VERIFY=each ADC=$(abspath $(ADC)) ADC_TMP=$(abspath $(B))/tmp $(B)/check_adc
 
 # the differential test on other seeds: make soak SEEDS=501-5000
 SEEDS ?= 1-500

@@ -325,7 +325,7 @@ static void discard(Pending *p) {
 
 static int reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
   int status = ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, weights, at);
-  ir_check(&f->grad, "reverse (grad)");
+  ir_check_step(&f->grad, "reverse (grad)");
   ir_dce(&f->grad);
   ir_check(&f->grad, "dce (grad)");
   return status;
@@ -375,7 +375,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int
     if (!cg_vjp_by_grad(f, split)) { /* else f_vjp calls f_grad */
       int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, weights, NULL);
       status = status ? status : st2;
-      ir_check(&f->vjp, "reverse (vjp)");
+      ir_check_step(&f->vjp, "reverse (vjp)");
       ir_dce(&f->vjp);
       ir_check(&f->vjp, "dce (vjp)");
     }

@@ -525,7 +525,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     s.deps.n = 0;
     if (s.memo_cap)
       memset(s.memo_table, 0xff, s.memo_cap * sizeof *s.memo_table);
-    ir_check(g, "build");
+    ir_check_step(g, "build");
     ir_dce_keep(g, 1);
     ir_name_nodes(g);
     ir_check(g, "dce");

@@ -233,8 +233,11 @@ void ir_extents_free(Extents *x);
 /* ---- verify.c ---- */
 int ir_verify(const Graph *g, char *why, int whylen); /* 0 when well formed */
 /* After each pass: verify (debug builds abort on a broken graph), and with
- * ADC_DUMP set in the environment, print the graph to stderr. */
+ * ADC_DUMP set in the environment, print the graph to stderr. ir_check_step
+ * is for a graph the next pass rewrites at once: verified only with
+ * ADC_VERIFY=each in the environment (the graph after that pass always is). */
 void ir_check(const Graph *g, const char *pass);
+void ir_check_step(const Graph *g, const char *pass);
 
 /* ---- dump ---- */
 void ir_dump(const Graph *g, FILE *out);

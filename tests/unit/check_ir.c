@@ -1,5 +1,6 @@
 /* check_ir.c - building, folding, CSE, DCE, inlining, the verifier. */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,6 +295,42 @@ START_TEST(verifier_catches_bad_graphs) {
 }
 END_TEST
 
+/* A graph the next pass rewrites is verified only with ADC_VERIFY=each (make
+ * check sets it); the graph a pass hands on always is. Debug builds abort. */
+static Compiled broken(void) {
+  Compiled c = one("fn f(x) = sin(x) * x;", 1);
+  c.fns[0].fwd.nodes.v[1].a[0] = 2; /* an argument after its user */
+  return c;
+}
+
+START_TEST(check_step_verifies_only_when_asked) {
+  Compiled c = broken();
+  unsetenv("ADC_VERIFY");
+  ir_check_step(&c.fns[0].fwd, "test"); /* returns */
+  setenv("ADC_VERIFY", "no", 1);
+  ir_check_step(&c.fns[0].fwd, "test");
+  ht_free(&c);
+}
+END_TEST
+
+START_TEST(check_step_aborts_when_asked) {
+  Compiled c = broken();
+  setenv("ADC_VERIFY", "each", 1);
+  ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr)); /* the abort's message */
+  ir_check_step(&c.fns[0].fwd, "test");
+  ht_free(&c); /* not reached */
+}
+END_TEST
+
+START_TEST(check_always_verifies) {
+  Compiled c = broken();
+  unsetenv("ADC_VERIFY");
+  ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr)); /* the abort's message */
+  ir_check(&c.fns[0].fwd, "test");
+  ht_free(&c); /* not reached */
+}
+END_TEST
+
 /* A loop is a range: body, then exits; moving a foreign node into it breaks it. */
 START_TEST(loops_are_regions) {
   Compiled c = one("fn f(x[n], y) = sum(i in 0..n, x[i] * y) + exp(y);", 1);
@@ -456,6 +493,11 @@ Suite *suite_ir(void) {
   tcase_add_test(tc, constant_conditions_take_one_branch);
   tcase_add_test(tc, branches_are_regions);
   tcase_add_test(tc, verifier_catches_bad_graphs);
+#ifndef NDEBUG
+  tcase_add_test(tc, check_step_verifies_only_when_asked);
+  tcase_add_test_raise_signal(tc, check_step_aborts_when_asked, SIGABRT);
+  tcase_add_test_raise_signal(tc, check_always_verifies, SIGABRT);
+#endif
   tcase_add_test(tc, long_chains_build_iteratively);
   tcase_add_test(tc, loops_are_regions);
   tcase_add_test(tc, loops_store_what_the_reverse_reads);
