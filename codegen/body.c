@@ -126,6 +126,8 @@ typedef struct Em {
   int inline_lo;    /* printing a hoisted value: the values it reads from this
                      * position on are written out, not named (-1: none) */
   int whole_arg;    /* the next operand printed is a whole function argument */
+  int reuse_f;      /* printing a position in storage reused by each iteration of
+                     * this fused loop (Plan.reused), or -1 */
   int ref_step;     /* what a reference adds to refs[] in the dry pass: 1, or -1
                      * to take back those of a line that will not be printed */
 } Em;
@@ -333,6 +335,31 @@ static void ref_text(Em *e, StrBuf *b, Ref r) {
   put_name(b, e->ns[r].curl >= 0 ? label_name(e, e->ns[r].curl) : e->ns[r].name);
 }
 
+static void int_text(Em *e, StrBuf *b, Ref r, int need);
+
+/* In a position in storage reused by each iteration of fused loop
+ * e->reuse_f, the terms of the counters it drops are 0 (plan_reuse): r
+ * printed without them. 1 when done here, 0 when r prints as usual. */
+static int dropped_terms(Em *e, StrBuf *b, Ref r, int need) {
+  const Plan *p = &e->pl;
+  const Node *nd = &e->g->nodes.v[r];
+  int f = e->reuse_f;
+  if (plan_dropped_zero(p, e->g, f, r)) {
+    if (!e->dry)
+      sb_putc(b, '0');
+    return 1;
+  }
+  if (nd->op == OP_IADD && plan_dropped_zero(p, e->g, f, nd->a[0])) {
+    int_text(e, b, nd->a[1], need);
+    return 1;
+  }
+  if ((nd->op == OP_IADD || nd->op == OP_ISUB) && plan_dropped_zero(p, e->g, f, nd->a[1])) {
+    int_text(e, b, nd->a[0], need);
+    return 1;
+  }
+  return 0;
+}
+
 /* Integers print inline: sizes by name, loop indices as iL, arithmetic
  * with the parentheses C needs. need: the binding strength the context
  * needs (0 any, 1 additive, 2 multiplicative, 3 unary). */
@@ -343,6 +370,8 @@ static void int_text(Em *e, StrBuf *b, Ref r, int need) {
     return;
   }
   const Node *nd = &e->g->nodes.v[r];
+  if (e->reuse_f >= 0 && dropped_terms(e, b, r, need))
+    return;
   if (e->dry)
     e->ns[r].refs += e->ref_step;
   int mine = nd->op == OP_IADD || nd->op == OP_ISUB ? 1 : nd->op == OP_INEG ? 3 : 2;
@@ -417,7 +446,10 @@ static void tape_place(Em *e, StrBuf *b, Ref sv, Ref pos, int half) {
   int two = stores_weights(e->g, sv);
   if (!e->dry)
     sb_printf(b, "adc_t%d[%s", (int)sv, two ? "2 * " : "");
+  int outer = e->reuse_f;
+  e->reuse_f = e->pl.reused ? e->pl.reused[sv] : -1;
   int_text(e, b, pos, two ? 2 : 0);
+  e->reuse_f = outer;
   if (!e->dry)
     sb_puts(b, two && half ? " + 1]" : "]");
 }
@@ -1768,6 +1800,8 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
     int l = g->blocks.v[k].loop;
     if (l < 0 || !plan_reads_index(g, g->nodes.v[n].a[1], l))
       continue; /* a value one iteration of l does not change has one place */
+    if (e->pl.reused && e->pl.reused[n] >= 0 && plan_counter_dropped(&e->pl, g, e->pl.reused[n], l))
+      continue; /* each iteration of l uses the places again */
     Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
     if (lo == hi) { /* an empty range */
       if (b)
@@ -2026,6 +2060,7 @@ static void em_init(Em *e, StrBuf *out, const FnGraphs *fg, FnKind kind, const E
   const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
   memset(e, 0, sizeof *e);
   e->inline_lo = -1;
+  e->reuse_f = -1;
   e->ref_step = 1;
   e->fg = fg;
   e->opts = o;

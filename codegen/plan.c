@@ -463,6 +463,121 @@ static void plan_caching(Ctx *e) {
   }
 }
 
+/* ---- storage that each iteration of a fused loop uses again ---- */
+
+/* Is loop x inside loop l? */
+static int loop_inside(const Graph *g, int x, int l) {
+  for (int k = g->loops.v[x].parent; k > 0; k = g->blocks.v[k].parent)
+    if (g->blocks.v[k].loop == l)
+      return 1;
+  return 0;
+}
+
+int plan_counter_dropped(const Plan *p, const Graph *g, int f, int l) {
+  int rv = p->fused_with[f];
+  return l == f || l == rv || loop_inside(g, f, l) || loop_inside(g, rv, l);
+}
+
+static int same_int(const Graph *g, Ref a, Ref b) {
+  return a == b || (ref_is_const(a) && ref_is_const(b) && graph_const(g, a) == graph_const(g, b));
+}
+
+int plan_dropped_zero(const Plan *p, const Graph *g, int f, Ref r) {
+  if (ref_is_const(r))
+    return graph_const(g, r) == 0;
+  const Node *nd = &g->nodes.v[r];
+  switch (nd->op) {
+  case OP_IDX:
+    return plan_counter_dropped(p, g, f, nd->aux) && ref_is_const(g->loops.v[nd->aux].lo) &&
+           graph_const(g, g->loops.v[nd->aux].lo) == 0;
+  case OP_ISUB: {
+    const Node *x = ref_is_const(nd->a[0]) ? NULL : &g->nodes.v[nd->a[0]];
+    if (x && x->op == OP_IDX && plan_counter_dropped(p, g, f, x->aux) && same_int(g, nd->a[1], g->loops.v[x->aux].lo))
+      return 1; /* i - lo, i at lo */
+    return plan_dropped_zero(p, g, f, nd->a[0]) && plan_dropped_zero(p, g, f, nd->a[1]);
+  }
+  case OP_IADD:
+    return plan_dropped_zero(p, g, f, nd->a[0]) && plan_dropped_zero(p, g, f, nd->a[1]);
+  case OP_IMUL:
+    return plan_dropped_zero(p, g, f, nd->a[0]) || plan_dropped_zero(p, g, f, nd->a[1]);
+  case OP_INEG:
+    return plan_dropped_zero(p, g, f, nd->a[0]);
+  default:
+    return 0;
+  }
+}
+
+/* Would position r, printed without the terms that are 0 there (as the
+ * emitter prints it), still read a dropped counter? */
+static int reads_dropped(const Plan *p, const Graph *g, int f, Ref r) {
+  if (ref_is_const(r) || plan_dropped_zero(p, g, f, r))
+    return 0;
+  const Node *nd = &g->nodes.v[r];
+  if (nd->op == OP_IDX)
+    return plan_counter_dropped(p, g, f, nd->aux);
+  if (nd->op == OP_IADD && plan_dropped_zero(p, g, f, nd->a[0]))
+    return reads_dropped(p, g, f, nd->a[1]);
+  if ((nd->op == OP_IADD || nd->op == OP_ISUB) && plan_dropped_zero(p, g, f, nd->a[1]))
+    return reads_dropped(p, g, f, nd->a[0]);
+  for (int k = 0; k < op_info[nd->op].arity; k++)
+    if (nd->a[k] != REF_NONE && reads_dropped(p, g, f, nd->a[k]))
+      return 1;
+  return 0;
+}
+
+/* A value stored in the body of a fused loop f and read back only in its
+ * reverse loop, which runs in the same iteration, needs places for one
+ * iteration of f (and of the loops around it) only: the next iteration
+ * uses them again. gmm.ad's inner sums, stored per point, component and
+ * coordinate (N * K * D places), then need K * D, which stay in the
+ * processor's first-level cache. The positions are printed without the
+ * counters of f, of its reverse loop and of the loops around them (their
+ * terms are the leading ones of a position: see b_storage_pos). */
+static void plan_reuse(Ctx *e) {
+  const Graph *g = e->g;
+  const Plan *p = e->p;
+  if (!p->fused_with)
+    return;
+  int *lo = xmalloc(sizeof *lo * (size_t)g->nodes.n), *hi = xmalloc(sizeof *hi * (size_t)g->nodes.n);
+  for (int i = 0; i < g->nodes.n; i++)
+    lo[i] = g->nodes.n, hi[i] = -1;
+  for (int i = 0; i < g->nodes.n; i++) /* where each storage is read back */
+    if (g->nodes.v[i].op == OP_RESTORE && !(p->same_as && p->same_as[i] >= 0)) {
+      int s = g->nodes.v[i].a[0];
+      lo[s] = i < lo[s] ? i : lo[s];
+      hi[s] = i > hi[s] ? i : hi[s];
+    }
+  for (int s = 0; s < g->nodes.n; s++) {
+    const Node *sv = &g->nodes.v[s];
+    if (sv->op != OP_SAVE || !plan_is_tape(p, g, s) || hi[s] < 0 ||
+        (p->cached_in && !ref_is_const(sv->a[0]) && p->cached_in[sv->a[0]] == s))
+      continue;
+    for (int k = sv->blk; k > 0; k = g->blocks.v[k].parent) { /* the innermost fused loop that fits */
+      int f = g->blocks.v[k].loop;
+      if (f < 0 || p->fused_with[f] < 0)
+        continue;
+      const LoopSpan *r = &e->ls[p->fused_with[f]];
+      if (lo[s] < r->lo || hi[s] >= r->body_hi || reads_dropped(p, g, f, sv->a[1]))
+        continue;
+      int ok = 1;
+      for (int i = lo[s]; i <= hi[s] && ok; i++)
+        if (g->nodes.v[i].op == OP_RESTORE && g->nodes.v[i].a[0] == s && !(p->same_as && p->same_as[i] >= 0))
+          ok = !reads_dropped(p, g, f, g->nodes.v[i].a[1]);
+      if (!ok)
+        continue;
+      if (!e->p->reused) {
+        e->p->reused = xmalloc(sizeof *e->p->reused * (size_t)g->nodes.n);
+        for (int i = 0; i < g->nodes.n; i++)
+          e->p->reused[i] = -1;
+      }
+      e->p->reused[s] = f;
+      break;
+    }
+  }
+  free(lo);
+  free(hi);
+}
+
 void plan_speed(Plan *p, const Graph *g, const LoopSpan *ls, const GroupSpan *gs, int fuse) {
   Ctx c = {g, ls, gs, p};
   if (fuse && g->loops.n) {
@@ -470,6 +585,7 @@ void plan_speed(Plan *p, const Graph *g, const LoopSpan *ls, const GroupSpan *gs
     plan_joining(&c);
   }
   plan_caching(&c);
+  plan_reuse(&c);
 }
 
 void plan_free(Plan *p) {
@@ -485,4 +601,5 @@ void plan_free(Plan *p) {
   free(p->hoist_first);
   free(p->hoist_last);
   free(p->joined);
+  free(p->reused);
 }

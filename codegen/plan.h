@@ -29,6 +29,9 @@ typedef struct Plan {
   char *inlined;    /* per node: 1 written out in such a loop nest's line (its
                     * own line is printed only if something else reads it),
                     * 2 made by such a loop nest (read back where it was) */
+  int *reused;      /* per node: for a SAVE read back only in the same iteration
+                    * of a fused loop f, f (each iteration uses its places
+                    * again), else -1 */
 } Plan;
 
 /* Fills p (NULL tables when nothing applies); fusion only when fuse. */
@@ -37,6 +40,12 @@ void plan_free(Plan *p);
 
 /* A SAVE node whose storage is needed. */
 int plan_is_tape(const Plan *p, const Graph *g, int n);
+/* Storage reused by each iteration of fused loop f (Plan.reused): its
+ * positions drop the counters of f, of f's reverse loop and of the loops
+ * around them. Is loop l's counter one of those? Is r 0 with each of them
+ * at the start of its range? */
+int plan_counter_dropped(const Plan *p, const Graph *g, int f, int l);
+int plan_dropped_zero(const Plan *p, const Graph *g, int f, Ref r);
 /* Does the integer expression r read the counter of loop li? */
 int plan_reads_index(const Graph *g, Ref r, int li);
 /* The forward loops around SAVE node s that its position does not read

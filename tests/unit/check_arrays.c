@@ -207,6 +207,12 @@ static const struct {
               "fn stored(x[n], t) = t * sum(i in 0..n, exp(x[i] * t) + sin(x[i]));\n"
               "fn lse(a[m], x[n]) = sum(i in 0..n, logsumexp(k in 0..m, a[k] * x[i]^2 + exp(a[k] * x[i])));\n",
      -1, 1},
+    /* values stored in a fused loop and read back in the same iteration:
+     * places for one iteration (of the fused loop and the loops around it) */
+    {"reused", "fn pts(mu[K], x[N]) = sum(i in 0..N, log(sum(k in 0..K, exp(-(x[i] - mu[k])^2))));\n"
+               "fn outer(a[M], x[N]) = sum(m in 0..M, sum(i in 0..N, log(sum(k in 0..M, exp(a[k] * x[i] + a[m])))));\n"
+               "fn off(a[M], x[N]) = sum(i in 2..N, log(sum(k in 1..M, exp(a[k] * x[i] + a[k - 1]))) * x[i - 2]);\n",
+     -1, 1},
     /* branches on one condition share the values computed on the same side */
     {"siblings", "fn rot(r, s) {\n"
                  "  let q = r * r + s * s;\n"
@@ -315,7 +321,10 @@ END_TEST
  * - joining: top's two reverse loops over 0..n are one (3 loops in all), as
  *   are comp's two over j (in f_grad and in f_vjp); the second reverse
  *   loops of chain, chain2 and sumdep need what the first computes, and
- *   ranges' run over other ranges: not joined. */
+ *   ranges' run over other ranges: not joined;
+ * - reuse: pts stores its terms exp(...) per k only in f_grad (fused), per
+ *   k and i in f_vjp (not fused, with its sums per i); outer's per i and k, and its sums per i,
+ *   not per m; off's (ranges from 1 and 2) not per i; lse's not per i. */
 static const struct {
   const char *program; /* its tag */
   const char *fn, *pattern;
@@ -334,6 +343,10 @@ static const struct {
     {"cached", "deep_grad", "^  .*= exp((A.i2 + d \\* i1. \\* 2.0) + A.d \\* i1.);", 1},
     {"cached", "deep_grad", "= exp(", 1},             {"cached", "mid_grad", "^    .*= exp(A.i2 + d \\* i0.);", 1},
     {"cached", "carried_grad", " == 0 ? (adc_t", 1},   {"cached", "carried_grad", "= exp(", 1},
+    {"reused", "pts_grad", "adc_n[0-9]* = .*N > 0", 0},  {"reused", "pts_vjp", "adc_n[0-9]* = .*N > 0", 2},
+    {"reused", "pts_grad", "adc_t[0-9]*.i[0-9]*.", 2},   {"reused", "outer_grad", "adc_n[0-9]* = .*M > 0", 1},
+    {"reused", "outer_grad", "adc_n[0-9]* = (size_t)(N > 0 ? N : 0);", 1},
+    {"reused", "off_grad", "adc_n[0-9]* = .*N > 2", 0}, {"fused", "lse_grad", "adc_n[0-9]* = .*n > 0", 0},
     {"joined", "top_grad", "for (int i", 3},          {"joined", "top_grad", "in the same iteration", 1},
     {"joined", "comp_grad", "in the same iteration", 1}, {"joined", "comp_vjp", "in the same iteration", 1},
     {"joined", "chain_grad", "in the same iteration", 0}, {"joined", "ranges_grad", "in the same iteration", 0},
