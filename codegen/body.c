@@ -93,6 +93,11 @@ typedef struct Em {
   int ntapes;       /* SAVE nodes: each has its storage, adc_tK for node K */
   char **col_off;   /* f_jac: each parameter's first column, as C text */
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
+  char *stored_into; /* f_grad, f_jac: per array parameter, its elements are stored
+                     * into, not added into an array zeroed first (plan_direct) */
+  char *stores;     /* per ACCUM node: the first into its element there: `=` */
+  unsigned char **written; /* per direct array: its elements stored into (by row) */
+  int *direct_len;  /* per direct array: its number of elements */
   const EmitOpts *opts;
   const char *T, *fs, *ls; /* --real: the type, <math.h> and literal suffixes */
   int presumed;     /* with --line: the .ad line the compiler takes the next line for, or -1 */
@@ -737,7 +742,7 @@ static int emit_effect(Em *e, int n) {
     else
       sb_printf(b, "%s[", e->nm->bars[p]);
     int_text(e, b, nd->a[1], e->several && e->kind == FN_GRAD ? 1 : 0);
-    sb_puts(b, "] += ");
+    sb_puts(b, e->stores && e->stores[n] ? "] = " : "] += ");
     ref_use(e, b, nd->a[2]);
     break;
   }
@@ -1753,13 +1758,125 @@ static void length_text(const Em *e, StrBuf *b, int p) {
 static int has_gradient(const Em *e, int p) { return !e->fg->func->params[p].is_const; }
 static int is_array(const Em *e, int p) { return e->fg->func->params[p].ndims > 0; }
 
-/* f_grad stores and f_jac writes every entry: arrays, added into, start at 0. */
+/* ---- the gradient's arrays stored into where they can be ---- */
+
+enum { DIRECT_MAX = 4096 }; /* elements of an array zeroed one line each, at most */
+
+/* The number of elements of array parameter p when its dimensions are
+ * literals (at most DIRECT_MAX), else -1. */
+static int const_length(const Em *e, int p) {
+  const Param *pa = &e->fg->func->params[p];
+  long long n = 1;
+  for (int k = 0; k < pa->ndims; k++) {
+    if (pa->dims[k]->kind != E_NUM)
+      return -1;
+    n *= (long long)pa->dims[k]->u.num;
+    if (n > DIRECT_MAX)
+      return -1;
+  }
+  return n < 0 ? -1 : (int)n;
+}
+
+/* f_grad and f_jac add each partial into its element of an array zeroed by
+ * a loop first. Where every addition into an array parameter's elements is
+ * in straight-line code (the function's top level) at a constant place, and
+ * the array has a constant size, the first addition into each element is a
+ * store (`=`, later ones add) and only the elements nothing stores into are
+ * zeroed, one line each: no loop, and no load of what the loop stored (BA's
+ * 2 x 15 Jacobian: 95 -> 75 ns). For f_jac all array parameters must qualify
+ * (one loop zeroed the whole matrix). */
+static void plan_direct(Em *e) {
+  const Graph *g = e->g;
+  int np = g->nparams, any = 0;
+  if (e->kind != FN_GRAD || e->ssa || e->nparts > 1)
+    return;
+  int *len = xmalloc(sizeof *len * (size_t)(np ? np : 1)), *seen = xcalloc((size_t)(np ? np : 1), sizeof *seen);
+  for (int p = 0; p < np; p++)
+    len[p] = has_gradient(e, p) && is_array(e, p) ? const_length(e, p) : -1;
+  for (int n = 0; n < g->nodes.n; n++) {
+    const Node *nd = &g->nodes.v[n];
+    if (nd->op != OP_ACCUM)
+      continue;
+    int p = g->nodes.v[nd->a[0]].aux;
+    if (nd->blk != 0 || !ref_is_const(nd->a[1]))
+      len[p] = -1;
+    seen[p] = 1;
+  }
+  for (int p = 0; p < np; p++) {
+    if (!has_gradient(e, p) || !is_array(e, p))
+      continue;
+    if (len[p] < 0 || !seen[p]) {
+      if (e->several) { /* the matrix's loop stays */
+        free(len);
+        free(seen);
+        return;
+      }
+      len[p] = -1;
+    }
+    any |= len[p] >= 0;
+  }
+  if (any) {
+    int rows = e->several ? e->fg->fwd.outs.n : 1;
+    e->stored_into = xcalloc((size_t)np, 1);
+    e->stores = xcalloc((size_t)g->nodes.n, 1);
+    unsigned char **written = xcalloc((size_t)np, sizeof *written);
+    for (int p = 0; p < np; p++)
+      if (len[p] >= 0) {
+        e->stored_into[p] = 1;
+        written[p] = xcalloc((size_t)(rows * len[p] + 1), 1);
+      }
+    for (int n = 0; n < g->nodes.n; n++) { /* in the order they are printed */
+      const Node *nd = &g->nodes.v[n];
+      if (nd->op != OP_ACCUM || !e->stored_into[g->nodes.v[nd->a[0]].aux])
+        continue;
+      int p = g->nodes.v[nd->a[0]].aux, k = (int)graph_const(g, nd->a[1]);
+      int at = (e->several ? nd->aux : 0) * len[p] + k;
+      if (k >= 0 && k < len[p] && !written[p][at])
+        e->stores[n] = written[p][at] = 1;
+    }
+    e->written = written;
+    e->direct_len = len;
+    len = NULL;
+  }
+  free(len);
+  free(seen);
+}
+
+/* f_grad stores and f_jac writes every entry: arrays, added into, start at 0
+ * (those stored into directly: only the elements nothing stores into). */
 static void emit_zeroing(Em *e) {
   StrBuf b = {0};
   int np = e->g->nparams, any = 0;
   for (int p = 0; p < np; p++)
     any |= has_gradient(e, p) && is_array(e, p);
   if (e->kind != FN_GRAD || !any || e->ssa) {
+    sb_free(&b);
+    return;
+  }
+  if (e->stored_into) {
+    int rows = e->several ? e->fg->fwd.outs.n : 1;
+    for (int p = 0; p < np; p++)
+      for (int at = 0; e->stored_into[p] && at < rows * e->direct_len[p]; at++) {
+        if (e->written[p][at])
+          continue;
+        b.len = 0;
+        if (e->several)
+          sb_printf(&b, "%s[%d * (%s) + %s + %d] = 0.0%s;\n", e->nm->jacp, at / e->direct_len[p], e->ncols,
+                    e->col_off[p], at % e->direct_len[p], e->ls);
+        else
+          sb_printf(&b, "%s[%d] = 0.0%s;\n", e->nm->bars[p], at, e->ls);
+        indent(e);
+        put_n(e, b.s, b.len);
+      }
+    for (int p = 0; p < np; p++) /* arrays added into as before */
+      if (has_gradient(e, p) && is_array(e, p) && !e->stored_into[p]) {
+        b.len = 0;
+        sb_puts(&b, "for (int adc_k = 0; adc_k < ");
+        length_text(e, &b, p);
+        sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", e->nm->bars[p], e->ls);
+        indent(e);
+        put_n(e, b.s, b.len);
+      }
     sb_free(&b);
     return;
   }
@@ -2119,6 +2236,12 @@ static void em_free(Em *e) {
   free(e->lab_first);
   sb_free(&e->line);
   sb_free(&e->last_comment);
+  for (int p = 0; e->written && p < e->g->nparams; p++)
+    free(e->written[p]);
+  free(e->written);
+  free(e->direct_len);
+  free(e->stored_into);
+  free(e->stores);
   for (int i = 0; i < (int)(sizeof e->reads / sizeof e->reads[0]); i++)
     sb_free(&e->reads[i]);
   vec_free(&e->undo_node);
@@ -2293,6 +2416,7 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
   em_init(&e, out, fg, kind, o, ssa);
   e.bh = h;
   plan_parts(&e);
+  plan_direct(&e);
   plan_speed(&e.pl, e.g, e.lspans, e.spans, e.nparts == 1);
   if (e.pl.unread) { /* fused loops read some storage no more */
     e.ntapes = 0;

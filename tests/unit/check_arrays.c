@@ -213,6 +213,14 @@ static const struct {
                "fn outer(a[M], x[N]) = sum(m in 0..M, sum(i in 0..N, log(sum(k in 0..M, exp(a[k] * x[i] + a[m])))));\n"
                "fn off(a[M], x[N]) = sum(i in 2..N, log(sum(k in 1..M, exp(a[k] * x[i] + a[k - 1]))) * x[i - 2]);\n",
      -1, 1},
+    /* straight-line additions at constant places into arrays of constant size
+     * are stores; elsewhere the arrays are zeroed by a loop and added into */
+    {"direct", "fn cross(a[3], b[3]) -> (c0, c1, c2) {\n"
+               "  return a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0];\n}\n"
+               "fn twice(x[2, 2], y) = x[0, 0] * x[1, 1] + sin(x[0, 1]) * y;\n"
+               "fn mixed(x[3], v[n]) = x[0] * x[2] + sum(i in 0..n, v[i] * x[1]);\n"
+               "fn inloop(x[3]) = sum(i in 0..3, x[i]^2) + x[0];\n",
+     -1, 1},
     /* branches on one condition share the values computed on the same side */
     {"siblings", "fn rot(r, s) {\n"
                  "  let q = r * r + s * s;\n"
@@ -324,7 +332,12 @@ END_TEST
  *   ranges' run over other ranges: not joined;
  * - reuse: pts stores its terms exp(...) per k only in f_grad (fused), per
  *   k and i in f_vjp (not fused, with its sums per i); outer's per i and k, and its sums per i,
- *   not per m; off's (ranges from 1 and 2) not per i; lse's not per i. */
+ *   not per m; off's (ranges from 1 and 2) not per i; lse's not per i;
+ * - stores: cross's Jacobian and twice's gradient store each element (no
+ *   loop, no addition; the 6 entries of cross's Jacobian nothing stores into
+ *   are zeroed one line each, twice's x[1, 0] too); mixed's x is also added
+ *   into in a loop and inloop's at a counter's place: zeroed by loops and added
+ *   into, as is mixed's v (of a size known only when called). */
 static const struct {
   const char *program; /* its tag */
   const char *fn, *pattern;
@@ -347,6 +360,10 @@ static const struct {
     {"reused", "pts_grad", "adc_t[0-9]*.i[0-9]*.", 2},   {"reused", "outer_grad", "adc_n[0-9]* = .*M > 0", 1},
     {"reused", "outer_grad", "adc_n[0-9]* = (size_t)(N > 0 ? N : 0);", 1},
     {"reused", "off_grad", "adc_n[0-9]* = .*N > 2", 0}, {"fused", "lse_grad", "adc_n[0-9]* = .*n > 0", 0},
+    {"direct", "cross_jac", "+=", 0},                  {"direct", "cross_jac", "= 0.0;", 6},
+    {"direct", "cross_jac", "adc_k", 0},               {"direct", "twice_grad", "x_bar.[0-3]. = ", 4},
+    {"direct", "twice_grad", "+=", 0},                 {"direct", "mixed_grad", "adc_k++", 2},
+    {"direct", "mixed_grad", "x_bar.*+=", 3},          {"direct", "inloop_grad", "x_bar.*+=", 2},
     {"joined", "top_grad", "for (int i", 3},          {"joined", "top_grad", "in the same iteration", 1},
     {"joined", "comp_grad", "in the same iteration", 1}, {"joined", "comp_vjp", "in the same iteration", 1},
     {"joined", "chain_grad", "in the same iteration", 0}, {"joined", "ranges_grad", "in the same iteration", 0},
