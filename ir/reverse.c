@@ -68,7 +68,6 @@ typedef struct Rev {
   Ref *rev_idx;     /* per forward loop: the index of its reverse loop, while open */
   int *save_of;     /* per value: its SAVE node, or -1 */
   int *export_of;   /* per branch value: a phi it leaves its group by, or -1 */
-  int *phi_of;      /* per branch value: a phi whose value it is on its side, or -1 */
   int *exit_of;     /* per loop: its first exit, or -1 */
   int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
   int tape_error;   /* a stored loop's range depends on an enclosing index */
@@ -154,9 +153,6 @@ static void materialize(Rev *r, int n) {
       if (r->todo.n > mark)
         continue;
       r->fv[y] = r->fv[ex];
-      r->fv_level[y] = r->level;
-    } else if (r->phi_of[y] >= 0 && visible(r, r->phi_of[y])) { /* the phi it became */
-      r->fv[y] = r->fv[r->phi_of[y]];
       r->fv_level[y] = r->level;
     } else if (sv >= 0 && restorable(r, sv)) {
       Ref pos = r->f->nodes.v[sv].a[1];
@@ -769,34 +765,14 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   r->scratch = xmalloc(nm * sizeof *r->scratch);
   r->save_of = xmalloc(n * sizeof *r->save_of);
   r->export_of = xmalloc(n * sizeof *r->export_of);
-  r->phi_of = xmalloc(n * sizeof *r->phi_of);
   r->rev_idx = xmalloc(nl * sizeof *r->rev_idx);
   r->exit_of = xmalloc(nl * sizeof *r->exit_of);
   for (int i = 0; i < f->nodes.n; i++)
-    r->save_of[i] = r->export_of[i] = r->phi_of[i] = -1;
+    r->save_of[i] = r->export_of[i] = -1;
   for (int i = 0; i < f->nodes.n; i++) {
     Ref v = ir_exported(f, i);
     if (v != REF_NONE && r->export_of[v] < 0 && f->nodes.v[v].blk != f->nodes.v[i].blk)
       r->export_of[v] = i;
-  }
-  /* A value made in a branch that is a phi's operand on that branch's side
-   * (ba.ad's sin(t) / t, the else side of `sq == 0 ? 1 : ...`) is the phi's
-   * value wherever its adjoint branch needs it: read, not made again. Only
-   * an operation's value: a loop's result or a nested group's phi is made
-   * again with its loop or group (whose other nodes are made too); and only
-   * where the phi is in sight (in a loop's reverse it is not, and making it
-   * again would make its whole group). */
-  for (int i = 0; i < f->nodes.n; i++) {
-    const Node *nd = &f->nodes.v[i];
-    if (nd->op != OP_PHI)
-      continue;
-    const Group *gr = &f->groups.v[nd->aux];
-    for (int side = 1; side <= 2; side++) {
-      Ref v = nd->a[side];
-      if (!ref_is_const(v) && r->export_of[v] < 0 && r->phi_of[v] < 0 && op_info[f->nodes.v[v].op].kind == K_VAL &&
-          f->nodes.v[v].blk == (side == 1 ? gr->then_blk : gr->else_blk))
-        r->phi_of[v] = i;
-    }
   }
   for (int i = 0; i < f->loops.n; i++)
     r->exit_of[i] = r->lspans[i].body_hi < r->lspans[i].hi ? r->lspans[i].body_hi : -1;
@@ -834,7 +810,6 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   free(r->scratch);
   free(r->save_of);
   free(r->export_of);
-  free(r->phi_of);
   free(r->rev_idx);
   free(r->exit_of);
   free(r->spans);
