@@ -1849,50 +1849,38 @@ static void emit_zeroing(Em *e) {
   int np = e->g->nparams, any = 0;
   for (int p = 0; p < np; p++)
     any |= has_gradient(e, p) && is_array(e, p);
-  if (e->kind != FN_GRAD || !any || e->ssa) {
-    sb_free(&b);
+  if (e->kind != FN_GRAD || !any || e->ssa)
     return;
-  }
-  if (e->stored_into) {
-    int rows = e->several ? e->fg->fwd.outs.n : 1;
-    for (int p = 0; p < np; p++)
-      for (int at = 0; e->stored_into[p] && at < rows * e->direct_len[p]; at++) {
-        if (e->written[p][at])
-          continue;
-        b.len = 0;
-        if (e->several)
-          sb_printf(&b, "%s[%d * (%s) + %s + %d] = 0.0%s;\n", e->nm->jacp, at / e->direct_len[p], e->ncols,
-                    e->col_off[p], at % e->direct_len[p], e->ls);
-        else
-          sb_printf(&b, "%s[%d] = 0.0%s;\n", e->nm->bars[p], at, e->ls);
-        indent(e);
-        put_n(e, b.s, b.len);
-      }
-    for (int p = 0; p < np; p++) /* arrays added into as before */
-      if (has_gradient(e, p) && is_array(e, p) && !e->stored_into[p]) {
-        b.len = 0;
-        sb_puts(&b, "for (int adc_k = 0; adc_k < ");
-        length_text(e, &b, p);
-        sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", e->nm->bars[p], e->ls);
-        indent(e);
-        put_n(e, b.s, b.len);
-      }
-    sb_free(&b);
-    return;
-  }
-  if (e->several) {
+  if (e->several && !e->stored_into) {
     sb_printf(&b, "for (int adc_k = 0; adc_k < %d * (%s); adc_k++) %s[adc_k] = 0.0%s;\n",
               e->fg->fwd.outs.n, e->ncols, e->nm->jacp, e->ls);
     indent(e);
     put_n(e, b.s, b.len);
-  } else {
-    for (int p = 0; p < np; p++) {
-      if (!has_gradient(e, p) || !is_array(e, p))
-        continue;
+    sb_free(&b);
+    return;
+  }
+  int rows = e->several ? e->fg->fwd.outs.n : 1;
+  for (int p = 0; p < np; p++) {
+    if (!has_gradient(e, p) || !is_array(e, p))
+      continue;
+    if (!e->stored_into || !e->stored_into[p]) {
       b.len = 0;
       sb_puts(&b, "for (int adc_k = 0; adc_k < ");
       length_text(e, &b, p);
       sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", e->nm->bars[p], e->ls);
+      indent(e);
+      put_n(e, b.s, b.len);
+      continue;
+    }
+    for (int at = 0; at < rows * e->direct_len[p]; at++) {
+      if (e->written[p][at])
+        continue;
+      b.len = 0;
+      if (e->several)
+        sb_printf(&b, "%s[%d * (%s) + %s + %d] = 0.0%s;\n", e->nm->jacp, at / e->direct_len[p], e->ncols,
+                  e->col_off[p], at % e->direct_len[p], e->ls);
+      else
+        sb_printf(&b, "%s[%d] = 0.0%s;\n", e->nm->bars[p], at, e->ls);
       indent(e);
       put_n(e, b.s, b.len);
     }
