@@ -535,7 +535,7 @@ static int reads_dropped(const Plan *p, const Graph *g, int f, Ref r) {
  * terms are the leading ones of a position: see b_storage_pos). */
 static void plan_reuse(Ctx *e) {
   const Graph *g = e->g;
-  const Plan *p = e->p;
+  Plan *p = e->p;
   if (!p->fused_with)
     return;
   int *lo = xmalloc(sizeof *lo * (size_t)g->nodes.n), *hi = xmalloc(sizeof *hi * (size_t)g->nodes.n);
@@ -559,20 +559,20 @@ static void plan_reuse(Ctx *e) {
       const LoopSpan *r = &e->ls[p->fused_with[f]];
       if (lo[s] < r->lo || hi[s] >= r->body_hi || reads_dropped(p, g, f, sv->a[1]))
         continue;
-      int ok = 1;
-      for (int i = lo[s]; i <= hi[s] && ok; i++)
-        if (g->nodes.v[i].op == OP_RESTORE && g->nodes.v[i].a[0] == s && !(p->same_as && p->same_as[i] >= 0))
-          ok = !reads_dropped(p, g, f, g->nodes.v[i].a[1]);
-      if (!ok)
-        continue;
-      if (!e->p->reused) {
-        e->p->reused = xmalloc(sizeof *e->p->reused * (size_t)g->nodes.n);
+      if (!p->reused) {
+        p->reused = xmalloc(sizeof *p->reused * (size_t)g->nodes.n);
         for (int i = 0; i < g->nodes.n; i++)
-          e->p->reused[i] = -1;
+          p->reused[i] = -1;
       }
-      e->p->reused[s] = f;
+      p->reused[s] = f;
       break;
     }
+  }
+  for (int i = 0; p->reused && i < g->nodes.n; i++) { /* and where it is read back, too */
+    const Node *nd = &g->nodes.v[i];
+    if (nd->op == OP_RESTORE && !(p->same_as && p->same_as[i] >= 0) && p->reused[nd->a[0]] >= 0 &&
+        reads_dropped(p, g, p->reused[nd->a[0]], nd->a[1]))
+      p->reused[nd->a[0]] = -1;
   }
   free(lo);
   free(hi);
