@@ -93,10 +93,10 @@ typedef struct Em {
   int ntapes;       /* SAVE nodes: each has its storage, adc_tK for node K */
   char **col_off;   /* f_jac: each parameter's first column, as C text */
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
-  char *stored_into; /* f_grad, f_jac: per array parameter, its elements are stored
-                     * into, not added into an array zeroed first (plan_direct) */
   char *stores;     /* per ACCUM node: the first into its element there: `=` */
-  unsigned char **written; /* per direct array: its elements stored into (by row) */
+  unsigned char **written; /* f_grad, f_jac: per array parameter whose elements are
+                     * stored into, not added into an array zeroed first (plan_direct),
+                     * which of them are (by row); NULL for the others */
   int *direct_len;  /* per direct array: its number of elements */
   const EmitOpts *opts;
   const char *T, *fs, *ls; /* --real: the type, <math.h> and literal suffixes */
@@ -1817,17 +1817,14 @@ static void plan_direct(Em *e) {
   }
   if (any) {
     int rows = e->several ? e->fg->fwd.outs.n : 1;
-    e->stored_into = xcalloc((size_t)np, 1);
     e->stores = xcalloc((size_t)g->nodes.n, 1);
     unsigned char **written = xcalloc((size_t)np, sizeof *written);
     for (int p = 0; p < np; p++)
-      if (len[p] >= 0) {
-        e->stored_into[p] = 1;
+      if (len[p] >= 0)
         written[p] = xcalloc((size_t)(rows * len[p] + 1), 1);
-      }
     for (int n = 0; n < g->nodes.n; n++) { /* in the order they are printed */
       const Node *nd = &g->nodes.v[n];
-      if (nd->op != OP_ACCUM || !e->stored_into[g->nodes.v[nd->a[0]].aux])
+      if (nd->op != OP_ACCUM || !written[g->nodes.v[nd->a[0]].aux])
         continue;
       int p = g->nodes.v[nd->a[0]].aux, k = (int)graph_const(g, nd->a[1]);
       int at = (e->several ? nd->aux : 0) * len[p] + k;
@@ -1851,7 +1848,7 @@ static void emit_zeroing(Em *e) {
     any |= has_gradient(e, p) && is_array(e, p);
   if (e->kind != FN_GRAD || !any || e->ssa)
     return;
-  if (e->several && !e->stored_into) {
+  if (e->several && !e->written) {
     sb_printf(&b, "for (int adc_k = 0; adc_k < %d * (%s); adc_k++) %s[adc_k] = 0.0%s;\n",
               e->fg->fwd.outs.n, e->ncols, e->nm->jacp, e->ls);
     indent(e);
@@ -1863,7 +1860,7 @@ static void emit_zeroing(Em *e) {
   for (int p = 0; p < np; p++) {
     if (!has_gradient(e, p) || !is_array(e, p))
       continue;
-    if (!e->stored_into || !e->stored_into[p]) {
+    if (!e->written || !e->written[p]) {
       b.len = 0;
       sb_puts(&b, "for (int adc_k = 0; adc_k < ");
       length_text(e, &b, p);
@@ -2228,7 +2225,6 @@ static void em_free(Em *e) {
     free(e->written[p]);
   free(e->written);
   free(e->direct_len);
-  free(e->stored_into);
   free(e->stores);
   for (int i = 0; i < (int)(sizeof e->reads / sizeof e->reads[0]); i++)
     sb_free(&e->reads[i]);
