@@ -741,9 +741,11 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   out->labels.n = 0;
   out->outs.n = 0;
   Builder bld;
-  /* the gradient has 2-3 times the forward graph's nodes (long sums,
-   * products, random DAGs) */
-  b_init(&bld, out, optimize, f->nodes.n < MAX_NODES / 3 ? 3 * f->nodes.n : MAX_NODES);
+  /* the gradient has 2-3.1 times the forward graph's nodes (long sums,
+   * products, random DAGs); room for 4 times: a reallocation would copy
+   * the whole graph into fresh memory, while room never written costs
+   * only address space */
+  b_init(&bld, out, optimize, f->nodes.n < MAX_NODES / 4 ? 4 * f->nodes.n : MAX_NODES);
   vec_reserve(&out->labels, f->nodes.n); /* about one per forward node */
   Rev rv = {0};
   Rev *r = &rv;
