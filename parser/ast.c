@@ -126,10 +126,18 @@ Expr *ast_reduce(Arena *a, Loc kindloc, const char *kind, Loc varloc, const char
 
 /* Dimensions are small integer expressions; the copy recurses as deep as
  * the parser let them nest. */
+/* A name moved into arena a: the scanner's names live with the bodies. */
+static const char *keep(Arena *a, const char *name) {
+  return name ? arena_strndup(a, name, strlen(name)) : NULL;
+}
+
 Expr *ast_copy_expr(Arena *a, const Expr *e) {
   Expr *c = arena_alloc(a, sizeof *c);
   *c = *e;
   switch (e->kind) {
+  case E_NAME:
+    c->u.name = keep(a, e->u.name);
+    break;
   case E_UNARY:
     c->u.un.e = ast_copy_expr(a, e->u.un.e);
     break;
@@ -148,6 +156,7 @@ Expr *ast_copy_expr(Arena *a, const Expr *e) {
     break;
   case E_CALL:
   case E_INDEX:
+    c->u.call.name = keep(a, e->u.call.name);
     c->u.call.args = arena_alloc(a, (size_t)(e->u.call.nargs ? e->u.call.nargs : 1) * sizeof *c->u.call.args);
     for (int i = 0; i < e->u.call.nargs; i++)
       c->u.call.args[i] = ast_copy_expr(a, e->u.call.args[i]);
@@ -161,6 +170,8 @@ Expr *ast_copy_expr(Arena *a, const Expr *e) {
   case E_REDUCE:
     c->u.red = arena_alloc(a, sizeof *c->u.red);
     *c->u.red = *e->u.red;
+    c->u.red->kind = keep(a, e->u.red->kind);
+    c->u.red->var = keep(a, e->u.red->var);
     c->u.red->lo = ast_copy_expr(a, e->u.red->lo);
     c->u.red->hi = ast_copy_expr(a, e->u.red->hi);
     c->u.red->e = ast_copy_expr(a, e->u.red->e);
@@ -196,7 +207,7 @@ void ast_list_add(StmtList *l, Stmt *s) {
 
 Func *ast_func(Arena *a, Loc nameloc, const char *name) {
   Func *f = arena_alloc(a, sizeof *f);
-  f->name = name;
+  f->name = keep(a, name);
   f->nameloc = nameloc;
   f->loc = nameloc;
   return f;
@@ -206,7 +217,7 @@ Param *ast_func_param(Arena *a, Func *f, Loc loc, const char *name) {
   f->params = grow(a, f->params, f->nparams, &f->cap, sizeof *f->params);
   Param *p = &f->params[f->nparams++];
   memset(p, 0, sizeof *p);
-  p->name = name;
+  p->name = keep(a, name);
   p->loc = loc;
   return p;
 }
@@ -218,7 +229,7 @@ void ast_param_dim(Arena *a, Param *p, Expr *dim) {
 
 void ast_func_out(Arena *a, Func *f, Loc loc, const char *name) {
   f->outs = grow(a, f->outs, f->nouts, &f->ocap, sizeof *f->outs);
-  f->outs[f->nouts].name = name;
+  f->outs[f->nouts].name = keep(a, name);
   f->outs[f->nouts].loc = loc;
   f->nouts++;
 }

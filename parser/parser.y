@@ -18,8 +18,9 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 #include <stdlib.h>
 #include <string.h>
 #define P ((ParseState *)yyget_extra(scanner))
-/* Statements and expressions live in their own arena, freed once the
- * graphs are built; functions, parameters and names outlive them. */
+/* Statements, expressions and the scanner's names live in their own
+ * arena, freed once the graphs are built; functions and parameters (with
+ * copies of their names) outlive them. */
 #define E (&P->prog->bodies)
 void *yyget_extra(yyscan_t scanner);
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
