@@ -19,8 +19,7 @@ typedef struct Build {
   Graph *graphs;
   Copier *copiers; /* one per callee graph, made on first use */
   Builder *b;
-  StrMap env;
-  VEC(Ref) slots;
+  Ref *slots; /* per declaration of the function (sema's numbers, Stmt.decl): its value now */
   VEC(Memo) memos;
   VEC(Ref) argpool;
   int32_t *memo_table; /* open hash of memo indices by (callee, args), -1 empty */
@@ -152,12 +151,11 @@ static Ref build_call(Build *s, const Expr *e) {
   Ref args[64], *argv = n <= 64 ? args : xmalloc((size_t)n * sizeof *argv);
   for (int i = 0; i < n; i++)
     argv[i] = build_expr(s, e->u.call.args[i]);
-  int fn = strmap_get(&s->c->fnmap, e->u.call.name, -1);
   Ref r;
-  if (fn >= 0) {
-    r = inline_call(s, fn, argv, n);
+  if (e->bind >= 0) {
+    r = inline_call(s, e->bind, argv, n);
   } else {
-    int op = op_lookup_builtin(e->u.call.name);
+    int op = -1 - e->bind;
     s->b->src = e->loc;
     int before = s->b->g->nodes.n;
     r = b_op(s->b, op, argv[0], n > 1 ? argv[1] : REF_NONE, REF_NONE);
@@ -255,7 +253,7 @@ static Ref build_int(Build *s, const Expr *e) {
   case E_NUM:
     return b_const(s->b, e->u.num);
   case E_NAME:
-    return s->slots.v[strmap_get(&s->env, e->u.name, -1)];
+    return s->slots[e->bind];
   case E_UNARY: {
     Ref x = build_int(s, e->u.un.e);
     return e->u.un.op == A_NEG ? op_at(s, e->loc, OP_INEG, x, REF_NONE) : x;
@@ -280,8 +278,7 @@ static Ref build_int(Build *s, const Expr *e) {
 
 /* x[i, j] reads element i * m + j of the row-major array x[n, m]. */
 static Ref build_index(Build *s, const Expr *e) {
-  int slot = strmap_get(&s->env, e->u.call.name, -1);
-  Ref arr = s->slots.v[slot];
+  Ref arr = s->slots[e->bind];
   const Param *p = &s->func->params[s->b->g->nodes.v[arr].aux];
   Ref flat = build_int(s, e->u.call.args[0]);
   for (int k = 1; k < e->u.call.nargs; k++) {
@@ -292,10 +289,6 @@ static Ref build_index(Build *s, const Expr *e) {
   return b_op(s->b, OP_LOAD, arr, flat, REF_NONE);
 }
 
-static void bind_name(Build *s, const char *name, Ref v) {
-  vec_push(&s->slots, v);
-  strmap_put(&s->env, name, s->slots.n - 1);
-}
 
 /* sum, min, max and logsumexp reduce a term per index (LOOP_*, REDUCE);
  * prod is a loop carrying the running product. Empty ranges give 0, +inf,
@@ -310,7 +303,7 @@ static Ref build_reduce(Build *s, const Expr *e) {
   int l = b_loop(b, kinds[red], lo, hi, 0);
   b->blk = b->g->loops.v[l].body;
   b->src = e->u.red->varloc;
-  bind_name(s, e->u.red->var, b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE));
+  s->slots[e->u.red->decl] = b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE);
   Ref acc = REF_NONE;
   b->src = e->loc;
   if (red == RED_PROD) {
@@ -355,10 +348,9 @@ static Ref build_expr(Build *s, const Expr *e) {
   case E_NUM:
     return b_const(s->b, e->u.num);
   case E_NAME: {
-    int slot = strmap_get(&s->env, e->u.name, -1);
-    if (slot < 0)
+    if (e->bind < 0)
       return b_const(s->b, PI_VALUE);
-    Ref v = s->slots.v[slot];
+    Ref v = s->slots[e->bind];
     if (graph_ref_kind(s->b->g, v) == K_INT) /* a size or an index used as a real */
       return op_at(s, e->loc, OP_I2R, v, REF_NONE);
     return v;
@@ -394,60 +386,56 @@ static Ref build_expr(Build *s, const Expr *e) {
   return REF_NONE;
 }
 
-typedef VEC(const char *) NameList;
+typedef VEC(int) DeclList;
 
-static int listed(const NameList *l, const char *name) {
+static int listed(const DeclList *l, int decl) {
   for (int i = 0; i < l->n; i++)
-    if (strcmp(l->v[i], name) == 0)
+    if (l->v[i] == decl)
       return 1;
   return 0;
 }
 
-/* The names a loop body assigns that it did not declare: its carried
- * values, in order of first assignment. */
-static void assigned_outer(const Stmt *st, NameList *declared, NameList *out) {
+/* The variables a loop body assigns that were declared before the loop
+ * (numbered below its index): its carried values, in order of first
+ * assignment. */
+static void assigned_outer(const Stmt *st, int before, DeclList *out) {
   for (; st; st = st->next) {
-    if (st->kind == S_LET)
-      vec_push(declared, st->name);
-    else if (st->kind == S_ASSIGN && !listed(declared, st->name) && !listed(out, st->name))
-      vec_push(out, st->name);
+    if (st->kind == S_ASSIGN && st->decl < before && !listed(out, st->decl))
+      vec_push(out, st->decl);
     else if (st->kind == S_FOR)
-      assigned_outer(st->body, declared, out);
+      assigned_outer(st->body, before, out);
   }
 }
 
 static void build_for(Build *s, const Stmt *st, Graph *g) {
   Builder *b = s->b;
   Ref lo = build_int(s, st->e), hi = build_int(s, st->more[0]);
-  NameList declared = {0}, carried = {0};
-  assigned_outer(st->body, &declared, &carried);
+  DeclList carried = {0};
+  assigned_outer(st->body, st->decl, &carried);
   int parent = b->blk;
   b->src = st->loc;
   int l = b_loop(b, LK_FOR, lo, hi, 0);
   b->blk = g->loops.v[l].body;
   b->src = st->nameloc;
-  bind_name(s, st->name, b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE));
-  int *slot = xmalloc((size_t)(carried.n ? carried.n : 1) * sizeof *slot);
+  s->slots[st->decl] = b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE);
+  const int *slot = carried.v;
   Ref *carry = xmalloc((size_t)(carried.n ? carried.n : 1) * sizeof *carry);
   for (int i = 0; i < carried.n; i++) {
-    slot[i] = strmap_get(&s->env, carried.v[i], -1);
     b->src = st->loc;
-    carry[i] = b_loop_op(b, OP_CARRY, l, s->slots.v[slot[i]], REF_NONE);
+    carry[i] = b_loop_op(b, OP_CARRY, l, s->slots[slot[i]], REF_NONE);
     Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS);
     if (pos != REF_NONE)
       b_loop_op(b, OP_SAVE, l, carry[i], pos);
-    s->slots.v[slot[i]] = carry[i];
+    s->slots[slot[i]] = carry[i];
   }
   build_stmts(s, st->body, g);
   b->src = st->loc;
   for (int i = 0; i < carried.n; i++)
-    b_loop_op(b, OP_NEXT, l, carry[i], s->slots.v[slot[i]]);
+    b_loop_op(b, OP_NEXT, l, carry[i], s->slots[slot[i]]);
   b->blk = parent;
   for (int i = 0; i < carried.n; i++)
-    s->slots.v[slot[i]] = b_loop_op(b, OP_LOOPOUT, l, carry[i], REF_NONE);
-  free(slot);
+    s->slots[slot[i]] = b_loop_op(b, OP_LOOPOUT, l, carry[i], REF_NONE);
   free(carry);
-  vec_free(&declared);
   vec_free(&carried);
 }
 
@@ -464,10 +452,7 @@ static void build_stmts(Build *s, const Stmt *st, Graph *g) {
         vec_push(&g->outs, build_expr(s, st->more[i]));
       break;
     }
-    if (st->kind == S_LET)
-      bind_name(s, st->name, v);
-    else
-      s->slots.v[strmap_get(&s->env, st->name, -1)] = v;
+    s->slots[st->decl] = v; /* S_LET, S_ASSIGN */
   }
 }
 
@@ -478,12 +463,12 @@ static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
   s->func = f;
   for (int i = 0; i < sig->nsizes; i++) {
     b->src = sig->sizelocs[i];
-    bind_name(s, sig->sizes[i], b_leaf(b, OP_SIZE, i));
+    s->slots[sig->sizedecls[i]] = b_leaf(b, OP_SIZE, i);
   }
   for (int i = 0; i < f->nparams; i++) {
     const Param *p = &f->params[i];
     b->src = p->loc;
-    bind_name(s, p->name, p->ndims ? b_leaf(b, OP_ARRAY, i) : b_input(b, i));
+    s->slots[p->decl] = p->ndims ? b_leaf(b, OP_ARRAY, i) : b_input(b, i);
     uint8_t flags = (uint8_t)((p->is_const ? P_CONST : 0) | (p->ndims ? P_ARRAY : 0));
     vec_push(&g->pflags, flags);
   }
@@ -507,6 +492,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     Builder b;
     b_init(&b, g, optimize, 0);
     s.b = &b;
+    s.slots = xmalloc((size_t)(c->sigs[i].ndecls ? c->sigs[i].ndecls : 1) * sizeof *s.slots);
     build_func(&s, f, &c->sigs[i], g);
     if (b.overflow) {
       diag_error(d, f->nameloc, "function '%s' is too large (more than %d SSA nodes)", f->name,
@@ -517,8 +503,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
         vec_push(&g->outs, b_const(&b, 0));
     }
     b_free(&b);
-    strmap_free(&s.env);
-    s.slots.n = 0;
+    free(s.slots);
     s.memos.n = 0;
     s.argpool.n = 0;
     s.costly.n = 0;
@@ -540,7 +525,6 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
     if (s.copiers[i].src)
       copier_free(&s.copiers[i]);
   free(s.copiers);
-  vec_free(&s.slots);
   vec_free(&s.memos);
   free(s.memo_table);
   vec_free(&s.argpool);

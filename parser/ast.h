@@ -38,7 +38,10 @@ typedef struct ChainItem {
 
 struct Expr {
   ExprKind kind;
-  Loc loc; /* the whole expression's source span */
+  Loc loc;  /* the whole expression's source span */
+  int bind; /* what sema found the name to mean: E_NAME, E_INDEX: the
+             * declaration's number (Stmt.decl), -1 for pi; E_CALL: the
+             * function's index, or -1 - OP_x for a builtin */
   union {
     double num; /* E_NUM: the literal's value */
     const char *name; /* E_NAME */
@@ -74,6 +77,7 @@ typedef struct Reduce {
   Loc kindloc;
   const char *var;  /* the index */
   Loc varloc;
+  int decl;         /* the index's declaration number (Stmt.decl) */
   Expr *lo, *hi, *e;
 } Reduce;
 
@@ -95,6 +99,11 @@ struct Stmt {
   int nmore, cap;
   Stmt *body;       /* S_FOR */
   Stmt *next;
+  int decl;         /* set by sema. S_LET, S_FOR: the number of the name it
+                     * declares; S_ASSIGN: of the one it assigns. Sema numbers
+                     * a function's declarations in order from 0 (sizes and
+                     * parameters first), so that later passes need no table
+                     * of names. */
 };
 
 typedef struct StmtList {
@@ -105,6 +114,7 @@ typedef struct Param {
   const char *name;
   Loc loc;
   int is_const; /* data: never differentiated */
+  int decl;     /* its declaration number (Stmt.decl) */
   Expr **dims;  /* array dimensions (in the long-lived arena), or NULL */
   int ndims, cap;
 } Param;

@@ -26,6 +26,7 @@ typedef struct Binding {
   const Param *param; /* BK_ARRAY */
   const Expr *lo, *hi; /* BK_INDEX */
   int prev;           /* what the name meant before this binding, or -1 */
+  int decl;           /* its declaration number (Stmt.decl) */
 } Binding;
 
 typedef struct Edge {
@@ -41,10 +42,11 @@ typedef struct Sema {
   VEC(Binding) binds;    /* a stack: inner scopes on top */
   VEC(Edge) edges;
   int loop_depth;        /* enclosing 'for' loops */
+  int ndecls;            /* declarations so far in the function */
 } Sema;
 
-static Kind check_expr(Sema *s, const Expr *e);
-static void check_int(Sema *s, const Expr *e);
+static Kind check_expr(Sema *s, Expr *e);
+static void check_int(Sema *s, Expr *e);
 
 static void want_value(Sema *s, const Expr *e, Kind k) {
   if (k == KIND_COND)
@@ -76,9 +78,10 @@ static void unknown_name(Sema *s, const Expr *e, const char *name) {
   vec_free(&cands);
 }
 
-static Kind check_name(Sema *s, const Expr *e) {
+static Kind check_name(Sema *s, Expr *e) {
   const char *name = e->u.name;
   int b = lookup(s, name);
+  e->bind = b >= 0 ? s->binds.v[b].decl : -1;
   if (b >= 0) {
     s->binds.v[b].used = 1;
     if (s->binds.v[b].kind == BK_ARRAY) {
@@ -130,7 +133,7 @@ static int check_callee(Sema *s, const Expr *e, int fn) {
   return 0;
 }
 
-static Kind check_call(Sema *s, const Expr *e) {
+static Kind check_call(Sema *s, Expr *e) {
   const char *name = e->u.call.name;
   int nargs = e->u.call.nargs;
   if (sema_reduction(name) >= 0 && op_lookup_builtin(name) < 0 && lookup(s, name) < 0 &&
@@ -149,13 +152,16 @@ static Kind check_call(Sema *s, const Expr *e) {
   int fn = strmap_get(&s->c->fnmap, name, -1);
   int arity;
   if (fn >= 0) {
+    e->bind = fn;
     arity = s->c->funcs[fn]->nparams;
     Edge ed = {s->fn, fn, e->u.call.nameloc};
     vec_push(&s->edges, ed);
     if (!check_callee(s, e, fn))
       return KIND_ERR;
   } else if (op_lookup_builtin(name) >= 0) {
-    arity = op_info[op_lookup_builtin(name)].arity;
+    int op = op_lookup_builtin(name);
+    e->bind = -1 - op;
+    arity = op_info[op].arity;
   } else if (strcmp(name, "pi") == 0) {
     diag_error(s->d, e->u.call.nameloc, "'pi' is a constant, not a function");
     return KIND_ERR;
@@ -174,7 +180,7 @@ static Kind check_call(Sema *s, const Expr *e) {
   return KIND_VALUE;
 }
 
-static Kind check_chain(Sema *s, const Expr *e) {
+static Kind check_chain(Sema *s, Expr *e) {
   AstOp op = e->u.chain.items[0].op;
   int logical = op == A_AND || op == A_OR;
   Kind k = check_expr(s, e->u.chain.first);
@@ -183,7 +189,7 @@ static Kind check_chain(Sema *s, const Expr *e) {
   else
     want_value(s, e->u.chain.first, k);
   for (int i = 0; i < e->u.chain.n; i++) {
-    const Expr *x = e->u.chain.items[i].e;
+    Expr *x = e->u.chain.items[i].e;
     if (e->u.chain.items[i].op == A_MOD)
       diag_error(s->d, e->u.chain.items[i].oploc,
                  "'%%' is the integer remainder of index expressions; it has no real meaning");
@@ -217,7 +223,7 @@ static int bind(Sema *s, const char *name, Loc loc, int is_param, BindKind kind)
     diag_note(s->d, p->loc, "'%s' was defined here", name);
     return -1;
   }
-  Binding b = {name, loc, is_param, 0, kind, NULL, NULL, NULL, prev};
+  Binding b = {name, loc, is_param, 0, kind, NULL, NULL, NULL, prev, s->ndecls++};
   vec_push(&s->binds, b);
   strmap_put(&s->scope, name, s->binds.n - 1);
   return s->binds.n - 1;
@@ -361,7 +367,7 @@ static int aff_bound(Sema *s, Aff a, int hi, Aff *out) {
   return 0;
 }
 
-static void check_int_chain(Sema *s, const Expr *e) {
+static void check_int_chain(Sema *s, Expr *e) {
   check_int(s, e->u.chain.first);
   for (int i = 0; i < e->u.chain.n; i++) {
     AstOp op = e->u.chain.items[i].op;
@@ -373,7 +379,7 @@ static void check_int_chain(Sema *s, const Expr *e) {
 }
 
 /* e = integer literal | size | index | e (+ - * / %) e | - e | ( e ) */
-static void check_int(Sema *s, const Expr *e) {
+static void check_int(Sema *s, Expr *e) {
   switch (e->kind) {
   case E_NUM:
     if (e->u.num != floor(e->u.num) || fabs(e->u.num) > 2147483647.0)
@@ -384,6 +390,7 @@ static void check_int(Sema *s, const Expr *e) {
     int b = lookup(s, e->u.name);
     if (b >= 0 && (s->binds.v[b].kind == BK_SIZE || s->binds.v[b].kind == BK_INDEX)) {
       s->binds.v[b].used = 1;
+      e->bind = s->binds.v[b].decl;
       return;
     }
     if (b < 0 && strcmp(e->u.name, "pi") != 0) {
@@ -415,7 +422,7 @@ static void check_int(Sema *s, const Expr *e) {
 }
 
 /* x[i, j]: an array, as many indices as dimensions, none provably outside. */
-static Kind check_index(Sema *s, const Expr *e) {
+static Kind check_index(Sema *s, Expr *e) {
   const char *name = e->u.call.name;
   int b = lookup(s, name);
   for (int i = 0; i < e->u.call.nargs; i++)
@@ -430,6 +437,7 @@ static Kind check_index(Sema *s, const Expr *e) {
     return KIND_ERR;
   }
   s->binds.v[b].used = 1;
+  e->bind = s->binds.v[b].decl;
   const Param *p = s->binds.v[b].param;
   if (e->u.call.nargs != p->ndims) {
     diag_error(s->d, e->loc, "'%s' has %d dimension%s, but %d ind%s given", name, p->ndims,
@@ -476,7 +484,7 @@ int sema_reduction(const char *name) {
   return -1;
 }
 
-static int bind_index(Sema *s, const char *name, Loc loc, const Expr *lo, const Expr *hi) {
+static int bind_index(Sema *s, const char *name, Loc loc, Expr *lo, Expr *hi) {
   check_int(s, lo);
   check_int(s, hi);
   int b = bind(s, name, loc, 0, BK_INDEX);
@@ -487,7 +495,7 @@ static int bind_index(Sema *s, const char *name, Loc loc, const Expr *lo, const 
   return b;
 }
 
-static Kind check_reduce(Sema *s, const Expr *e) {
+static Kind check_reduce(Sema *s, Expr *e) {
   if (sema_reduction(e->u.red->kind) < 0) {
     static const char *const names[] = {"sum", "prod", "min", "max", "logsumexp"};
     const char *hint = closest_name(e->u.red->kind, names, 5);
@@ -496,13 +504,14 @@ static Kind check_reduce(Sema *s, const Expr *e) {
                hint ? hint : "", hint ? "'?)" : "");
   }
   int mark = s->binds.n;
-  bind_index(s, e->u.red->var, e->u.red->varloc, e->u.red->lo, e->u.red->hi);
+  int b = bind_index(s, e->u.red->var, e->u.red->varloc, e->u.red->lo, e->u.red->hi);
+  e->u.red->decl = b >= 0 ? s->binds.v[b].decl : -1;
   want_value(s, e->u.red->e, check_expr(s, e->u.red->e));
   unbind_to(s, mark);
   return KIND_VALUE;
 }
 
-static Kind check_expr(Sema *s, const Expr *e) {
+static Kind check_expr(Sema *s, Expr *e) {
   switch (e->kind) {
   case E_NUM:
     return KIND_VALUE;
@@ -542,10 +551,11 @@ static Kind check_expr(Sema *s, const Expr *e) {
 
 /* ---- statements ---- */
 
-static void check_stmts(Sema *s, const Stmt *st, int top);
+static void check_stmts(Sema *s, Stmt *st, int top);
 
-static void check_assign(Sema *s, const Stmt *st) {
+static void check_assign(Sema *s, Stmt *st) {
   int b = lookup(s, st->name);
+  st->decl = b >= 0 ? s->binds.v[b].decl : -1;
   if (b < 0) {
     diag_error(s->d, st->nameloc, "assignment to undeclared name '%s'; declare it with 'let %s = ...'",
                st->name, st->name);
@@ -558,9 +568,10 @@ static void check_assign(Sema *s, const Stmt *st) {
     diag_error(s->d, st->nameloc, "cannot assign to '%s': it is %s", st->name, what);
 }
 
-static void check_for(Sema *s, const Stmt *st) {
+static void check_for(Sema *s, Stmt *st) {
   int mark = s->binds.n;
-  bind_index(s, st->name, st->nameloc, st->e, st->more[0]);
+  int b = bind_index(s, st->name, st->nameloc, st->e, st->more[0]);
+  st->decl = b >= 0 ? s->binds.v[b].decl : -1;
   s->loop_depth++;
   check_stmts(s, st->body, 0);
   s->loop_depth--;
@@ -568,7 +579,7 @@ static void check_for(Sema *s, const Stmt *st) {
   unbind_to(s, mark);
 }
 
-static void check_return(Sema *s, const Stmt *st) {
+static void check_return(Sema *s, Stmt *st) {
   want_value(s, st->e, check_expr(s, st->e));
   for (int i = 0; i < st->nmore; i++)
     want_value(s, st->more[i], check_expr(s, st->more[i]));
@@ -582,7 +593,7 @@ static void check_return(Sema *s, const Stmt *st) {
                "'fn %s(...) -> (u, v)'", f->name, got, f->name);
 }
 
-static void check_stmts(Sema *s, const Stmt *st, int top) {
+static void check_stmts(Sema *s, Stmt *st, int top) {
   int has_return = 0;
   for (; st; st = st->next) {
     if (has_return) { /* reported once; the rest is not checked */
@@ -590,10 +601,12 @@ static void check_stmts(Sema *s, const Stmt *st, int top) {
       break;
     }
     switch (st->kind) {
-    case S_LET:
+    case S_LET: {
       want_value(s, st->e, check_expr(s, st->e));
-      bind(s, st->name, st->nameloc, 0, BK_REAL);
+      int b = bind(s, st->name, st->nameloc, 0, BK_REAL);
+      st->decl = b >= 0 ? s->binds.v[b].decl : -1;
       break;
+    }
     case S_ASSIGN:
       want_value(s, st->e, check_expr(s, st->e));
       check_assign(s, st);
@@ -617,7 +630,7 @@ static void check_stmts(Sema *s, const Stmt *st, int top) {
 }
 
 /* A name in a dimension that is nothing else yet is a size parameter. */
-static void bind_sizes(Sema *s, const Expr *e, FnSig *sig) {
+static void bind_sizes(Sema *s, Expr *e, FnSig *sig) {
   switch (e->kind) {
   case E_NAME:
     if (lookup(s, e->u.name) < 0 && strcmp(e->u.name, "pi") != 0) {
@@ -625,6 +638,8 @@ static void bind_sizes(Sema *s, const Expr *e, FnSig *sig) {
       s->binds.v[b].used = 1;
       sig->sizes = xrealloc(sig->sizes, (size_t)(sig->nsizes + 1) * sizeof *sig->sizes);
       sig->sizelocs = xrealloc(sig->sizelocs, (size_t)(sig->nsizes + 1) * sizeof *sig->sizelocs);
+      sig->sizedecls = xrealloc(sig->sizedecls, (size_t)(sig->nsizes + 1) * sizeof *sig->sizedecls);
+      sig->sizedecls[sig->nsizes] = s->binds.v[b].decl;
       sig->sizes[sig->nsizes] = e->u.name;
       sig->sizelocs[sig->nsizes++] = e->loc;
     }
@@ -642,14 +657,15 @@ static void bind_sizes(Sema *s, const Expr *e, FnSig *sig) {
   }
 }
 
-static void check_params(Sema *s, const Func *f, FnSig *sig) {
+static void check_params(Sema *s, Func *f, FnSig *sig) {
   for (int i = 0; i < f->nparams; i++) {
-    const Param *p = &f->params[i];
+    Param *p = &f->params[i];
     for (int k = 0; k < p->ndims; k++) {
       bind_sizes(s, p->dims[k], sig);
       check_int(s, p->dims[k]);
     }
     int b = bind(s, p->name, p->loc, 1, p->ndims ? BK_ARRAY : BK_REAL);
+    p->decl = b >= 0 ? s->binds.v[b].decl : -1;
     if (b >= 0)
       s->binds.v[b].param = p;
   }
@@ -666,10 +682,12 @@ static void check_params(Sema *s, const Func *f, FnSig *sig) {
   sig->nouts = f->nouts ? f->nouts : 1;
 }
 
-static void check_func(Sema *s, const Func *f, FnSig *sig) {
+static void check_func(Sema *s, Func *f, FnSig *sig) {
   int errors_before = s->d->errors;
+  s->ndecls = 0;
   check_params(s, f, sig);
   check_stmts(s, f->body, 1);
+  sig->ndecls = s->ndecls;
   if (s->d->errors == errors_before)
     warn_unused(s, 0);
 }
@@ -730,7 +748,7 @@ static void check_calls(Sema *s) {
   free(next);
 }
 
-int sema_check(const Program *p, Diag *d, Checked *c) {
+int sema_check(Program *p, Diag *d, Checked *c) {
   int before = d->errors;
   memset(c, 0, sizeof *c);
   c->funcs = xmalloc((size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *c->funcs);
@@ -769,6 +787,7 @@ void sema_free(Checked *c) {
   for (int i = 0; c->sigs && i < c->nfuncs; i++) {
     free(c->sigs[i].sizes);
     free(c->sigs[i].sizelocs);
+    free(c->sigs[i].sizedecls);
   }
   free(c->sigs);
   free(c->funcs);

@@ -9,7 +9,9 @@
 typedef struct FnSig {
   const char **sizes; /* size parameters, in order of first appearance */
   Loc *sizelocs;
+  int *sizedecls;     /* their declaration numbers (Stmt.decl) */
   int nsizes;
+  int ndecls;         /* declarations in the function */
   int nouts;          /* results: the names after '->', or 1 */
 } FnSig;
 
@@ -21,8 +23,9 @@ typedef struct Checked {
   FnSig *sigs;   /* one per function */
 } Checked;
 
-/* Reports every semantic error and warning; returns the number of errors. */
-int sema_check(const Program *p, Diag *d, Checked *out);
+/* Reports every semantic error and warning; returns the number of errors.
+ * Marks each use of a name with what it means (Expr.bind, Stmt.decl). */
+int sema_check(Program *p, Diag *d, Checked *out);
 void sema_free(Checked *c);
 
 /* What a name means where it is used. */

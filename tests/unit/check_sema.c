@@ -105,6 +105,50 @@ START_TEST(sizes_in_order_of_appearance) {
 }
 END_TEST
 
+/* Each use of a name carries the number of the declaration it means, in
+ * order from 0 over sizes, parameters and the body (numbers are not
+ * reused when a scope closes); each call its callee. */
+START_TEST(names_resolved_to_declarations) {
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c,
+                              "fn f(a[k], x) {\n"
+                              "  let s = x;\n"
+                              "  for i in 0..k { let t = a[i] * pi; s = s + t; }\n"
+                              "  return sin(s) + g(x) + sum(j in 0..k, a[j]);\n"
+                              "}\n"
+                              "fn g(y) = y;\n",
+                              1),
+                   0);
+  const Func *f = c.checked.funcs[0];
+  const FnSig *sig = &c.checked.sigs[0];
+  ck_assert_int_eq(sig->ndecls, 7); /* k a x s i t j */
+  ck_assert_int_eq(sig->sizedecls[0], 0);
+  ck_assert_int_eq(f->params[0].decl, 1);
+  ck_assert_int_eq(f->params[0].dims[0]->bind, 0);
+  ck_assert_int_eq(f->params[1].decl, 2);
+  const Stmt *let_s = f->body, *loop = let_s->next, *ret = loop->next;
+  ck_assert_int_eq(let_s->decl, 3);
+  ck_assert_int_eq(let_s->e->bind, 2);
+  ck_assert_int_eq(loop->decl, 4);
+  const Stmt *let_t = loop->body, *assign = let_t->next;
+  ck_assert_int_eq(let_t->decl, 5);
+  const Expr *prod = let_t->e;
+  ck_assert_int_eq(prod->u.chain.first->bind, 1);                /* a */
+  ck_assert_int_eq(prod->u.chain.first->u.call.args[0]->bind, 4); /* i */
+  ck_assert_int_eq(prod->u.chain.items[0].e->bind, -1);          /* pi */
+  ck_assert_int_eq(assign->kind, S_ASSIGN);
+  ck_assert_int_eq(assign->decl, 3);
+  const Expr *sum = ret->e;
+  ck_assert_int_eq(sum->u.chain.first->bind, -1 - OP_SIN);
+  ck_assert_int_eq(sum->u.chain.first->u.call.args[0]->bind, 3); /* s */
+  ck_assert_int_eq(sum->u.chain.items[0].e->bind, 1);            /* g */
+  const Expr *red = sum->u.chain.items[1].e;
+  ck_assert_int_eq(red->u.red->decl, 6);
+  ck_assert_int_eq(red->u.red->e->u.call.args[0]->bind, 6);      /* j */
+  ht_free(&c);
+}
+END_TEST
+
 Suite *suite_sema(void) {
   Suite *s = suite_create("sema");
   TCase *tc = tcase_create("diagnostics");
@@ -113,6 +157,7 @@ Suite *suite_sema(void) {
   tcase_add_test(tc, shadowing_builtins_is_allowed);
   tcase_add_test(tc, functions_in_any_order);
   tcase_add_test(tc, sizes_in_order_of_appearance);
+  tcase_add_test(tc, names_resolved_to_declarations);
   suite_add_tcase(s, tc);
   return s;
 }
