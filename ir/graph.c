@@ -22,23 +22,24 @@ void graph_free(Graph *g) {
   vec_free(&g->pflags);
 }
 
-#define CLONE_VEC(d, s)                                                        \
+#define CLONE_VEC(d, s, room)                                                  \
   do {                                                                         \
-    (d)->n = (d)->cap = (s)->n;                                                \
-    (d)->v = xmalloc((size_t)((s)->n ? (s)->n : 1) * sizeof *(s)->v);          \
+    (d)->n = (s)->n;                                                           \
+    (d)->cap = (room) > (s)->n ? (room) : (s)->n;                              \
+    (d)->v = xmalloc((size_t)((d)->cap ? (d)->cap : 1) * sizeof *(s)->v);      \
     if ((s)->n)                                                                \
       memcpy((d)->v, (s)->v, (size_t)(s)->n * sizeof *(s)->v);                 \
   } while (0)
 
-void graph_clone(Graph *dst, const Graph *src) {
-  CLONE_VEC(&dst->nodes, &src->nodes);
-  CLONE_VEC(&dst->consts, &src->consts);
-  CLONE_VEC(&dst->blocks, &src->blocks);
-  CLONE_VEC(&dst->groups, &src->groups);
-  CLONE_VEC(&dst->loops, &src->loops);
-  CLONE_VEC(&dst->labels, &src->labels);
-  CLONE_VEC(&dst->outs, &src->outs);
-  CLONE_VEC(&dst->pflags, &src->pflags);
+void graph_clone(Graph *dst, const Graph *src, int room) {
+  CLONE_VEC(&dst->nodes, &src->nodes, room);
+  CLONE_VEC(&dst->consts, &src->consts, 0);
+  CLONE_VEC(&dst->blocks, &src->blocks, 0);
+  CLONE_VEC(&dst->groups, &src->groups, 0);
+  CLONE_VEC(&dst->loops, &src->loops, 0);
+  CLONE_VEC(&dst->labels, &src->labels, 0);
+  CLONE_VEC(&dst->outs, &src->outs, 0);
+  CLONE_VEC(&dst->pflags, &src->pflags, 0);
   dst->nparams = src->nparams;
 }
 

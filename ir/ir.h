@@ -112,7 +112,7 @@ static inline int ref_const_index(Ref r) { return -1 - r; }
 
 void graph_init(Graph *g);
 void graph_free(Graph *g);
-void graph_clone(Graph *dst, const Graph *src);
+void graph_clone(Graph *dst, const Graph *src, int room); /* room: nodes dst holds before it grows */
 double graph_const(const Graph *g, Ref r);
 int graph_is_ancestor(const Graph *g, int anc, int blk); /* anc == blk counts */
 int graph_has_saves(const Graph *g); /* stores iterations of a loop (OP_SAVE) */

@@ -737,15 +737,16 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
 }
 
 int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at) {
-  graph_clone(out, f);
+  /* the gradient has 2-3.1 times the forward graph's nodes (long sums,
+   * products, random DAGs); room for 4 times from the start: growing
+   * would copy the whole graph into fresh memory, while room never
+   * written costs only address space */
+  int room = f->nodes.n < MAX_NODES / 4 ? 4 * f->nodes.n : MAX_NODES;
+  graph_clone(out, f, room);
   out->labels.n = 0;
   out->outs.n = 0;
   Builder bld;
-  /* the gradient has 2-3.1 times the forward graph's nodes (long sums,
-   * products, random DAGs); room for 4 times: a reallocation would copy
-   * the whole graph into fresh memory, while room never written costs
-   * only address space */
-  b_init(&bld, out, optimize, f->nodes.n < MAX_NODES / 4 ? 4 * f->nodes.n : MAX_NODES);
+  b_init(&bld, out, optimize, room);
   vec_reserve(&out->labels, f->nodes.n); /* about one per forward node */
   Rev rv = {0};
   Rev *r = &rv;
