@@ -289,7 +289,6 @@ static Ref build_index(Build *s, const Expr *e) {
   return b_op(s->b, OP_LOAD, arr, flat, REF_NONE);
 }
 
-
 /* sum, min, max and logsumexp reduce a term per index (LOOP_*, REDUCE);
  * prod is a loop carrying the running product. Empty ranges give 0, +inf,
  * -inf, -inf and 1. */
@@ -418,23 +417,23 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
   b->blk = g->loops.v[l].body;
   b->src = st->nameloc;
   s->slots[st->decl] = b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE);
-  const int *slot = carried.v;
+  const int *var = carried.v; /* declaration numbers */
   Ref *carry = xmalloc((size_t)(carried.n ? carried.n : 1) * sizeof *carry);
   for (int i = 0; i < carried.n; i++) {
     b->src = st->loc;
-    carry[i] = b_loop_op(b, OP_CARRY, l, s->slots[slot[i]], REF_NONE);
+    carry[i] = b_loop_op(b, OP_CARRY, l, s->slots[var[i]], REF_NONE);
     Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS);
     if (pos != REF_NONE)
       b_loop_op(b, OP_SAVE, l, carry[i], pos);
-    s->slots[slot[i]] = carry[i];
+    s->slots[var[i]] = carry[i];
   }
   build_stmts(s, st->body, g);
   b->src = st->loc;
   for (int i = 0; i < carried.n; i++)
-    b_loop_op(b, OP_NEXT, l, carry[i], s->slots[slot[i]]);
+    b_loop_op(b, OP_NEXT, l, carry[i], s->slots[var[i]]);
   b->blk = parent;
   for (int i = 0; i < carried.n; i++)
-    s->slots[slot[i]] = b_loop_op(b, OP_LOOPOUT, l, carry[i], REF_NONE);
+    s->slots[var[i]] = b_loop_op(b, OP_LOOPOUT, l, carry[i], REF_NONE);
   free(carry);
   vec_free(&carried);
 }

@@ -64,6 +64,9 @@ typedef VEC(const char *) NameVec;
 
 static int lookup(Sema *s, const char *name) { return strmap_get(&s->scope, name, -1); }
 
+/* The declaration number of binding b (Stmt.decl), or -1 for none. */
+static int decl_of(const Sema *s, int b) { return b >= 0 ? s->binds.v[b].decl : -1; }
+
 static void unknown_name(Sema *s, const Expr *e, const char *name) {
   NameVec cands = {0};
   for (int i = 0; i < s->binds.n; i++)
@@ -81,7 +84,7 @@ static void unknown_name(Sema *s, const Expr *e, const char *name) {
 static Kind check_name(Sema *s, Expr *e) {
   const char *name = e->u.name;
   int b = lookup(s, name);
-  e->bind = b >= 0 ? s->binds.v[b].decl : -1;
+  e->bind = decl_of(s, b);
   if (b >= 0) {
     s->binds.v[b].used = 1;
     if (s->binds.v[b].kind == BK_ARRAY) {
@@ -505,7 +508,7 @@ static Kind check_reduce(Sema *s, Expr *e) {
   }
   int mark = s->binds.n;
   int b = bind_index(s, e->u.red->var, e->u.red->varloc, e->u.red->lo, e->u.red->hi);
-  e->u.red->decl = b >= 0 ? s->binds.v[b].decl : -1;
+  e->u.red->decl = decl_of(s, b);
   want_value(s, e->u.red->e, check_expr(s, e->u.red->e));
   unbind_to(s, mark);
   return KIND_VALUE;
@@ -555,7 +558,7 @@ static void check_stmts(Sema *s, Stmt *st, int top);
 
 static void check_assign(Sema *s, Stmt *st) {
   int b = lookup(s, st->name);
-  st->decl = b >= 0 ? s->binds.v[b].decl : -1;
+  st->decl = decl_of(s, b);
   if (b < 0) {
     diag_error(s->d, st->nameloc, "assignment to undeclared name '%s'; declare it with 'let %s = ...'",
                st->name, st->name);
@@ -571,7 +574,7 @@ static void check_assign(Sema *s, Stmt *st) {
 static void check_for(Sema *s, Stmt *st) {
   int mark = s->binds.n;
   int b = bind_index(s, st->name, st->nameloc, st->e, st->more[0]);
-  st->decl = b >= 0 ? s->binds.v[b].decl : -1;
+  st->decl = decl_of(s, b);
   s->loop_depth++;
   check_stmts(s, st->body, 0);
   s->loop_depth--;
@@ -604,7 +607,7 @@ static void check_stmts(Sema *s, Stmt *st, int top) {
     case S_LET: {
       want_value(s, st->e, check_expr(s, st->e));
       int b = bind(s, st->name, st->nameloc, 0, BK_REAL);
-      st->decl = b >= 0 ? s->binds.v[b].decl : -1;
+      st->decl = decl_of(s, b);
       break;
     }
     case S_ASSIGN:
@@ -665,7 +668,7 @@ static void check_params(Sema *s, Func *f, FnSig *sig) {
       check_int(s, p->dims[k]);
     }
     int b = bind(s, p->name, p->loc, 1, p->ndims ? BK_ARRAY : BK_REAL);
-    p->decl = b >= 0 ? s->binds.v[b].decl : -1;
+    p->decl = decl_of(s, b);
     if (b >= 0)
       s->binds.v[b].param = p;
   }
