@@ -124,13 +124,14 @@ Expr *ast_reduce(Arena *a, Loc kindloc, const char *kind, Loc varloc, const char
   return e;
 }
 
-/* Dimensions are small integer expressions; the copy recurses as deep as
- * the parser let them nest. */
-/* A name moved into arena a: the scanner's names live with the bodies. */
+/* A copy of name in arena a, for what outlives the bodies: the scanner's
+ * names live with them. */
 static const char *keep(Arena *a, const char *name) {
   return name ? arena_strndup(a, name, strlen(name)) : NULL;
 }
 
+/* Dimensions are small integer expressions; the copy recurses as deep as
+ * the parser let them nest. */
 Expr *ast_copy_expr(Arena *a, const Expr *e) {
   Expr *c = arena_alloc(a, sizeof *c);
   *c = *e;
