@@ -1431,13 +1431,13 @@ static void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward) {
     int_text(e, b, l->hi, 0);
     sb_puts(b, backward ? " backwards {" : " {");
   } else if (backward) {
-    sb_printf(b, "for (int i%d = ", li);
+    sb_printf(b, "for (long i%d = ", li);
     int_text(e, b, l->hi, 1);
     sb_printf(b, " - 1; i%d >= ", li);
     int_text(e, b, l->lo, 0);
     sb_printf(b, "; i%d--) {", li);
   } else {
-    sb_printf(b, "for (int i%d = ", li);
+    sb_printf(b, "for (long i%d = ", li);
     int_text(e, b, l->lo, 0);
     sb_printf(b, "; i%d < ", li);
     int_text(e, b, l->hi, 0);

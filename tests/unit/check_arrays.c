@@ -337,15 +337,17 @@ END_TEST
  *   loop, no addition; the 6 entries of cross's Jacobian nothing stores into
  *   are zeroed one line each, twice's x[1, 0] too); mixed's x is also added
  *   into in a loop and inloop's at a counter's place: zeroed by loops and added
- *   into, as is mixed's v (of a size known only when called). */
+ *   into, as is mixed's v (of a size known only when called);
+ * - counters: loops count in long (index arithmetic as wide as an address),
+ *   forwards and backwards; only the zeroing of a gradient counts in int. */
 static const struct {
   const char *program; /* its tag */
   const char *fn, *pattern;
   int lines;
 } counted[] = {
-    {"fused", "wsum_grad", "for (int i", 1},          {"fused", "nest_grad", "for (int i", 3},
-    {"fused", "logsum_grad", "for (int i", 2},        {"fused", "stored_grad", "for (int i", 1},
-    {"fused", "lse_grad", "for (int i", 4},       {"fused", "lse_grad", "= exp(", 1},
+    {"fused", "wsum_grad", "for (long i", 1},          {"fused", "nest_grad", "for (long i", 3},
+    {"fused", "logsum_grad", "for (long i", 2},        {"fused", "stored_grad", "for (long i", 1},
+    {"fused", "lse_grad", "for (long i", 4},       {"fused", "lse_grad", "= exp(", 1},
     {"siblings", "rot", "= sqrt(", 2},                   {"siblings", "rot_grad", "= sqrt(", 2},
     {"siblings", "rot_vjp", "= sqrt(", 2},               {"siblings", "rot", "= cos(", 1},
     {"siblings", "rot_grad", "= cos(", 1},               {"siblings", "rot_vjp", "= cos(", 1},
@@ -364,9 +366,12 @@ static const struct {
     {"direct", "cross_jac", "adc_k", 0},               {"direct", "twice_grad", "x_bar.[0-3]. = ", 4},
     {"direct", "twice_grad", "+=", 0},                 {"direct", "mixed_grad", "adc_k++", 2},
     {"direct", "mixed_grad", "x_bar.*+=", 3},          {"direct", "inloop_grad", "x_bar.*+=", 2},
-    {"joined", "top_grad", "for (int i", 3},          {"joined", "top_grad", "in the same iteration", 1},
+    {"joined", "top_grad", "for (long i", 3},          {"joined", "top_grad", "in the same iteration", 1},
     {"joined", "comp_grad", "in the same iteration", 1}, {"joined", "comp_vjp", "in the same iteration", 1},
     {"joined", "chain_grad", "in the same iteration", 0}, {"joined", "ranges_grad", "in the same iteration", 0},
+    {"fused", "wsum_grad", "^  for (long i0 = 0; i0 < n; i0++) {$", 1},
+    {"fused", "wsum_grad", "for (int ", 1}, /* the gradient's zeroing, over adc_k */
+    {"joined", "top_grad", "^  for (long i[0-9]* = n - 1; i[0-9]* >= 0; i[0-9]*--) {$", 1},
     {"joined", "chain2_grad", "in the same iteration", 0}, {"joined", "chain2_vjp", "in the same iteration", 0},
     {"joined", "sumdep_grad", "in the same iteration", 0}, {"joined", "sumdep_vjp", "in the same iteration", 0},
 };
