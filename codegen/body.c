@@ -1422,7 +1422,10 @@ static void loop_declarations(Em *e, int li) {
   }
 }
 
-/* "for (int iL = lo; iL < hi; iL++) {" over loop l's range, or backwards. */
+/* "for (long iL = lo; iL < hi; iL++) {" over loop l's range, or backwards.
+ * long: indices computed from the counter are then as wide as an address,
+ * which C compilers turn into pointer steps; an int index is recomputed and
+ * sign-extended for each element (doc/performance.md (38)). */
 static void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward) {
   if (e->ssa) {
     sb_printf(b, "for i%d in ", li);
