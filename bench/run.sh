@@ -10,35 +10,39 @@ set -eu
 adc=${1:-./adc}
 out=build/bench
 cc=${CC:-cc}
+# Every function starts a cache line (-falign-functions=64): otherwise where
+# the linker happens to put one moves its time by up to 12% (GMM's
+# hand-written gradient between two links of the same objects), which is more
+# than the differences measured here (doc/performance.md).
+opt="-O2 -falign-functions=64"
 mkdir -p "$out/s"
 echo "machine: $(uname -sm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "compiler: $($cc --version | head -n 1); flags -O2 -falign-functions=64"
+echo "compiler: $($cc --version | head -n 1); flags $opt"
 echo
 
 want() { case " ${PARTS:-runtime scaling gcc} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # ---- (1) run time ----
-# Every function starts a cache line (-falign-functions=64): otherwise where
-# the linker happens to put one moves its time by up to 12% (GMM's
-# hand-written gradient between two links of the same objects), which is more
-# than the differences measured here (doc/performance.md).
 if want runtime; then
 objs=
 for s in seed rosenbrock rosenbrock_n ba gmm oscillator; do
   "$adc" --header -o "$out/s/${s}_grad.c" "samples/$s.ad"
-  $cc -std=c99 -O2 -falign-functions=64 -c -o "$out/s/$s.o" "$out/s/${s}_grad.c"
+  # shellcheck disable=SC2086
+  $cc -std=c99 $opt -c -o "$out/s/$s.o" "$out/s/${s}_grad.c"
   objs="$objs $out/s/$s.o"
 done
-$cc -std=c99 -O2 -falign-functions=64 -c -o "$out/hand.o" bench/hand.c
+# shellcheck disable=SC2086
+$cc -std=c99 $opt -c -o "$out/hand.o" bench/hand.c
 link=$cc adolc=
 if [ -f /usr/include/adolc/adolc.h ] && command -v g++ >/dev/null; then
-  g++ -O2 -falign-functions=64 -Ibench -c -o "$out/adolc.o" bench/adolc.cpp
+  # shellcheck disable=SC2086
+  g++ $opt -Ibench -c -o "$out/adolc.o" bench/adolc.cpp
   link=g++ adolc="-DHAVE_ADOLC $out/adolc.o -ladolc"
 else
   echo "ADOL-C not found (Debian: apt-get install libadolc-dev): its column stays empty"
 fi
 # shellcheck disable=SC2086
-$cc -std=c99 -O2 -falign-functions=64 -Ibench -I"$out/s" ${adolc:+-DHAVE_ADOLC} -c -o "$out/bench.o" bench/bench.c
+$cc -std=c99 $opt -Ibench -I"$out/s" ${adolc:+-DHAVE_ADOLC} -c -o "$out/bench.o" bench/bench.c
 # shellcheck disable=SC2086
 $link -o "$out/bench" "$out/bench.o" "$out/hand.o" $objs ${adolc:+$out/adolc.o -ladolc} -lm
 "$out/bench" "$out/runtime.csv"
