@@ -17,7 +17,8 @@ SAN     ?=
 CFLAGS  ?= -O2 -g
 WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow
 CPPFLAGS_ALL := -D_POSIX_C_SOURCE=200809L -Isupport -Iparser -Iir -Icodegen -Iruntime -Icli -Itests/unit -I$(B)
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) -pthread $(CPPFLAGS_ALL) -MMD -MP
+LIBS    := -pthread -lm # support/heap.c's second thread fills fresh pages
 BISON   ?= bison
 FLEX    ?= flex
 CHECK_FLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -46,7 +47,7 @@ endif
 all: $(ADC)
 
 $(ADC): $(MAIN_OBJ) $(B)/libadc.a
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lm
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
 
 $(B)/libadc.a: $(LIB_OBJ)
 	rm -f $@
@@ -72,7 +73,7 @@ $(B)/.dir:
 
 # ---- tests ----
 $(B)/check_adc: $(TEST_OBJ) $(B)/libadc.a
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 check: $(ADC) $(B)/check_adc
 	ADC_VERIFY=each ADC=$(abspath $(ADC)) ADC_TMP=$(abspath $(B))/tmp $(B)/check_adc
@@ -137,7 +138,7 @@ fuzz:
 
 build-fuzz/fuzz_adc: fuzz/fuzz_adc.c build-fuzz/libadc.a
 	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  $(CPPFLAGS_ALL) -o $@ $^ -lm
+	  $(CPPFLAGS_ALL) -o $@ $^ $(LIBS)
 
 # the binary, the man page, and adc.mk where GNU make finds 'include adc.mk'
 install: $(ADC)

@@ -291,6 +291,40 @@ START_TEST(seed_reads_like_its_derivation) {
 }
 END_TEST
 
+/* A compilation large enough (about 200 MB of heap) that the binary grows
+ * its heap in huge pages made ahead by a second thread (support/heap.c):
+ * its output is byte for byte that of the same compilation run in this
+ * process, whose heap is not tuned. */
+START_TEST(large_compilation_agrees_in_process) {
+  StrBuf src = {0};
+  sb_puts(&src, "fn f(x) {\n  let a0 = x;\n");
+  enum { LINES = 250000 };
+  for (int i = 1; i < LINES; i++)
+    sb_printf(&src, "  let a%d = a%d * 0.999 + sin(x * %d);\n", i, i - 1, i % 7 + 1);
+  sb_printf(&src, "  return a%d;\n}\n", LINES - 1);
+  char ad[600], by_binary[600], in_process[600];
+  snprintf(ad, sizeof ad, "%s", ht_path("large.ad"));
+  snprintf(by_binary, sizeof by_binary, "%s", ht_path("large_binary.c"));
+  snprintf(in_process, sizeof in_process, "%s", ht_path("large_process.c"));
+  ht_write(ad, src.s, src.len);
+  sb_free(&src);
+  ck_assert_int_eq(ht_sh("'%s' -o '%s' '%s'", ht_adc(), by_binary, ad), 0);
+  char *err = NULL;
+  const char *argv[] = {"adc", "-o", in_process, ad, NULL};
+  ck_assert_int_eq(ht_run_adc(&err, argv), 0);
+  free(err);
+  size_t n1 = 0, n2 = 0;
+  char *one = ht_slurp(by_binary, &n1), *two = ht_slurp(in_process, &n2);
+  ck_assert_ptr_nonnull(one);
+  ck_assert_ptr_nonnull(two);
+  ck_assert_uint_gt(n1, 30u << 20); /* the whole gradient: 40 MB */
+  ck_assert_msg(n1 == n2 && memcmp(one, two, n1) == 0, "the binary's output differs (%zu and %zu bytes)", n1, n2);
+  free(one);
+  free(two);
+  ht_sh("rm -f '%s' '%s' '%s'", ad, by_binary, in_process);
+}
+END_TEST
+
 Suite *suite_cli(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("options");
@@ -315,5 +349,9 @@ Suite *suite_cli(void) {
   tcase_add_test(tn, zero_parameter_function);
   tcase_add_test(tn, seed_reads_like_its_derivation);
   suite_add_tcase(s, tn);
+  TCase *tl = tcase_create("large");
+  tcase_set_timeout(tl, 300);
+  tcase_add_test(tl, large_compilation_agrees_in_process);
+  suite_add_tcase(s, tl);
   return s;
 }
