@@ -27,7 +27,7 @@ static char *start, *done; /* the heap's start; the end of what is advised */
  * zeroed by the kernel) by a second thread while the compiler works in the
  * pages below: on a virtual machine a fresh page's first touch can cost as
  * much as the work then done in it. The price: every page the heap grows by
- * is made, used or not (the padding, a graph's room never filled). Kernels
+ * is made, used or not (the padding, a graph's room never written). Kernels
  * before Linux 5.14 refuse MADV_POPULATE_WRITE: then the thread stops. */
 #ifdef MADV_POPULATE_WRITE
 static pthread_t filler;
