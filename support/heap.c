@@ -30,7 +30,6 @@ static char *start, *done; /* the heap's start; the end of what is advised */
  * is made, used or not (the padding, a graph's room never written). Kernels
  * before Linux 5.14 refuse MADV_POPULATE_WRITE: then the thread stops. */
 #ifdef MADV_POPULATE_WRITE
-static pthread_t filler;
 static pthread_mutex_t fill_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fill_more = PTHREAD_COND_INITIALIZER;
 static uintptr_t fill_lo, fill_hi; /* what is left to fill */
@@ -57,8 +56,10 @@ static void *fill_pages(void *unused) {
 
 static void fill_ahead(uintptr_t lo, uintptr_t hi) {
   pthread_mutex_lock(&fill_lock);
-  if (filler_state == 0)
+  if (filler_state == 0) {
+    pthread_t filler;
     filler_state = pthread_create(&filler, NULL, fill_pages, NULL) == 0 ? 1 : -1;
+  }
   if (filler_state > 0) {
     if (fill_lo >= fill_hi)
       fill_lo = lo;
