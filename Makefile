@@ -29,7 +29,7 @@ CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRC := support/arena.c support/heap.c support/strbuf.c support/diag.c support/strmap.c \
            parser/ast.c parser/sema.c \
-           ir/ops.c ir/graph.c ir/build.c ir/copy.c ir/reverse.c ir/opt.c ir/verify.c \
+           ir/ops.c ir/graph.c ir/sig.c ir/build.c ir/copy.c ir/reverse.c ir/opt.c ir/verify.c \
            codegen/names.c codegen/body.c codegen/plan.c codegen/emit_c.c codegen/emit_dot.c codegen/emit_check.c \
            runtime/eval.c cli/driver.c cli/eval_cli.c
 GEN_SRC := $(B)/parser.tab.c $(B)/lexer.c

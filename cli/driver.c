@@ -350,17 +350,20 @@ static int weights_alone_unsplit(const Graph *g, int split) {
   return saves && split > 0 && g->nodes.n > split; /* as cg_splits decides, storage aside */
 }
 
-static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int split,
-                     const Names *names, FnGraphs *fns) {
+/* The forward graphs and signatures, then (the names known) the reverse
+ * sweeps. */
+static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o, Signature *sigs,
+                     Names *names, FnGraphs *fns) {
+  int optimize = o->optimize, split = o->split;
   Graph *fwd = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *fwd);
-  int errors = ir_build_program(c, d, optimize, fwd);
+  int errors = ir_build_program(c, d, optimize, fwd, sigs);
   ast_free_bodies(prog); /* the graphs say everything the bodies did */
+  cg_names(sigs, c->nfuncs, o->prefix, names);
   for (int i = 0; i < c->nfuncs; i++) {
     FnGraphs *f = &fns[i];
-    f->func = c->funcs[i];
+    f->sig = &sigs[i];
     f->names = &names->fn[i];
     f->fwd = fwd[i];
-    f->sig = &c->sigs[i];
   }
   int built = errors == 0; /* else some graphs were never made: no reverse sweeps */
   for (int i = 0; i < c->nfuncs && built; i++) {
@@ -380,14 +383,14 @@ static int build_all(const Checked *c, Program *prog, Diag *d, int optimize, int
       ir_check(&f->vjp, "dce (vjp)");
     }
     if (status == 1)
-      diag_error(d, f->func->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
-                 f->func->name, MAX_NODES);
+      diag_error(d, f->sig->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
+                 f->sig->name, MAX_NODES);
     else if (status == 2)
       diag_error(d, at,
                  "the gradient of '%s' must store the iterations of this loop, but the range of a "
                  "loop around it depends on an enclosing index; this is not supported "
                  "(doc/limits.md)",
-                 f->func->name);
+                 f->sig->name);
     else if (status == 3)
       diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "
                         "data (const parameters, sizes and constants)");
@@ -550,13 +553,18 @@ static int compile_text(const Options *o, const char *name, const char *text, in
   Checked checked = {0};
   Names names = {0};
   FnGraphs *fns = NULL;
+  Signature *sigs = NULL;
   int rc = 1;
   if (parse_program(&src, &d, &arena, &prog) == 0 && sema_check(&prog, &d, &checked) == 0) {
-    cg_names(&checked, o->prefix, &names);
-    fns = xcalloc((size_t)(checked.nfuncs ? checked.nfuncs : 1), sizeof *fns);
-    if (build_all(&checked, &prog, &d, o->optimize, o->split, &names, fns) == 0)
-      rc = finish(o, fns, checked.nfuncs, &src, ctx, err);
-    free_all(fns, checked.nfuncs);
+    int n = checked.nfuncs;
+    fns = xcalloc((size_t)(n ? n : 1), sizeof *fns);
+    sigs = xcalloc((size_t)(n ? n : 1), sizeof *sigs);
+    if (build_all(&checked, &prog, &d, o, sigs, &names, fns) == 0)
+      rc = finish(o, fns, n, &src, ctx, err);
+    free_all(fns, n);
+    for (int i = 0; i < n; i++)
+      ir_sig_free(&sigs[i]);
+    free(sigs);
     cg_names_free(&names);
   }
   sema_free(&checked);

@@ -107,25 +107,17 @@ static Assign *find(AssignVec *as, const char *name) {
   return NULL;
 }
 
-static long length_of(const Param *p, const FnSig *sig, const long *size) {
-  long n = 1;
-  for (int k = 0; k < p->ndims && n >= 0; k++) {
-    long d = sema_dim_value(p->dims[k], sig, size);
-    n = d < 0 ? -1 : n * d;
-  }
-  return n;
-}
-
 /* A size an array's length tells: its one unknown dimension, when that is
  * a size by itself, is the length over the other dimensions. 1 if found. */
-static int infer_from(const Param *p, const Assign *a, const FnSig *sig, long *size) {
+static int infer_from(const Signature *sig, int p, const Assign *a, long *size) {
+  const SigParam *pa = &sig->params[p];
   int unknown = -1;
   long known = 1;
-  for (int k = 0; k < p->ndims; k++) {
-    long d = sema_dim_value(p->dims[k], sig, size);
+  for (int k = 0; k < pa->ndims; k++) {
+    long d = ir_dim_value(sig, pa->dims[k], size);
     if (d >= 0) {
       known *= d;
-    } else if (unknown < 0 && p->dims[k]->kind == E_NAME) {
+    } else if (unknown < 0 && !ref_is_const(pa->dims[k]) && sig->dims.nodes.v[pa->dims[k]].op == OP_SIZE) {
       unknown = k;
     } else {
       return 0;
@@ -133,15 +125,13 @@ static int infer_from(const Param *p, const Assign *a, const FnSig *sig, long *s
   }
   if (unknown < 0 || known <= 0 || a->n % known)
     return 0;
-  for (int k = 0; k < sig->nsizes; k++)
-    if (strcmp(sig->sizes[k], p->dims[unknown]->u.name) == 0)
-      size[k] = a->n / known;
+  size[sig->dims.nodes.v[pa->dims[unknown]].aux] = a->n / known;
   return 1;
 }
 
 /* Sizes: given, or told by the arrays' lengths (repeatedly: means[K, D]
  * tells D once alphas[K] told K). Returns a size that stays unknown. */
-static const char *find_sizes(const Func *f, const FnSig *sig, AssignVec *as, long *size) {
+static const char *find_sizes(const Signature *sig, AssignVec *as, long *size) {
   for (int k = 0; k < sig->nsizes; k++) {
     Assign *a = find(as, sig->sizes[k]);
     size[k] = -1;
@@ -154,10 +144,10 @@ static const char *find_sizes(const Func *f, const FnSig *sig, AssignVec *as, lo
   }
   for (int progress = 1; progress;) {
     progress = 0;
-    for (int i = 0; i < f->nparams; i++) {
-      Assign *a = find(as, f->params[i].name);
+    for (int i = 0; i < sig->nparams; i++) {
+      Assign *a = find(as, sig->params[i].name);
       if (a && a->is_array)
-        progress |= infer_from(&f->params[i], a, sig, size);
+        progress |= infer_from(sig, i, a, size);
     }
   }
   for (int k = 0; k < sig->nsizes; k++)
@@ -187,8 +177,7 @@ static void print_array(FILE *out, const double *v, long n) {
 /* One function: check and gather its arguments, run, print. 0 done, 1 skipped
  * (a parameter has no value), 2 an error. */
 static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err) {
-  const Func *f = fg->func;
-  const FnSig *sig = fg->sig;
+  const Signature *f = fg->sig, *sig = f;
   int np = f->nparams, nv = fg->fwd.outs.n, rc = 0;
   long size[64];
   if (sig->nsizes > 64)
@@ -196,7 +185,7 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
   for (int i = 0; i < np; i++)
     if (!find(as, f->params[i].name))
       return 1;
-  const char *missing = find_sizes(f, sig, as, size);
+  const char *missing = find_sizes(sig, as, size);
   if (missing) {
     fprintf(err, "adc: error: --eval: %s: give the size '%s' (a non-negative integer), e.g. '%s=3'\n", f->name,
             missing, missing);
@@ -210,10 +199,10 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
   for (int k = 0; k < sig->nsizes; k++)
     sizes[k] = (int)size[k];
   for (int i = 0; i < np && !rc; i++) {
-    const Param *p = &f->params[i];
+    const SigParam *p = &f->params[i];
     Assign *a = find(as, p->name);
     a->used = 1;
-    lens[i] = p->ndims ? length_of(p, sig, size) : 1;
+    lens[i] = ir_param_length(sig, i, size);
     if (p->ndims != 0) {
       if (!a->is_array || a->n != lens[i]) {
         fprintf(err, "adc: error: --eval: %s: '%s' needs %ld values, as [...]; %ld given\n", f->name, p->name,
@@ -249,7 +238,7 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
       fputs(")", out);
       for (int o = 0; o < nv; o++) {
         if (nv > 1)
-          fprintf(out, "%s%s", o ? "\n  " : " ->\n  ", f->outs[o].name);
+          fprintf(out, "%s%s", o ? "\n  " : " ->\n  ", f->outs[o]);
         fputs(" = ", out);
         print_number(out, outs[o]);
       }
@@ -258,7 +247,7 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
         for (int i = 0; i < np; i++) {
           if (f->params[i].is_const)
             continue;
-          fprintf(out, "  d%s/d%s = ", nv > 1 ? f->outs[o].name : f->name, f->params[i].name);
+          fprintf(out, "  d%s/d%s = ", nv > 1 ? f->outs[o] : f->name, f->params[i].name);
           if (f->params[i].ndims)
             print_array(out, grads[o * np + i], lens[i]);
           else

@@ -1255,7 +1255,7 @@ static void store_at_def(Em *e, int n) {
 /* "f's arguments, adc_v)": the end of a call of a forward part or of
  * f_grad_forward. */
 static void fwd_call_args(StrBuf *b, const FnGraphs *fg) {
-  SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + fg->func->nparams + 1));
+  SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + fg->sig->nparams + 1));
   call_args(b, args, cg_sig_args(fg, FN_FWD, args));
   sb_putc(b, ')');
   free(args);
@@ -1717,40 +1717,51 @@ static void emit_exits(Em *e, int li) {
       emit_node(e, i);
 }
 
-/* A dimension from the source, with sizes under their emitted names. */
-static void dim_text(const Em *e, StrBuf *b, const Expr *x) {
-  switch (x->kind) {
-  case E_NUM:
-    sb_printf(b, "%lld", (long long)x->u.num);
-    break;
-  case E_NAME:
-    for (int k = 0; k < e->fg->sig->nsizes; k++)
-      if (strcmp(e->fg->sig->sizes[k], x->u.name) == 0)
-        sb_puts(b, e->nm->sizes[k]);
-    break;
-  case E_UNARY:
-    sb_puts(b, x->u.un.op == A_NEG ? "-(" : "(");
-    dim_text(e, b, x->u.un.e);
+/* Integer operations of one family: a chain of them prints as one
+ * parenthesised list, as the source wrote it (a + b - c). */
+static int dim_family(int op) {
+  return op == OP_IADD || op == OP_ISUB ? 1 : op == OP_IMUL || op == OP_IDIV ? 2 : op == OP_IMOD ? 3 : 0;
+}
+
+static void dim_text(const Em *e, StrBuf *b, Ref d);
+
+/* The operands and operators of a chain, without its parentheses. */
+static void dim_chain(const Em *e, StrBuf *b, Ref d) {
+  const Node *nd = &e->fg->sig->dims.nodes.v[d];
+  Ref l = nd->a[0];
+  if (!ref_is_const(l) && dim_family(e->fg->sig->dims.nodes.v[l].op) == dim_family(nd->op))
+    dim_chain(e, b, l);
+  else
+    dim_text(e, b, l);
+  sb_puts(b, nd->op == OP_IADD ? " + " : nd->op == OP_ISUB ? " - " : nd->op == OP_IMUL ? " * "
+             : nd->op == OP_IDIV ? " / " : " % ");
+  dim_text(e, b, nd->a[1]);
+}
+
+/* A dimension, with sizes under their emitted names. */
+static void dim_text(const Em *e, StrBuf *b, Ref d) {
+  const Graph *g = &e->fg->sig->dims;
+  if (ref_is_const(d)) {
+    sb_printf(b, "%lld", (long long)graph_const(g, d));
+    return;
+  }
+  const Node *nd = &g->nodes.v[d];
+  if (nd->op == OP_SIZE) {
+    sb_puts(b, e->nm->sizes[nd->aux]);
+  } else if (nd->op == OP_INEG) {
+    sb_puts(b, "-(");
+    dim_text(e, b, nd->a[0]);
     sb_putc(b, ')');
-    break;
-  case E_CHAIN:
+  } else {
     sb_putc(b, '(');
-    dim_text(e, b, x->u.chain.first);
-    for (int i = 0; i < x->u.chain.n; i++) {
-      AstOp op = x->u.chain.items[i].op;
-      sb_puts(b, op == A_ADD ? " + " : op == A_SUB ? " - " : op == A_MUL ? " * " : op == A_DIV ? " / " : " % ");
-      dim_text(e, b, x->u.chain.items[i].e);
-    }
+    dim_chain(e, b, d);
     sb_putc(b, ')');
-    break;
-  default:
-    sb_putc(b, '0');
   }
 }
 
 /* The element count of array parameter p, as C text. */
 static void length_text(const Em *e, StrBuf *b, int p) {
-  const Param *pa = &e->fg->func->params[p];
+  const SigParam *pa = &e->fg->sig->params[p];
   for (int k = 0; k < pa->ndims; k++) {
     if (k)
       sb_puts(b, " * ");
@@ -1758,8 +1769,8 @@ static void length_text(const Em *e, StrBuf *b, int p) {
   }
 }
 
-static int has_gradient(const Em *e, int p) { return !e->fg->func->params[p].is_const; }
-static int is_array(const Em *e, int p) { return e->fg->func->params[p].ndims > 0; }
+static int has_gradient(const Em *e, int p) { return !e->fg->sig->params[p].is_const; }
+static int is_array(const Em *e, int p) { return e->fg->sig->params[p].ndims > 0; }
 
 /* ---- the gradient's arrays stored into where they can be ---- */
 
@@ -1768,12 +1779,12 @@ enum { DIRECT_MAX = 4096 }; /* elements of an array zeroed one line each, at mos
 /* The number of elements of array parameter p when its dimensions are
  * literals (at most DIRECT_MAX), else -1. */
 static int const_length(const Em *e, int p) {
-  const Param *pa = &e->fg->func->params[p];
+  const SigParam *pa = &e->fg->sig->params[p];
   long long n = 1;
   for (int k = 0; k < pa->ndims; k++) {
-    if (pa->dims[k]->kind != E_NUM)
+    if (!ref_is_const(pa->dims[k]))
       return -1;
-    n *= (long long)pa->dims[k]->u.num;
+    n *= (long long)graph_const(&e->fg->sig->dims, pa->dims[k]);
     if (n > DIRECT_MAX)
       return -1;
   }
@@ -2281,8 +2292,8 @@ int cg_vjp_by_grad(const FnGraphs *fg, int split) {
   o.split = split;
   if (fg->fwd.outs.n != 1 || !cg_splits(&fg->grad, &o, 0))
     return 0;
-  for (int p = 0; p < fg->func->nparams; p++)
-    if (!fg->func->params[p].is_const)
+  for (int p = 0; p < fg->sig->nparams; p++)
+    if (!fg->sig->params[p].is_const)
       return 1;
   return 0;
 }
@@ -2308,7 +2319,7 @@ static void emit_vjp_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out,
   e.nm = fg->names;
   e.opts = o;
   const char *T = cg_real_type(o->real);
-  const Func *f = fg->func;
+  const Signature *f = fg->sig;
   int np = f->nparams, prev = -1;
   StrBuf b = {0};
   sb_puts(&b, h->comment);

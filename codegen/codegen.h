@@ -6,7 +6,6 @@
 #define ADC_CODEGEN_H
 
 #include "ir.h"
-#include "sema.h"
 
 typedef struct FnNames {
   const char *src;          /* name in the .ad file */
@@ -25,15 +24,14 @@ typedef struct Names {
   Arena arena;
 } Names;
 
-void cg_names(const Checked *c, const char *prefix, Names *out);
+void cg_names(const Signature *sigs, int n, const char *prefix, Names *out);
 void cg_names_free(Names *n);
 int cg_is_reserved(const char *name);
 
 /* The three graphs of one function: forward, gradient (seed 1) or, with
  * several results, Jacobian, and vjp. */
 typedef struct FnGraphs {
-  const Func *func;
-  const FnSig *sig;
+  const Signature *sig;
   const FnNames *names;
   Graph fwd, grad, vjp;
 } FnGraphs;

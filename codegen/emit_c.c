@@ -23,7 +23,7 @@ static const char *symbol(const FnGraphs *fg, FnKind kind) {
 
 int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
   const FnNames *nm = fg->names;
-  const Func *f = fg->func;
+  const Signature *f = fg->sig;
   int np = f->nparams, nv = fg->fwd.outs.n, n = 0;
 #define ARG(nm_, role_, i_) (args[n].name = (nm_), args[n].role = (role_), args[n++].index = (i_))
   for (int k = 0; k < fg->sig->nsizes; k++)
@@ -47,7 +47,7 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
 /* In SSA text, only what the function reads, without types. */
 static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int real) {
   const char *T = cg_real_type(real);
-  int np = fg->func->nparams, nv = fg->fwd.outs.n;
+  int np = fg->sig->nparams, nv = fg->fwd.outs.n;
   SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + 2 * np + 2 * nv + 1));
   int n = cg_sig_args(fg, kind, args), first = 1;
   for (int k = 0; k < n; k++) {
@@ -60,7 +60,7 @@ static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int
       sb_puts(b, a->name);
     else if (a->role == ARG_SIZE)
       sb_printf(b, "int %s", a->name);
-    else if (a->role == ARG_PARAM && fg->func->params[a->index].ndims)
+    else if (a->role == ARG_PARAM && fg->sig->params[a->index].ndims)
       sb_printf(b, "const %s *%s", T, a->name);
     else if (a->role == ARG_PARAM || a->role == ARG_SEED)
       sb_printf(b, "%s %s", T, a->name);
@@ -102,7 +102,7 @@ static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpt
 }
 
 static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
-  const Func *f = fg->func;
+  const Signature *f = fg->sig;
   int n = 0;
   for (int i = 0; i < f->nparams; i++)
     if (with_const || !f->params[i].is_const)
@@ -114,17 +114,17 @@ static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
 /* "f_bar * df/dWRT", or with several results "u_bar * du/dWRT + ...". */
 static void cotangent_sum(StrBuf *out, const FnGraphs *fg, const char *wrt) {
   if (!several(fg)) {
-    sb_printf(out, "%s * d%s/d%s", fg->names->seed, fg->func->name, wrt);
+    sb_printf(out, "%s * d%s/d%s", fg->names->seed, fg->sig->name, wrt);
     return;
   }
   for (int k = 0; k < fg->fwd.outs.n; k++)
-    sb_printf(out, "%s%s * d%s/d%s", k ? " + " : "", fg->names->outbars[k], fg->func->outs[k].name, wrt);
+    sb_printf(out, "%s%s * d%s/d%s", k ? " + " : "", fg->names->outbars[k], fg->sig->outs[k], wrt);
 }
 
 /* Ends a convention comment with the arguments in order and what the
  * function does with each. */
 static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const char *end) {
-  const Func *f = fg->func;
+  const Signature *f = fg->sig;
   const FnNames *nm = fg->names;
   int np = f->nparams, nv = fg->fwd.outs.n, n = 0;
   sb_printf(out, "%s\n *   arguments:", end);
@@ -168,7 +168,7 @@ static void close_long(StrBuf *out, const FnGraphs *fg, FnKind kind) {
  * or adds. */
 static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o,
                          const FwdShare *share) {
-  const Func *f = fg->func;
+  const Signature *f = fg->sig;
   const FnNames *nm = fg->names;
   int np = f->nparams, nv = fg->fwd.outs.n, line, col;
   source_linecol(o->src, f->loc.lo, &line, &col);
@@ -196,13 +196,13 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
     sb_puts(out, ",\n *   the C columns in the order ");
     int k = 0;
     for (int i = 0; i < np; i++) {
-      const Param *pa = &f->params[i];
+      const SigParam *pa = &f->params[i];
       if (pa->is_const)
         continue;
       sb_printf(out, "%s%s (", k++ ? ", " : "", nm->params[i]);
       for (int d = 0; d < pa->ndims; d++)
-        sb_printf(out, "%s%.*s", d ? " * " : "", pa->dims[d]->loc.hi - pa->dims[d]->loc.lo,
-                  o->src->text + pa->dims[d]->loc.lo);
+        sb_printf(out, "%s%.*s", d ? " * " : "", pa->dimlocs[d].hi - pa->dimlocs[d].lo,
+                  o->src->text + pa->dimlocs[d].lo);
       sb_puts(out, pa->ndims ? ")" : "1)");
     }
     close_comment(out, fg, kind, k ? "." : "(none).");

@@ -13,12 +13,11 @@
 enum { CHECK_SIZE = 3, CHECK_POINTS = 12 };
 
 /* A parameter's element count when every size is CHECK_SIZE. */
-static long param_length(const Param *p, const FnSig *sig) {
-  long size[64], n = 1;
+static long param_length(const Signature *sig, int p) {
+  long size[64], n;
   for (int k = 0; k < sig->nsizes && k < 64; k++)
     size[k] = CHECK_SIZE;
-  for (int k = 0; k < p->ndims; k++)
-    n *= sema_dim_value(p->dims[k], sig, size);
+  n = ir_param_length(sig, p, size);
   return n > 0 ? n : 0;
 }
 
@@ -27,8 +26,8 @@ static void call_args(StrBuf *b, const FnGraphs *f) {
   int first = 1;
   for (int k = 0; k < f->sig->nsizes; k++, first = 0)
     sb_printf(b, "%s%d", first ? "" : ", ", CHECK_SIZE);
-  for (int i = 0; i < f->func->nparams; i++, first = 0)
-    sb_printf(b, f->func->params[i].ndims ? "%sp%d" : "%sp%d[0]", first ? "" : ", ", i);
+  for (int i = 0; i < f->sig->nparams; i++, first = 0)
+    sb_printf(b, f->sig->params[i].ndims ? "%sp%d" : "%sp%d[0]", first ? "" : ", ", i);
 }
 
 /* Evaluates the forward function into dst[0..nv). */
@@ -45,7 +44,7 @@ static void forward_call(StrBuf *b, const FnGraphs *f, const char *args, const c
 }
 
 static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
-  const Func *fn = f->func;
+  const Signature *fn = f->sig;
   const FnNames *nm = f->names;
   int np = fn->nparams, nv = f->fwd.outs.n;
   long cols = 0;
@@ -54,7 +53,7 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
   const char *a = args.s ? args.s : "";
   sb_printf(b, "/* %s */\nstatic void check%d(void) {\n", fn->name, idx);
   for (int i = 0; i < np; i++) {
-    long len = param_length(&fn->params[i], f->sig), l = len ? len : 1;
+    long len = param_length(fn, i), l = len ? len : 1;
     if (fn->params[i].is_const) { /* data: read, never differentiated */
       sb_printf(b, "  double p%d[%ld];\n", i, l);
       continue;
@@ -88,7 +87,7 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
     for (int i = 0; i < np; i++)
       if (!fn->params[i].is_const) {
         sb_printf(b, ", &jac[%ld]", col);
-        col += param_length(&fn->params[i], f->sig);
+        col += param_length(fn, i);
       }
     sb_puts(b, ");\n");
   } else {
@@ -102,7 +101,7 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
   for (int i = 0; i < np; i++) {
     if (fn->params[i].is_const)
       continue;
-    long len = param_length(&fn->params[i], f->sig);
+    long len = param_length(fn, i);
     sb_printf(b, "    for (int e = 0; e < %ld; e++) {\n      const double x = p%d[e], h = 1e-6 * (1 + fabs(x));\n",
               len, i);
     sb_printf(b, "      p%d[e] = x + h;\n      ", i);
@@ -191,7 +190,7 @@ void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
     const FnGraphs *f = &fns[i];
     sb_printf(out, "static const char *const adc_result%d[] = {", i);
     for (int k = 0; k < f->fwd.outs.n; k++)
-      sb_printf(out, "%s\"%s\"", k ? ", " : "", f->func->nouts ? f->func->outs[k].name : f->func->name);
+      sb_printf(out, "%s\"%s\"", k ? ", " : "", f->sig->outs ? f->sig->outs[k] : f->sig->name);
     sb_puts(out, "};\n");
     check_function(out, f, i);
   }

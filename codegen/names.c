@@ -139,29 +139,29 @@ static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base) {
   }
 }
 
-void cg_names(const Checked *c, const char *prefix, Names *out) {
+void cg_names(const Signature *sigs, int nfuncs, const char *prefix, Names *out) {
   memset(out, 0, sizeof *out);
-  out->n = c->nfuncs;
-  out->fn = arena_alloc(&out->arena, (size_t)(c->nfuncs ? c->nfuncs : 1) * sizeof *out->fn);
+  out->n = nfuncs;
+  out->fn = arena_alloc(&out->arena, (size_t)(nfuncs ? nfuncs : 1) * sizeof *out->fn);
   StrMap globals = {0};
-  for (int i = 0; i < c->nfuncs; i++) {
-    const Func *f = c->funcs[i];
+  for (int i = 0; i < nfuncs; i++) {
+    const Signature *f = &sigs[i];
     FnNames *fn = &out->fn[i];
     fn->src = f->name;
     name_function(out, &globals, fn, cat(out, prefix ? prefix : "", f->name));
   }
   /* a function named like a later one's part ("f_grad_part1" before f) */
-  for (int i = 0; i < c->nfuncs; i++)
+  for (int i = 0; i < nfuncs; i++)
     if (names_part(out, &globals, out->fn[i].fwd))
       name_function(out, &globals, &out->fn[i], cat(out, out->fn[i].fwd, "_"));
-  for (int i = 0; i < c->nfuncs; i++) {
-    const Func *f = c->funcs[i];
+  for (int i = 0; i < nfuncs; i++) {
+    const Signature *f = &sigs[i], *sig = f;
     FnNames *fn = &out->fn[i];
-    const FnSig *sig = &c->sigs[i];
     StrMap local = {0};
     strmap_put(&local, fn->grad, 1); /* f_vjp calls f_grad: no parameter may hide it */
+    int named = f->outs ? f->nouts : 0; /* results named after '->' */
     size_t np = (size_t)(f->nparams ? f->nparams : 1), ns = (size_t)(sig->nsizes ? sig->nsizes : 1);
-    size_t no = (size_t)(f->nouts ? f->nouts : 1);
+    size_t no = (size_t)(named ? named : 1);
     fn->sizes = arena_alloc(&out->arena, ns * sizeof *fn->sizes);
     fn->params = arena_alloc(&out->arena, np * sizeof *fn->params);
     fn->bars = arena_alloc(&out->arena, np * sizeof *fn->bars);
@@ -171,11 +171,11 @@ void cg_names(const Checked *c, const char *prefix, Names *out) {
       fn->sizes[k] = claim(out, &local, &globals, sig->sizes[k]);
     for (int p = 0; p < f->nparams; p++)
       fn->params[p] = claim(out, &local, &globals, f->params[p].name);
-    for (int k = 0; k < f->nouts; k++)
-      fn->outs[k] = claim(out, &local, &globals, f->outs[k].name);
+    for (int k = 0; k < named; k++)
+      fn->outs[k] = claim(out, &local, &globals, f->outs[k]);
     for (int p = 0; p < f->nparams; p++)
       fn->bars[p] = f->params[p].is_const ? NULL : claim(out, &local, &globals, cat(out, fn->params[p], "_bar"));
-    for (int k = 0; k < f->nouts; k++)
+    for (int k = 0; k < named; k++)
       fn->outbars[k] = claim(out, &local, &globals, cat(out, fn->outs[k], "_bar"));
     fn->seed = claim(out, &local, &globals, cat(out, f->name, "_bar"));
     fn->jacp = claim(out, &local, &globals, "jac");

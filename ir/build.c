@@ -455,6 +455,78 @@ static void build_stmts(Build *s, const Stmt *st, Graph *g) {
   }
 }
 
+/* ---- the signature ---- */
+
+static const char *sig_str(Signature *sg, const char *s) { return arena_strndup(&sg->arena, s, strlen(s)); }
+
+/* A dimension (literals and sizes, + - * / % and unary signs) into the
+ * signature's own graph, as written: its size leaves are nodes 0.. */
+static Ref sig_dim(Builder *b, const Expr *e, const FnSig *fs) {
+  switch (e->kind) {
+  case E_NUM:
+    return b_const(b, e->u.num);
+  case E_NAME:
+    for (int k = 0; k < fs->nsizes; k++)
+      if (fs->sizedecls[k] == e->bind)
+        return k;
+    return b_const(b, 0); /* sema admits only sizes */
+  case E_UNARY: {
+    Ref x = sig_dim(b, e->u.un.e, fs);
+    return e->u.un.op == A_NEG ? b_op(b, OP_INEG, x, REF_NONE, REF_NONE) : x;
+  }
+  case E_CHAIN: {
+    Ref acc = sig_dim(b, e->u.chain.first, fs);
+    for (int i = 0; i < e->u.chain.n; i++)
+      acc = b_op(b, int_op(e->u.chain.items[i].op), acc, sig_dim(b, e->u.chain.items[i].e, fs), REF_NONE);
+    return acc;
+  }
+  default:
+    return b_const(b, 0);
+  }
+}
+
+/* What sema learnt of f's interface, copied out of the syntax tree. */
+static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
+  memset(sg, 0, sizeof *sg);
+  sg->name = sig_str(sg, f->name);
+  sg->loc = f->loc;
+  sg->nameloc = f->nameloc;
+  sg->nsizes = fs->nsizes;
+  sg->sizes = arena_alloc(&sg->arena, (size_t)(fs->nsizes + 1) * sizeof *sg->sizes);
+  graph_init(&sg->dims);
+  Builder b;
+  b_init(&b, &sg->dims, 0, 0);
+  for (int k = 0; k < fs->nsizes; k++) {
+    sg->sizes[k] = sig_str(sg, fs->sizes[k]);
+    b.src = fs->sizelocs[k];
+    b_leaf(&b, OP_SIZE, k);
+  }
+  sg->nparams = f->nparams;
+  sg->params = arena_alloc(&sg->arena, (size_t)(f->nparams + 1) * sizeof *sg->params);
+  for (int i = 0; i < f->nparams; i++) {
+    const Param *p = &f->params[i];
+    SigParam *q = &sg->params[i];
+    q->name = sig_str(sg, p->name);
+    q->loc = p->loc;
+    q->is_const = p->is_const;
+    q->ndims = p->ndims;
+    q->dims = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dims);
+    q->dimlocs = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dimlocs);
+    for (int k = 0; k < p->ndims; k++) {
+      b.src = p->dims[k]->loc;
+      q->dims[k] = sig_dim(&b, p->dims[k], fs);
+      q->dimlocs[k] = p->dims[k]->loc;
+    }
+  }
+  b_free(&b);
+  sg->nouts = fs->nouts;
+  if (f->nouts) {
+    sg->outs = arena_alloc(&sg->arena, (size_t)f->nouts * sizeof *sg->outs);
+    for (int k = 0; k < f->nouts; k++)
+      sg->outs[k] = sig_str(sg, f->outs[k].name);
+  }
+}
+
 /* Sizes first, then the parameters in order: scalars as INPUT, arrays as
  * ARRAY nodes. */
 static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
@@ -468,13 +540,11 @@ static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
     const Param *p = &f->params[i];
     b->src = p->loc;
     s->slots[p->decl] = p->ndims ? b_leaf(b, OP_ARRAY, i) : b_input(b, i);
-    uint8_t flags = (uint8_t)((p->is_const ? P_CONST : 0) | (p->ndims ? P_ARRAY : 0));
-    vec_push(&g->pflags, flags);
   }
   build_stmts(s, f->body, g);
 }
 
-int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
+int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs, Signature *sigs) {
   Build s = {0};
   s.c = c;
   s.d = d;
@@ -482,12 +552,15 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs) {
   s.copiers = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *s.copiers);
   int errors = 0, before = d->errors;
   long total = 0; /* forward nodes so far, against MAX_PROGRAM_NODES */
+  for (int i = 0; i < c->nfuncs; i++)
+    sig_fill(&sigs[i], c->funcs[i], &c->sigs[i]);
   for (int k = 0; k < c->nfuncs && !errors; k++) {
     int i = c->order[k];
     const Func *f = c->funcs[i];
     Graph *g = &graphs[i];
     graph_init(g);
     g->nparams = f->nparams;
+    g->sig = &sigs[i];
     Builder b;
     b_init(&b, g, optimize, 0);
     s.b = &b;

@@ -6,8 +6,10 @@
 #include "sema.h"
 
 /* graphs[i] receives function c->funcs[i]'s forward graph: inputs first,
- * outs = {result}, optimized at -O1, dead nodes removed, nodes named.
- * Calls are inlined; returns the number of errors (graph too large). */
-int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs);
+ * outs = {result}, optimized at -O1, dead nodes removed, nodes named; and
+ * sigs[i] its signature (every one, even after an error; free each with
+ * ir_sig_free), which the graph points to. Calls are inlined; returns the
+ * number of errors (graph too large). */
+int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs, Signature *sigs);
 
 #endif

@@ -19,7 +19,6 @@ void graph_free(Graph *g) {
   vec_free(&g->loops);
   vec_free(&g->labels);
   vec_free(&g->outs);
-  vec_free(&g->pflags);
 }
 
 #define CLONE_VEC(d, s, room)                                                  \
@@ -39,8 +38,8 @@ void graph_clone(Graph *dst, const Graph *src, int room) {
   CLONE_VEC(&dst->loops, &src->loops, 0);
   CLONE_VEC(&dst->labels, &src->labels, 0);
   CLONE_VEC(&dst->outs, &src->outs, 0);
-  CLONE_VEC(&dst->pflags, &src->pflags, 0);
   dst->nparams = src->nparams;
+  dst->sig = src->sig;
 }
 
 double graph_const(const Graph *g, Ref r) { return g->consts.v[ref_const_index(r)]; }

@@ -93,6 +93,8 @@ typedef struct Label {
   Loc src;  /* the forward node's source span */
 } Label;
 
+struct Signature;
+
 typedef struct Graph {
   VEC(Node) nodes;
   VEC(double) consts;
@@ -102,10 +104,8 @@ typedef struct Graph {
   VEC(Label) labels;
   VEC(Ref) outs; /* results, in an order the emitter knows */
   int nparams;   /* INPUT and ARRAY nodes with aux < nparams are parameters */
-  VEC(uint8_t) pflags; /* per parameter: P_CONST, P_ARRAY */
+  const struct Signature *sig; /* the function's interface (its parameters' constness) */
 } Graph;
-
-enum { P_CONST = 1, P_ARRAY = 2 };
 
 static inline int ref_is_const(Ref r) { return r < 0; }
 static inline int ref_const_index(Ref r) { return -1 - r; }
@@ -127,6 +127,43 @@ static inline OpKind graph_ref_kind(const Graph *g, Ref r) {
   OpKind k = op_info[g->nodes.v[r].op].kind;
   return k == K_PHI || k == K_INP || k == K_CAR || k == K_EXIT ? K_VAL : k;
 }
+
+/* ---- sig.c: a function's interface, in the IR's own terms. build.c fills it
+ * from what sema learnt; reverse mode reads which parameters are
+ * differentiated from it, and the printers and the interpreter their names,
+ * sizes and dimensions. It is the one source of truth about them after
+ * sema: nothing past build reads the syntax tree. ---- */
+typedef struct SigParam {
+  const char *name;
+  Loc loc;
+  int is_const;  /* data: read, never differentiated (no gradient) */
+  int ndims;     /* 0 for a scalar */
+  Ref *dims;     /* each dimension, an integer expression of Signature.dims */
+  Loc *dimlocs;  /* where each dimension is written */
+} SigParam;
+
+typedef struct Signature {
+  const char *name;
+  Loc loc;            /* from 'fn' to the end of the function */
+  Loc nameloc;
+  int nsizes;
+  const char **sizes; /* size parameters, in order of first appearance */
+  int nparams;
+  SigParam *params;
+  int nouts;          /* results: 1, or as many as the names after '->' */
+  const char **outs;  /* those names; NULL for one unnamed result */
+  Graph dims;         /* the dimensions: SIZE leaves (aux: the size), constants,
+                       * IADD ISUB IMUL IDIV IMOD INEG, as the source writes them
+                       * (built unoptimised: nothing folded or reordered) */
+  Arena arena;        /* the names and arrays above */
+} Signature;
+
+void ir_sig_free(Signature *s);
+/* Dimension d (a Ref of s->dims) for the given size values (size[k] for
+ * s->sizes[k], -1 unknown); -1 when unknown, negative or a division by 0. */
+long ir_dim_value(const Signature *s, Ref d, const long *size);
+/* The element count of parameter p (1 for a scalar); -1 when unknown. */
+long ir_param_length(const Signature *s, int p, const long *size);
 
 /* ---- graph.c: the builder. Every node is made here, folded and
  * hash-consed (at -O1), so every pass gets CSE and folding for free. ---- */

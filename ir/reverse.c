@@ -318,7 +318,7 @@ static void label(Rev *r, int n) {
  * k's row of the Jacobian). */
 static void rev_load(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
-  if (r->f->pflags.v[r->f->nodes.v[nd->a[0]].aux] & P_CONST)
+  if (r->f->sig->params[r->f->nodes.v[nd->a[0]].aux].is_const)
     return;
   B->src = nd->src;
   for (int k = 0; k < r->m; k++)
@@ -673,7 +673,7 @@ static char *find_active(const Graph *f) {
       const Node *nd = &f->nodes.v[i];
       char a = 0;
       if (nd->op == OP_INPUT || nd->op == OP_ARRAY)
-        a = nd->aux < f->nparams && !(f->pflags.v[nd->aux] & P_CONST);
+        a = nd->aux < f->nparams && !f->sig->params[nd->aux].is_const;
       else if (op_info[nd->op].kind == K_INT || op_info[nd->op].kind == K_EFF)
         a = 0;
       else
@@ -730,7 +730,7 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
       if ((nd->op != OP_INPUT && nd->op != OP_ARRAY) || nd->aux >= f->nparams)
         continue;
       p++;
-      int differentiated = nd->op == OP_INPUT && !(f->pflags.v[nd->aux] & P_CONST);
+      int differentiated = nd->op == OP_INPUT && !f->sig->params[nd->aux].is_const;
       vec_push(&B->g->outs, differentiated && ADJ(i, k) != REF_NONE ? ADJ(i, k) : K(0));
     }
   }

@@ -13,24 +13,24 @@
 static const char *const CFLAGS = "-std=c99 -O2 -Wall -Wextra -Wpedantic -Werror";
 static const char *const CXXFLAGS = "-x c++ -O2 -Wall -Wextra -Werror";
 
-/* The source text of e (a dimension), for the driver to compute sizes. */
-static void src_text(StrBuf *b, const Compiled *c, const Expr *e) {
-  sb_printf(b, "(%.*s)", e->loc.hi - e->loc.lo, c->text + e->loc.lo);
+/* The source text of dimension k (as written), for the driver to compute sizes. */
+static void src_text(StrBuf *b, const Compiled *c, const SigParam *p, int k) {
+  sb_printf(b, "(%.*s)", p->dimlocs[k].hi - p->dimlocs[k].lo, c->text + p->dimlocs[k].lo);
 }
 
 /* The element count of parameter p: 1 for a scalar. */
-static void length(StrBuf *b, const Compiled *c, const Param *p) {
+static void length(StrBuf *b, const Compiled *c, const SigParam *p) {
   sb_puts(b, "(1");
   for (int k = 0; k < p->ndims; k++) {
     sb_puts(b, " * ");
-    src_text(b, c, p->dims[k]);
+    src_text(b, c, p, k);
   }
   sb_puts(b, ")");
 }
 
 /* Arguments: sizes, then each parameter (arrays as pointers). */
 static void call_args(StrBuf *b, const FnGraphs *f) {
-  const Func *fn = f->func;
+  const Signature *fn = f->sig;
   int first = 1;
   for (int k = 0; k < f->sig->nsizes; k++, first = 0)
     sb_printf(b, "%s%s", first ? "" : ", ", f->sig->sizes[k]);
@@ -41,7 +41,7 @@ static void call_args(StrBuf *b, const FnGraphs *f) {
 /* One function's checks, at `points` random points of [lo, hi]. */
 static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, const int *sizes,
                             double lo, double hi, int points) {
-  const Func *fn = f->func;
+  const Signature *fn = f->sig;
   const FnNames *nm = f->names;
   int np = fn->nparams, nv = f->fwd.outs.n;
   sb_puts(b, "  {\n");
@@ -561,7 +561,7 @@ START_TEST(interpreter_agrees) {
   unsigned s = 12345;
   for (int f = 0; f < c.nfns; f++) {
     const FnGraphs *fg = &c.fns[f];
-    const Func *fn = fg->func;
+    const Signature *fn = fg->sig;
     int np = fn->nparams, nv = fg->fwd.outs.n, sizes[8] = {3, 3, 3, 3, 3, 3, 3, 3};
     double *arr[16] = {0}, *grads[64] = {0}, inputs[16] = {0};
     long lens[16] = {0};

@@ -26,7 +26,7 @@ static void write_driver(const char *path, Compiled *c, const char *header, doub
               "  int points = 0;\n");
   for (int f = 0; f < c->nfns; f++) {
     const FnNames *nm = c->fns[f].names;
-    int n = c->fns[f].func->nparams;
+    int n = c->fns[f].sig->nparams;
     sb_printf(&b, "  for (int k = 0; k < 25; k++) {\n    double x[%d], g[%d], v[%d], fd;\n", n + 1,
               n + 1, n + 1);
     sb_printf(&b, "    for (int i = 0; i < %d; i++) { x[i] = uni(%.17g, %.17g); g[i] = 0; v[i] = 0; }\n", n,

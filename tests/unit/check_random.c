@@ -201,7 +201,7 @@ START_TEST(random_program) {
       if (!isfinite(v) || fabs(v) > 1e6)
         continue;
       ck_assert_msg(fabs(v - v0) <= 1e-12 * (1 + fabs(v)), "seed %d %s: -O1 %.17g, -O0 %.17g\n%s", _i,
-                    g1->func->name, v, v0, src);
+                    g1->sig->name, v, v0, src);
       for (int i = 0; i < n; i++) {
         /* skip points near a kink: compare one-sided slopes at two scales */
         double xs[4], up, dn, up2, dn2, h = 1e-5;
@@ -219,7 +219,7 @@ START_TEST(random_program) {
         if (!isfinite(fd) || fabs(sl - sr) > 1e-3 * (1 + fabs(fd)) || fabs(fd - fd2) > 1e-2 * (1 + fabs(fd)))
           continue;
         ck_assert_msg(fabs(gr[i] - fd) <= 1e-5 * (1 + fabs(fd)) + 1e-9 * fabs(v) / h,
-                      "seed %d %s d/dp%d at (%g, %g, %g): %.12g vs %.12g\n%s", _i, g1->func->name, i, x[0],
+                      "seed %d %s d/dp%d at (%g, %g, %g): %.12g vs %.12g\n%s", _i, g1->sig->name, i, x[0],
                       x[1], x[2], gr[i], fd, src);
         ck_assert_msg(fabs(gr[i] - gr0[i]) <= 1e-9 * (1 + fabs(gr[i])), "seed %d: -O0 gradient differs\n%s",
                       _i, src);

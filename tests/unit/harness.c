@@ -20,15 +20,15 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
   Diag d = {&c->src, err, 0, 0};
   if (parse_program(&c->src, &d, &c->arena, &c->prog) == 0 &&
       sema_check(&c->prog, &d, &c->checked) == 0) {
-    cg_names(&c->checked, NULL, &c->names);
     c->nfns = c->checked.nfuncs;
     c->fns = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *c->fns);
+    c->sigs = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *c->sigs);
     Graph *fwd = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *fwd);
-    ir_build_program(&c->checked, &d, optimize, fwd);
+    ir_build_program(&c->checked, &d, optimize, fwd, c->sigs);
+    cg_names(c->sigs, c->nfns, NULL, &c->names);
     for (int i = 0; i < c->nfns; i++) {
       FnGraphs *f = &c->fns[i];
-      f->func = c->checked.funcs[i];
-      f->sig = &c->checked.sigs[i];
+      f->sig = &c->sigs[i];
       f->names = &c->names.fn[i];
       f->fwd = fwd[i];
       ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, 1, NULL);
@@ -51,6 +51,9 @@ void ht_free(Compiled *c) {
     graph_free(&c->fns[i].vjp);
   }
   free(c->fns);
+  for (int i = 0; i < c->nfns; i++)
+    ir_sig_free(&c->sigs[i]);
+  free(c->sigs);
   if (c->names.fn)
     cg_names_free(&c->names);
   sema_free(&c->checked);
@@ -63,7 +66,7 @@ void ht_free(Compiled *c) {
 
 FnGraphs *ht_fn(Compiled *c, const char *name) {
   for (int i = 0; i < c->nfns; i++)
-    if (strcmp(c->fns[i].func->name, name) == 0)
+    if (strcmp(c->fns[i].sig->name, name) == 0)
       return &c->fns[i];
   return NULL;
 }

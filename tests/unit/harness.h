@@ -19,6 +19,7 @@ typedef struct Compiled {
   Program prog;
   Checked checked;
   Names names;
+  Signature *sigs;
   FnGraphs *fns;
   int nfns;
   int errors;
