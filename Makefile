@@ -5,6 +5,7 @@
 #   make demo       generate the samples' gradients and run samples/demo.c
 #   make bench      gradient/forward timing ratios (never part of check)
 #   make soak       the differential test on SEEDS=A-B (default 1-500)
+#   make same-output  this tree's outputs against those of revision BASE
 #   make memcheck   valgrind over the compiler on every sample and test input
 #   make fuzz       libFuzzer over the whole compiler for FUZZ_SECONDS (clang)
 #   make golden     regenerate tests/golden expectations (review the diff)
@@ -30,7 +31,10 @@ CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null)
 LIB_SRC := support/arena.c support/heap.c support/strbuf.c support/diag.c support/strmap.c \
            parser/ast.c parser/sema.c \
            ir/ops.c ir/graph.c ir/sig.c ir/build.c ir/copy.c ir/reverse.c ir/opt.c ir/verify.c \
-           codegen/names.c codegen/body.c codegen/plan.c codegen/emit_c.c codegen/emit_dot.c codegen/emit_check.c \
+           codegen/sig.c codegen/policy.c codegen/names.c codegen/plan.c \
+           codegen/text.c codegen/layout.c codegen/uses.c codegen/expr.c codegen/loops.c \
+           codegen/frame.c codegen/parts.c codegen/walk.c codegen/by_grad.c codegen/body.c \
+           codegen/emit_c.c codegen/emit_dot.c codegen/emit_check.c \
            runtime/eval.c cli/driver.c cli/eval_cli.c
 GEN_SRC := $(B)/parser.tab.c $(B)/lexer.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/parser.tab.o $(B)/lexer.o
@@ -76,7 +80,17 @@ $(B)/check_adc: $(TEST_OBJ) $(B)/libadc.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 check: $(ADC) $(B)/check_adc
+	sh tests/layers.sh $(B)
 	ADC_VERIFY=each ADC=$(abspath $(ADC)) ADC_TMP=$(abspath $(B))/tmp $(B)/check_adc
+
+# the outputs of the compiler built from revision BASE (default HEAD) and of
+# this tree's, compared on every input and option set (tests/same_output.sh)
+BASE ?= HEAD
+same-output: $(ADC)
+	rm -rf build-base && mkdir -p build-base/src
+	git archive $(BASE) | tar -x -C build-base/src
+	$(MAKE) -C build-base/src adc >/dev/null
+	sh tests/same_output.sh build-base/src/adc $(ADC) $(wildcard $(B)/tmp)
 
 # the differential test on other seeds: make soak SEEDS=501-5000
 SEEDS ?= 1-500
@@ -152,8 +166,9 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/include/adc.mk
 
 clean:
-	rm -rf build build-asan adc samples/demo samples/*_grad.c samples/*_grad.h
+	rm -rf build build-asan build-base adc samples/demo samples/*_grad.c samples/*_grad.h
 
-.PHONY: fuzz soak memcheck all check check-asan demo golden bench graphs install uninstall clean
+
+.PHONY: same-output fuzz soak memcheck all check check-asan demo golden bench graphs install uninstall clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -331,25 +331,6 @@ static int reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
   return status;
 }
 
-/* Would the gradient be split into parts (--split) but for the storage of
- * logsumexp's weights, its only storage? A function that long is better
- * split, taking each term's exponential again in the reverse sweep, than
- * left whole for the C compiler (whose time grows faster than linearly with
- * a function's length). */
-static int weights_alone_unsplit(const Graph *g, int split) {
-  if (!graph_has_saves(g))
-    return 0;
-  int saves = 0;
-  for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_SAVE) {
-      Ref v = g->nodes.v[i].a[0];
-      if (ref_is_const(v) || g->nodes.v[v].op != OP_LSEW)
-        return 0;
-      saves++;
-    }
-  return saves && split > 0 && g->nodes.n > split; /* as cg_splits decides, storage aside */
-}
-
 /* The forward graphs and signatures, then (the names known) the reverse
  * sweeps. */
 static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o, Signature *sigs,
@@ -370,7 +351,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     FnGraphs *f = &fns[i];
     Loc at;
     int weights = 1, status = reverse_grad(f, optimize, weights, &at);
-    if (status == 0 && weights_alone_unsplit(&f->grad, split)) {
+    if (status == 0 && cg_split_without_weights(&f->grad, split)) {
       graph_free(&f->grad); /* the weights' storage alone keeps it whole: take exp again */
       weights = 0;
       status = reverse_grad(f, optimize, weights, &at);

@@ -1,91 +1,17 @@
 /* emit_c.c - whole files: the C file (three functions per source
  * function, each under a comment stating its convention), the header of
  * prototypes, and the SSA text. Bodies come from body.c. */
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "body.h"
+#include "emit.h"
 
 static const char *base_name(const char *path) {
   const char *s = strrchr(path, '/');
   return s ? s + 1 : path;
 }
 
-static int several(const FnGraphs *fg) { return fg->fwd.outs.n > 1; }
 static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o,
                          const FwdShare *share);
-
-static const char *symbol(const FnGraphs *fg, FnKind kind) {
-  const FnNames *nm = fg->names;
-  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : several(fg) ? nm->jac : nm->grad;
-}
-
-int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
-  const FnNames *nm = fg->names;
-  const Signature *f = fg->sig;
-  int np = f->nparams, nv = fg->fwd.outs.n, n = 0;
-#define ARG(nm_, role_, i_) (args[n].name = (nm_), args[n].role = (role_), args[n++].index = (i_))
-  for (int k = 0; k < fg->sig->nsizes; k++)
-    ARG(nm->sizes[k], ARG_SIZE, k);
-  for (int i = 0; i < np; i++)
-    ARG(nm->params[i], ARG_PARAM, i);
-  for (int o = 0; o < nv && kind == FN_VJP; o++)
-    ARG(several(fg) ? nm->outbars[o] : nm->seed, ARG_SEED, o);
-  for (int o = 0; o < nv && several(fg) && kind != FN_VJP; o++)
-    ARG(nm->outs[o], ARG_OUT, o);
-  if (kind != FN_FWD && !(kind == FN_GRAD && several(fg)))
-    for (int i = 0; i < np; i++)
-      if (!f->params[i].is_const)
-        ARG(nm->bars[i], ARG_BAR, i);
-  if (kind == FN_GRAD && several(fg))
-    ARG(nm->jacp, ARG_JAC, 0);
-#undef ARG
-  return n;
-}
-
-/* In SSA text, only what the function reads, without types. */
-static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int real) {
-  const char *T = cg_real_type(real);
-  int np = fg->sig->nparams, nv = fg->fwd.outs.n;
-  SigArg *args = xmalloc(sizeof *args * (size_t)(fg->sig->nsizes + 2 * np + 2 * nv + 1));
-  int n = cg_sig_args(fg, kind, args), first = 1;
-  for (int k = 0; k < n; k++) {
-    const SigArg *a = &args[k];
-    if (ssa && a->role != ARG_SIZE && a->role != ARG_PARAM && a->role != ARG_SEED)
-      continue;
-    sb_puts(b, first ? "" : ", ");
-    first = 0;
-    if (ssa)
-      sb_puts(b, a->name);
-    else if (a->role == ARG_SIZE)
-      sb_printf(b, "int %s", a->name);
-    else if (a->role == ARG_PARAM && fg->sig->params[a->index].ndims)
-      sb_printf(b, "const %s *%s", T, a->name);
-    else if (a->role == ARG_PARAM || a->role == ARG_SEED)
-      sb_printf(b, "%s %s", T, a->name);
-    else
-      sb_printf(b, "%s *%s", T, a->name);
-  }
-  free(args);
-}
-
-void cg_sig_params(StrBuf *b, const FnGraphs *fg, FnKind kind, int real) {
-  params_text(b, fg, kind, 0, real);
-}
-
-/* Sizes, then parameters (arrays as pointers), then what the kind adds:
- * output pointers, cotangents, gradient pointers, the Jacobian. */
-static void signature(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int real) {
-  if (!ssa)
-    sb_printf(b, "%s ", kind == FN_VJP || several(fg) ? "void" : cg_real_type(real));
-  sb_printf(b, "%s(", symbol(fg, kind));
-  size_t at = b->len;
-  params_text(b, fg, kind, ssa, real);
-  if (b->len == at && !ssa)
-    sb_puts(b, "void");
-  sb_puts(b, ")");
-}
 
 /* share: f_grad fills it in, f reads it (FwdShare); NULL for neither. */
 static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, FwdShare *share) {
@@ -94,8 +20,8 @@ static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpt
     kind_comment(&comment, fg, kind, o, share);
   if (o->static_fns && !ssa)
     sb_puts(&head, "static inline ");
-  signature(&head, fg, kind, ssa, o->real);
-  BodyHead h = {comment.s ? comment.s : "", head.s, symbol(fg, kind), share};
+  cg_signature(&head, fg, kind, ssa, o->real);
+  BodyHead h = {comment.s ? comment.s : "", head.s, cg_symbol(fg, kind), share};
   cg_body(out, fg, kind, o, ssa, &h);
   sb_free(&head);
   sb_free(&comment);
@@ -113,7 +39,7 @@ static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
 
 /* "f_bar * df/dWRT", or with several results "u_bar * du/dWRT + ...". */
 static void cotangent_sum(StrBuf *out, const FnGraphs *fg, const char *wrt) {
-  if (!several(fg)) {
+  if (!cg_several(fg)) {
     sb_printf(out, "%s * d%s/d%s", fg->names->seed, fg->sig->name, wrt);
     return;
   }
@@ -135,15 +61,15 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
     ROLE(nm->params[i], f->params[i].ndims ? "array, read" : "read");
   if (kind == FN_VJP)
     for (int o = 0; o < nv; o++)
-      ROLE(several(fg) ? nm->outbars[o] : nm->seed, "read");
-  if (several(fg) && kind != FN_VJP)
+      ROLE(cg_several(fg) ? nm->outbars[o] : nm->seed, "read");
+  if (cg_several(fg) && kind != FN_VJP)
     for (int o = 0; o < nv; o++)
       ROLE(nm->outs[o], "written");
-  if (kind == FN_VJP || (kind == FN_GRAD && !several(fg)))
+  if (kind == FN_VJP || (kind == FN_GRAD && !cg_several(fg)))
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         ROLE(nm->bars[i], kind == FN_VJP ? "added to" : "stored");
-  if (kind == FN_GRAD && several(fg))
+  if (kind == FN_GRAD && cg_several(fg))
     ROLE(nm->jacp, "written");
 #undef ROLE
   sb_puts(out, n ? ". */\n" : " none. */\n");
@@ -174,7 +100,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
   source_linecol(o->src, f->loc.lo, &line, &col);
   if (kind == FN_FWD) {
     sb_printf(out, "/* %s (%s:%d): ", nm->fwd, base_name(o->input), line);
-    if (several(fg))
+    if (cg_several(fg))
       for (int k = 0; k < nv; k++)
         sb_printf(out, "%s*%s", k ? ", " : "writes ", nm->outs[k]);
     else
@@ -185,7 +111,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       close_long(out, fg, kind);
     else
       close_comment(out, fg, kind, ".");
-  } else if (kind == FN_GRAD && several(fg)) {
+  } else if (kind == FN_GRAD && cg_several(fg)) {
     sb_printf(out, "/* %s: writes ", nm->jac);
     for (int k = 0; k < nv; k++)
       sb_printf(out, "*%s, ", nm->outs[k]);
@@ -235,26 +161,13 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
   }
 }
 
-/* Graph k (0 gradient, 1 vjp, 2 forward) of a function. */
-static const Graph *graph_of(const FnGraphs *f, int k) { return k == 2 ? &f->fwd : k ? &f->vjp : &f->grad; }
-
-/* Is a function of the file split into parts? */
-static int file_splits(const FnGraphs *fns, int n, const EmitOpts *o) {
-  for (int i = 0; i < n; i++)
-    for (int k = 0; k < 3; k++)
-      if (cg_splits(graph_of(&fns[i], k), o, 0))
-        return 1;
-  return 0;
-}
-
 /* Loops whose iterations are stored, and functions split into parts, need
  * malloc and errno. */
 static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
   for (int i = 0; i < n; i++)
-    for (int k = 0; k < 3; k++)
-      if (graph_has_saves(graph_of(&fns[i], k)))
-        return 1;
-  return file_splits(fns, n, o);
+    if (graph_has_saves(&fns[i].grad) || graph_has_saves(&fns[i].vjp) || graph_has_saves(&fns[i].fwd))
+      return 1;
+  return cg_file_splits(fns, n, o->split);
 }
 
 /* Parts stay functions of their own: each called once, gcc inlined them
@@ -277,7 +190,7 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
             needs_stdlib(fns, n, o) ? "<math.h>, <errno.h> and <stdlib.h>" : "only <math.h>",
             needs_stdlib(fns, n, o) ? "#include <errno.h>\n" : "",
             needs_stdlib(fns, n, o) ? "#include <stdlib.h>\n" : "",
-            file_splits(fns, n, o) ? noinline_text : "");
+            cg_file_splits(fns, n, o->split) ? noinline_text : "");
   for (int i = 0; i < n; i++) {
     if (cg_vjp_by_grad(&fns[i], o->split)) { /* f_grad first: f may run its forward parts */
       FwdShare share = {0, 0, 0};
@@ -290,7 +203,7 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
     emit_one(out, &fns[i], FN_VJP, o, 0, NULL);
   }
   sb_puts(out, "#ifdef __cplusplus\n}\n#endif\n");
-  if (file_splits(fns, n, o))
+  if (cg_file_splits(fns, n, o->split))
     sb_puts(out, "\n#undef ADC_NOINLINE\n");
 }
 
@@ -317,34 +230,10 @@ void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) 
   for (int i = 0; i < n; i++) {
     for (int kind = FN_FWD; kind <= FN_VJP; kind++) {
       kind_comment(out, &fns[i], (FnKind)kind, o, NULL);
-      signature(out, &fns[i], (FnKind)kind, 0, o->real);
+      cg_signature(out, &fns[i], (FnKind)kind, 0, o->real);
       sb_puts(out, ";\n");
     }
     sb_puts(out, "\n");
   }
   sb_printf(out, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s */\n", guard);
-}
-
-const char *cg_real_type(int real) { return real == 1 ? "float" : real == 2 ? "long double" : "double"; }
-const char *cg_real_fn(int real) { return real == 1 ? "f" : real == 2 ? "l" : ""; }
-const char *cg_real_lit(int real) { return real == 1 ? "f" : real == 2 ? "L" : ""; }
-
-/* A literal of the type: the shortest text that reads back as v (as a
- * float for float), with the type's suffix. */
-void cg_real_literal(StrBuf *b, double v, int real) {
-  if (real != 1 || !isfinite(v)) {
-    sb_double(b, v);
-    if (isfinite(v))
-      sb_puts(b, cg_real_lit(real));
-    return;
-  }
-  char buf[40];
-  for (int digits = 6; digits <= 9; digits++) {
-    snprintf(buf, sizeof buf, "%.*g", digits, v);
-    if ((float)strtod(buf, NULL) == (float)v)
-      break;
-  }
-  if (!strpbrk(buf, ".eEn"))
-    strcat(buf, ".0");
-  sb_printf(b, "%sf", buf);
 }

@@ -57,12 +57,16 @@ int put_decimal(char *p, long long v) {
 }
 
 void sb_int(StrBuf *b, long v) {
+  if (!b)
+    return;
   char t[24];
   sb_putn(b, t, (size_t)put_decimal(t, v));
 }
 
 /* Formats into the room left first: a second pass only when it is short. */
 void sb_printf(StrBuf *b, const char *fmt, ...) {
+  if (!b)
+    return;
   va_list ap;
   sb_reserve(b, 64);
   size_t room = b->cap - b->len;
@@ -130,6 +134,8 @@ static int short_decimal(StrBuf *b, double d) {
 
 /* Non-finite values are spelled with <math.h> macros, which C and C++ share. */
 void sb_double(StrBuf *b, double d) {
+  if (!b)
+    return;
   if (isnan(d)) {
     sb_puts(b, "NAN");
     return;

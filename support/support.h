@@ -65,15 +65,22 @@ typedef struct StrBuf {
 void sb_reserve(StrBuf *b, size_t extra); /* room for extra more bytes and the NUL */
 
 /* Inline, as the emitter appends short pieces millions of times: the
- * lengths of literals are then known where they are written. */
+ * lengths of literals are then known where they are written. Writing to a
+ * NULL buffer does nothing: the emitter's first walk builds its lines
+ * nowhere (codegen/emit.h). */
 static inline void sb_putn(StrBuf *b, const char *s, size_t n) { /* n bytes of s */
+  if (!b)
+    return;
   if (b->len + n + 1 > b->cap)
     sb_reserve(b, n);
   memcpy(b->s + b->len, s, n);
   b->len += n;
   b->s[b->len] = '\0';
 }
-static inline void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+static inline void sb_puts(StrBuf *b, const char *s) {
+  if (b)
+    sb_putn(b, s, strlen(s));
+}
 static inline void sb_putc(StrBuf *b, char c) { sb_putn(b, &c, 1); }
 void sb_int(StrBuf *b, long v); /* v in decimal */
 int put_decimal(char *p, long long v); /* v in decimal at p (room for 21), NUL-ended; its length */

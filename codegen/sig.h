@@ -1,0 +1,70 @@
+/* sig.h - what an emitted function looks like from outside: its names, its
+ * C parameter list, its type (--real), the lengths of its arrays. Every
+ * printer (C, header, SSA, the check program, the parts of a long
+ * function) asks here; this file depends on nothing else in codegen. */
+#ifndef ADC_SIG_H
+#define ADC_SIG_H
+
+#include "ir.h"
+
+/* The emitted names of one source function (names.c makes them). */
+typedef struct FnNames {
+  const char *src;          /* name in the .ad file */
+  char *fwd, *grad, *vjp, *jac; /* emitted symbols */
+  char **params;            /* emitted parameter names */
+  char **bars;              /* emitted gradient pointer names */
+  char *seed;               /* f_vjp's cotangent parameter (one result) */
+  char **sizes;             /* emitted size parameter names */
+  char **outs, **outbars;   /* several results: output pointers, cotangents */
+  char *jacp;               /* f_jac's Jacobian parameter */
+} FnNames;
+
+/* The three graphs of one function: forward, gradient (seed 1) or, with
+ * several results, Jacobian, and vjp; with its signature and names. */
+typedef struct FnGraphs {
+  const Signature *sig;
+  const FnNames *names;
+  Graph fwd, grad, vjp;
+} FnGraphs;
+
+/* The three functions emitted per source function: f, f_grad (or f_jac
+ * with several results), f_vjp. */
+typedef enum FnKind { FN_FWD, FN_GRAD, FN_VJP } FnKind;
+
+/* The arguments of an emitted function, in the order of its signature:
+ * sizes, parameters, cotangents (vjp), output pointers (several results),
+ * gradient pointers, the Jacobian. */
+typedef enum ArgRole { ARG_SIZE, ARG_PARAM, ARG_SEED, ARG_OUT, ARG_BAR, ARG_JAC } ArgRole;
+typedef struct SigArg {
+  const char *name;
+  ArgRole role;
+  int index; /* of the size, parameter or result */
+} SigArg;
+
+int cg_several(const FnGraphs *fg); /* several results: f_jac, not f_grad */
+const char *cg_symbol(const FnGraphs *fg, FnKind kind); /* f, f_grad or f_jac, f_vjp */
+/* Fills args (room for cg_max_args) and returns how many there are. */
+int cg_max_args(const FnGraphs *fg);
+int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args);
+/* "int n, const double *x, double *x_bar": the C parameter list, "" when
+ * there is none. */
+void cg_sig_params(StrBuf *b, const FnGraphs *fg, FnKind kind, int real);
+/* "double f(int n, const double *x)" (no ';'); in SSA text "f(n, x)": only
+ * what the function reads, without types. */
+void cg_signature(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int real);
+
+/* The C spelling of --real's type (0 double, 1 float, 2 long double), and
+ * the suffixes of <math.h> functions and of literals for it ("", "f", "l"
+ * and "", "f", "L"). */
+const char *cg_real_type(int real);
+const char *cg_real_fn(int real);
+const char *cg_real_lit(int real);
+void cg_real_literal(StrBuf *b, double v, int real);
+
+/* The element count of array parameter p as C text ("n * (d * (d + 1) / 2)"),
+ * sizes under their emitted names; and as a number when its dimensions are
+ * literals and it is at most max (else -1). */
+void cg_length_text(StrBuf *b, const FnGraphs *fg, int p);
+int cg_const_length(const FnGraphs *fg, int p, int max);
+
+#endif

@@ -1,0 +1,361 @@
+/* walk.c - the walk over one function's graph (emit.h): its ranges item by
+ * item, a node as one line "const double zK = ...;", a conditional group
+ * as one if/else whose phis are assigned in each branch, a loop as a C for
+ * loop (with a fused or joined loop's body inside), a label as a copy line
+ * "const double z3_bar = z2;" when its value already has a name. Both walks
+ * run this code; the first counts what the lines read, the second prints
+ * them, leaving out lines that nothing reads. */
+#include <stdlib.h>
+
+#include "emit.h"
+
+/* Lines that are statements, not definitions. */
+static int emit_effect(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf *b = e->line;
+  switch (nd->op) {
+  case OP_ACCUM: {
+    int p = e->g->nodes.v[nd->a[0]].aux;
+    count_accum(e, p);
+    if (e->several && e->kind == FN_GRAD)
+      sb_printf(b, "%s[%d * (%s) + %s + ", e->nm->jacp, nd->aux, e->ncols, e->col_off[p]);
+    else
+      sb_printf(b, "%s[", e->nm->bars[p]);
+    int_text(e, b, nd->a[1], e->several && e->kind == FN_GRAD ? 1 : 0);
+    sb_puts(b, e->stores && e->stores[n] ? "] = " : "] += ");
+    ref_use(e, b, nd->a[2]);
+    break;
+  }
+  case OP_SAVE:
+    if (!is_tape(e, n) || (e->pl.cached_in && e->pl.cached_in[nd->a[0]] == n) || stores_weights(e->g, n))
+      return 1; /* nothing to store, or stored where the value is made (weights: by the loop) */
+    tape_text(e, b, n, nd->a[1]);
+    sb_puts(b, " = ");
+    ref_use(e, b, nd->a[0]);
+    break;
+  case OP_CARRY:
+  case OP_NEXT:
+    return 1; /* declared before the loop; assigned at its end */
+  case OP_LSEW:
+    return 1; /* known after the loop: only stored (see reduce_update) */
+  default:
+    return 0;
+  }
+  line_end(e, b, nd->src);
+  return 1;
+}
+
+/* Node n is a copy of a value its fused forward loop computed. */
+static int shared(const Em *e, int n) { return e->pl.same_as && e->pl.same_as[n] >= 0; }
+
+/* Every value of nodes [lo, hi) is such a copy (or an integer, printed where used). */
+static int recomputed(const Em *e, int lo, int hi) {
+  for (int n = lo; n < hi; n++)
+    if (!shared(e, n) && op_info[e->g->nodes.v[n].op].kind != K_INT)
+      return 0;
+  return 1;
+}
+
+/* "const double z7 = i0 == 0 ? (adc_t8[i1] = exp(z6)) : adc_t8[i1];": made
+ * the first time round the loops it does not change with, read back after;
+ * or made before them (emit_hoisted) and only read back. */
+static void emit_cached(Em *e, int n, int s) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf *b = e->line, t = {0};
+  e->ns[n].name = own_name(e, n);
+  e->ns[n].curl = -1;
+  tape_text(e, &t, s, e->g->nodes.v[s].a[1]);
+  int read = is_read(e, n); /* else only stored (the vjp's forward sweep): a statement */
+  if (e->pl.inlined[n] & 2) { /* made before the loops: read back */
+    if (read) {
+      if (!e->ssa)
+        put_decl(b, e->T);
+      put_name(b, e->ns[n].name);
+      sb_printf(b, " = %s", t.s);
+      line_end(e, b, nd->src);
+    }
+    sb_free(&t);
+    return;
+  }
+  if (read && !e->ssa)
+    put_decl(b, e->T);
+  if (read) {
+    put_name(b, e->ns[n].name);
+    sb_puts(b, " = ");
+  } else {
+    sb_puts(b, "if (");
+  }
+  first_iteration(e, s, b);
+  sb_printf(b, read ? " ? (%s = " : ") %s = ", t.s);
+  expr_text(e, b, n);
+  if (read)
+    sb_printf(b, ") : %s", t.s);
+  sb_free(&t);
+  line_end(e, b, nd->src);
+}
+
+static void emit_node(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf *b = e->line;
+  if (shared(e, n)) { /* computed by the forward loop */
+    e->ns[n].name = e->ns[e->pl.same_as[n]].name;
+    e->ns[n].curl = -1;
+    return;
+  }
+  if (e->pl.cached_in && e->pl.cached_in[n] >= 0) {
+    emit_cached(e, n, e->pl.cached_in[n]);
+    return;
+  }
+  e->ns[n].name = own_name(e, n);
+  e->ns[n].curl = -1;
+  if (e->pl.inlined && e->pl.inlined[n] && !is_read(e, n))
+    return; /* read only by a value made before its loops, written out there */
+  if (op_info[nd->op].kind == K_INT || nd->op == OP_ARRAY || remade(e, n))
+    return; /* printed where used (remade: at the start of each part that reads it) */
+  if (emit_effect(e, n))
+    return;
+  if (nd->op == OP_INPUT && !is_read(e, n))
+    return; /* an unread parameter: (void) at the top instead */
+  if (!e->ssa)
+    put_decl(b, e->ns[n].kind == K_CND ? "int" : e->T);
+  put_name(b, e->ns[n].name);
+  sb_puts(b, " = ");
+  expr_text(e, b, n);
+  line_end(e, b, e->direct[n] >= 0 && nd->name < 0 ? e->g->labels.v[e->direct[n]].src : nd->src);
+  store_at_def(e, n);
+}
+
+/* Labels at position pos in block blk: the node named by one keeps its
+ * name; any other becomes a copy line, printed only if something reads
+ * it. (Its value is not counted as read here: only if the copy line is,
+ * resolve_usage.) */
+static void emit_labels(Em *e, int blk, int pos) {
+  const Graph *g = e->g;
+  for (int i = e->lab_first[pos]; i < e->lab_first[pos + 1]; i++) {
+    const Label *l = &g->labels.v[i];
+    if (l->blk != blk || e->direct[l->val] == i || !copy_line_used(e, i))
+      continue;
+    StrBuf *b = e->line;
+    count_label(e, i, cur_label(e, l->val));
+    if (!e->ssa)
+      put_decl(b, e->T);
+    put_name(b, label_name(e, i));
+    sb_puts(b, " = ");
+    ref_text(e, b, l->val);
+    line_end(e, b, l->src);
+    set_cur(e, l->val, i);
+  }
+}
+
+static void emit_range(Em *e, int blk, int lo, int hi);
+
+/* Before the group: its phis, declared (or, when both branches are empty,
+ * made as "c ? a : b"). Returns whether it is that simple. */
+static int group_phis(Em *e, int gi) {
+  const Graph *g = e->g;
+  const GroupSpan *s = &e->spans[gi];
+  const Group *gr = &g->groups.v[gi];
+  StrBuf *b = e->line;
+  int simple = s->phi_lo == s->lo && !e->blk_labels[gr->then_blk] && !e->blk_labels[gr->else_blk];
+  for (int p = s->phi_lo; p < s->hi; p++) {
+    if (shared(e, p)) {
+      emit_node(e, p); /* named as the forward copy */
+      continue;
+    }
+    e->ns[p].name = own_name(e, p);
+    if (simple) {
+      const Node *nd = &g->nodes.v[p];
+      if (!e->ssa)
+        put_decl(b, e->T);
+      put_name(b, e->ns[p].name);
+      sb_puts(b, " = ");
+      ref_use(e, b, nd->a[0]);
+      sb_puts(b, " ? ");
+      ref_use(e, b, nd->a[1]);
+      sb_puts(b, " : ");
+      ref_use(e, b, nd->a[2]);
+      line_end(e, b, nd->src);
+      e->ns[p].curl = -1;
+    } else if (!e->ssa) {
+      sb_printf(b, "%s ", e->T);
+      put_name(b, e->ns[p].name);
+      line_end(e, b, g->nodes.v[p].src);
+    }
+  }
+  return simple;
+}
+
+/* One branch of the group: its nodes, then the phis' values on that side. */
+static void group_side(Em *e, int gi, int side) {
+  const Graph *g = e->g;
+  const GroupSpan *s = &e->spans[gi];
+  const Group *gr = &g->groups.v[gi];
+  StrBuf *b = e->line;
+  sb_puts(b, side ? (e->ssa ? "if " : "if (") : "} else {");
+  if (side) {
+    ref_use(e, b, gr->cond);
+    sb_puts(b, e->ssa ? " {" : ") {");
+  }
+  put_line(e, b);
+  int mark = e->undo_node.n;
+  e->depth++;
+  emit_range(e, side ? gr->then_blk : gr->else_blk, side ? s->lo : s->then_hi, side ? s->then_hi : s->phi_lo);
+  for (int p = s->phi_lo; p < s->hi; p++) {
+    if (shared(e, p))
+      continue;
+    put_name(b, e->ns[p].name);
+    sb_puts(b, " = ");
+    ref_use(e, b, g->nodes.v[p].a[side ? 1 : 2]);
+    line_end(e, b, g->nodes.v[p].src);
+  }
+  e->depth--;
+  leave_block(e, mark);
+}
+
+static void emit_group(Em *e, int gi) {
+  const GroupSpan *s = &e->spans[gi];
+  if (recomputed(e, s->lo, s->hi)) { /* the forward loop's copy is in scope: print nothing */
+    for (int n = s->lo; n < s->hi; n++)
+      emit_node(e, n);
+    return;
+  }
+  if (group_phis(e, gi))
+    return;
+  for (int side = 1; side >= 0; side--)
+    group_side(e, gi, side);
+  indent(e);
+  put(e, "}\n");
+  for (int p = s->phi_lo; p < s->hi; p++)
+    e->ns[p].curl = -1;
+}
+
+/* Before the first step of the body that belongs to the reverse sweep. */
+static void sweep_marker(Em *e, int blk, int step_end) {
+  if (blk != 0 || e->kind == FN_FWD || e->rev_marked || e->rev_start >= step_end)
+    return;
+  e->rev_marked = 1;
+  e->marker = e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n";
+}
+
+/* The body of loop k, run in the iterations of the loop being printed
+ * (its fused reverse loop, or a loop joined to it). */
+static void emit_absorbed(Em *e, int k) {
+  int nx = body_end(e, k);
+  emit_range(e, e->g->loops.v[k].body, e->lspans[k].lo, nx);
+  loop_nexts(e, k, nx, e->lspans[k].body_hi);
+}
+
+static void emit_exits(Em *e, int li) {
+  const LoopSpan *s = &e->lspans[li];
+  for (int i = s->body_hi; i < s->hi; i++)
+    if (e->g->nodes.v[i].op == OP_LOOPOUT)
+      emit_node(e, i);
+}
+
+/* Inside the loop, after its own body: the reverse loop fused with it and
+ * the loops joined to it, each in the same iteration. */
+static void emit_partners(Em *e, int li) {
+  int rv = e->pl.fused_with ? e->pl.fused_with[li] : -1;
+  if (rv >= 0) { /* the reverse sweep of this term, in the same iteration */
+    indent(e);
+    put(e, e->ssa ? "# its reverse sweep (the terms of a sum are independent)\n"
+                  : "/* its reverse sweep (the terms of a sum are independent) */\n");
+    emit_absorbed(e, rv);
+  }
+  for (int k = e->pl.joined ? e->pl.joined[li] : -1; k >= 0; k = e->pl.joined[k]) {
+    indent(e); /* the loops after it over the same range, in the same iteration */
+    put(e, e->ssa ? "# and in the same iteration\n" : "/* and in the same iteration */\n");
+    emit_absorbed(e, k);
+  }
+}
+
+static void emit_loop(Em *e, int li) {
+  const Graph *g = e->g;
+  const Loop *l = &g->loops.v[li];
+  const LoopSpan *s = &e->lspans[li];
+  StrBuf *b = e->line;
+  for (int v = e->pl.hoist_first ? e->pl.hoist_first[li] : -1; v >= 0; v = e->pl.hoist_next[v])
+    emit_hoisted(e, v, li);
+  int rv = e->pl.fused_with ? e->pl.fused_with[li] : -1;
+  if (rv >= 0)
+    loop_declarations(e, rv);
+  for (int k = e->pl.joined ? e->pl.joined[li] : -1; k >= 0; k = e->pl.joined[k])
+    loop_declarations(e, k);
+  loop_declarations(e, li);
+  loop_head(e, b, l, li, l->backward);
+  put_line(e, b);
+  int mark = e->undo_node.n;
+  e->depth++;
+  int nx = body_end(e, li);
+  emit_range(e, l->body, s->lo, nx);
+  emit_partners(e, li);
+  int red = -1, count = -1;
+  for (int i = s->body_hi; i < s->hi; i++)
+    if (g->nodes.v[i].op == OP_REDUCE)
+      red = i;
+    else if (g->nodes.v[i].op == OP_RCOUNT)
+      count = i;
+  if (red >= 0)
+    reduce_update(e, li, red, count);
+  loop_nexts(e, li, nx, s->body_hi);
+  e->depth--;
+  leave_block(e, mark);
+  indent(e);
+  put(e, "}\n");
+  if (red >= 0 && l->kind == LK_LSE) {
+    put_name(b, e->ns[red].name);
+    sb_printf(b, " += log%s(adc_s%d)", e->fs, li);
+    line_end(e, b, g->nodes.v[red].src);
+    lse_weights(e, li);
+  }
+  emit_exits(e, li);
+}
+
+static void emit_range(Em *e, int blk, int lo, int hi) {
+  int i = lo;
+  while (i < hi) {
+    if (blk == 0 && e->part + 1 < e->nparts && i == e->cut[e->part + 1])
+      next_part(e);
+    int grp, loop, end = item_at(e, blk, i, &grp, &loop);
+    sweep_marker(e, blk, end);
+    emit_labels(e, blk, i);
+    if (grp >= 0)
+      emit_group(e, grp);
+    else if (loop >= 0 && e->pl.absorbed && e->pl.absorbed[loop])
+      emit_exits(e, loop);
+    else if (loop >= 0 && recomputed(e, i, end))
+      for (int n = i; n < end; n++) /* the forward loop's copy is in scope */
+        emit_node(e, n);
+    else if (loop >= 0)
+      emit_loop(e, loop);
+    else
+      emit_node(e, i);
+    i = end;
+  }
+  sweep_marker(e, blk, hi + 1);
+  emit_labels(e, blk, hi);
+}
+
+void emit_pass(Em *e) {
+  const Graph *g = e->g;
+  e->rev_marked = 0;
+  e->marker = NULL;
+  e->rev_start = reverse_start(g);
+  if (e->kind != FN_FWD)
+    e->marker = e->ssa ? "# forward sweep\n" : "/* forward sweep */\n";
+  e->helper = 0;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].name >= e->helper)
+      e->helper = g->nodes.v[i].name + 1;
+  for (int i = 0; i < g->labels.n; i++)
+    if (g->labels.v[i].name >= e->helper)
+      e->helper = g->labels.v[i].name + 1;
+  for (int i = 0; i < g->nodes.n; i++)
+    e->ns[i].curl = -1;
+  e->undo_node.n = e->undo_curl.n = 0;
+  e->part = 0;
+  if (e->nparts > 1)
+    begin_part(e, 0);
+  emit_range(e, 0, 0, g->nodes.n);
+  emit_outputs(e);
+}
