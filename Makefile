@@ -18,8 +18,8 @@ SAN     ?=
 CFLAGS  ?= -O2 -g
 WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow
 CPPFLAGS_ALL := -D_POSIX_C_SOURCE=200809L -Isupport -Iparser -Iir -Icodegen -Iruntime -Icli -Itests/unit -I$(B)
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) -pthread $(CPPFLAGS_ALL) -MMD -MP
-LIBS    := -pthread -lm # support/heap.c's second thread fills fresh pages
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
+LIBS    := -lm
 BISON   ?= bison
 FLEX    ?= flex
 CHECK_FLAGS := $(shell pkg-config --cflags check 2>/dev/null)

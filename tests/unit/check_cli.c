@@ -292,9 +292,9 @@ START_TEST(seed_reads_like_its_derivation) {
 END_TEST
 
 /* A compilation large enough (about 200 MB of heap) that the binary grows
- * its heap in huge pages made ahead by a second thread (support/heap.c):
- * its output is byte for byte that of the same compilation run in this
- * process, whose heap is not tuned. */
+ * its heap far ahead, in huge pages (support/heap.c): its output is byte
+ * for byte that of the same compilation run in this process, whose heap is
+ * not tuned. */
 START_TEST(large_compilation_agrees_in_process) {
   StrBuf src = {0};
   sb_puts(&src, "fn f(x) {\n  let a0 = x;\n");
