@@ -323,12 +323,35 @@ static void discard(Pending *p) {
 
 /* ---- the pipeline ---- */
 
-static int reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
-  int status = ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, weights, at);
+static RevStatus reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
+  RevStatus status = ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, weights, at);
   ir_check_step(&f->grad, "reverse (grad)");
   ir_dce(&f->grad);
   ir_check(&f->grad, "dce (grad)");
   return status;
+}
+
+/* What a reverse sweep that could not be made says. */
+static void reverse_error(Diag *d, const FnGraphs *f, RevStatus status, Loc at) {
+  switch (status) {
+  case REV_OK:
+    break;
+  case REV_TOO_LARGE:
+    diag_error(d, f->sig->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)", f->sig->name,
+               MAX_NODES);
+    break;
+  case REV_STORED_RANGE:
+    diag_error(d, at,
+               "the gradient of '%s' must store the iterations of this loop, but the range of a "
+               "loop around it depends on an enclosing index; this is not supported "
+               "(doc/limits.md)",
+               f->sig->name);
+    break;
+  case REV_NO_DERIVATIVE:
+    diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "
+                      "data (const parameters, sizes and constants)");
+    break;
+  }
 }
 
 /* The forward graphs and signatures, then (the names known) the reverse
@@ -350,32 +373,22 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
   for (int i = 0; i < c->nfuncs && built; i++) {
     FnGraphs *f = &fns[i];
     Loc at;
-    int weights = 1, status = reverse_grad(f, optimize, weights, &at);
-    if (status == 0 && cg_split_without_weights(&f->grad, split)) {
+    int weights = 1;
+    RevStatus status = reverse_grad(f, optimize, weights, &at);
+    if (status == REV_OK && cg_split_without_weights(&f->grad, split)) {
       graph_free(&f->grad); /* the weights' storage alone keeps it whole: take exp again */
       weights = 0;
       status = reverse_grad(f, optimize, weights, &at);
     }
     if (!cg_vjp_by_grad(f, split)) { /* else f_vjp calls f_grad */
-      int st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, weights, NULL);
-      status = status ? status : st2;
+      RevStatus st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, weights, NULL);
+      status = status != REV_OK ? status : st2;
       ir_check_step(&f->vjp, "reverse (vjp)");
       ir_dce(&f->vjp);
       ir_check(&f->vjp, "dce (vjp)");
     }
-    if (status == 1)
-      diag_error(d, f->sig->nameloc, "the gradient of '%s' is too large (more than %d SSA nodes)",
-                 f->sig->name, MAX_NODES);
-    else if (status == 2)
-      diag_error(d, at,
-                 "the gradient of '%s' must store the iterations of this loop, but the range of a "
-                 "loop around it depends on an enclosing index; this is not supported "
-                 "(doc/limits.md)",
-                 f->sig->name);
-    else if (status == 3)
-      diag_error(d, at, "'lgamma' has no derivative in <math.h>; it may only be applied to "
-                        "data (const parameters, sizes and constants)");
-    errors += status != 0;
+    reverse_error(d, f, status, at);
+    errors += status != REV_OK;
     if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
       ir_dce(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
                         * the gradient's forward sweep */

@@ -2,6 +2,7 @@
  * prints as (a node's own, or the copy line in scope), integers inline,
  * places in storage, a node's C expression from the operation table, and a
  * value a part reads from adc_v. */
+#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -81,6 +82,8 @@ void ref_text(Em *e, StrBuf *b, Ref r) {
     sb_puts(b, e->nm->params[e->g->nodes.v[r].aux]);
     return;
   }
+  /* what is printed was counted: a name read here has its line printed */
+  assert(e->ns[r].curl >= 0 ? copy_line_used(e, e->ns[r].curl) : e->g->nodes.v[r].op != OP_INPUT || is_read(e, r));
   put_name(b, e->ns[r].curl >= 0 ? label_name(e, e->ns[r].curl) : e->ns[r].name);
 }
 

@@ -1,6 +1,7 @@
 /* layout.c - what is known of a function before its body is walked: the
  * tables every walk reads (labels by position, group and loop extents,
  * f_jac's column offsets), and the questions they answer. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,7 @@ static void index_labels(Em *e) {
     e->direct[i] = -1;
   for (int i = 0; i < g->labels.n; i++) {
     const Label *l = &g->labels.v[i];
+    assert(i == 0 || g->labels.v[i - 1].pos <= l->pos);
     e->use.label_dep[i] = -1;
     e->lab_first[l->pos + 1]++;
     e->blk_labels[l->blk]++;

@@ -5,6 +5,7 @@
  * "const double z3_bar = z2;" when its value already has a name. Both walks
  * run this code; the first counts what the lines read, the second prints
  * them, leaving out lines that nothing reads. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "emit.h"
@@ -357,5 +358,6 @@ void emit_pass(Em *e) {
   if (e->nparts > 1)
     begin_part(e, 0);
   emit_range(e, 0, 0, g->nodes.n);
+  assert(e->depth == 1 && e->part == e->nparts - 1);
   emit_outputs(e);
 }

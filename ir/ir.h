@@ -222,22 +222,31 @@ void copier_init(Copier *c, const Graph *src);
 void copier_free(Copier *c);
 void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, int keep_names);
 
-/* ---- reverse.c: graph-to-graph reverse mode. The result holds the forward
- * nodes first, then the adjoint sweep(s). Outputs:
+/* ---- reverse.c (with scope.c, recompute.c: reverse.h): graph-to-graph
+ * reverse mode. The result holds the forward nodes first, then the
+ * adjoint sweep(s). Outputs:
  *   REV_GRAD: the values, then one gradient per parameter (seed 1 on the
  *             single output);
  *   REV_VJP:  one gradient per parameter, the cotangents being INPUT nodes
  *             nparams + o;
  *   REV_JAC:  the values, then per output o one gradient per parameter.
  * Parameters that are arrays or data get 0 there: array gradients are
- * ACCUM nodes (aux: the output's row). Returns 0; 1 when too large; 2 when
- * a loop that must be stored has a range depending on an enclosing index;
- * 3 when an operation without a derivative (lgamma) is applied to a value
- * that depends on the parameters (*err_at: where). */
+ * ACCUM nodes (aux: the output's row). weights: read logsumexp's weights
+ * from the storage the forward sweep fills (else take each term's
+ * exponential again, which needs none). *err_at: where a REV_STORED_RANGE
+ * or REV_NO_DERIVATIVE is. */
 typedef enum RevMode { REV_GRAD, REV_VJP, REV_JAC } RevMode;
-/* weights: read logsumexp's weights from the storage the forward sweep
- * fills (else take each term's exponential again, which needs none). */
-int ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at);
+typedef enum RevStatus {
+  REV_OK,
+  REV_TOO_LARGE,     /* more than MAX_NODES */
+  REV_STORED_RANGE,  /* a loop that must be stored has a range depending on an enclosing index */
+  REV_NO_DERIVATIVE, /* an operation without a derivative (lgamma) of a value depending on the parameters */
+} RevStatus;
+RevStatus ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at);
+
+/* ---- active.c: which forward values depend on a differentiated
+ * parameter (per node, 0 or 1; free() it). ---- */
+char *ir_active(const Graph *f);
 
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */

@@ -25,19 +25,11 @@
  * needs no storage: each term's adjoint follows from the result (sum: the
  * result's adjoint; logsumexp: times the softmax weight exp(term - result);
  * min/max: split among the terms equal to the result). */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
-
-/* Adjoints live in slots: several outputs' adjoints are propagated in one
- * sweep (f_jac), slot node * m + k holding output k's adjoint of node, so
- * that every partial derivative is computed once for all of them. */
-typedef struct Saved {
-  int slot;
-  Ref adj;
-  int level;
-} Saved;
+#include "reverse.h"
 
 typedef struct Contrib {
   int slot;
@@ -45,187 +37,6 @@ typedef struct Contrib {
 } Contrib;
 
 typedef VEC(Contrib) ContribVec;
-
-typedef struct Rev {
-  const Graph *f;
-  int weights; /* logsumexp's weights are read from storage where it can be placed */
-  Builder *b;
-  Copier cp;
-  GroupSpan *spans;
-  Ref *fv;          /* forward value of each forward node ... */
-  int *fv_level;    /* ... valid while this level is open (0: everywhere) */
-  Ref *adj;         /* per slot: the adjoint so far; REF_NONE for zero */
-  int *saved_level; /* per slot: level whose branch-local accumulator it has */
-  int *scratch;     /* per slot, -1 between uses */
-  int m;            /* adjoints per node: outputs swept together */
-  VEC(Saved) saves;
-  VEC(int) open;    /* open levels, outermost first; open.v[0] == 0 */
-  VEC(int) depth;   /* depth of each level in that stack */
-  VEC(int) todo;    /* materialize()'s work stack */
-  VEC(int) kept;    /* (node, value, level) of a group's values made before the group is copied */
-  int level, level_lo, nlevels;
-  LoopSpan *lspans;
-  Ref *rev_idx;     /* per forward loop: the index of its reverse loop, while open */
-  int *save_of;     /* per value: its SAVE node, or -1 */
-  int *export_of;   /* per branch value: a phi it leaves its group by, or -1 */
-  int *exit_of;     /* per loop: its first exit, or -1 */
-  int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
-  int tape_error;   /* a stored loop's range depends on an enclosing index */
-  int noderiv;      /* an operation without a derivative was reached */
-  Loc err_at;       /* where the first of those two is */
-  char *active;     /* per forward node: depends on a differentiated parameter */
-} Rev;
-
-static int visible(const Rev *r, int n) {
-  int l = r->fv_level[n];
-  if (l < 0)
-    return 0;
-  int d = r->depth.v[l];
-  return d < r->open.n && r->open.v[d] == l;
-}
-
-static void push_todo_if_hidden(Rev *r, Ref a) {
-  if (a != REF_NONE && !ref_is_const(a) && !visible(r, a))
-    vec_push(&r->todo, a);
-}
-
-/* Can the stored value of SAVE node sv be read here? Only inside the
- * reverse loops of every loop around it, which give its position. */
-static int restorable(const Rev *r, int sv) {
-  const Graph *f = r->f;
-  for (int b = f->nodes.v[sv].blk; b > 0; b = f->blocks.v[b].parent)
-    if (f->blocks.v[b].loop >= 0 && r->rev_idx[f->blocks.v[b].loop] == REF_NONE)
-      return 0;
-  return 1;
-}
-
-static Ref fwd_ref_visible(const Rev *r, Ref x) {
-  return x == REF_NONE || ref_is_const(x) ? x : r->fv[x];
-}
-
-/* Push what a range reads from before it; 1 when something was pushed. */
-static int push_range_deps(Rev *r, int lo, int hi) {
-  const Graph *f = r->f;
-  int mark = r->todo.n;
-  for (int i = lo; i < hi; i++)
-    for (int k = 0; k < 3; k++)
-      if (f->nodes.v[i].a[k] < lo)
-        push_todo_if_hidden(r, f->nodes.v[i].a[k]);
-  return r->todo.n > mark;
-}
-
-/* A loop's result brings the whole loop (without its SAVEs: what is read
- * back is read from the forward sweep's). */
-static int materialize_loop(Rev *r, const Node *nd) {
-  const Graph *f = r->f;
-  const LoopSpan *s = &r->lspans[nd->aux];
-  const Loop *l = &f->loops.v[nd->aux];
-  int mark = r->todo.n;
-  push_todo_if_hidden(r, l->lo);
-  push_todo_if_hidden(r, l->hi);
-  if (push_range_deps(r, s->lo, s->hi) || r->todo.n > mark)
-    return 1;
-  copier_run(&r->cp, r->b, s->lo, s->hi, r->fv, l->parent, 1);
-  for (int i = s->lo; i < s->hi; i++)
-    r->fv_level[i] = i >= s->body_hi ? r->level : -1; /* only the loop's own exits */
-  return 0;
-}
-
-/* Recompute forward node n, and what it depends on, in the current adjoint
- * branch. Iterative: a long chain of forward values must not recurse. A phi
- * brings its whole group. */
-static void materialize(Rev *r, int n) {
-  const Graph *f = r->f;
-  Loc save_src = r->b->src;
-  int save_name = r->b->name;
-  vec_push(&r->todo, n);
-  while (r->todo.n) {
-    int y = r->todo.v[r->todo.n - 1];
-    if (visible(r, y)) {
-      r->todo.n--;
-      continue;
-    }
-    const Node *nd = &f->nodes.v[y];
-    int mark = r->todo.n;
-    int sv = r->save_of[y], ex = r->export_of[y];
-    if (ex >= 0) { /* read where it left its branch (the condition is the same here) */
-      push_todo_if_hidden(r, ex);
-      if (r->todo.n > mark)
-        continue;
-      r->fv[y] = r->fv[ex];
-      r->fv_level[y] = r->level;
-    } else if (sv >= 0 && restorable(r, sv)) {
-      Ref pos = r->f->nodes.v[sv].a[1];
-      push_todo_if_hidden(r, pos);
-      if (r->todo.n > mark)
-        continue;
-      r->b->src = nd->src;
-      r->b->name = nd->name;
-      r->fv[y] = b_op(r->b, OP_RESTORE, sv, fwd_ref_visible(r, pos), REF_NONE);
-      r->fv_level[y] = r->level;
-    } else if (op_info[nd->op].kind == K_EXIT) {
-      if (materialize_loop(r, nd))
-        continue;
-    } else if (nd->op == OP_CARRY) { /* not stored: see doc/limits.md */
-      if (!r->tape_error)
-        r->err_at = nd->src;
-      r->tape_error = 1;
-      r->fv[y] = b_const(r->b, 0);
-      r->fv_level[y] = r->level;
-    } else if (nd->op == OP_PHI) {
-      const GroupSpan *s = &r->spans[nd->aux];
-      push_todo_if_hidden(r, nd->a[0]);
-      for (int i = s->lo; i < s->hi; i++)
-        for (int k = 0; k < 3; k++)
-          if (f->nodes.v[i].a[k] < s->lo)
-            push_todo_if_hidden(r, f->nodes.v[i].a[k]);
-      if (r->todo.n > mark)
-        continue;
-      /* Values of the group's branches already made here stay visible: the
-       * copy must not hide them (they would be made again, twice in one
-       * block, which at -O0, without sharing, is two lines of one name). */
-      r->kept.n = 0;
-      for (int i = s->lo; i < s->phi_lo; i++)
-        if (visible(r, i)) {
-          vec_push(&r->kept, i);
-          vec_push(&r->kept, r->fv[i]);
-          vec_push(&r->kept, r->fv_level[i]);
-        }
-      copier_run(&r->cp, r->b, s->lo, s->hi, r->fv, nd->blk, 1);
-      /* Only the phis are visible here; the copied branch values live in
-       * the copy's own blocks. */
-      for (int i = s->lo; i < s->hi; i++)
-        r->fv_level[i] = i >= s->phi_lo ? r->level : -1;
-      for (int k = 0; k < r->kept.n; k += 3) {
-        r->fv[r->kept.v[k]] = r->kept.v[k + 1];
-        r->fv_level[r->kept.v[k]] = r->kept.v[k + 2];
-      }
-    } else {
-      for (int k = 0; k < op_info[nd->op].arity; k++)
-        push_todo_if_hidden(r, nd->a[k]);
-      if (r->todo.n > mark)
-        continue;
-      r->b->src = nd->src;
-      r->b->name = nd->name;
-      Ref a[3];
-      for (int k = 0; k < 3; k++)
-        a[k] = nd->a[k] == REF_NONE || ref_is_const(nd->a[k]) ? nd->a[k] : r->fv[nd->a[k]];
-      r->fv[y] = b_op(r->b, nd->op, a[0], a[1], a[2]);
-      r->fv_level[y] = r->level;
-    }
-    r->todo.n--;
-  }
-  r->b->src = save_src;
-  r->b->name = save_name;
-}
-
-static Ref fwd_ref(Rev *r, Ref x) {
-  if (ref_is_const(x) || x == REF_NONE)
-    return x;
-  if (!visible(r, x))
-    materialize(r, x);
-  return r->fv[x];
-}
 
 /* The rule language of ops.def. */
 #define B (r->b)
@@ -297,13 +108,9 @@ static void add_contrib(Rev *r, Ref o, int k, Ref v) {
     return;
   if (graph_ref_kind(r->f, o) == K_CND)
     return;
+  assert(o < r->f->nodes.n && k < r->m);
   int sl = o * r->m + k;
-  if (o < r->level_lo && r->saved_level[sl] != r->level) {
-    Saved s = {sl, r->adj[sl], r->saved_level[sl]};
-    vec_push(&r->saves, s);
-    r->saved_level[sl] = r->level;
-    r->adj[sl] = REF_NONE;
-  }
+  scope_keep_apart(&r->sc, o, sl, r->adj);
   r->adj[sl] = r->adj[sl] == REF_NONE ? v : ADD(r->adj[sl], v);
 }
 
@@ -352,27 +159,13 @@ static void rev_node(Rev *r, int n) {
 
 static void rev_range(Rev *r, int lo, int hi, int fblk);
 
-/* Leaving a level: the outer accumulators come back. */
-static void restore_saves(Rev *r, int mark) {
-  for (int i = r->saves.n - 1; i >= mark; i--) {
-    Saved *sv = &r->saves.v[i];
-    r->adj[sv->slot] = sv->adj;
-    r->saved_level[sv->slot] = sv->level;
-  }
-  r->saves.n = mark;
-}
-
 /* Run one branch of a group backwards; return what it contributed to values
  * outside the group, and restore their outer accumulators. */
 static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
   const GroupSpan *s = &r->spans[gi];
   const Group *fg = &r->f->groups.v[gi];
   int lo = side ? s->lo : s->then_hi, hi = side ? s->then_hi : s->phi_lo;
-  int save_level = r->level, save_lo = r->level_lo, mark = r->saves.n;
-  r->level = ++r->nlevels;
-  r->level_lo = s->lo;
-  vec_push(&r->depth, r->open.n);
-  vec_push(&r->open, r->level);
+  Scope outer = scope_enter(&r->sc, s->lo);
   for (int p = s->phi_lo; p < s->hi; p++)
     for (int k = 0; k < r->m; k++)
       if (ADJ(p, k) != REF_NONE) {
@@ -380,17 +173,14 @@ static void rev_side(Rev *r, int gi, int side, ContribVec *out) {
         add_contrib(r, r->f->nodes.v[p].a[side ? 1 : 2], k, ADJ(p, k));
       }
   rev_range(r, lo, hi, side ? fg->then_blk : fg->else_blk);
-  for (int i = mark; i < r->saves.n; i++) {
-    int sl = r->saves.v[i].slot;
+  for (int i = outer.mark; i < r->sc.saves.n; i++) {
+    int sl = r->sc.saves.v[i].slot;
     if (r->adj[sl] != REF_NONE) {
       Contrib c = {sl, r->adj[sl]};
       vec_push(out, c);
     }
   }
-  restore_saves(r, mark);
-  r->open.n--;
-  r->level = save_level;
-  r->level_lo = save_lo;
+  scope_leave(&r->sc, outer, r->adj);
 }
 
 static void rev_group(Rev *r, int gi) {
@@ -446,24 +236,21 @@ typedef struct Acc {
 
 /* What opening a reverse loop's body changed, for closing it. */
 typedef struct Frame {
-  int parent, level, level_lo, mark;
+  int parent; /* the builder's block */
+  Scope outer;
 } Frame;
 
 /* Open the body of reverse loop nl for forward loop li. */
 static Frame open_reverse_body(Rev *r, int li, int nl) {
-  Frame fr = {B->blk, r->level, r->level_lo, r->saves.n};
+  Frame fr = {B->blk, scope_enter(&r->sc, r->lspans[li].lo)};
   B->blk = B->g->loops.v[nl].body;
-  r->level = ++r->nlevels;
-  r->level_lo = r->lspans[li].lo;
-  vec_push(&r->depth, r->open.n);
-  vec_push(&r->open, r->level);
   B->src = r->f->nodes.v[r->exit_of[li]].src;
   r->rev_idx[li] = b_loop_op(B, OP_IDX, nl, REF_NONE, REF_NONE);
   const LoopSpan *s = &r->lspans[li];
   for (int i = s->lo; i < s->body_hi; i++)
     if (r->f->nodes.v[i].op == OP_IDX && r->f->nodes.v[i].aux == li) {
       r->fv[i] = r->rev_idx[li];
-      r->fv_level[i] = r->level;
+      scope_made(&r->sc, i);
     }
   return fr;
 }
@@ -473,10 +260,9 @@ static Frame open_reverse_body(Rev *r, int li, int nl) {
  * exits, and the accumulated contributions go out. */
 static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, const Ref *cnext,
                                int ncarry, const Ref *cinit) {
-  int mark = fr.mark;
   VEC(Acc) accs = {0};
-  for (int i = mark; i < r->saves.n; i++) {
-    int sl = r->saves.v[i].slot;
+  for (int i = fr.outer.mark; i < r->sc.saves.n; i++) {
+    int sl = r->sc.saves.v[i].slot;
     if (r->adj[sl] == REF_NONE)
       continue;
     B->src = r->f->nodes.v[sl / r->m].src;
@@ -492,12 +278,9 @@ static void close_reverse_body(Rev *r, int li, int nl, Frame fr, const Ref *cb, 
     b_loop_op(B, OP_NEXT, nl, cb[j], cnext[j]);
   for (int i = 0; i < accs.n; i++)
     b_loop_op(B, OP_NEXT, nl, accs.v[i].carry, sums[i]);
-  restore_saves(r, mark);
-  r->open.n--;
+  scope_leave(&r->sc, fr.outer, r->adj); /* what follows contributes at the outer level */
   r->rev_idx[li] = REF_NONE;
   B->blk = fr.parent;
-  r->level = fr.level; /* what follows contributes at the outer level */
-  r->level_lo = fr.level_lo;
   Ref *outs = xmalloc((size_t)(ncarry + accs.n + 1) * sizeof *outs);
   for (int j = 0; j < ncarry; j++)
     outs[j] = b_loop_op(B, OP_LOOPOUT, nl, cb[j], REF_NONE);
@@ -636,6 +419,7 @@ static void rev_for(Rev *r, int li) {
 }
 
 static void rev_range(Rev *r, int lo, int hi, int fblk) {
+  assert(0 <= lo && lo <= hi && hi <= r->f->nodes.n);
   for (int n = hi - 1; n >= lo;) {
     const Node *nd = &r->f->nodes.v[n];
     if (op_info[nd->op].kind == K_EXIT && nd->blk == fblk) {
@@ -655,59 +439,17 @@ static void rev_range(Rev *r, int lo, int hi, int fblk) {
   }
 }
 
-/* Activity: which forward values depend on a differentiated parameter.
- * Only those receive adjoints. A carried value is active when its entry or
- * its next value is, so the sweep repeats until nothing changes. */
-static char *find_active(const Graph *f) {
-  int n = f->nodes.n;
-  char *act = xcalloc((size_t)(n ? n : 1), 1);
-  int *next = xmalloc((size_t)(n ? n : 1) * sizeof *next);
-  for (int i = 0; i < n; i++)
-    next[i] = -1;
-  for (int i = 0; i < n; i++)
-    if (f->nodes.v[i].op == OP_NEXT)
-      next[f->nodes.v[i].a[0]] = f->nodes.v[i].a[1];
-  for (int changed = 1; changed;) {
-    changed = 0;
-    for (int i = 0; i < n; i++) {
-      const Node *nd = &f->nodes.v[i];
-      char a = 0;
-      if (nd->op == OP_INPUT || nd->op == OP_ARRAY)
-        a = nd->aux < f->nparams && !f->sig->params[nd->aux].is_const;
-      else if (op_info[nd->op].kind == K_INT || op_info[nd->op].kind == K_EFF)
-        a = 0;
-      else
-        for (int k = 0; k < op_info[nd->op].arity; k++)
-          a |= !ref_is_const(nd->a[k]) && act[nd->a[k]];
-      if (nd->op == OP_CARRY && next[i] >= 0 && !ref_is_const(next[i]))
-        a |= act[next[i]];
-      if (a && !act[i]) {
-        act[i] = 1;
-        changed = 1;
-      }
-    }
-  }
-  free(next);
-  return act;
-}
-
 static void rev_reset(Rev *r) {
   const Graph *f = r->f;
-  for (int i = 0; i < f->nodes.n; i++) {
+  for (int i = 0; i < f->nodes.n; i++)
     r->fv[i] = i;
-    r->fv_level[i] = f->nodes.v[i].blk == 0 ? 0 : -1; /* inner values: on demand */
-  }
   for (int i = 0; i < f->nodes.n * r->m; i++) {
     r->adj[i] = REF_NONE;
-    r->saved_level[i] = 0;
     r->scratch[i] = -1;
   }
   for (int i = 0; i < f->loops.n; i++)
     r->rev_idx[i] = REF_NONE;
-  r->open.n = r->depth.n = 0;
-  vec_push(&r->open, 0); /* level 0: the body, where root values live */
-  vec_push(&r->depth, 0);
-  r->level = r->level_lo = r->nlevels = 0;
+  scope_reset(&r->sc, f, f->nodes.n * r->m);
 }
 
 /* The reverse sweep: seeds[o * m + k] is output o's adjoint in slot k;
@@ -736,22 +478,12 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
   }
 }
 
-int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at) {
-  /* the gradient has 2-3.1 times the forward graph's nodes (long sums,
-   * products, random DAGs); room for 4 times from the start: growing
-   * would copy the whole graph into fresh memory, while room never
-   * written costs only address space */
-  int room = f->nodes.n < MAX_NODES / 4 ? 4 * f->nodes.n : MAX_NODES;
-  graph_clone(out, f, room);
-  out->labels.n = 0;
-  out->outs.n = 0;
-  Builder bld;
-  b_init(&bld, out, optimize, room);
-  vec_reserve(&out->labels, f->nodes.n); /* about one per forward node */
-  Rev rv = {0};
-  Rev *r = &rv;
+/* The sweep's tables: what each forward node is stored by, leaves its
+ * branch by, which loop exits come first, which nodes are active. */
+static void rev_init(Rev *r, const Graph *f, Builder *b, RevMode mode, int weights) {
+  memset(r, 0, sizeof *r);
   r->f = f;
-  r->b = &bld;
+  r->b = b;
   r->labels = mode != REV_JAC;
   r->weights = weights;
   r->m = mode == REV_JAC ? (f->outs.n ? f->outs.n : 1) : 1;
@@ -760,11 +492,10 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   r->spans = ir_group_spans(f);
   r->lspans = ir_loop_spans(f);
   size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1), nl = (size_t)(f->loops.n ? f->loops.n : 1);
-  r->fv = xmalloc(n * sizeof *r->fv);
-  r->fv_level = xmalloc(n * sizeof *r->fv_level);
   size_t nm = n * (size_t)r->m;
+  scope_init(&r->sc, (int)n, (int)nm);
+  r->fv = xmalloc(n * sizeof *r->fv);
   r->adj = xmalloc(nm * sizeof *r->adj);
-  r->saved_level = xmalloc(nm * sizeof *r->saved_level);
   r->scratch = xmalloc(nm * sizeof *r->scratch);
   r->save_of = xmalloc(n * sizeof *r->save_of);
   r->export_of = xmalloc(n * sizeof *r->export_of);
@@ -782,7 +513,30 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
   for (int i = 0; i < f->nodes.n; i++)
     if (f->nodes.v[i].op == OP_SAVE)
       r->save_of[f->nodes.v[i].a[0]] = i;
-  r->active = find_active(f);
+  r->active = ir_active(f);
+}
+
+static void rev_free(Rev *r) {
+  free(r->active);
+  free(r->fv);
+  scope_free(&r->sc);
+  vec_free(&r->todo);
+  vec_free(&r->kept);
+  free(r->adj);
+  free(r->scratch);
+  free(r->save_of);
+  free(r->export_of);
+  free(r->rev_idx);
+  free(r->exit_of);
+  free(r->spans);
+  free(r->lspans);
+  copier_free(&r->cp);
+}
+
+/* The sweep's seeds: per output, the constant 1 in its own slot (f_grad,
+ * f_jac, which return the values too), or a cotangent input (f_vjp). */
+static Ref *rev_seeds(Rev *r, Graph *out, RevMode mode) {
+  const Graph *f = r->f;
   int nouts = f->outs.n;
   Ref *seeds = xmalloc((size_t)(nouts ? nouts : 1) * (size_t)r->m * sizeof *seeds);
   for (int o = 0; o < nouts; o++) {
@@ -796,29 +550,33 @@ int ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weigh
         seeds[o * r->m + k] = o == k ? K(1) : REF_NONE;
     }
   }
+  return seeds;
+}
+
+RevStatus ir_reverse(const Graph *f, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at) {
+  assert(f->sig && f->nparams == f->sig->nparams);
+  /* the gradient has 2-3.1 times the forward graph's nodes (long sums,
+   * products, random DAGs); room for 4 times from the start: growing
+   * would copy the whole graph into fresh memory, while room never
+   * written costs only address space */
+  int room = f->nodes.n < MAX_NODES / 4 ? 4 * f->nodes.n : MAX_NODES;
+  graph_clone(out, f, room);
+  out->labels.n = 0;
+  out->outs.n = 0;
+  Builder bld;
+  b_init(&bld, out, optimize, room);
+  vec_reserve(&out->labels, f->nodes.n); /* about one per forward node */
+  Rev rv;
+  Rev *r = &rv;
+  rev_init(r, f, &bld, mode, weights);
+  Ref *seeds = rev_seeds(r, out, mode);
   rev_sweep(r, seeds);
-  int status = bld.overflow ? 1 : r->tape_error ? 2 : r->noderiv ? 3 : 0;
+  RevStatus status = bld.overflow ? REV_TOO_LARGE : r->tape_error ? REV_STORED_RANGE
+                     : r->noderiv ? REV_NO_DERIVATIVE : REV_OK;
   if (err_at)
     *err_at = r->err_at;
-  free(r->active);
   free(seeds);
-  free(r->fv);
-  free(r->fv_level);
-  vec_free(&r->open);
-  vec_free(&r->depth);
-  vec_free(&r->todo);
-  vec_free(&r->kept);
-  free(r->adj);
-  free(r->saved_level);
-  free(r->scratch);
-  free(r->save_of);
-  free(r->export_of);
-  free(r->rev_idx);
-  free(r->exit_of);
-  free(r->spans);
-  free(r->lspans);
-  vec_free(&r->saves);
-  copier_free(&r->cp);
+  rev_free(r);
   b_free(&bld);
   return status;
 }
