@@ -108,7 +108,8 @@ static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
 /* Inside a loop, value v is stored per iteration for the reverse sweep
  * (which reads it back instead of computing it again, if it needs it). */
 /* Brings deps up to date with the graph. A carried value changes with
- * every loop around it (its next value is not built yet); everything else
+ * every loop around it (its next value is not built yet); a reduction's
+ * result with what its terms and its range change with; everything else
  * with what its arguments change with. */
 static void update_deps(Build *s) {
   const Graph *g = s->b->g;
@@ -125,6 +126,12 @@ static void update_deps(Build *s) {
     for (int k = 0; k < op_info[nd->op].arity; k++)
       if (nd->a[k] != REF_NONE && !ref_is_const(nd->a[k]))
         d |= s->deps.v[nd->a[k]];
+    if (nd->op == OP_REDUCE || nd->op == OP_RCOUNT) /* and with its range: sum(c in 0..j, ...) */
+      for (int k = 0; k < 2; k++) {
+        Ref r = k ? g->loops.v[nd->aux].hi : g->loops.v[nd->aux].lo;
+        if (!ref_is_const(r))
+          d |= s->deps.v[r];
+      }
     vec_push(&s->deps, d);
   }
 }

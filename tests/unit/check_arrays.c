@@ -293,6 +293,13 @@ static const struct {
                       * partner for its own reverse loop (that was never printed) */
                      "fn whole(a[m], x[n]) = sum(i in 0..n, sum(j in 0..m, a[j]) * x[i]);\n",
      -1, 1},
+    /* a reduction whose range reads an enclosing index (c in 0..j) but
+     * whose terms do not changes with that index: it was stored at one
+     * place for every j, and the reverse sweep read the last one */
+    {"range_dependent", "fn r(a[K, D], x[N, D]) =\n"
+                        "  sum(i in 0..N, logsumexp(k in 0..K, sum(j in 0..D, sum(c in 0..j, a[k, c] * x[i, c])^2)));\n"
+                        "fn t(x[n]) = sum(j in 0..n, exp(sum(c in 0..j, x[c])) * x[j]);\n",
+     -1, 1},
 };
 
 static const char *const compilers[][2] = {{"gcc", NULL}, {"clang", NULL}, {"g++", NULL}};
