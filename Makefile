@@ -149,7 +149,7 @@ fuzz:
 	@mkdir -p build-fuzz/corpus build-fuzz/findings
 	build-fuzz/fuzz_adc -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/ad.dict $(FUZZ_FLAGS) \
 	  -artifact_prefix=build-fuzz/findings/ -print_final_stats=1 \
-	  build-fuzz/corpus samples tests/errors tests/golden tests/fuzz
+	  build-fuzz/corpus samples tests/errors tests/golden tests/fuzz tests/rules
 
 build-fuzz/fuzz_adc: fuzz/fuzz_adc.c build-fuzz/libadc.a
 	clang -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -34,7 +34,7 @@ for f in samples/*.ad samples/*/*.ad; do
   check "$f" --emit=dot -o "$out/o.dot"
   check "$f" --emit=check -o "$out/o_check.c"
 done
-for f in tests/golden/*.ad tests/errors/*.ad tests/fuzz/*.ad; do
+for f in tests/golden/*.ad tests/errors/*.ad tests/fuzz/*.ad tests/rules/*.ad; do
   check "$f" --header -o "$out/o_grad.c"
 done
 for d in "$@"; do

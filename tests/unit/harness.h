@@ -66,6 +66,9 @@ void ht_must_compile(const GenCase *g, const char *tag, const char *what, const 
 /* Runs the program; fails the test with its output unless it exits 0. */
 void ht_must_run(const GenCase *g, const char *tag, const char *cc);
 
+/* The paths of the .ad files of dir, sorted (malloc'd; *n of them). */
+char **ht_list_ad(const char *dir, int *n);
+
 /* "fn f(x) = ((...(x)...));" with n pairs of parentheses; malloc'd. */
 char *ht_deep_parens(int n, size_t *len);
 
@@ -87,5 +90,6 @@ Suite *suite_split(void);
 Suite *suite_random(void);
 Suite *suite_diff(void);
 Suite *suite_robust(void);
+Suite *suite_rules(void);
 
 #endif
