@@ -43,14 +43,13 @@ static void forward_call(StrBuf *b, const FnGraphs *f, const char *args, const c
   sb_puts(b, ");\n");
 }
 
-static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
+/* The arrays: each parameter p (v: its vjp, d: a direction), the results,
+ * the Jacobian; and the loop over random points, drawing them. Returns the
+ * Jacobian's columns. */
+static long check_head(StrBuf *b, const FnGraphs *f, int idx) {
   const Signature *fn = f->sig;
-  const FnNames *nm = f->names;
   int np = fn->nparams, nv = f->fwd.outs.n;
   long cols = 0;
-  StrBuf args = {0};
-  call_args(&args, f);
-  const char *a = args.s ? args.s : "";
   sb_printf(b, "/* %s */\nstatic void check%d(void) {\n", fn->name, idx);
   for (int i = 0; i < np; i++) {
     long len = param_length(fn, i), l = len ? len : 1;
@@ -75,30 +74,36 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
       sb_printf(b, "    for (int e = 0; e < (int)(sizeof p%d / sizeof *p%d); e++) { p%d[e] = adc_uni(lo, hi); "
                    "v%d[e] = 0; d%d[e] = adc_uni(-1, 1); }\n",
                 i, i, i, i, i);
-  sb_puts(b, "    ");
-  forward_call(b, f, a, "out");
-  sb_printf(b, "    for (int o = 0; o < %d; o++) finite &= isfinite(out[o]) != 0;\n"
-               "    if (!finite) continue;\n",
-            nv);
-  /* the gradient or the Jacobian, into jac */
+  return cols;
+}
+
+/* The gradient or the Jacobian, into jac. */
+static void jacobian_call(StrBuf *b, const FnGraphs *f, const char *a) {
+  const Signature *fn = f->sig;
+  int nv = f->fwd.outs.n;
   if (nv == 1) {
     long col = 0;
-    sb_printf(b, "    %s(%s", nm->grad, a);
-    for (int i = 0; i < np; i++)
+    sb_printf(b, "    %s(%s", f->names->grad, a);
+    for (int i = 0; i < fn->nparams; i++)
       if (!fn->params[i].is_const) {
         sb_printf(b, ", &jac[%ld]", col);
         col += param_length(fn, i);
       }
     sb_puts(b, ");\n");
   } else {
-    sb_printf(b, "    %s(%s", nm->jac, a);
+    sb_printf(b, "    %s(%s", f->names->jac, a);
     for (int o = 0; o < nv; o++)
-      sb_printf(b, "%s&up[%d]", args.s || o ? ", " : "", o);
+      sb_printf(b, "%s&up[%d]", a[0] || o ? ", " : "", o);
     sb_puts(b, ", jac);\n");
   }
-  /* every entry against a central difference */
+}
+
+/* Every entry of the Jacobian against a central difference. */
+static void central_differences(StrBuf *b, const FnGraphs *f, const char *a, long cols, int idx) {
+  const Signature *fn = f->sig;
+  int nv = f->fwd.outs.n;
   long col = 0;
-  for (int i = 0; i < np; i++) {
+  for (int i = 0; i < fn->nparams; i++) {
     if (fn->params[i].is_const)
       continue;
     long len = param_length(fn, i);
@@ -120,11 +125,17 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
               fn->params[i].ndims ? "e, adc_point(lo)" : "adc_point(lo)");
     col += len;
   }
-  /* the dot-product test of f_vjp */
+}
+
+/* The dot-product test of f_vjp: <w, J d> (a central difference along d)
+ * against <vjp(w), d>. */
+static void dot_product_test(StrBuf *b, const FnGraphs *f, const char *a) {
+  const Signature *fn = f->sig;
+  int np = fn->nparams, nv = f->fwd.outs.n;
   sb_printf(b, "    for (int o = 0; o < %d; o++) w[o] = adc_uni(-1, 1);\n", nv);
-  sb_printf(b, "    %s(%s", nm->vjp, a);
+  sb_printf(b, "    %s(%s", f->names->vjp, a);
   for (int o = 0; o < nv; o++)
-    sb_printf(b, "%sw[%d]", args.s || o ? ", " : "", o);
+    sb_printf(b, "%sw[%d]", a[0] || o ? ", " : "", o);
   for (int i = 0; i < np; i++)
     if (!fn->params[i].is_const)
       sb_printf(b, fn->params[i].ndims ? ", v%d" : ", &v%d[0]", i);
@@ -147,7 +158,22 @@ static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
                "    if (isfinite(lhs)) {\n      const double err = fabs(lhs - rhs) / adc_dot_tolerance(lhs, up, dn, w, %d, h);\n"
                "      if (!(err <= worst_dot)) worst_dot = err;\n    }\n    points++;\n  }\n",
             nv, nv);
-  sb_printf(b, "  adc_report(\"%s\", points, worst, where, worst_dot);\n}\n\n", fn->name);
+}
+
+static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
+  StrBuf args = {0};
+  call_args(&args, f);
+  const char *a = args.s ? args.s : "";
+  long cols = check_head(b, f, idx);
+  sb_puts(b, "    ");
+  forward_call(b, f, a, "out");
+  sb_printf(b, "    for (int o = 0; o < %d; o++) finite &= isfinite(out[o]) != 0;\n"
+               "    if (!finite) continue;\n",
+            f->fwd.outs.n);
+  jacobian_call(b, f, a);
+  central_differences(b, f, a, cols, idx);
+  dot_product_test(b, f, a);
+  sb_printf(b, "  adc_report(\"%s\", points, worst, where, worst_dot);\n}\n\n", f->sig->name);
   sb_free(&args);
 }
 
