@@ -7,7 +7,7 @@
  *   second walk: print, reading what the first learnt
  *
  * A long function's f_vjp and f may instead be made from its f_grad
- * (by_grad.c). */
+ * (derived.c). */
 #include <stdlib.h>
 
 #include "emit.h"

@@ -249,7 +249,7 @@ void fwd_call_args(StrBuf *b, const FnGraphs *fg);
 /* ---- walk.c: the walk over a body's groups and loops ---- */
 void emit_pass(Em *e);
 
-/* ---- by_grad.c: a long function's f_vjp and f, from its f_grad ---- */
+/* ---- derived.c: a long function's f_vjp and f, from its f_grad ---- */
 void emit_vjp_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
 void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
 

@@ -1,0 +1,115 @@
+/* derived.c - a long function's f_vjp and f, made from its f_grad (the
+ * policy is codegen.h's): the file then holds one reverse sweep and one
+ * forward sweep, not two of each, and C compilers take time in proportion
+ * to its length. */
+#include <stdlib.h>
+
+#include "emit.h"
+
+/* "(L > 0 ? (size_t)(L) : 0)" for array parameter p of length L. */
+static void places_text(const FnGraphs *fg, StrBuf *b, int p) {
+  StrBuf len = {0};
+  cg_length_text(&len, fg, p);
+  sb_printf(b, "(%s > 0 ? (size_t)(%s) : 0)", len.s, len.s);
+  sb_free(&len);
+}
+
+/* The temporaries f_grad stores into: adc_gP for parameter P, scalars
+ * starting at 0 (f_grad may fail), arrays in one malloc. */
+static void gradient_temporaries(const FnGraphs *fg, const char *T, const char *lit, StrBuf *b) {
+  const Signature *f = fg->sig;
+  int np = f->nparams, prev = -1;
+  for (int p = 0; p < np; p++)
+    if (!f->params[p].is_const && !f->params[p].ndims)
+      sb_printf(b, "  %s adc_g%d = 0.0%s;\n", T, p, lit);
+  for (int p = 0; p < np; p++) {
+    if (f->params[p].is_const || !f->params[p].ndims)
+      continue;
+    if (prev < 0) {
+      sb_printf(b, "  %s *const adc_g%d = (%s *)malloc(sizeof(%s) * (1", T, p, T, T);
+      for (int q = p; q < np; q++)
+        if (!f->params[q].is_const && f->params[q].ndims) {
+          sb_puts(b, " + ");
+          places_text(fg, b, q);
+        }
+      sb_printf(b, "));\n  if (adc_g%d == NULL) {\n    errno = ENOMEM;\n    return;\n  }\n", p);
+    } else {
+      sb_printf(b, "  %s *const adc_g%d = adc_g%d + ", T, p, prev);
+      places_text(fg, b, prev);
+      sb_puts(b, ";\n");
+    }
+    prev = p;
+  }
+}
+
+/* "(void)f_grad(sizes, parameters, gradient temporaries);" */
+static void grad_call(const FnGraphs *fg, StrBuf *b) {
+  const Signature *f = fg->sig;
+  int n = 0;
+  sb_printf(b, "  (void)%s(", fg->names->grad);
+  for (int k = 0; k < f->nsizes; k++)
+    sb_printf(b, "%s%s", n++ ? ", " : "", fg->names->sizes[k]);
+  for (int p = 0; p < f->nparams; p++)
+    sb_printf(b, "%s%s", n++ ? ", " : "", fg->names->params[p]);
+  for (int p = 0; p < f->nparams; p++)
+    if (!f->params[p].is_const)
+      sb_printf(b, "%s%sadc_g%d", n++ ? ", " : "", f->params[p].ndims ? "" : "&", p);
+  sb_puts(b, ");\n");
+}
+
+/* f_vjp adds f_bar times the gradient f_grad stores into temporaries
+ * (arrays in one malloc, ENOMEM as for storage; if f_grad's own malloc
+ * fails, it has zeroed the arrays, and the scalars start at 0: nothing is
+ * added). */
+void emit_vjp_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h) {
+  const Signature *f = fg->sig;
+  int np = f->nparams;
+  StrBuf b = {0};
+  sb_puts(&b, h->comment);
+  sb_puts(&b, h->head);
+  sb_puts(&b, " {\n");
+  gradient_temporaries(fg, cg_real_type(o->real), cg_real_lit(o->real), &b);
+  grad_call(fg, &b);
+  for (int p = 0; p < np; p++) {
+    if (f->params[p].is_const)
+      continue;
+    if (f->params[p].ndims) {
+      sb_puts(&b, "  for (int adc_k = 0; adc_k < ");
+      cg_length_text(&b, fg, p);
+      sb_printf(&b, "; adc_k++) %s[adc_k] += %s * adc_g%d[adc_k];\n", fg->names->bars[p], fg->names->seed, p);
+    } else {
+      sb_printf(&b, "  *%s += %s * adc_g%d;\n", fg->names->bars[p], fg->names->seed, p);
+    }
+  }
+  for (int p = 0; p < np; p++)
+    if (!f->params[p].is_const && f->params[p].ndims) {
+      sb_printf(&b, "  free(adc_g%d);\n", p);
+      break;
+    }
+  sb_puts(&b, "}\n\n");
+  sb_puts(out, b.s);
+  sb_drain(out, 0);
+  sb_free(&b);
+}
+
+/* f runs the parts of f_grad that make its forward sweep (FwdShare). */
+void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h) {
+  const FwdShare *sh = h->share;
+  const char *T = cg_real_type(o->real);
+  int heap = sh->nslots > STACK_SLOTS;
+  StrBuf b = {0};
+  sb_puts(&b, h->comment);
+  sb_puts(&b, h->head);
+  sb_puts(&b, " {\n  ");
+  adc_v_text(&b, T, sh->nslots, 1);
+  sb_printf(&b, "  %s_forward(", fg->names->grad);
+  fwd_call_args(&b, fg);
+  sb_puts(&b, ";\n");
+  if (heap)
+    sb_printf(&b, "  const %s adc_r = adc_v[%d];\n  free(adc_v);\n  return adc_r;\n}\n\n", T, sh->slot);
+  else
+    sb_printf(&b, "  return adc_v[%d];\n}\n\n", sh->slot);
+  sb_puts(out, b.s);
+  sb_drain(out, 0);
+  sb_free(&b);
+}
