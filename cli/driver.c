@@ -1,7 +1,15 @@
-/* driver.c - the pipeline, as one straight function:
- *   read -> parse -> sema -> build (fold, CSE, DCE) -> reverse x2 -> DCE -> emit
- * and the command line around it. Output goes to a temporary file in the
- * target directory, renamed into place only when everything succeeded. */
+/* driver.c - the command line, and the pipeline as one straight line
+ * (compile_text, build_all; what each step needs and makes: doc/design.md):
+ *   read    the text                                  (read_file)
+ *   parse   the syntax tree                           (parser/parser.y)
+ *   sema    names bound, calls checked                (parser/sema.c)
+ *   build   forward graphs and signatures             (ir/build.c)
+ *   names   the emitted names                         (codegen/names.c)
+ *   reverse gradient (or Jacobian) and vjp graphs     (ir/reverse.c)
+ *   dce     each graph                                (ir/opt.c)
+ *   emit    C, header, SSA, dot, check program        (codegen/)
+ * Output goes to a temporary file in the target directory, renamed into
+ * place only when everything succeeded. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <stdlib.h>

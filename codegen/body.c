@@ -7,7 +7,10 @@
  *   second walk: print, reading what the first learnt
  *
  * A long function's f_vjp and f may instead be made from its f_grad
- * (derived.c). */
+ * (derived.c).
+ *   needs:       a function's final graph, its signature and names
+ *   makes:       its text, streamed into out
+ *   invalidates: nothing */
 #include <stdlib.h>
 
 #include "emit.h"

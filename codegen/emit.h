@@ -161,7 +161,24 @@ typedef struct Em {
 /* ---- text.c: output, lines and their comments ---- */
 Name z_name(int k);
 Name bar_name(int k);
-void put_name(StrBuf *b, Name nm);
+/* nm as C text at buf (NUL-ended); its length. */
+static inline int put_name_at(char *buf, Name nm) {
+  buf[0] = 'z';
+  int n = 1 + put_decimal(buf + 1, (nm - 1) / 2);
+  if (nm % 2 == 0) {
+    memcpy(buf + n, "_bar", 5);
+    n += 4;
+  }
+  return n;
+}
+/* Inline: every operand printed is a name. */
+static inline void put_name(StrBuf *b, Name nm) {
+  if (!b)
+    return;
+  if (b->len + NAME_LEN > b->cap)
+    sb_reserve(b, NAME_LEN);
+  b->len += (size_t)put_name_at(b->s + b->len, nm);
+}
 const char *name_text(Name nm, char *buf); /* for formats: nm's text in buf */
 void put_n(Em *e, const char *s, size_t n);
 void put(Em *e, const char *s);
@@ -184,7 +201,10 @@ int item_at(const Em *e, int blk, int i, int *grp, int *loop);
 int reverse_start(const Graph *g); /* the first position of the reverse sweep */
 int is_tape(const Em *e, int n);   /* a SAVE node whose storage is needed */
 int stores_weights(const Graph *g, int sv); /* a SAVE of a logsumexp's weights */
-int remade(const Em *e, Ref r);    /* made again in each part that reads it */
+/* Made again in each part that reads it (parts.c). Asked of every operand
+ * printed: looked up, made once per node by plan_parts (the operands of a
+ * large graph are far apart in memory). */
+static inline int remade(const Em *e, Ref r) { return e->nparts > 1 && !ref_is_const(r) && e->ns[r].remake; }
 int has_gradient(const Em *e, int p);
 int is_array(const Em *e, int p);
 
@@ -193,13 +213,29 @@ int use_slot(const Em *e, ArgRole role, int index);
 void mark_use_in(Em *e, int q, ArgRole role, int index); /* part q reads this argument */
 void mark_use(Em *e, ArgRole role, int index);
 void note_crossing(Em *e, Ref r, int q, int near); /* part q reads r (near: at its top level) */
-void count_operand(Em *e, Ref r); /* a line reads r (before its text) */
-void count_ref(Em *e, Ref r);     /* ... and after it: r counted, its copy line used */
-void count_int(Em *e, Ref r);     /* an integer node printed */
+void count_operand_(Em *e, Ref r);
+void count_ref_(Em *e, Ref r);
+void count_int_(Em *e, Ref r);
+/* A line reads r (before its text); and after it: r counted, its copy line
+ * used; an integer node printed. Inline: asked of every operand, and only
+ * the first walk records. */
+static inline void count_operand(Em *e, Ref r) {
+  if (e->count)
+    count_operand_(e, r);
+}
+static inline void count_ref(Em *e, Ref r) {
+  if (e->count)
+    count_ref_(e, r);
+}
+static inline void count_int(Em *e, Ref r) {
+  if (e->count)
+    count_int_(e, r);
+}
 void count_accum(Em *e, int p);   /* an addition into parameter p's gradient */
 void count_label(Em *e, int li, int dep); /* copy line li's line reads copy line dep */
-int is_read(const Em *e, int n);  /* node n's line is read (all are, before they are known) */
-int copy_line_used(const Em *e, int li);
+/* Node n's line is read (all are, before they are known); copy line li is. */
+static inline int is_read(const Em *e, int n) { return !e->known || e->ns[n].refs; }
+static inline int copy_line_used(const Em *e, int li) { return !e->known || e->known->label_used[li]; }
 int arg_used(const Em *e, int q, ArgRole role, int index);
 void resolve_usage(Em *e);        /* after the first walk */
 
@@ -242,7 +278,12 @@ void finish_parts(Em *e);
 void plan_share(Em *e);
 void begin_part(Em *e, int q);
 void next_part(Em *e);
-void store_at_def(Em *e, int n);
+void store_at_def_(Em *e, int n);
+/* Node n, just made, is passed on to later parts now if they read it. */
+static inline void store_at_def(Em *e, int n) {
+  if (e->nparts > 1 && e->known)
+    store_at_def_(e, n);
+}
 void adc_v_text(StrBuf *b, const char *T, int nslots, int returns_value);
 void fwd_call_args(StrBuf *b, const FnGraphs *fg);
 

@@ -82,8 +82,10 @@ void ref_text(Em *e, StrBuf *b, Ref r) {
     sb_puts(b, e->nm->params[e->g->nodes.v[r].aux]);
     return;
   }
-  /* what is printed was counted: a name read here has its line printed */
-  assert(e->ns[r].curl >= 0 ? copy_line_used(e, e->ns[r].curl) : e->g->nodes.v[r].op != OP_INPUT || is_read(e, r));
+  /* what is printed was counted: a name read here has its line printed
+   * (asked of NodeState, not of the graph's node: a cache miss on a large
+   * graph, whose operands are anywhere) */
+  assert(e->ns[r].curl >= 0 ? copy_line_used(e, e->ns[r].curl) : kind != K_INP || is_read(e, r));
   put_name(b, e->ns[r].curl >= 0 ? label_name(e, e->ns[r].curl) : e->ns[r].name);
 }
 

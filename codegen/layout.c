@@ -19,10 +19,6 @@ int stores_weights(const Graph *g, int sv) {
   return !ref_is_const(v) && g->nodes.v[v].op == OP_LSEW;
 }
 
-/* Asked of every operand printed: looked up, made once per node by
- * plan_parts (the operands of a large graph are far apart in memory). */
-int remade(const Em *e, Ref r) { return e->nparts > 1 && !ref_is_const(r) && e->ns[r].remake; }
-
 int item_at(const Em *e, int blk, int i, int *grp, int *loop) {
   const Graph *g = e->g;
   const Node *nd = &g->nodes.v[i];

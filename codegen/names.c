@@ -1,5 +1,6 @@
 /* names.c - emitted names: C keywords, C++ keywords, <math.h> names and the
- * emitter's own temporaries are avoided by appending '_', consistently. */
+ * emitter's own temporaries are avoided by appending '_', consistently.
+ *   needs: the signatures; makes: Names, one FnNames per function */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -286,8 +286,8 @@ static void store_text(StrBuf *b, int slot, Name name) {
 
 /* Node n, just made at the top level of its part, is passed on now: its
  * name is live from its line to the store, not to the end of the part. */
-void store_at_def(Em *e, int n) {
-  if (!e->known || e->nparts <= 1 || e->depth != 1 || e->ns[n].slot < 0 || e->ns[n].partof != e->part ||
+void store_at_def_(Em *e, int n) {
+  if (e->depth != 1 || e->ns[n].slot < 0 || e->ns[n].partof != e->part ||
       e->part + 1 >= e->nparts)
     return;
   StrBuf *b = e->line;

@@ -1,5 +1,9 @@
 /* plan.c - the emitter's decisions for speed, taken before it prints a
- * function (see plan.h; numbers in doc/performance.md). */
+ * function (see plan.h; numbers in doc/performance.md).
+ *   needs:       a function's final graph, its loop and group extents
+ *   makes:       a Plan: fused and joined loops, values standing for forward
+ *                ones, storage no one reads, cached and hoisted values, reuse
+ *   invalidates: nothing (the graph is not changed) */
 #include <stdlib.h>
 
 #include "plan.h"

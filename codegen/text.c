@@ -10,25 +10,6 @@
 Name z_name(int k) { return 2 * (Name)k + 1; }
 Name bar_name(int k) { return 2 * (Name)k + 2; }
 
-/* nm as C text at buf (NUL-ended); its length */
-static int put_name_at(char *buf, Name nm) {
-  buf[0] = 'z';
-  int n = 1 + put_decimal(buf + 1, (nm - 1) / 2);
-  if (nm % 2 == 0) {
-    memcpy(buf + n, "_bar", 5);
-    n += 4;
-  }
-  return n;
-}
-
-void put_name(StrBuf *b, Name nm) {
-  if (!b)
-    return;
-  if (b->len + NAME_LEN > b->cap)
-    sb_reserve(b, NAME_LEN);
-  b->len += (size_t)put_name_at(b->s + b->len, nm);
-}
-
 const char *name_text(Name nm, char *buf) {
   put_name_at(buf, nm);
   return buf;

@@ -89,8 +89,8 @@ void note_crossing(Em *e, Ref r, int q, int near) {
 
 /* An array is a parameter the part reads; a value may cross from an
  * earlier part. (Integers are counted as they are printed: count_int.) */
-void count_operand(Em *e, Ref r) {
-  if (!e->count || ref_is_const(r))
+void count_operand_(Em *e, Ref r) {
+  if (ref_is_const(r))
     return;
   OpKind kind = (OpKind)e->ns[r].kind;
   if (kind == K_ARR)
@@ -99,9 +99,7 @@ void count_operand(Em *e, Ref r) {
     note_crossing(e, r, e->part, e->depth == 1);
 }
 
-void count_ref(Em *e, Ref r) {
-  if (!e->count)
-    return;
+void count_ref_(Em *e, Ref r) {
   if (ref_is_const(r))
     return;
   e->ns[r].refs += e->count->step;
@@ -109,9 +107,7 @@ void count_ref(Em *e, Ref r) {
     e->count->label_used[e->ns[r].curl] = 1;
 }
 
-void count_int(Em *e, Ref r) {
-  if (!e->count)
-    return;
+void count_int_(Em *e, Ref r) {
   e->ns[r].refs += e->count->step;
   if (e->g->nodes.v[r].op == OP_SIZE)
     mark_use(e, ARG_SIZE, e->g->nodes.v[r].aux);
@@ -147,10 +143,6 @@ void count_label(Em *e, int li, int dep) {
   if (e->count)
     e->count->label_dep[li] = dep;
 }
-
-int is_read(const Em *e, int n) { return !e->known || e->ns[n].refs; }
-
-int copy_line_used(const Em *e, int li) { return !e->known || e->known->label_used[li]; }
 
 int arg_used(const Em *e, int q, ArgRole role, int index) {
   int u = use_slot(e, role, index);

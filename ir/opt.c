@@ -1,5 +1,10 @@
 /* opt.c - dead-node elimination, naming, group extents. (Constant folding
- * and CSE happen as nodes are built: graph.c.) */
+ * and CSE happen as nodes are built: graph.c.)
+ *   ir_dce needs:       a verified graph
+ *          makes:       the graph without what no output needs, in the same
+ *                       order (groups and loops stay ranges), renumbered
+ *          invalidates: node indices: spans, extents and per-node tables made
+ *                       before it */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

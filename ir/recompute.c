@@ -133,7 +133,7 @@ static int materialize_node(Rev *r, int y) {
 
 /* Recompute forward node n, and what it depends on, in the current scope.
  * Iterative: a long chain of forward values must not recurse. */
-static void materialize(Rev *r, int n) {
+void materialize(Rev *r, int n) {
   Loc save_src = r->b->src;
   int save_name = r->b->name;
   vec_push(&r->todo, n);
@@ -157,12 +157,4 @@ static void materialize(Rev *r, int n) {
   assert(scope_visible(&r->sc, n));
   r->b->src = save_src;
   r->b->name = save_name;
-}
-
-Ref fwd_ref(Rev *r, Ref x) {
-  if (ref_is_const(x) || x == REF_NONE)
-    return x;
-  if (!scope_visible(&r->sc, x))
-    materialize(r, x);
-  return r->fv[x];
 }

@@ -24,7 +24,14 @@
  * accumulators carried by the reverse loop and added after it. A reduction
  * needs no storage: each term's adjoint follows from the result (sum: the
  * result's adjoint; logsumexp: times the softmax weight exp(term - result);
- * min/max: split among the terms equal to the result). */
+ * min/max: split among the terms equal to the result).
+ *
+ *   needs:       a forward graph (dead nodes dropped but its SAVEs kept:
+ *                ir_dce_keep), its signature (which parameters are data)
+ *   makes:       a new graph: the forward nodes, then the adjoint sweep(s),
+ *                labels naming the adjoints; a RevStatus
+ *   invalidates: nothing (the forward graph is read only); the result wants
+ *                ir_dce, and the forward graph may now lose its SAVEs */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>

@@ -48,7 +48,15 @@ void scope_free(Scopes *s);
 void scope_reset(Scopes *s, const Graph *f, int slots); /* before a sweep: root values visible */
 Scope scope_enter(Scopes *s, int lo);            /* a scope whose forward nodes start at lo */
 void scope_leave(Scopes *s, Scope outer, Ref *adj); /* accumulators back; outer's level again */
-int scope_visible(const Scopes *s, int n);       /* n's value is valid here */
+/* n's value is valid here: the level it was made in is open, at its depth
+ * in the stack. Inline: asked of every operand a rule reads. */
+static inline int scope_visible(const Scopes *s, int n) {
+  int l = s->made[n];
+  if (l < 0)
+    return 0;
+  int d = s->depth.v[l];
+  return d < s->open.n && s->open.v[d] == l;
+}
 void scope_made(Scopes *s, int n);               /* n's value was made here */
 /* A contribution to slot sl of node o is about to be made here: if o is
  * outside this scope, its accumulator is set aside first (once). */
@@ -86,7 +94,14 @@ typedef struct Rev {
 /* ---- recompute.c ---- */
 /* Forward node x's value where the sweep is now: made again (with what it
  * depends on) if it is not visible here. */
-Ref fwd_ref(Rev *r, Ref x);
+void materialize(Rev *r, int n);
+static inline Ref fwd_ref(Rev *r, Ref x) {
+  if (ref_is_const(x) || x == REF_NONE)
+    return x;
+  if (!scope_visible(&r->sc, x))
+    materialize(r, x);
+  return r->fv[x];
+}
 /* Can the stored value of SAVE node sv be read here (inside the reverse
  * loops of every loop around it, which give its position)? */
 int restorable(const Rev *r, int sv);

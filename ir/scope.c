@@ -53,15 +53,6 @@ void scope_leave(Scopes *s, Scope outer, Ref *adj) {
   s->level_lo = outer.level_lo;
 }
 
-/* Level l is visible while it is open: at its depth in the stack. */
-int scope_visible(const Scopes *s, int n) {
-  int l = s->made[n];
-  if (l < 0)
-    return 0;
-  int d = s->depth.v[l];
-  return d < s->open.n && s->open.v[d] == l;
-}
-
 void scope_made(Scopes *s, int n) { s->made[n] = s->level; }
 
 void scope_keep_apart(Scopes *s, int o, int sl, Ref *adj) {
