@@ -363,22 +363,27 @@ static void reverse_error(Diag *d, const FnGraphs *f, RevStatus status, Loc at) 
 }
 
 /* The forward graphs and signatures, then (the names known) the reverse
- * sweeps. */
+ * sweeps of the functions emitted (not the private ones, which live on only
+ * inlined into their callers): *n of them in fns. */
 static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o, Signature *sigs,
-                     Names *names, FnGraphs *fns) {
+                     Names *names, FnGraphs *fns, int *n) {
   int optimize = o->optimize, split = o->split;
   Graph *fwd = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *fwd);
   int errors = ir_build_program(c, d, optimize, fwd, sigs);
   ast_free_bodies(prog); /* the graphs say everything the bodies did */
-  cg_names(sigs, c->nfuncs, o->prefix, names);
-  for (int i = 0; i < c->nfuncs; i++) {
-    FnGraphs *f = &fns[i];
-    f->sig = &sigs[i];
-    f->names = &names->fn[i];
-    f->fwd = fwd[i];
-  }
+  *n = 0;
+  for (int i = 0; i < c->nfuncs; i++)
+    if (sigs[i].is_private) {
+      graph_free(&fwd[i]);
+    } else {
+      fns[*n].sig = &sigs[i];
+      fns[(*n)++].fwd = fwd[i];
+    }
+  cg_names(fns, *n, o->prefix, names);
+  for (int i = 0; i < *n; i++)
+    fns[i].names = &names->fn[i];
   int built = errors == 0; /* else some graphs were never made: no reverse sweeps */
-  for (int i = 0; i < c->nfuncs && built; i++) {
+  for (int i = 0; i < *n && built; i++) {
     FnGraphs *f = &fns[i];
     Loc at;
     int weights = 1;
@@ -558,12 +563,12 @@ static int compile_text(const Options *o, const char *name, const char *text, in
   Signature *sigs = NULL;
   int rc = 1;
   if (parse_program(&src, &d, &arena, &prog) == 0 && sema_check(&prog, &d, &checked) == 0) {
-    int n = checked.nfuncs;
+    int n = checked.nfuncs, emitted = 0;
     fns = xcalloc((size_t)(n ? n : 1), sizeof *fns);
     sigs = xcalloc((size_t)(n ? n : 1), sizeof *sigs);
-    if (build_all(&checked, &prog, &d, o, sigs, &names, fns) == 0)
-      rc = finish(o, fns, n, &src, ctx, err);
-    free_all(fns, n);
+    if (build_all(&checked, &prog, &d, o, sigs, &names, fns, &emitted) == 0)
+      rc = finish(o, fns, emitted, &src, ctx, err);
+    free_all(fns, emitted);
     for (int i = 0; i < n; i++)
       ir_sig_free(&sigs[i]);
     free(sigs);

@@ -15,7 +15,7 @@ typedef struct Names {
   Arena arena;
 } Names;
 
-void cg_names(const Signature *sigs, int n, const char *prefix, Names *out);
+void cg_names(const FnGraphs *fns, int n, const char *prefix, Names *out); /* reads their signatures */
 void cg_names_free(Names *n);
 int cg_is_reserved(const char *name);
 

@@ -191,6 +191,8 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
       iterations_text(e, b, l, first);
     first = 0;
   }
+  if (b && first) /* no loop changes it: one place */
+    sb_puts(b, "(size_t)1");
   return size;
 }
 

@@ -140,13 +140,13 @@ static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base) {
   }
 }
 
-void cg_names(const Signature *sigs, int nfuncs, const char *prefix, Names *out) {
+void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
   memset(out, 0, sizeof *out);
   out->n = nfuncs;
   out->fn = arena_alloc(&out->arena, (size_t)(nfuncs ? nfuncs : 1) * sizeof *out->fn);
   StrMap globals = {0};
   for (int i = 0; i < nfuncs; i++) {
-    const Signature *f = &sigs[i];
+    const Signature *f = fns[i].sig;
     FnNames *fn = &out->fn[i];
     fn->src = f->name;
     name_function(out, &globals, fn, cat(out, prefix ? prefix : "", f->name));
@@ -156,7 +156,7 @@ void cg_names(const Signature *sigs, int nfuncs, const char *prefix, Names *out)
     if (names_part(out, &globals, out->fn[i].fwd))
       name_function(out, &globals, &out->fn[i], cat(out, out->fn[i].fwd, "_"));
   for (int i = 0; i < nfuncs; i++) {
-    const Signature *f = &sigs[i], *sig = f;
+    const Signature *f = fns[i].sig, *sig = f;
     FnNames *fn = &out->fn[i];
     StrMap local = {0};
     strmap_put(&local, fn->grad, 1); /* f_vjp calls f_grad: no parameter may hide it */

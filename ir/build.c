@@ -220,6 +220,22 @@ static int innermost_loop(const Graph *g, int blk) {
   return -1;
 }
 
+/* The costly values made in group g's branches (s->costly from mark on,
+ * the then branch's before then_end) leave it through phis "c ? v : 0": the
+ * adjoint branch reads them there instead of computing them again. */
+static void export_costly(Build *s, int g, int mark, int then_end) {
+  Builder *b = s->b;
+  int end = s->costly.n, kept = mark, loop = innermost_loop(b->g, b->blk);
+  Ref zero = b_const(b, 0);
+  for (int i = mark; i < end; i++) {
+    Ref v = s->costly.v[i];
+    if (innermost_loop(b->g, b->g->nodes.v[v].blk) != loop)
+      continue; /* made inside a reduction in the branch: not visible here */
+    s->costly.v[kept++] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
+  }
+  s->costly.n = kept;
+}
+
 static Ref build_cond(Build *s, const Expr *e) {
   Ref c = build_expr(s, e->u.cond.c);
   if (ref_is_const(c)) /* decided now: only the taken branch exists */
@@ -235,17 +251,7 @@ static Ref build_cond(Build *s, const Expr *e) {
   b->blk = parent;
   b->src = e->loc;
   Ref r = b_phi(b, g, x, y);
-  /* The branch's costly values leave it through phis "c ? v : 0": the
-   * adjoint branch reads them there instead of computing them again. */
-  int end = s->costly.n, kept = mark, loop = innermost_loop(b->g, parent);
-  Ref zero = b_const(b, 0);
-  for (int i = mark; i < end; i++) {
-    Ref v = s->costly.v[i];
-    if (innermost_loop(b->g, b->g->nodes.v[v].blk) != loop)
-      continue; /* made inside a reduction in the branch: not visible here */
-    s->costly.v[kept++] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
-  }
-  s->costly.n = kept;
+  export_costly(s, g, mark, then_end);
   return r;
 }
 
@@ -406,16 +412,59 @@ static int listed(const DeclList *l, int decl) {
   return 0;
 }
 
-/* The variables a loop body assigns that were declared before the loop
- * (numbered below its index): its carried values, in order of first
- * assignment. */
+/* The variables a block assigns that were declared before it (numbered
+ * below before): a loop's carried values, an 'if''s merged ones, in order
+ * of first assignment. */
 static void assigned_outer(const Stmt *st, int before, DeclList *out) {
   for (; st; st = st->next) {
     if (st->kind == S_ASSIGN && st->decl < before && !listed(out, st->decl))
       vec_push(out, st->decl);
     else if (st->kind == S_FOR)
       assigned_outer(st->body, before, out);
+    else if (st->kind == S_IF) {
+      assigned_outer(st->body, before, out);
+      assigned_outer(st->orelse, before, out);
+    }
   }
+}
+
+/* if c { ... } else { ... }: a group on c whose blocks build the two
+ * bodies; each variable from outside that either assigns leaves it through
+ * a phi (the value it had before, where a block does not assign it). A
+ * constant condition builds only the taken body. */
+static void build_if(Build *s, const Stmt *st, Graph *g) {
+  Builder *b = s->b;
+  Ref c = build_expr(s, st->e);
+  if (ref_is_const(c)) {
+    build_stmts(s, graph_const(b->g, c) != 0 ? st->body : st->orelse, g);
+    return;
+  }
+  DeclList vars = {0};
+  assigned_outer(st->body, st->decl, &vars);
+  assigned_outer(st->orelse, st->decl, &vars);
+  size_t n = (size_t)(vars.n ? vars.n : 1);
+  Ref *before = xmalloc(n * sizeof *before), *then = xmalloc(n * sizeof *then);
+  for (int i = 0; i < vars.n; i++)
+    before[i] = s->slots[vars.v[i]];
+  int parent = b->blk, mark = s->costly.n;
+  int gi = b_group(b, c);
+  b->blk = b->g->groups.v[gi].then_blk;
+  build_stmts(s, st->body, g);
+  int then_end = s->costly.n;
+  for (int i = 0; i < vars.n; i++) {
+    then[i] = s->slots[vars.v[i]];
+    s->slots[vars.v[i]] = before[i];
+  }
+  b->blk = b->g->groups.v[gi].else_blk;
+  build_stmts(s, st->orelse, g);
+  b->blk = parent;
+  b->src = (Loc){st->loc.lo, st->e->loc.hi}; /* "if c": the phis' comment */
+  for (int i = 0; i < vars.n; i++)
+    s->slots[vars.v[i]] = b_phi(b, gi, then[i], s->slots[vars.v[i]]);
+  export_costly(s, gi, mark, then_end);
+  free(before);
+  free(then);
+  vec_free(&vars);
 }
 
 static void build_for(Build *s, const Stmt *st, Graph *g) {
@@ -454,6 +503,10 @@ static void build_stmts(Build *s, const Stmt *st, Graph *g) {
   for (; st; st = st->next) {
     if (st->kind == S_FOR) {
       build_for(s, st, g);
+      continue;
+    }
+    if (st->kind == S_IF) {
+      build_if(s, st, g);
       continue;
     }
     Ref v = build_expr(s, st->e);
@@ -503,6 +556,7 @@ static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
   sg->name = sig_str(sg, f->name);
   sg->loc = f->loc;
   sg->nameloc = f->nameloc;
+  sg->is_private = f->is_private;
   sg->nsizes = fs->nsizes;
   sg->sizes = arena_alloc(&sg->arena, (size_t)(fs->nsizes + 1) * sizeof *sg->sizes);
   graph_init(&sg->dims);

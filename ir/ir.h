@@ -43,6 +43,7 @@ double op_fold(int op, double a, double b, double c); /* the table's FOLD */
 int op_lookup_builtin(const char *name);              /* OP_x, or -1 */
 int op_is_commutative(int op);
 int op_is_costly(int op); /* a <math.h> function: reading it back beats recomputing it */
+int op_constant_partials(int op); /* every partial a constant (+ - and negation): 0 * it is 0 */
 
 typedef struct Node {
   uint8_t op;
@@ -152,6 +153,7 @@ typedef struct Signature {
   SigParam *params;
   int nouts;          /* results: 1, or as many as the names after '->' */
   const char **outs;  /* those names; NULL for one unnamed result */
+  int is_private;     /* 'private fn': inlined into its callers, not emitted */
   Graph dims;         /* the dimensions: SIZE leaves (aux: the size), constants,
                        * IADD ISUB IMUL IDIV IMOD INEG, as the source writes them
                        * (built unoptimised: nothing folded or reordered) */

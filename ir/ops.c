@@ -66,3 +66,19 @@ int op_is_commutative(int op) {
   }
   return 0;
 }
+
+/* The rules as written in the table, to ask what kind of rule each is. */
+static const char *const rule_text[OP_COUNT][3] = {
+#define OP(name, src, ar, kind, cfmt, fold, d0, d1, d2) {#d0, #d1, #d2},
+#include "ops.def"
+#undef OP
+};
+
+int op_constant_partials(int op) {
+  for (int i = 0; i < op_info[op].arity; i++) {
+    const char *r = rule_text[op][i];
+    if (strcmp(r, "ZERO") != 0 && strncmp(r, "K(", 2) != 0)
+      return 0;
+  }
+  return 1;
+}

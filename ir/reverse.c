@@ -142,6 +142,79 @@ static void rev_load(Rev *r, int n) {
     }
 }
 
+/* Node n's adjoint times its partial by each argument, added into the
+ * argument's adjoint (bar: what stands for n's adjoint in slot k). */
+static void pullback(Rev *r, int n, const Ref *bar) {
+  const Node *nd = &r->f->nodes.v[n];
+  B->src = nd->src;
+  for (int i = 0; i < op_info[nd->op].arity; i++) {
+    Ref a = nd->a[i];
+    if (a == REF_NONE || ref_is_const(a) || graph_ref_kind(r->f, a) == K_CND || !r->active[a])
+      continue;
+    Ref p = partial(r, n, i);
+    for (int k = 0; k < r->m && p != ZERO; k++)
+      if (bar[k] != REF_NONE)
+        add_contrib(r, a, k, MUL(bar[k], p));
+  }
+}
+
+/* Is every adjoint of n a phi with a 0 on one side, of one group (n is read
+ * only in one branch of it)? Its group, *side 1 when the value is on the
+ * then side, and in bar[k] what stands for the adjoint inside that branch:
+ * the phi's value when it is visible there, else the phi; -1 if not. */
+static int guarded(const Rev *r, int n, int *side, Ref *bar) {
+  const Graph *g = B->g;
+  int gi = -1;
+  for (int k = 0; k < r->m; k++) {
+    Ref a = ADJ(n, k);
+    bar[k] = a;
+    if (a == REF_NONE)
+      continue;
+    if (ref_is_const(a) || g->nodes.v[a].op != OP_PHI)
+      return -1;
+    const Node *phi = &g->nodes.v[a];
+    int s = b_is_zero(B, phi->a[2]) ? 1 : b_is_zero(B, phi->a[1]) ? 0 : -1;
+    if (s < 0 || (gi >= 0 && (phi->aux != gi || s != *side)))
+      return -1;
+    gi = phi->aux;
+    *side = s;
+    Ref v = phi->a[s ? 1 : 2];
+    if (ref_is_const(v) || graph_is_ancestor(g, g->nodes.v[v].blk, B->blk))
+      bar[k] = v;
+  }
+  return gi;
+}
+
+/* The zero-adjoint rule (SPEC 2.6): a pullback runs only where its adjoint
+ * can be non-zero. When n's adjoint is 0 but in one branch of a group, its
+ * pullback runs in a group on the same condition, in that branch only:
+ * partials the other branch would make (sqrt'(0) = inf, 0 * inf = NaN) are
+ * not made at all, and what it adds to the arguments leaves by phis. */
+static void guarded_pullback(Rev *r, int n, int gi, int side, const Ref *bar) {
+  int parent = B->blk;
+  int ng = b_group(B, B->g->groups.v[gi].cond);
+  B->blk = side ? B->g->groups.v[ng].then_blk : B->g->groups.v[ng].else_blk;
+  Scope outer = scope_enter(&r->sc, n + 1); /* the arguments are outside: kept apart */
+  pullback(r, n, bar);
+  ContribVec out = {0};
+  for (int i = outer.mark; i < r->sc.saves.n; i++) {
+    int sl = r->sc.saves.v[i].slot;
+    if (r->adj[sl] != REF_NONE) {
+      Contrib c = {sl, r->adj[sl]};
+      vec_push(&out, c);
+    }
+  }
+  scope_leave(&r->sc, outer, r->adj);
+  B->blk = parent;
+  B->src = r->f->nodes.v[n].src;
+  Ref zero = K(0);
+  for (int i = 0; i < out.n; i++) /* all phis first: the group stays one range */
+    out.v[i].val = side ? b_phi(B, ng, out.v[i].val, zero) : b_phi(B, ng, zero, out.v[i].val);
+  for (int i = 0; i < out.n; i++)
+    add_contrib(r, out.v[i].slot / r->m, out.v[i].slot % r->m, out.v[i].val);
+  vec_free(&out);
+}
+
 static void rev_node(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
   OpKind kind = op_info[nd->op].kind;
@@ -152,16 +225,25 @@ static void rev_node(Rev *r, int n) {
     rev_load(r, n);
     return;
   }
-  B->src = nd->src;
-  for (int i = 0; i < op_info[nd->op].arity; i++) {
-    Ref a = nd->a[i];
-    if (a == REF_NONE || ref_is_const(a) || graph_ref_kind(r->f, a) == K_CND || !r->active[a])
-      continue;
-    Ref p = partial(r, n, i);
-    for (int k = 0; k < r->m && p != ZERO; k++)
-      if (ADJ(n, k) != REF_NONE)
-        add_contrib(r, a, k, MUL(ADJ(n, k), p));
+  if (kind == K_INP)
+    return;
+  Ref bar[64]; /* constant partials times a zero adjoint are zero: no need to guard */
+  int side = 0, gi = r->m <= 64 && !op_constant_partials(nd->op) ? guarded(r, n, &side, bar) : -1;
+  if (gi >= 0) {
+    guarded_pullback(r, n, gi, side, bar);
+    return;
   }
+  for (int k = 0; k < r->m && k < 64; k++)
+    bar[k] = ADJ(n, k);
+  if (r->m <= 64) {
+    pullback(r, n, bar);
+    return;
+  }
+  Ref *many = xmalloc(sizeof *many * (size_t)r->m); /* f_jac of more than 64 results */
+  for (int k = 0; k < r->m; k++)
+    many[k] = ADJ(n, k);
+  pullback(r, n, many);
+  free(many);
 }
 
 static void rev_range(Rev *r, int lo, int hi, int fblk);
@@ -510,9 +592,13 @@ static void rev_init(Rev *r, const Graph *f, Builder *b, RevMode mode, int weigh
   r->exit_of = xmalloc(nl * sizeof *r->exit_of);
   for (int i = 0; i < f->nodes.n; i++)
     r->save_of[i] = r->export_of[i] = -1;
-  for (int i = 0; i < f->nodes.n; i++) {
+  for (int i = 0; i < f->nodes.n; i++) { /* a branch's value leaving it by a phi "c ? v : 0" */
     Ref v = ir_exported(f, i);
-    if (v != REF_NONE && r->export_of[v] < 0 && f->nodes.v[v].blk != f->nodes.v[i].blk)
+    if (v == REF_NONE || r->export_of[v] >= 0)
+      continue;
+    const Group *gr = &f->groups.v[f->nodes.v[i].aux];
+    int vb = f->nodes.v[v].blk; /* inside the group, not a value from before it (a cycle) */
+    if (graph_is_ancestor(f, gr->then_blk, vb) || graph_is_ancestor(f, gr->else_blk, vb))
       r->export_of[v] = i;
   }
   for (int i = 0; i < f->loops.n; i++)

@@ -86,6 +86,7 @@ typedef enum StmtKind {
   S_ASSIGN, /* name = e; */
   S_RETURN, /* return e, ...; (e, then more) */
   S_FOR,    /* for name in lo..hi { body } (e is lo) */
+  S_IF,     /* if e { body } else { orelse } (an 'else if' is an orelse of one S_IF) */
 } StmtKind;
 
 typedef struct Stmt Stmt;
@@ -97,13 +98,15 @@ struct Stmt {
   Expr *e;
   Expr **more;      /* S_RETURN: the results after e; S_FOR: more[0] is hi */
   int nmore, cap;
-  Stmt *body;       /* S_FOR */
+  Stmt *body;       /* S_FOR, S_IF */
+  Stmt *orelse;     /* S_IF: the else block, or NULL */
   Stmt *next;
   int decl;         /* set by sema. S_LET, S_FOR: the number of the name it
-                     * declares; S_ASSIGN: of the one it assigns. Sema numbers
-                     * a function's declarations in order from 0 (sizes and
-                     * parameters first), so that later passes need no table
-                     * of names. */
+                     * declares; S_ASSIGN: of the one it assigns; S_IF: the
+                     * first number declared inside it (those below are
+                     * outside). Sema numbers a function's declarations in
+                     * order from 0 (sizes and parameters first), so that
+                     * later passes need no table of names. */
 };
 
 typedef struct StmtList {
@@ -133,7 +136,8 @@ struct Func {
   Output *outs; /* -> (u, v); none for a single unnamed result */
   int nouts, ocap;
   Stmt *body, *last; /* statements in order; a one-line body is one return */
-  Loc loc;           /* from 'fn' to the end */
+  Loc loc;           /* from 'fn' (or 'private') to the end */
+  int is_private;    /* 'private fn': inlined into its callers, not emitted */
   Func *next;
 };
 

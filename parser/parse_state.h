@@ -22,6 +22,8 @@ typedef struct ParseState {
   char open_ch[MAX_NESTING]; /* which bracket */
   int fatal;                 /* stop: further syntax errors would be noise */
   Func *func;                /* the function whose header is being read */
+  int after_end;             /* the last token was ';', '{' or '}' (or none yet) */
+  Loc lead;                  /* the first word of the newest statement, if it is a name */
 } ParseState;
 
 #define YYLTYPE Loc

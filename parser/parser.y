@@ -24,6 +24,7 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 #define E (&P->prog->bodies)
 void *yyget_extra(yyscan_t scanner);
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
+static void if_as_value(yyscan_t scanner, Loc at);
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                            \
   do {                                                                         \
     if (N) {                                                                   \
@@ -47,6 +48,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 
 %union {
   double num;
+  int op; /* an AstOp */
   const char *str;
   Expr *expr;
   Stmt *stmt;
@@ -58,7 +60,9 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 %token <num> NUM "number"
 %token <str> NAME "name"
 %token FN "fn" LET "let" RETURN "return" FOR "for" IN "in" CONST "const"
+%token IF "if" ELSE "else" INT "int" PRIVATE "private"
 %token LE "<=" GE ">=" EQ "==" NE "!=" AND "&&" OR "||" DOTDOT ".." ARROW "->"
+%token ADDEQ "+=" SUBEQ "-=" MULEQ "*=" DIVEQ "/="
 
 %right '?' ':'
 %left OR
@@ -70,7 +74,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 %right '^'
 
 %type <expr> expr call args index
-%type <stmt> stmt returns
+%type <stmt> stmt returns ifstmt elsepart
+%type <op> compound
 %type <func> func head sig
 %type <param> param dims
 %type <list> stmts
@@ -80,6 +85,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg);
 program
   : %empty
   | program func          { if ($2) ast_program_func(P->prog, $2); }
+  | program PRIVATE func  { if ($3) { $3->is_private = 1; $3->loc.lo = @2.lo; ast_program_func(P->prog, $3); } }
   | program error ';'     { yyerrok; }
   | program error '}'     { yyerrok; }
   ;
@@ -137,17 +143,44 @@ stmts
   | stmts stmt            { $$ = $1; if ($2) ast_list_add(&$$, $2); }
   ;
 
-/* stmt = "let" NAME "=" expr ";" | NAME "=" expr ";" | "return" expr ("," expr)* ";"
- *      | "for" NAME "in" expr ".." expr "{" stmt* "}" */
+/* stmt = "let" NAME "=" expr ";" | NAME ("=" | "+=" | "-=" | "*=" | "/=") expr ";"
+ *      | "return" expr ("," expr)* ";" | "for" NAME "in" expr ".." expr "{" stmt* "}"
+ *      | ifstmt */
 stmt
   : LET NAME '=' expr ';' { $$ = ast_stmt(E, S_LET, @$, $2, @2, $4); }
   | NAME '=' expr ';'     { $$ = ast_stmt(E, S_ASSIGN, @$, $1, @1, $3); }
+  | NAME compound expr ';'
+                          { /* x op= e is x = x op (e), the source showing "x op= e" */
+                            Expr *x = ast_name(E, @1, $1), *v = ast_chain(E, (AstOp)$2, @2, x, $3);
+                            $$ = ast_stmt(E, S_ASSIGN, @$, $1, @1, v); }
+  | ifstmt
   | returns ';'           { $$ = $1; $$->loc = @$; }
   | FOR NAME IN expr DOTDOT expr '{' stmts '}'
                           { $$ = ast_stmt(E, S_FOR, @$, $2, @2, $4); ast_stmt_more(E, $$, $6);
                             $$->body = $8.first; }
   | FOR error '}'         { $$ = NULL; yyerrok; }
   | error ';'             { $$ = NULL; yyerrok; }
+  | error '{' stmts '}'   { $$ = NULL; yyerrok; } /* while (c) { ... }: the block is read */
+  ;
+
+compound
+  : ADDEQ                 { $$ = A_ADD; }
+  | SUBEQ                 { $$ = A_SUB; }
+  | MULEQ                 { $$ = A_MUL; }
+  | DIVEQ                 { $$ = A_DIV; }
+  ;
+
+/* ifstmt = "if" expr "{" stmt* "}" ("else" (ifstmt | "{" stmt* "}"))? */
+ifstmt
+  : IF expr '{' stmts '}' elsepart
+                          { $$ = ast_stmt(E, S_IF, @$, NULL, @1, $2); $$->body = $4.first;
+                            $$->orelse = $6; }
+  ;
+
+elsepart
+  : %empty                { $$ = NULL; }
+  | ELSE '{' stmts '}'    { $$ = $3.first; }
+  | ELSE ifstmt           { $$ = $2; }
   ;
 
 returns
@@ -176,6 +209,9 @@ expr
   | NAME '(' NAME IN expr DOTDOT expr ',' expr ')'
                           { $$ = ast_reduce(E, @1, $1, @3, $3, $5, $7, $9); $$->loc = @$; }
   | expr '?' expr ':' expr { $$ = ast_cond(E, $1, $3, $5); }
+  | IF expr '{' expr '}' ELSE '{' expr '}'
+                          { if_as_value(scanner, @1); $$ = ast_cond(E, $2, $4, $8); $$->loc = @$; }
+  | IF expr '{' expr '}'  { if_as_value(scanner, @1); $$ = $4; }
   | expr OR expr          { $$ = ast_chain(E, A_OR, @2, $1, $3); }
   | expr AND expr         { $$ = ast_chain(E, A_AND, @2, $1, $3); }
   | expr '<' expr         { $$ = ast_binary(E, A_LT, @2, $1, $3); }
@@ -214,6 +250,12 @@ args
 
 %%
 
+/* if c { a } else { b } where a value is expected: read as c ? a : b, so
+ * that what follows is checked, and reported. */
+static void if_as_value(yyscan_t scanner, Loc at) {
+  diag_error(P->diag, at, "'if' is a statement, not a value; in an expression write 'c ? a : b'");
+}
+
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg) {
   ParseState *s = P;
   if (s->fatal)
@@ -225,6 +267,13 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, const char *msg) {
     return;
   }
   diag_error(s->diag, *loc, "%s", msg);
+}
+
+static int word_in(const char *w, int len, const char *const *list, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((int)strlen(list[i]) == len && strncmp(list[i], w, (size_t)len) == 0)
+      return 1;
+  return 0;
 }
 
 /* How a token is named in a message: the lookahead by its text, an
@@ -264,6 +313,32 @@ static int is_comparison(yysymbol_kind_t k) {
          strcmp(name, "'<'") == 0 || strcmp(name, "'>'") == 0;
 }
 
+/* A statement that starts with a word from C's statements: what adc has
+ * instead. NULL when it does not. */
+static const char *from_c(const ParseState *s, const Loc *at, char *buf, size_t n) {
+  if (s->lead.lo < 0 || at->lo < s->lead.lo)
+    return NULL;
+  int len = s->lead.hi - s->lead.lo;
+  const char *w = s->src->text + s->lead.lo;
+  static const char *const loops[] = {"while", "do"}, *const choices[] = {"switch", "case", "default"};
+  static const char *const jumps[] = {"break", "continue", "goto"};
+  static const char *const types[] = {"double", "float", "long", "short", "char", "unsigned", "signed",
+                                      "auto", "void", "static", "var", "val", "def"};
+#define IS(list) word_in(w, len, list, sizeof list / sizeof list[0])
+  if (IS(loops))
+    snprintf(buf, n, "adc has no '%.*s' loop: a loop runs over a range, 'for i in a..b { ... }'", len, w);
+  else if (IS(choices))
+    snprintf(buf, n, "adc has no '%.*s': write 'if c { ... } else if d { ... } else { ... }'", len, w);
+  else if (IS(jumps))
+    snprintf(buf, n, "adc has no '%.*s': a 'for' loop runs its whole range", len, w);
+  else if (IS(types))
+    snprintf(buf, n, "a local is declared with 'let name = value;' (values are reals), not '%.*s'", len, w);
+  else
+    return NULL;
+#undef IS
+  return buf;
+}
+
 static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner) {
   ParseState *s = P;
   if (s->fatal || s->lex_spoiled) /* the lexer already explained this */
@@ -273,11 +348,11 @@ static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner) {
   int n = yypcontext_expected_tokens(ctx, exp, MAXEXP);
   if (n < 0)
     n = 0;
-  /* "end of input" is only worth naming when it is all that would do */
+  /* "end of input" is only worth naming when it is all that would do, and
+   * 'private' only when 'fn' would not */
   for (int i = 0; n > 1 && i < n; i++)
-    if (exp[i] == YYSYMBOL_YYEOF) {
-      exp[i] = exp[--n];
-      break;
+    if (exp[i] == YYSYMBOL_YYEOF || (exp[i] == YYSYMBOL_PRIVATE && expects(exp, n, "fn"))) {
+      exp[i--] = exp[--n];
     }
   yysymbol_kind_t look = yypcontext_token(ctx);
   Loc at = *yypcontext_location(ctx);
@@ -287,6 +362,12 @@ static int report_syntax_error(const yypcontext_t *ctx, yyscan_t scanner) {
     diag_error(s->diag, at, "comparisons do not chain; write 'a < b && b < c'");
     return 0;
   }
+  char plain[200];
+  if (from_c(s, &at, plain, sizeof plain)) {
+    diag_error(s->diag, s->lead, "%s", plain);
+    return 0;
+  }
+
   if (expects(exp, n, "';'") && look != YYSYMBOL_YYEOF) {
     /* shown right after the token it should follow, as gcc does */
     Loc after = {s->prev_hi, s->prev_hi + 1};
@@ -335,6 +416,8 @@ int parse_program(const Source *src, Diag *d, Arena *a, Program *out) {
   s->diag = d;
   s->arena = a;
   s->prog = out;
+  s->after_end = 1;
+  s->lead.lo = s->lead.hi = -1;
   yyscan_t scanner;
   if (yylex_init_extra(s, &scanner) != 0) {
     free(s);

@@ -554,7 +554,9 @@ static Kind check_expr(Sema *s, Expr *e) {
 
 /* ---- statements ---- */
 
-static void check_stmts(Sema *s, Stmt *st, int top);
+/* inside: NULL for the function's body, else what the block is ("a 'for'
+ * loop", "an 'if'"), for messages. */
+static void check_stmts(Sema *s, Stmt *st, const char *inside);
 
 static void check_assign(Sema *s, Stmt *st) {
   int b = lookup(s, st->name);
@@ -576,10 +578,28 @@ static void check_for(Sema *s, Stmt *st) {
   int b = bind_index(s, st->name, st->nameloc, st->e, st->more[0]);
   st->decl = decl_of(s, b);
   s->loop_depth++;
-  check_stmts(s, st->body, 0);
+  check_stmts(s, st->body, "a 'for' loop");
   s->loop_depth--;
   warn_unused(s, mark + 1);
   unbind_to(s, mark);
+}
+
+/* A block of an 'if': its lets are its own. */
+static void check_branch(Sema *s, Stmt *body) {
+  int mark = s->binds.n;
+  check_stmts(s, body, "an 'if'");
+  warn_unused(s, mark);
+  unbind_to(s, mark);
+}
+
+/* if c { ... } else ...: c a condition; what the blocks declare is theirs,
+ * what they assign of the names outside is merged after it. */
+static void check_if(Sema *s, Stmt *st) {
+  want_cond(s, st->e, check_expr(s, st->e));
+  st->decl = s->ndecls; /* declarations from here on are inside */
+  check_branch(s, st->body);
+  if (st->orelse)
+    check_branch(s, st->orelse);
 }
 
 static void check_return(Sema *s, Stmt *st) {
@@ -596,7 +616,7 @@ static void check_return(Sema *s, Stmt *st) {
                "'fn %s(...) -> (u, v)'", f->name, got, f->name);
 }
 
-static void check_stmts(Sema *s, Stmt *st, int top) {
+static void check_stmts(Sema *s, Stmt *st, const char *inside) {
   int has_return = 0;
   for (; st; st = st->next) {
     if (has_return) { /* reported once; the rest is not checked */
@@ -617,9 +637,16 @@ static void check_stmts(Sema *s, Stmt *st, int top) {
     case S_FOR:
       check_for(s, st);
       break;
+    case S_IF:
+      check_if(s, st);
+      break;
     case S_RETURN:
-      if (!top) {
-        diag_error(s->d, st->loc, "'return' inside a 'for' loop; return after the loop");
+      if (inside) {
+        if (strcmp(inside, "an 'if'") == 0)
+          diag_error(s->d, st->loc, "'return' inside an 'if'; assign a variable in its blocks and "
+                                    "return it after the 'if'");
+        else
+          diag_error(s->d, st->loc, "'return' inside %s; return after the loop", inside);
         return;
       }
       check_return(s, st);
@@ -627,7 +654,7 @@ static void check_stmts(Sema *s, Stmt *st, int top) {
       break;
     }
   }
-  if (top && !has_return)
+  if (!inside && !has_return)
     diag_error(s->d, s->c->funcs[s->fn]->nameloc, "function '%s' has no 'return' statement",
                s->c->funcs[s->fn]->name);
 }
@@ -689,7 +716,7 @@ static void check_func(Sema *s, Func *f, FnSig *sig) {
   int errors_before = s->d->errors;
   s->ndecls = 0;
   check_params(s, f, sig);
-  check_stmts(s, f->body, 1);
+  check_stmts(s, f->body, NULL);
   sig->ndecls = s->ndecls;
   if (s->d->errors == errors_before)
     warn_unused(s, 0);
@@ -751,6 +778,18 @@ static void check_calls(Sema *s) {
   free(next);
 }
 
+/* A private function is not emitted: one that no function calls is dead. */
+static void warn_unused_private(Sema *s) {
+  char *called = xcalloc((size_t)s->c->nfuncs + 1, 1);
+  for (int i = 0; i < s->edges.n; i++)
+    called[s->edges.v[i].callee] = 1;
+  for (int i = 0; i < s->c->nfuncs; i++)
+    if (s->c->funcs[i]->is_private && !called[i])
+      diag_warning(s->d, s->c->funcs[i]->nameloc, "unused private function '%s' (it is not emitted)",
+                   s->c->funcs[i]->name);
+  free(called);
+}
+
 int sema_check(Program *p, Diag *d, Checked *c) {
   int before = d->errors;
   memset(c, 0, sizeof *c);
@@ -777,6 +816,7 @@ int sema_check(Program *p, Diag *d, Checked *c) {
     s.binds.n = 0;
   }
   check_calls(&s);
+  warn_unused_private(&s);
   if (c->nfuncs == 0 && d->errors == before) {
     Loc start = {0, 0};
     diag_warning(d, start, "the file defines no functions");

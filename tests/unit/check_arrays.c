@@ -293,6 +293,37 @@ static const struct {
                       * partner for its own reverse loop (that was never printed) */
                      "fn whole(a[m], x[n]) = sum(i in 0..n, sum(j in 0..m, a[j]) * x[i]);\n",
      -1, 1},
+    /* if statements (SPEC 2.6): merges, else if, lets local to a block,
+     * compound assignments, ifs in loops carrying values, and a value read
+     * only in one block (its pullback runs only there) */
+    {"statements", "fn clip(x, c) { let y = x; if x > c { y = c; } else if x < -c { y = -c; } return y; }\n"
+                   "fn acc(x[n], c) { let s = 0; for i in 0..n { if x[i] > 0 { s += c * x[i]; }\n"
+                   "  else { let t = sin(x[i]); s -= t * t; } } return s; }\n"
+                   "fn nested(x, y) { let a = x; let b = y; if x > y { a = x * y; if a > 0.5 { b = exp(a); }\n"
+                   "  else { b = a - y; } } else { b *= 2; } return a + b; }\n"
+                   "fn guarded(x) { let r = sqrt(x * x + 1); let y = 0; if x > 0.2 { y = r; } return y * x; }\n"
+                   "fn loopif(x[n]) { let m = 0; let s = 1; for i in 0..n { if x[i] > m { m = x[i]; s *= 1.5; } }\n"
+                   "  return m * s; }\n",
+     -1, 1},
+    /* found by the differential test: a helper's dead conditional, inlined
+     * twice (in a loop's condition and in its else branch), leaves by a phi
+     * "c ? v : 0" a value from outside its group; taken for a value leaving
+     * the branch, recomputing it asked for itself, forever (out of memory) */
+    {"exported_outside", "fn hh(u, v) { let w = v > 0.5 ? v : floor(0.5); return u; }\n"
+                         "fn f(M0[m, n], a1) { let t0 = a1; let t1 = a1 * a1;\n"
+                         "  for i in 0..3 { let q = hh(M0[m-1, 0], a1) < M0[m-1, 0] ? asin(0.5 * tanh(t0)) : hh(t1, t0);\n"
+                         "    t0 = t0 + q * t1; t1 = 0.9 * t1 + 0.1 * sin(q); }\n"
+                         "  return t0; }\n",
+     -1, 1},
+    /* found by the differential test: storage on the heap (its size known at
+     * run time) for a value no loop around it changes (one place), whose size
+     * was printed as nothing */
+    {"one_place", "fn p902(const M0[3, 2], M1[m, 2]) -> (r0, r1, r2) {\n"
+                  "  let t0 = expm1(tanh(sign((M1[m-1, 1] < M1[m-1, 0] || M1[m-1, 0] > 0.5 ? pi : M0[0, 1]))));\n"
+                  "  let t1 = sum(i in 1..2, prod(j in 1..m, 1 + 0.5 * tanh((pi != pi ? 2 : t0))));\n"
+                  "  return (((M1[0, 0]) / (1.5 + (t1)^2)) / (1.5 + ((t0 * M1[0, 1]))^2)) / (1.5 + (logsumexp(i in 0..2, t1))^2), sum(i in 0..2, (!(atanh(0.5 * sin(t0)) >= 1.25) ? acosh(2 + sin(M1[0, i])) : M1[m-1, i])), logsumexp(i in 0..m, +(M1[i, 1]));\n"
+                  "}\n",
+     -1, 1},
     /* a reduction whose range reads an enclosing index (c in 0..j) but
      * whose terms do not changes with that index: it was stored at one
      * place for every j, and the reverse sweep read the last one */

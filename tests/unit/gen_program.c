@@ -209,7 +209,7 @@ static void helper(Ctx *c, int h) {
   c->nhelpers = h;
   add_scalar(c, "u");
   add_scalar(c, "v");
-  sb_printf(c->b, "fn %s_h%d(u, v) {\n  let w = ", c->p->name, h);
+  sb_printf(c->b, "%sfn %s_h%d(u, v) {\n  let w = ", rnd(c, 2) ? "private " : "", c->p->name, h);
   gen(c, 2);
   add_scalar(c, "w");
   sb_puts(c->b, ";\n  return ");
@@ -294,6 +294,40 @@ static void statement(Ctx *c, const char *indent, const char *lhs, int d) {
   sb_puts(c->b, ";\n");
 }
 
+/* "if A < B {" ... "} else if ... {" ... "} else {" ... "}": var changed in
+ * some blocks (compound assignments, a let of the block's own), kept
+ * moderate. */
+static void if_statement(Ctx *c, const char *indent, const char *var) {
+  static const char *const cmp[] = {" < ", " <= ", " > ", " >= ", " == ", " != "};
+  unsigned shape = rnd(c, 3); /* no else, else, else if + else */
+  for (unsigned part = 0; part <= shape; part++) {
+    if (part < 2) {
+      sb_printf(c->b, part ? "%s} else if " : "%sif ", part ? indent : indent);
+      gen(c, 1);
+      sb_puts(c->b, cmp[rnd(c, 6)]);
+      gen(c, 1);
+      sb_puts(c->b, " {\n");
+    } else {
+      sb_printf(c->b, "%s} else {\n", indent);
+    }
+    if (rnd(c, 2)) {
+      sb_printf(c->b, "%s  let u = ", indent);
+      gen(c, 2);
+      sb_puts(c->b, ";\n");
+      add_scalar(c, "u");
+      sb_printf(c->b, "%s  %s += 0.5 * tanh(u);\n", indent, var);
+      c->nscal--;
+    } else {
+      static const char *const ops[] = {"-=", "*=", "="};
+      unsigned op = rnd(c, 3);
+      sb_printf(c->b, "%s  %s %s %s", indent, var, ops[op], op == 1 ? "0.75 + 0.25 * sin(" : op == 2 ? "0.5 * " : "0.5 * cos(");
+      gen(c, 2);
+      sb_puts(c->b, op == 2 ? " + 0.25;\n" : ");\n");
+    }
+  }
+  sb_printf(c->b, "%s}\n", indent);
+}
+
 static void body(Ctx *c) {
   GenProg *p = c->p;
   sb_puts(c->b, "  let t0 = ");
@@ -312,6 +346,8 @@ static void body(Ctx *c) {
       gen(c, 2);
       sb_puts(c->b, ";\n");
     }
+    if (rnd(c, 3) == 0)
+      if_statement(c, "    ", "t0");
     if (rnd(c, 3) == 0) {
       open_for(c, "    ");
       sb_puts(c->b, "      t0 = t0 + 0.25 * sin(");
@@ -324,6 +360,8 @@ static void body(Ctx *c) {
   }
   statement(c, "  let ", "t1", 3);
   add_scalar(c, "t1");
+  if (rnd(c, 3) == 0)
+    if_statement(c, "  ", rnd(c, 2) ? "t0" : "t1");
   for (int k = 0; k < p->nparams; k++) /* a parameter reassigned */
     if (!p->param[k].ndims && rnd(c, 4) == 0) {
       statement(c, "  ", p->param[k].name, 2);

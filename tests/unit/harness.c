@@ -26,12 +26,18 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
     c->sigs = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *c->sigs);
     Graph *fwd = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *fwd);
     ir_build_program(&c->checked, &d, optimize, fwd, c->sigs);
-    cg_names(c->sigs, c->nfns, NULL, &c->names);
+    int k = 0; /* the functions emitted: private ones are not */
+    for (int i = 0; i < c->nfns; i++)
+      if (c->sigs[i].is_private)
+        graph_free(&fwd[i]);
+      else
+        c->fns[k].sig = &c->sigs[i], c->fns[k++].fwd = fwd[i];
+    c->nsigs = c->nfns;
+    c->nfns = k;
+    cg_names(c->fns, c->nfns, NULL, &c->names);
     for (int i = 0; i < c->nfns; i++) {
       FnGraphs *f = &c->fns[i];
-      f->sig = &c->sigs[i];
       f->names = &c->names.fn[i];
-      f->fwd = fwd[i];
       ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, 1, NULL);
       ir_dce(&f->grad);
       ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, 1, NULL);
@@ -52,7 +58,7 @@ void ht_free(Compiled *c) {
     graph_free(&c->fns[i].vjp);
   }
   free(c->fns);
-  for (int i = 0; i < c->nfns; i++)
+  for (int i = 0; i < c->nsigs; i++)
     ir_sig_free(&c->sigs[i]);
   free(c->sigs);
   if (c->names.fn)

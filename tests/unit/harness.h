@@ -19,8 +19,9 @@ typedef struct Compiled {
   Program prog;
   Checked checked;
   Names names;
-  Signature *sigs;
-  FnGraphs *fns;
+  Signature *sigs; /* every function's */
+  int nsigs;
+  FnGraphs *fns;   /* the functions emitted (not the private ones) */
   int nfns;
   int errors;
   char *diag; /* everything reported */
