@@ -38,6 +38,9 @@ static const char usage[] =
     "  --emit=KIND             c (default), header, ssa (graph as text), dot (Graphviz),\n"
     "                          check (a C program testing STEM_grad.c; default STEM_check.c)\n"
     "  --check                 build and run that test with $CC (default cc) and report\n"
+    "  --check-sizes 'n=8'     the sizes the test takes (default 3)\n"
+    "  --check-at 'x=1, v=[1, 2]'  a point the test checks (the parameters not\n"
+    "                          given drawn at random; arrays tell their sizes)\n"
     "  --prefix=STR            prepend STR to every emitted function name\n"
     "  --static                emit 'static inline' functions, for #include \"f_grad.c\"\n"
     "  --real=TYPE             float, double (default) or long-double: the emitted\n"
@@ -115,6 +118,14 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       else return usage_error(err, "unknown --emit kind '%s' (c, header, ssa, dot, check)", k);
     } else if (strcmp(a, "--check") == 0) {
       o->check = 1;
+    } else if (strcmp(a, "--check-sizes") == 0 || strcmp(a, "--check-at") == 0) {
+      if (++i == argc)
+        return usage_error(err, "option '%s' needs assignments, e.g. 'n=8, x=[1, 2]'", a);
+      *(a[8] == 's' ? &o->check_sizes : &o->check_at) = argv[i];
+    } else if (strncmp(a, "--check-sizes=", 14) == 0) {
+      o->check_sizes = a + 14;
+    } else if (strncmp(a, "--check-at=", 11) == 0) {
+      o->check_at = a + 11;
     } else if (strcmp(a, "--line") == 0) {
       o->line = 1;
     } else if (strncmp(a, "--real=", 7) == 0) {
@@ -151,6 +162,8 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
   }
   if (!o->input)
     return usage_error(err, "%s", "no input file");
+  if ((o->check_sizes || o->check_at) && !o->check && o->emit != EMIT_CHECK)
+    return usage_error(err, "%s", "--check-sizes and --check-at go with --check or --emit=check");
   if (o->real && (o->check || o->emit == EMIT_CHECK))
     return usage_error(err, "%s", "--check and --emit=check test the double version; leave out --real");
   if (o->output && !o->output[0])
@@ -422,6 +435,10 @@ static void free_all(FnGraphs *fns, int n) {
 }
 
 static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Source *src, FILE *err) {
+  CheckPoint *pts = NULL;
+  if (o->emit == EMIT_CHECK && (o->check_sizes || o->check_at) &&
+      adc_check_points(o->check_sizes, o->check_at, fns, n, &pts, err))
+    return 2;
   char *c_path = NULL, *h_path = NULL;
   const char *out = o->output;
   if (!out) {
@@ -462,7 +479,7 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
     case EMIT_HEADER: cg_emit_header(&text, fns, n, &eo); break;
     case EMIT_SSA: cg_emit_ssa(&text, fns, n, &eo); break;
     case EMIT_DOT: cg_emit_dot(&text, fns, n, &eo); break;
-    case EMIT_CHECK: cg_emit_check(&text, fns, n, &eo); break;
+    case EMIT_CHECK: cg_emit_check(&text, fns, n, &eo, pts); break;
     }
     rc = close_pending(&pc, &text, err);
   }
@@ -482,6 +499,7 @@ static int write_outputs(const Options *o, const FnGraphs *fns, int n, const Sou
   sb_free(&htext);
   free(c_path);
   free(h_path);
+  adc_check_points_free(pts, n);
   return rc;
 }
 
@@ -611,7 +629,7 @@ static int finish_memory(const Options *o, const FnGraphs *fns, int n, const Sou
   cg_emit_ssa(out, fns, n, &eo);
   cg_emit_dot(out, fns, n, &eo);
   if (!o->real)
-    cg_emit_check(out, fns, n, &eo);
+    cg_emit_check(out, fns, n, &eo, NULL);
   return 0;
 }
 

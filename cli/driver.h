@@ -20,6 +20,8 @@ typedef struct Options {
   const char *eval;   /* --eval: assignments to run the functions on, or NULL */
   int real;           /* --real: 0 double (default), 1 float, 2 long double */
   int split;          /* --split: functions of more nodes are split into parts; 0 never */
+  const char *check_sizes; /* --check-sizes: 'n=8, K=3', or NULL */
+  const char *check_at;    /* --check-at: 'x=1, v=[1, 2]', or NULL */
 } Options;
 
 /* Exit status: 0 success, 1 errors in the input (or, with --check, a
@@ -37,6 +39,14 @@ int adc_compile_memory(const Options *o, const char *text, int len, struct StrBu
  * assigns, by the interpreter, and prints values and gradients. */
 struct FnGraphs;
 int adc_eval(const char *text, const struct FnGraphs *fns, int n, FILE *out, FILE *err);
+
+/* --check-sizes and --check-at (eval_cli.c): per function, the point of the
+ * check program (*out: n of them; free with adc_check_points_free). 0, or 2
+ * with a message on err. */
+struct CheckPoint;
+int adc_check_points(const char *sizes, const char *at, const struct FnGraphs *fns, int n, struct CheckPoint **out,
+                     FILE *err);
+void adc_check_points_free(struct CheckPoint *pts, int n);
 
 /* Parses argv into o; prints help/version itself. Returns -1 to go on,
  * otherwise the exit status. */

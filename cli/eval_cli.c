@@ -293,3 +293,100 @@ int adc_eval(const char *text, const FnGraphs *fns, int n, FILE *out, FILE *err)
   free(copy);
   return rc;
 }
+
+/* ---- --check-sizes and --check-at: the check program's point ---- */
+
+/* Function f's sizes: given, told by an array's length, else 3. 0, or 2
+ * with a message. */
+static int point_sizes(const Signature *sig, AssignVec *as, long *size, FILE *err) {
+  for (int k = 0; k < sig->nsizes; k++) {
+    Assign *a = find(as, sig->sizes[k]);
+    size[k] = -1;
+    if (!a)
+      continue;
+    if (a->is_array || a->v[0] < 0 || a->v[0] != floor(a->v[0]) || a->v[0] > 1e9) {
+      fprintf(err, "adc: error: --check-sizes: the size '%s' must be a non-negative integer\n", sig->sizes[k]);
+      return 2;
+    }
+    size[k] = (long)a->v[0];
+    a->used = 1;
+  }
+  for (int progress = 1; progress;) {
+    progress = 0;
+    for (int i = 0; i < sig->nparams; i++) {
+      Assign *a = find(as, sig->params[i].name);
+      if (a && a->is_array)
+        progress |= infer_from(sig, i, a, size);
+    }
+  }
+  for (int k = 0; k < sig->nsizes; k++)
+    if (size[k] < 0)
+      size[k] = 3;
+  return 0;
+}
+
+/* Function f's parameters that are given, with their shapes checked. */
+static int point_values(const Signature *sig, AssignVec *as, CheckPoint *pt, FILE *err) {
+  for (int p = 0; p < sig->nparams; p++) {
+    const SigParam *q = &sig->params[p];
+    Assign *a = find(as, q->name);
+    if (!a)
+      continue;
+    a->used = 1;
+    long len = ir_param_length(sig, p, pt->sizes);
+    if (q->ndims ? !a->is_array || a->n != len : a->is_array) {
+      if (q->ndims)
+        fprintf(err, "adc: error: --check-at: %s: '%s' needs %ld values, as [...]; %ld given\n", sig->name, q->name,
+                len, a->is_array ? a->n : 0L);
+      else
+        fprintf(err, "adc: error: --check-at: %s: '%s' is a number, not an array\n", sig->name, q->name);
+      return 2;
+    }
+    double *v = xmalloc(sizeof *v * (size_t)(len ? len : 1));
+    memcpy(v, a->v, sizeof *v * (size_t)len);
+    pt->values[p] = v;
+  }
+  return 0;
+}
+
+int adc_check_points(const char *sizes, const char *at, const FnGraphs *fns, int n, CheckPoint **out, FILE *err) {
+  StrBuf text = {0};
+  sb_printf(&text, "%s%s%s", sizes ? sizes : "", sizes && at ? ", " : "", at ? at : "");
+  AssignVec as = {0};
+  int rc = parse_assignments(text.s, &as, err);
+  CheckPoint *pts = xcalloc((size_t)(n ? n : 1), sizeof *pts);
+  for (int i = 0; i < n && !rc; i++) {
+    const Signature *sig = fns[i].sig;
+    pts[i].sizes = xcalloc((size_t)sig->nsizes + 1, sizeof *pts[i].sizes);
+    pts[i].values = xcalloc((size_t)sig->nparams + 1, sizeof *pts[i].values);
+    pts[i].nvalues = sig->nparams;
+    rc = point_sizes(sig, &as, pts[i].sizes, err);
+    if (!rc)
+      rc = point_values(sig, &as, &pts[i], err);
+  }
+  for (int i = 0; i < as.n && !rc; i++)
+    if (!as.v[i].used) {
+      fprintf(err, "adc: error: --check-at: '%s' is not a parameter or size of any function\n", as.v[i].name);
+      rc = 2;
+    }
+  for (int i = 0; i < as.n; i++)
+    free(as.v[i].v);
+  vec_free(&as);
+  sb_free(&text);
+  if (rc) {
+    adc_check_points_free(pts, n);
+    pts = NULL;
+  }
+  *out = pts;
+  return rc;
+}
+
+void adc_check_points_free(CheckPoint *pts, int n) {
+  for (int i = 0; pts && i < n; i++) {
+    for (int p = 0; p < pts[i].nvalues; p++)
+      free((void *)pts[i].values[p]);
+    free(pts[i].sizes);
+    free((void *)pts[i].values);
+  }
+  free(pts);
+}

@@ -53,8 +53,20 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_header(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_ssa(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
 void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
+/* One emitted function (its convention comment, signature and body). */
+void cg_emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o);
+
+/* The point --check-sizes and --check-at give a function: every size's
+ * value, and the values of the parameters given (NULL: drawn at random). */
+typedef struct CheckPoint {
+  long *sizes;
+  const double **values;
+  int nvalues; /* parameters */
+} CheckPoint;
+
 /* A C program that checks STEM_grad.c: gradients against central
- * differences, vjps by the dot-product test (emit_check.c). */
-void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o);
+ * differences, vjps by the dot-product test (emit_check.c); at pts[i] for
+ * function i (pts NULL: random points, sizes 3). */
+void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o, const CheckPoint *pts);
 
 #endif

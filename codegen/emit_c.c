@@ -27,6 +27,10 @@ static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpt
   sb_free(&comment);
 }
 
+void cg_emit_function(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o) {
+  emit_one(out, fg, kind, o, 0, NULL);
+}
+
 static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
   const Signature *f = fg->sig;
   int n = 0;

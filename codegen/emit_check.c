@@ -1,84 +1,111 @@
 /* emit_check.c - a standalone C program that checks the emitted code: for
- * every function, at random points, each gradient (or Jacobian) entry
- * against central differences of the forward function, and f_vjp by the
- * dot-product test <w, J d> = <vjp(w), d> (J d by a central difference
- * along d). It prints a table of the largest errors and exits 1 when one is
- * too large. Sizes are taken as 3; points that give a non-finite value are
- * skipped. The program includes STEM_grad.c, the default C output. */
+ * every function, at random points (or the point --check-at gives; sizes 3
+ * unless --check-sizes or --check-at say otherwise), each gradient (or
+ * Jacobian) entry against central differences of the forward function, and
+ * f_vjp by the dot-product test <w, J d> = <vjp(w), d>. The differences are
+ * taken in long double (the program holds the forward functions again in
+ * long double, adc_ld_f) with two steps, h and 2h. Where the two disagree by
+ * more than the tolerance, the function is too ill-conditioned there for a
+ * difference to judge the derivative: the entry is inconclusive, not a
+ * failure (unless the derivative agrees with one of them). A derivative the
+ * differences agree on, and it does not, is a failure: the program prints a
+ * table and exits 1. Its own names all start with adc_, which emitted names
+ * never do. It includes STEM_grad.c. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
+#include "emit.h"
 
 enum { CHECK_SIZE = 3, CHECK_POINTS = 12 };
 
-/* A parameter's element count when every size is CHECK_SIZE. */
-static long param_length(const Signature *sig, int p) {
+/* A parameter's element count at the point's sizes. */
+static long param_length(const Signature *sig, const CheckPoint *pt, int p) {
   long size[64], n;
   for (int k = 0; k < sig->nsizes && k < 64; k++)
-    size[k] = CHECK_SIZE;
+    size[k] = pt ? pt->sizes[k] : CHECK_SIZE;
   n = ir_param_length(sig, p, size);
   return n > 0 ? n : 0;
 }
 
-/* "3, 3, p0, p1[0], ..." : sizes, then parameters (scalars by value). */
-static void call_args(StrBuf *b, const FnGraphs *f) {
-  int first = 1;
-  for (int k = 0; k < f->sig->nsizes; k++, first = 0)
-    sb_printf(b, "%s%d", first ? "" : ", ", CHECK_SIZE);
-  for (int i = 0; i < f->sig->nparams; i++, first = 0)
-    sb_printf(b, f->sig->params[i].ndims ? "%sp%d" : "%sp%d[0]", first ? "" : ", ", i);
+/* Does the point give every parameter (then it is the only one checked)? */
+static int point_fixed(const FnGraphs *f, const CheckPoint *pt) {
+  if (!pt)
+    return 0;
+  for (int i = 0; i < f->sig->nparams; i++)
+    if (!pt->values[i])
+      return 0;
+  return 1;
 }
 
-/* Evaluates the forward function into dst[0..nv). */
-static void forward_call(StrBuf *b, const FnGraphs *f, const char *args, const char *dst) {
-  int nv = f->fwd.outs.n;
+/* "3, 3, adc_p0, adc_p1[0], ...": sizes, then parameters (scalars by value)
+ * from the arrays adc_<letter>K. */
+static void call_args(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, char letter) {
+  int first = 1;
+  for (int k = 0; k < f->sig->nsizes; k++, first = 0)
+    sb_printf(b, "%s%ld", first ? "" : ", ", pt ? pt->sizes[k] : (long)CHECK_SIZE);
+  for (int i = 0; i < f->sig->nparams; i++, first = 0)
+    sb_printf(b, f->sig->params[i].ndims ? "%sadc_%c%d" : "%sadc_%c%d[0]", first ? "" : ", ", letter, i);
+}
+
+/* Evaluates forward function fn into dst[0..nv). */
+static void forward_call(StrBuf *b, const char *fn, int nv, const char *args, const char *dst) {
   if (nv == 1) {
-    sb_printf(b, "%s[0] = %s(%s);\n", dst, f->names->fwd, args);
+    sb_printf(b, "%s[0] = %s(%s);\n", dst, fn, args);
     return;
   }
-  sb_printf(b, "%s(%s", f->names->fwd, args);
+  sb_printf(b, "%s(%s", fn, args);
   for (int o = 0; o < nv; o++)
     sb_printf(b, "%s&%s[%d]", args[0] || o ? ", " : "", dst, o);
   sb_puts(b, ");\n");
 }
 
-/* The arrays: each parameter p (v: its vjp, d: a direction), the results,
- * the Jacobian; and the loop over random points, drawing them. Returns the
- * Jacobian's columns. */
-static long check_head(StrBuf *b, const FnGraphs *f, int idx) {
+/* The arrays: each parameter K (p: the point, q: the point in long double,
+ * v: its vjp, d: a direction), the results, the Jacobian, the forward
+ * function at four points near; then the loop over points, drawing them (a
+ * parameter --check-at gives keeps its values: one point when all do).
+ * Static: sizes may be large. Returns the Jacobian's columns. */
+static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int idx) {
   const Signature *fn = f->sig;
-  int np = fn->nparams, nv = f->fwd.outs.n;
+  int np = fn->nparams, nv = f->fwd.outs.n, fixed = point_fixed(f, pt);
   long cols = 0;
-  sb_printf(b, "/* %s */\nstatic void check%d(void) {\n", fn->name, idx);
+  sb_printf(b, "/* %s */\nstatic void adc_check%d(void) {\n", fn->name, idx);
   for (int i = 0; i < np; i++) {
-    long len = param_length(fn, i), l = len ? len : 1;
-    if (fn->params[i].is_const) { /* data: read, never differentiated */
-      sb_printf(b, "  double p%d[%ld];\n", i, l);
-      continue;
+    long len = param_length(fn, pt, i), l = len ? len : 1;
+    sb_printf(b, "  static double adc_p%d[%ld];\n  static long double adc_q%d[%ld];\n", i, l, i, l);
+    if (!fn->params[i].is_const) /* data: no vjp, no direction */
+      sb_printf(b, "  static double adc_v%d[%ld], adc_d%d[%ld];\n", i, l, i, l);
+    if (pt && pt->values[i]) {
+      sb_printf(b, "  static const double adc_at%d[%ld] = {", i, l);
+      for (long e = 0; e < len; e++)
+        sb_printf(b, "%s%.17g", e ? ", " : "", pt->values[i][e]);
+      sb_puts(b, len ? "};\n" : "0};\n");
     }
-    sb_printf(b, "  double p%d[%ld], v%d[%ld], d%d[%ld];\n", i, l, i, l, i, l);
-    cols += len;
+    cols += fn->params[i].is_const ? 0 : len;
   }
-  sb_printf(b, "  double out[%d], up[%d], dn[%d], w[%d], jac[%ld], worst = 0, worst_dot = 0;\n", nv, nv,
-            nv, nv, nv * cols + 1);
-  sb_puts(b, "  char where[160] = \"-\";\n  int points = 0;\n");
-  sb_printf(b, "  for (int k = 0; k < 60 && points < %d; k++) {\n", CHECK_POINTS);
-  sb_puts(b, "    const double lo = k % 3 == 0 ? -1.0 : k % 3 == 1 ? 0.1 : 1.1, hi = lo + 1.8;\n"
-             "    int finite = 1;\n");
-  for (int i = 0; i < np; i++)
-    if (fn->params[i].is_const)
-      sb_printf(b, "    for (int e = 0; e < (int)(sizeof p%d / sizeof *p%d); e++) p%d[e] = adc_uni(lo, hi);\n",
-                i, i, i);
+  sb_printf(b, "  static double adc_out[%d], adc_w[%d], adc_jac[%ld];\n  static long double adc_f[4][%d];\n", nv,
+            nv, nv * cols + 1, nv);
+  sb_puts(b, "  double adc_worst = 0, adc_worst_dot = 0;\n  char adc_where[160] = \"-\";\n"
+             "  int adc_points = 0, adc_unsure = 0;\n");
+  sb_printf(b, "  for (int adc_k = 0; adc_k < %d && adc_points < %d; adc_k++) {\n", fixed ? 1 : 60,
+            fixed ? 1 : CHECK_POINTS);
+  sb_puts(b, "    const double adc_lo = adc_k % 3 == 0 ? -1.0 : adc_k % 3 == 1 ? 0.1 : 1.1, adc_hi = adc_lo + 1.8;\n"
+             "    int adc_finite = 1;\n");
+  for (int i = 0; i < np; i++) {
+    sb_printf(b, "    for (int adc_e = 0; adc_e < (int)(sizeof adc_p%d / sizeof *adc_p%d); adc_e++) {\n", i, i);
+    if (pt && pt->values[i])
+      sb_printf(b, "      adc_p%d[adc_e] = adc_at%d[adc_e];\n", i, i);
     else
-      sb_printf(b, "    for (int e = 0; e < (int)(sizeof p%d / sizeof *p%d); e++) { p%d[e] = adc_uni(lo, hi); "
-                   "v%d[e] = 0; d%d[e] = adc_uni(-1, 1); }\n",
-                i, i, i, i, i);
+      sb_printf(b, "      adc_p%d[adc_e] = adc_uni(adc_lo, adc_hi);\n", i);
+    sb_printf(b, "      adc_q%d[adc_e] = adc_p%d[adc_e];\n", i, i);
+    if (!fn->params[i].is_const)
+      sb_printf(b, "      adc_v%d[adc_e] = 0;\n      adc_d%d[adc_e] = adc_uni(-1, 1);\n", i, i);
+    sb_puts(b, "    }\n");
+  }
   return cols;
 }
 
-/* The gradient or the Jacobian, into jac. */
-static void jacobian_call(StrBuf *b, const FnGraphs *f, const char *a) {
+/* The gradient or the Jacobian, into adc_jac. */
+static void jacobian_call(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, const char *a) {
   const Signature *fn = f->sig;
   int nv = f->fwd.outs.n;
   if (nv == 1) {
@@ -86,98 +113,173 @@ static void jacobian_call(StrBuf *b, const FnGraphs *f, const char *a) {
     sb_printf(b, "    %s(%s", f->names->grad, a);
     for (int i = 0; i < fn->nparams; i++)
       if (!fn->params[i].is_const) {
-        sb_printf(b, ", &jac[%ld]", col);
-        col += param_length(fn, i);
+        sb_printf(b, ", &adc_jac[%ld]", col);
+        col += param_length(fn, pt, i);
       }
     sb_puts(b, ");\n");
   } else {
     sb_printf(b, "    %s(%s", f->names->jac, a);
     for (int o = 0; o < nv; o++)
-      sb_printf(b, "%s&up[%d]", a[0] || o ? ", " : "", o);
-    sb_puts(b, ", jac);\n");
+      sb_printf(b, "%s&adc_w[%d]", a[0] || o ? ", " : "", o); /* the results: adc_w is drawn after */
+    sb_puts(b, ", adc_jac);\n");
   }
 }
 
-/* Every entry of the Jacobian against a central difference. */
-static void central_differences(StrBuf *b, const FnGraphs *f, const char *a, long cols, int idx) {
+/* The four values of the forward function in long double with parameter K's
+ * entry adc_e (or, with `along`, every entry along the direction) moved by
+ * adc_h times 1, -1, 2, -2, into adc_f; the point back after. */
+static void four_values(StrBuf *b, const FnGraphs *f, const char *ld, const char *aq, int param, int along,
+                        const char *indent) {
+  const Signature *fn = f->sig;
+  sb_printf(b, "%sfor (int adc_s = 0; adc_s < 5; adc_s++) {\n", indent);
+  for (int i = 0; i < fn->nparams; i++) {
+    if (fn->params[i].is_const || (!along && i != param))
+      continue;
+    if (along)
+      sb_printf(b, "%s  for (int adc_e = 0; adc_e < (int)(sizeof adc_p%d / sizeof *adc_p%d); adc_e++)\n"
+                   "%s    adc_q%d[adc_e] = adc_p%d[adc_e] + adc_step[adc_s] * adc_h * adc_d%d[adc_e];\n",
+                indent, i, i, indent, i, i, i);
+    else
+      sb_printf(b, "%s  adc_q%d[adc_e] = adc_p%d[adc_e] + adc_step[adc_s] * adc_h;\n", indent, i, i);
+  }
+  sb_printf(b, "%s  if (adc_s == 4) break; /* the point back */\n%s  ", indent, indent);
+  forward_call(b, ld, f->fwd.outs.n, aq, "adc_f[adc_s]");
+  sb_printf(b, "%s}\n", indent);
+}
+
+/* Every entry of the Jacobian against two central differences. */
+static void central_differences(StrBuf *b, const FnGraphs *f, const char *ld, const char *aq, long cols,
+                                const CheckPoint *pt, int idx) {
   const Signature *fn = f->sig;
   int nv = f->fwd.outs.n;
   long col = 0;
   for (int i = 0; i < fn->nparams; i++) {
     if (fn->params[i].is_const)
       continue;
-    long len = param_length(fn, i);
-    sb_printf(b, "    for (int e = 0; e < %ld; e++) {\n      const double x = p%d[e], h = 1e-6 * (1 + fabs(x));\n",
+    long len = param_length(fn, pt, i);
+    sb_printf(b, "    for (int adc_e = 0; adc_e < %ld; adc_e++) {\n"
+                 "      const long double adc_h = 1e-6L * (1 + fabsl(adc_q%d[adc_e]));\n",
               len, i);
-    sb_printf(b, "      p%d[e] = x + h;\n      ", i);
-    forward_call(b, f, a, "up");
-    sb_printf(b, "      p%d[e] = x - h;\n      ", i);
-    forward_call(b, f, a, "dn");
-    sb_printf(b, "      p%d[e] = x;\n", i);
-    sb_printf(b, "      for (int o = 0; o < %d; o++) {\n"
-                 "        const double fd = (up[o] - dn[o]) / (2 * h), g = jac[o * %ld + %ld + e];\n"
-                 "        const double err = fabs(g - fd) / adc_tolerance(fd, up[o], dn[o], h);\n"
-                 "        if (isfinite(fd) && !(err <= worst)) {\n"
-                 "          worst = err;\n"
-                 "          snprintf(where, sizeof where, \"d%%s/d%s%s at %%s\", adc_result%d[o], %s);\n"
+    four_values(b, f, ld, aq, i, 0, "      ");
+    sb_printf(b, "      for (int adc_o = 0; adc_o < %d; adc_o++) {\n"
+                 "        const double adc_r = adc_judge(adc_jac[adc_o * %ld + %ld + adc_e], adc_f[0][adc_o],\n"
+                 "                                       adc_f[1][adc_o], adc_f[2][adc_o], adc_f[3][adc_o], adc_h);\n"
+                 "        if (adc_r < 0) {\n          adc_unsure++;\n"
+                 "        } else if (!(adc_r <= adc_worst)) {\n          adc_worst = adc_r;\n"
+                 "          snprintf(adc_where, sizeof adc_where, \"d%%s/d%s%s at %%s\", adc_result%d[adc_o], %s);\n"
                  "        }\n      }\n    }\n",
               nv, cols, col, fn->params[i].name, fn->params[i].ndims ? "[%d]" : "", idx,
-              fn->params[i].ndims ? "e, adc_point(lo)" : "adc_point(lo)");
+              point_fixed(f, pt) ? (fn->params[i].ndims ? "adc_e, \"the point given\"" : "\"the point given\"")
+                                 : (fn->params[i].ndims ? "adc_e, adc_point(adc_lo)" : "adc_point(adc_lo)"));
     col += len;
   }
 }
 
-/* The dot-product test of f_vjp: <w, J d> (a central difference along d)
+/* The dot-product test of f_vjp: <w, J d> (two central differences along d)
  * against <vjp(w), d>. */
-static void dot_product_test(StrBuf *b, const FnGraphs *f, const char *a) {
+static void dot_product_test(StrBuf *b, const FnGraphs *f, const char *ld, const char *a, const char *aq) {
   const Signature *fn = f->sig;
   int np = fn->nparams, nv = f->fwd.outs.n;
-  sb_printf(b, "    for (int o = 0; o < %d; o++) w[o] = adc_uni(-1, 1);\n", nv);
+  sb_printf(b, "    for (int adc_o = 0; adc_o < %d; adc_o++) adc_w[adc_o] = adc_uni(-1, 1);\n", nv);
   sb_printf(b, "    %s(%s", f->names->vjp, a);
   for (int o = 0; o < nv; o++)
-    sb_printf(b, "%sw[%d]", a[0] || o ? ", " : "", o);
+    sb_printf(b, "%sadc_w[%d]", a[0] || o ? ", " : "", o);
   for (int i = 0; i < np; i++)
     if (!fn->params[i].is_const)
-      sb_printf(b, fn->params[i].ndims ? ", v%d" : ", &v%d[0]", i);
-  sb_puts(b, ");\n    double h = 1e-6, rhs = 0, lhs = 0;\n");
-  for (int pass = 0; pass < 3; pass++) { /* x + h d, x - h d, back */
-    for (int i = 0; i < np; i++)
-      if (!fn->params[i].is_const)
-        sb_printf(b, "    for (int e = 0; e < (int)(sizeof p%d / sizeof *p%d); e++) p%d[e] %s h * d%d[e];\n", i,
-                  i, i, pass == 0 ? "+=" : pass == 1 ? "-= 2 *" : "+=", i);
-    if (pass < 2) {
-      sb_puts(b, "    ");
-      forward_call(b, f, a, pass ? "dn" : "up");
-    }
-  }
+      sb_printf(b, fn->params[i].ndims ? ", adc_v%d" : ", &adc_v%d[0]", i);
+  sb_puts(b, ");\n    {\n      const long double adc_h = 1e-6L;\n      long double adc_rhs = 0, adc_g[4] = {0, 0, 0, 0};\n");
+  four_values(b, f, ld, aq, -1, 1, "      ");
   for (int i = 0; i < np; i++)
     if (!fn->params[i].is_const)
-      sb_printf(b, "    for (int e = 0; e < (int)(sizeof p%d / sizeof *p%d); e++) rhs += v%d[e] * d%d[e];\n", i,
-                i, i, i);
-  sb_printf(b, "    for (int o = 0; o < %d; o++) lhs += w[o] * (up[o] - dn[o]) / (2 * h);\n"
-               "    if (isfinite(lhs)) {\n      const double err = fabs(lhs - rhs) / adc_dot_tolerance(lhs, up, dn, w, %d, h);\n"
-               "      if (!(err <= worst_dot)) worst_dot = err;\n    }\n    points++;\n  }\n",
-            nv, nv);
+      sb_printf(b, "      for (int adc_e = 0; adc_e < (int)(sizeof adc_p%d / sizeof *adc_p%d); adc_e++) "
+                   "adc_rhs += (long double)adc_v%d[adc_e] * adc_d%d[adc_e];\n",
+                i, i, i, i);
+  sb_printf(b, "      for (int adc_s = 0; adc_s < 4; adc_s++)\n"
+               "        for (int adc_o = 0; adc_o < %d; adc_o++) adc_g[adc_s] += adc_w[adc_o] * adc_f[adc_s][adc_o];\n"
+               "      const double adc_r = adc_judge((double)adc_rhs, adc_g[0], adc_g[1], adc_g[2], adc_g[3], adc_h);\n"
+               "      if (adc_r < 0)\n        adc_unsure++;\n"
+               "      else if (!(adc_r <= adc_worst_dot))\n        adc_worst_dot = adc_r;\n    }\n",
+            nv);
 }
 
-static void check_function(StrBuf *b, const FnGraphs *f, int idx) {
-  StrBuf args = {0};
-  call_args(&args, f);
-  const char *a = args.s ? args.s : "";
-  long cols = check_head(b, f, idx);
+static void check_function(StrBuf *b, const FnGraphs *f, const char *ld, const CheckPoint *pt, int idx) {
+  StrBuf args = {0}, qargs = {0};
+  call_args(&args, f, pt, 'p');
+  call_args(&qargs, f, pt, 'q');
+  const char *a = args.s ? args.s : "", *aq = qargs.s ? qargs.s : "";
+  long cols = check_head(b, f, pt, idx);
   sb_puts(b, "    ");
-  forward_call(b, f, a, "out");
-  sb_printf(b, "    for (int o = 0; o < %d; o++) finite &= isfinite(out[o]) != 0;\n"
-               "    if (!finite) continue;\n",
+  forward_call(b, f->names->fwd, f->fwd.outs.n, a, "adc_out");
+  sb_printf(b, "    for (int adc_o = 0; adc_o < %d; adc_o++) adc_finite &= isfinite(adc_out[adc_o]) != 0;\n"
+               "    if (!adc_finite) continue;\n",
             f->fwd.outs.n);
-  jacobian_call(b, f, a);
-  central_differences(b, f, a, cols, idx);
-  dot_product_test(b, f, a);
-  sb_printf(b, "  adc_report(\"%s\", points, worst, where, worst_dot);\n}\n\n", f->sig->name);
+  jacobian_call(b, f, pt, a);
+  central_differences(b, f, ld, aq, cols, pt, idx);
+  dot_product_test(b, f, ld, a, aq);
+  sb_printf(b, "    adc_points++;\n  }\n  adc_report(\"%s\", adc_points, adc_worst, adc_where, adc_worst_dot, adc_unsure);\n}\n\n",
+            f->sig->name);
   sb_free(&args);
+  sb_free(&qargs);
 }
 
-void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
+/* What the program needs before the checks: a random generator, the two
+ * differences' judge, the report. */
+static const char check_helpers[] =
+    "static unsigned long long adc_state = 88172645463325252ull;\n"
+    "static double adc_uni(double lo, double hi) {\n"
+    "  adc_state ^= adc_state << 13;\n  adc_state ^= adc_state >> 7;\n  adc_state ^= adc_state << 17;\n"
+    "  return lo + (hi - lo) * (double)(adc_state >> 11) / 9007199254740992.0;\n}\n\n"
+    "static const char *adc_point(double lo) { return lo < 0 ? \"a point in [-1, 0.8]\" : lo < 1 ? "
+    "\"a point in [0.1, 1.9]\" : \"a point in [1.1, 2.9]\"; }\n\n"
+    "/* x + h, x - h, x + 2h, x - 2h, and x again */\n"
+    "static const long double adc_step[5] = {1, -1, 2, -2, 0};\n\n"
+    "/* A derivative g against the central differences of F with steps h and 2h\n"
+    " * (F at x + h, x - h, x + 2h, x - 2h): its error as a fraction of the tolerance\n"
+    " * (1e-6 relative, plus the differences' rounding); 0 when a difference is not\n"
+    " * finite (a pole nearby); -1 when the two differences disagree by more than the\n"
+    " * tolerance, so that F is too ill-conditioned there for them to judge, and g\n"
+    " * agrees with neither (inconclusive). */\n"
+    "static double adc_judge(double g, long double f1, long double f2, long double f3, long double f4,\n"
+    "                        long double h) {\n"
+    "  const long double d1 = (f1 - f2) / (2 * h), d2 = (f3 - f4) / (4 * h);\n"
+    "  const long double r = 16 * LDBL_EPSILON * (fabsl(f1) + fabsl(f2) + fabsl(f3) + fabsl(f4)) / (2 * h);\n"
+    "  const long double tol = 1e-6L * (1 + fabsl(d1)) + r;\n"
+    "  const long double e1 = fabsl(g - d1) / tol, e2 = fabsl(g - d2) / tol;\n"
+    "  if (!isfinite(d1) || !isfinite(d2))\n    return 0;\n"
+    "  if (fabsl(d1 - d2) <= tol)\n    return (double)e1;\n"
+    "  return e1 <= 1 || e2 <= 1 ? (double)(e1 < e2 ? e1 : e2) : -1;\n}\n\n"
+    "static int adc_failed;\n\n"
+    "static void adc_report(const char *fn, int points, double worst, const char *where, double dot, int unsure) {\n"
+    "  const int bad = points == 0 || !(worst <= 1) || !(dot <= 1);\n"
+    "  printf(\"%-16s %6d %12.3g %12.3g  %s%s\", fn, points, worst, dot, bad ? \"FAIL \" : \"ok   \",\n"
+    "         points ? where : \"no point with a finite value\");\n"
+    "  if (unsure)\n"
+    "    printf(\" (%d inconclusive: the differences disagree, ill-conditioned)\", unsure);\n"
+    "  putchar('\\n');\n"
+    "  adc_failed |= bad;\n}\n\n";
+
+/* Each function's forward function again, in long double, named adc_ld_F:
+ * the differences are taken in it. */
+static void ld_functions(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
+  EmitOpts lo = *o;
+  lo.real = 2;
+  lo.static_fns = 1;
+  lo.split = 0;
+  lo.line_directives = 0;
+  sb_puts(out, "/* The forward functions again in long double, for the differences. */\n");
+  for (int i = 0; i < n; i++) {
+    FnGraphs g = fns[i];
+    FnNames nm = *fns[i].names;
+    StrBuf sym = {0};
+    sb_printf(&sym, "adc_ld_%s", nm.fwd);
+    nm.fwd = sym.s;
+    g.names = &nm;
+    cg_emit_function(out, &g, FN_FWD, &lo);
+    sb_free(&sym);
+  }
+}
+
+void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o, const CheckPoint *pts) {
   const char *base = strrchr(o->input, '/') ? strrchr(o->input, '/') + 1 : o->input;
   size_t len = strlen(base); /* the stem, as the driver makes STEM_grad.c */
   const char *dot = strrchr(base, '.');
@@ -186,46 +288,32 @@ void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
   sb_printf(out,
             "/* Generated by adc " ADC_VERSION " from %s: checks %.*s_grad.c (write it with\n"
             " * 'adc %s'), then: cc -std=c99 -o check THIS_FILE -lm && ./check\n"
-            " * Each gradient (or Jacobian) entry against a central difference of the\n"
-            " * forward function, and the vjp by the dot-product test <w, J d> = <vjp(w), d>,\n"
-            " * at %d random points (sizes %d); exits 1 when an error exceeds its tolerance. */\n"
-            "#include <math.h>\n#include <stdio.h>\n\n#include \"%.*s_grad.c\"\n\n",
-            base, (int)len, base, base, CHECK_POINTS, CHECK_SIZE, (int)len, base);
-  sb_puts(out,
-          "static unsigned long long adc_state = 88172645463325252ull;\n"
-          "static double adc_uni(double lo, double hi) {\n"
-          "  adc_state ^= adc_state << 13;\n  adc_state ^= adc_state >> 7;\n  adc_state ^= adc_state << 17;\n"
-          "  return lo + (hi - lo) * (double)(adc_state >> 11) / 9007199254740992.0;\n}\n\n"
-          "static const char *adc_point(double lo) { return lo < 0 ? \"a point in [-1, 0.8]\" : lo < 1 ? "
-          "\"a point in [0.1, 1.9]\" : \"a point in [1.1, 2.9]\"; }\n\n"
-          "/* What a central difference may be off by: 1e-6 relative, plus ten times\n"
-          " * its rounding error (eps |f| / h), which dominates where f is large. */\n"
-          "static double adc_tolerance(double fd, double up, double dn, double h) {\n"
-          "  return 1e-6 * (1 + fabs(fd)) + 10 * 2.2e-16 * (fabs(up) + fabs(dn)) / (2 * h);\n}\n\n"
-          "static double adc_dot_tolerance(double lhs, const double *up, const double *dn, const double *w, int n,"
-          " double h) {\n"
-          "  double r = 0;\n  for (int o = 0; o < n; o++) r += fabs(w[o]) * (fabs(up[o]) + fabs(dn[o]));\n"
-          "  return 1e-6 * (1 + fabs(lhs)) + 10 * 2.2e-16 * r / (2 * h);\n}\n\n"
-          "static int adc_failed;\n\n"
-          "static void adc_report(const char *fn, int points, double worst, const char *where, double dot) {\n"
-          "  const int bad = points == 0 || !(worst <= 1) || !(dot <= 1);\n"
-          "  printf(\"%-16s %6d %12.3g %12.3g  %s%s\\n\", fn, points, worst, dot, bad ? \"FAIL \" : \"ok   \","
-          " points ? where : \"no point with a finite value\");\n"
-          "  adc_failed |= bad;\n}\n\n");
+            " * Each gradient (or Jacobian) entry against central differences of the\n"
+            " * forward function in long double (steps h and 2h), and the vjp by the\n"
+            " * dot-product test <w, J d> = <vjp(w), d>, at %s; exits 1 when an error\n"
+            " * exceeds its tolerance. */\n"
+            "#include <float.h>\n#include <math.h>\n#include <stdio.h>\n\n#include \"%.*s_grad.c\"\n\n",
+            base, (int)len, base, base, pts ? "the point given (or random ones)" : "12 random points (sizes 3)",
+            (int)len, base);
+  ld_functions(out, fns, n, o);
+  sb_puts(out, check_helpers);
   for (int i = 0; i < n; i++) {
     const FnGraphs *f = &fns[i];
     sb_printf(out, "static const char *const adc_result%d[] = {", i);
     for (int k = 0; k < f->fwd.outs.n; k++)
       sb_printf(out, "%s\"%s\"", k ? ", " : "", f->sig->outs ? f->sig->outs[k] : f->sig->name);
     sb_puts(out, "};\n");
-    check_function(out, f, i);
+    StrBuf ld = {0};
+    sb_printf(&ld, "adc_ld_%s", f->names->fwd);
+    check_function(out, f, ld.s, pts ? &pts[i] : NULL, i);
+    sb_free(&ld);
   }
   sb_puts(out, "int main(void) {\n"
-               "  printf(\"errors as fractions of their tolerance (1e-6 relative, plus the central\\n\"\n"
-               "         \"difference's rounding error); over 1 fails\\n\");\n"
+               "  printf(\"errors as fractions of their tolerance (1e-6 relative, plus the differences'\\n\"\n"
+               "         \"rounding); over 1 fails\\n\");\n"
                "  printf(\"%-16s %6s %12s %12s  %s\\n\", \"function\", \"points\", \"gradient\", \"vjp\","
                " \"largest gradient error\");\n");
   for (int i = 0; i < n; i++)
-    sb_printf(out, "  check%d();\n", i);
+    sb_printf(out, "  adc_check%d();\n", i);
   sb_puts(out, "  puts(adc_failed ? \"FAILED\" : \"all derivatives agree\");\n  return adc_failed;\n}\n");
 }

@@ -113,6 +113,50 @@ START_TEST(check_catches_a_planted_error) {
 }
 END_TEST
 
+/* A function the central differences cannot judge (a logistic map run 60
+ * steps: chaotic, its derivative about 1e17) is inconclusive there, not a
+ * failure: the gradient is right, the differences are not. The check
+ * program's own names (h, x, e, k, check0, ...) never clash with the
+ * functions it checks. */
+START_TEST(check_ill_conditioned_and_names) {
+  const char *src = "fn chaos(x) { let y = 0.3 + 0.4 * tanh(x); for i in 0..60 { y = 3.9 * y * (1 - y); } return y; }\n"
+                    "fn h(x, e) = x * sin(e);\nfn adc_check0(k) = exp(k);\n";
+  ht_write(ht_path("chaos.ad"), src, strlen(src));
+  int st;
+  char *out = ht_capture(&st, "TMPDIR='%s' '%s' --check '%s'", ht_tmpdir(), ht_adc(), ht_path("chaos.ad"));
+  ck_assert_msg(st == 0, "%s", out);
+  ck_assert_ptr_nonnull(strstr(out, "inconclusive: the differences disagree, ill-conditioned"));
+  ck_assert_ptr_nonnull(strstr(out, "all derivatives agree"));
+  free(out);
+}
+END_TEST
+
+/* --check-sizes and --check-at: the sizes and the point the test takes;
+ * a wrong shape, an unknown name or the options without --check are errors. */
+START_TEST(check_at_a_point) {
+  int st;
+  char *out = ht_capture(&st, "TMPDIR='%s' '%s' --check --check-sizes 'K=4, D=3, N=5' samples/gmm.ad", ht_tmpdir(),
+                         ht_adc());
+  ck_assert_msg(st == 0 && strstr(out, "gmm                  12"), "%s", out);
+  free(out);
+  out = ht_capture(&st, "TMPDIR='%s' '%s' --check --check-at 'x=[0.5, -1, 2, 0.3, 1]' samples/rosenbrock_n.ad",
+                   ht_tmpdir(), ht_adc());
+  ck_assert_msg(st == 0 && strstr(out, "rosenbrock_n          1") && strstr(out, "at the point given"), "%s", out);
+  free(out);
+  static const char *const bad[][2] = {
+      {"--check --check-at 'x=1' samples/rosenbrock_n.ad", "'x' needs 3 values, as [...]; 0 given"},
+      {"--check --check-sizes 'n=-1' samples/rosenbrock_n.ad", "the size 'n' must be a non-negative integer"},
+      {"--check --check-at 'zz=1' samples/seed.ad", "'zz' is not a parameter or size of any function"},
+      {"--check-at 'x0=1' samples/seed.ad", "--check-sizes and --check-at go with --check or --emit=check"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    out = ht_capture(&st, "'%s' %s 2>&1", ht_adc(), bad[k][0]);
+    ck_assert_msg(st == 2 && strstr(out, bad[k][1]), "%s: %s", bad[k][0], out);
+    free(out);
+  }
+}
+END_TEST
+
 /* --check without a working compiler is an I/O-like failure: exit 2. */
 START_TEST(check_without_compiler) {
   int st;
@@ -262,6 +306,8 @@ Suite *suite_tools(void) {
   tcase_add_loop_test(tc, check_passes_on_samples, 0, (int)(sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, check_catches_a_planted_error);
   tcase_add_test(tc, check_without_compiler);
+  tcase_add_test(tc, check_ill_conditioned_and_names);
+  tcase_add_test(tc, check_at_a_point);
   tcase_add_test(tc, line_directives);
   tcase_add_loop_test(tc, eval_prints_values_and_gradients, 0, (int)(sizeof evals / sizeof evals[0]));
   tcase_add_loop_test(tc, real_types_compile_cleanly, 0, 18);
