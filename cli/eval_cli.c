@@ -100,6 +100,14 @@ static int parse_assignments(char *text, AssignVec *out, FILE *err) {
   }
 }
 
+/* Integer data takes integers (in int's range): 1 when a's values are. */
+static int integral(const SigParam *p, const Assign *a) {
+  for (long k = 0; k < a->n && p->is_int; k++)
+    if (a->v[k] != floor(a->v[k]) || fabs(a->v[k]) > 2147483647.0)
+      return 0;
+  return 1;
+}
+
 static Assign *find(AssignVec *as, const char *name) {
   for (int i = 0; i < as->n; i++)
     if (strcmp(as->v[i].name, name) == 0)
@@ -156,20 +164,24 @@ static const char *find_sizes(const Signature *sig, AssignVec *as, long *size) {
   return NULL;
 }
 
-/* The shortest text that reads back as v, as in the emitted C. */
-static void print_number(FILE *out, double v) {
+/* The shortest text that reads back as v, as in the emitted C (integer
+ * data as integers). */
+static void print_number(FILE *out, double v, int is_int) {
   StrBuf b = {0};
-  sb_double(&b, v);
+  if (is_int)
+    sb_int(&b, (long)v);
+  else
+    sb_double(&b, v);
   fputs(b.s, out);
   sb_free(&b);
 }
 
-static void print_array(FILE *out, const double *v, long n) {
+static void print_array(FILE *out, const double *v, long n, int is_int) {
   fputc('[', out);
   for (long i = 0; i < n; i++) {
     if (i)
       fputs(", ", out);
-    print_number(out, v[i]);
+    print_number(out, v[i], is_int);
   }
   fputc(']', out);
 }
@@ -218,6 +230,10 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
     } else {
       inputs[i] = a->v[0];
     }
+    if (!rc && !integral(p, a)) {
+      fprintf(err, "adc: error: --eval: %s: '%s' is integer data: its values must be integers\n", f->name, p->name);
+      rc = 2;
+    }
   }
   if (!rc) {
     RtArgs args = {inputs, sizes, arrays, lens, grads};
@@ -231,16 +247,16 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
       for (int i = 0; i < np; i++) {
         fprintf(out, "%s%s = ", i ? ", " : "", f->params[i].name);
         if (f->params[i].ndims)
-          print_array(out, arrays[i], lens[i]);
+          print_array(out, arrays[i], lens[i], f->params[i].is_int);
         else
-          print_number(out, inputs[i]);
+          print_number(out, inputs[i], f->params[i].is_int);
       }
       fputs(")", out);
       for (int o = 0; o < nv; o++) {
         if (nv > 1)
           fprintf(out, "%s%s", o ? "\n  " : " ->\n  ", f->outs[o]);
         fputs(" = ", out);
-        print_number(out, outs[o]);
+        print_number(out, outs[o], 0);
       }
       fputc('\n', out);
       for (int o = 0; o < nv; o++)
@@ -249,9 +265,9 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
             continue;
           fprintf(out, "  d%s/d%s = ", nv > 1 ? f->outs[o] : f->name, f->params[i].name);
           if (f->params[i].ndims)
-            print_array(out, grads[o * np + i], lens[i]);
+            print_array(out, grads[o * np + i], lens[i], 0);
           else
-            print_number(out, outs[nv + o * np + i]);
+            print_number(out, outs[nv + o * np + i], 0);
           fputc('\n', out);
         }
     }
@@ -340,6 +356,11 @@ static int point_values(const Signature *sig, AssignVec *as, CheckPoint *pt, FIL
                 len, a->is_array ? a->n : 0L);
       else
         fprintf(err, "adc: error: --check-at: %s: '%s' is a number, not an array\n", sig->name, q->name);
+      return 2;
+    }
+    if (!integral(q, a)) {
+      fprintf(err, "adc: error: --check-at: %s: '%s' is integer data: its values must be integers\n", sig->name,
+              q->name);
       return 2;
     }
     double *v = xmalloc(sizeof *v * (size_t)(len ? len : 1));

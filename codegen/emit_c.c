@@ -62,7 +62,8 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
   for (int k = 0; k < fg->sig->nsizes; k++)
     ROLE(nm->sizes[k], "size");
   for (int i = 0; i < np; i++)
-    ROLE(nm->params[i], f->params[i].ndims ? "array, read" : "read");
+    ROLE(nm->params[i], f->params[i].is_int ? (f->params[i].ndims ? "integer array, read" : "integer, read")
+                        : f->params[i].ndims ? "array, read" : "read");
   if (kind == FN_VJP)
     for (int o = 0; o < nv; o++)
       ROLE(cg_several(fg) ? nm->outbars[o] : nm->seed, "read");

@@ -38,13 +38,25 @@ static int point_fixed(const FnGraphs *f, const CheckPoint *pt) {
 }
 
 /* "3, 3, adc_p0, adc_p1[0], ...": sizes, then parameters (scalars by value)
- * from the arrays adc_<letter>K. */
+ * from the arrays adc_<letter>K (integer data from adc_pK, whatever the
+ * letter: it is never moved). */
 static void call_args(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, char letter) {
   int first = 1;
   for (int k = 0; k < f->sig->nsizes; k++, first = 0)
     sb_printf(b, "%s%ld", first ? "" : ", ", pt ? pt->sizes[k] : (long)CHECK_SIZE);
   for (int i = 0; i < f->sig->nparams; i++, first = 0)
-    sb_printf(b, f->sig->params[i].ndims ? "%sadc_%c%d" : "%sadc_%c%d[0]", first ? "" : ", ", letter, i);
+    sb_printf(b, f->sig->params[i].ndims ? "%sadc_%c%d" : "%sadc_%c%d[0]", first ? "" : ", ",
+              f->sig->params[i].is_int ? 'p' : letter, i);
+}
+
+/* Integer data is drawn in [0, m), m the smallest size (at least 1): valid
+ * as an index into any array the sizes dimension. */
+static long int_range(const FnGraphs *f, const CheckPoint *pt) {
+  long m = CHECK_SIZE;
+  for (int k = 0; k < f->sig->nsizes && pt; k++)
+    if (k == 0 || pt->sizes[k] < m)
+      m = pt->sizes[k];
+  return m > 0 ? m : 1;
 }
 
 /* Evaluates forward function fn into dst[0..nv). */
@@ -71,7 +83,10 @@ static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int i
   sb_printf(b, "/* %s */\nstatic void adc_check%d(void) {\n", fn->name, idx);
   for (int i = 0; i < np; i++) {
     long len = param_length(fn, pt, i), l = len ? len : 1;
-    sb_printf(b, "  static double adc_p%d[%ld];\n  static long double adc_q%d[%ld];\n", i, l, i, l);
+    if (fn->params[i].is_int)
+      sb_printf(b, "  static int adc_p%d[%ld];\n", i, l);
+    else
+      sb_printf(b, "  static double adc_p%d[%ld];\n  static long double adc_q%d[%ld];\n", i, l, i, l);
     if (!fn->params[i].is_const) /* data: no vjp, no direction */
       sb_printf(b, "  static double adc_v%d[%ld], adc_d%d[%ld];\n", i, l, i, l);
     if (pt && pt->values[i]) {
@@ -93,10 +108,13 @@ static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int i
   for (int i = 0; i < np; i++) {
     sb_printf(b, "    for (int adc_e = 0; adc_e < (int)(sizeof adc_p%d / sizeof *adc_p%d); adc_e++) {\n", i, i);
     if (pt && pt->values[i])
-      sb_printf(b, "      adc_p%d[adc_e] = adc_at%d[adc_e];\n", i, i);
+      sb_printf(b, "      adc_p%d[adc_e] = %sadc_at%d[adc_e];\n", i, fn->params[i].is_int ? "(int)" : "", i);
+    else if (fn->params[i].is_int)
+      sb_printf(b, "      adc_p%d[adc_e] = (int)adc_uni(0, %ld) %% %ld;\n", i, int_range(f, pt), int_range(f, pt));
     else
       sb_printf(b, "      adc_p%d[adc_e] = adc_uni(adc_lo, adc_hi);\n", i);
-    sb_printf(b, "      adc_q%d[adc_e] = adc_p%d[adc_e];\n", i, i);
+    if (!fn->params[i].is_int)
+      sb_printf(b, "      adc_q%d[adc_e] = adc_p%d[adc_e];\n", i, i);
     if (!fn->params[i].is_const)
       sb_printf(b, "      adc_v%d[adc_e] = 0;\n      adc_d%d[adc_e] = adc_uni(-1, 1);\n", i, i);
     sb_puts(b, "    }\n");

@@ -18,7 +18,7 @@ static void arg_text(StrBuf *b, const Graph *g, Ref r) {
  * "x_bar[z21] += z25", "sum(z13)", ... NULL when the table's spelling will do. */
 static const char *special(const Node *nd) {
   switch (nd->op) {
-  case OP_LOAD: return "%A[%1]";
+  case OP_LOAD: case OP_ILOAD: return "%A[%1]";
   case OP_ACCUM: return "%B[%1] += %2";
   case OP_REDUCE: return "%R(%0)";
   case OP_RCOUNT: return "ties(%0)";
@@ -40,6 +40,9 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
   switch (nd->op) {
   case OP_INPUT:
     sb_printf(b, "z%d = %s", n, nd->aux < g->nparams ? nm->params[nd->aux] : nm->seed);
+    return;
+  case OP_IPARAM:
+    sb_printf(b, "z%d = %s", n, nm->params[nd->aux]);
     return;
   case OP_ARRAY:
     sb_printf(b, "z%d = %s[]", n, nm->params[nd->aux]);

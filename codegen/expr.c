@@ -137,7 +137,8 @@ static int dropped_terms(Em *e, StrBuf *b, Ref r, int need) {
   return 0;
 }
 
-/* Integers print inline: sizes by name, loop indices as iL, arithmetic
+/* Integers print inline: sizes and integer data by name, loop indices as
+ * iL, elements of integer data as idx[flat], arithmetic
  * with the parentheses C needs. need: the binding strength the context
  * needs (0 any, 1 additive, 2 multiplicative, 3 unary). */
 void int_text(Em *e, StrBuf *b, Ref r, int need) {
@@ -150,12 +151,22 @@ void int_text(Em *e, StrBuf *b, Ref r, int need) {
     return;
   count_int(e, r);
   int mine = nd->op == OP_IADD || nd->op == OP_ISUB ? 1 : nd->op == OP_INEG ? 3 : 2;
-  int paren = nd->op != OP_SIZE && nd->op != OP_IDX && mine < need;
+  int leaf = nd->op == OP_SIZE || nd->op == OP_IDX || nd->op == OP_IPARAM || nd->op == OP_ILOAD;
+  int paren = !leaf && mine < need;
   if (paren)
     sb_putc(b, '(');
   switch (nd->op) {
   case OP_SIZE:
     sb_puts(b, e->nm->sizes[nd->aux]);
+    break;
+  case OP_IPARAM:
+    sb_puts(b, e->nm->params[nd->aux]);
+    break;
+  case OP_ILOAD:
+    ref_use(e, b, nd->a[0]);
+    sb_putc(b, '[');
+    int_text(e, b, nd->a[1], 0);
+    sb_putc(b, ']');
     break;
   case OP_IDX:
     sb_putc(b, 'i');
@@ -217,12 +228,19 @@ static void powi_text(Em *e, StrBuf *b, const Node *nd) {
 /* The table's C spelling, operands put in: "sin(%0)", "%0 + %1". */
 static void cfmt_text(Em *e, StrBuf *b, const Node *nd) {
   const char *fmt = op_info[nd->op].cfmt;
+  /* a comparison of integers: its constants are integers too */
+  int ints = op_info[nd->op].kind == K_CND && op_info[nd->op].arity == 2 && nd->op != OP_AND &&
+             nd->op != OP_OR && (graph_ref_kind(e->g, nd->a[0]) == K_INT || graph_ref_kind(e->g, nd->a[1]) == K_INT);
   for (const char *p = fmt; *p; p++) {
     if (*p == '%' && p[1] >= '0' && p[1] <= '2') {
       /* "f(%0, %1)": each is a whole argument, needing no parentheses */
       e->whole_arg = p > fmt && (p[-1] == '(' || (p[-1] == ' ' && p - fmt > 1 && p[-2] == ',')) &&
                      (p[2] == ')' || p[2] == ',');
-      ref_use(e, b, nd->a[p[1] - '0']);
+      Ref a = nd->a[p[1] - '0'];
+      if (ints && ref_is_const(a))
+        int_text(e, b, a, 0);
+      else
+        ref_use(e, b, a);
       e->whole_arg = 0;
       p++;
     } else if (*p == 'd' && strncmp(p, "double", 6) == 0) { /* a cast */

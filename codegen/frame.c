@@ -230,6 +230,19 @@ static void tape_pointers(Em *e, StrBuf *b, int stack) {
     }
 }
 
+/* Is some storage written in a branch only? Then the reverse sweep reads
+ * it in the same branch, which C compilers cannot always see: storage on
+ * the stack starts zeroed, or gcc -O1 warns that it may be read unset. */
+static int tape_in_branch(const Em *e) {
+  const Graph *g = e->g;
+  for (int i = 0; i < g->nodes.n; i++)
+    if (is_tape(e, i))
+      for (int k = g->nodes.v[i].blk; k > 0; k = g->blocks.v[k].parent)
+        if (g->blocks.v[k].group >= 0)
+          return 1;
+  return 0;
+}
+
 /* Storage for the values the reverse sweep reads back (one region per
  * SAVE node, adc_tK, indexed by iteration): on the stack when small and of
  * constant size, else one malloc freed before returning. An allocation
@@ -256,7 +269,7 @@ void emit_tapes(Em *e) {
     }
   b.len = 0;
   if (stack) {
-    sb_printf(&b, "%s adc_tape[%lld];\n", e->T, total ? total : 1);
+    sb_printf(&b, "%s adc_tape[%lld]%s;\n", e->T, total ? total : 1, tape_in_branch(e) ? " = {0}" : "");
   } else {
     sb_printf(&b, "%s *const adc_tape = (%s *)malloc(sizeof(%s) * (1", e->T, e->T, e->T);
     for (int i = 0; i < g->nodes.n; i++)
@@ -337,7 +350,7 @@ int collect_unused(const Em *e, const char **out) {
   char *accum = xcalloc((size_t)np + 1, 1);
   for (int i = 0; i < g->nodes.n; i++) {
     const Node *nd = &g->nodes.v[i];
-    if ((nd->op == OP_INPUT || nd->op == OP_ARRAY) && e->ns[i].refs)
+    if ((nd->op == OP_INPUT || nd->op == OP_IPARAM || nd->op == OP_ARRAY) && e->ns[i].refs)
       used[nd->aux] = 1;
     if (nd->op == OP_SIZE && e->ns[i].refs)
       sused[nd->aux] = 1;

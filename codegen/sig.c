@@ -51,8 +51,9 @@ static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int
     first = 0;
     if (ssa)
       sb_puts(b, a->name);
-    else if (a->role == ARG_SIZE)
-      sb_printf(b, "int %s", a->name);
+    else if (a->role == ARG_SIZE || (a->role == ARG_PARAM && fg->sig->params[a->index].is_int))
+      sb_printf(b, fg->sig->params[a->index].ndims && a->role == ARG_PARAM ? "const int *%s" : "int %s",
+                a->name);
     else if (a->role == ARG_PARAM && fg->sig->params[a->index].ndims)
       sb_printf(b, "const %s *%s", T, a->name);
     else if (a->role == ARG_PARAM || a->role == ARG_SEED)

@@ -111,6 +111,8 @@ void count_int_(Em *e, Ref r) {
   e->ns[r].refs += e->count->step;
   if (e->g->nodes.v[r].op == OP_SIZE)
     mark_use(e, ARG_SIZE, e->g->nodes.v[r].aux);
+  else if (e->g->nodes.v[r].op == OP_IPARAM)
+    mark_use(e, ARG_PARAM, e->g->nodes.v[r].aux);
 }
 
 /* C text names the identifier word (not as part of a longer one). */

@@ -36,6 +36,7 @@ typedef struct Build {
 
 static Ref build_expr(Build *s, const Expr *e);
 static Ref build_int(Build *s, const Expr *e);
+static Ref build_index(Build *s, const Expr *e, int op);
 static void build_stmts(Build *s, const Stmt *st, Graph *g);
 
 static Ref op_at(Build *s, Loc at, int op, Ref x, Ref y) {
@@ -98,7 +99,8 @@ static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
     copier_init(&s->copiers[callee], cg);
   Ref *map = xmalloc((size_t)(cg->nodes.n ? cg->nodes.n : 1) * sizeof *map);
   for (int i = 0; i < cg->nodes.n; i++)
-    map[i] = cg->nodes.v[i].op == OP_INPUT ? args[cg->nodes.v[i].aux] : REF_NONE;
+    map[i] = cg->nodes.v[i].op == OP_INPUT || cg->nodes.v[i].op == OP_IPARAM ? args[cg->nodes.v[i].aux]
+                                                                            : REF_NONE;
   copier_run(&s->copiers[callee], s->b, 0, cg->nodes.n, map, 0, 0);
   Ref out = cg->outs.v[0];
   Ref result = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
@@ -161,8 +163,9 @@ static int store_in_loop(Build *s, Ref v) {
 static Ref build_call(Build *s, const Expr *e) {
   int n = e->u.call.nargs;
   Ref args[64], *argv = n <= 64 ? args : xmalloc((size_t)n * sizeof *argv);
-  for (int i = 0; i < n; i++)
-    argv[i] = build_expr(s, e->u.call.args[i]);
+  for (int i = 0; i < n; i++) /* a 'const int' parameter takes an integer */
+    argv[i] = e->bind >= 0 && s->c->funcs[e->bind]->params[i].is_int ? build_int(s, e->u.call.args[i])
+                                                                     : build_expr(s, e->u.call.args[i]);
   Ref r;
   if (e->bind >= 0) {
     r = inline_call(s, e->bind, argv, n);
@@ -265,13 +268,16 @@ static int int_op(AstOp op) {
   }
 }
 
-/* Index arithmetic (sema admits only literals, sizes, indices, + - * / %). */
+/* Index arithmetic (sema admits only literals, sizes, indices, integer
+ * data, + - * / %). */
 static Ref build_int(Build *s, const Expr *e) {
   switch (e->kind) {
   case E_NUM:
     return b_const(s->b, e->u.num);
   case E_NAME:
     return s->slots[e->bind];
+  case E_INDEX:
+    return build_index(s, e, OP_ILOAD);
   case E_UNARY: {
     Ref x = build_int(s, e->u.un.e);
     return e->u.un.op == A_NEG ? op_at(s, e->loc, OP_INEG, x, REF_NONE) : x;
@@ -294,8 +300,35 @@ static Ref build_int(Build *s, const Expr *e) {
   }
 }
 
-/* x[i, j] reads element i * m + j of the row-major array x[n, m]. */
-static Ref build_index(Build *s, const Expr *e) {
+/* Are integers x and y the same expression (also at -O0, where nothing is
+ * shared)? */
+static int int_same(const Graph *g, Ref x, Ref y) {
+  if (x == y)
+    return 1;
+  if (ref_is_const(x) || ref_is_const(y))
+    return ref_is_const(x) && ref_is_const(y) && graph_const(g, x) == graph_const(g, y);
+  const Node *a = &g->nodes.v[x], *b = &g->nodes.v[y];
+  if (a->op != b->op || op_info[a->op].kind != K_INT || op_info[a->op].arity == 0)
+    return 0;
+  for (int k = 0; k < op_info[a->op].arity; k++)
+    if (!int_same(g, a->a[k], b->a[k]))
+      return 0;
+  return 1;
+}
+
+/* A comparison of integers. Of an expression with itself it is known: C
+ * compilers warn about 'i < i' in the emitted text. */
+static Ref int_compare(Build *s, const Expr *e) {
+  int op = binary_op(e->u.bin.op);
+  Ref x = build_int(s, e->u.bin.l), y = build_int(s, e->u.bin.r);
+  if (int_same(s->b->g, x, y))
+    return b_const(s->b, op == OP_LE || op == OP_GE || op == OP_EQ);
+  return op_at(s, e->loc, op, x, y);
+}
+
+/* x[i, j] reads element i * m + j of the row-major array x[n, m]: op is
+ * LOAD for reals, ILOAD for integer data. */
+static Ref build_index(Build *s, const Expr *e, int op) {
   Ref arr = s->slots[e->bind];
   const Param *p = &s->func->params[s->b->g->nodes.v[arr].aux];
   Ref flat = build_int(s, e->u.call.args[0]);
@@ -304,7 +337,7 @@ static Ref build_index(Build *s, const Expr *e) {
     flat = op_at(s, e->loc, OP_IADD, op_at(s, e->loc, OP_IMUL, flat, dim), build_int(s, e->u.call.args[k]));
   }
   s->b->src = e->loc;
-  return b_op(s->b, OP_LOAD, arr, flat, REF_NONE);
+  return b_op(s->b, op, arr, flat, REF_NONE);
 }
 
 /* sum, min, max and logsumexp reduce a term per index (LOOP_*, REDUCE);
@@ -358,8 +391,12 @@ static Ref build_reduce(Build *s, const Expr *e) {
 
 static Ref build_expr(Build *s, const Expr *e) {
   switch (e->kind) {
-  case E_INDEX:
-    return build_index(s, e);
+  case E_INDEX: {
+    Ref arr = s->slots[e->bind];
+    if (!s->func->params[s->b->g->nodes.v[arr].aux].is_int)
+      return build_index(s, e, OP_LOAD);
+    return op_at(s, e->loc, OP_I2R, build_index(s, e, OP_ILOAD), REF_NONE); /* integer data as a real */
+  }
   case E_REDUCE:
     return build_reduce(s, e);
   case E_NUM:
@@ -381,6 +418,8 @@ static Ref build_expr(Build *s, const Expr *e) {
     return op_at(s, e->loc, e->u.un.op == A_NEG ? OP_NEG : OP_NOT, x, REF_NONE);
   }
   case E_BINARY: {
+    if (e->bind == 1)
+      return int_compare(s, e);
     Ref x = build_expr(s, e->u.bin.l);
     double k;
     if (e->u.bin.op == A_POW && integer_literal(e->u.bin.r, &k))
@@ -575,6 +614,7 @@ static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
     q->name = sig_str(sg, p->name);
     q->loc = p->loc;
     q->is_const = p->is_const;
+    q->is_int = p->is_int;
     q->ndims = p->ndims;
     q->dims = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dims);
     q->dimlocs = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dimlocs);
@@ -593,8 +633,8 @@ static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
   }
 }
 
-/* Sizes first, then the parameters in order: scalars as INPUT, arrays as
- * ARRAY nodes. */
+/* Sizes first, then the parameters in order: scalars as INPUT (IPARAM for
+ * integer data), arrays as ARRAY nodes. */
 static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
   Builder *b = s->b;
   s->func = f;
@@ -605,7 +645,7 @@ static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
   for (int i = 0; i < f->nparams; i++) {
     const Param *p = &f->params[i];
     b->src = p->loc;
-    s->slots[p->decl] = p->ndims ? b_leaf(b, OP_ARRAY, i) : b_input(b, i);
+    s->slots[p->decl] = p->ndims ? b_leaf(b, OP_ARRAY, i) : p->is_int ? b_leaf(b, OP_IPARAM, i) : b_input(b, i);
   }
   build_stmts(s, f->body, g);
 }

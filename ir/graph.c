@@ -485,7 +485,7 @@ Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
     }
     if (all_const && info->arity &&
         (info->kind == K_VAL || info->kind == K_CND || info->kind == K_INT) && op != OP_LOAD &&
-        op != OP_RESTORE)
+        op != OP_ILOAD && op != OP_RESTORE)
       return b_const(b, op_fold(op, v[0], v[1], v[2]));
     Ref s = simplify(b, op, x, y, w);
     if (s != REF_NONE)

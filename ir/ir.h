@@ -49,7 +49,7 @@ typedef struct Node {
   uint8_t op;
   int32_t blk;  /* the block the node is computed in */
   Ref a[3];     /* arguments; unused ones are REF_NONE */
-  int32_t aux;  /* INPUT, ARRAY: parameter index; SIZE: size index; PHI:
+  int32_t aux;  /* INPUT, IPARAM, ARRAY: parameter index; SIZE: size index; PHI:
                  * group; loop ops: loop; ACCUM: output row */
   int32_t name; /* K of the temporary zK it prints as, or -1 (named late) */
   Loc src;      /* source span it comes from, for comments; lo < 0 marks a
@@ -104,7 +104,7 @@ typedef struct Graph {
   VEC(Loop) loops;
   VEC(Label) labels;
   VEC(Ref) outs; /* results, in an order the emitter knows */
-  int nparams;   /* INPUT and ARRAY nodes with aux < nparams are parameters */
+  int nparams;   /* INPUT, IPARAM and ARRAY nodes with aux < nparams are parameters */
   const struct Signature *sig; /* the function's interface (its parameters' constness) */
 } Graph;
 
@@ -138,6 +138,7 @@ typedef struct SigParam {
   const char *name;
   Loc loc;
   int is_const;  /* data: read, never differentiated (no gradient) */
+  int is_int;    /* integer data (const int): an IPARAM, or an ARRAY read by ILOAD */
   int ndims;     /* 0 for a scalar */
   Ref *dims;     /* each dimension, an integer expression of Signature.dims */
   Loc *dimlocs;  /* where each dimension is written */
@@ -197,7 +198,7 @@ void b_free(Builder *b);
 Ref b_const(Builder *b, double v);
 Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w);
 Ref b_input(Builder *b, int index);
-Ref b_leaf(Builder *b, int op, int index); /* SIZE or ARRAY: parameters in block 0 */
+Ref b_leaf(Builder *b, int op, int index); /* SIZE, IPARAM or ARRAY: parameters in block 0 */
 int b_group(Builder *b, Ref cond); /* opens a group under b->blk */
 int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward); /* opens a loop under b->blk */
 Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y); /* loop ops, never shared */

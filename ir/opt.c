@@ -128,7 +128,8 @@ void ir_name_nodes(Graph *g) {
 static Ref remap(const int *idx, Ref r) { return r == REF_NONE || ref_is_const(r) ? r : idx[r]; }
 
 static int is_root(const Graph *g, const Node *nd) {
-  return (nd->op == OP_INPUT && nd->aux < g->nparams) || nd->op == OP_SIZE || nd->op == OP_ARRAY ||
+  return (nd->op == OP_INPUT && nd->aux < g->nparams) || nd->op == OP_IPARAM || nd->op == OP_SIZE ||
+         nd->op == OP_ARRAY ||
          nd->op == OP_ACCUM;
 }
 

@@ -558,7 +558,7 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
     int p = 0;
     for (int i = 0; i < f->nodes.n && p < f->nparams; i++) {
       const Node *nd = &f->nodes.v[i];
-      if ((nd->op != OP_INPUT && nd->op != OP_ARRAY) || nd->aux >= f->nparams)
+      if ((nd->op != OP_INPUT && nd->op != OP_IPARAM && nd->op != OP_ARRAY) || nd->aux >= f->nparams)
         continue;
       p++;
       int differentiated = nd->op == OP_INPUT && !f->sig->params[nd->aux].is_const;

@@ -117,6 +117,7 @@ typedef struct Param {
   const char *name;
   Loc loc;
   int is_const; /* data: never differentiated */
+  int is_int;   /* const int: integer data (indices, ranges, and reals) */
   int decl;     /* its declaration number (Stmt.decl) */
   Expr **dims;  /* array dimensions (in the long-lived arena), or NULL */
   int ndims, cap;

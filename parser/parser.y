@@ -125,11 +125,17 @@ plist
   | plist ',' param
   ;
 
-/* param = "const"? NAME ("[" expr ("," expr)* "]")? */
+/* param = ("const" "int"? | "int")? NAME ("[" expr ("," expr)* "]")?
+ * ("int" without "const" is reported, and read as "const int") */
 param
   : NAME                  { $$ = ast_func_param(P->arena, P->func, @1, $1); }
   | CONST NAME            { $$ = ast_func_param(P->arena, P->func, @2, $2); $$->is_const = 1;
                             $$->loc = @$; }
+  | CONST INT NAME        { $$ = ast_func_param(P->arena, P->func, @3, $3); $$->is_const = 1;
+                            $$->is_int = 1; $$->loc = @$; }
+  | INT NAME              { diag_error(P->diag, @1, "integer data is read-only: write 'const int %s'", $2);
+                            $$ = ast_func_param(P->arena, P->func, @2, $2); $$->is_const = 1;
+                            $$->is_int = 1; $$->loc = @$; }
   | dims ']'              { $$ = $1; }
   ;
 

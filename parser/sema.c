@@ -15,6 +15,7 @@ typedef enum BindKind {
   BK_ARRAY, /* an array parameter (param says its dimensions) */
   BK_SIZE,  /* a size parameter */
   BK_INDEX, /* a loop or reduction index (lo, hi: its range) */
+  BK_INT,   /* a scalar of integer data (const int k) */
 } BindKind;
 
 typedef struct Binding {
@@ -23,7 +24,7 @@ typedef struct Binding {
   int is_param;
   int used;
   BindKind kind;
-  const Param *param; /* BK_ARRAY */
+  const Param *param; /* BK_ARRAY (its is_int: integer data) */
   const Expr *lo, *hi; /* BK_INDEX */
   int prev;           /* what the name meant before this binding, or -1 */
   int decl;           /* its declaration number (Stmt.decl) */
@@ -47,6 +48,8 @@ typedef struct Sema {
 
 static Kind check_expr(Sema *s, Expr *e);
 static void check_int(Sema *s, Expr *e);
+static int check_element(Sema *s, Expr *e);
+static int int_shaped(Sema *s, const Expr *e);
 
 static void want_value(Sema *s, const Expr *e, Kind k) {
   if (k == KIND_COND)
@@ -145,14 +148,25 @@ static Kind check_call(Sema *s, Expr *e) {
                name, name);
     return KIND_ERR;
   }
-  for (int i = 0; i < nargs; i++)
-    want_value(s, e->u.call.args[i], check_expr(s, e->u.call.args[i]));
+  int fn = strmap_get(&s->c->fnmap, name, -1);
+  for (int i = 0; i < nargs; i++) {
+    Expr *a = e->u.call.args[i];
+    const Param *p = fn >= 0 && lookup(s, name) < 0 && i < s->c->funcs[fn]->nparams ? &s->c->funcs[fn]->params[i] : NULL;
+    if (p && p->is_int && int_shaped(s, a)) {
+      check_int(s, a); /* a 'const int' parameter takes an integer expression */
+      continue;
+    }
+    want_value(s, a, check_expr(s, a));
+    if (p && p->is_int)
+      diag_error(s->d, a->loc, "'%s' takes an integer for '%s' (a 'const int' parameter): an integer "
+                               "expression of sizes, loop indices, integer data and integer literals",
+                 name, p->name);
+  }
   if (lookup(s, name) >= 0) {
     s->binds.v[lookup(s, name)].used = 1;
     diag_error(s->d, e->u.call.nameloc, "'%s' is a variable, not a function", name);
     return KIND_ERR;
   }
-  int fn = strmap_get(&s->c->fnmap, name, -1);
   int arity;
   if (fn >= 0) {
     e->bind = fn;
@@ -235,7 +249,7 @@ static int bind(Sema *s, const char *name, Loc loc, int is_param, BindKind kind)
 static void warn_unused(Sema *s, int from) {
   for (int i = from; i < s->binds.n; i++) {
     const Binding *b = &s->binds.v[i];
-    if (!b->used && (b->kind == BK_REAL || b->kind == BK_ARRAY))
+    if (!b->used && (b->kind == BK_REAL || b->kind == BK_ARRAY || b->kind == BK_INT))
       diag_warning(s->d, b->loc, "unused %s '%s'", b->is_param ? "parameter" : "variable", b->name);
   }
 }
@@ -249,7 +263,13 @@ static void unbind_to(Sema *s, int mark) {
 
 /* ---- integer expressions: indices, ranges, dimensions ---- */
 
-/* An affine form c + sum k[i] * sym[i] over size and index bindings, used
+/* Does binding b name an integer: a size, an index, integer data? */
+static int is_integer_name(const Sema *s, int b) {
+  BindKind k = s->binds.v[b].kind;
+  return k == BK_SIZE || k == BK_INDEX || k == BK_INT;
+}
+
+/* An affine form c + sum k[i] * sym[i] over integer bindings, used
  * to find indices that are out of range whatever the sizes are. */
 enum { AFF_TERMS = 8 };
 typedef struct Aff {
@@ -302,8 +322,7 @@ static int aff_of(Sema *s, const Expr *e, Aff *out) {
     return 1;
   case E_NAME: {
     int b = lookup(s, e->u.name);
-    return b >= 0 && (s->binds.v[b].kind == BK_SIZE || s->binds.v[b].kind == BK_INDEX) &&
-           aff_add_term(out, b, 1);
+    return b >= 0 && is_integer_name(s, b) && aff_add_term(out, b, 1);
   }
   case E_UNARY: {
     Aff x;
@@ -391,7 +410,7 @@ static void check_int(Sema *s, Expr *e) {
     return;
   case E_NAME: {
     int b = lookup(s, e->u.name);
-    if (b >= 0 && (s->binds.v[b].kind == BK_SIZE || s->binds.v[b].kind == BK_INDEX)) {
+    if (b >= 0 && is_integer_name(s, b)) {
       s->binds.v[b].used = 1;
       e->bind = s->binds.v[b].decl;
       return;
@@ -404,7 +423,7 @@ static void check_int(Sema *s, Expr *e) {
       s->binds.v[b].used = 1;
     diag_error(s->d, e->loc,
                "'%s' is a real value; an index is an integer expression of sizes, loop "
-               "indices and integer literals",
+               "indices, integer data and integer literals",
                e->u.name);
     return;
   }
@@ -416,16 +435,26 @@ static void check_int(Sema *s, Expr *e) {
   case E_CHAIN:
     check_int_chain(s, e);
     return;
+  case E_INDEX: {
+    int b = check_element(s, e);
+    if (b >= 0 && !s->binds.v[b].param->is_int)
+      diag_error(s->d, e->loc,
+                 "'%s' holds reals; an index is an integer expression (of sizes, loop indices, "
+                 "integer data and integer literals)",
+                 e->u.call.name);
+    return;
+  }
   default:
     break;
   }
   diag_error(s->d, e->loc,
-             "expected an integer expression (sizes, loop indices and integer literals with "
-             "+ - * / %%)");
+             "expected an integer expression (sizes, loop indices, integer data and integer "
+             "literals with + - * / %%)");
 }
 
-/* x[i, j]: an array, as many indices as dimensions, none provably outside. */
-static Kind check_index(Sema *s, Expr *e) {
+/* x[i, j]: an array, as many indices as dimensions, none provably outside.
+ * Returns the array's binding, or -1 when reported. */
+static int check_element(Sema *s, Expr *e) {
   const char *name = e->u.call.name;
   int b = lookup(s, name);
   for (int i = 0; i < e->u.call.nargs; i++)
@@ -437,7 +466,7 @@ static Kind check_index(Sema *s, Expr *e) {
       diag_error(s->d, e->u.call.nameloc, "'%s' is not an array", name);
     if (b >= 0)
       s->binds.v[b].used = 1;
-    return KIND_ERR;
+    return -1;
   }
   s->binds.v[b].used = 1;
   e->bind = s->binds.v[b].decl;
@@ -445,7 +474,7 @@ static Kind check_index(Sema *s, Expr *e) {
   if (e->u.call.nargs != p->ndims) {
     diag_error(s->d, e->loc, "'%s' has %d dimension%s, but %d ind%s given", name, p->ndims,
                p->ndims == 1 ? "" : "s", e->u.call.nargs, e->u.call.nargs == 1 ? "ex was" : "ices were");
-    return KIND_ERR;
+    return -1;
   }
   for (int i = 0; i < p->ndims; i++) {
     const Expr *ix = e->u.call.args[i];
@@ -476,7 +505,55 @@ static Kind check_index(Sema *s, Expr *e) {
                    dl, dt, v, name, dl, dt);
     }
   }
-  return KIND_VALUE;
+  return b;
+}
+
+static Kind check_index(Sema *s, Expr *e) { return check_element(s, e) >= 0 ? KIND_VALUE : KIND_ERR; }
+
+/* Would e pass check_int: literals, sizes, indices, integer data and their
+ * + - * / %? (Asked without reporting anything.) */
+static int int_shaped(Sema *s, const Expr *e) {
+  switch (e->kind) {
+  case E_NUM:
+    return e->u.num == floor(e->u.num) && fabs(e->u.num) <= 2147483647.0;
+  case E_NAME: {
+    int b = lookup(s, e->u.name);
+    return b >= 0 && is_integer_name(s, b);
+  }
+  case E_UNARY:
+    return e->u.un.op != A_NOT && int_shaped(s, e->u.un.e);
+  case E_CHAIN:
+    if (!int_shaped(s, e->u.chain.first))
+      return 0;
+    for (int i = 0; i < e->u.chain.n; i++) {
+      AstOp op = e->u.chain.items[i].op;
+      if ((op != A_ADD && op != A_SUB && op != A_MUL && op != A_DIV && op != A_MOD) ||
+          !int_shaped(s, e->u.chain.items[i].e))
+        return 0;
+    }
+    return 1;
+  case E_INDEX: {
+    int b = lookup(s, e->u.call.name);
+    return b >= 0 && s->binds.v[b].kind == BK_ARRAY && s->binds.v[b].param->is_int;
+  }
+  default:
+    return 0;
+  }
+}
+
+/* A comparison of two integer expressions compares integers, as C does
+ * ('/' and '%' in them are integer operations): marked e->bind = 1. */
+static Kind check_binary(Sema *s, Expr *e) {
+  Expr *l = e->u.bin.l, *r = e->u.bin.r;
+  if (e->u.bin.op != A_POW && int_shaped(s, l) && int_shaped(s, r)) {
+    check_int(s, l);
+    check_int(s, r);
+    e->bind = 1;
+    return KIND_COND;
+  }
+  want_value(s, l, check_expr(s, l));
+  want_value(s, r, check_expr(s, r));
+  return e->u.bin.op == A_POW ? KIND_VALUE : KIND_COND;
 }
 
 int sema_reduction(const char *name) {
@@ -533,11 +610,8 @@ static Kind check_expr(Sema *s, Expr *e) {
     want_value(s, e->u.un.e, k);
     return KIND_VALUE;
   }
-  case E_BINARY: {
-    want_value(s, e->u.bin.l, check_expr(s, e->u.bin.l));
-    want_value(s, e->u.bin.r, check_expr(s, e->u.bin.r));
-    return e->u.bin.op == A_POW ? KIND_VALUE : KIND_COND;
-  }
+  case E_BINARY:
+    return check_binary(s, e);
   case E_COND: {
     want_cond(s, e->u.cond.c, check_expr(s, e->u.cond.c));
     want_value(s, e->u.cond.a, check_expr(s, e->u.cond.a));
@@ -568,7 +642,8 @@ static void check_assign(Sema *s, Stmt *st) {
   }
   const char *what = s->binds.v[b].kind == BK_ARRAY ? "an array"
                      : s->binds.v[b].kind == BK_SIZE ? "a size"
-                     : s->binds.v[b].kind == BK_INDEX ? "a loop index" : NULL;
+                     : s->binds.v[b].kind == BK_INDEX ? "a loop index"
+                     : s->binds.v[b].kind == BK_INT ? "integer data (read-only)" : NULL;
   if (what)
     diag_error(s->d, st->nameloc, "cannot assign to '%s': it is %s", st->name, what);
 }
@@ -687,14 +762,45 @@ static void bind_sizes(Sema *s, Expr *e, FnSig *sig) {
   }
 }
 
+/* A parameter's dimension names sizes only: the caller passes them (integer
+ * data, passed as itself, is not one). 1 when it does. */
+static int sizes_only(Sema *s, const Expr *e) {
+  switch (e->kind) {
+  case E_NAME: {
+    int b = lookup(s, e->u.name);
+    if (b >= 0 && s->binds.v[b].kind == BK_INT) {
+      diag_error(s->d, e->loc, "'%s' is integer data; a parameter's dimensions are sizes, which "
+                               "the caller passes apart (e.g. 'x[n]')", e->u.name);
+      return 0;
+    }
+    return 1;
+  }
+  case E_INDEX:
+    diag_error(s->d, e->loc, "a parameter's dimensions are integer expressions of sizes and "
+                             "literals");
+    return 0;
+  case E_UNARY:
+    return sizes_only(s, e->u.un.e);
+  case E_CHAIN: {
+    int ok = sizes_only(s, e->u.chain.first);
+    for (int i = 0; i < e->u.chain.n && ok; i++)
+      ok = sizes_only(s, e->u.chain.items[i].e);
+    return ok;
+  }
+  default:
+    return 1;
+  }
+}
+
 static void check_params(Sema *s, Func *f, FnSig *sig) {
   for (int i = 0; i < f->nparams; i++) {
     Param *p = &f->params[i];
     for (int k = 0; k < p->ndims; k++) {
       bind_sizes(s, p->dims[k], sig);
-      check_int(s, p->dims[k]);
+      if (sizes_only(s, p->dims[k]))
+        check_int(s, p->dims[k]);
     }
-    int b = bind(s, p->name, p->loc, 1, p->ndims ? BK_ARRAY : BK_REAL);
+    int b = bind(s, p->name, p->loc, 1, p->ndims ? BK_ARRAY : p->is_int ? BK_INT : BK_REAL);
     p->decl = decl_of(s, b);
     if (b >= 0)
       s->binds.v[b].param = p;

@@ -103,9 +103,12 @@ static void exec_node(Exec *x, int i) {
   case OP_SIZE:
     x->v[i] = x->args->sizes ? x->args->sizes[nd->aux] : 0;
     return;
+  case OP_IPARAM:
+    x->v[i] = x->args->inputs ? x->args->inputs[nd->aux] : 0;
+    return;
   case OP_ARRAY: case OP_IDX: case OP_CARRY: case OP_NEXT:
     return; /* no value of their own, or set by the loop */
-  case OP_LOAD:
+  case OP_LOAD: case OP_ILOAD:
     load(x, i, nd);
     return;
   case OP_ACCUM:

@@ -51,18 +51,27 @@ static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, con
   for (int i = 0; i < np; i++) {
     sb_printf(b, "    const int len%d = ", i);
     length(b, c, &fn->params[i]);
-    sb_printf(b, ";\n    double p%d[len%d > 0 ? len%d : 1], g%d[len%d > 0 ? len%d : 1], "
+    sb_printf(b, ";\n    %s p%d[len%d > 0 ? len%d : 1];\n    double g%d[len%d > 0 ? len%d : 1], "
                  "v%d[len%d > 0 ? len%d : 1];\n    const int col%d = cols;\n",
-              i, i, i, i, i, i, i, i, i, i);
+              fn->params[i].is_int ? "int" : "double", i, i, i, i, i, i, i, i, i, i);
     if (!fn->params[i].is_const)
       sb_printf(b, "    cols += len%d;\n", i);
   }
   sb_printf(b, "    double out[%d], out2[%d], up[%d], dn[%d];\n", nv, nv, nv, nv);
   sb_printf(b, "    double *jac = (double *)malloc(sizeof(double) * (size_t)(%d * cols + 1));\n", nv);
   sb_printf(b, "    for (int k = 0; k < %d; k++) {\n", points);
+  /* integer data in [0, the smallest size): an index into any array */
+  int m = 3;
+  for (int k = 0; k < f->sig->nsizes && sizes; k++)
+    if (k == 0 || sizes[k] < m)
+      m = sizes[k] > 0 ? sizes[k] : 1;
   for (int i = 0; i < np; i++)
-    sb_printf(b, "      for (int e = 0; e < len%d; e++) { p%d[e] = uni(%.17g, %.17g); g%d[e] = 7; v%d[e] = 0.25; }\n",
-              i, i, lo, hi, i, i);
+    if (fn->params[i].is_int)
+      sb_printf(b, "      for (int e = 0; e < len%d; e++) { p%d[e] = (int)uni(0, %d) %% %d; g%d[e] = 7; v%d[e] = 0.25; }\n",
+                i, i, m, m, i, i);
+    else
+      sb_printf(b, "      for (int e = 0; e < len%d; e++) { p%d[e] = uni(%.17g, %.17g); g%d[e] = 7; v%d[e] = 0.25; }\n",
+                i, i, lo, hi, i, i);
   StrBuf args = {0};
   call_args(&args, f);
   const char *a = args.s ? args.s : "";
@@ -323,6 +332,21 @@ static const struct {
                   "  let t1 = sum(i in 1..2, prod(j in 1..m, 1 + 0.5 * tanh((pi != pi ? 2 : t0))));\n"
                   "  return (((M1[0, 0]) / (1.5 + (t1)^2)) / (1.5 + ((t0 * M1[0, 1]))^2)) / (1.5 + (logsumexp(i in 0..2, t1))^2), sum(i in 0..2, (!(atanh(0.5 * sin(t0)) >= 1.25) ? acosh(2 + sin(M1[0, i])) : M1[m-1, i])), logsumexp(i in 0..m, +(M1[i, 1]));\n"
                   "}\n",
+     -1, 1},
+    /* integer data (SPEC 2.6): gathers (scatter-adds backwards), loop bounds
+     * (storage sized by them), integer comparisons, integer data as reals,
+     * a helper's 'const int' parameter, ranges read from data (CSR rows) */
+    {"integer_data", "fn gather(x[n], w[p], const int idx[p, 2]) =\n"
+                     "  sum(o in 0..p, w[o] * x[idx[o, 0]] * sin(x[idx[o, 1]]));\n"
+                     "fn euler(x, k, const int steps) { let y = x;\n"
+                     "  for t in 0..steps { y += 0.1 * k * sin(y); if t % 2 == 0 { y *= 0.9; } }\n"
+                     "  return y + steps; }\n"
+                     "fn window(x[n], const int r[2]) = sum(i in r[0]..r[1], exp(x[i]) * (i - r[0]));\n"
+                     "private fn scale(v, const int j) = v * (j + 1) + (j % 2 == 1 ? v * v : 0);\n"
+                     "fn helper(x[n], const int k) = scale(x[k], k) + scale(x[0], 2);\n"
+                     "fn counts(const int c[n], x[n]) = sum(i in 0..n, c[i] == 1 ? x[i] : x[i]^2 * c[i]);\n"
+                     "fn csr(x[n], v[q], const int ptr[m], const int col[q]) =\n"
+                     "  sum(i in 0..m-1, exp(sum(j in ptr[i]..ptr[i+1], v[j] * x[col[j]])));\n",
      -1, 1},
     /* a reduction whose range reads an enclosing index (c in 0..j) but
      * whose terms do not changes with that index: it was stored at one

@@ -94,17 +94,25 @@ static const char driver_head[] =
     "}\n";
 
 /* One argument list: sizes, then each parameter from the flat inputs or
- * data; bars (when given) point into the flat gradient. */
+ * data (integer data: the program's own values, as literals); bars (when
+ * given) point into the flat gradient. */
 static void args(StrBuf *b, const GenProg *p, const char *in, const char *dt) {
   for (int k = 0; k < p->nsizes; k++)
     sb_printf(b, "%s%d", k ? ", " : "", p->size[k]);
   int oi = 0, od = 0;
   for (int k = 0; k < p->nparams; k++) {
     const GenParam *q = &p->param[k];
-    const char *v = q->is_const ? dt : in;
-    int *off = q->is_const ? &od : &oi;
     if (k || p->nsizes)
       sb_puts(b, ", ");
+    if (q->is_int) {
+      sb_puts(b, q->ndims ? "(const int[]){" : "");
+      for (int e = 0; e < q->len; e++)
+        sb_printf(b, "%s%d", e ? ", " : "", q->ival[e]);
+      sb_puts(b, q->ndims ? "}" : "");
+      continue;
+    }
+    const char *v = q->is_const ? dt : in;
+    int *off = q->is_const ? &od : &oi;
     sb_printf(b, q->ndims ? "%s + %d" : "%s[%d]", v, *off);
     *off += q->len;
   }
@@ -136,7 +144,8 @@ static void reference(StrBuf *b, const GenProg *p) {
 static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre) {
   int nin = 0, ndata = 0;
   for (int k = 0; k < p->nparams; k++)
-    *(p->param[k].is_const ? &ndata : &nin) += p->param[k].len;
+    if (!p->param[k].is_int)
+      *(p->param[k].is_const ? &ndata : &nin) += p->param[k].len;
   char s[40];
   snprintf(s, sizeof s, "%s%s", pre, p->name);
   sb_printf(b, "static void %s_d(const double *in, const double *dt, double *out, double *jac,\n"

@@ -21,6 +21,10 @@ typedef struct Idx {
 
 typedef struct Ctx {
   GenProg *p;
+  int value[ND];               /* each dimension's value */
+  int target[GEN_MAX_PARAMS];  /* integer data arrays: the dimension their values index */
+  int kparam;                  /* a scalar of integer data (a range's bound), or -1 */
+  int gathering;               /* writing a gather's own index */
   StrBuf *b;
   unsigned long long rs;
   int pdim[GEN_MAX_PARAMS][2]; /* each array parameter's dimensions */
@@ -40,9 +44,32 @@ static unsigned rnd(Ctx *c, unsigned n) {
 
 static void gen(Ctx *c, int d);
 
+static void index_text(Ctx *c, int dim);
+
+/* An element of integer data whose values index dimension dim (a gather),
+ * when there is one (1), once in four. */
+static int gather(Ctx *c, int dim) {
+  int cand[GEN_MAX_PARAMS], n = 0;
+  for (int k = 0; k < c->p->nparams && !c->gathering && !c->in_helper; k++)
+    if (c->p->param[k].is_int && c->p->param[k].ndims && c->target[k] == dim)
+      cand[n++] = k;
+  if (!n || rnd(c, 4))
+    return 0;
+  int k = cand[rnd(c, (unsigned)n)];
+  sb_printf(c->b, "%s[", c->p->param[k].name);
+  c->gathering = 1;
+  index_text(c, c->pdim[k][0]);
+  c->gathering = 0;
+  sb_putc(c->b, ']');
+  return 1;
+}
+
 /* An index into dimension dim: a bound index over it (or one below it when
- * that index starts at 1), else the first or last element. */
+ * that index starts at 1), an element of integer data, else the first or
+ * last element. */
 static void index_text(Ctx *c, int dim) {
+  if (gather(c, dim))
+    return;
   int cand[4], n = 0;
   for (int k = 0; k < c->nidx; k++)
     if (c->idx[k].dim == dim)
@@ -63,7 +90,9 @@ static void leaf(Ctx *c) {
     if (c->p->param[k].ndims)
       arrays[na++] = k;
   unsigned r = rnd(c, 12);
-  if (na && r < 5) {
+  if (c->kparam >= 0 && !c->in_helper && r == 11 && rnd(c, 2)) {
+    sb_puts(c->b, c->p->param[c->kparam].name); /* integer data as a real */
+  } else if (na && r < 5) {
     int k = arrays[rnd(c, (unsigned)na)];
     sb_printf(c->b, "%s[", c->p->param[k].name);
     for (int i = 0; i < c->p->param[k].ndims; i++) {
@@ -88,19 +117,34 @@ static void wrap(Ctx *c, const char *before, int d, const char *after) {
   sb_puts(c->b, after);
 }
 
-static void reduction(Ctx *c, int d) {
-  static const char *const ops[] = {"sum", "prod", "min", "max", "logsumexp"};
-  static const char *const names[] = {"i", "j", "k", "l"};
-  int dims[ND], nd = 0;
+/* A range's end: dimension dim's, or the integer data scalar's (D_K). */
+enum { D_K = ND };
+static const char *range_end(const Ctx *c, int dim) {
+  return dim == D_K ? c->p->param[c->kparam].name : dim_text[dim];
+}
+
+/* The dimensions a range may run over: those in use, and integer data's
+ * scalar (its index then indexes nothing). */
+static int range_dims(Ctx *c, int *dims) {
+  int nd = 0;
   for (int k = 0; k < ND; k++)
     if (c->avail[k])
       dims[nd++] = k;
+  if (c->kparam >= 0 && rnd(c, 3) == 0)
+    dims[nd++] = D_K;
+  return nd;
+}
+
+static void reduction(Ctx *c, int d) {
+  static const char *const ops[] = {"sum", "prod", "min", "max", "logsumexp"};
+  static const char *const names[] = {"i", "j", "k", "l"};
+  int dims[ND + 1], nd = range_dims(c, dims);
   unsigned op = rnd(c, 5);
   Idx *x = &c->idx[c->nidx];
   snprintf(x->name, sizeof x->name, "%s", names[c->nidx]);
   x->dim = dims[rnd(c, (unsigned)nd)];
   x->lo = op <= 1 && rnd(c, 3) == 0; /* an empty sum or product is fine, an empty min is not */
-  sb_printf(c->b, "%s(%s in %d..%s, ", ops[op], x->name, x->lo, dim_text[x->dim]);
+  sb_printf(c->b, "%s(%s in %d..%s, ", ops[op], x->name, x->lo, range_end(c, x->dim));
   c->nidx++;
   if (op == 1 && rnd(c, 2))
     wrap(c, "1 + 0.5 * tanh(", d, ")");
@@ -221,15 +265,23 @@ static void helper(Ctx *c, int h) {
 
 static void params(Ctx *c) {
   GenProg *p = c->p;
-  int value[ND] = {1 + (int)rnd(c, 4), 1 + (int)rnd(c, 3), 2, 3};
+  int *value = c->value;
+  value[D_N] = 1 + (int)rnd(c, 4);
+  value[D_M] = 1 + (int)rnd(c, 3);
+  value[D_2] = 2;
+  value[D_3] = 3;
   int seen[2] = {0, 0}, nvar = 0;
   p->nparams = 1 + (int)rnd(c, 5);
+  c->kparam = -1;
   for (int k = 0; k < p->nparams; k++) {
     GenParam *q = &p->param[k];
     unsigned r = rnd(c, 10);
     q->ndims = r < 5 ? 0 : r < 8 ? 1 : 2;
     q->is_const = rnd(c, 4) == 0;
-    q->name[0] = q->ndims == 0 ? 'a' : q->ndims == 1 ? 'x' : 'M';
+    q->is_int = q->is_const && q->ndims < 2 && rnd(c, 2) && (q->ndims || c->kparam < 0);
+    if (q->is_int && !q->ndims)
+      c->kparam = k;
+    q->name[0] = q->is_int ? (q->ndims ? 'g' : 'k') : q->ndims == 0 ? 'a' : q->ndims == 1 ? 'x' : 'M';
     q->name[1] = (char)('0' + k);
     q->name[2] = '\0';
     q->len = 1;
@@ -245,9 +297,28 @@ static void params(Ctx *c) {
     }
     nvar += !q->is_const;
   }
-  if (!nvar)
-    p->param[rnd(c, (unsigned)p->nparams)].is_const = 0;
+  if (!nvar) {
+    GenParam *q = &p->param[rnd(c, (unsigned)p->nparams)];
+    if (q->is_int && !q->ndims)
+      c->kparam = -1;
+    q->is_const = q->is_int = 0;
+    q->name[0] = q->ndims == 0 ? 'a' : q->ndims == 1 ? 'x' : 'M';
+  }
   c->avail[D_2] = c->avail[D_3] = 1;
+  /* integer data: a scalar in 1..3 (a range's end), arrays of indices into
+   * a dimension in use */
+  for (int k = 0; k < p->nparams; k++) {
+    GenParam *q = &p->param[k];
+    if (!q->is_int)
+      continue;
+    int dims[ND], nd = 0;
+    for (int i = 0; i < ND; i++)
+      if (c->avail[i])
+        dims[nd++] = i;
+    c->target[k] = dims[rnd(c, (unsigned)nd)];
+    for (int e = 0; e < q->len && e < 4; e++)
+      q->ival[e] = q->ndims ? (int)rnd(c, (unsigned)value[c->target[k]]) : 1 + (int)rnd(c, 3);
+  }
 }
 
 static void signature(Ctx *c) {
@@ -255,12 +326,12 @@ static void signature(Ctx *c) {
   sb_printf(c->b, "fn %s(", p->name);
   for (int k = 0; k < p->nparams; k++) {
     const GenParam *q = &p->param[k];
-    sb_printf(c->b, "%s%s%s", k ? ", " : "", q->is_const ? "const " : "", q->name);
+    sb_printf(c->b, "%s%s%s", k ? ", " : "", q->is_int ? "const int " : q->is_const ? "const " : "", q->name);
     for (int i = 0; i < q->ndims; i++)
       sb_printf(c->b, "%s%s", i ? ", " : "[", dim_text[c->pdim[k][i]]);
     if (q->ndims)
       sb_putc(c->b, ']');
-    if (!q->ndims)
+    if (!q->ndims && !q->is_int)
       add_scalar(c, q->name);
   }
   sb_putc(c->b, ')');
@@ -277,21 +348,40 @@ static void signature(Ctx *c) {
 static void open_for(Ctx *c, const char *indent) {
   static const char *const names[] = {"i", "j", "k", "l"};
   const char *name = names[c->nidx];
-  int dims[ND], nd = 0;
-  for (int k = 0; k < ND; k++)
-    if (c->avail[k])
-      dims[nd++] = k;
+  int dims[ND + 1], nd = range_dims(c, dims);
   Idx *x = &c->idx[c->nidx++];
   snprintf(x->name, sizeof x->name, "%s", name);
   x->dim = dims[rnd(c, (unsigned)nd)];
   x->lo = 0;
-  sb_printf(c->b, "%sfor %s in 0..%s {\n", indent, name, dim_text[x->dim]);
+  sb_printf(c->b, "%sfor %s in 0..%s {\n", indent, name, range_end(c, x->dim));
 }
 
 static void statement(Ctx *c, const char *indent, const char *lhs, int d) {
   sb_printf(c->b, "%s%s = ", indent, lhs);
   gen(c, d);
   sb_puts(c->b, ";\n");
+}
+
+/* Once in four, a comparison of integers: an index, integer data, or an
+ * element of it, "% 2 == 0", "== 1" or "< 2". 1 when written. */
+static int integer_condition(Ctx *c) {
+  int ints[GEN_MAX_PARAMS], n = 0;
+  for (int k = 0; k < c->p->nparams; k++)
+    if (c->p->param[k].is_int)
+      ints[n++] = k;
+  if ((!n && !c->nidx) || rnd(c, 4))
+    return 0;
+  if (n && (!c->nidx || rnd(c, 2))) {
+    const GenParam *q = &c->p->param[ints[rnd(c, (unsigned)n)]];
+    sb_puts(c->b, q->name);
+    if (q->ndims)
+      sb_printf(c->b, "[%d]", (int)rnd(c, (unsigned)q->len));
+  } else {
+    sb_puts(c->b, c->idx[rnd(c, (unsigned)c->nidx)].name);
+  }
+  static const char *const tail[] = {" % 2 == 0", " == 1", " < 2"};
+  sb_puts(c->b, tail[rnd(c, 3)]);
+  return 1;
 }
 
 /* "if A < B {" ... "} else if ... {" ... "} else {" ... "}": var changed in
@@ -303,9 +393,11 @@ static void if_statement(Ctx *c, const char *indent, const char *var) {
   for (unsigned part = 0; part <= shape; part++) {
     if (part < 2) {
       sb_printf(c->b, part ? "%s} else if " : "%sif ", part ? indent : indent);
-      gen(c, 1);
-      sb_puts(c->b, cmp[rnd(c, 6)]);
-      gen(c, 1);
+      if (!integer_condition(c)) {
+        gen(c, 1);
+        sb_puts(c->b, cmp[rnd(c, 6)]);
+        gen(c, 1);
+      }
       sb_puts(c->b, " {\n");
     } else {
       sb_printf(c->b, "%s} else {\n", indent);
@@ -363,7 +455,7 @@ static void body(Ctx *c) {
   if (rnd(c, 3) == 0)
     if_statement(c, "  ", rnd(c, 2) ? "t0" : "t1");
   for (int k = 0; k < p->nparams; k++) /* a parameter reassigned */
-    if (!p->param[k].ndims && rnd(c, 4) == 0) {
+    if (!p->param[k].ndims && !p->param[k].is_int && rnd(c, 4) == 0) {
       statement(c, "  ", p->param[k].name, 2);
       break;
     }

@@ -2,7 +2,8 @@
  * for the differential test (check_diff.c): scalars, arrays of one and two
  * dimensions, data (const) parameters, every builtin, ?: with && || !,
  * reductions (sum prod min max logsumexp), for loops carrying values,
- * reassignment, calls to helper functions, one to three results. Every
+ * reassignment, calls to helper functions, one to three results, integer
+ * data (gathers, loop bounds, integer comparisons, as reals). Every
  * argument of a partial function is shaped to stay in its domain and every
  * index in its array, so that each program is valid C at run time. */
 #ifndef ADC_GEN_PROGRAM_H
@@ -15,8 +16,10 @@ enum { GEN_MAX_PARAMS = 6 };
 typedef struct GenParam {
   char name[8];
   int is_const; /* data: no gradient */
-  int ndims;    /* 0 scalar, 1 or 2 */
+  int is_int;   /* integer data (const int): its values are ival */
+  int ndims;    /* 0 scalar, 1 or 2 (integer data: 0 or 1) */
   int len;      /* number of elements (1 for a scalar) at the chosen sizes */
+  int ival[4];  /* integer data's values */
 } GenParam;
 
 typedef struct GenProg {
