@@ -47,6 +47,8 @@ static const char usage[] =
     "                          functions' type, <math.h> names and literals\n"
     "  --line                  #line directives: compiler messages and debuggers\n"
     "                          point into the .ad file\n"
+    "  --bounds-check          check each index read from integer data where it is\n"
+    "                          used: out of range, errno = EDOM and the value NaN\n"
     "  --eval 'x=1, v=[1, 2]'  run the functions by the interpreter on these values\n"
     "                          and print their values and gradients (no C compiler)\n"
     "  --split=N               split emitted functions of more than N SSA nodes into\n"
@@ -128,6 +130,8 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       o->check_at = a + 11;
     } else if (strcmp(a, "--line") == 0) {
       o->line = 1;
+    } else if (strcmp(a, "--bounds-check") == 0) {
+      o->bounds_check = 1;
     } else if (strncmp(a, "--real=", 7) == 0) {
       const char *k = a + 7;
       if (strcmp(k, "double") == 0) o->real = 0;
@@ -382,7 +386,8 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
                      Names *names, FnGraphs *fns, int *n) {
   int optimize = o->optimize, split = o->split;
   Graph *fwd = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *fwd);
-  int errors = ir_build_program(c, d, optimize, fwd, sigs);
+  int errors = ir_build_program(c, d, (optimize ? BUILD_OPTIMIZE : 0) | (o->bounds_check ? BUILD_BOUNDS_CHECK : 0),
+                                fwd, sigs);
   ast_free_bodies(prog); /* the graphs say everything the bodies did */
   *n = 0;
   for (int i = 0; i < c->nfuncs; i++)

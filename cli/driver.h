@@ -22,6 +22,7 @@ typedef struct Options {
   int split;          /* --split: functions of more nodes are split into parts; 0 never */
   const char *check_sizes; /* --check-sizes: 'n=8, K=3', or NULL */
   const char *check_at;    /* --check-at: 'x=1, v=[1, 2]', or NULL */
+  int bounds_check;        /* --bounds-check: indices read from data are checked */
 } Options;
 
 /* Exit status: 0 success, 1 errors in the input (or, with --check, a

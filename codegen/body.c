@@ -35,12 +35,18 @@ static void drop_unread_inlined(Em *e) {
 static void plan_body(Em *e) {
   plan_parts(e);
   plan_direct(e);
-  plan_speed(&e->pl, e->g, e->lspans, e->spans, e->nparts == 1);
+  /* With checks of indices, nothing is written before the last of them
+   * (SPEC 2.6: out of range, the function writes nothing): the gradients
+   * are zeroed after the forward sweep, and no reverse loop runs inside it. */
+  int checks = graph_has_checks(e->g);
+  e->zero_late = checks && e->kind != FN_FWD;
+  plan_speed(&e->pl, e->g, e->lspans, e->spans, e->nparts == 1 && !checks);
   if (e->pl.unread) { /* fused loops read some storage no more */
     e->ntapes = 0;
     for (int i = 0; i < e->g->nodes.n; i++)
       e->ntapes += is_tape(e, i);
   }
+  e->heap_tape = e->ntapes && !e->ssa && !tape_on_stack(e);
 }
 
 void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, const BodyHead *h) {

@@ -109,6 +109,7 @@ typedef struct Em {
   char **col_off;   /* f_jac: each parameter's first column, as C text */
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
   int ntapes;       /* SAVE nodes whose storage is needed: adc_tK for node K */
+  int heap_tape;    /* their storage is malloc'd (freed before every return) */
   Plan pl;          /* fusion, joining, caching, reuse (plan.c) */
   char *stores;     /* per ACCUM node: the first into its element there: `=` */
   unsigned char **written; /* f_grad, f_jac: per array parameter whose elements are
@@ -136,6 +137,8 @@ typedef struct Em {
   VEC(int) undo_curl;
   int rev_start;    /* first position of the reverse sweep */
   int rev_marked;   /* its marker is placed */
+  int zero_late;    /* checks of indices (--bounds-check) come first: the gradient
+                     * arrays are zeroed where the reverse sweep starts (1), done (2) */
   StrBuf *line;     /* the line being built: linebuf, or NULL (the first walk:
                      * lines are built nowhere, sb_* on NULL do nothing) */
   StrBuf linebuf;
@@ -186,6 +189,7 @@ void indent(Em *e);
 void put_decl(StrBuf *b, const char *type); /* "const double " */
 void put_line(Em *e, StrBuf *b);            /* b as a line at the current depth; emptied */
 void line_end(Em *e, StrBuf *b, Loc at);    /* b as a statement: ';', comment, #line */
+void block_end(Em *e, StrBuf *b, Loc at);   /* b, ending in a block '}': comment, #line */
 void put_statement(Em *e, StrBuf *b);       /* b as a statement without comment */
 void close_brace(Em *e, StrBuf *b);         /* "}" of a block opened by a line ending in '{' */
 void emit_unused(Em *e, const char *const *unused, int n); /* "(void)x;" lines */
@@ -200,6 +204,7 @@ void em_free(Em *e);
 int item_at(const Em *e, int blk, int i, int *grp, int *loop);
 int reverse_start(const Graph *g); /* the first position of the reverse sweep */
 int is_tape(const Em *e, int n);   /* a SAVE node whose storage is needed */
+int tape_on_stack(Em *e);          /* the storage is small and of constant size (frame.c) */
 int stores_weights(const Graph *g, int sv); /* a SAVE of a logsumexp's weights */
 /* Made again in each part that reads it (parts.c). Asked of every operand
  * printed: looked up, made once per node by plan_parts (the operands of a

@@ -197,7 +197,7 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
 }
 
 /* Is the storage small and of constant size: then it lives on the stack. */
-static int tape_on_stack(Em *e) {
+int tape_on_stack(Em *e) {
   long long total = 0;
   for (int i = 0; i < e->g->nodes.n; i++)
     if (is_tape(e, i)) {
@@ -322,9 +322,13 @@ void emit_outputs(Em *e) {
       ref_use(e, b, g->outs.v[o]);
       line_end(e, b, (Loc){0, 0});
     }
+  if (e->zero_late == 1) { /* a reverse sweep that never started */
+    emit_zeroing(e);
+    e->zero_late = 2;
+  }
   scalar_gradients(e, b);
   e->marker = NULL; /* a reverse sweep with no line of its own (fused into loops) */
-  if (e->ntapes && !e->ssa && !tape_on_stack(e)) {
+  if (e->heap_tape) {
     indent(e);
     put(e, "free(adc_tape);\n");
   }
@@ -391,6 +395,7 @@ void emit_head(Em *e) {
   if (!e->ssa)
     emit_unused(e, unused, nunused);
   free(unused);
-  emit_zeroing(e);
+  if (!e->zero_late)
+    emit_zeroing(e);
   emit_tapes(e);
 }

@@ -2,8 +2,10 @@
  * it (codegen.h). Measured reasons in doc/performance.md. */
 #include "codegen.h"
 
+/* Not a function with storage (one C function holds it), nor with checks
+ * of indices (a check returns from the function, not from a part). */
 int cg_splits(const Graph *g, int split, int ssa) {
-  return !ssa && split > 0 && g->nodes.n > split && !graph_has_saves(g);
+  return !ssa && split > 0 && g->nodes.n > split && !graph_has_saves(g) && !graph_has_checks(g);
 }
 
 int cg_vjp_by_grad(const FnGraphs *fg, int split) {

@@ -200,9 +200,9 @@ static void line_directive(Em *e, Loc at) {
   e->presumed = line;
 }
 
-void line_end(Em *e, StrBuf *b, Loc at) {
+static void line_close(Em *e, StrBuf *b, Loc at, int semicolon) {
   if (b && e->out) {
-    if (!e->ssa)
+    if (!e->ssa && semicolon)
       sb_putc(b, ';');
     comment(e, b, at);
     if (e->opts->line_directives && !e->ssa)
@@ -210,6 +210,9 @@ void line_end(Em *e, StrBuf *b, Loc at) {
   }
   put_line(e, b);
 }
+
+void line_end(Em *e, StrBuf *b, Loc at) { line_close(e, b, at, 1); }
+void block_end(Em *e, StrBuf *b, Loc at) { line_close(e, b, at, 0); }
 
 void put_statement(Em *e, StrBuf *b) {
   if (!e->ssa)

@@ -10,6 +10,31 @@
 
 #include "emit.h"
 
+/* --bounds-check: "if (i < 0 || i >= n) { errno = EDOM; return NAN; }",
+ * the storage freed first when it is on the heap. */
+static void emit_check(Em *e, const Node *nd) {
+  StrBuf *b = e->line;
+  if (e->ssa) {
+    sb_puts(b, "check 0 <= ");
+    int_text(e, b, nd->a[0], 0);
+    sb_puts(b, " < ");
+    int_text(e, b, nd->a[1], 0);
+    line_end(e, b, nd->src);
+    return;
+  }
+  sb_puts(b, "if (");
+  int_text(e, b, nd->a[0], 0);
+  sb_puts(b, " < 0 || ");
+  int_text(e, b, nd->a[0], 0);
+  sb_puts(b, " >= ");
+  int_text(e, b, nd->a[1], 0);
+  sb_puts(b, ") {");
+  if (e->heap_tape)
+    sb_puts(b, " free(adc_tape);");
+  sb_printf(b, " errno = EDOM; return%s; }", e->kind == FN_VJP || e->several ? "" : " NAN");
+  block_end(e, b, nd->src);
+}
+
 /* Lines that are statements, not definitions. */
 static int emit_effect(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
@@ -34,6 +59,9 @@ static int emit_effect(Em *e, int n) {
     sb_puts(b, " = ");
     ref_use(e, b, nd->a[0]);
     break;
+  case OP_CHECK:
+    emit_check(e, nd);
+    return 1;
   case OP_CARRY:
   case OP_NEXT:
     return 1; /* declared before the loop; assigned at its end */
@@ -235,6 +263,10 @@ static void sweep_marker(Em *e, int blk, int step_end) {
   if (blk != 0 || e->kind == FN_FWD || e->rev_marked || e->rev_start >= step_end)
     return;
   e->rev_marked = 1;
+  if (e->zero_late == 1) { /* after the forward sweep's checks */
+    emit_zeroing(e);
+    e->zero_late = 2;
+  }
   e->marker = e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n";
 }
 
@@ -340,6 +372,7 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
 void emit_pass(Em *e) {
   const Graph *g = e->g;
   e->rev_marked = 0;
+  e->zero_late = e->zero_late ? 1 : 0;
   e->marker = NULL;
   e->rev_start = reverse_start(g);
   if (e->kind != FN_FWD)

@@ -30,6 +30,7 @@ typedef struct Build {
   int32_t *memo_table; /* open hash of memo indices by (callee, args), -1 empty */
   uint32_t memo_cap;
   const Func *func; /* the function being built */
+  int bounds;       /* --bounds-check */
   VEC(Ref) costly;  /* costly values made in the current branch, outside loops */
   VEC(uint64_t) deps; /* per node: the loops whose index it may change with (bit L % 64) */
 } Build;
@@ -331,11 +332,20 @@ static Ref int_compare(Build *s, const Expr *e) {
 static Ref build_index(Build *s, const Expr *e, int op) {
   Ref arr = s->slots[e->bind];
   const Param *p = &s->func->params[s->b->g->nodes.v[arr].aux];
-  Ref flat = build_int(s, e->u.call.args[0]);
-  for (int k = 1; k < e->u.call.nargs; k++) {
+  int n = e->u.call.nargs;
+  Ref ix[8], *idx = n <= 8 ? ix : xmalloc((size_t)n * sizeof *idx);
+  for (int k = 0; k < n; k++)
+    idx[k] = build_int(s, e->u.call.args[k]);
+  for (int k = 0; k < n && s->bounds; k++) /* before the flat index: see ir_dce's checks */
+    if (graph_from_data(s->b->g, idx[k]))
+      op_at(s, e->u.call.args[k]->loc, OP_CHECK, idx[k], build_int(s, p->dims[k]));
+  Ref flat = idx[0];
+  for (int k = 1; k < n; k++) {
     Ref dim = build_int(s, p->dims[k]);
-    flat = op_at(s, e->loc, OP_IADD, op_at(s, e->loc, OP_IMUL, flat, dim), build_int(s, e->u.call.args[k]));
+    flat = op_at(s, e->loc, OP_IADD, op_at(s, e->loc, OP_IMUL, flat, dim), idx[k]);
   }
+  if (idx != ix)
+    free(idx);
   s->b->src = e->loc;
   return b_op(s->b, op, arr, flat, REF_NONE);
 }
@@ -650,10 +660,11 @@ static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
   build_stmts(s, f->body, g);
 }
 
-int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs, Signature *sigs) {
+int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signature *sigs) {
   Build s = {0};
   s.c = c;
   s.d = d;
+  s.bounds = (flags & BUILD_BOUNDS_CHECK) != 0;
   s.graphs = graphs;
   s.copiers = xcalloc((size_t)(c->nfuncs ? c->nfuncs : 1), sizeof *s.copiers);
   int errors = 0, before = d->errors;
@@ -668,7 +679,7 @@ int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs, Sig
     g->nparams = f->nparams;
     g->sig = &sigs[i];
     Builder b;
-    b_init(&b, g, optimize, 0);
+    b_init(&b, g, (flags & BUILD_OPTIMIZE) != 0, 0);
     s.b = &b;
     s.slots = xmalloc((size_t)(c->sigs[i].ndecls ? c->sigs[i].ndecls : 1) * sizeof *s.slots);
     build_func(&s, f, &c->sigs[i], g);

@@ -10,6 +10,10 @@
  * sigs[i] its signature (every one, even after an error; free each with
  * ir_sig_free), which the graph points to. Calls are inlined; returns the
  * number of errors (graph too large). */
-int ir_build_program(const Checked *c, Diag *d, int optimize, Graph *graphs, Signature *sigs);
+enum {
+  BUILD_OPTIMIZE = 1,    /* -O1: fold and share */
+  BUILD_BOUNDS_CHECK = 2 /* --bounds-check: CHECK every index read from data where it is used */
+};
+int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signature *sigs);
 
 #endif

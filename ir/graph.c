@@ -579,6 +579,26 @@ Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y) {
   return add_node(b, &n);
 }
 
+int graph_from_data(const Graph *g, Ref x) {
+  if (x == REF_NONE || ref_is_const(x))
+    return 0;
+  const Node *nd = &g->nodes.v[x];
+  if (nd->op == OP_IPARAM || nd->op == OP_ILOAD)
+    return 1;
+  if (nd->op == OP_IDX)
+    return graph_from_data(g, g->loops.v[nd->aux].lo) || graph_from_data(g, g->loops.v[nd->aux].hi);
+  if (op_info[nd->op].kind != K_INT)
+    return 0;
+  return graph_from_data(g, nd->a[0]) || graph_from_data(g, nd->a[1]);
+}
+
+int graph_has_checks(const Graph *g) {
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_CHECK)
+      return 1;
+  return 0;
+}
+
 int graph_uses_index(const Graph *g, Ref x) {
   if (x == REF_NONE || ref_is_const(x))
     return 0;

@@ -206,6 +206,10 @@ Ref b_storage_pos(Builder *b, int blk, uint64_t mask); /* a value's position in 
                                                         * storage (over the loops in mask), or REF_NONE */
 #define ALL_LOOPS (~(uint64_t)0)
 int graph_uses_index(const Graph *g, Ref x); /* integer x depends on a loop index */
+/* Integer x is read from data: it depends on integer data, or on the index
+ * of a loop whose range does (what --bounds-check checks). */
+int graph_from_data(const Graph *g, Ref x);
+int graph_has_checks(const Graph *g); /* --bounds-check's CHECK nodes */
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
 int b_is_zero(const Builder *b, Ref r);

@@ -200,6 +200,32 @@ static void expand(Marker *m, int i) {
     mark_blocks(m, g->loops.v[nd->aux].body);
 }
 
+/* In a forward graph just built, a check of an index (--bounds-check)
+ * lives while the index does: an element nothing reads needs none. Its
+ * index was built before it and its users after it, but a shared index may
+ * be older than the check, so this is settled once the sweep is done (the
+ * sweep's cursor is then 0: whatever a kept check keeps alive goes by the
+ * worklist). Every check left guards an element the function reads, and
+ * stays in every graph made from it: the reverse sweeps may read the
+ * element again (the vjp's forward sweep may then be there for its checks
+ * alone, which come before anything is written). */
+static void keep_checks(Marker *m) {
+  const Graph *g = m->g;
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (int i = 0; i < g->nodes.n; i++) {
+      const Node *nd = &g->nodes.v[i];
+      if (nd->op != OP_CHECK || m->live[i] || ref_is_const(nd->a[0]) || !m->live[nd->a[0]])
+        continue;
+      m->live[i] = 1;
+      expand(m, i);
+      while (m->work.n)
+        expand(m, m->work.v[--m->work.n]);
+      changed = 1;
+    }
+  }
+}
+
 /* live[i]: node i is needed by an output or an effect (parameters always
  * are, so inputs stay first and keep their numbers). A carried value that
  * lives keeps its NEXT alive, a later node: such links go by a worklist. */
@@ -233,7 +259,7 @@ static char *mark_live(const Graph *g, int keep_saves) {
     } else if (nd->op == OP_SAVE && keep_saves) {
       m.save_of[nd->a[0]] = i;
     }
-    if (is_root(g, nd))
+    if (is_root(g, nd) || (nd->op == OP_CHECK && !keep_saves))
       mark(&m, i);
   }
   for (int i = 0; i < g->outs.n; i++)
@@ -249,6 +275,8 @@ static char *mark_live(const Graph *g, int keep_saves) {
     while (m.work.n)
       expand(&m, m.work.v[--m.work.n]);
   }
+  if (keep_saves)
+    keep_checks(&m);
   free(m.bdone);
   free(m.next_of);
   free(m.save_of);

@@ -68,6 +68,8 @@ static OpKind want_kind(const Node *nd, int k) {
     return K_CND;
   case OP_I2R:
     return K_INT;
+  case OP_CHECK:
+    return K_INT;
   case OP_LOAD: case OP_ACCUM: case OP_ILOAD:
     return k == 0 ? K_ARR : k == 1 ? K_INT : K_VAL;
   case OP_RESTORE:

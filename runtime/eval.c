@@ -36,7 +36,7 @@ static void load(Exec *x, int i, const Node *nd) {
   int p = x->g->nodes.v[nd->a[0]].aux;
   double k = val(x, nd->a[1]);
   if (!x->args->arrays || !x->args->arrays[p] || k < 0 || (array_len(x, p) >= 0 && k >= array_len(x, p))) {
-    x->error = "an array index is out of range";
+    x->error = x->error ? x->error : "an array index is out of range";
     x->v[i] = NAN;
     return;
   }
@@ -50,7 +50,7 @@ static void accum(Exec *x, const Node *nd) {
   if (!g)
     return;
   if (k < 0 || (array_len(x, p) >= 0 && k >= array_len(x, p))) {
-    x->error = "an array index is out of range";
+    x->error = x->error ? x->error : "an array index is out of range";
     return;
   }
   g[(long)k] += val(x, nd->a[2]);
@@ -114,6 +114,12 @@ static void exec_node(Exec *x, int i) {
   case OP_ACCUM:
     accum(x, nd);
     return;
+  case OP_CHECK: {
+    double k = val(x, nd->a[0]);
+    if (!(k >= 0 && k < val(x, nd->a[1])) && !x->error)
+      x->error = "an index read from data is out of range (--bounds-check: errno = EDOM, the value NaN)";
+    return;
+  }
   case OP_SAVE:
     save(x, i, nd);
     return;

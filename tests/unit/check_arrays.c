@@ -598,6 +598,67 @@ START_TEST(reduction_conventions) {
 }
 END_TEST
 
+/* --bounds-check (SPEC 2.6): with indices in range the functions are the
+ * unchecked ones; an index read from data out of range (too large, or
+ * negative) sets errno to EDOM, makes the value NaN and writes nothing (the
+ * gradients, the vjp's additions, the results of a function of several, its
+ * Jacobian); an index in a block not taken is not checked. The
+ * interpreter (--eval) reports it. */
+START_TEST(bounds_checked) {
+  const char *src =
+      "fn g(x[n], w[p], const int idx[p]) = sum(o in 0..p, w[o] * exp(x[idx[o]]));\n"
+      "fn two(x[n], const int k, const int r[2]) -> (a, b) {\n"
+      "  let s = 0; for t in 0..k { s += x[r[t % 2]]^2; } return s, x[r[0]] * s; }\n"
+      "fn h(x[n], const int j, c) { let y = c; if c > 0 { y = x[j] * c; } return y; }\n";
+  const char *drv =
+      "#include <errno.h>\n#include <math.h>\n#include <stdio.h>\n#include \"%s\"\n"
+      "static int untouched(const double *v, int n) { for (int i = 0; i < n; i++) if (v[i] != 7) return 0; return 1; }\n"
+      "static void seven(double *v, int n) { for (int i = 0; i < n; i++) v[i] = 7; }\n"
+      "int main(void) {\n"
+      "  double x[3] = {0.5, -1, 2}, w[2] = {1.5, -0.5}, xb[3], wb[2], ab[2], jac[6], v;\n"
+      "  int good[2] = {2, 0}, bad[2][2] = {{2, 3}, {-1, 0}};\n"
+      "  errno = 0; v = g(3, 2, x, w, good);\n"
+      "  if (fabs(v - (1.5 * exp(2.0) - 0.5 * exp(0.5))) > 1e-12 || errno) return 1;\n"
+      "  v = g_grad(3, 2, x, w, good, xb, wb);\n"
+      "  if (fabs(xb[2] - 1.5 * exp(2.0)) > 1e-12 || fabs(wb[1] - exp(0.5)) > 1e-12 || xb[1] != 0) return 2;\n"
+      "  for (int b = 0; b < 2; b++) {\n"
+      "    errno = 0; v = g(3, 2, x, w, bad[b]); if (!isnan(v) || errno != EDOM) return 10 + b;\n"
+      "    seven(xb, 3); seven(wb, 2); errno = 0; v = g_grad(3, 2, x, w, bad[b], xb, wb);\n"
+      "    if (!isnan(v) || errno != EDOM || !untouched(xb, 3) || !untouched(wb, 2)) return 20 + b;\n"
+      "    seven(xb, 3); seven(wb, 2); errno = 0; g_vjp(3, 2, x, w, bad[b], 1.0, xb, wb);\n"
+      "    if (errno != EDOM || !untouched(xb, 3) || !untouched(wb, 2)) return 30 + b;\n"
+      "    seven(ab, 2); errno = 0; two(3, x, 5, bad[b], &ab[0], &ab[1]);\n"
+      "    if (errno != EDOM || !untouched(ab, 2)) return 40 + b;\n"
+      "    seven(ab, 2); seven(jac, 6); errno = 0; two_jac(3, x, 5, bad[b], &ab[0], &ab[1], jac);\n"
+      "    if (errno != EDOM || !untouched(ab, 2) || !untouched(jac, 6)) return 50 + b;\n"
+      "    seven(xb, 3); errno = 0; two_vjp(3, x, 5, bad[b], 1.0, 1.0, xb);\n"
+      "    if (errno != EDOM || !untouched(xb, 3)) return 60 + b;\n"
+      "  }\n"
+      "  errno = 0; two(3, x, 5, good, &ab[0], &ab[1]);\n"
+      "  if (errno || fabs(ab[0] - (3 * 4.0 + 2 * 0.25)) > 1e-12) return 70;\n"
+      "  errno = 0; v = h(3, x, 7, -1.0); if (v != -1.0 || errno) return 80; /* the block not taken */\n"
+      "  v = h(3, x, 7, 1.0); if (!isnan(v) || errno != EDOM) return 81;\n"
+      "  return 0;\n}\n";
+  GenCase g;
+  ht_generate(&g, "bounds", src, "gcc", "--bounds-check");
+  char *text = NULL;
+  size_t len = 0;
+  StrBuf d = {0};
+  sb_printf(&d, drv, g.header);
+  ht_write(g.drv, d.s, d.len);
+  sb_free(&d);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
+  ht_must_compile(&g, "bounds", "the checked code", cmd);
+  ht_must_run(&g, "bounds", "gcc");
+  int st;
+  text = ht_capture(&st, "'%s' --bounds-check --eval 'x=[1, 2], w=[1], idx=[2]' %s 2>&1", ht_adc(), g.ad);
+  ck_assert_msg(st != 0 && text && strstr(text, "an index read from data is out of range"), "--eval: %s", text);
+  free(text);
+  (void)len;
+}
+END_TEST
+
 /* The emitted code's size does not grow with the data: gmm.ad with N
  * written as 10 and as 10000 gives outputs of the same number of lines. */
 START_TEST(code_size_independent_of_n) {
@@ -625,15 +686,18 @@ START_TEST(interpreter_agrees) {
     const FnGraphs *fg = &c.fns[f];
     const Signature *fn = fg->sig;
     int np = fn->nparams, nv = fg->fwd.outs.n, sizes[8] = {3, 3, 3, 3, 3, 3, 3, 3};
+    long lsizes[8] = {3, 3, 3, 3, 3, 3, 3, 3};
     double *arr[16] = {0}, *grads[64] = {0}, inputs[16] = {0};
     long lens[16] = {0};
     for (int i = 0; i < np; i++) {
-      lens[i] = 1;
-      for (int k = 0; k < fn->params[i].ndims; k++)
-        lens[i] *= 3; /* every dimension of these programs is a size */
-      arr[i] = xmalloc((size_t)lens[i] * sizeof **arr);
-      for (long e = 0; e < lens[i]; e++)
-        arr[i][e] = 0.2 + (double)((s = s * 1103515245u + 12345u) >> 16 & 1023) / 1024.0;
+      lens[i] = ir_param_length(fn, i, lsizes);
+      arr[i] = xmalloc((size_t)(lens[i] ? lens[i] : 1) * sizeof **arr);
+      for (long e = 0; e < lens[i]; e++) /* integer data: an index into a dimension of 3 */
+        arr[i][e] = fn->params[i].is_int ? (double)((s = s * 1103515245u + 12345u) >> 16 & 1023) / 342
+                                         : 0.2 + (double)((s = s * 1103515245u + 12345u) >> 16 & 1023) / 1024.0;
+      if (fn->params[i].is_int)
+        for (long e = 0; e < lens[i]; e++)
+          arr[i][e] = (double)(long)arr[i][e];
       inputs[i] = arr[i][0];
       for (int o = 0; o < nv; o++)
         grads[o * np + i] = xcalloc((size_t)lens[i], sizeof **grads);
@@ -696,6 +760,7 @@ Suite *suite_arrays(void) {
   tcase_add_loop_test(tc, program_o0, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, speed_decisions, 0, (int)(sizeof counted / sizeof counted[0]));
   tcase_add_test(tc, large_storage);
+  tcase_add_test(tc, bounds_checked);
   tcase_add_loop_test(tc, interpreter_agrees, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, ba_published);

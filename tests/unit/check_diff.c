@@ -173,7 +173,8 @@ static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre)
 /* adc's options and the C compiler, by batch: every combination in turn.
  * Every batch is also emitted with the default options. */
 static const char *const variants[][2] = {
-    {"", "gcc"}, {"", "clang"}, {"-O0", "gcc"}, {"--split=7", "clang"}, {"-O0 --split=3", "gcc"}};
+    {"", "gcc"}, {"", "clang"}, {"-O0", "gcc"}, {"--split=7", "clang"}, {"-O0 --split=3", "gcc"},
+    {"--bounds-check", "clang"}};
 
 static int seeds_lo = 1, seeds_hi = 500; /* inclusive */
 

@@ -25,7 +25,7 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
     c->fns = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *c->fns);
     c->sigs = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *c->sigs);
     Graph *fwd = xcalloc((size_t)(c->nfns ? c->nfns : 1), sizeof *fwd);
-    ir_build_program(&c->checked, &d, optimize, fwd, c->sigs);
+    ir_build_program(&c->checked, &d, optimize ? BUILD_OPTIMIZE : 0, fwd, c->sigs);
     int k = 0; /* the functions emitted: private ones are not */
     for (int i = 0; i < c->nfns; i++)
       if (c->sigs[i].is_private)
