@@ -40,7 +40,10 @@ static void plan_body(Em *e) {
    * are zeroed after the forward sweep, and no reverse loop runs inside it. */
   int checks = graph_has_checks(e->g);
   e->zero_late = checks && e->kind != FN_FWD;
-  plan_speed(&e->pl, e->g, e->lspans, e->spans, e->nparts == 1 && !checks);
+  /* a local array's adjoint is one buffer, added into and read in the order
+   * of the reverse sweep: no reverse loop runs inside a forward loop, nor
+   * two reverse loops as one */
+  plan_speed(&e->pl, e->g, e->lspans, e->spans, e->nparts == 1 && !checks && !e->nbufs);
   if (e->pl.unread) { /* fused loops read some storage no more */
     e->ntapes = 0;
     for (int i = 0; i < e->g->nodes.n; i++)

@@ -109,7 +109,11 @@ typedef struct Em {
   char **col_off;   /* f_jac: each parameter's first column, as C text */
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
   int ntapes;       /* SAVE nodes whose storage is needed: adc_tK for node K */
+  int *buf_of;      /* per node: the ARRAY or ABUF its array value lives in, or -1 */
+  int nbufs;        /* ABUF nodes: local arrays, adc_aK (adjoints adc_bK, adc_bK_R for f_jac's row R) */
   int heap_tape;    /* their storage is malloc'd (freed before every return) */
+  int heap_arrays;  /* local arrays' buffers are malloc'd: adc_arr, adc_adj (arr_blocks: bit 1, 2) */
+  int arr_blocks;
   Plan pl;          /* fusion, joining, caching, reuse (plan.c) */
   char *stores;     /* per ACCUM node: the first into its element there: `=` */
   unsigned char **written; /* f_grad, f_jac: per array parameter whose elements are
@@ -188,6 +192,7 @@ void put(Em *e, const char *s);
 void indent(Em *e);
 void put_decl(StrBuf *b, const char *type); /* "const double " */
 void put_line(Em *e, StrBuf *b);            /* b as a line at the current depth; emptied */
+void buffer_text(Em *e, StrBuf *b, int buf, int adjoint, int row); /* x, adc_a0, adc_b0 */
 void line_end(Em *e, StrBuf *b, Loc at);    /* b as a statement: ';', comment, #line */
 void block_end(Em *e, StrBuf *b, Loc at);   /* b, ending in a block '}': comment, #line */
 void put_statement(Em *e, StrBuf *b);       /* b as a statement without comment */
@@ -204,7 +209,9 @@ void em_free(Em *e);
 int item_at(const Em *e, int blk, int i, int *grp, int *loop);
 int reverse_start(const Graph *g); /* the first position of the reverse sweep */
 int is_tape(const Em *e, int n);   /* a SAVE node whose storage is needed */
-int tape_on_stack(Em *e);          /* the storage is small and of constant size (frame.c) */
+int tape_on_stack(Em *e);
+const char *fail_value(const Em *e); /* " NAN" or "": what an early return returns */
+void free_heap(const Em *e, StrBuf *b); /* " free(adc_tape);" and the arrays' blocks */          /* the storage is small and of constant size (frame.c) */
 int stores_weights(const Graph *g, int sv); /* a SAVE of a logsumexp's weights */
 /* Made again in each part that reads it (parts.c). Asked of every operand
  * printed: looked up, made once per node by plan_parts (the operands of a
@@ -273,6 +280,7 @@ void emit_hoisted(Em *e, int v, int u);
 void plan_direct(Em *e);
 void emit_zeroing(Em *e);
 void emit_tapes(Em *e);
+void emit_buffers(Em *e); /* local arrays and their adjoints */
 void emit_outputs(Em *e);
 int collect_unused(const Em *e, const char **out);
 void emit_head(Em *e); /* comment, head, unused casts, zeroing, storage */

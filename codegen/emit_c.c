@@ -171,7 +171,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
 static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
   for (int i = 0; i < n; i++)
     if (graph_has_saves(&fns[i].grad) || graph_has_saves(&fns[i].vjp) || graph_has_saves(&fns[i].fwd) ||
-        graph_has_checks(&fns[i].fwd))
+        graph_has_checks(&fns[i].fwd) || graph_has_arrays(&fns[i].fwd))
       return 1;
   return cg_file_splits(fns, n, o->split);
 }

@@ -63,6 +63,19 @@ static void const_text(Em *e, StrBuf *b, Ref r) {
   sb_puts(b, e->ctext[k]);
 }
 
+/* An array: a parameter by its name, a local array's buffer as adc_aK, its
+ * adjoint as adc_bK (adc_bK_R for row R of f_jac's adjoints). */
+void buffer_text(Em *e, StrBuf *b, int buf, int adjoint, int row) {
+  const Node *nd = &e->g->nodes.v[buf];
+  if (nd->op == OP_ARRAY) {
+    sb_puts(b, e->nm->params[nd->aux]);
+    return;
+  }
+  sb_printf(b, "adc_%c%d", adjoint ? 'b' : 'a', nd->aux);
+  if (adjoint && e->several && e->kind == FN_GRAD)
+    sb_printf(b, "_%d", row);
+}
+
 void ref_text(Em *e, StrBuf *b, Ref r) {
   if (e->remaking && !ref_is_const(r) && e->g->nodes.v[r].op == OP_INPUT) {
     expr_text(e, b, r); /* the parameter's own name */
@@ -79,7 +92,7 @@ void ref_text(Em *e, StrBuf *b, Ref r) {
   }
   read_pending(e, r); /* its first use */
   if (kind == K_ARR) {
-    sb_puts(b, e->nm->params[e->g->nodes.v[r].aux]);
+    buffer_text(e, b, e->buf_of[r], 0, 0);
     return;
   }
   /* what is printed was counted: a name read here has its line printed
@@ -279,6 +292,12 @@ void expr_text(Em *e, StrBuf *b, int n) {
     return;
   case OP_RESTORE:
     tape_text(e, b, nd->a[0], nd->a[1]);
+    return;
+  case OP_ABAR: /* an element of a local array's adjoint */
+    buffer_text(e, b, nd->a[0], 1, nd->aux);
+    sb_putc(b, '[');
+    int_text(e, b, nd->a[1], 0);
+    sb_putc(b, ']');
     return;
   case OP_LOOPOUT:
     ref_use(e, b, nd->a[0]);

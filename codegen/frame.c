@@ -288,6 +288,141 @@ void emit_tapes(Em *e) {
   sb_free(&b);
 }
 
+/* ---- local arrays ---- */
+
+/* " NAN" where the function returns a value, for its early returns. */
+const char *fail_value(const Em *e) { return (e->kind == FN_FWD || e->kind == FN_GRAD) && !e->several ? " NAN" : ""; }
+
+/* What buffer K's arrays need here: bit 1 its values (adc_aK), bit 2 its
+ * adjoint (adc_bK): per ABUF node. */
+static char *buffer_uses(const Em *e) {
+  const Graph *g = e->g;
+  char *use = xcalloc((size_t)g->nodes.n + 1, 1);
+  for (int i = 0; i < g->nodes.n; i++) {
+    const Node *nd = &g->nodes.v[i];
+    int b = e->buf_of[i];
+    if (nd->op != OP_ABUF && b >= 0 && g->nodes.v[b].op == OP_ABUF)
+      use[b] |= 1;
+    if (nd->op == OP_ABAR || nd->op == OP_AZERO || nd->op == OP_ACLEAR || nd->op == OP_ASWAP ||
+        (nd->op == OP_ACCUM && g->nodes.v[nd->a[0]].op == OP_ABUF))
+      use[nd->a[0]] |= 2;
+    if (nd->op == OP_ASWAP)
+      use[nd->a[1]] |= 2;
+  }
+  return use;
+}
+
+/* The total length of the buffers of kind `want` (1 values, 2 adjoints) as
+ * C text into b, per row for adjoints; its value when constant, else -1. */
+static long long buffers_length(Em *e, const char *use, int want, StrBuf *b) {
+  const Graph *g = e->g;
+  int rows = want == 2 && e->several && e->kind == FN_GRAD ? e->fg->fwd.outs.n : 1;
+  long long total = 0;
+  sb_puts(b, "1");
+  for (int i = 0; i < g->nodes.n; i++)
+    if (use[i] & want) {
+      Ref len = g->nodes.v[i].a[0];
+      total = total < 0 || !ref_is_const(len) ? -1 : total + rows * (long long)graph_const(g, len);
+      sb_printf(b, rows > 1 ? " + %d * (size_t)(" : " + (size_t)(", rows);
+      int_text(e, b, len, 0);
+      sb_putc(b, ')');
+    }
+  return total;
+}
+
+/* The pointers into a block: "double *adc_a0 = adc_arr; double *adc_a1 = adc_a0 + (n);". */
+static void buffer_pointers(Em *e, const char *use, int want, const char *block) {
+  const Graph *g = e->g;
+  int rows = want == 2 && e->several && e->kind == FN_GRAD ? e->fg->fwd.outs.n : 1;
+  StrBuf b = {0}, prev = {0};
+  int before = -1; /* the buffer before, whose length this one starts after */
+  for (int i = 0; i < g->nodes.n; i++)
+    for (int r = 0; r < rows && (use[i] & want); r++) {
+      b.len = 0;
+      sb_printf(&b, "%s *", e->T);
+      buffer_text(e, &b, i, want == 2, r);
+      if (before < 0) {
+        sb_printf(&b, " = %s;\n", block);
+      } else {
+        sb_printf(&b, " = %s + (", prev.s);
+        int_text(e, &b, g->nodes.v[before].a[0], 0);
+        sb_puts(&b, ");\n");
+      }
+      indent(e);
+      put_n(e, b.s, b.len);
+      prev.len = 0;
+      buffer_text(e, &prev, i, want == 2, r);
+      before = i;
+    }
+  sb_free(&b);
+  sb_free(&prev);
+}
+
+/* Local arrays' buffers (adc_aK) and, where the reverse sweep reads them,
+ * their adjoints (adc_bK, zeroed): on the stack when small and of constant
+ * size, else malloc'd (calloc'd), freed before every return. An allocation
+ * failure sets errno to ENOMEM and returns NaN (or nothing). */
+void emit_buffers(Em *e) {
+  if (!e->nbufs || e->ssa)
+    return;
+  char *use = buffer_uses(e);
+  StrBuf len[2] = {{0}, {0}}, b = {0};
+  static const char *const block[2] = {"adc_arr", "adc_adj"};
+  long long n[2];
+  for (int k = 0; k < 2; k++)
+    n[k] = buffers_length(e, use, k + 1, &len[k]);
+  e->heap_arrays = n[0] < 0 || n[1] < 0 || n[0] + n[1] > STACK_SLOTS;
+  for (int k = 0; k < 2; k++) {
+    if (n[k] == 0)
+      continue;
+    b.len = 0;
+    if (!e->heap_arrays)
+      sb_printf(&b, "%s %s[%lld]%s;\n", e->T, block[k], n[k], k ? " = {0}" : "");
+    else if (k == 0)
+      sb_printf(&b, "%s *const adc_arr = (%s *)malloc(sizeof(%s) * (%s));\n", e->T, e->T, e->T, len[0].s);
+    else
+      sb_printf(&b, "%s *const adc_adj = (%s *)calloc(%s, sizeof(%s));\n", e->T, e->T, len[1].s, e->T);
+    indent(e);
+    put_n(e, b.s, b.len);
+  }
+  if (e->heap_arrays) {
+    b.len = 0;
+    sb_puts(&b, "if (");
+    sb_puts(&b, n[0] ? "adc_arr == NULL" : "");
+    sb_puts(&b, n[0] && n[1] ? " || " : "");
+    sb_puts(&b, n[1] ? "adc_adj == NULL" : "");
+    sb_puts(&b, ") {\n");
+    int tape = e->heap_tape, blocks = e->arr_blocks;
+    e->arr_blocks = n[0] && n[1] ? 3 : 0; /* the other may have been allocated; free(NULL) does nothing */
+    StrBuf f = {0};
+    free_heap(e, &f);
+    sb_printf(&b, "   %s\n    errno = ENOMEM;\n    return%s;\n  }\n", f.s, fail_value(e));
+    sb_free(&f);
+    e->heap_tape = tape;
+    e->arr_blocks = blocks;
+    indent(e);
+    put_n(e, b.s, b.len);
+  }
+  for (int k = 0; k < 2; k++)
+    if (n[k])
+      buffer_pointers(e, use, k + 1, block[k]);
+  e->arr_blocks = (n[0] != 0) | (n[1] != 0) << 1;
+  sb_free(&b);
+  sb_free(&len[0]);
+  sb_free(&len[1]);
+  free(use);
+}
+
+/* " free(adc_tape); free(adc_arr);": what is on the heap, before a return. */
+void free_heap(const Em *e, StrBuf *b) {
+  if (e->heap_tape)
+    sb_puts(b, " free(adc_tape);");
+  if (e->heap_arrays && (e->arr_blocks & 1))
+    sb_puts(b, " free(adc_arr);");
+  if (e->heap_arrays && (e->arr_blocks & 2))
+    sb_puts(b, " free(adc_adj);");
+}
+
 /* ---- the end: results, gradients, freeing ---- */
 
 /* The gradients of scalar parameters (f_jac: their columns of each row). */
@@ -328,9 +463,13 @@ void emit_outputs(Em *e) {
   }
   scalar_gradients(e, b);
   e->marker = NULL; /* a reverse sweep with no line of its own (fused into loops) */
-  if (e->heap_tape) {
+  if (e->heap_tape || e->heap_arrays) {
+    StrBuf f = {0};
+    free_heap(e, &f);
     indent(e);
-    put(e, "free(adc_tape);\n");
+    put(e, f.s + 1);
+    put(e, "\n");
+    sb_free(&f);
   }
   if (e->nparts > 1 && e->use.nslots > STACK_SLOTS) {
     if (e->kind != FN_VJP && !e->several)
@@ -398,4 +537,5 @@ void emit_head(Em *e) {
   if (!e->zero_late)
     emit_zeroing(e);
   emit_tapes(e);
+  emit_buffers(e);
 }

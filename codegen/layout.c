@@ -130,14 +130,18 @@ void em_init(Em *e, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
   e->ns = xcalloc(n + 1, sizeof *e->ns);
   for (size_t i = 0; i <= n; i++)
     e->ns[i].slot = e->ns[i].lastload = e->ns[i].pending = -1;
+  for (int i = 0; i < g->nodes.n; i++) /* a local array's versions: K_ARR, whatever the op */
+    e->ns[i].kind = (uint8_t)(g->nodes.v[i].arr ? K_ARR : op_info[g->nodes.v[i].op].kind);
+  e->buf_of = graph_buffers(g);
   for (int i = 0; i < g->nodes.n; i++)
-    e->ns[i].kind = (uint8_t)op_info[g->nodes.v[i].op].kind;
+    e->nbufs += g->nodes.v[i].op == OP_ABUF;
   e->ctext = xcalloc((size_t)(g->consts.n ? g->consts.n : 1), sizeof *e->ctext);
   index_labels(e);
   em_layout(e);
 }
 
 void em_free(Em *e) {
+  free(e->buf_of);
   free(e->spans);
   free(e->lspans);
   free(e->ns);

@@ -18,8 +18,8 @@ void loop_declarations(Em *e, int li) {
   const char *const start[] = {"", "0.0", inf, neg, neg};
   for (int i = s->lo; i < s->hi; i++) {
     const Node *nd = &g->nodes.v[i];
-    if (nd->aux != li || (nd->op != OP_CARRY && nd->op != OP_REDUCE && nd->op != OP_RCOUNT))
-      continue;
+    if (nd->aux != li || (nd->op != OP_CARRY && nd->op != OP_REDUCE && nd->op != OP_RCOUNT) || nd->arr)
+      continue; /* (a local array carried: its buffer) */
     e->ns[i].name = own_name(e, i);
     e->ns[i].curl = -1;
     if (!e->ssa)
@@ -189,6 +189,8 @@ void loop_nexts(Em *e, int li, int lo, int hi) {
   StrBuf *b = e->line;
   for (int i = lo; i < hi; i++) {
     Ref v = g->nodes.v[i].a[1];
+    if (g->nodes.v[g->nodes.v[i].a[0]].arr)
+      continue; /* a local array carried: its buffer */
     if (!ref_is_const(v) && g->nodes.v[v].op == OP_CARRY && g->nodes.v[v].aux == li &&
         v != g->nodes.v[i].a[0]) {
       if (e->ssa)
@@ -202,7 +204,7 @@ void loop_nexts(Em *e, int li, int lo, int hi) {
   for (int i = lo; i < hi; i++) {
     const Node *nd = &g->nodes.v[i];
     Ref v = nd->a[1];
-    if (v == nd->a[0])
+    if (v == nd->a[0] || g->nodes.v[nd->a[0]].arr)
       continue;
     put_name(b, e->ns[nd->a[0]].name);
     sb_puts(b, " = ");

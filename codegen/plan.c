@@ -389,8 +389,8 @@ static int value_before(const Ctx *e, Ref r, int u, const int *ch, int nch, int 
   OpKind k = op_info[nd->op].kind;
   if (k == K_INT)
     return int_before(e, r, u, ch, nch);
-  if ((k != K_VAL && k != K_CND) || nd->op == OP_RESTORE || nd->op == OP_LSEW || --*budget < 0)
-    return 0;
+  if ((k != K_VAL && k != K_CND) || nd->op == OP_RESTORE || nd->op == OP_LSEW || nd->op == OP_ABAR || --*budget < 0)
+    return 0; /* (an adjoint's element changes where it is) */
   if (nd->op == OP_LOAD) { /* an array (a parameter) and a position */
     if (!value_before(e, nd->a[0], u, ch, nch, budget, part) || !int_before(e, nd->a[1], u, ch, nch))
       return 0;

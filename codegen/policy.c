@@ -3,9 +3,11 @@
 #include "codegen.h"
 
 /* Not a function with storage (one C function holds it), nor with checks
- * of indices (a check returns from the function, not from a part). */
+ * of indices (a check returns from the function, not from a part), nor
+ * with local arrays (their buffers are the function's). */
 int cg_splits(const Graph *g, int split, int ssa) {
-  return !ssa && split > 0 && g->nodes.n > split && !graph_has_saves(g) && !graph_has_checks(g);
+  return !ssa && split > 0 && g->nodes.n > split && !graph_has_saves(g) && !graph_has_checks(g) &&
+         !graph_has_arrays(g);
 }
 
 int cg_vjp_by_grad(const FnGraphs *fg, int split) {

@@ -29,16 +29,99 @@ static void emit_check(Em *e, const Node *nd) {
   sb_puts(b, " >= ");
   int_text(e, b, nd->a[1], 0);
   sb_puts(b, ") {");
-  if (e->heap_tape)
-    sb_puts(b, " free(adc_tape);");
-  sb_printf(b, " errno = EDOM; return%s; }", e->kind == FN_VJP || e->several ? "" : " NAN");
+  free_heap(e, b);
+  sb_printf(b, " errno = EDOM; return%s; }", fail_value(e));
   block_end(e, b, nd->src);
+}
+
+/* "for (long adc_k = 0; adc_k < n; adc_k++) " over the elements of buffer buf. */
+static void element_loop(Em *e, StrBuf *b, int buf) {
+  if (e->ssa) {
+    sb_puts(b, "for adc_k in 0..");
+    int_text(e, b, e->g->nodes.v[buf].a[0], 0);
+    sb_puts(b, ": ");
+    return;
+  }
+  sb_puts(b, "for (long adc_k = 0; adc_k < ");
+  int_text(e, b, e->g->nodes.v[buf].a[0], 0);
+  sb_puts(b, "; adc_k++) ");
+}
+
+/* "{ double *const adc_s = adc_a0; adc_a0 = adc_a1; adc_a1 = adc_s; }" */
+static void swap_text(Em *e, StrBuf *b, int x, int y, int adjoint, int row) {
+  StrBuf p = {0}, q = {0};
+  buffer_text(e, &p, x, adjoint, row);
+  buffer_text(e, &q, y, adjoint, row);
+  if (e->ssa)
+    sb_printf(b, "swap %s, %s", p.s, q.s);
+  else
+    sb_printf(b, "{ %s *const adc_s = %s; %s = %s; %s = adc_s; }", e->T, p.s, p.s, q.s, q.s);
+  sb_free(&p);
+  sb_free(&q);
+}
+
+/* A local array's statements (ops.def): fill, copy, move (a swap of
+ * buffers), an element stored; in the reverse sweep, its adjoint's. */
+static int emit_array(Em *e, int n) {
+  const Node *nd = &e->g->nodes.v[n];
+  StrBuf *b = e->line;
+  int buf = e->buf_of[n] >= 0 ? e->buf_of[n] : nd->a[0];
+  switch (nd->op) {
+  case OP_AFILL:
+  case OP_ACOPY:
+  case OP_ACLEAR:
+    element_loop(e, b, buf);
+    buffer_text(e, b, buf, nd->op == OP_ACLEAR, nd->aux);
+    sb_puts(b, "[adc_k] = ");
+    if (nd->op == OP_AFILL) {
+      ref_use(e, b, nd->a[1]);
+    } else if (nd->op == OP_ACOPY) {
+      ref_use(e, b, nd->a[1]);
+      sb_puts(b, "[adc_k]");
+    } else {
+      sb_printf(b, "0.0%s", e->ls);
+    }
+    break;
+  case OP_AMOVE:
+    swap_text(e, b, buf, e->buf_of[nd->a[1]], 0, 0);
+    block_end(e, b, nd->src);
+    return 1;
+  case OP_ASWAP:
+    swap_text(e, b, nd->a[0], nd->a[1], 1, nd->aux);
+    block_end(e, b, nd->src);
+    return 1;
+  case OP_ASET:
+  case OP_AZERO:
+    buffer_text(e, b, buf, nd->op == OP_AZERO, nd->aux);
+    sb_putc(b, '[');
+    int_text(e, b, nd->a[1], 0);
+    sb_puts(b, "] = ");
+    if (nd->op == OP_ASET)
+      ref_use(e, b, nd->a[2]);
+    else
+      sb_printf(b, "0.0%s", e->ls);
+    break;
+  case OP_ACCUM: /* into a local array's adjoint */
+    buffer_text(e, b, nd->a[0], 1, nd->aux);
+    sb_putc(b, '[');
+    int_text(e, b, nd->a[1], 0);
+    sb_puts(b, "] += ");
+    ref_use(e, b, nd->a[2]);
+    break;
+  default:
+    return 1; /* the buffer, a version carried or merged: nothing to print */
+  }
+  line_end(e, b, nd->src);
+  return 1;
 }
 
 /* Lines that are statements, not definitions. */
 static int emit_effect(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = e->line;
+  if (e->ns[n].kind == K_ARR || nd->op == OP_AZERO || nd->op == OP_ACLEAR || nd->op == OP_ASWAP ||
+      (nd->op == OP_ACCUM && e->g->nodes.v[nd->a[0]].op == OP_ABUF))
+    return emit_array(e, n);
   switch (nd->op) {
   case OP_ACCUM: {
     int p = e->g->nodes.v[nd->a[0]].aux;
@@ -187,6 +270,8 @@ static int group_phis(Em *e, int gi) {
   StrBuf *b = e->line;
   int simple = s->phi_lo == s->lo && !e->blk_labels[gr->then_blk] && !e->blk_labels[gr->else_blk];
   for (int p = s->phi_lo; p < s->hi; p++) {
+    if (e->ns[p].kind == K_ARR) /* a local array's version: its buffer is the same either way */
+      continue;
     if (shared(e, p)) {
       emit_node(e, p); /* named as the forward copy */
       continue;
@@ -230,7 +315,7 @@ static void group_side(Em *e, int gi, int side) {
   e->depth++;
   emit_range(e, side ? gr->then_blk : gr->else_blk, side ? s->lo : s->then_hi, side ? s->then_hi : s->phi_lo);
   for (int p = s->phi_lo; p < s->hi; p++) {
-    if (shared(e, p))
+    if (shared(e, p) || e->ns[p].kind == K_ARR)
       continue;
     put_name(b, e->ns[p].name);
     sb_puts(b, " = ");

@@ -31,6 +31,12 @@ typedef struct Build {
   uint32_t memo_cap;
   const Func *func; /* the function being built */
   int bounds;       /* --bounds-check */
+  Expr ***dims;     /* per declaration of an array (parameter or local): its dimensions */
+  int *ndims;
+  char *is_int;     /* per declaration: integer data */
+  Ref *abuf;        /* per declaration of a local array: its buffer (ABUF) */
+  int nbufs;        /* local arrays so far in the function */
+  int arrays;       /* local-array operations so far (a region that made some keeps what leaves it) */
   VEC(Ref) costly;  /* costly values made in the current branch, outside loops */
   VEC(uint64_t) deps; /* per node: the loops whose index it may change with (bit L % 64) */
 } Build;
@@ -149,6 +155,32 @@ static uint64_t deps_of(Build *s, Ref v) {
   return ref_is_const(v) ? 0 : s->deps.v[v];
 }
 
+static int store_in_loop(Build *s, Ref v);
+static int innermost_loop(const Graph *g, int blk);
+
+/* A value the reverse sweep must not make again, because making it reads
+ * a local array (whose buffer later versions change in place): stored in a
+ * loop (per iteration of every loop around it: whatever it depends on), or
+ * leaving its branch through a phi (export_costly), or made in the body,
+ * where the reverse sweep sees it. */
+static void keep_for_reverse(Build *s, Ref v) {
+  Builder *b = s->b;
+  if (ref_is_const(v) || graph_ref_kind(b->g, v) != K_VAL)
+    return;
+  int l = innermost_loop(b->g, b->blk);
+  Ref pos = l >= 0 ? b_storage_pos(b, b->blk, ALL_LOOPS) : REF_NONE;
+  if (pos != REF_NONE)
+    b_loop_op(b, OP_SAVE, l, v, pos);
+  else if (b->blk != 0)
+    vec_push(&s->costly, v);
+}
+
+/* An element read from a local array. */
+static void array_read(Build *s, Ref r) {
+  s->arrays++;
+  keep_for_reverse(s, r);
+}
+
 static int store_in_loop(Build *s, Ref v) {
   Builder *b = s->b;
   Ref pos = b_storage_pos(b, b->blk, deps_of(s, v));
@@ -245,7 +277,7 @@ static Ref build_cond(Build *s, const Expr *e) {
   if (ref_is_const(c)) /* decided now: only the taken branch exists */
     return build_expr(s, graph_const(s->b->g, c) != 0 ? e->u.cond.a : e->u.cond.b);
   Builder *b = s->b;
-  int parent = b->blk, mark = s->costly.n;
+  int parent = b->blk, mark = s->costly.n, arrays = s->arrays;
   int g = b_group(b, c);
   b->blk = b->g->groups.v[g].then_blk;
   Ref x = build_expr(s, e->u.cond.a);
@@ -256,6 +288,8 @@ static Ref build_cond(Build *s, const Expr *e) {
   b->src = e->loc;
   Ref r = b_phi(b, g, x, y);
   export_costly(s, g, mark, then_end);
+  if (s->arrays != arrays)
+    keep_for_reverse(s, r);
   return r;
 }
 
@@ -327,27 +361,31 @@ static Ref int_compare(Build *s, const Expr *e) {
   return op_at(s, e->loc, op, x, y);
 }
 
-/* x[i, j] reads element i * m + j of the row-major array x[n, m]: op is
- * LOAD for reals, ILOAD for integer data. */
-static Ref build_index(Build *s, const Expr *e, int op) {
-  Ref arr = s->slots[e->bind];
-  const Param *p = &s->func->params[s->b->g->nodes.v[arr].aux];
-  int n = e->u.call.nargs;
+/* Element [i, j] of the row-major array of declaration decl, x[n, m], is
+ * element i * m + j. */
+static Ref flat_index(Build *s, int decl, Expr *const *args, int n, Loc at) {
+  Expr **dims = s->dims[decl];
   Ref ix[8], *idx = n <= 8 ? ix : xmalloc((size_t)n * sizeof *idx);
   for (int k = 0; k < n; k++)
-    idx[k] = build_int(s, e->u.call.args[k]);
+    idx[k] = build_int(s, args[k]);
   for (int k = 0; k < n && s->bounds; k++) /* before the flat index: see ir_dce's checks */
     if (graph_from_data(s->b->g, idx[k]))
-      op_at(s, e->u.call.args[k]->loc, OP_CHECK, idx[k], build_int(s, p->dims[k]));
+      op_at(s, args[k]->loc, OP_CHECK, idx[k], build_int(s, dims[k]));
   Ref flat = idx[0];
   for (int k = 1; k < n; k++) {
-    Ref dim = build_int(s, p->dims[k]);
-    flat = op_at(s, e->loc, OP_IADD, op_at(s, e->loc, OP_IMUL, flat, dim), idx[k]);
+    Ref dim = build_int(s, dims[k]);
+    flat = op_at(s, at, OP_IADD, op_at(s, at, OP_IMUL, flat, dim), idx[k]);
   }
   if (idx != ix)
     free(idx);
+  return flat;
+}
+
+/* x[i, j]: op is LOAD for reals, ILOAD for integer data. */
+static Ref build_index(Build *s, const Expr *e, int op) {
+  Ref flat = flat_index(s, e->bind, e->u.call.args, e->u.call.nargs, e->loc);
   s->b->src = e->loc;
-  return b_op(s->b, op, arr, flat, REF_NONE);
+  return b_op(s->b, op, s->slots[e->bind], flat, REF_NONE);
 }
 
 /* sum, min, max and logsumexp reduce a term per index (LOOP_*, REDUCE);
@@ -357,6 +395,7 @@ static Ref build_reduce(Build *s, const Expr *e) {
   static const LoopKind kinds[] = {LK_SUM, LK_FOR, LK_MIN, LK_MAX, LK_LSE};
   int red = sema_reduction(e->u.red->kind);
   Builder *b = s->b;
+  int arrays = s->arrays;
   Ref lo = build_int(s, e->u.red->lo), hi = build_int(s, e->u.red->hi);
   int parent = b->blk;
   b->src = e->loc;
@@ -382,10 +421,19 @@ static Ref build_reduce(Build *s, const Expr *e) {
   if (red == RED_PROD) {
     b_loop_op(b, OP_NEXT, l, acc, b_op(b, OP_MUL, acc, t, REF_NONE));
     b->blk = parent;
-    return b_loop_op(b, OP_LOOPOUT, l, acc, REF_NONE);
+    Ref r = b_loop_op(b, OP_LOOPOUT, l, acc, REF_NONE);
+    if (s->arrays != arrays)
+      keep_for_reverse(s, r);
+    return r;
   }
   b->blk = parent;
   Ref r = b_loop_op(b, OP_REDUCE, l, t, REF_NONE), count = REF_NONE;
+  if (s->arrays != arrays) { /* made again, the loop would read arrays changed since */
+    keep_for_reverse(s, r);
+    if (red == RED_MIN || red == RED_MAX)
+      keep_for_reverse(s, b_loop_op(b, OP_RCOUNT, l, t, REF_NONE));
+    return r;
+  }
   if (red == RED_MIN || red == RED_MAX)
     count = b_loop_op(b, OP_RCOUNT, l, t, REF_NONE);
   /* Inside another loop, its result is stored for that loop's reverse
@@ -402,10 +450,13 @@ static Ref build_reduce(Build *s, const Expr *e) {
 static Ref build_expr(Build *s, const Expr *e) {
   switch (e->kind) {
   case E_INDEX: {
-    Ref arr = s->slots[e->bind];
-    if (!s->func->params[s->b->g->nodes.v[arr].aux].is_int)
-      return build_index(s, e, OP_LOAD);
-    return op_at(s, e->loc, OP_I2R, build_index(s, e, OP_ILOAD), REF_NONE); /* integer data as a real */
+    if (s->is_int[e->bind]) /* integer data as a real */
+      return op_at(s, e->loc, OP_I2R, build_index(s, e, OP_ILOAD), REF_NONE);
+    int before = s->b->g->nodes.n;
+    Ref r = build_index(s, e, OP_LOAD);
+    if (s->abuf[e->bind] != REF_NONE && r >= before) /* an element of a local array */
+      array_read(s, r);
+    return r;
   }
   case E_REDUCE:
     return build_reduce(s, e);
@@ -448,6 +499,9 @@ static Ref build_expr(Build *s, const Expr *e) {
   }
   case E_COND:
     return build_cond(s, e);
+  case E_LIST: /* only as arrays' values (sema): build_array_stmt */
+  case E_COMP:
+    break;
   }
   return REF_NONE;
 }
@@ -495,7 +549,7 @@ static void build_if(Build *s, const Stmt *st, Graph *g) {
   Ref *before = xmalloc(n * sizeof *before), *then = xmalloc(n * sizeof *then);
   for (int i = 0; i < vars.n; i++)
     before[i] = s->slots[vars.v[i]];
-  int parent = b->blk, mark = s->costly.n;
+  int parent = b->blk, mark = s->costly.n, arrays = s->arrays;
   int gi = b_group(b, c);
   b->blk = b->g->groups.v[gi].then_blk;
   build_stmts(s, st->body, g);
@@ -511,6 +565,8 @@ static void build_if(Build *s, const Stmt *st, Graph *g) {
   for (int i = 0; i < vars.n; i++)
     s->slots[vars.v[i]] = b_phi(b, gi, then[i], s->slots[vars.v[i]]);
   export_costly(s, gi, mark, then_end);
+  for (int i = 0; i < vars.n && s->arrays != arrays; i++) /* made again, the group would read arrays */
+    keep_for_reverse(s, s->slots[vars.v[i]]);
   free(before);
   free(then);
   vec_free(&vars);
@@ -529,11 +585,12 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
   s->slots[st->decl] = b_loop_op(b, OP_IDX, l, REF_NONE, REF_NONE);
   const int *var = carried.v; /* declaration numbers */
   Ref *carry = xmalloc((size_t)(carried.n ? carried.n : 1) * sizeof *carry);
+  int arrays = s->arrays;
   for (int i = 0; i < carried.n; i++) {
     b->src = st->loc;
     carry[i] = b_loop_op(b, OP_CARRY, l, s->slots[var[i]], REF_NONE);
-    Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS);
-    if (pos != REF_NONE)
+    Ref pos = b_storage_pos(b, b->blk, ALL_LOOPS); /* an array is read back element by element */
+    if (pos != REF_NONE && graph_ref_kind(b->g, carry[i]) != K_ARR)
       b_loop_op(b, OP_SAVE, l, carry[i], pos);
     s->slots[var[i]] = carry[i];
   }
@@ -542,13 +599,183 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
   for (int i = 0; i < carried.n; i++)
     b_loop_op(b, OP_NEXT, l, carry[i], s->slots[var[i]]);
   b->blk = parent;
-  for (int i = 0; i < carried.n; i++)
+  for (int i = 0; i < carried.n; i++) {
     s->slots[var[i]] = b_loop_op(b, OP_LOOPOUT, l, carry[i], REF_NONE);
+    if (s->arrays != arrays) /* made again, the loop would read arrays changed since */
+      keep_for_reverse(s, s->slots[var[i]]);
+  }
   free(carry);
   vec_free(&carried);
 }
 
+/* ---- local arrays ---- */
+
+/* One buffer per 'let x[dims]' of the function, made before anything else
+ * (in block 0: every operation on the array and on its adjoint can name it;
+ * its length is known on entry). */
+static void make_buffers(Build *s, const Stmt *st) {
+  for (; st; st = st->next) {
+    if (st->kind == S_LET && st->nsub) {
+      Ref len = b_const(s->b, 1);
+      for (int k = 0; k < st->nsub; k++)
+        len = op_at(s, st->sub[k]->loc, OP_IMUL, len, build_int(s, st->sub[k]));
+      s->b->src = st->nameloc;
+      Ref buf = b_op(s->b, OP_ABUF, len, REF_NONE, REF_NONE);
+      s->b->g->nodes.v[buf].aux = s->nbufs++;
+      s->abuf[st->decl] = buf;
+      s->dims[st->decl] = st->sub;
+      s->ndims[st->decl] = st->nsub;
+    }
+    if (st->kind == S_FOR || st->kind == S_IF) {
+      make_buffers(s, st->body);
+      make_buffers(s, st->orelse);
+    }
+  }
+}
+
+/* Does any statement from st on (or inside one) name declaration decl? */
+static int expr_names(const Expr *e, int decl);
+static int stmts_name(const Stmt *st, int decl) {
+  for (; st; st = st->next) {
+    if ((st->kind == S_ASSIGN && st->decl == decl) || (st->e && expr_names(st->e, decl)))
+      return 1;
+    for (int i = 0; i < st->nmore; i++)
+      if (expr_names(st->more[i], decl))
+        return 1;
+    for (int i = 0; i < st->nsub; i++)
+      if (expr_names(st->sub[i], decl))
+        return 1;
+    if (stmts_name(st->body, decl) || stmts_name(st->orelse, decl))
+      return 1;
+  }
+  return 0;
+}
+
+static int expr_names(const Expr *e, int decl) {
+  switch (e->kind) {
+  case E_NAME:
+    return e->bind == decl;
+  case E_INDEX:
+  case E_CALL:
+  case E_LIST:
+    if (e->kind == E_INDEX && e->bind == decl)
+      return 1;
+    for (int i = 0; i < e->u.call.nargs; i++)
+      if (expr_names(e->u.call.args[i], decl))
+        return 1;
+    return 0;
+  case E_UNARY:
+    return expr_names(e->u.un.e, decl);
+  case E_BINARY:
+    return expr_names(e->u.bin.l, decl) || expr_names(e->u.bin.r, decl);
+  case E_CHAIN:
+    if (expr_names(e->u.chain.first, decl))
+      return 1;
+    for (int i = 0; i < e->u.chain.n; i++)
+      if (expr_names(e->u.chain.items[i].e, decl))
+        return 1;
+    return 0;
+  case E_COND:
+    return expr_names(e->u.cond.c, decl) || expr_names(e->u.cond.a, decl) || expr_names(e->u.cond.b, decl);
+  case E_REDUCE:
+    return expr_names(e->u.red->lo, decl) || expr_names(e->u.red->hi, decl) || expr_names(e->u.red->e, decl);
+  case E_COMP: {
+    const Comp *c = e->u.comp;
+    for (int k = 0; k < c->n && k < 2; k++)
+      if (expr_names(c->lo[k], decl) || expr_names(c->hi[k], decl))
+        return 1;
+    return expr_names(c->e, decl);
+  }
+  default:
+    return 0;
+  }
+}
+
+/* [i in a..b: e], [i in a..b, j in c..d: e]: loops storing each element
+ * into version ver's buffer. */
+static Ref build_comp(Build *s, const Expr *e, Ref ver) {
+  const Comp *c = e->u.comp;
+  Builder *b = s->b;
+  int parent = b->blk, loops[2];
+  Ref lo[2], carry[2], flat = REF_NONE;
+  for (int k = 0; k < c->n; k++) {
+    lo[k] = build_int(s, c->lo[k]);
+    Ref hi = build_int(s, c->hi[k]);
+    b->src = e->loc;
+    loops[k] = b_loop(b, LK_FOR, lo[k], hi, 0);
+    b->blk = b->g->loops.v[loops[k]].body;
+    b->src = c->varloc[k];
+    Ref i = s->slots[c->decl[k]] = b_loop_op(b, OP_IDX, loops[k], REF_NONE, REF_NONE);
+    b->src = e->loc;
+    carry[k] = ver = b_loop_op(b, OP_CARRY, loops[k], ver, REF_NONE);
+    Ref off = op_at(s, e->loc, OP_ISUB, i, lo[k]);
+    flat = k == 0 ? off : op_at(s, e->loc, OP_IADD, op_at(s, e->loc, OP_IMUL, flat, op_at(s, e->loc, OP_ISUB, hi, lo[k])), off);
+  }
+  Ref v = build_expr(s, c->e);
+  b->src = e->loc;
+  ver = b_op(b, OP_ASET, ver, flat, v);
+  s->arrays++;
+  for (int k = c->n - 1; k >= 0; k--) {
+    b->src = e->loc;
+    b_loop_op(b, OP_NEXT, loops[k], carry[k], ver);
+    b->blk = k ? b->g->loops.v[loops[k - 1]].body : parent;
+    ver = b_loop_op(b, OP_LOOPOUT, loops[k], carry[k], REF_NONE);
+  }
+  return ver;
+}
+
+/* The version of a local array after `= e` from version ver: e a scalar
+ * (every element), [e0, ...], a comprehension, or another array (copied;
+ * moved when it is dead after, the double buffer). */
+static Ref array_value(Build *s, const Expr *e, Ref ver, int move) {
+  s->arrays++;
+  if (e->kind == E_NAME && e->bind >= 0 && graph_ref_kind(s->b->g, s->slots[e->bind]) == K_ARR)
+    return op_at(s, e->loc, move ? OP_AMOVE : OP_ACOPY, ver, s->slots[e->bind]);
+  if (e->kind == E_LIST) {
+    for (int k = 0; k < e->u.call.nargs; k++) {
+      Ref v = build_expr(s, e->u.call.args[k]);
+      s->b->src = e->u.call.args[k]->loc;
+      ver = b_op(s->b, OP_ASET, ver, b_const(s->b, k), v);
+    }
+    return ver;
+  }
+  if (e->kind == E_COMP)
+    return build_comp(s, e, ver);
+  return op_at(s, e->loc, OP_AFILL, ver, build_expr(s, e));
+}
+
+/* Is declaration decl a 'let' of the statements from head to st? */
+static int declared_in(const Stmt *head, const Stmt *st, int decl) {
+  for (; head && head != st; head = head->next)
+    if (head->kind == S_LET && head->decl == decl)
+      return 1;
+  return 0;
+}
+
+/* let x[dims] = e; x[i, j] = e; u = e (u a local array); head: the first
+ * statement of st's block. */
+static void build_array_stmt(Build *s, const Stmt *head, const Stmt *st) {
+  if (st->kind == S_LET) {
+    s->slots[st->decl] = array_value(s, st->e, s->abuf[st->decl], 0);
+    return;
+  }
+  if (st->nsub) {
+    Ref v = build_expr(s, st->e);
+    Ref flat = flat_index(s, st->decl, st->sub, st->nsub, st->loc);
+    s->b->src = st->loc;
+    s->slots[st->decl] = b_op(s->b, OP_ASET, s->slots[st->decl], flat, v);
+    s->arrays++;
+    return;
+  }
+  /* u = v with v a local array nothing names after: v's buffer becomes u's */
+  const Expr *e = st->e;
+  int move = e->kind == E_NAME && e->bind >= 0 && e->bind != st->decl && s->abuf[e->bind] != REF_NONE &&
+             declared_in(head, st, e->bind) && !stmts_name(st->next, e->bind);
+  s->slots[st->decl] = array_value(s, e, s->slots[st->decl], move);
+}
+
 static void build_stmts(Build *s, const Stmt *st, Graph *g) {
+  const Stmt *head = st;
   for (; st; st = st->next) {
     if (st->kind == S_FOR) {
       build_for(s, st, g);
@@ -556,6 +783,10 @@ static void build_stmts(Build *s, const Stmt *st, Graph *g) {
     }
     if (st->kind == S_IF) {
       build_if(s, st, g);
+      continue;
+    }
+    if (st->nsub || (st->kind == S_ASSIGN && s->abuf[st->decl] != REF_NONE)) {
+      build_array_stmt(s, head, st);
       continue;
     }
     Ref v = build_expr(s, st->e);
@@ -656,7 +887,11 @@ static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
     const Param *p = &f->params[i];
     b->src = p->loc;
     s->slots[p->decl] = p->ndims ? b_leaf(b, OP_ARRAY, i) : p->is_int ? b_leaf(b, OP_IPARAM, i) : b_input(b, i);
+    s->dims[p->decl] = p->dims;
+    s->ndims[p->decl] = p->ndims;
+    s->is_int[p->decl] = (char)p->is_int;
   }
+  make_buffers(s, f->body);
   build_stmts(s, f->body, g);
 }
 
@@ -681,7 +916,15 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
     Builder b;
     b_init(&b, g, (flags & BUILD_OPTIMIZE) != 0, 0);
     s.b = &b;
-    s.slots = xmalloc((size_t)(c->sigs[i].ndecls ? c->sigs[i].ndecls : 1) * sizeof *s.slots);
+    size_t nd = (size_t)(c->sigs[i].ndecls ? c->sigs[i].ndecls : 1);
+    s.slots = xmalloc(nd * sizeof *s.slots);
+    s.dims = xcalloc(nd, sizeof *s.dims);
+    s.ndims = xcalloc(nd, sizeof *s.ndims);
+    s.is_int = xcalloc(nd, 1);
+    s.abuf = xmalloc(nd * sizeof *s.abuf);
+    for (size_t q = 0; q < nd; q++)
+      s.abuf[q] = REF_NONE;
+    s.nbufs = 0;
     build_func(&s, f, &c->sigs[i], g);
     if (b.overflow) {
       diag_error(d, f->nameloc, "function '%s' is too large (more than %d SSA nodes)", f->name,
@@ -693,6 +936,10 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
     }
     b_free(&b);
     free(s.slots);
+    free(s.dims);
+    free(s.ndims);
+    free(s.is_int);
+    free(s.abuf);
     s.memos.n = 0;
     s.argpool.n = 0;
     s.costly.n = 0;

@@ -154,7 +154,7 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
         continue;
       }
       map[i] = b_loop_op(b, n->op, l, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]));
-    } else if (n->op == OP_ACCUM) {
+    } else if (op_keeps_aux(n->op)) {
       Node nd = *n;
       map[i] = b_op(b, n->op, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]),
                     map_ref(b, src, map, n->a[2]));

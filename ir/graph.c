@@ -350,7 +350,7 @@ static int32_t from_sibling_branch(const Builder *b, Node key) {
     Ref zero = known_const(b, 0.0);
     if (zero == REF_NONE)
       return -1;
-    Node phi = {OP_PHI, o->parent, {o->cond, REF_NONE, REF_NONE}, k, -1, {0, 0}};
+    Node phi = {OP_PHI, 0, o->parent, {o->cond, REF_NONE, REF_NONE}, k, -1, {0, 0}};
     phi.a[1] = bl->sense ? h : zero;
     phi.a[2] = bl->sense ? zero : h;
     int32_t r = table_find(b, &phi);
@@ -499,8 +499,10 @@ Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
       y = t;
     }
   }
-  Node n = {(uint8_t)op, b->blk, {x, y, w}, 0, b->name, b->src};
-  if (info->kind == K_EFF) /* effects happen once each */
+  Node n = {(uint8_t)op, 0, b->blk, {x, y, w}, 0, b->name, b->src};
+  /* effects happen once each; so do a local array's versions (each made
+   * from the one before, in place) and reads of an adjoint (which changes) */
+  if (info->kind == K_EFF || info->kind == K_ARR || op == OP_ABAR)
     return add_node(b, &n);
   if (b->optimize) {
     Ref hit = find_shared(b, n);
@@ -511,12 +513,12 @@ Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
 }
 
 Ref b_leaf(Builder *b, int op, int index) {
-  Node n = {(uint8_t)op, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
+  Node n = {(uint8_t)op, 0, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
   return add_node(b, &n);
 }
 
 Ref b_input(Builder *b, int index) {
-  Node n = {OP_INPUT, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
+  Node n = {OP_INPUT, 0, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
   return add_node(b, &n);
 }
 
@@ -536,7 +538,8 @@ Ref b_phi(Builder *b, int group, Ref x, Ref y) {
     return x;
   int save = b->blk;
   b->blk = gr->parent;
-  Node n = {OP_PHI, gr->parent, {gr->cond, x, y}, group, b->name, b->src};
+  Node n = {OP_PHI, 0, gr->parent, {gr->cond, x, y}, group, b->name, b->src};
+  n.arr = graph_ref_kind(b->g, x) == K_ARR || graph_ref_kind(b->g, y) == K_ARR;
   Ref r = b->optimize ? find_shared(b, n) : REF_NONE;
   if (r == REF_NONE)
     r = add_node(b, &n);
@@ -563,8 +566,10 @@ int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward) {
  * parent block; the others in the current one. */
 Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y) {
   const OpKind k = op_info[op].kind;
-  Node n = {(uint8_t)op, k == K_EXIT ? b->g->loops.v[loop].parent : b->blk, {x, y, REF_NONE},
+  Node n = {(uint8_t)op, 0, k == K_EXIT ? b->g->loops.v[loop].parent : b->blk, {x, y, REF_NONE},
             loop, b->name, b->src};
+  /* an array carried by the loop: its carried value and its value after the loop */
+  n.arr = (op == OP_CARRY || op == OP_LOOPOUT) && x != REF_NONE && graph_ref_kind(b->g, x) == K_ARR;
   if (op == OP_IDX)
     n.blk = b->g->loops.v[loop].body;
   if (op == OP_IDX) {
@@ -592,12 +597,33 @@ int graph_from_data(const Graph *g, Ref x) {
   return graph_from_data(g, nd->a[0]) || graph_from_data(g, nd->a[1]);
 }
 
-int graph_has_checks(const Graph *g) {
+int *graph_buffers(const Graph *g) {
+  int n = g->nodes.n;
+  int *buf = xmalloc((size_t)(n ? n : 1) * sizeof *buf);
+  for (int i = 0; i < n; i++) {
+    const Node *nd = &g->nodes.v[i];
+    buf[i] = -1;
+    if (graph_ref_kind(g, i) != K_ARR)
+      continue;
+    if (nd->op == OP_ABUF || nd->op == OP_ARRAY)
+      buf[i] = i;
+    else if (nd->op == OP_PHI)
+      buf[i] = ref_is_const(nd->a[1]) ? -1 : buf[nd->a[1]];
+    else if (!ref_is_const(nd->a[0]) && nd->a[0] != REF_NONE)
+      buf[i] = buf[nd->a[0]];
+  }
+  return buf;
+}
+
+static int graph_has_op(const Graph *g, int op) {
   for (int i = 0; i < g->nodes.n; i++)
-    if (g->nodes.v[i].op == OP_CHECK)
+    if (g->nodes.v[i].op == op)
       return 1;
   return 0;
 }
+
+int graph_has_checks(const Graph *g) { return graph_has_op(g, OP_CHECK); }
+int graph_has_arrays(const Graph *g) { return graph_has_op(g, OP_ABUF); }
 
 int graph_uses_index(const Graph *g, Ref x) {
   if (x == REF_NONE || ref_is_const(x))

@@ -44,9 +44,11 @@ int op_lookup_builtin(const char *name);              /* OP_x, or -1 */
 int op_is_commutative(int op);
 int op_is_costly(int op); /* a <math.h> function: reading it back beats recomputing it */
 int op_constant_partials(int op); /* every partial a constant (+ - and negation): 0 * it is 0 */
+int op_keeps_aux(int op); /* built by b_op, but aux set after (ACCUM's row, ABUF's number...) */
 
 typedef struct Node {
   uint8_t op;
+  uint8_t arr;  /* a CARRY, PHI or loop exit whose value is an array (a local array's version) */
   int32_t blk;  /* the block the node is computed in */
   Ref a[3];     /* arguments; unused ones are REF_NONE */
   int32_t aux;  /* INPUT, IPARAM, ARRAY: parameter index; SIZE: size index; PHI:
@@ -125,8 +127,9 @@ static inline OpKind graph_ref_kind(const Graph *g, Ref r) {
     return K_INP;
   if (ref_is_const(r))
     return K_VAL;
-  OpKind k = op_info[g->nodes.v[r].op].kind;
-  return k == K_PHI || k == K_INP || k == K_CAR || k == K_EXIT ? K_VAL : k;
+  const Node *nd = &g->nodes.v[r];
+  OpKind k = op_info[nd->op].kind;
+  return nd->arr ? K_ARR : k == K_PHI || k == K_INP || k == K_CAR || k == K_EXIT ? K_VAL : k;
 }
 
 /* ---- sig.c: a function's interface, in the IR's own terms. build.c fills it
@@ -210,6 +213,10 @@ int graph_uses_index(const Graph *g, Ref x); /* integer x depends on a loop inde
  * of a loop whose range does (what --bounds-check checks). */
 int graph_from_data(const Graph *g, Ref x);
 int graph_has_checks(const Graph *g); /* --bounds-check's CHECK nodes */
+int graph_has_arrays(const Graph *g); /* local arrays (ABUF nodes) */
+/* Per node: the ARRAY parameter or local array buffer (ABUF) its array
+ * value lives in, -1 for other values (free() it). */
+int *graph_buffers(const Graph *g);
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
 int b_is_zero(const Builder *b, Ref r);

@@ -74,6 +74,10 @@ static const char *const rule_text[OP_COUNT][3] = {
 #undef OP
 };
 
+int op_keeps_aux(int op) {
+  return op == OP_ACCUM || op == OP_ABUF || op == OP_ABAR || op == OP_AZERO || op == OP_ACLEAR || op == OP_ASWAP;
+}
+
 int op_constant_partials(int op) {
   for (int i = 0; i < op_info[op].arity; i++) {
     const char *r = rule_text[op][i];

@@ -129,8 +129,8 @@ static Ref remap(const int *idx, Ref r) { return r == REF_NONE || ref_is_const(r
 
 static int is_root(const Graph *g, const Node *nd) {
   return (nd->op == OP_INPUT && nd->aux < g->nparams) || nd->op == OP_IPARAM || nd->op == OP_SIZE ||
-         nd->op == OP_ARRAY ||
-         nd->op == OP_ACCUM;
+         nd->op == OP_ARRAY || nd->op == OP_ACCUM || nd->op == OP_AZERO || nd->op == OP_ACLEAR ||
+         nd->op == OP_ASWAP;
 }
 
 typedef struct Marker {

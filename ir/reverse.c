@@ -113,7 +113,7 @@ static int has_adjoint(const Rev *r, int n) {
 static void add_contrib(Rev *r, Ref o, int k, Ref v) {
   if (o == REF_NONE || ref_is_const(o) || v == REF_NONE || b_is_zero(B, v) || !r->active[o])
     return;
-  if (graph_ref_kind(r->f, o) == K_CND)
+  if (graph_ref_kind(r->f, o) == K_CND || graph_ref_kind(r->f, o) == K_ARR) /* arrays: buffers, below */
     return;
   assert(o < r->f->nodes.n && k < r->m);
   int sl = o * r->m + k;
@@ -128,18 +128,93 @@ static void label(Rev *r, int n) {
   }
 }
 
+/* An effect on an adjoint of output k (f_jac's row). */
+static void adjoint_op(Rev *r, int op, int k, Ref x, Ref y, Ref w) {
+  Ref e = b_op(B, op, x, y, w);
+  B->g->nodes.v[e].aux = k;
+}
+
 /* An array element's adjoint is added into the array's gradient (output
- * k's row of the Jacobian). */
+ * k's row of the Jacobian), or a local array's adjoint. */
 static void rev_load(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
-  if (r->f->sig->params[r->f->nodes.v[nd->a[0]].aux].is_const)
+  int buf = r->buf_of[nd->a[0]];
+  if (r->f->nodes.v[buf].op == OP_ARRAY && r->f->sig->params[r->f->nodes.v[buf].aux].is_const)
     return;
   B->src = nd->src;
   for (int k = 0; k < r->m; k++)
-    if (ADJ(n, k) != REF_NONE) {
-      Ref acc = b_op(B, OP_ACCUM, nd->a[0], fwd_ref(r, nd->a[1]), ADJ(n, k));
-      B->g->nodes.v[acc].aux = k;
+    if (ADJ(n, k) != REF_NONE)
+      adjoint_op(r, OP_ACCUM, k, buf, fwd_ref(r, nd->a[1]), ADJ(n, k));
+}
+
+/* A loop over the elements of buffer buf (0..its length), run in the
+ * reverse sweep; returns its index, the builder in its body. */
+static Ref element_loop(Rev *r, int buf, LoopKind kind, int *loop) {
+  *loop = b_loop(B, kind, K(0), fwd_ref(r, r->f->nodes.v[buf].a[0]), 0);
+  B->blk = B->g->loops.v[*loop].body;
+  return b_loop_op(B, OP_IDX, *loop, REF_NONE, REF_NONE);
+}
+
+/* The reverse of an operation making a local array's version: the adjoint
+ * of the buffer holds the adjoint of every element of the version made. A
+ * stored value's is read and zeroed (the value before it is dead there); a
+ * fill's is the sum of all, a copy's is added into the source's, and then
+ * the buffer's adjoint starts from zero again for the version before (the
+ * buffer's previous life, a loop's earlier iteration); a move swaps the two
+ * buffers' adjoints, the source's being zero (nothing read it after). */
+static void rev_array(Rev *r, int n) {
+  const Node *nd = &r->f->nodes.v[n];
+  int buf = r->buf_of[n];
+  if (!r->buf_active[buf])
+    return;
+  B->src = nd->src;
+  int parent = B->blk, l;
+  /* the buffer's previous life, whose adjoint must start from zero: the
+   * same statement in an earlier iteration of a loop around it */
+  int again = 0;
+  for (int b = nd->blk; b > 0; b = r->f->blocks.v[b].parent)
+    again |= r->f->blocks.v[b].loop >= 0;
+  for (int k = 0; k < r->m; k++) {
+    switch (nd->op) {
+    case OP_ASET: {
+      Ref i = fwd_ref(r, nd->a[1]);
+      Ref bar = b_op(B, OP_ABAR, buf, i, REF_NONE);
+      B->g->nodes.v[bar].aux = k;
+      adjoint_op(r, OP_AZERO, k, buf, i, REF_NONE);
+      add_contrib(r, nd->a[2], k, bar);
+      break;
     }
+    case OP_AFILL:
+      if (!ref_is_const(nd->a[1]) && r->active[nd->a[1]]) {
+        Ref i = element_loop(r, buf, LK_SUM, &l), bar = b_op(B, OP_ABAR, buf, i, REF_NONE);
+        B->g->nodes.v[bar].aux = k;
+        B->blk = parent;
+        add_contrib(r, nd->a[1], k, b_loop_op(B, OP_REDUCE, l, bar, REF_NONE));
+      }
+      if (again)
+        adjoint_op(r, OP_ACLEAR, k, buf, REF_NONE, REF_NONE);
+      break;
+    case OP_ACOPY: {
+      int src = r->buf_of[nd->a[1]];
+      int into = r->f->nodes.v[src].op == OP_ABUF ? r->buf_active[src]
+                                                   : !r->f->sig->params[r->f->nodes.v[src].aux].is_const;
+      if (into) {
+        Ref i = element_loop(r, buf, LK_FOR, &l), bar = b_op(B, OP_ABAR, buf, i, REF_NONE);
+        B->g->nodes.v[bar].aux = k;
+        adjoint_op(r, OP_ACCUM, k, src, i, bar);
+        B->blk = parent;
+      }
+      if (again)
+        adjoint_op(r, OP_ACLEAR, k, buf, REF_NONE, REF_NONE);
+      break;
+    }
+    case OP_AMOVE:
+      adjoint_op(r, OP_ASWAP, k, buf, r->buf_of[nd->a[1]], REF_NONE);
+      break;
+    default:
+      break;
+    }
+  }
 }
 
 /* Node n's adjoint times its partial by each argument, added into the
@@ -218,6 +293,10 @@ static void guarded_pullback(Rev *r, int n, int gi, int side, const Ref *bar) {
 static void rev_node(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
   OpKind kind = op_info[nd->op].kind;
+  if (kind == K_ARR) {
+    rev_array(r, n);
+    return;
+  }
   if (!has_adjoint(r, n) || (kind != K_VAL && kind != K_INP))
     return;
   label(r, n);
@@ -453,8 +532,9 @@ static void rev_for(Rev *r, int li) {
   int ncarry = 0;
   for (int i = s->body_hi; i < s->hi; i++)
     label(r, i);
+  /* a carried array's adjoint is its buffer's: nothing to carry */
   for (int i = s->lo; i < s->body_hi; i++)
-    ncarry += f->nodes.v[i].op == OP_CARRY && f->nodes.v[i].aux == li;
+    ncarry += f->nodes.v[i].op == OP_CARRY && f->nodes.v[i].aux == li && !f->nodes.v[i].arr;
   int m = r->m;
   size_t sz = (size_t)(ncarry + 1), szm = sz * (size_t)m;
   Ref *cb = xmalloc(szm * sizeof *cb), *cnext = xmalloc(szm * sizeof *cnext);
@@ -463,7 +543,7 @@ static void rev_for(Rev *r, int li) {
   int *slot = r->scratch; /* CARRY -> j, reset below */
   ncarry = 0;
   for (int i = s->lo; i < s->body_hi; i++)
-    if (f->nodes.v[i].op == OP_CARRY && f->nodes.v[i].aux == li) {
+    if (f->nodes.v[i].op == OP_CARRY && f->nodes.v[i].aux == li && !f->nodes.v[i].arr) {
       carry[ncarry] = i;
       cinit[ncarry] = f->nodes.v[i].a[0];
       nextv[ncarry] = i;
@@ -473,6 +553,8 @@ static void rev_for(Rev *r, int li) {
     }
   for (int i = s->lo; i < s->hi; i++) {
     const Node *nd = &f->nodes.v[i];
+    if ((nd->op == OP_NEXT || nd->op == OP_LOOPOUT) && f->nodes.v[nd->a[0]].arr)
+      continue;
     if (nd->op == OP_NEXT && nd->aux == li)
       nextv[slot[nd->a[0]]] = nd->a[1];
     else if (nd->op == OP_LOOPOUT && nd->aux == li)
@@ -607,10 +689,17 @@ static void rev_init(Rev *r, const Graph *f, Builder *b, RevMode mode, int weigh
     if (f->nodes.v[i].op == OP_SAVE)
       r->save_of[f->nodes.v[i].a[0]] = i;
   r->active = ir_active(f);
+  r->buf_of = graph_buffers(f);
+  r->buf_active = xcalloc(n, 1);
+  for (int i = 0; i < f->nodes.n; i++)
+    if (r->buf_of[i] >= 0 && r->active[i])
+      r->buf_active[r->buf_of[i]] = 1;
 }
 
 static void rev_free(Rev *r) {
   free(r->active);
+  free(r->buf_of);
+  free(r->buf_active);
   free(r->fv);
   scope_free(&r->sc);
   vec_free(&r->todo);

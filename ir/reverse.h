@@ -89,6 +89,8 @@ typedef struct Rev {
   int noderiv;      /* an operation without a derivative was reached */
   Loc err_at;       /* where the first of those two is */
   char *active;     /* per forward node: depends on a differentiated parameter */
+  int *buf_of;      /* per forward node: the ARRAY or ABUF an array value lives in, or -1 */
+  char *buf_active; /* per forward node: an ABUF some version of which is active */
 } Rev;
 
 /* ---- recompute.c ---- */

@@ -59,11 +59,27 @@ static int tree_is_ancestor(const Tree *t, int a, int b) {
 }
 
 /* The kind argument k of node nd must have (graph_ref_kind's view). */
-static OpKind want_kind(const Node *nd, int k) {
+static OpKind want_kind(const Graph *g, const Node *nd, int k) {
   const OpInfo *oi = &op_info[nd->op];
   switch (nd->op) {
-  case OP_SEL: case OP_PHI:
+  case OP_SEL:
     return k == 0 ? K_CND : K_VAL;
+  case OP_PHI:
+    return k == 0 ? K_CND : nd->arr ? K_ARR : K_VAL;
+  case OP_CARRY: case OP_LOOPOUT:
+    return nd->arr ? K_ARR : K_VAL;
+  case OP_NEXT: /* the carried value's own kind */
+    return k == 0 ? K_VAL : graph_ref_kind(g, nd->a[0]) == K_ARR ? K_ARR : K_VAL;
+  case OP_ABUF:
+    return K_INT;
+  case OP_AFILL:
+    return k == 0 ? K_ARR : K_VAL;
+  case OP_ACOPY: case OP_AMOVE: case OP_ASWAP: case OP_ACLEAR:
+    return K_ARR;
+  case OP_ASET:
+    return k == 0 ? K_ARR : k == 1 ? K_INT : K_VAL;
+  case OP_ABAR: case OP_AZERO:
+    return k == 0 ? K_ARR : K_INT;
   case OP_AND: case OP_OR: case OP_NOT:
     return K_CND;
   case OP_I2R:
@@ -145,7 +161,8 @@ static int check_node(const Graph *g, const Tree *t, int n, char *why, int whyle
     if (a >= n)
       FAIL("z%d: argument z%d does not precede it", n, a);
     OpKind has = graph_ref_kind(g, a);
-    if (has != want_kind(nd, k) && !(has == K_INT && compares(nd->op)))
+    if (has != want_kind(g, nd, k) && !(has == K_INT && compares(nd->op)) &&
+        !(nd->op == OP_NEXT && k == 0))
       FAIL("z%d: argument z%d has the wrong kind", n, a);
     if (nd->op == OP_RESTORE && k == 0) /* a stored value, read back by index */
       continue;

@@ -55,6 +55,37 @@ void ast_call_arg(Arena *a, Expr *call, Expr *arg) {
   call->u.call.args[call->u.call.nargs++] = arg;
 }
 
+Expr *ast_list(Arena *a, Loc loc, Expr *first) {
+  Expr *e = new_expr(a, E_LIST, loc);
+  ast_call_arg(a, e, first);
+  return e;
+}
+
+Expr *ast_comp(Arena *a, Loc loc, const char *var, Loc varloc, Expr *lo, Expr *hi) {
+  Expr *e = new_expr(a, E_COMP, loc);
+  e->u.comp = arena_alloc(a, sizeof *e->u.comp);
+  ast_comp_index(a, e, var, varloc, lo, hi);
+  return e;
+}
+
+void ast_comp_index(Arena *a, Expr *e, const char *var, Loc varloc, Expr *lo, Expr *hi) {
+  (void)a;
+  Comp *c = e->u.comp;
+  if (c->n == 2)
+    return; /* the grammar allows two */
+  c->var[c->n] = var;
+  c->varloc[c->n] = varloc;
+  c->lo[c->n] = lo;
+  c->hi[c->n++] = hi;
+}
+
+Stmt *ast_array_stmt(Arena *a, StmtKind k, Loc loc, const Expr *sub, Expr *e) {
+  Stmt *s = ast_stmt(a, k, loc, sub->u.call.name, sub->u.call.nameloc, e);
+  s->sub = sub->u.call.args;
+  s->nsub = sub->u.call.nargs;
+  return s;
+}
+
 Expr *ast_unary(Arena *a, Loc loc, AstOp op, Expr *x) {
   Expr *e = new_expr(a, E_UNARY, span(loc, x->loc));
   e->u.un.op = op;

@@ -20,6 +20,8 @@ typedef enum ExprKind {
   E_COND,   /* u.cond: c ? a : b */
   E_INDEX,  /* u.call: an array element name[i, j]; args are the indices */
   E_REDUCE, /* u.red: sum(i in lo..hi, e) and the other reductions */
+  E_LIST,   /* u.call: an array [e0, e1, ...]; args are the elements (name NULL) */
+  E_COMP,   /* u.comp: an array [i in a..b: e] or [i in a..b, j in c..d: e] */
 } ExprKind;
 
 typedef enum AstOp {
@@ -69,8 +71,18 @@ struct Expr {
       Expr *c, *a, *b;
     } cond;
     struct Reduce *red; /* apart: the largest case would size every node */
+    struct Comp *comp;
   } u;
 };
+
+/* A comprehension: element (k0, k1) is e at var[0] = lo[0] + k0, var[1] = lo[1] + k1. */
+typedef struct Comp {
+  int n; /* indices: 1 or 2 */
+  const char *var[2];
+  Loc varloc[2];
+  int decl[2]; /* their declaration numbers */
+  Expr *lo[2], *hi[2], *e;
+} Comp;
 
 typedef struct Reduce {
   const char *kind; /* sum, prod, min, max, logsumexp (checked by sema) */
@@ -98,6 +110,8 @@ struct Stmt {
   Expr *e;
   Expr **more;      /* S_RETURN: the results after e; S_FOR: more[0] is hi */
   int nmore, cap;
+  Expr **sub;       /* S_LET of an array: its dimensions; S_ASSIGN to an element: its indices */
+  int nsub;
   Stmt *body;       /* S_FOR, S_IF */
   Stmt *orelse;     /* S_IF: the else block, or NULL */
   Stmt *next;
@@ -158,6 +172,12 @@ Expr *ast_binary(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r);
 Expr *ast_chain(Arena *a, AstOp op, Loc oploc, Expr *l, Expr *r);
 Expr *ast_cond(Arena *a, Expr *c, Expr *x, Expr *y);
 Expr *ast_index(Arena *a, Loc nameloc, const char *name);
+Expr *ast_list(Arena *a, Loc loc, Expr *first);
+Expr *ast_comp(Arena *a, Loc loc, const char *var, Loc varloc, Expr *lo, Expr *hi);
+void ast_comp_index(Arena *a, Expr *comp, const char *var, Loc varloc, Expr *lo, Expr *hi);
+/* A statement on an array: 'let x[dims] = e' (S_LET) or 'x[idx] = e' (S_ASSIGN);
+ * sub is the E_INDEX that holds the name and the dimensions or indices. */
+Stmt *ast_array_stmt(Arena *a, StmtKind k, Loc loc, const Expr *sub, Expr *e);
 Expr *ast_reduce(Arena *a, Loc kindloc, const char *kind, Loc varloc, const char *var, Expr *lo,
                  Expr *hi, Expr *e);
 Expr *ast_copy_expr(Arena *a, const Expr *e); /* deep copy (dimensions only) */

@@ -73,7 +73,7 @@ static void if_as_value(yyscan_t scanner, Loc at);
 %precedence PREFIX
 %right '^'
 
-%type <expr> expr call args index
+%type <expr> expr call args index list comp
 %type <stmt> stmt returns ifstmt elsepart
 %type <op> compound
 %type <func> func head sig
@@ -149,16 +149,26 @@ stmts
   | stmts stmt            { $$ = $1; if ($2) ast_list_add(&$$, $2); }
   ;
 
-/* stmt = "let" NAME "=" expr ";" | NAME ("=" | "+=" | "-=" | "*=" | "/=") expr ";"
+/* stmt = "let" NAME ("[" expr ("," expr)* "]")? "=" expr ";"
+ *      | NAME ("[" expr ("," expr)* "]")? ("=" | "+=" | "-=" | "*=" | "/=") expr ";"
  *      | "return" expr ("," expr)* ";" | "for" NAME "in" expr ".." expr "{" stmt* "}"
  *      | ifstmt */
 stmt
   : LET NAME '=' expr ';' { $$ = ast_stmt(E, S_LET, @$, $2, @2, $4); }
+  | LET index ']' '=' expr ';'
+                          { $$ = ast_array_stmt(E, S_LET, @$, $2, $5); }
   | NAME '=' expr ';'     { $$ = ast_stmt(E, S_ASSIGN, @$, $1, @1, $3); }
   | NAME compound expr ';'
                           { /* x op= e is x = x op (e), the source showing "x op= e" */
                             Expr *x = ast_name(E, @1, $1), *v = ast_chain(E, (AstOp)$2, @2, x, $3);
                             $$ = ast_stmt(E, S_ASSIGN, @$, $1, @1, v); }
+  | index ']' '=' expr ';'
+                          { $$ = ast_array_stmt(E, S_ASSIGN, @$, $1, $4); }
+  | index ']' compound expr ';'
+                          { /* x[i] op= e is x[i] = x[i] op (e) */
+                            $1->loc.hi = @2.hi;
+                            Expr *v = ast_chain(E, (AstOp)$3, @3, $1, $4);
+                            $$ = ast_array_stmt(E, S_ASSIGN, @$, $1, v); }
   | ifstmt
   | returns ';'           { $$ = $1; $$->loc = @$; }
   | FOR NAME IN expr DOTDOT expr '{' stmts '}'
@@ -215,6 +225,8 @@ expr
   | NAME '(' NAME IN expr DOTDOT expr ',' expr ')'
                           { $$ = ast_reduce(E, @1, $1, @3, $3, $5, $7, $9); $$->loc = @$; }
   | expr '?' expr ':' expr { $$ = ast_cond(E, $1, $3, $5); }
+  | list ']'              { $$ = $1; $$->loc.hi = @2.hi; }
+  | comp ':' expr ']'     { $$ = $1; $$->u.comp->e = $3; $$->loc.hi = @4.hi; }
   | IF expr '{' expr '}' ELSE '{' expr '}'
                           { if_as_value(scanner, @1); $$ = ast_cond(E, $2, $4, $8); $$->loc = @$; }
   | IF expr '{' expr '}'  { if_as_value(scanner, @1); $$ = $4; }
@@ -235,6 +247,20 @@ expr
   | '+' expr %prec PREFIX { $$ = ast_unary(E, @1, A_PLUS, $2); }
   | '!' expr %prec PREFIX { $$ = ast_unary(E, @1, A_NOT, $2); }
   | expr '^' expr         { $$ = ast_binary(E, A_POW, @2, $1, $3); }
+  ;
+
+/* list = "[" expr ("," expr)* "]" */
+list
+  : '[' expr              { $$ = ast_list(E, @1, $2); }
+  | list ',' expr         { $$ = $1; ast_call_arg(E, $$, $3); }
+  ;
+
+/* comp = "[" NAME "in" expr ".." expr ("," NAME "in" expr ".." expr)? ":" expr "]" */
+comp
+  : '[' NAME IN expr DOTDOT expr
+                          { $$ = ast_comp(E, @1, $2, @2, $4, $6); }
+  | comp ',' NAME IN expr DOTDOT expr
+                          { $$ = $1; ast_comp_index(E, $$, $3, @3, $5, $7); }
   ;
 
 /* index = NAME "[" expr ("," expr)* "]" */

@@ -12,7 +12,7 @@ typedef enum Kind { KIND_VALUE, KIND_COND, KIND_ERR } Kind;
 
 typedef enum BindKind {
   BK_REAL,  /* a scalar parameter or a local */
-  BK_ARRAY, /* an array parameter (param says its dimensions) */
+  BK_ARRAY, /* an array: a parameter, or a local (is_local); dims says its dimensions */
   BK_SIZE,  /* a size parameter */
   BK_INDEX, /* a loop or reduction index (lo, hi: its range) */
   BK_INT,   /* a scalar of integer data (const int k) */
@@ -24,7 +24,10 @@ typedef struct Binding {
   int is_param;
   int used;
   BindKind kind;
-  const Param *param; /* BK_ARRAY (its is_int: integer data) */
+  Expr *const *dims;  /* BK_ARRAY: its dimensions */
+  int ndims;
+  int is_int;         /* BK_ARRAY: integer data */
+  int is_local;       /* BK_ARRAY: a local array (let x[n] = ...), which may be assigned */
   const Expr *lo, *hi; /* BK_INDEX */
   int prev;           /* what the name meant before this binding, or -1 */
   int decl;           /* its declaration number (Stmt.decl) */
@@ -240,7 +243,7 @@ static int bind(Sema *s, const char *name, Loc loc, int is_param, BindKind kind)
     diag_note(s->d, p->loc, "'%s' was defined here", name);
     return -1;
   }
-  Binding b = {name, loc, is_param, 0, kind, NULL, NULL, NULL, prev, s->ndecls++};
+  Binding b = {name, loc, is_param, 0, kind, NULL, 0, 0, 0, NULL, NULL, prev, s->ndecls++};
   vec_push(&s->binds, b);
   strmap_put(&s->scope, name, s->binds.n - 1);
   return s->binds.n - 1;
@@ -437,7 +440,7 @@ static void check_int(Sema *s, Expr *e) {
     return;
   case E_INDEX: {
     int b = check_element(s, e);
-    if (b >= 0 && !s->binds.v[b].param->is_int)
+    if (b >= 0 && !s->binds.v[b].is_int)
       diag_error(s->d, e->loc,
                  "'%s' holds reals; an index is an integer expression (of sizes, loop indices, "
                  "integer data and integer literals)",
@@ -470,7 +473,7 @@ static int check_element(Sema *s, Expr *e) {
   }
   s->binds.v[b].used = 1;
   e->bind = s->binds.v[b].decl;
-  const Param *p = s->binds.v[b].param;
+  const Binding *p = &s->binds.v[b];
   if (e->u.call.nargs != p->ndims) {
     diag_error(s->d, e->loc, "'%s' has %d dimension%s, but %d ind%s given", name, p->ndims,
                p->ndims == 1 ? "" : "s", e->u.call.nargs, e->u.call.nargs == 1 ? "ex was" : "ices were");
@@ -534,7 +537,7 @@ static int int_shaped(Sema *s, const Expr *e) {
     return 1;
   case E_INDEX: {
     int b = lookup(s, e->u.call.name);
-    return b >= 0 && s->binds.v[b].kind == BK_ARRAY && s->binds.v[b].param->is_int;
+    return b >= 0 && s->binds.v[b].kind == BK_ARRAY && s->binds.v[b].is_int;
   }
   default:
     return 0;
@@ -622,6 +625,11 @@ static Kind check_expr(Sema *s, Expr *e) {
     return check_index(s, e);
   case E_REDUCE:
     return check_reduce(s, e);
+  case E_LIST:
+  case E_COMP:
+    diag_error(s->d, e->loc, "an array is not a value here: it may initialise a local array "
+                             "('let y[n] = ...;') or be assigned to one");
+    return KIND_ERR;
   }
   return KIND_ERR;
 }
@@ -631,6 +639,230 @@ static Kind check_expr(Sema *s, Expr *e) {
 /* inside: NULL for the function's body, else what the block is ("a 'for'
  * loop", "an 'if'"), for messages. */
 static void check_stmts(Sema *s, Stmt *st, const char *inside);
+
+/* ---- local arrays (SPEC 2.6) ---- */
+
+enum { MAX_RANK = 8 };
+
+/* The shape of an array value, for comparisons and messages: each
+ * dimension as text and, when it is one, an affine form. */
+typedef struct Shape {
+  int rank;
+  char text[MAX_RANK][80];
+  Aff aff[MAX_RANK];
+  int affine[MAX_RANK];
+} Shape;
+
+static void shape_dim_text(Sema *s, Shape *sh, int k, const Expr *e) {
+  snprintf(sh->text[k], sizeof sh->text[k], "%.*s", e->loc.hi - e->loc.lo, s->d->src->text + e->loc.lo);
+  sh->affine[k] = aff_of(s, e, &sh->aff[k]);
+}
+
+static void shape_of_binding(Sema *s, const Binding *b, Shape *sh) {
+  sh->rank = b->ndims < MAX_RANK ? b->ndims : MAX_RANK;
+  for (int k = 0; k < sh->rank; k++)
+    shape_dim_text(s, sh, k, b->dims[k]);
+}
+
+/* "[n, m]" */
+static const char *shape_text(const Shape *sh, char *buf, size_t n) {
+  size_t at = 0;
+  buf[at++] = '[';
+  for (int k = 0; k < sh->rank && at + 4 < n; k++)
+    at += (size_t)snprintf(buf + at, n - at, "%s%s", k ? ", " : "", sh->text[k]);
+  snprintf(buf + (at < n - 2 ? at : n - 2), 2, "]");
+  return buf;
+}
+
+/* Text without spaces, for dimensions that are not affine. */
+static int same_text(const char *a, const char *b) {
+  for (;;) {
+    while (*a == ' ')
+      a++;
+    while (*b == ' ')
+      b++;
+    if (*a != *b)
+      return 0;
+    if (!*a)
+      return 1;
+    a++, b++;
+  }
+}
+
+static int same_shape(const Shape *a, const Shape *b) {
+  if (a->rank != b->rank)
+    return 0;
+  for (int k = 0; k < a->rank; k++) {
+    long long v;
+    Aff d = a->aff[k];
+    if (a->affine[k] && b->affine[k] && aff_axpy(&d, -1, &b->aff[k]) && aff_const(&d, &v)) {
+      if (v != 0)
+        return 0;
+    } else if (!same_text(a->text[k], b->text[k])) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Is e an array value (a name of an array, [e0, ...], [i in a..b: e])?
+ * Asked without reporting anything. */
+static int array_expr(Sema *s, const Expr *e) {
+  if (e->kind == E_LIST || e->kind == E_COMP)
+    return 1;
+  int b = e->kind == E_NAME ? lookup(s, e->u.name) : -1;
+  return b >= 0 && s->binds.v[b].kind == BK_ARRAY;
+}
+
+/* Checks array value e (array_expr) and gives its shape; 0 when reported. */
+static int check_array_value(Sema *s, Expr *e, Shape *sh) {
+  memset(sh, 0, sizeof *sh);
+  if (e->kind == E_NAME) {
+    int b = lookup(s, e->u.name);
+    s->binds.v[b].used = 1;
+    e->bind = s->binds.v[b].decl;
+    shape_of_binding(s, &s->binds.v[b], sh);
+    return 1;
+  }
+  if (e->kind == E_LIST) {
+    for (int i = 0; i < e->u.call.nargs; i++)
+      want_value(s, e->u.call.args[i], check_expr(s, e->u.call.args[i]));
+    sh->rank = 1;
+    snprintf(sh->text[0], sizeof sh->text[0], "%d", e->u.call.nargs);
+    sh->aff[0].c = e->u.call.nargs;
+    sh->affine[0] = 1;
+    return 1;
+  }
+  Comp *c = e->u.comp;
+  if (c->n > 2) {
+    diag_error(s->d, e->loc, "a comprehension has one or two indices ([i in a..b: e], [i in a..b, j in c..d: e])");
+    return 0;
+  }
+  int mark = s->binds.n;
+  sh->rank = c->n;
+  for (int k = 0; k < c->n; k++) {
+    c->decl[k] = decl_of(s, bind_index(s, c->var[k], c->varloc[k], c->lo[k], c->hi[k]));
+    Aff lo;
+    int zero = c->lo[k]->kind == E_NUM && c->lo[k]->u.num == 0;
+    sh->affine[k] = aff_of(s, c->hi[k], &sh->aff[k]) && aff_of(s, c->lo[k], &lo) && aff_axpy(&sh->aff[k], -1, &lo);
+    const Expr *h = c->hi[k], *l = c->lo[k];
+    if (zero)
+      snprintf(sh->text[k], sizeof sh->text[k], "%.*s", h->loc.hi - h->loc.lo, s->d->src->text + h->loc.lo);
+    else
+      snprintf(sh->text[k], sizeof sh->text[k], "%.*s - (%.*s)", h->loc.hi - h->loc.lo, s->d->src->text + h->loc.lo,
+               l->loc.hi - l->loc.lo, s->d->src->text + l->loc.lo);
+  }
+  want_value(s, c->e, check_expr(s, c->e));
+  warn_unused(s, mark);
+  unbind_to(s, mark);
+  return 1;
+}
+
+/* The value assigned to (or initialising) an array of shape want: an array
+ * of that shape, or (fill) a scalar when scalar_ok. */
+static void check_array_init(Sema *s, Expr *e, const Shape *want, const char *name, int scalar_ok) {
+  char a[200], b[200];
+  Shape got;
+  if (!array_expr(s, e)) {
+    if (scalar_ok) {
+      want_value(s, e, check_expr(s, e));
+      return;
+    }
+    check_expr(s, e);
+    diag_error(s->d, e->loc, "'%s' is an array %s: assign an array of that shape, or an element ('%s[i] = ...')",
+               name, shape_text(want, a, sizeof a), name);
+    return;
+  }
+  if (check_array_value(s, e, &got) && !same_shape(want, &got))
+    diag_error(s->d, e->loc, "shape mismatch: '%s' is %s, the value is %s", name, shape_text(want, a, sizeof a),
+               shape_text(&got, b, sizeof b));
+}
+
+/* A local array's dimension: an integer expression fixed on entry. */
+static void check_local_dim(Sema *s, Expr *e) {
+  check_int(s, e);
+  switch (e->kind) {
+  case E_NAME: {
+    int b = lookup(s, e->u.name);
+    if (b >= 0 && s->binds.v[b].kind == BK_INDEX)
+      diag_error(s->d, e->loc, "a local array's dimensions are fixed on entry (literals, sizes, integer data): "
+                               "'%s' is a loop index", e->u.name);
+    return;
+  }
+  case E_INDEX:
+    diag_error(s->d, e->loc, "a local array's dimensions are fixed on entry (literals, sizes, integer data "
+                             "scalars), not elements of data");
+    return;
+  case E_UNARY:
+    check_local_dim(s, e->u.un.e);
+    return;
+  case E_CHAIN:
+    check_local_dim(s, e->u.chain.first);
+    for (int i = 0; i < e->u.chain.n; i++)
+      check_local_dim(s, e->u.chain.items[i].e);
+    return;
+  default:
+    return;
+  }
+}
+
+/* let x[dims] = e: e a scalar (every element), or an array of that shape. */
+static void check_let_array(Sema *s, Stmt *st) {
+  Shape want = {0};
+  want.rank = st->nsub < MAX_RANK ? st->nsub : MAX_RANK;
+  for (int k = 0; k < st->nsub; k++) {
+    check_local_dim(s, st->sub[k]);
+    if (k < MAX_RANK)
+      shape_dim_text(s, &want, k, st->sub[k]);
+  }
+  check_array_init(s, st->e, &want, st->name, 1);
+  int b = bind(s, st->name, st->nameloc, 0, BK_ARRAY);
+  st->decl = decl_of(s, b);
+  if (b >= 0) {
+    s->binds.v[b].dims = st->sub;
+    s->binds.v[b].ndims = st->nsub;
+    s->binds.v[b].is_local = 1;
+  }
+}
+
+/* x[i, j] = e: x a local array (parameters are read-only). */
+static void check_assign_element(Sema *s, Stmt *st) {
+  want_value(s, st->e, check_expr(s, st->e));
+  int b = lookup(s, st->name);
+  if (b >= 0 && s->binds.v[b].kind == BK_ARRAY && !s->binds.v[b].is_local) {
+    diag_error(s->d, st->nameloc, "cannot assign to an element of parameter '%s' (parameters are read-only); "
+                                  "copy it into a local first: 'let y[...] = %s;'", st->name, st->name);
+    s->binds.v[b].used = 1;
+    return;
+  }
+  Expr x = {0}; /* the element, as if read: the same checks of its indices */
+  x.kind = E_INDEX;
+  x.loc = (Loc){st->nameloc.lo, st->nsub ? st->sub[st->nsub - 1]->loc.hi + 1 : st->nameloc.hi};
+  x.u.call.name = st->name;
+  x.u.call.nameloc = st->nameloc;
+  x.u.call.args = st->sub;
+  x.u.call.nargs = st->nsub;
+  int was_used = b >= 0 ? s->binds.v[b].used : 0;
+  if (check_element(s, &x) >= 0 && s->binds.v[b].is_int)
+    diag_error(s->d, st->nameloc, "cannot assign to an element of integer data '%s'", st->name);
+  if (b >= 0)
+    s->binds.v[b].used = was_used; /* a store is not a read */
+  st->decl = decl_of(s, b);
+}
+
+static int assigns_local_array(Sema *s, const Stmt *st) {
+  int b = lookup(s, st->name);
+  return b >= 0 && s->binds.v[b].kind == BK_ARRAY && s->binds.v[b].is_local;
+}
+
+/* u = v: an array of u's shape. */
+static void check_assign_array(Sema *s, Stmt *st) {
+  int b = lookup(s, st->name);
+  Shape want;
+  shape_of_binding(s, &s->binds.v[b], &want);
+  check_array_init(s, st->e, &want, st->name, 0);
+  st->decl = decl_of(s, b);
+}
 
 static void check_assign(Sema *s, Stmt *st) {
   int b = lookup(s, st->name);
@@ -699,15 +931,26 @@ static void check_stmts(Sema *s, Stmt *st, const char *inside) {
       break;
     }
     switch (st->kind) {
-    case S_LET: {
-      want_value(s, st->e, check_expr(s, st->e));
-      int b = bind(s, st->name, st->nameloc, 0, BK_REAL);
-      st->decl = decl_of(s, b);
+    case S_LET:
+      if (st->nsub) {
+        check_let_array(s, st);
+        break;
+      }
+      if (array_expr(s, st->e))
+        diag_error(s->d, st->nameloc, "a local array needs its dimensions: 'let %s[...] = ...;'", st->name);
+      else
+        want_value(s, st->e, check_expr(s, st->e));
+      st->decl = decl_of(s, bind(s, st->name, st->nameloc, 0, BK_REAL));
       break;
-    }
     case S_ASSIGN:
-      want_value(s, st->e, check_expr(s, st->e));
-      check_assign(s, st);
+      if (st->nsub)
+        check_assign_element(s, st);
+      else if (assigns_local_array(s, st))
+        check_assign_array(s, st);
+      else {
+        want_value(s, st->e, check_expr(s, st->e));
+        check_assign(s, st);
+      }
       break;
     case S_FOR:
       check_for(s, st);
@@ -802,8 +1045,11 @@ static void check_params(Sema *s, Func *f, FnSig *sig) {
     }
     int b = bind(s, p->name, p->loc, 1, p->ndims ? BK_ARRAY : p->is_int ? BK_INT : BK_REAL);
     p->decl = decl_of(s, b);
-    if (b >= 0)
-      s->binds.v[b].param = p;
+    if (b >= 0) {
+      s->binds.v[b].dims = p->dims;
+      s->binds.v[b].ndims = p->ndims;
+      s->binds.v[b].is_int = p->is_int;
+    }
   }
   for (int i = 0; i < f->nouts; i++) {
     for (int k = 0; k < i; k++)

@@ -14,10 +14,18 @@ typedef struct Store {
   long n;
 } Store;
 
+/* A local array's adjoint for one output row (f_jac's k). */
+typedef struct Bar {
+  int buf, row;
+  Store s;
+} Bar;
+
 typedef struct Exec {
   const Graph *g;
   const RtArgs *args;
-  double *v;        /* each node's current value */
+  double *v;        /* each node's current value; a local array's version: its ABUF's number */
+  Store *mem;       /* per ABUF node: the buffer (AMOVE swaps two) */
+  VEC(Bar) bars;    /* local arrays' adjoints */
   GroupSpan *spans;
   LoopSpan *lspans;
   Store *store;     /* per SAVE node */
@@ -32,7 +40,85 @@ static void exec_range(Exec *x, int blk, int lo, int hi);
 /* The length of array parameter p, or -1 when it was not given. */
 static long array_len(const Exec *x, int p) { return x->args->lens ? x->args->lens[p] : -1; }
 
+/* The buffer local array version r lives in (its ABUF's). */
+static Store *buffer(Exec *x, Ref r) { return &x->mem[(int)x->v[r]]; }
+
+static int in_range(Exec *x, double k, long n) {
+  if (k >= 0 && k < n)
+    return 1;
+  x->error = x->error ? x->error : "an array index is out of range";
+  return 0;
+}
+
+static Store *adjoint(Exec *x, int buf, int row) {
+  for (int i = 0; i < x->bars.n; i++)
+    if (x->bars.v[i].buf == buf && x->bars.v[i].row == row)
+      return &x->bars.v[i].s;
+  Bar b = {buf, row, {xcalloc((size_t)x->mem[buf].n + 1, sizeof(double)), x->mem[buf].n}};
+  vec_push(&x->bars, b);
+  return &x->bars.v[x->bars.n - 1].s;
+}
+
+/* Local arrays: their buffers, versions and adjoints (ops.def). */
+static void array_op(Exec *x, int i, const Node *nd) {
+  const Graph *g = x->g;
+  if (nd->op == OP_ABUF) {
+    long n = (long)val(x, nd->a[0]);
+    x->mem[i].n = n > 0 ? n : 0;
+    x->mem[i].v = xcalloc((size_t)x->mem[i].n + 1, sizeof(double));
+    x->v[i] = i;
+    return;
+  }
+  if (nd->op == OP_ABAR || nd->op == OP_AZERO || nd->op == OP_ACLEAR || nd->op == OP_ASWAP) {
+    Store *a = adjoint(x, nd->a[0], nd->aux);
+    double k = nd->op == OP_ABAR || nd->op == OP_AZERO ? val(x, nd->a[1]) : 0;
+    if (nd->op == OP_ABAR && in_range(x, k, a->n))
+      x->v[i] = a->v[(long)k];
+    else if (nd->op == OP_AZERO && in_range(x, k, a->n))
+      a->v[(long)k] = 0;
+    else if (nd->op == OP_ACLEAR)
+      memset(a->v, 0, (size_t)a->n * sizeof *a->v);
+    else if (nd->op == OP_ASWAP) {
+      Store *b = adjoint(x, nd->a[1], nd->aux);
+      a = adjoint(x, nd->a[0], nd->aux); /* the table may have moved */
+      Store t = *a;
+      *a = *b;
+      *b = t;
+    }
+    return;
+  }
+  Store *b = buffer(x, nd->a[0]);
+  x->v[i] = x->v[nd->a[0]];
+  if (nd->op == OP_AFILL) {
+    for (long k = 0; k < b->n; k++)
+      b->v[k] = val(x, nd->a[1]);
+  } else if (nd->op == OP_ASET) {
+    double k = val(x, nd->a[1]);
+    if (in_range(x, k, b->n))
+      b->v[(long)k] = val(x, nd->a[2]);
+  } else if (nd->op == OP_AMOVE) {
+    Store t = *b, *src = buffer(x, nd->a[1]);
+    *b = *src;
+    *src = t;
+  } else if (g->nodes.v[nd->a[1]].op == OP_ARRAY) { /* ACOPY of a parameter */
+    int p = g->nodes.v[nd->a[1]].aux;
+    if (!x->args->arrays || !x->args->arrays[p] || (array_len(x, p) >= 0 && array_len(x, p) < b->n))
+      x->error = x->error ? x->error : "an array index is out of range";
+    else
+      memcpy(b->v, x->args->arrays[p], (size_t)b->n * sizeof *b->v);
+  } else {
+    Store *src = buffer(x, nd->a[1]);
+    memmove(b->v, src->v, (size_t)(b->n < src->n ? b->n : src->n) * sizeof *b->v);
+  }
+}
+
 static void load(Exec *x, int i, const Node *nd) {
+  if (x->g->nodes.v[nd->a[0]].op != OP_ARRAY) { /* a local array */
+    Store *b = buffer(x, nd->a[0]);
+    double k = val(x, nd->a[1]);
+    x->v[i] = in_range(x, k, b->n) ? b->v[(long)k] : NAN;
+    return;
+  }
   int p = x->g->nodes.v[nd->a[0]].aux;
   double k = val(x, nd->a[1]);
   if (!x->args->arrays || !x->args->arrays[p] || k < 0 || (array_len(x, p) >= 0 && k >= array_len(x, p))) {
@@ -44,6 +130,13 @@ static void load(Exec *x, int i, const Node *nd) {
 }
 
 static void accum(Exec *x, const Node *nd) {
+  if (x->g->nodes.v[nd->a[0]].op == OP_ABUF) { /* a local array's adjoint */
+    Store *a = adjoint(x, nd->a[0], nd->aux);
+    double k = val(x, nd->a[1]);
+    if (in_range(x, k, a->n))
+      a->v[(long)k] += val(x, nd->a[2]);
+    return;
+  }
   int p = x->g->nodes.v[nd->a[0]].aux;
   double k = val(x, nd->a[1]);
   double *g = x->args->array_grads ? x->args->array_grads[nd->aux * x->g->nparams + p] : NULL;
@@ -113,6 +206,10 @@ static void exec_node(Exec *x, int i) {
     return;
   case OP_ACCUM:
     accum(x, nd);
+    return;
+  case OP_ABUF: case OP_AFILL: case OP_ACOPY: case OP_AMOVE: case OP_ASET:
+  case OP_ABAR: case OP_AZERO: case OP_ACLEAR: case OP_ASWAP:
+    array_op(x, i, nd);
     return;
   case OP_CHECK: {
     double k = val(x, nd->a[0]);
@@ -254,18 +351,25 @@ static void exec_range(Exec *x, int blk, int lo, int hi) {
 }
 
 const char *rt_run(const Graph *g, const RtArgs *args, double *outs) {
-  Exec x = {g, args, NULL, ir_group_spans(g), ir_loop_spans(g), NULL, {0}, NULL};
+  Exec x = {g, args, NULL, NULL, {0}, ir_group_spans(g), ir_loop_spans(g), NULL, {0}, NULL};
   size_t n = (size_t)(g->nodes.n ? g->nodes.n : 1);
   x.v = xmalloc(n * sizeof *x.v);
+  x.mem = xcalloc(n, sizeof *x.mem);
   for (size_t i = 0; i < n; i++)
     x.v[i] = NAN;
   x.store = xcalloc(n, sizeof *x.store);
   exec_range(&x, 0, 0, g->nodes.n);
   for (int i = 0; i < g->outs.n; i++)
     outs[i] = val(&x, g->outs.v[i]);
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     free(x.store[i].v);
+    free(x.mem[i].v);
+  }
   free(x.store);
+  free(x.mem);
+  for (int i = 0; i < x.bars.n; i++)
+    free(x.bars.v[i].s.v);
+  vec_free(&x.bars);
   vec_free(&x.weights);
   free(x.v);
   free(x.spans);
