@@ -30,6 +30,16 @@ static const char *special(const Node *nd) {
   case OP_LSEW: return "weight of term %0 (after the loop)";
   case OP_PHI: return "%0 ? %1 : %2";
   case OP_POWI: return "%0 ^ %1";
+  case OP_ABUF: return "a buffer of %0";
+  case OP_AFILL: return "%0 filled with %1";
+  case OP_ACOPY: return "%0 copied from %1";
+  case OP_AMOVE: return "%0 moved from %1";
+  case OP_ASET: return "%0 with [%1] = %2";
+  case OP_ABAR: return "adjoint of %0 at [%1]";
+  case OP_AZERO: return "adjoint of %0 at [%1] = 0";
+  case OP_ACLEAR: return "adjoint of %0 = 0";
+  case OP_ASWAP: return "swap the adjoints of %0 and %1";
+  case OP_CHECK: return "check 0 <= %0 < %1";
   default: return NULL;
   }
 }
@@ -57,7 +67,7 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
     break;
   }
   const char *f = special(nd) ? special(nd) : op_info[nd->op].cfmt;
-  if (nd->op != OP_ACCUM && nd->op != OP_NEXT && nd->op != OP_SAVE)
+  if (op_info[nd->op].kind != K_EFF)
     sb_printf(b, "z%d = ", n);
   for (const char *p = f; *p; p++) {
     if (*p == '%' && p[1] == '%') {
@@ -67,8 +77,11 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
       arg_text(b, g, nd->a[p[1] - '0']);
       p++;
     } else if (*p == '%' && (p[1] == 'A' || p[1] == 'B')) { /* the array, or its gradient */
-      int param = g->nodes.v[nd->a[0]].aux;
-      sb_printf(b, "%s", p[1] == 'A' || !nm->bars[param] ? nm->params[param] : nm->bars[param]);
+      const Node *arr = &g->nodes.v[nd->a[0]];
+      if (arr->op != OP_ARRAY) /* a local array's version, or its buffer's adjoint */
+        sb_printf(b, p[1] == 'A' ? "z%d" : "adjoint of z%d", nd->a[0]);
+      else
+        sb_printf(b, "%s", p[1] == 'A' || !nm->bars[arr->aux] ? nm->params[arr->aux] : nm->bars[arr->aux]);
       p++;
     } else if (*p == '%' && p[1] == 'R') {
       sb_puts(b, reduction[g->loops.v[nd->aux].kind]);

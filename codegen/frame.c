@@ -359,9 +359,9 @@ static void buffer_pointers(Em *e, const char *use, int want, const char *block)
 }
 
 /* Local arrays' buffers (adc_aK) and, where the reverse sweep reads them,
- * their adjoints (adc_bK, zeroed): on the stack when small and of constant
- * size, else malloc'd (calloc'd), freed before every return. An allocation
- * failure sets errno to ENOMEM and returns NaN (or nothing). */
+ * their adjoints (adc_bK), zeroed: on the stack when small and of constant
+ * size, else calloc'd, freed before every return. An allocation failure
+ * sets errno to ENOMEM and returns NaN (or nothing). */
 void emit_buffers(Em *e) {
   if (!e->nbufs || e->ssa)
     return;
@@ -376,12 +376,12 @@ void emit_buffers(Em *e) {
     if (n[k] == 0)
       continue;
     b.len = 0;
+    /* zeroed, the values too: a C compiler cannot tell that an element is
+     * written before it is read (gcc -O2 warns when a loop may run 0 times) */
     if (!e->heap_arrays)
-      sb_printf(&b, "%s %s[%lld]%s;\n", e->T, block[k], n[k], k ? " = {0}" : "");
-    else if (k == 0)
-      sb_printf(&b, "%s *const adc_arr = (%s *)malloc(sizeof(%s) * (%s));\n", e->T, e->T, e->T, len[0].s);
+      sb_printf(&b, "%s %s[%lld] = {0};\n", e->T, block[k], n[k]);
     else
-      sb_printf(&b, "%s *const adc_adj = (%s *)calloc(%s, sizeof(%s));\n", e->T, e->T, len[1].s, e->T);
+      sb_printf(&b, "%s *const %s = (%s *)calloc(%s, sizeof(%s));\n", e->T, block[k], e->T, len[k].s, e->T);
     indent(e);
     put_n(e, b.s, b.len);
   }
@@ -396,7 +396,9 @@ void emit_buffers(Em *e) {
     e->arr_blocks = n[0] && n[1] ? 3 : 0; /* the other may have been allocated; free(NULL) does nothing */
     StrBuf f = {0};
     free_heap(e, &f);
-    sb_printf(&b, "   %s\n    errno = ENOMEM;\n    return%s;\n  }\n", f.s, fail_value(e));
+    if (f.s)
+      sb_printf(&b, "   %s\n", f.s);
+    sb_printf(&b, "    errno = ENOMEM;\n    return%s;\n  }\n", fail_value(e));
     sb_free(&f);
     e->heap_tape = tape;
     e->arr_blocks = blocks;

@@ -37,6 +37,8 @@ typedef struct Build {
   Ref *abuf;        /* per declaration of a local array: its buffer (ABUF) */
   int nbufs;        /* local arrays so far in the function */
   int arrays;       /* local-array operations so far (a region that made some keeps what leaves it) */
+  VEC(const void *) calls; /* pairs: a call whose callee has local arrays, the first of them in bufs */
+  VEC(Ref) bufs;
   VEC(Ref) costly;  /* costly values made in the current branch, outside loops */
   VEC(uint64_t) deps; /* per node: the loops whose index it may change with (bit L % 64) */
 } Build;
@@ -97,7 +99,16 @@ static int find_memo(Build *s, int callee, const Ref *args, int nargs) {
   return -1;
 }
 
-static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
+/* The buffers made for call e's local arrays (call_buffers), or -1. */
+static int buffers_of_call(const Build *s, const Expr *e) {
+  for (int i = 0; i < s->calls.n; i += 2)
+    if (s->calls.v[i] == e)
+      return (int)(intptr_t)s->calls.v[i + 1];
+  return -1;
+}
+
+static Ref inline_call(Build *s, const Expr *e, const Ref *args, int nargs) {
+  int callee = e->bind;
   int hit = find_memo(s, callee, args, nargs);
   if (hit >= 0)
     return s->memos.v[hit].result;
@@ -105,9 +116,13 @@ static Ref inline_call(Build *s, int callee, const Ref *args, int nargs) {
   if (!s->copiers[callee].src)
     copier_init(&s->copiers[callee], cg);
   Ref *map = xmalloc((size_t)(cg->nodes.n ? cg->nodes.n : 1) * sizeof *map);
-  for (int i = 0; i < cg->nodes.n; i++)
-    map[i] = cg->nodes.v[i].op == OP_INPUT || cg->nodes.v[i].op == OP_IPARAM ? args[cg->nodes.v[i].aux]
-                                                                            : REF_NONE;
+  int buf = buffers_of_call(s, e);
+  for (int i = 0; i < cg->nodes.n; i++) {
+    const Node *nd = &cg->nodes.v[i];
+    map[i] = nd->op == OP_INPUT || nd->op == OP_IPARAM ? args[nd->aux]
+             : nd->op == OP_ABUF ? s->bufs.v[buf++] /* the callee's arrays, made on entry */
+                                 : REF_NONE;
+  }
   copier_run(&s->copiers[callee], s->b, 0, cg->nodes.n, map, 0, 0);
   Ref out = cg->outs.v[0];
   Ref result = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
@@ -201,7 +216,7 @@ static Ref build_call(Build *s, const Expr *e) {
                                                                      : build_expr(s, e->u.call.args[i]);
   Ref r;
   if (e->bind >= 0) {
-    r = inline_call(s, e->bind, argv, n);
+    r = inline_call(s, e, argv, n);
   } else {
     int op = -1 - e->bind;
     s->b->src = e->loc;
@@ -258,8 +273,11 @@ static int innermost_loop(const Graph *g, int blk) {
 
 /* The costly values made in group g's branches (s->costly from mark on,
  * the then branch's before then_end) leave it through phis "c ? v : 0": the
- * adjoint branch reads them there instead of computing them again. */
-static void export_costly(Build *s, int g, int mark, int then_end) {
+ * adjoint branch reads them there instead of computing them again. In a
+ * loop, when the branches read local arrays (s->arrays was 'arrays'
+ * before them), the phis are stored: made again, the group would read
+ * arrays changed since. */
+static void export_costly(Build *s, int g, int mark, int then_end, int arrays) {
   Builder *b = s->b;
   int end = s->costly.n, kept = mark, loop = innermost_loop(b->g, b->blk);
   Ref zero = b_const(b, 0);
@@ -270,6 +288,9 @@ static void export_costly(Build *s, int g, int mark, int then_end) {
     s->costly.v[kept++] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
   }
   s->costly.n = kept;
+  Ref pos = loop >= 0 && s->arrays != arrays ? b_storage_pos(b, b->blk, ALL_LOOPS) : REF_NONE;
+  for (int i = mark; i < kept && pos != REF_NONE; i++) /* made again, the group would read arrays */
+    b_loop_op(b, OP_SAVE, loop, s->costly.v[i], pos);
 }
 
 static Ref build_cond(Build *s, const Expr *e) {
@@ -287,7 +308,7 @@ static Ref build_cond(Build *s, const Expr *e) {
   b->blk = parent;
   b->src = e->loc;
   Ref r = b_phi(b, g, x, y);
-  export_costly(s, g, mark, then_end);
+  export_costly(s, g, mark, then_end, arrays);
   if (s->arrays != arrays)
     keep_for_reverse(s, r);
   return r;
@@ -564,7 +585,7 @@ static void build_if(Build *s, const Stmt *st, Graph *g) {
   b->src = (Loc){st->loc.lo, st->e->loc.hi}; /* "if c": the phis' comment */
   for (int i = 0; i < vars.n; i++)
     s->slots[vars.v[i]] = b_phi(b, gi, then[i], s->slots[vars.v[i]]);
-  export_costly(s, gi, mark, then_end);
+  export_costly(s, gi, mark, then_end, arrays);
   for (int i = 0; i < vars.n && s->arrays != arrays; i++) /* made again, the group would read arrays */
     keep_for_reverse(s, s->slots[vars.v[i]]);
   free(before);
@@ -610,6 +631,82 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
 
 /* ---- local arrays ---- */
 
+static void call_buffers(Build *s, const Expr *e);
+
+/* The buffers of the local arrays of the functions each call inlines, made
+ * on entry like the function's own (their lengths must be constants: they
+ * would otherwise change with the arguments). */
+static void stmts_call_buffers(Build *s, const Stmt *st) {
+  for (; st; st = st->next) {
+    if (st->e)
+      call_buffers(s, st->e);
+    for (int i = 0; i < st->nmore; i++)
+      call_buffers(s, st->more[i]);
+    stmts_call_buffers(s, st->body);
+    stmts_call_buffers(s, st->orelse);
+  }
+}
+
+static void call_buffers(Build *s, const Expr *e) {
+  switch (e->kind) {
+  case E_CALL:
+  case E_LIST:
+  case E_INDEX:
+    for (int i = 0; i < e->u.call.nargs; i++)
+      call_buffers(s, e->u.call.args[i]);
+    if (e->kind != E_CALL || e->bind < 0)
+      return;
+    {
+      const Graph *cg = &s->graphs[e->bind];
+      int first = s->bufs.n;
+      for (int i = 0; i < cg->nodes.n; i++) {
+        const Node *nd = &cg->nodes.v[i];
+        if (nd->op != OP_ABUF)
+          continue;
+        if (!ref_is_const(nd->a[0])) {
+          diag_error(s->d, e->loc, "'%s' has a local array whose size depends on its arguments; "
+                                   "a called function's local arrays need constant sizes", e->u.call.name);
+        }
+        s->b->src = nd->src;
+        Ref len = b_const(s->b, ref_is_const(nd->a[0]) ? graph_const(cg, nd->a[0]) : 0);
+        Ref buf = b_op(s->b, OP_ABUF, len, REF_NONE, REF_NONE);
+        s->b->g->nodes.v[buf].aux = s->nbufs++;
+        vec_push(&s->bufs, buf);
+      }
+      if (s->bufs.n > first) {
+        vec_push(&s->calls, (const void *)e);
+        vec_push(&s->calls, (const void *)(intptr_t)first);
+      }
+    }
+    return;
+  case E_UNARY:
+    call_buffers(s, e->u.un.e);
+    return;
+  case E_BINARY:
+    call_buffers(s, e->u.bin.l);
+    call_buffers(s, e->u.bin.r);
+    return;
+  case E_CHAIN:
+    call_buffers(s, e->u.chain.first);
+    for (int i = 0; i < e->u.chain.n; i++)
+      call_buffers(s, e->u.chain.items[i].e);
+    return;
+  case E_COND:
+    call_buffers(s, e->u.cond.c);
+    call_buffers(s, e->u.cond.a);
+    call_buffers(s, e->u.cond.b);
+    return;
+  case E_REDUCE:
+    call_buffers(s, e->u.red->e);
+    return;
+  case E_COMP:
+    call_buffers(s, e->u.comp->e);
+    return;
+  default:
+    return;
+  }
+}
+
 /* One buffer per 'let x[dims]' of the function, made before anything else
  * (in block 0: every operation on the array and on its adjoint can name it;
  * its length is known on entry). */
@@ -617,8 +714,11 @@ static void make_buffers(Build *s, const Stmt *st) {
   for (; st; st = st->next) {
     if (st->kind == S_LET && st->nsub) {
       Ref len = b_const(s->b, 1);
-      for (int k = 0; k < st->nsub; k++)
-        len = op_at(s, st->sub[k]->loc, OP_IMUL, len, build_int(s, st->sub[k]));
+      for (int k = 0; k < st->nsub; k++) { /* folded also at -O0: a called function's length is read */
+        Ref d = build_int(s, st->sub[k]);
+        len = ref_is_const(len) && ref_is_const(d) ? b_const(s->b, graph_const(s->b->g, len) * graph_const(s->b->g, d))
+                                                  : op_at(s, st->sub[k]->loc, OP_IMUL, len, d);
+      }
       s->b->src = st->nameloc;
       Ref buf = b_op(s->b, OP_ABUF, len, REF_NONE, REF_NONE);
       s->b->g->nodes.v[buf].aux = s->nbufs++;
@@ -892,6 +992,7 @@ static void build_func(Build *s, const Func *f, const FnSig *sig, Graph *g) {
     s->is_int[p->decl] = (char)p->is_int;
   }
   make_buffers(s, f->body);
+  stmts_call_buffers(s, f->body);
   build_stmts(s, f->body, g);
 }
 
@@ -925,6 +1026,7 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
     for (size_t q = 0; q < nd; q++)
       s.abuf[q] = REF_NONE;
     s.nbufs = 0;
+    s.calls.n = s.bufs.n = 0;
     build_func(&s, f, &c->sigs[i], g);
     if (b.overflow) {
       diag_error(d, f->nameloc, "function '%s' is too large (more than %d SSA nodes)", f->name,
@@ -966,5 +1068,7 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
   vec_free(&s.argpool);
   vec_free(&s.costly);
   vec_free(&s.deps);
+  vec_free(&s.calls);
+  vec_free(&s.bufs);
   return errors + (d->errors - before);
 }

@@ -128,8 +128,8 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
   vec_push(&c->touched_b, root_blk);
   for (int i = lo; i < hi; i++) {
     const Node *n = &src->nodes.v[i];
-    if (n->op == OP_INPUT || n->op == OP_IPARAM || n->op == OP_SIZE || n->op == OP_ARRAY)
-      continue; /* the caller maps parameters */
+    if (n->op == OP_INPUT || n->op == OP_IPARAM || n->op == OP_SIZE || n->op == OP_ARRAY || n->op == OP_ABUF)
+      continue; /* the caller maps parameters and local arrays' buffers */
     if ((n->op == OP_SAVE || n->op == OP_LSEW || n->op == OP_CHECK) && c->skip_saves) {
       /* a weight is only stored; an index is checked once, forwards */
       map[i] = REF_NONE;

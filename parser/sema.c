@@ -806,6 +806,21 @@ static void check_local_dim(Sema *s, Expr *e) {
   }
 }
 
+/* let y = x with x an array: y needs the dimensions. */
+static void let_without_dims(Sema *s, Stmt *st) {
+  Shape sh = {0};
+  char buf[200];
+  int b = st->e->kind == E_NAME ? lookup(s, st->e->u.name) : -1;
+  if (b >= 0) {
+    s->binds.v[b].used = 1;
+    shape_of_binding(s, &s->binds.v[b], &sh);
+    diag_error(s->d, st->nameloc, "a local array needs its dimensions: 'let %s%s = %s;'", st->name,
+               shape_text(&sh, buf, sizeof buf), st->e->u.name);
+  } else {
+    diag_error(s->d, st->nameloc, "a local array needs its dimensions: 'let %s[...] = ...;'", st->name);
+  }
+}
+
 /* let x[dims] = e: e a scalar (every element), or an array of that shape. */
 static void check_let_array(Sema *s, Stmt *st) {
   Shape want = {0};
@@ -937,7 +952,7 @@ static void check_stmts(Sema *s, Stmt *st, const char *inside) {
         break;
       }
       if (array_expr(s, st->e))
-        diag_error(s->d, st->nameloc, "a local array needs its dimensions: 'let %s[...] = ...;'", st->name);
+        let_without_dims(s, st);
       else
         want_value(s, st->e, check_expr(s, st->e));
       st->decl = decl_of(s, bind(s, st->name, st->nameloc, 0, BK_REAL));

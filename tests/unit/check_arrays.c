@@ -348,6 +348,70 @@ static const struct {
                      "fn csr(x[n], v[q], const int ptr[m], const int col[q]) =\n"
                      "  sum(i in 0..m-1, exp(sum(j in ptr[i]..ptr[i+1], v[j] * x[col[j]])));\n",
      -1, 1},
+    /* local arrays (SPEC 2.6): filled, copied, lists, 1-D and 2-D
+     * comprehensions, elements and whole arrays assigned, carried by loops
+     * (the double buffer: a swap) and merged by ifs, in a called function;
+     * a Jacobian through them (two) */
+    {"local_arrays",
+                     "fn heat(u0[n], k, const int steps) {\n"
+                     "  let u[n] = u0;\n"
+                     "  for t in 0..steps {\n"
+                     "    let v[n] = u;\n"
+                     "    for i in 1..n-1 { v[i] += k * (u[i-1] - 2*u[i] + u[i+1]); }\n"
+                     "    u = v;\n"
+                     "  }\n"
+                     "  return sum(i in 0..n, u[i]^2);\n"
+                     "}\n"
+                     "fn clip(x[n], c) {\n"
+                     "  let s = sqrt(sum(i in 0..n, x[i]^2));\n"
+                     "  let y[n] = x;\n"
+                     "  if s > c { for i in 0..n { y[i] = x[i] * c / s; } } else if s < 1e-12 { y[0] = 0; }\n"
+                     "  return sum(i in 0..n, y[i] * (i + 1));\n"
+                     "}\n"
+                     "fn mat(A[n, m], x[m]) {\n"
+                     "  let y[n] = 0;\n"
+                     "  for i in 0..n { y[i] = sum(j in 0..m, A[i, j] * x[j]); }\n"
+                     "  let P[n, n] = [i in 0..n, j in 0..n: y[i] * y[j] + (i == j ? 1 : 0)];\n"
+                     "  return sum(i in 0..n, sum(j in 0..n, P[i, j] * sin(P[j, i]))) + max(i in 0..n, y[i]);\n"
+                     "}\n"
+                     "fn branchy(x[n], c) {\n"
+                     "  let y[n] = x;\n"
+                     "  if c > 0.5 { y[0] = c * y[0]; y[n-1] = y[0] * y[n-1]; } else { y = [i in 0..n: x[i]^2]; }\n"
+                     "  let t = 0;\n"
+                     "  for i in 0..n { t += y[i] * exp(-y[i]); if y[i] > 1 { y[i] = 0; } }\n"
+                     "  return t + sum(i in 0..n, y[i]);\n"
+                     "}\n"
+                     "fn swapper(x[n], k) {\n"
+                     "  let a[n] = x;\n"
+                     "  let b[n] = 0;\n"
+                     "  for t in 0..3 {\n"
+                     "    for i in 0..n { b[i] = a[i] * k + sin(a[(i + 1) % n]); }\n"
+                     "    let c[n] = a;\n"
+                     "    a = b;\n"
+                     "    b = c;\n"
+                     "  }\n"
+                     "  return sum(i in 0..n, a[i] * b[i]);\n"
+                     "}\n"
+                     "fn two(x[n]) -> (p, q) {\n"
+                     "  let y[n] = [i in 0..n: x[i]^2];\n"
+                     "  return sum(i in 0..n, y[i]), y[0] * y[n-1];\n"
+                     "}\n"
+                     "private fn rot(x, y) { let r[2] = [x*2, y]; r[1] += r[0]; return r[0]*r[1]; }\n"
+                     "fn calls(x[n], b) = sum(i in 0..n, rot(x[i], b));\n"
+                     /* a branch reading an array, in a loop, with a costly
+                      * value (cos) leaving the other branch: the phi that
+                      * carries it out is stored, not made again from an
+                      * array changed since */
+                     "fn costly(a, b) {\n"
+                     "  let L[2] = a;\n"
+                     "  for s in 0..2 {\n"
+                     "    let N[2] = L;\n"
+                     "    for i in 0..2 { N[i] += sin(L[1] > b ? L[0] : log1p(1 + cos(b))); }\n"
+                     "    L = N;\n"
+                     "  }\n"
+                     "  return L[0] * L[1];\n"
+                     "}\n",
+     -1, 1},
     /* a reduction whose range reads an enclosing index (c in 0..j) but
      * whose terms do not changes with that index: it was stored at one
      * place for every j, and the reverse sweep read the last one */

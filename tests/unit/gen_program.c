@@ -25,6 +25,9 @@ typedef struct Ctx {
   int target[GEN_MAX_PARAMS];  /* integer data arrays: the dimension their values index */
   int kparam;                  /* a scalar of integer data (a range's bound), or -1 */
   int gathering;               /* writing a gather's own index */
+  char loc[2][4];              /* local arrays in scope (1-D), read like parameters */
+  int locdim[2];
+  int nloc;
   StrBuf *b;
   unsigned long long rs;
   int pdim[GEN_MAX_PARAMS][2]; /* each array parameter's dimensions */
@@ -92,6 +95,11 @@ static void leaf(Ctx *c) {
   unsigned r = rnd(c, 12);
   if (c->kparam >= 0 && !c->in_helper && r == 11 && rnd(c, 2)) {
     sb_puts(c->b, c->p->param[c->kparam].name); /* integer data as a real */
+  } else if (c->nloc && !c->in_helper && r < 5 && rnd(c, 2)) { /* an element of a local array */
+    int k = (int)rnd(c, (unsigned)c->nloc);
+    sb_printf(c->b, "%s[", c->loc[k]);
+    index_text(c, c->locdim[k]);
+    sb_putc(c->b, ']');
   } else if (na && r < 5) {
     int k = arrays[rnd(c, (unsigned)na)];
     sb_printf(c->b, "%s[", c->p->param[k].name);
@@ -420,6 +428,78 @@ static void if_statement(Ctx *c, const char *indent, const char *var) {
   sb_printf(c->b, "%s}\n", indent);
 }
 
+/* A for loop over dimension dim with index name (bound until the caller closes it). */
+static void for_over(Ctx *c, const char *indent, int dim) {
+  static const char *const names[] = {"i", "j", "k", "l"};
+  Idx *x = &c->idx[c->nidx++];
+  snprintf(x->name, sizeof x->name, "%s", names[c->nidx - 1]);
+  x->dim = dim;
+  x->lo = 0;
+  sb_printf(c->b, "%sfor %s in 0..%s {\n", indent, x->name, dim_text[dim]);
+}
+
+/* A local array L0 over a dimension in use: filled, copied from a
+ * parameter of its shape, a list, or a comprehension; then perhaps its
+ * elements updated in a loop, a double buffer over a few steps (`L0 = N`,
+ * a swap), an element set in an if. It is read like a parameter after. */
+static void local_array(Ctx *c) {
+  int dims[ND], nd = 0;
+  for (int k = 0; k < ND; k++)
+    if (c->avail[k])
+      dims[nd++] = k;
+  int dim = dims[rnd(c, (unsigned)nd)], src = -1;
+  for (int k = 0; k < c->p->nparams; k++)
+    if (c->p->param[k].ndims == 1 && !c->p->param[k].is_int && c->pdim[k][0] == dim)
+      src = k;
+  sb_printf(c->b, "  let L0[%s] = ", dim_text[dim]);
+  unsigned how = rnd(c, 4);
+  if (how == 0 && src >= 0) {
+    sb_puts(c->b, c->p->param[src].name);
+  } else if (how == 1 && dim >= D_2) {
+    int n = dim == D_2 ? 2 : 3;
+    for (int e = 0; e < n; e++)
+      wrap(c, e ? ", " : "[", 1, "");
+    sb_putc(c->b, ']');
+  } else if (how == 2) {
+    for_over(c, "", dim); /* only to bind the index: the text is rewritten */
+    c->b->len -= strlen("for i in 0.. {\n") + strlen(dim_text[dim]);
+    sb_printf(c->b, "[%s in 0..%s: ", c->idx[c->nidx - 1].name, dim_text[dim]);
+    gen(c, 2);
+    sb_puts(c->b, "]");
+    c->nidx--;
+  } else {
+    gen(c, 1);
+  }
+  sb_puts(c->b, ";\n");
+  snprintf(c->loc[0], sizeof c->loc[0], "L0");
+  c->locdim[0] = dim;
+  if (rnd(c, 2)) { /* its elements updated, reading it */
+    for_over(c, "  ", dim);
+    sb_printf(c->b, "    L0[%s] = 0.5 * L0[%s] + 0.25 * tanh(", c->idx[c->nidx - 1].name, c->idx[c->nidx - 1].name);
+    c->nloc = 1;
+    gen(c, 2);
+    sb_puts(c->b, ");\n  }\n");
+    c->nidx--;
+  }
+  c->nloc = 1;
+  if (rnd(c, 2)) { /* a double buffer */
+    sb_puts(c->b, "  for s in 0..2 {\n    let N[");
+    sb_printf(c->b, "%s] = L0;\n", dim_text[dim]);
+    for_over(c, "    ", dim);
+    sb_printf(c->b, "      N[%s] += 0.25 * sin(", c->idx[c->nidx - 1].name);
+    gen(c, 2);
+    sb_puts(c->b, ");\n    }\n    L0 = N;\n  }\n");
+    c->nidx--;
+  }
+  if (rnd(c, 3) == 0) { /* an element set in a branch */
+    sb_puts(c->b, "  if ");
+    gen(c, 1);
+    sb_puts(c->b, " > 0.5 {\n    L0[0] = ");
+    gen(c, 2);
+    sb_puts(c->b, ";\n  }\n");
+  }
+}
+
 static void body(Ctx *c) {
   GenProg *p = c->p;
   sb_puts(c->b, "  let t0 = ");
@@ -450,6 +530,8 @@ static void body(Ctx *c) {
     sb_puts(c->b, "  }\n");
     c->nidx--;
   }
+  if (rnd(c, 3) == 0)
+    local_array(c);
   statement(c, "  let ", "t1", 3);
   add_scalar(c, "t1");
   if (rnd(c, 3) == 0)
