@@ -14,6 +14,12 @@ enum { DIRECT_MAX = 4096 }; /* elements of an array zeroed one line each, at mos
 /* Which array parameters qualify (len[p] >= 0): every addition into their
  * elements at the top level at a constant place, their size a literal.
  * 0 when f_jac must keep its loop (one parameter does not qualify). */
+/* The array parameter an ACCUM adds into, or -1 (not an ACCUM, or one
+ * into a local array's adjoint). */
+static int accum_param(const Graph *g, const Node *nd) {
+  return nd->op == OP_ACCUM && g->nodes.v[nd->a[0]].op == OP_ARRAY ? g->nodes.v[nd->a[0]].aux : -1;
+}
+
 static int direct_arrays(Em *e, int *len) {
   const Graph *g = e->g;
   int np = g->nparams, any = 0;
@@ -22,9 +28,9 @@ static int direct_arrays(Em *e, int *len) {
     len[p] = has_gradient(e, p) && is_array(e, p) ? cg_const_length(e->fg, p, DIRECT_MAX) : -1;
   for (int n = 0; n < g->nodes.n; n++) {
     const Node *nd = &g->nodes.v[n];
-    if (nd->op != OP_ACCUM)
+    int p = accum_param(g, nd);
+    if (p < 0)
       continue;
-    int p = g->nodes.v[nd->a[0]].aux;
     if (nd->blk != 0 || !ref_is_const(nd->a[1]))
       len[p] = -1;
     seen[p] = 1;
@@ -71,9 +77,10 @@ void plan_direct(Em *e) {
       written[p] = xcalloc((size_t)(rows * len[p] + 1), 1);
   for (int n = 0; n < g->nodes.n; n++) { /* in the order they are printed */
     const Node *nd = &g->nodes.v[n];
-    if (nd->op != OP_ACCUM || !written[g->nodes.v[nd->a[0]].aux])
+    int p = accum_param(g, nd);
+    if (p < 0 || !written[p])
       continue;
-    int p = g->nodes.v[nd->a[0]].aux, k = (int)graph_const(g, nd->a[1]);
+    int k = (int)graph_const(g, nd->a[1]);
     int at = (e->several ? nd->aux : 0) * len[p] + k;
     if (k >= 0 && k < len[p] && !written[p][at])
       e->stores[n] = written[p][at] = 1;
@@ -499,8 +506,8 @@ int collect_unused(const Em *e, const char **out) {
       used[nd->aux] = 1;
     if (nd->op == OP_SIZE && e->ns[i].refs)
       sused[nd->aux] = 1;
-    if (nd->op == OP_ACCUM)
-      accum[g->nodes.v[nd->a[0]].aux] = 1;
+    if (accum_param(g, nd) >= 0)
+      accum[accum_param(g, nd)] = 1;
   }
   for (int i = 0; i < ns; i++)
     if (!sused[i])

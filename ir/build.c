@@ -107,6 +107,28 @@ static int buffers_of_call(const Build *s, const Expr *e) {
   return -1;
 }
 
+static void keep_for_reverse(Build *s, Ref v);
+
+/* A callee's reads of its local arrays outside its loops, and what leaves
+ * its branches and loops there, were visible to its own reverse sweep; in
+ * a loop of the caller they are not, and made again they would read
+ * buffers changed since: they are stored (the ones inside the callee's
+ * loops are already). map: the copy of cg's nodes, new from node before. */
+static void keep_callee_reads(Build *s, const Graph *cg, const Ref *map, int before) {
+  if (b_storage_pos(s->b, s->b->blk, ALL_LOOPS) == REF_NONE)
+    return;
+  int *buf = graph_buffers(cg);
+  for (int i = 0; i < cg->nodes.n; i++) {
+    const Node *nd = &cg->nodes.v[i];
+    if (nd->blk != 0 || map[i] == REF_NONE || ref_is_const(map[i]) || map[i] < before)
+      continue;
+    int local_read = nd->op == OP_LOAD && buf[nd->a[0]] >= 0 && cg->nodes.v[buf[nd->a[0]]].op == OP_ABUF;
+    if (local_read || nd->op == OP_PHI || op_info[nd->op].kind == K_EXIT)
+      keep_for_reverse(s, map[i]);
+  }
+  free(buf);
+}
+
 static Ref inline_call(Build *s, const Expr *e, const Ref *args, int nargs) {
   int callee = e->bind;
   int hit = find_memo(s, callee, args, nargs);
@@ -123,7 +145,10 @@ static Ref inline_call(Build *s, const Expr *e, const Ref *args, int nargs) {
              : nd->op == OP_ABUF ? s->bufs.v[buf++] /* the callee's arrays, made on entry */
                                  : REF_NONE;
   }
+  int before = s->b->g->nodes.n;
   copier_run(&s->copiers[callee], s->b, 0, cg->nodes.n, map, 0, 0);
+  if (graph_has_arrays(cg))
+    keep_callee_reads(s, cg, map, before);
   Ref out = cg->outs.v[0];
   Ref result = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
   free(map);
@@ -180,7 +205,7 @@ static int innermost_loop(const Graph *g, int blk);
  * where the reverse sweep sees it. */
 static void keep_for_reverse(Build *s, Ref v) {
   Builder *b = s->b;
-  if (ref_is_const(v) || graph_ref_kind(b->g, v) != K_VAL)
+  if (v == REF_NONE || ref_is_const(v) || graph_ref_kind(b->g, v) != K_VAL)
     return;
   int l = innermost_loop(b->g, b->blk);
   Ref pos = l >= 0 ? b_storage_pos(b, b->blk, ALL_LOOPS) : REF_NONE;
@@ -449,14 +474,13 @@ static Ref build_reduce(Build *s, const Expr *e) {
   }
   b->blk = parent;
   Ref r = b_loop_op(b, OP_REDUCE, l, t, REF_NONE), count = REF_NONE;
+  if (red == RED_MIN || red == RED_MAX) /* right after its REDUCE: the loop's exits */
+    count = b_loop_op(b, OP_RCOUNT, l, t, REF_NONE);
   if (s->arrays != arrays) { /* made again, the loop would read arrays changed since */
     keep_for_reverse(s, r);
-    if (red == RED_MIN || red == RED_MAX)
-      keep_for_reverse(s, b_loop_op(b, OP_RCOUNT, l, t, REF_NONE));
+    keep_for_reverse(s, count);
     return r;
   }
-  if (red == RED_MIN || red == RED_MAX)
-    count = b_loop_op(b, OP_RCOUNT, l, t, REF_NONE);
   /* Inside another loop, its result is stored for that loop's reverse
    * sweep, which then need not run it again. */
   Ref pos = b_storage_pos(b, parent, deps_of(s, r));

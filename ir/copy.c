@@ -120,10 +120,26 @@ static Ref copy_phi(Copier *c, Builder *b, Ref *map, const Node *n) {
   return b_phi(b, g, map_ref(b, c->src, map, n->a[1]), map_ref(b, c->src, map, n->a[2]));
 }
 
+/* A stored value's position, copied into loops (those in mask) that the
+ * source graph did not have: a place per iteration of them too, else each
+ * of their iterations would overwrite the last one's values. REF_NONE when
+ * it cannot be stored there (a range depends on an enclosing index). */
+static Ref map_position(Copier *c, Builder *b, int blk, Ref pos, uint64_t around) {
+  uint64_t src = graph_index_loops(c->src, pos), mask = around;
+  for (int l = 0; l < c->src->loops.n && src; l++)
+    if (src >> (l % 64) & 1 && c->lmap[l] >= 0)
+      mask |= (uint64_t)1 << (c->lmap[l] % 64);
+  return b_storage_pos(b, blk, mask);
+}
+
 void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, int keep_names) {
   const Graph *src = c->src;
   int save_blk = b->blk, save_name = b->name;
   Loc save_src = b->src;
+  uint64_t around = 0; /* the loops around the copy (bit L % 64) */
+  for (int k = b->blk; k > 0 && root_blk == 0; k = b->g->blocks.v[k].parent)
+    if (b->g->blocks.v[k].loop >= 0)
+      around |= (uint64_t)1 << (b->g->blocks.v[k].loop % 64);
   c->bmap[root_blk] = b->blk;
   vec_push(&c->touched_b, root_blk);
   for (int i = lo; i < hi; i++) {
@@ -153,7 +169,12 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
         map[i] = REF_NONE;
         continue;
       }
-      map[i] = b_loop_op(b, n->op, l, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]));
+      Ref y = map_ref(b, src, map, n->a[1]);
+      if (n->op == OP_SAVE && around && (y = map_position(c, b, blk, n->a[1], around)) == REF_NONE) {
+        map[i] = REF_NONE; /* made again by the reverse sweep (a carried value: its error) */
+        continue;
+      }
+      map[i] = b_loop_op(b, n->op, l, map_ref(b, src, map, n->a[0]), y);
     } else if (op_keeps_aux(n->op)) {
       Node nd = *n;
       map[i] = b_op(b, n->op, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]),

@@ -636,6 +636,17 @@ int graph_uses_index(const Graph *g, Ref x) {
   return graph_uses_index(g, nd->a[0]) || graph_uses_index(g, nd->a[1]);
 }
 
+uint64_t graph_index_loops(const Graph *g, Ref x) {
+  if (x == REF_NONE || ref_is_const(x))
+    return 0;
+  const Node *nd = &g->nodes.v[x];
+  if (nd->op == OP_IDX)
+    return (uint64_t)1 << (nd->aux % 64);
+  if (op_info[nd->op].kind != K_INT)
+    return 0;
+  return graph_index_loops(g, nd->a[0]) | graph_index_loops(g, nd->a[1]);
+}
+
 /* Iterations of the loops around blk are numbered row-major, outermost
  * first: ((i0 - lo0) * n1 + (i1 - lo1)) * n2 + ... — counting only the
  * loops in mask (bit L % 64 for loop L): a value that does not change with a

@@ -209,6 +209,7 @@ Ref b_storage_pos(Builder *b, int blk, uint64_t mask); /* a value's position in 
                                                         * storage (over the loops in mask), or REF_NONE */
 #define ALL_LOOPS (~(uint64_t)0)
 int graph_uses_index(const Graph *g, Ref x); /* integer x depends on a loop index */
+uint64_t graph_index_loops(const Graph *g, Ref x); /* the loops whose index integer x reads (bit L % 64) */
 /* Integer x is read from data: it depends on integer data, or on the index
  * of a loop whose range does (what --bounds-check checks). */
 int graph_from_data(const Graph *g, Ref x);

@@ -139,8 +139,8 @@ typedef struct Marker {
   int *next_of; /* CARRY -> its NEXT; a logsumexp's weight (LSEW) -> its REDUCE, which
                  * fills the weight's storage, and back (kept for a later reverse); or -1 */
   int *save_of; /* a value -> its SAVE, or -1 (kept only for a later reverse) */
-  int *count_of; /* a min/max REDUCE -> its RCOUNT, a branch value -> its export phi, or -1
-                  * (likewise kept for the reverse) */
+  int *count_of; /* a min/max REDUCE -> its RCOUNT, or -1 (likewise kept for the reverse) */
+  int *export_of; /* a branch value -> the phi it leaves its branch by, or -1 (likewise) */
   int cursor;    /* the sweep's place: nodes above it are expanded when marked */
   VEC(int) work;
 } Marker;
@@ -195,6 +195,8 @@ static void expand(Marker *m, int i) {
     mark(m, m->save_of[i]);
   if (m->count_of[i] >= 0)
     mark(m, m->count_of[i]);
+  if (m->export_of[i] >= 0)
+    mark(m, m->export_of[i]);
   mark_blocks(m, nd->blk);
   if (op_info[nd->op].kind == K_EXIT) /* its loop runs even when the body is all constants */
     mark_blocks(m, g->loops.v[nd->aux].body);
@@ -233,18 +235,19 @@ static char *mark_live(const Graph *g, int keep_saves) {
   int n = g->nodes.n;
   size_t sz = (size_t)(n ? n : 1) * sizeof(int);
   Marker m = {g, xcalloc((size_t)(n ? n : 1), 1), xcalloc((size_t)g->blocks.n, 1), xmalloc(sz),
-              xmalloc(sz), xmalloc(sz), n, {0}};
+              xmalloc(sz), xmalloc(sz), xmalloc(sz), n, {0}};
   memset(m.next_of, 0xff, sz); /* all -1 */
   memset(m.save_of, 0xff, sz);
   memset(m.count_of, 0xff, sz);
+  memset(m.export_of, 0xff, sz);
   for (int i = 0; i < n; i++) { /* one pass for the links and the roots */
     const Node *nd = &g->nodes.v[i];
     if (keep_saves && i > 0) {
       if (nd->op == OP_RCOUNT && g->nodes.v[i - 1].op == OP_REDUCE)
         m.count_of[i - 1] = i;
       Ref v = ir_exported(g, i);
-      if (v != REF_NONE && m.count_of[v] < 0)
-        m.count_of[v] = i; /* the phi a branch's value leaves by */
+      if (v != REF_NONE && m.export_of[v] < 0)
+        m.export_of[v] = i; /* the phi a branch's value leaves by */
     }
     if (nd->op == OP_LSEW) { /* its REDUCE follows the loop's body */
       for (int k = i + 1; k < n; k++)
@@ -281,6 +284,7 @@ static char *mark_live(const Graph *g, int keep_saves) {
   free(m.next_of);
   free(m.save_of);
   free(m.count_of);
+  free(m.export_of);
   vec_free(&m.work);
   return m.live;
 }

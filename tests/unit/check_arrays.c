@@ -412,6 +412,50 @@ static const struct {
                      "  return L[0] * L[1];\n"
                      "}\n",
      -1, 1},
+    /* helpers called in loops: the values a helper's loop stores have a
+     * place per iteration of the caller's loops too (each caller iteration
+     * overwrote the last one's); a helper's reads of its local arrays are
+     * stored in the caller's loop (made again, they read the buffer as the
+     * helper left it) */
+    {"helpers_in_loops", "private fn g(x, k) {\n"
+                         "  let y = x;\n"
+                         "  for t in 0..3 { y = sin(y * k) + y; }\n"
+                         "  return y;\n"
+                         "}\n"
+                         "fn sum_g(x[n], k) = sum(i in 0..n, g(x[i], k));\n"
+                         "private fn h(x, k) {\n"
+                         "  let r[2] = [x, k];\n"
+                         "  let u = sin(r[0]);\n"
+                         "  r[0] = k * 3;\n"
+                         "  return u + r[0] * r[0] * x;\n"
+                         "}\n"
+                         "fn sum_h(x[n], k) = sum(i in 0..n, h(x[i], k));\n"
+                         "fn iter_h(y0, k) {\n"
+                         "  let y = y0;\n"
+                         "  for t in 0..3 { y = h(y, k) * 0.1; }\n"
+                         "  return y;\n"
+                         "}\n",
+     -1, 1},
+    /* reductions over local arrays: a min in a branch leaves it by its
+     * phi (made again, it read the array changed since); a max of tied
+     * terms splits its adjoint by the count of ties; an array parameter
+     * whose gradient is zero, beside a local array's adjoint, is cast to
+     * void in the vjp */
+    {"array_reductions", "fn branch_min(a0, x1[2]) {\n"
+                         "  let L0[2] = x1;\n"
+                         "  if a0 > 0.5 { L0[0] = min(i in 0..2, L0[i]); }\n"
+                         "  return L0[0] * a0;\n"
+                         "}\n"
+                         "fn tied_max(a1) {\n"
+                         "  let L[2] = a1;\n"
+                         "  return prod(i in 0..3, max(j in 0..3, L[1]));\n"
+                         "}\n"
+                         "fn zero_bar(x[n], c) {\n"
+                         "  let y[2] = c;\n"
+                         "  y[1] *= c;\n"
+                         "  return x[0] > 0 ? y[0] * y[1] : c;\n"
+                         "}\n",
+     -1, 1},
     /* a reduction whose range reads an enclosing index (c in 0..j) but
      * whose terms do not changes with that index: it was stored at one
      * place for every j, and the reverse sweep read the last one */
