@@ -77,7 +77,12 @@ static int emit_array(Em *e, int n) {
       ref_use(e, b, nd->a[1]);
     } else if (nd->op == OP_ACOPY) {
       ref_use(e, b, nd->a[1]);
-      sb_puts(b, "[adc_k]");
+      sb_puts(b, "[adc_k");
+      if (!ref_is_const(nd->a[2]) || graph_const(e->g, nd->a[2]) != 0) { /* a row */
+        sb_puts(b, " + ");
+        int_text(e, b, nd->a[2], 1);
+      }
+      sb_puts(b, "]");
     } else {
       sb_printf(b, "0.0%s", e->ls);
     }

@@ -129,33 +129,78 @@ static void keep_callee_reads(Build *s, const Graph *cg, const Ref *map, int bef
   free(buf);
 }
 
-static Ref inline_call(Build *s, const Expr *e, const Ref *args, int nargs) {
+static Ref array_arg(Build *s, const Expr *a, Ref *off);
+
+/* The callee's sizes, from the dimensions of the arrays passed (sema saw
+ * that each size name takes one dimension). */
+static void callee_sizes(Build *s, const Expr *e, Ref *size) {
+  const Func *f = s->c->funcs[e->bind];
+  const FnSig *sig = &s->c->sigs[e->bind];
+  for (int i = 0; i < f->nparams; i++) {
+    const Param *p = &f->params[i];
+    const Expr *a = e->u.call.args[i];
+    int skip = a->kind == E_INDEX ? a->u.call.nargs : 0;
+    for (int k = 0; k < p->ndims; k++)
+      for (int j = 0; j < sig->nsizes; j++)
+        if (p->dims[k]->kind == E_NAME && strcmp(sig->sizes[j], p->dims[k]->u.name) == 0 && size[j] == REF_NONE)
+          size[j] = build_int(s, s->dims[a->bind][skip + k]);
+  }
+}
+
+static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs) {
   int callee = e->bind;
-  int hit = find_memo(s, callee, args, nargs);
+  const Func *f = s->c->funcs[callee];
+  const Graph *cg = &s->graphs[callee];
+  int arrays = 0, nsizes = s->c->sigs[callee].nsizes;
+  for (int i = 0; i < nargs; i++)
+    arrays |= f->params[i].ndims > 0;
+  int hit = arrays ? -1 : find_memo(s, callee, args, nargs); /* rows: the same array, another place */
   if (hit >= 0)
     return s->memos.v[hit].result;
-  const Graph *cg = &s->graphs[callee];
   if (!s->copiers[callee].src)
     copier_init(&s->copiers[callee], cg);
-  Ref *map = xmalloc((size_t)(cg->nodes.n ? cg->nodes.n : 1) * sizeof *map);
+  size_t nn = (size_t)(cg->nodes.n ? cg->nodes.n : 1);
+  Ref *map = xmalloc(nn * sizeof *map), *offset = NULL, *offs = xmalloc((size_t)(nargs + 1) * sizeof *offs);
+  Ref *size = xmalloc((size_t)(nsizes + 1) * sizeof *size);
+  for (int j = 0; j < nsizes; j++)
+    size[j] = REF_NONE;
+  for (int i = 0; i < nargs; i++)
+    offs[i] = REF_NONE;
+  if (arrays) {
+    for (int i = 0; i < nargs; i++)
+      if (f->params[i].ndims)
+        args[i] = array_arg(s, e->u.call.args[i], &offs[i]);
+    callee_sizes(s, e, size);
+    offset = xmalloc(nn * sizeof *offset);
+  }
   int buf = buffers_of_call(s, e);
   for (int i = 0; i < cg->nodes.n; i++) {
     const Node *nd = &cg->nodes.v[i];
-    map[i] = nd->op == OP_INPUT || nd->op == OP_IPARAM ? args[nd->aux]
+    map[i] = nd->op == OP_INPUT || nd->op == OP_IPARAM || nd->op == OP_ARRAY ? args[nd->aux]
+             : nd->op == OP_SIZE ? size[nd->aux]
              : nd->op == OP_ABUF ? s->bufs.v[buf++] /* the callee's arrays, made on entry */
                                  : REF_NONE;
+    if (offset)
+      offset[i] = nd->op == OP_ARRAY ? offs[nd->aux] : REF_NONE;
   }
   int before = s->b->g->nodes.n;
+  s->copiers[callee].offset = offset;
   copier_run(&s->copiers[callee], s->b, 0, cg->nodes.n, map, 0, 0);
+  s->copiers[callee].offset = NULL;
+  free(offset);
+  free(offs);
+  free(size);
   if (graph_has_arrays(cg))
     keep_callee_reads(s, cg, map, before);
   Ref out = cg->outs.v[0];
   Ref result = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
   free(map);
-  Memo m = {callee, s->b->blk, nargs, s->argpool.n, result};
-  for (int i = 0; i < nargs; i++)
-    vec_push(&s->argpool, args[i]);
-  memo_add(s, m);
+  if (!arrays) {
+    Memo m = {callee, s->b->blk, nargs, s->argpool.n, result};
+    for (int i = 0; i < nargs; i++)
+      vec_push(&s->argpool, args[i]);
+    memo_add(s, m);
+  }
   return result;
 }
 
@@ -233,12 +278,30 @@ static int store_in_loop(Build *s, Ref v) {
   return 1;
 }
 
+static Ref flat_index(Build *s, int decl, Expr *const *args, int n, Loc at);
+
+/* An array argument (a parameter of the caller, or a row of one): the
+ * array, and where the argument starts in it (REF_NONE: at 0). */
+static Ref array_arg(Build *s, const Expr *a, Ref *off) {
+  *off = REF_NONE;
+  if (a->kind == E_INDEX) { /* A[i]: the rows before i, times a row's length */
+    Ref o = flat_index(s, a->bind, a->u.call.args, a->u.call.nargs, a->loc);
+    for (int k = a->u.call.nargs; k < s->ndims[a->bind]; k++)
+      o = op_at(s, a->loc, OP_IMUL, o, build_int(s, s->dims[a->bind][k]));
+    *off = o;
+  }
+  return s->slots[a->bind];
+}
+
 static Ref build_call(Build *s, const Expr *e) {
   int n = e->u.call.nargs;
   Ref args[64], *argv = n <= 64 ? args : xmalloc((size_t)n * sizeof *argv);
-  for (int i = 0; i < n; i++) /* a 'const int' parameter takes an integer */
-    argv[i] = e->bind >= 0 && s->c->funcs[e->bind]->params[i].is_int ? build_int(s, e->u.call.args[i])
-                                                                     : build_expr(s, e->u.call.args[i]);
+  for (int i = 0; i < n; i++) { /* a 'const int' parameter takes an integer */
+    const Param *p = e->bind >= 0 ? &s->c->funcs[e->bind]->params[i] : NULL;
+    argv[i] = p && p->ndims ? REF_NONE /* inline_call's */
+              : p && p->is_int ? build_int(s, e->u.call.args[i])
+                               : build_expr(s, e->u.call.args[i]);
+  }
   Ref r;
   if (e->bind >= 0) {
     r = inline_call(s, e, argv, n);
@@ -854,7 +917,8 @@ static Ref build_comp(Build *s, const Expr *e, Ref ver) {
 static Ref array_value(Build *s, const Expr *e, Ref ver, int move) {
   s->arrays++;
   if (e->kind == E_NAME && e->bind >= 0 && graph_ref_kind(s->b->g, s->slots[e->bind]) == K_ARR)
-    return op_at(s, e->loc, move ? OP_AMOVE : OP_ACOPY, ver, s->slots[e->bind]);
+    return move ? op_at(s, e->loc, OP_AMOVE, ver, s->slots[e->bind])
+                : b_op(s->b, OP_ACOPY, ver, s->slots[e->bind], b_const(s->b, 0));
   if (e->kind == E_LIST) {
     for (int k = 0; k < e->u.call.nargs; k++) {
       Ref v = build_expr(s, e->u.call.args[k]);

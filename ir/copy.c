@@ -180,9 +180,13 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
       map[i] = b_op(b, n->op, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]),
                     map_ref(b, src, map, n->a[2]));
       b->g->nodes.v[map[i]].aux = nd.aux;
-    } else
-      map[i] = b_op(b, n->op, map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]),
-                    map_ref(b, src, map, n->a[2]));
+    } else {
+      Ref a[3] = {map_ref(b, src, map, n->a[0]), map_ref(b, src, map, n->a[1]), map_ref(b, src, map, n->a[2])};
+      int k = n->op == OP_LOAD || n->op == OP_ILOAD ? 1 : n->op == OP_ACOPY ? 2 : -1, arr = k == 2 ? 1 : 0;
+      if (k >= 0 && c->offset && c->offset[n->a[arr]] != REF_NONE) /* an element of a row */
+        a[k] = b_op(b, OP_IADD, c->offset[n->a[arr]], a[k], REF_NONE);
+      map[i] = b_op(b, n->op, a[0], a[1], a[2]);
+    }
   }
   for (int i = 0; i < c->touched_b.n; i++)
     c->bmap[c->touched_b.v[i]] = UNSET;

@@ -231,6 +231,8 @@ typedef struct Copier {
   const Graph *src;
   int *bmap, *gmap, *lmap; /* source block/group/loop -> new one; -3 unset */
   int skip_saves;          /* recomputation: stored values are read from the original SAVEs */
+  const Ref *offset;       /* inlining: per source node, where an array parameter starts in
+                            * the array mapped for it (a row), REF_NONE at its start; or NULL */
   VEC(int) touched_b, touched_g, touched_l;
 } Copier;
 void copier_init(Copier *c, const Graph *src);

@@ -201,7 +201,7 @@ static void rev_array(Rev *r, int n) {
       if (into) {
         Ref i = element_loop(r, buf, LK_FOR, &l), bar = b_op(B, OP_ABAR, buf, i, REF_NONE);
         B->g->nodes.v[bar].aux = k;
-        adjoint_op(r, OP_ACCUM, k, src, i, bar);
+        adjoint_op(r, OP_ACCUM, k, src, b_op(B, OP_IADD, fwd_ref(r, nd->a[2]), i, REF_NONE), bar);
         B->blk = parent;
       }
       if (again)

@@ -74,7 +74,9 @@ static OpKind want_kind(const Graph *g, const Node *nd, int k) {
     return K_INT;
   case OP_AFILL:
     return k == 0 ? K_ARR : K_VAL;
-  case OP_ACOPY: case OP_AMOVE: case OP_ASWAP: case OP_ACLEAR:
+  case OP_ACOPY:
+    return k == 2 ? K_INT : K_ARR;
+  case OP_AMOVE: case OP_ASWAP: case OP_ACLEAR:
     return K_ARR;
   case OP_ASET:
     return k == 0 ? K_ARR : k == 1 ? K_INT : K_VAL;

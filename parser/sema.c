@@ -132,15 +132,21 @@ static int check_callee(Sema *s, const Expr *e, int fn) {
   const char *why = NULL;
   if (f->nouts > 1)
     why = "it returns several values";
-  for (int i = 0; i < f->nparams && !why; i++)
-    if (f->params[i].ndims)
-      why = "it has array parameters";
   if (!why)
     return 1;
   diag_error(s->d, e->u.call.nameloc, "cannot call '%s' in an expression: %s", f->name, why);
   diag_note(s->d, f->nameloc, "'%s' is defined here", f->name);
   return 0;
 }
+
+/* Callee sizes bound by one call: a size name of the callee -> the
+ * caller's dimension it takes. */
+typedef struct SizeBind {
+  const char *name;
+  const Expr *dim;
+} SizeBind;
+
+static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, SizeBind *sb, int *nsb);
 
 static Kind check_call(Sema *s, Expr *e) {
   const char *name = e->u.call.name;
@@ -152,9 +158,18 @@ static Kind check_call(Sema *s, Expr *e) {
     return KIND_ERR;
   }
   int fn = strmap_get(&s->c->fnmap, name, -1);
+  SizeBind sb[64];
+  int nsb = 0;
   for (int i = 0; i < nargs; i++) {
     Expr *a = e->u.call.args[i];
     const Param *p = fn >= 0 && lookup(s, name) < 0 && i < s->c->funcs[fn]->nparams ? &s->c->funcs[fn]->params[i] : NULL;
+    if (p && p->ndims) {
+      if (nsb + p->ndims <= 64)
+        check_array_arg(s, s->c->funcs[fn], p, a, sb, &nsb);
+      else
+        diag_error(s->d, a->loc, "too many array dimensions in one call (the limit is 64)");
+      continue;
+    }
     if (p && p->is_int && int_shaped(s, a)) {
       check_int(s, a); /* a 'const int' parameter takes an integer expression */
       continue;
@@ -512,6 +527,96 @@ static int check_element(Sema *s, Expr *e) {
 }
 
 static Kind check_index(Sema *s, Expr *e) { return check_element(s, e) >= 0 ? KIND_VALUE : KIND_ERR; }
+
+/* Do two dimensions (of the caller) agree: equal affine forms, or the
+ * same text? */
+static int same_dim(Sema *s, const Expr *a, const Expr *b) {
+  Aff x, y;
+  long long v;
+  if (aff_of(s, a, &x) && aff_of(s, b, &y) && aff_axpy(&x, -1, &y) && aff_const(&x, &v))
+    return v == 0;
+  int la = a->loc.hi - a->loc.lo, lb = b->loc.hi - b->loc.lo;
+  return la == lb && memcmp(s->d->src->text + a->loc.lo, s->d->src->text + b->loc.lo, (size_t)la) == 0;
+}
+
+/* An argument for array parameter p of f: a whole array (a parameter or a
+ * local) or a row A[i] of one, of p's rank; its dimensions bind p's size
+ * names (one name, one dimension) and match p's literal dimensions. */
+static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, SizeBind *sb, int *nsb) {
+  int b = a->kind == E_NAME || a->kind == E_INDEX ? lookup(s, a->kind == E_NAME ? a->u.name : a->u.call.name) : -1;
+  if (b < 0 || s->binds.v[b].kind != BK_ARRAY) {
+    if (b < 0 && (a->kind == E_NAME || a->kind == E_INDEX)) {
+      check_expr(s, a);
+      return;
+    }
+    diag_error(s->d, a->loc, "'%s' takes an array for '%s': the name of an array, or a row ('A[i]')", f->name,
+               p->name);
+    return;
+  }
+  Binding *bd = &s->binds.v[b];
+  int skip = 0; /* leading dimensions indexed away by a row */
+  if (bd->is_local) {
+    bd->used = 1;
+    diag_error(s->d, a->loc, "'%s' is a local array; a function takes its caller's array parameters or their rows, "
+               "not local arrays (doc/limits.md)", bd->name);
+    return;
+  }
+  if (a->kind == E_INDEX) {
+    if (a->u.call.nargs >= bd->ndims) {
+      diag_error(s->d, a->loc, "'%s' takes an array for '%s'; this is an element of '%s' (a row takes fewer indices)",
+                 f->name, p->name, a->u.call.name);
+      return;
+    }
+    /* check the leading indices as those of an element of the leading dimensions */
+    int n = a->u.call.nargs;
+    int saved = bd->ndims;
+    bd->ndims = n;
+    check_element(s, a);
+    bd = &s->binds.v[b];
+    bd->ndims = saved;
+    skip = n;
+  } else {
+    bd->used = 1;
+    a->bind = bd->decl;
+  }
+  if (bd->is_int != p->is_int) {
+    diag_error(s->d, a->loc, "'%s' takes %s for '%s'; '%s' holds %s", f->name, p->is_int ? "integer data" : "reals",
+               p->name, bd->name, bd->is_int ? "integers" : "reals");
+    return;
+  }
+  int rank = bd->ndims - skip;
+  if (rank != p->ndims) {
+    diag_error(s->d, a->loc, "'%s' takes a %d-dimensional array for '%s', but this one has %d dimension%s", f->name,
+               p->ndims, p->name, rank, rank == 1 ? "" : "s");
+    diag_note(s->d, p->loc, "'%s' is declared here", p->name);
+    return;
+  }
+  for (int k = 0; k < rank; k++) {
+    const Expr *want = p->dims[k], *got = bd->dims[skip + k];
+    int gl = got->loc.hi - got->loc.lo;
+    const char *gt = s->d->src->text + got->loc.lo;
+    if (want->kind == E_NUM) {
+      Aff g;
+      long long v;
+      if (aff_of(s, got, &g) && aff_const(&g, &v) && (double)v != want->u.num)
+        diag_error(s->d, a->loc, "shape mismatch: '%s' takes '%s' with dimension %d of %g, this array's is %.*s",
+                   f->name, p->name, k + 1, want->u.num, gl, gt);
+      continue;
+    }
+    int j = 0;
+    while (j < *nsb && strcmp(sb[j].name, want->u.name) != 0)
+      j++;
+    if (j == *nsb) {
+      sb[(*nsb)++] = (SizeBind){want->u.name, got};
+    } else if (!same_dim(s, sb[j].dim, got)) {
+      const Expr *o = sb[j].dim;
+      diag_error(s->d, a->loc, "shape mismatch: '%s' needs one value for its size '%s', but the arguments give %.*s and %.*s",
+                 f->name, want->u.name, o->loc.hi - o->loc.lo, s->d->src->text + o->loc.lo, gl, gt);
+      diag_note(s->d, f->nameloc, "'%s' is defined here", f->name);
+    }
+  }
+}
+
 
 /* Would e pass check_int: literals, sizes, indices, integer data and their
  * + - * / %? (Asked without reporting anything.) */

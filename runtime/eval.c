@@ -100,15 +100,21 @@ static void array_op(Exec *x, int i, const Node *nd) {
     Store t = *b, *src = buffer(x, nd->a[1]);
     *b = *src;
     *src = t;
-  } else if (g->nodes.v[nd->a[1]].op == OP_ARRAY) { /* ACOPY of a parameter */
+  } else if (g->nodes.v[nd->a[1]].op == OP_ARRAY) { /* ACOPY of a parameter (from its element a[2]) */
     int p = g->nodes.v[nd->a[1]].aux;
-    if (!x->args->arrays || !x->args->arrays[p] || (array_len(x, p) >= 0 && array_len(x, p) < b->n))
+    long off = (long)val(x, nd->a[2]);
+    if (!x->args->arrays || !x->args->arrays[p] || off < 0 ||
+        (array_len(x, p) >= 0 && array_len(x, p) - off < b->n))
       x->error = x->error ? x->error : "an array index is out of range";
     else
-      memcpy(b->v, x->args->arrays[p], (size_t)b->n * sizeof *b->v);
+      memcpy(b->v, x->args->arrays[p] + off, (size_t)b->n * sizeof *b->v);
   } else {
     Store *src = buffer(x, nd->a[1]);
-    memmove(b->v, src->v, (size_t)(b->n < src->n ? b->n : src->n) * sizeof *b->v);
+    long off = (long)val(x, nd->a[2]);
+    if (off < 0 || src->n - off < b->n)
+      x->error = x->error ? x->error : "an array index is out of range";
+    else
+      memmove(b->v, src->v + off, (size_t)b->n * sizeof *b->v);
   }
 }
 

@@ -456,6 +456,25 @@ static const struct {
                          "  return x[0] > 0 ? y[0] * y[1] : c;\n"
                          "}\n",
      -1, 1},
+    /* helpers taking arrays: whole parameters and rows (A[i], a gather
+     * C[obs[o, 0]]), their size names bound to the arguments' dimensions;
+     * a row copied into the helper's local array */
+    {"array_helpers", "private fn dot(a[n], b[n]) = sum(i in 0..n, a[i] * b[i]);\n"
+                      "fn norm2(x[m]) = sqrt(dot(x, x));\n"
+                      "fn matvec_sq(A[n, m], x[m]) = sum(i in 0..n, dot(A[i], x)^2);\n"
+                      "private fn res(c[4], x[2]) {\n"
+                      "  let t = 0;\n"
+                      "  for k in 0..2 { t += c[k + 2] * sin(x[k] * c[0]); }\n"
+                      "  return t * t;\n"
+                      "}\n"
+                      "fn total(C[c, 4], P[q, 2], const int obs[p, 2]) = sum(o in 0..p, res(C[obs[o, 0]], P[obs[o, 1]]));\n"
+                      "private fn cp(r[3], w) { let y[3] = r; y[1] *= y[2] * w; return y[0] + y[1] * r[0]; }\n"
+                      "fn rows(A[n, 3], k) {\n"
+                      "  let s = 0;\n"
+                      "  for i in 0..n { s = s * k + cp(A[i], k); }\n"
+                      "  return s;\n"
+                      "}\n",
+     -1, 1},
     /* a reduction whose range reads an enclosing index (c in 0..j) but
      * whose terms do not changes with that index: it was stored at one
      * place for every j, and the reverse sweep read the last one */
