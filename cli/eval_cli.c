@@ -138,13 +138,14 @@ static int infer_from(const Signature *sig, int p, const Assign *a, long *size) 
 }
 
 /* Sizes: given, or told by the arrays' lengths (repeatedly: means[K, D]
- * tells D once alphas[K] told K). Returns a size that stays unknown. */
-static const char *find_sizes(const Signature *sig, AssignVec *as, long *size) {
+ * tells D once alphas[K] told K); -1 where neither. Returns a size given
+ * as something else than a non-negative integer, or NULL. */
+static const char *take_sizes(const Signature *sig, AssignVec *as, long *size) {
   for (int k = 0; k < sig->nsizes; k++) {
     Assign *a = find(as, sig->sizes[k]);
     size[k] = -1;
     if (a) {
-      if (a->is_array || a->v[0] < 0 || a->v[0] != floor(a->v[0]))
+      if (a->is_array || a->v[0] < 0 || a->v[0] != floor(a->v[0]) || a->v[0] > 1e9)
         return sig->sizes[k];
       size[k] = (long)a->v[0];
       a->used = 1;
@@ -158,6 +159,14 @@ static const char *find_sizes(const Signature *sig, AssignVec *as, long *size) {
         progress |= infer_from(sig, i, a, size);
     }
   }
+  return NULL;
+}
+
+/* The sizes, all known; else returns one that is not (or is wrong). */
+static const char *find_sizes(const Signature *sig, AssignVec *as, long *size) {
+  const char *bad = take_sizes(sig, as, size);
+  if (bad)
+    return bad;
   for (int k = 0; k < sig->nsizes; k++)
     if (size[k] < 0)
       return sig->sizes[k];
@@ -315,25 +324,10 @@ int adc_eval(const char *text, const FnGraphs *fns, int n, FILE *out, FILE *err)
 /* Function f's sizes: given, told by an array's length, else 3. 0, or 2
  * with a message. */
 static int point_sizes(const Signature *sig, AssignVec *as, long *size, FILE *err) {
-  for (int k = 0; k < sig->nsizes; k++) {
-    Assign *a = find(as, sig->sizes[k]);
-    size[k] = -1;
-    if (!a)
-      continue;
-    if (a->is_array || a->v[0] < 0 || a->v[0] != floor(a->v[0]) || a->v[0] > 1e9) {
-      fprintf(err, "adc: error: --check-sizes: the size '%s' must be a non-negative integer\n", sig->sizes[k]);
-      return 2;
-    }
-    size[k] = (long)a->v[0];
-    a->used = 1;
-  }
-  for (int progress = 1; progress;) {
-    progress = 0;
-    for (int i = 0; i < sig->nparams; i++) {
-      Assign *a = find(as, sig->params[i].name);
-      if (a && a->is_array)
-        progress |= infer_from(sig, i, a, size);
-    }
+  const char *bad = take_sizes(sig, as, size);
+  if (bad) {
+    fprintf(err, "adc: error: --check-sizes: the size '%s' must be a non-negative integer\n", bad);
+    return 2;
   }
   for (int k = 0; k < sig->nsizes; k++)
     if (size[k] < 0)

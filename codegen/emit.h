@@ -260,6 +260,7 @@ void leave_block(Em *e, int mark);   /* copy lines made since undo_node.n was ma
 void ref_text(Em *e, StrBuf *b, Ref r); /* r's name (or text); nothing recorded */
 void ref_use(Em *e, StrBuf *b, Ref r);  /* r as an operand: recorded, then ref_text */
 void int_text(Em *e, StrBuf *b, Ref r, int need);
+void subscript_text(Em *e, StrBuf *b, Ref r); /* "[r]" */
 void tape_place(Em *e, StrBuf *b, Ref sv, Ref pos, int half);
 void tape_text(Em *e, StrBuf *b, Ref sv, Ref pos);
 void expr_text(Em *e, StrBuf *b, int n);

@@ -154,6 +154,12 @@ static int dropped_terms(Em *e, StrBuf *b, Ref r, int need) {
  * iL, elements of integer data as idx[flat], arithmetic
  * with the parentheses C needs. need: the binding strength the context
  * needs (0 any, 1 additive, 2 multiplicative, 3 unary). */
+void subscript_text(Em *e, StrBuf *b, Ref r) {
+  sb_putc(b, '[');
+  int_text(e, b, r, 0);
+  sb_putc(b, ']');
+}
+
 void int_text(Em *e, StrBuf *b, Ref r, int need) {
   if (ref_is_const(r)) {
     sb_int(b, (long)graph_const(e->g, r));
@@ -177,9 +183,7 @@ void int_text(Em *e, StrBuf *b, Ref r, int need) {
     break;
   case OP_ILOAD:
     ref_use(e, b, nd->a[0]);
-    sb_putc(b, '[');
-    int_text(e, b, nd->a[1], 0);
-    sb_putc(b, ']');
+    subscript_text(e, b, nd->a[1]);
     break;
   case OP_IDX:
     sb_putc(b, 'i');
@@ -286,18 +290,14 @@ void expr_text(Em *e, StrBuf *b, int n) {
     return;
   case OP_LOAD:
     ref_use(e, b, nd->a[0]);
-    sb_putc(b, '[');
-    int_text(e, b, nd->a[1], 0);
-    sb_putc(b, ']');
+    subscript_text(e, b, nd->a[1]);
     return;
   case OP_RESTORE:
     tape_text(e, b, nd->a[0], nd->a[1]);
     return;
   case OP_ABAR: /* an element of a local array's adjoint */
     buffer_text(e, b, nd->a[0], 1, nd->aux);
-    sb_putc(b, '[');
-    int_text(e, b, nd->a[1], 0);
-    sb_putc(b, ']');
+    subscript_text(e, b, nd->a[1]);
     return;
   case OP_LOOPOUT:
     ref_use(e, b, nd->a[0]);

@@ -506,8 +506,9 @@ int collect_unused(const Em *e, const char **out) {
       used[nd->aux] = 1;
     if (nd->op == OP_SIZE && e->ns[i].refs)
       sused[nd->aux] = 1;
-    if (accum_param(g, nd) >= 0)
-      accum[accum_param(g, nd)] = 1;
+    int p = accum_param(g, nd);
+    if (p >= 0)
+      accum[p] = 1;
   }
   for (int i = 0; i < ns; i++)
     if (!sused[i])

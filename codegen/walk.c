@@ -98,9 +98,8 @@ static int emit_array(Em *e, int n) {
   case OP_ASET:
   case OP_AZERO:
     buffer_text(e, b, buf, nd->op == OP_AZERO, nd->aux);
-    sb_putc(b, '[');
-    int_text(e, b, nd->a[1], 0);
-    sb_puts(b, "] = ");
+    subscript_text(e, b, nd->a[1]);
+    sb_puts(b, " = ");
     if (nd->op == OP_ASET)
       ref_use(e, b, nd->a[2]);
     else
@@ -108,9 +107,8 @@ static int emit_array(Em *e, int n) {
     break;
   case OP_ACCUM: /* into a local array's adjoint */
     buffer_text(e, b, nd->a[0], 1, nd->aux);
-    sb_putc(b, '[');
-    int_text(e, b, nd->a[1], 0);
-    sb_puts(b, "] += ");
+    subscript_text(e, b, nd->a[1]);
+    sb_puts(b, " += ");
     ref_use(e, b, nd->a[2]);
     break;
   default:

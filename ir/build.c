@@ -248,16 +248,24 @@ static int innermost_loop(const Graph *g, int blk);
  * loop (per iteration of every loop around it: whatever it depends on), or
  * leaving its branch through a phi (export_costly), or made in the body,
  * where the reverse sweep sees it. */
+static int store_every_iteration(Build *s, Ref v);
+
 static void keep_for_reverse(Build *s, Ref v) {
-  Builder *b = s->b;
-  if (v == REF_NONE || ref_is_const(v) || graph_ref_kind(b->g, v) != K_VAL)
+  if (v == REF_NONE || ref_is_const(v) || graph_ref_kind(s->b->g, v) != K_VAL)
     return;
+  if (!store_every_iteration(s, v) && s->b->blk != 0)
+    vec_push(&s->costly, v);
+}
+
+/* Value v stored per iteration of every loop around the current block; 0
+ * when it is in none (or cannot be stored: a triangular range). */
+static int store_every_iteration(Build *s, Ref v) {
+  Builder *b = s->b;
   int l = innermost_loop(b->g, b->blk);
   Ref pos = l >= 0 ? b_storage_pos(b, b->blk, ALL_LOOPS) : REF_NONE;
   if (pos != REF_NONE)
     b_loop_op(b, OP_SAVE, l, v, pos);
-  else if (b->blk != 0)
-    vec_push(&s->costly, v);
+  return pos != REF_NONE;
 }
 
 /* An element read from a local array. */
@@ -376,9 +384,8 @@ static void export_costly(Build *s, int g, int mark, int then_end, int arrays) {
     s->costly.v[kept++] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
   }
   s->costly.n = kept;
-  Ref pos = loop >= 0 && s->arrays != arrays ? b_storage_pos(b, b->blk, ALL_LOOPS) : REF_NONE;
-  for (int i = mark; i < kept && pos != REF_NONE; i++) /* made again, the group would read arrays */
-    b_loop_op(b, OP_SAVE, loop, s->costly.v[i], pos);
+  for (int i = mark; i < kept && s->arrays != arrays; i++) /* made again, the group would read arrays */
+    store_every_iteration(s, s->costly.v[i]);
 }
 
 static Ref build_cond(Build *s, const Expr *e) {

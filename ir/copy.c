@@ -136,10 +136,11 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
   const Graph *src = c->src;
   int save_blk = b->blk, save_name = b->name;
   Loc save_src = b->src;
-  uint64_t around = 0; /* the loops around the copy (bit L % 64) */
-  for (int k = b->blk; k > 0 && root_blk == 0; k = b->g->blocks.v[k].parent)
-    if (b->g->blocks.v[k].loop >= 0)
-      around |= (uint64_t)1 << (b->g->blocks.v[k].loop % 64);
+  uint64_t around = 0; /* inlining (a whole graph): the caller's loops around the copy (bit L % 64) */
+  if (root_blk == 0)
+    for (int k = b->blk; k > 0; k = b->g->blocks.v[k].parent)
+      if (b->g->blocks.v[k].loop >= 0)
+        around |= (uint64_t)1 << (b->g->blocks.v[k].loop % 64);
   c->bmap[root_blk] = b->blk;
   vec_push(&c->touched_b, root_blk);
   for (int i = lo; i < hi; i++) {

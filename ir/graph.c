@@ -625,17 +625,6 @@ static int graph_has_op(const Graph *g, int op) {
 int graph_has_checks(const Graph *g) { return graph_has_op(g, OP_CHECK); }
 int graph_has_arrays(const Graph *g) { return graph_has_op(g, OP_ABUF); }
 
-int graph_uses_index(const Graph *g, Ref x) {
-  if (x == REF_NONE || ref_is_const(x))
-    return 0;
-  const Node *nd = &g->nodes.v[x];
-  if (nd->op == OP_IDX)
-    return 1;
-  if (op_info[nd->op].kind != K_INT)
-    return 0;
-  return graph_uses_index(g, nd->a[0]) || graph_uses_index(g, nd->a[1]);
-}
-
 uint64_t graph_index_loops(const Graph *g, Ref x) {
   if (x == REF_NONE || ref_is_const(x))
     return 0;
@@ -646,6 +635,8 @@ uint64_t graph_index_loops(const Graph *g, Ref x) {
     return 0;
   return graph_index_loops(g, nd->a[0]) | graph_index_loops(g, nd->a[1]);
 }
+
+int graph_uses_index(const Graph *g, Ref x) { return graph_index_loops(g, x) != 0; }
 
 /* Iterations of the loops around blk are numbered row-major, outermost
  * first: ((i0 - lo0) * n1 + (i1 - lo1)) * n2 + ... — counting only the

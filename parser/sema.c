@@ -470,9 +470,15 @@ static void check_int(Sema *s, Expr *e) {
              "literals with + - * / %%)");
 }
 
+static int check_subscript(Sema *s, Expr *e, int row);
+
 /* x[i, j]: an array, as many indices as dimensions, none provably outside.
  * Returns the array's binding, or -1 when reported. */
-static int check_element(Sema *s, Expr *e) {
+static int check_element(Sema *s, Expr *e) { return check_subscript(s, e, 0); }
+
+/* An element, or (row) a row A[i]: fewer indices than dimensions, those
+ * of the leading ones. */
+static int check_subscript(Sema *s, Expr *e, int row) {
   const char *name = e->u.call.name;
   int b = lookup(s, name);
   for (int i = 0; i < e->u.call.nargs; i++)
@@ -489,12 +495,12 @@ static int check_element(Sema *s, Expr *e) {
   s->binds.v[b].used = 1;
   e->bind = s->binds.v[b].decl;
   const Binding *p = &s->binds.v[b];
-  if (e->u.call.nargs != p->ndims) {
+  if (row ? e->u.call.nargs >= p->ndims : e->u.call.nargs != p->ndims) {
     diag_error(s->d, e->loc, "'%s' has %d dimension%s, but %d ind%s given", name, p->ndims,
                p->ndims == 1 ? "" : "s", e->u.call.nargs, e->u.call.nargs == 1 ? "ex was" : "ices were");
     return -1;
   }
-  for (int i = 0; i < p->ndims; i++) {
+  for (int i = 0; i < e->u.call.nargs; i++) {
     const Expr *ix = e->u.call.args[i];
     Aff a, lo, hi, dim;
     long long v;
@@ -567,14 +573,9 @@ static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, Siz
                  f->name, p->name, a->u.call.name);
       return;
     }
-    /* check the leading indices as those of an element of the leading dimensions */
-    int n = a->u.call.nargs;
-    int saved = bd->ndims;
-    bd->ndims = n;
-    check_element(s, a);
+    check_subscript(s, a, 1);
     bd = &s->binds.v[b];
-    bd->ndims = saved;
-    skip = n;
+    skip = a->u.call.nargs;
   } else {
     bd->used = 1;
     a->bind = bd->decl;

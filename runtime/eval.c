@@ -100,21 +100,14 @@ static void array_op(Exec *x, int i, const Node *nd) {
     Store t = *b, *src = buffer(x, nd->a[1]);
     *b = *src;
     *src = t;
-  } else if (g->nodes.v[nd->a[1]].op == OP_ARRAY) { /* ACOPY of a parameter (from its element a[2]) */
-    int p = g->nodes.v[nd->a[1]].aux;
-    long off = (long)val(x, nd->a[2]);
-    if (!x->args->arrays || !x->args->arrays[p] || off < 0 ||
-        (array_len(x, p) >= 0 && array_len(x, p) - off < b->n))
+  } else { /* ACOPY of a parameter or another buffer, from its element a[2] */
+    int p = g->nodes.v[nd->a[1]].aux, param = g->nodes.v[nd->a[1]].op == OP_ARRAY;
+    const double *src = param ? (x->args->arrays ? x->args->arrays[p] : NULL) : buffer(x, nd->a[1])->v;
+    long len = param ? array_len(x, p) : buffer(x, nd->a[1])->n, off = (long)val(x, nd->a[2]);
+    if (!src || off < 0 || (len >= 0 && len - off < b->n))
       x->error = x->error ? x->error : "an array index is out of range";
     else
-      memcpy(b->v, x->args->arrays[p] + off, (size_t)b->n * sizeof *b->v);
-  } else {
-    Store *src = buffer(x, nd->a[1]);
-    long off = (long)val(x, nd->a[2]);
-    if (off < 0 || src->n - off < b->n)
-      x->error = x->error ? x->error : "an array index is out of range";
-    else
-      memmove(b->v, src->v + off, (size_t)b->n * sizeof *b->v);
+      memmove(b->v, src + off, (size_t)b->n * sizeof *b->v);
   }
 }
 
