@@ -405,7 +405,8 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     FnGraphs *f = &fns[i];
     Loc at;
     int weights = 1;
-    RevStatus status = reverse_grad(f, optimize, weights, &at);
+    /* with an array result, f_jac runs f_vjp once per row: no sweep of its own */
+    RevStatus status = ir_sig_array_results(f->sig) ? REV_OK : reverse_grad(f, optimize, weights, &at);
     if (status == REV_OK && cg_split_without_weights(&f->grad, split)) {
       graph_free(&f->grad); /* the weights' storage alone keeps it whole: take exp again */
       weights = 0;

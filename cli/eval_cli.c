@@ -195,6 +195,73 @@ static void print_array(FILE *out, const double *v, long n, int is_int) {
   fputc(']', out);
 }
 
+/* A function with an array result: its values by the forward graph, then
+ * each row of its Jacobian by the vjp graph with that row's unit
+ * cotangent (as f_jac does). arrays and lens have room for the cotangents
+ * after the parameters; grads per parameter (row 0). */
+static const char *eval_rows(const FnGraphs *fg, double *inputs, const int *sizes, const double **arrays, long *lens,
+                             double **grads, const long *size, FILE *out) {
+  const Signature *f = fg->sig;
+  int np = f->nparams, nv = fg->fwd.outs.n;
+  long *len = xcalloc((size_t)nv + 1, sizeof *len);
+  double **res = xcalloc((size_t)nv + 1, sizeof *res), *outs = xcalloc((size_t)nv + (size_t)np + 1, sizeof *outs);
+  for (int o = 0; o < nv; o++)
+    if (f->results[o].ndims) {
+      len[o] = ir_result_length(f, o, size);
+      res[o] = xcalloc((size_t)(len[o] > 0 ? len[o] : 1), sizeof **res);
+      arrays[np + o] = res[o]; /* reused below as the cotangent */
+      lens[np + o] = len[o];
+    }
+  RtArgs args = {inputs, sizes, arrays, lens, grads, res};
+  const char *why = rt_run(&fg->fwd, &args, outs);
+  for (int o = 0; o < nv && !why; o++) {
+    fprintf(out, "%s%s = ", o ? "\n  " : " ->\n  ", f->outs[o]);
+    if (res[o])
+      print_array(out, res[o], len[o], 0);
+    else
+      print_number(out, outs[o], 0);
+  }
+  if (!why)
+    fputc('\n', out);
+  args.results = NULL;
+  for (int o = 0; o < nv && !why; o++)
+    for (long j = 0; j < (res[o] ? len[o] : 1) && !why; j++) {
+      for (int k = 0; k < nv; k++) { /* the unit cotangent of row (o, j) */
+        if (res[k])
+          memset(res[k], 0, (size_t)(len[k] > 0 ? len[k] : 1) * sizeof **res);
+        else
+          inputs[np + k] = 0;
+      }
+      if (res[o])
+        res[o][j] = 1;
+      else
+        inputs[np + o] = 1;
+      for (int i = 0; i < np; i++)
+        if (grads[i])
+          memset(grads[i], 0, (size_t)(lens[i] > 0 ? lens[i] : 1) * sizeof **grads);
+      why = rt_run(&fg->vjp, &args, outs);
+      for (int i = 0; i < np && !why; i++) {
+        if (f->params[i].is_const)
+          continue;
+        if (res[o])
+          fprintf(out, "  d%s[%ld]/d%s = ", f->outs[o], j, f->params[i].name);
+        else
+          fprintf(out, "  d%s/d%s = ", f->outs[o], f->params[i].name);
+        if (f->params[i].ndims)
+          print_array(out, grads[i], lens[i], 0);
+        else
+          print_number(out, outs[i], 0);
+        fputc('\n', out);
+      }
+    }
+  for (int o = 0; o < nv; o++)
+    free(res[o]);
+  free(res);
+  free(len);
+  free(outs);
+  return why;
+}
+
 /* One function: check and gather its arguments, run, print. 0 done, 1 skipped
  * (a parameter has no value), 2 an error. */
 static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err) {
@@ -213,8 +280,8 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
     return 2;
   }
   double *inputs = xcalloc((size_t)np + (size_t)nv + 1, sizeof *inputs);
-  const double **arrays = xcalloc((size_t)np + 1, sizeof *arrays);
-  long *lens = xcalloc((size_t)np + 1, sizeof *lens);
+  const double **arrays = xcalloc((size_t)np + (size_t)nv + 1, sizeof *arrays);
+  long *lens = xcalloc((size_t)np + (size_t)nv + 1, sizeof *lens);
   double **grads = xcalloc((size_t)(np * nv) + 1, sizeof *grads);
   int sizes[64];
   for (int k = 0; k < sig->nsizes; k++)
@@ -244,8 +311,23 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
       rc = 2;
     }
   }
-  if (!rc) {
-    RtArgs args = {inputs, sizes, arrays, lens, grads};
+  if (!rc && ir_sig_array_results(f)) {
+    fprintf(out, "%s(", f->name);
+    for (int i = 0; i < np; i++) {
+      fprintf(out, "%s%s = ", i ? ", " : "", f->params[i].name);
+      if (f->params[i].ndims)
+        print_array(out, arrays[i], lens[i], f->params[i].is_int);
+      else
+        print_number(out, inputs[i], f->params[i].is_int);
+    }
+    fputs(")", out);
+    const char *why = eval_rows(fg, inputs, sizes, arrays, lens, grads, size, out);
+    if (why) {
+      fprintf(err, "adc: error: --eval: %s: %s\n", f->name, why);
+      rc = 2;
+    }
+  } else if (!rc) {
+    RtArgs args = {inputs, sizes, arrays, lens, grads, NULL};
     double *outs = xcalloc((size_t)fg->grad.outs.n + 1, sizeof *outs);
     const char *why = rt_run(&fg->grad, &args, outs);
     if (why) {

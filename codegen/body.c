@@ -57,6 +57,13 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
     emit_vjp_by_grad(fg, o, out, h);
     return;
   }
+  if (kind == FN_GRAD && ir_sig_array_results(fg->sig)) {
+    if (ssa)
+      sb_printf(out, "# %s: %s once per row of the Jacobian\n\n", fg->names->jac, fg->names->vjp);
+    else
+      emit_jac_by_vjp(fg, o, out, h);
+    return;
+  }
   if (kind == FN_FWD && !ssa && h->share && h->share->parts) {
     emit_fwd_by_grad(fg, o, out, h);
     return;

@@ -113,3 +113,84 @@ void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const 
   sb_drain(out, 0);
   sb_free(&b);
 }
+
+/* The text of "(a) + (b) + ..." lengths: results (rows) or differentiated
+ * parameters (columns) before index `end`; "0" for none. */
+static void offset_text(const FnGraphs *fg, StrBuf *b, int results, int end) {
+  const Signature *f = fg->sig;
+  int n = 0;
+  for (int i = 0; i < end; i++) {
+    if (!results && f->params[i].is_const)
+      continue;
+    sb_puts(b, n++ ? " + (" : "(");
+    if (results)
+      cg_result_length_text(b, fg, i);
+    else
+      cg_length_text(b, fg, i);
+    sb_putc(b, ')');
+  }
+  if (!n)
+    sb_putc(b, '0');
+}
+
+/* f_jac of a function with an array result: f writes the results, then
+ * row r of the Jacobian is f_vjp with the r-th unit cotangent, added into
+ * the row (zeroed first): one forward sweep for the values, then one f_vjp
+ * (a forward and a reverse sweep) per row. An allocation failure sets
+ * errno to ENOMEM (the results are written, the Jacobian is not). */
+void emit_jac_by_vjp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h) {
+  const Signature *f = fg->sig;
+  const FnNames *nm = fg->names;
+  const char *T = cg_real_type(o->real);
+  int np = f->nparams, nv = f->nouts, cols = 0;
+  for (int p = 0; p < np; p++)
+    cols += !f->params[p].is_const;
+  StrBuf b = {0};
+  sb_puts(&b, h->comment);
+  sb_puts(&b, h->head);
+  sb_puts(&b, " {\n  ");
+  sb_printf(&b, "%s(", nm->fwd);
+  int n = 0;
+  for (int k = 0; k < f->nsizes; k++)
+    sb_printf(&b, "%s%s", n++ ? ", " : "", nm->sizes[k]);
+  for (int p = 0; p < np; p++)
+    sb_printf(&b, "%s%s", n++ ? ", " : "", nm->params[p]);
+  for (int k = 0; k < nv; k++)
+    sb_printf(&b, "%s%s", n++ ? ", " : "", nm->outs[k]);
+  sb_puts(&b, ");\n");
+  if (!cols) {
+    sb_printf(&b, "  (void)%s;\n}\n\n", nm->jacp);
+  } else {
+    sb_puts(&b, "  const size_t adc_rows = ");
+    offset_text(fg, &b, 1, nv);
+    sb_puts(&b, ", adc_cols = ");
+    offset_text(fg, &b, 0, np);
+    sb_printf(&b, ";\n  %s *const adc_e = (%s *)calloc(adc_rows + 1, sizeof(%s));\n", T, T, T);
+    sb_puts(&b, "  if (adc_e == NULL) {\n    errno = ENOMEM;\n    return;\n  }\n");
+    sb_printf(&b, "  for (size_t adc_k = 0; adc_k < adc_rows * adc_cols; adc_k++)\n    %s[adc_k] = 0;\n", nm->jacp);
+    sb_puts(&b, "  for (size_t adc_r = 0; adc_r < adc_rows; adc_r++) {\n");
+    sb_printf(&b, "    %s *const adc_row = %s + adc_r * adc_cols;\n", T, nm->jacp);
+    sb_printf(&b, "    adc_e[adc_r] = 1;\n    %s(", nm->vjp);
+    n = 0;
+    for (int k = 0; k < f->nsizes; k++)
+      sb_printf(&b, "%s%s", n++ ? ", " : "", nm->sizes[k]);
+    for (int p = 0; p < np; p++)
+      sb_printf(&b, "%s%s", n++ ? ", " : "", nm->params[p]);
+    for (int k = 0; k < nv; k++) { /* the unit cotangent: a place of adc_e per result element */
+      sb_puts(&b, n++ ? (f->results[k].ndims ? ", adc_e + " : ", adc_e[") : (f->results[k].ndims ? "adc_e + " : "adc_e["));
+      offset_text(fg, &b, 1, k);
+      sb_puts(&b, f->results[k].ndims ? "" : "]");
+    }
+    for (int p = 0; p < np; p++) {
+      if (f->params[p].is_const)
+        continue;
+      sb_puts(&b, n++ ? (f->params[p].ndims ? ", adc_row + " : ", &adc_row[") : (f->params[p].ndims ? "adc_row + " : "&adc_row["));
+      offset_text(fg, &b, 0, p);
+      sb_puts(&b, f->params[p].ndims ? "" : "]");
+    }
+    sb_puts(&b, ");\n    adc_e[adc_r] = 0;\n  }\n  free(adc_e);\n}\n\n");
+  }
+  sb_puts(out, b.s);
+  sb_drain(out, 0);
+  sb_free(&b);
+}

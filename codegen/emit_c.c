@@ -41,14 +41,21 @@ static void param_list(StrBuf *out, const FnGraphs *fg, int with_const) {
     sb_puts(out, "nothing");
 }
 
-/* "f_bar * df/dWRT", or with several results "u_bar * du/dWRT + ...". */
+/* "f_bar * df/dWRT", or with several results "u_bar * du/dWRT + ...", an
+ * array result's term "sum_j y_bar[j] * dy[j]/dWRT". */
 static void cotangent_sum(StrBuf *out, const FnGraphs *fg, const char *wrt) {
   if (!cg_several(fg)) {
     sb_printf(out, "%s * d%s/d%s", fg->names->seed, fg->sig->name, wrt);
     return;
   }
   for (int k = 0; k < fg->fwd.outs.n; k++)
-    sb_printf(out, "%s%s * d%s/d%s", k ? " + " : "", fg->names->outbars[k], fg->sig->outs[k], wrt);
+    sb_printf(out, fg->sig->results[k].ndims ? "%ssum_j %s[j] * d%s[j]/d%s" : "%s%s * d%s/d%s", k ? " + " : "",
+              fg->names->outbars[k], fg->sig->outs[k], wrt);
+}
+
+/* "*u" for a scalar result written through a pointer, "y[]" for an array. */
+static void out_text(StrBuf *out, const FnGraphs *fg, int k) {
+  sb_printf(out, fg->sig->results[k].ndims ? "%s[]" : "*%s", fg->names->outs[k]);
 }
 
 /* Ends a convention comment with the arguments in order and what the
@@ -66,10 +73,10 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
                         : f->params[i].ndims ? "array, read" : "read");
   if (kind == FN_VJP)
     for (int o = 0; o < nv; o++)
-      ROLE(cg_several(fg) ? nm->outbars[o] : nm->seed, "read");
+      ROLE(cg_several(fg) ? nm->outbars[o] : nm->seed, f->results[o].ndims ? "array, read" : "read");
   if (cg_several(fg) && kind != FN_VJP)
     for (int o = 0; o < nv; o++)
-      ROLE(nm->outs[o], "written");
+      ROLE(nm->outs[o], f->results[o].ndims ? "array, written" : "written");
   if (kind == FN_VJP || (kind == FN_GRAD && !cg_several(fg)))
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
@@ -106,8 +113,10 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
   if (kind == FN_FWD) {
     sb_printf(out, "/* %s (%s:%d): ", nm->fwd, base_name(o->input), line);
     if (cg_several(fg))
-      for (int k = 0; k < nv; k++)
-        sb_printf(out, "%s*%s", k ? ", " : "writes ", nm->outs[k]);
+      for (int k = 0; k < nv; k++) {
+        sb_puts(out, k ? ", " : "writes ");
+        out_text(out, fg, k);
+      }
     else
       sb_puts(out, "returns the value");
     sb_puts(out, "; reads ");
@@ -118,12 +127,23 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       close_comment(out, fg, kind, ".");
   } else if (kind == FN_GRAD && cg_several(fg)) {
     sb_printf(out, "/* %s: writes ", nm->jac);
-    for (int k = 0; k < nv; k++)
-      sb_printf(out, "*%s, ", nm->outs[k]);
-    sb_printf(out, "and the %d-row Jacobian, row-major:\n *   %s[k * C + c] = d(result k)/d(input c),"
-                   " results in the order ", nv, nm->jacp);
-    for (int k = 0; k < nv; k++)
+    for (int k = 0; k < nv; k++) {
+      out_text(out, fg, k);
+      sb_puts(out, ", ");
+    }
+    if (ir_sig_array_results(f))
+      sb_printf(out, "and the Jacobian, row-major (one row per result element;\n *   %s once per row):\n"
+                     " *   %s[k * C + c] = d(result k)/d(input c), results in the order ", nm->vjp, nm->jacp);
+    else
+      sb_printf(out, "and the %d-row Jacobian, row-major:\n *   %s[k * C + c] = d(result k)/d(input c),"
+                     " results in the order ", nv, nm->jacp);
+    for (int k = 0; k < nv; k++) {
       sb_printf(out, "%s%s", k ? ", " : "", nm->outs[k]);
+      const SigParam *r = &f->results[k];
+      for (int d = 0; d < r->ndims; d++)
+        sb_printf(out, "%s%.*s", d ? " * " : " (", r->dimlocs[d].hi - r->dimlocs[d].lo, o->src->text + r->dimlocs[d].lo);
+      sb_puts(out, r->ndims ? ")" : "");
+    }
     sb_puts(out, ",\n *   the C columns in the order ");
     int k = 0;
     for (int i = 0; i < np; i++) {
@@ -171,7 +191,7 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
 static int needs_stdlib(const FnGraphs *fns, int n, const EmitOpts *o) {
   for (int i = 0; i < n; i++)
     if (graph_has_saves(&fns[i].grad) || graph_has_saves(&fns[i].vjp) || graph_has_saves(&fns[i].fwd) ||
-        graph_has_checks(&fns[i].fwd) || graph_has_arrays(&fns[i].fwd))
+        graph_has_checks(&fns[i].fwd) || graph_has_arrays(&fns[i].fwd) || ir_sig_array_results(fns[i].sig))
       return 1;
   return cg_file_splits(fns, n, o->split);
 }
@@ -202,6 +222,11 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
       FwdShare share = {0, 0, 0};
       emit_one(out, &fns[i], FN_GRAD, o, 0, &share);
       emit_one(out, &fns[i], FN_FWD, o, 0, &share);
+    } else if (ir_sig_array_results(fns[i].sig)) { /* f_jac calls f_vjp */
+      emit_one(out, &fns[i], FN_FWD, o, 0, NULL);
+      emit_one(out, &fns[i], FN_VJP, o, 0, NULL);
+      emit_one(out, &fns[i], FN_GRAD, o, 0, NULL);
+      continue;
     } else {
       emit_one(out, &fns[i], FN_FWD, o, 0, NULL);
       emit_one(out, &fns[i], FN_GRAD, o, 0, NULL);

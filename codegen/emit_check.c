@@ -27,6 +27,21 @@ static long param_length(const Signature *sig, const CheckPoint *pt, int p) {
   return n > 0 ? n : 0;
 }
 
+/* The results flattened, as f_jac's rows: result o's first row into
+ * off[o] (off[nv]: all of them, returned). */
+static long result_rows(const FnGraphs *f, const CheckPoint *pt, long *off) {
+  const Signature *sig = f->sig;
+  long size[64];
+  for (int k = 0; k < sig->nsizes && k < 64; k++)
+    size[k] = pt ? pt->sizes[k] : CHECK_SIZE;
+  off[0] = 0;
+  for (int o = 0; o < f->fwd.outs.n; o++) {
+    long n = sig->results[o].ndims ? ir_result_length(sig, o, size) : 1;
+    off[o + 1] = off[o] + (n > 0 ? n : 0);
+  }
+  return off[f->fwd.outs.n];
+}
+
 /* Does the point give every parameter (then it is the only one checked)? */
 static int point_fixed(const FnGraphs *f, const CheckPoint *pt) {
   if (!pt)
@@ -59,15 +74,17 @@ static long int_range(const FnGraphs *f, const CheckPoint *pt) {
   return m > 0 ? m : 1;
 }
 
-/* Evaluates forward function fn into dst[0..nv). */
-static void forward_call(StrBuf *b, const char *fn, int nv, const char *args, const char *dst) {
-  if (nv == 1) {
+/* Evaluates forward function fn into dst[0..rows), result o from place
+ * off[o] on. */
+static void forward_call(StrBuf *b, const FnGraphs *f, const char *fn, const long *off, const char *args,
+                         const char *dst) {
+  if (!cg_several(f)) {
     sb_printf(b, "%s[0] = %s(%s);\n", dst, fn, args);
     return;
   }
   sb_printf(b, "%s(%s", fn, args);
-  for (int o = 0; o < nv; o++)
-    sb_printf(b, "%s&%s[%d]", args[0] || o ? ", " : "", dst, o);
+  for (int o = 0; o < f->fwd.outs.n; o++)
+    sb_printf(b, "%s&%s[%ld]", args[0] || o ? ", " : "", dst, off[o]);
   sb_puts(b, ");\n");
 }
 
@@ -76,9 +93,9 @@ static void forward_call(StrBuf *b, const char *fn, int nv, const char *args, co
  * function at four points near; then the loop over points, drawing them (a
  * parameter --check-at gives keeps its values: one point when all do).
  * Static: sizes may be large. Returns the Jacobian's columns. */
-static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int idx) {
+static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int idx, long nv) {
   const Signature *fn = f->sig;
-  int np = fn->nparams, nv = f->fwd.outs.n, fixed = point_fixed(f, pt);
+  int np = fn->nparams, fixed = point_fixed(f, pt);
   long cols = 0;
   sb_printf(b, "/* %s */\nstatic void adc_check%d(void) {\n", fn->name, idx);
   for (int i = 0; i < np; i++) {
@@ -97,8 +114,8 @@ static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int i
     }
     cols += fn->params[i].is_const ? 0 : len;
   }
-  sb_printf(b, "  static double adc_out[%d], adc_w[%d], adc_jac[%ld];\n  static long double adc_f[4][%d];\n", nv,
-            nv, nv * cols + 1, nv);
+  sb_printf(b, "  static double adc_out[%ld], adc_w[%ld], adc_jac[%ld];\n  static long double adc_f[4][%ld];\n",
+            nv + 1, nv + 1, nv * cols + 1, nv + 1);
   sb_puts(b, "  double adc_worst = 0, adc_worst_dot = 0;\n  char adc_where[160] = \"-\";\n"
              "  int adc_points = 0, adc_unsure = 0;\n");
   sb_printf(b, "  for (int adc_k = 0; adc_k < %d && adc_points < %d; adc_k++) {\n", fixed ? 1 : 60,
@@ -123,10 +140,10 @@ static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int i
 }
 
 /* The gradient or the Jacobian, into adc_jac. */
-static void jacobian_call(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, const char *a) {
+static void jacobian_call(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, const char *a, const long *off) {
   const Signature *fn = f->sig;
   int nv = f->fwd.outs.n;
-  if (nv == 1) {
+  if (!cg_several(f)) {
     long col = 0;
     sb_printf(b, "    %s(%s", f->names->grad, a);
     for (int i = 0; i < fn->nparams; i++)
@@ -138,7 +155,7 @@ static void jacobian_call(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, co
   } else {
     sb_printf(b, "    %s(%s", f->names->jac, a);
     for (int o = 0; o < nv; o++)
-      sb_printf(b, "%s&adc_w[%d]", a[0] || o ? ", " : "", o); /* the results: adc_w is drawn after */
+      sb_printf(b, "%s&adc_w[%ld]", a[0] || o ? ", " : "", off[o]); /* the results: adc_w is drawn after */
     sb_puts(b, ", adc_jac);\n");
   }
 }
@@ -147,7 +164,7 @@ static void jacobian_call(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, co
  * entry adc_e (or, with `along`, every entry along the direction) moved by
  * adc_h times 1, -1, 2, -2, into adc_f; the point back after. */
 static void four_values(StrBuf *b, const FnGraphs *f, const char *ld, const char *aq, int param, int along,
-                        const char *indent) {
+                        const char *indent, const long *off) {
   const Signature *fn = f->sig;
   sb_printf(b, "%sfor (int adc_s = 0; adc_s < 5; adc_s++) {\n", indent);
   for (int i = 0; i < fn->nparams; i++) {
@@ -161,16 +178,15 @@ static void four_values(StrBuf *b, const FnGraphs *f, const char *ld, const char
       sb_printf(b, "%s  adc_q%d[adc_e] = adc_p%d[adc_e] + adc_step[adc_s] * adc_h;\n", indent, i, i);
   }
   sb_printf(b, "%s  if (adc_s == 4) break; /* the point back */\n%s  ", indent, indent);
-  forward_call(b, ld, f->fwd.outs.n, aq, "adc_f[adc_s]");
+  forward_call(b, f, ld, off, aq, "adc_f[adc_s]");
   sb_printf(b, "%s}\n", indent);
 }
 
 /* Every entry of the Jacobian against two central differences. */
 static void central_differences(StrBuf *b, const FnGraphs *f, const char *ld, const char *aq, long cols,
-                                const CheckPoint *pt, int idx) {
+                                const CheckPoint *pt, int idx, const long *off) {
   const Signature *fn = f->sig;
-  int nv = f->fwd.outs.n;
-  long col = 0;
+  long nv = off[f->fwd.outs.n], col = 0;
   for (int i = 0; i < fn->nparams; i++) {
     if (fn->params[i].is_const)
       continue;
@@ -178,8 +194,8 @@ static void central_differences(StrBuf *b, const FnGraphs *f, const char *ld, co
     sb_printf(b, "    for (int adc_e = 0; adc_e < %ld; adc_e++) {\n"
                  "      const long double adc_h = 1e-6L * (1 + fabsl(adc_q%d[adc_e]));\n",
               len, i);
-    four_values(b, f, ld, aq, i, 0, "      ");
-    sb_printf(b, "      for (int adc_o = 0; adc_o < %d; adc_o++) {\n"
+    four_values(b, f, ld, aq, i, 0, "      ", off);
+    sb_printf(b, "      for (int adc_o = 0; adc_o < %ld; adc_o++) {\n"
                  "        const double adc_r = adc_judge(adc_jac[adc_o * %ld + %ld + adc_e], adc_f[0][adc_o],\n"
                  "                                       adc_f[1][adc_o], adc_f[2][adc_o], adc_f[3][adc_o], adc_h);\n"
                  "        if (adc_r < 0) {\n          adc_unsure++;\n"
@@ -195,25 +211,27 @@ static void central_differences(StrBuf *b, const FnGraphs *f, const char *ld, co
 
 /* The dot-product test of f_vjp: <w, J d> (two central differences along d)
  * against <vjp(w), d>. */
-static void dot_product_test(StrBuf *b, const FnGraphs *f, const char *ld, const char *a, const char *aq) {
+static void dot_product_test(StrBuf *b, const FnGraphs *f, const char *ld, const char *a, const char *aq,
+                             const long *off) {
   const Signature *fn = f->sig;
-  int np = fn->nparams, nv = f->fwd.outs.n;
-  sb_printf(b, "    for (int adc_o = 0; adc_o < %d; adc_o++) adc_w[adc_o] = adc_uni(-1, 1);\n", nv);
+  int np = fn->nparams;
+  long nv = off[f->fwd.outs.n];
+  sb_printf(b, "    for (int adc_o = 0; adc_o < %ld; adc_o++) adc_w[adc_o] = adc_uni(-1, 1);\n", nv);
   sb_printf(b, "    %s(%s", f->names->vjp, a);
-  for (int o = 0; o < nv; o++)
-    sb_printf(b, "%sadc_w[%d]", a[0] || o ? ", " : "", o);
+  for (int o = 0; o < f->fwd.outs.n; o++)
+    sb_printf(b, fn->results[o].ndims ? "%s&adc_w[%ld]" : "%sadc_w[%ld]", a[0] || o ? ", " : "", off[o]);
   for (int i = 0; i < np; i++)
     if (!fn->params[i].is_const)
       sb_printf(b, fn->params[i].ndims ? ", adc_v%d" : ", &adc_v%d[0]", i);
   sb_puts(b, ");\n    {\n      const long double adc_h = 1e-6L;\n      long double adc_rhs = 0, adc_g[4] = {0, 0, 0, 0};\n");
-  four_values(b, f, ld, aq, -1, 1, "      ");
+  four_values(b, f, ld, aq, -1, 1, "      ", off);
   for (int i = 0; i < np; i++)
     if (!fn->params[i].is_const)
       sb_printf(b, "      for (int adc_e = 0; adc_e < (int)(sizeof adc_p%d / sizeof *adc_p%d); adc_e++) "
                    "adc_rhs += (long double)adc_v%d[adc_e] * adc_d%d[adc_e];\n",
                 i, i, i, i);
   sb_printf(b, "      for (int adc_s = 0; adc_s < 4; adc_s++)\n"
-               "        for (int adc_o = 0; adc_o < %d; adc_o++) adc_g[adc_s] += adc_w[adc_o] * adc_f[adc_s][adc_o];\n"
+               "        for (int adc_o = 0; adc_o < %ld; adc_o++) adc_g[adc_s] += adc_w[adc_o] * adc_f[adc_s][adc_o];\n"
                "      const double adc_r = adc_judge((double)adc_rhs, adc_g[0], adc_g[1], adc_g[2], adc_g[3], adc_h);\n"
                "      if (adc_r < 0)\n        adc_unsure++;\n"
                "      else if (!(adc_r <= adc_worst_dot))\n        adc_worst_dot = adc_r;\n    }\n",
@@ -225,15 +243,17 @@ static void check_function(StrBuf *b, const FnGraphs *f, const char *ld, const C
   call_args(&args, f, pt, 'p');
   call_args(&qargs, f, pt, 'q');
   const char *a = args.s ? args.s : "", *aq = qargs.s ? qargs.s : "";
-  long cols = check_head(b, f, pt, idx);
+  long *off = xmalloc((size_t)(f->fwd.outs.n + 1) * sizeof *off), rows = result_rows(f, pt, off);
+  long cols = check_head(b, f, pt, idx, rows);
   sb_puts(b, "    ");
-  forward_call(b, f->names->fwd, f->fwd.outs.n, a, "adc_out");
-  sb_printf(b, "    for (int adc_o = 0; adc_o < %d; adc_o++) adc_finite &= isfinite(adc_out[adc_o]) != 0;\n"
+  forward_call(b, f, f->names->fwd, off, a, "adc_out");
+  sb_printf(b, "    for (int adc_o = 0; adc_o < %ld; adc_o++) adc_finite &= isfinite(adc_out[adc_o]) != 0;\n"
                "    if (!adc_finite) continue;\n",
-            f->fwd.outs.n);
-  jacobian_call(b, f, pt, a);
-  central_differences(b, f, ld, aq, cols, pt, idx);
-  dot_product_test(b, f, ld, a, aq);
+            rows);
+  jacobian_call(b, f, pt, a, off);
+  central_differences(b, f, ld, aq, cols, pt, idx, off);
+  dot_product_test(b, f, ld, a, aq, off);
+  free(off);
   sb_printf(b, "    adc_points++;\n  }\n  adc_report(\"%s\", adc_points, adc_worst, adc_where, adc_worst_dot, adc_unsure);\n}\n\n",
             f->sig->name);
   sb_free(&args);
@@ -317,10 +337,17 @@ void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o, c
   sb_puts(out, check_helpers);
   for (int i = 0; i < n; i++) {
     const FnGraphs *f = &fns[i];
-    sb_printf(out, "static const char *const adc_result%d[] = {", i);
+    sb_printf(out, "static const char *const adc_result%d[] = {", i); /* per row of f_jac */
+    long *off = xmalloc((size_t)(f->fwd.outs.n + 1) * sizeof *off);
+    result_rows(f, pts ? &pts[i] : NULL, off);
     for (int k = 0; k < f->fwd.outs.n; k++)
-      sb_printf(out, "%s\"%s\"", k ? ", " : "", f->sig->outs ? f->sig->outs[k] : f->sig->name);
-    sb_puts(out, "};\n");
+      for (long r = off[k]; r < off[k + 1]; r++)
+        if (f->sig->results[k].ndims)
+          sb_printf(out, "%s\"%s[%ld]\"", r ? ", " : "", f->sig->outs[k], r - off[k]);
+        else
+          sb_printf(out, "%s\"%s\"", r ? ", " : "", f->sig->outs ? f->sig->outs[k] : f->sig->name);
+    sb_puts(out, off[f->fwd.outs.n] ? "};\n" : "\"-\"};\n");
+    free(off);
     StrBuf ld = {0};
     sb_printf(&ld, "adc_ld_%s", f->names->fwd);
     check_function(out, f, ld.s, pts ? &pts[i] : NULL, i);

@@ -67,8 +67,9 @@ static void const_text(Em *e, StrBuf *b, Ref r) {
  * adjoint as adc_bK (adc_bK_R for row R of f_jac's adjoints). */
 void buffer_text(Em *e, StrBuf *b, int buf, int adjoint, int row) {
   const Node *nd = &e->g->nodes.v[buf];
-  if (nd->op == OP_ARRAY) {
-    sb_puts(b, e->nm->params[nd->aux]);
+  if (nd->op == OP_ARRAY) { /* a parameter, or f_vjp's cotangent of an array result */
+    int np = e->g->nparams;
+    sb_puts(b, nd->aux < np ? e->nm->params[nd->aux] : e->nm->outbars[nd->aux - np]);
     return;
   }
   sb_printf(b, "adc_%c%d", adjoint ? 'b' : 'a', nd->aux);

@@ -462,8 +462,17 @@ void emit_outputs(Em *e) {
   int nv = e->fg->fwd.outs.n;
   if (e->kind == FN_FWD || (e->kind == FN_GRAD && e->several))
     for (int o = 0; o < nv && e->several; o++) {
-      sb_printf(b, e->ssa ? "%s = " : "*%s = ", e->nm->outs[o]);
-      ref_use(e, b, g->outs.v[o]);
+      Ref r = g->outs.v[o];
+      if (!ref_is_const(r) && e->ns[r].kind == K_ARR && !e->ssa) { /* the result's buffer, copied out */
+        sb_puts(b, "for (long adc_k = 0; adc_k < ");
+        int_text(e, b, g->nodes.v[e->buf_of[r]].a[0], 0);
+        sb_printf(b, "; adc_k++) %s[adc_k] = ", e->nm->outs[o]);
+        ref_use(e, b, r);
+        sb_puts(b, "[adc_k]");
+      } else {
+        sb_printf(b, e->ssa ? "%s = " : "*%s = ", e->nm->outs[o]);
+        ref_use(e, b, r);
+      }
       line_end(e, b, (Loc){0, 0});
     }
   if (e->zero_late == 1) { /* a reverse sweep that never started */

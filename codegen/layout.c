@@ -116,7 +116,7 @@ void em_init(Em *e, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
   e->T = cg_real_type(o->real);
   e->fs = cg_real_fn(o->real);
   e->ls = cg_real_lit(o->real);
-  e->several = fg->fwd.outs.n > 1;
+  e->several = cg_several(fg);
   e->ssa = ssa;
   e->g = g;
   e->nm = fg->names;

@@ -6,7 +6,7 @@
 
 #include "sig.h"
 
-int cg_several(const FnGraphs *fg) { return fg->fwd.outs.n > 1; }
+int cg_several(const FnGraphs *fg) { return fg->fwd.outs.n > 1 || ir_sig_array_results(fg->sig); }
 
 const char *cg_symbol(const FnGraphs *fg, FnKind kind) {
   const FnNames *nm = fg->names;
@@ -56,6 +56,8 @@ static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int
                 a->name);
     else if (a->role == ARG_PARAM && fg->sig->params[a->index].ndims)
       sb_printf(b, "const %s *%s", T, a->name);
+    else if (a->role == ARG_SEED && fg->sig->results[a->index].ndims)
+      sb_printf(b, "const %s *%s", T, a->name); /* an array result's cotangent */
     else if (a->role == ARG_PARAM || a->role == ARG_SEED)
       sb_printf(b, "%s %s", T, a->name);
     else
@@ -105,6 +107,8 @@ void cg_real_literal(StrBuf *b, double v, int real) {
 
 /* ---- dimensions as C text ---- */
 
+static void shape_text(StrBuf *b, const FnGraphs *fg, const SigParam *pa);
+
 /* Integer operations of one family: a chain of them prints as one
  * parenthesised list, as the source wrote it (a + b - c). */
 static int dim_family(int op) {
@@ -147,8 +151,12 @@ static void dim_text(StrBuf *b, const FnGraphs *fg, Ref d) {
   }
 }
 
-void cg_length_text(StrBuf *b, const FnGraphs *fg, int p) {
-  const SigParam *pa = &fg->sig->params[p];
+void cg_result_length_text(StrBuf *b, const FnGraphs *fg, int o) { shape_text(b, fg, &fg->sig->results[o]); }
+void cg_length_text(StrBuf *b, const FnGraphs *fg, int p) { shape_text(b, fg, &fg->sig->params[p]); }
+
+static void shape_text(StrBuf *b, const FnGraphs *fg, const SigParam *pa) {
+  if (!pa->ndims)
+    sb_puts(b, "1");
   for (int k = 0; k < pa->ndims; k++) {
     if (k)
       sb_puts(b, " * ");

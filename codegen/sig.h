@@ -65,6 +65,7 @@ void cg_real_literal(StrBuf *b, double v, int real);
  * sizes under their emitted names; and as a number when its dimensions are
  * literals and it is at most max (else -1). */
 void cg_length_text(StrBuf *b, const FnGraphs *fg, int p);
+void cg_result_length_text(StrBuf *b, const FnGraphs *fg, int o); /* result o's (1: a scalar) */
 int cg_const_length(const FnGraphs *fg, int p, int max);
 
 #endif

@@ -93,8 +93,10 @@ void count_operand_(Em *e, Ref r) {
   if (ref_is_const(r))
     return;
   OpKind kind = (OpKind)e->ns[r].kind;
-  if (kind == K_ARR && e->g->nodes.v[e->buf_of[r]].op == OP_ARRAY)
-    mark_use(e, ARG_PARAM, e->g->nodes.v[e->buf_of[r]].aux);
+  if (kind == K_ARR && e->g->nodes.v[e->buf_of[r]].op == OP_ARRAY) {
+    int i = e->g->nodes.v[e->buf_of[r]].aux, np = e->g->nparams;
+    mark_use(e, i < np ? ARG_PARAM : ARG_SEED, i < np ? i : i - np);
+  }
   else if (kind != K_INT)
     note_crossing(e, r, e->part, e->depth == 1);
 }

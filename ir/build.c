@@ -39,6 +39,7 @@ typedef struct Build {
   int arrays;       /* local-array operations so far (a region that made some keeps what leaves it) */
   VEC(const void *) calls; /* pairs: a call whose callee has local arrays, the first of them in bufs */
   VEC(Ref) bufs;
+  VEC(Ref) retbuf;  /* per result of the function: the buffer made for it, or REF_NONE */
   VEC(Ref) costly;  /* costly values made in the current branch, outside loops */
   VEC(uint64_t) deps; /* per node: the loops whose index it may change with (bit L % 64) */
 } Build;
@@ -147,16 +148,20 @@ static void callee_sizes(Build *s, const Expr *e, Ref *size) {
   }
 }
 
-static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs) {
+/* Inlines call e; its results into results[] (as many as the callee has),
+ * the first also returned. */
+static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs, Ref *results) {
   int callee = e->bind;
   const Func *f = s->c->funcs[callee];
   const Graph *cg = &s->graphs[callee];
-  int arrays = 0, nsizes = s->c->sigs[callee].nsizes;
+  int arrays = cg->outs.n > 1 || (f->outs && f->outs[0].ndims), nsizes = s->c->sigs[callee].nsizes;
   for (int i = 0; i < nargs; i++)
     arrays |= f->params[i].ndims > 0;
-  int hit = arrays ? -1 : find_memo(s, callee, args, nargs); /* rows: the same array, another place */
+  /* not shared: rows are the same array at another place; array results
+   * live in buffers of the call's own */
+  int hit = arrays ? -1 : find_memo(s, callee, args, nargs);
   if (hit >= 0)
-    return s->memos.v[hit].result;
+    return results[0] = s->memos.v[hit].result;
   if (!s->copiers[callee].src)
     copier_init(&s->copiers[callee], cg);
   size_t nn = (size_t)(cg->nodes.n ? cg->nodes.n : 1);
@@ -192,8 +197,11 @@ static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs) {
   free(size);
   if (graph_has_arrays(cg))
     keep_callee_reads(s, cg, map, before);
-  Ref out = cg->outs.v[0];
-  Ref result = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
+  for (int o = 0; o < cg->outs.n; o++) {
+    Ref out = cg->outs.v[o];
+    results[o] = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
+  }
+  Ref result = results[0];
   free(map);
   if (!arrays) {
     Memo m = {callee, s->b->blk, nargs, s->argpool.n, result};
@@ -301,8 +309,10 @@ static Ref array_arg(Build *s, const Expr *a, Ref *off) {
   return s->slots[a->bind];
 }
 
-static Ref build_call(Build *s, const Expr *e) {
+/* Call e; its results into results[] (NULL: the one result returned). */
+static Ref build_call(Build *s, const Expr *e, Ref *results) {
   int n = e->u.call.nargs;
+  Ref one;
   Ref args[64], *argv = n <= 64 ? args : xmalloc((size_t)n * sizeof *argv);
   for (int i = 0; i < n; i++) { /* a 'const int' parameter takes an integer */
     const Param *p = e->bind >= 0 ? &s->c->funcs[e->bind]->params[i] : NULL;
@@ -312,7 +322,11 @@ static Ref build_call(Build *s, const Expr *e) {
   }
   Ref r;
   if (e->bind >= 0) {
-    r = inline_call(s, e, argv, n);
+    int nr = s->graphs[e->bind].outs.n;
+    Ref *res = results ? results : nr <= 1 ? &one : xmalloc((size_t)nr * sizeof *res);
+    r = inline_call(s, e, argv, n, res);
+    if (res != results && res != &one)
+      free(res);
   } else {
     int op = -1 - e->bind;
     s->b->src = e->loc;
@@ -586,7 +600,7 @@ static Ref build_expr(Build *s, const Expr *e) {
     return v;
   }
   case E_CALL:
-    return build_call(s, e);
+    return build_call(s, e, NULL);
   case E_UNARY: {
     Ref x = build_expr(s, e->u.un.e);
     if (e->u.un.op == A_PLUS)
@@ -741,6 +755,24 @@ static void stmts_call_buffers(Build *s, const Stmt *st) {
   }
 }
 
+/* Length len of a local array of callee graph cg (an integer expression
+ * of its sizes and literals) in the caller's terms, the callee's sizes
+ * being size[]; REF_NONE when it reads anything else (integer data). */
+static Ref callee_length(Build *s, const Graph *cg, Ref len, const Ref *size) {
+  if (ref_is_const(len))
+    return b_const(s->b, graph_const(cg, len));
+  const Node *nd = &cg->nodes.v[len];
+  if (nd->op == OP_SIZE)
+    return size ? size[nd->aux] : REF_NONE;
+  if (op_info[nd->op].kind != K_INT || nd->op == OP_ILOAD || nd->op == OP_IPARAM || nd->op == OP_IDX)
+    return REF_NONE;
+  Ref x = callee_length(s, cg, nd->a[0], size);
+  Ref y = nd->a[1] == REF_NONE ? REF_NONE : callee_length(s, cg, nd->a[1], size);
+  if (x == REF_NONE || (nd->a[1] != REF_NONE && y == REF_NONE))
+    return REF_NONE;
+  return b_op(s->b, nd->op, x, y, REF_NONE);
+}
+
 static void call_buffers(Build *s, const Expr *e) {
   switch (e->kind) {
   case E_CALL:
@@ -752,21 +784,30 @@ static void call_buffers(Build *s, const Expr *e) {
       return;
     {
       const Graph *cg = &s->graphs[e->bind];
-      int first = s->bufs.n;
+      int first = s->bufs.n, nsizes = s->c->sigs[e->bind].nsizes;
+      Ref *size = NULL;
       for (int i = 0; i < cg->nodes.n; i++) {
         const Node *nd = &cg->nodes.v[i];
         if (nd->op != OP_ABUF)
           continue;
-        if (!ref_is_const(nd->a[0])) {
-          diag_error(s->d, e->loc, "'%s' has a local array whose size depends on its arguments; "
-                                   "a called function's local arrays need constant sizes", e->u.call.name);
+        if (!size && !ref_is_const(nd->a[0])) {
+          size = xmalloc((size_t)(nsizes + 1) * sizeof *size);
+          for (int j = 0; j < nsizes; j++)
+            size[j] = REF_NONE;
+          callee_sizes(s, e, size);
+        }
+        Ref len = callee_length(s, cg, nd->a[0], size);
+        if (len == REF_NONE) {
+          diag_error(s->d, e->loc, "'%s' has a local array whose size depends on its integer data; a called "
+                                   "function's local arrays are sized by literals and sizes", e->u.call.name);
+          len = b_const(s->b, 0);
         }
         s->b->src = nd->src;
-        Ref len = b_const(s->b, ref_is_const(nd->a[0]) ? graph_const(cg, nd->a[0]) : 0);
         Ref buf = b_op(s->b, OP_ABUF, len, REF_NONE, REF_NONE);
         s->b->g->nodes.v[buf].aux = s->nbufs++;
         vec_push(&s->bufs, buf);
       }
+      free(size);
       if (s->bufs.n > first) {
         vec_push(&s->calls, (const void *)e);
         vec_push(&s->calls, (const void *)(intptr_t)first);
@@ -801,22 +842,44 @@ static void call_buffers(Build *s, const Expr *e) {
   }
 }
 
+/* An ABUF of the given dimensions (in block 0, on entry). */
+static Ref new_buffer(Build *s, Expr *const *dims, int n, Loc at) {
+  Ref len = b_const(s->b, 1);
+  for (int k = 0; k < n; k++) { /* folded also at -O0: a called function's length is read */
+    Ref d = build_int(s, dims[k]);
+    len = ref_is_const(len) && ref_is_const(d) ? b_const(s->b, graph_const(s->b->g, len) * graph_const(s->b->g, d))
+                                              : op_at(s, dims[k]->loc, OP_IMUL, len, d);
+  }
+  s->b->src = at;
+  Ref buf = b_op(s->b, OP_ABUF, len, REF_NONE, REF_NONE);
+  s->b->g->nodes.v[buf].aux = s->nbufs++;
+  return buf;
+}
+
+/* A buffer for each array result that is not a local array's or a call's
+ * already (a parameter, [...]): s->retbuf, per result (REF_NONE for others). */
+static void result_buffers(Build *s, const Stmt *st) {
+  const Func *f = s->func;
+  for (int i = 0; i <= st->nmore; i++) {
+    const Expr *e = i ? st->more[i - 1] : st->e;
+    Ref buf = REF_NONE;
+    if (i < f->nouts && f->outs[i].ndims && !(e->kind == E_NAME && s->abuf[e->bind] != REF_NONE) &&
+        e->kind != E_CALL) {
+      buf = new_buffer(s, f->outs[i].dims, f->outs[i].ndims, f->outs[i].loc);
+    }
+    vec_push(&s->retbuf, buf);
+  }
+}
+
 /* One buffer per 'let x[dims]' of the function, made before anything else
  * (in block 0: every operation on the array and on its adjoint can name it;
  * its length is known on entry). */
 static void make_buffers(Build *s, const Stmt *st) {
   for (; st; st = st->next) {
+    if (st->kind == S_RETURN)
+      result_buffers(s, st);
     if (st->kind == S_LET && st->nsub) {
-      Ref len = b_const(s->b, 1);
-      for (int k = 0; k < st->nsub; k++) { /* folded also at -O0: a called function's length is read */
-        Ref d = build_int(s, st->sub[k]);
-        len = ref_is_const(len) && ref_is_const(d) ? b_const(s->b, graph_const(s->b->g, len) * graph_const(s->b->g, d))
-                                                  : op_at(s, st->sub[k]->loc, OP_IMUL, len, d);
-      }
-      s->b->src = st->nameloc;
-      Ref buf = b_op(s->b, OP_ABUF, len, REF_NONE, REF_NONE);
-      s->b->g->nodes.v[buf].aux = s->nbufs++;
-      s->abuf[st->decl] = buf;
+      s->abuf[st->decl] = new_buffer(s, st->sub, st->nsub, st->nameloc);
       s->dims[st->decl] = st->sub;
       s->ndims[st->decl] = st->nsub;
     }
@@ -936,7 +999,58 @@ static Ref array_value(Build *s, const Expr *e, Ref ver, int move) {
   }
   if (e->kind == E_COMP)
     return build_comp(s, e, ver);
+  if (e->kind == E_CALL && e->bind >= 0 && s->c->funcs[e->bind]->nouts && s->c->funcs[e->bind]->outs[0].ndims) {
+    Ref r;
+    build_call(s, e, &r); /* its result, in a buffer of the call's */
+    s->b->src = e->loc;
+    return b_op(s->b, OP_ACOPY, ver, r, b_const(s->b, 0));
+  }
   return op_at(s, e->loc, OP_AFILL, ver, build_expr(s, e));
+}
+
+/* The buffer array version v lives in. */
+static Ref buffer_of(Build *s, Ref v) {
+  int *buf = graph_buffers(s->b->g);
+  Ref b = buf[v];
+  free(buf);
+  return b;
+}
+
+/* let (a, b) = g(...): the results bound; an array result keeps the
+ * buffer the call made for it. */
+static void build_tuple(Build *s, const Stmt *st) {
+  const Tuple *t = st->tuple;
+  Ref *res = xmalloc((size_t)(s->graphs[st->e->bind].outs.n + 1) * sizeof *res);
+  build_call(s, st->e, res);
+  for (int i = 0; i < t->n; i++) {
+    int d = t->decls[i];
+    s->slots[d] = res[i];
+    if (t->ndims[i]) {
+      s->abuf[d] = buffer_of(s, res[i]);
+      s->dims[d] = t->dims[i];
+      s->ndims[d] = t->ndims[i];
+    }
+  }
+  free(res);
+}
+
+/* return e, ...: an array result is a local array's version, a call's, or
+ * the version made in a buffer of its own (a parameter's copy, [...]). */
+static void build_return(Build *s, const Stmt *st, Graph *g) {
+  const Func *f = s->func;
+  for (int i = 0; i <= st->nmore; i++) {
+    const Expr *e = i ? st->more[i - 1] : st->e;
+    Ref v;
+    if (i >= f->nouts || !f->outs[i].ndims)
+      v = build_expr(s, e);
+    else if (e->kind == E_NAME && s->abuf[e->bind] != REF_NONE)
+      v = s->slots[e->bind];
+    else if (e->kind == E_CALL)
+      build_call(s, e, &v);
+    else
+      v = array_value(s, e, s->retbuf.v[i], 0);
+    vec_push(&g->outs, v);
+  }
 }
 
 /* Is declaration decl a 'let' of the statements from head to st? */
@@ -984,14 +1098,15 @@ static void build_stmts(Build *s, const Stmt *st, Graph *g) {
       build_array_stmt(s, head, st);
       continue;
     }
-    Ref v = build_expr(s, st->e);
+    if (st->kind == S_TUPLE) {
+      build_tuple(s, st);
+      continue;
+    }
     if (st->kind == S_RETURN) {
-      vec_push(&g->outs, v);
-      for (int i = 0; i < st->nmore; i++)
-        vec_push(&g->outs, build_expr(s, st->more[i]));
+      build_return(s, st, g);
       break;
     }
-    s->slots[st->decl] = v; /* S_LET, S_ASSIGN */
+    s->slots[st->decl] = build_expr(s, st->e); /* S_LET, S_ASSIGN */
   }
 }
 
@@ -1060,13 +1175,29 @@ static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
       q->dimlocs[k] = p->dims[k]->loc;
     }
   }
-  b_free(&b);
   sg->nouts = fs->nouts;
+  sg->results = arena_alloc(&sg->arena, (size_t)(fs->nouts + 1) * sizeof *sg->results);
+  memset(sg->results, 0, (size_t)(fs->nouts + 1) * sizeof *sg->results);
+  sg->results[0].name = sg->name;
+  sg->results[0].loc = f->nameloc;
   if (f->nouts) {
     sg->outs = arena_alloc(&sg->arena, (size_t)f->nouts * sizeof *sg->outs);
-    for (int k = 0; k < f->nouts; k++)
-      sg->outs[k] = sig_str(sg, f->outs[k].name);
+    for (int k = 0; k < f->nouts; k++) {
+      const Param *p = &f->outs[k];
+      SigParam *q = &sg->results[k];
+      sg->outs[k] = q->name = sig_str(sg, p->name);
+      q->loc = p->loc;
+      q->ndims = p->ndims;
+      q->dims = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dims);
+      q->dimlocs = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dimlocs);
+      for (int d = 0; d < p->ndims; d++) {
+        b.src = p->dims[d]->loc;
+        q->dims[d] = sig_dim(&b, p->dims[d], fs);
+        q->dimlocs[d] = p->dims[d]->loc;
+      }
+    }
   }
+  b_free(&b);
 }
 
 /* Sizes first, then the parameters in order: scalars as INPUT (IPARAM for
@@ -1121,7 +1252,7 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
     for (size_t q = 0; q < nd; q++)
       s.abuf[q] = REF_NONE;
     s.nbufs = 0;
-    s.calls.n = s.bufs.n = 0;
+    s.calls.n = s.bufs.n = s.retbuf.n = 0;
     build_func(&s, f, &c->sigs[i], g);
     if (b.overflow) {
       diag_error(d, f->nameloc, "function '%s' is too large (more than %d SSA nodes)", f->name,
@@ -1165,5 +1296,6 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
   vec_free(&s.deps);
   vec_free(&s.calls);
   vec_free(&s.bufs);
+  vec_free(&s.retbuf);
   return errors + (d->errors - before);
 }

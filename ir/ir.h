@@ -157,6 +157,7 @@ typedef struct Signature {
   SigParam *params;
   int nouts;          /* results: 1, or as many as the names after '->' */
   const char **outs;  /* those names; NULL for one unnamed result */
+  SigParam *results;  /* per result: its name (or the function's) and dimensions (none: a scalar) */
   int is_private;     /* 'private fn': inlined into its callers, not emitted */
   Graph dims;         /* the dimensions: SIZE leaves (aux: the size), constants,
                        * IADD ISUB IMUL IDIV IMOD INEG, as the source writes them
@@ -170,6 +171,8 @@ void ir_sig_free(Signature *s);
 long ir_dim_value(const Signature *s, Ref d, const long *size);
 /* The element count of parameter p (1 for a scalar); -1 when unknown. */
 long ir_param_length(const Signature *s, int p, const long *size);
+long ir_result_length(const Signature *s, int o, const long *size); /* of result o, the same way */
+int ir_sig_array_results(const Signature *s); /* has an array result (-> y[n]) */
 
 /* ---- graph.c: the builder. Every node is made here, folded and
  * hash-consed (at -O1), so every pass gets CSE and folding for free. ---- */

@@ -623,6 +623,18 @@ static void rev_reset(Rev *r) {
   scope_reset(&r->sc, f, f->nodes.n * r->m);
 }
 
+/* An array result's adjoint: the cotangent array seed, added into the
+ * adjoint of the buffer the result lives in. */
+static void seed_array(Rev *r, Ref res, int k, Ref seed) {
+  int buf = r->buf_of[res], parent = B->blk, l;
+  if (!r->buf_active[buf])
+    return;
+  B->src = r->f->nodes.v[res].src;
+  Ref i = element_loop(r, buf, LK_FOR, &l);
+  adjoint_op(r, OP_ACCUM, k, buf, i, b_op(B, OP_LOAD, seed, i, REF_NONE));
+  B->blk = parent;
+}
+
 /* The reverse sweep: seeds[o * m + k] is output o's adjoint in slot k;
  * appends, per slot, one gradient per parameter to the outputs (0 for
  * arrays and data: arrays get theirs through ACCUM nodes of row k). */
@@ -632,8 +644,12 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
   for (int o = 0; o < f->outs.n; o++) {
     Ref res = f->outs.v[o];
     for (int k = 0; k < r->m; k++)
-      if (!ref_is_const(res) && seeds[o * r->m + k] != REF_NONE)
-        add_contrib(r, res, k, seeds[o * r->m + k]);
+      if (!ref_is_const(res) && seeds[o * r->m + k] != REF_NONE) {
+        if (graph_ref_kind(f, res) == K_ARR)
+          seed_array(r, res, k, seeds[o * r->m + k]);
+        else
+          add_contrib(r, res, k, seeds[o * r->m + k]);
+      }
   }
   rev_range(r, 0, f->nodes.n, 0);
   for (int k = 0; k < r->m; k++) {
@@ -725,7 +741,8 @@ static Ref *rev_seeds(Rev *r, Graph *out, RevMode mode) {
     if (mode == REV_VJP) { /* one slot: the cotangents, weighed */
       Loc none = {0, 0};
       B->src = ref_is_const(f->outs.v[o]) ? none : f->nodes.v[f->outs.v[o]].src;
-      seeds[o] = b_input(B, f->nparams + o);
+      int arr = !ref_is_const(f->outs.v[o]) && graph_ref_kind(f, f->outs.v[o]) == K_ARR;
+      seeds[o] = arr ? b_leaf(B, OP_ARRAY, f->nparams + o) : b_input(B, f->nparams + o);
     } else { /* a slot per output, seeded with 1 */
       vec_push(&out->outs, f->outs.v[o]);
       for (int k = 0; k < r->m; k++)

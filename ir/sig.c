@@ -30,12 +30,21 @@ long ir_dim_value(const Signature *s, Ref d, const long *size) {
   }
 }
 
-long ir_param_length(const Signature *s, int p, const long *size) {
-  const SigParam *pa = &s->params[p];
+static long shape_length(const Signature *s, const SigParam *pa, const long *size) {
   long n = 1;
   for (int k = 0; k < pa->ndims && n >= 0; k++) {
     long d = ir_dim_value(s, pa->dims[k], size);
     n = d < 0 ? -1 : n * d;
   }
   return n;
+}
+
+long ir_param_length(const Signature *s, int p, const long *size) { return shape_length(s, &s->params[p], size); }
+long ir_result_length(const Signature *s, int o, const long *size) { return shape_length(s, &s->results[o], size); }
+
+int ir_sig_array_results(const Signature *s) {
+  for (int o = 0; o < s->nouts; o++)
+    if (s->results[o].ndims)
+      return 1;
+  return 0;
 }

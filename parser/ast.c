@@ -259,11 +259,31 @@ void ast_param_dim(Arena *a, Param *p, Expr *dim) {
   p->dims[p->ndims++] = ast_copy_expr(a, dim);
 }
 
-void ast_func_out(Arena *a, Func *f, Loc loc, const char *name) {
+Param *ast_func_out(Arena *a, Func *f, Loc loc, const char *name) {
   f->outs = grow(a, f->outs, f->nouts, &f->ocap, sizeof *f->outs);
-  f->outs[f->nouts].name = keep(a, name);
-  f->outs[f->nouts].loc = loc;
-  f->nouts++;
+  Param *p = &f->outs[f->nouts++];
+  memset(p, 0, sizeof *p);
+  p->name = keep(a, name);
+  p->loc = loc;
+  return p;
+}
+
+void ast_tuple_name(Arena *a, Stmt *s, Loc loc, const char *name) {
+  Tuple *t = s->tuple;
+  if (!t) {
+    t = s->tuple = arena_alloc(a, sizeof *t);
+    memset(t, 0, sizeof *t);
+  }
+  if (t->n == t->cap) {
+    int cap = t->cap;
+    t->names = grow(a, t->names, t->n, &cap, sizeof *t->names);
+    cap = t->cap;
+    t->locs = grow(a, t->locs, t->n, &cap, sizeof *t->locs);
+    t->decls = grow(a, t->decls, t->n, &t->cap, sizeof *t->decls);
+  }
+  t->names[t->n] = keep(a, name);
+  t->locs[t->n] = loc;
+  t->decls[t->n++] = -1;
 }
 
 void ast_func_stmt(Func *f, Stmt *s) {

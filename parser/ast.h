@@ -99,7 +99,18 @@ typedef enum StmtKind {
   S_RETURN, /* return e, ...; (e, then more) */
   S_FOR,    /* for name in lo..hi { body } (e is lo) */
   S_IF,     /* if e { body } else { orelse } (an 'else if' is an orelse of one S_IF) */
+  S_TUPLE,  /* let (a, b) = e; (e a call; names in tuple) */
 } StmtKind;
+
+/* The names 'let (a, b) = g(...)' binds, in the callee's result order. */
+typedef struct Tuple {
+  const char **names;
+  Loc *locs;
+  int *decls; /* set by sema: their declaration numbers */
+  Expr ***dims; /* set by sema: an array's dimensions in the caller's terms, or NULL */
+  int *ndims;
+  int n, cap;
+} Tuple;
 
 typedef struct Stmt Stmt;
 struct Stmt {
@@ -114,6 +125,7 @@ struct Stmt {
   int nsub;
   Stmt *body;       /* S_FOR, S_IF */
   Stmt *orelse;     /* S_IF: the else block, or NULL */
+  Tuple *tuple;     /* S_TUPLE: the names bound */
   Stmt *next;
   int decl;         /* set by sema. S_LET, S_FOR: the number of the name it
                      * declares; S_ASSIGN: of the one it assigns; S_IF: the
@@ -137,18 +149,14 @@ typedef struct Param {
   int ndims, cap;
 } Param;
 
-typedef struct Output {
-  const char *name;
-  Loc loc;
-} Output;
-
 typedef struct Func Func;
 struct Func {
   const char *name;
   Loc nameloc;
   Param *params;
   int nparams, cap;
-  Output *outs; /* -> (u, v); none for a single unnamed result */
+  Param *outs;  /* -> (u, v), -> y[n], -> (y[n], s): names and dimensions (no
+                 * other field of Param is used); none for one unnamed result */
   int nouts, ocap;
   Stmt *body, *last; /* statements in order; a one-line body is one return */
   Loc loc;           /* from 'fn' (or 'private') to the end */
@@ -187,7 +195,8 @@ void ast_list_add(StmtList *l, Stmt *s);
 Func *ast_func(Arena *a, Loc nameloc, const char *name);
 Param *ast_func_param(Arena *a, Func *f, Loc loc, const char *name);
 void ast_param_dim(Arena *a, Param *p, Expr *dim); /* copies dim into a */
-void ast_func_out(Arena *a, Func *f, Loc loc, const char *name);
+Param *ast_func_out(Arena *a, Func *f, Loc loc, const char *name); /* ast_param_dim adds dimensions */
+void ast_tuple_name(Arena *a, Stmt *s, Loc loc, const char *name); /* S_TUPLE's next name */
 void ast_func_stmt(Func *f, Stmt *s);
 void ast_program_func(Program *p, Func *f);
 

@@ -74,10 +74,10 @@ static void if_as_value(yyscan_t scanner, Loc at);
 %right '^'
 
 %type <expr> expr call args index list comp
-%type <stmt> stmt returns ifstmt elsepart
+%type <stmt> stmt returns ifstmt elsepart tuple
 %type <op> compound
 %type <func> func head sig
-%type <param> param dims
+%type <param> param dims result rdims
 %type <list> stmts
 
 %%
@@ -99,15 +99,27 @@ func
                               ast_func_stmt($$, st); st = nx; } }
   ;
 
-/* sig = head ("->" "(" NAME ("," NAME)* ")")? */
+/* sig = head ("->" (result | "(" result ("," result)* ")"))?
+ * result = NAME ("[" expr ("," expr)* "]")? */
 sig
   : head
   | head ARROW '(' outs ')' { $$ = $1; }
+  | head ARROW result     { $$ = $1; }
   ;
 
 outs
-  : NAME                  { ast_func_out(P->arena, P->func, @1, $1); }
-  | outs ',' NAME         { ast_func_out(P->arena, P->func, @3, $3); }
+  : result
+  | outs ',' result
+  ;
+
+result
+  : NAME                  { $$ = ast_func_out(P->arena, P->func, @1, $1); }
+  | rdims ']'             { $$ = $1; }
+  ;
+
+rdims
+  : NAME '[' expr         { $$ = ast_func_out(P->arena, P->func, @1, $1); ast_param_dim(P->arena, $$, $3); }
+  | rdims ',' expr        { $$ = $1; ast_param_dim(P->arena, $$, $3); }
   ;
 
 head
@@ -155,6 +167,8 @@ stmts
  *      | ifstmt */
 stmt
   : LET NAME '=' expr ';' { $$ = ast_stmt(E, S_LET, @$, $2, @2, $4); }
+  | LET tuple ')' '=' expr ';'
+                          { $$ = $2; $$->e = $5; $$->loc = @$; }
   | LET index ']' '=' expr ';'
                           { $$ = ast_array_stmt(E, S_LET, @$, $2, $5); }
   | NAME '=' expr ';'     { $$ = ast_stmt(E, S_ASSIGN, @$, $1, @1, $3); }
@@ -177,6 +191,12 @@ stmt
   | FOR error '}'         { $$ = NULL; yyerrok; }
   | error ';'             { $$ = NULL; yyerrok; }
   | error '{' stmts '}'   { $$ = NULL; yyerrok; } /* while (c) { ... }: the block is read */
+  ;
+
+/* tuple = "(" NAME ("," NAME)* */
+tuple
+  : '(' NAME              { $$ = ast_stmt(E, S_TUPLE, @2, NULL, @2, NULL); ast_tuple_name(E, $$, @2, $2); }
+  | tuple ',' NAME        { $$ = $1; ast_tuple_name(E, $$, @3, $3); }
   ;
 
 compound

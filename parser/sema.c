@@ -47,6 +47,10 @@ typedef struct Sema {
   VEC(Edge) edges;
   int loop_depth;        /* enclosing 'for' loops */
   int ndecls;            /* declarations so far in the function */
+  int results_ok;        /* the call being checked may have several or array results */
+  struct SizeBind *sb;   /* the callee sizes the last call checked bound (64 places) */
+  int nsb;
+  Arena *arena;          /* the bodies' arena: dimensions made for 'let (a, b) = g(...)' */
 } Sema;
 
 static Kind check_expr(Sema *s, Expr *e);
@@ -126,15 +130,20 @@ static void unknown_function(Sema *s, const Expr *e) {
   vec_free(&cands);
 }
 
-/* A function another one may call: scalar parameters, one result. */
+/* A function called in an expression: one scalar result (several, or an
+ * array, are bound by 'let': results_ok). */
 static int check_callee(Sema *s, const Expr *e, int fn) {
   const Func *f = s->c->funcs[fn];
-  const char *why = NULL;
-  if (f->nouts > 1)
-    why = "it returns several values";
-  if (!why)
+  if (s->results_ok)
     return 1;
-  diag_error(s->d, e->u.call.nameloc, "cannot call '%s' in an expression: %s", f->name, why);
+  if (f->nouts > 1)
+    diag_error(s->d, e->u.call.nameloc, "cannot call '%s' in an expression: it returns %d values; bind them "
+               "with 'let (%s, ...) = %s(...);'", f->name, f->nouts, f->outs[0].name, f->name);
+  else if (f->nouts == 1 && f->outs[0].ndims)
+    diag_error(s->d, e->u.call.nameloc, "cannot call '%s' in an expression: it returns an array; bind it "
+               "with 'let %s[...] = %s(...);'", f->name, f->outs[0].name, f->name);
+  else
+    return 1;
   diag_note(s->d, f->nameloc, "'%s' is defined here", f->name);
   return 0;
 }
@@ -150,7 +159,8 @@ static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, Siz
 
 static Kind check_call(Sema *s, Expr *e) {
   const char *name = e->u.call.name;
-  int nargs = e->u.call.nargs;
+  int nargs = e->u.call.nargs, results_ok = s->results_ok;
+  s->results_ok = 0; /* not for the calls in its arguments */
   if (sema_reduction(name) >= 0 && op_lookup_builtin(name) < 0 && lookup(s, name) < 0 &&
       strmap_get(&s->c->fnmap, name, -1) < 0) {
     diag_error(s->d, e->u.call.nameloc, "'%s' is a reduction; write '%s(i in a..b, expression)'",
@@ -180,6 +190,8 @@ static Kind check_call(Sema *s, Expr *e) {
                                "expression of sizes, loop indices, integer data and integer literals",
                  name, p->name);
   }
+  memcpy(s->sb, sb, (size_t)nsb * sizeof *sb); /* for the caller's view of its results' shapes */
+  s->nsb = nsb;
   if (lookup(s, name) >= 0) {
     s->binds.v[lookup(s, name)].used = 1;
     diag_error(s->d, e->u.call.nameloc, "'%s' is a variable, not a function", name);
@@ -191,7 +203,10 @@ static Kind check_call(Sema *s, Expr *e) {
     arity = s->c->funcs[fn]->nparams;
     Edge ed = {s->fn, fn, e->u.call.nameloc};
     vec_push(&s->edges, ed);
-    if (!check_callee(s, e, fn))
+    s->results_ok = results_ok;
+    int ok = check_callee(s, e, fn);
+    s->results_ok = 0;
+    if (!ok)
       return KIND_ERR;
   } else if (op_lookup_builtin(name) >= 0) {
     int op = op_lookup_builtin(name);
@@ -813,8 +828,11 @@ static int same_shape(const Shape *a, const Shape *b) {
 
 /* Is e an array value (a name of an array, [e0, ...], [i in a..b: e])?
  * Asked without reporting anything. */
+static int array_call(Sema *s, const Expr *e);
+static int check_array_call(Sema *s, Expr *e, Shape *sh);
+
 static int array_expr(Sema *s, const Expr *e) {
-  if (e->kind == E_LIST || e->kind == E_COMP)
+  if (e->kind == E_LIST || e->kind == E_COMP || array_call(s, e))
     return 1;
   int b = e->kind == E_NAME ? lookup(s, e->u.name) : -1;
   return b >= 0 && s->binds.v[b].kind == BK_ARRAY;
@@ -823,6 +841,8 @@ static int array_expr(Sema *s, const Expr *e) {
 /* Checks array value e (array_expr) and gives its shape; 0 when reported. */
 static int check_array_value(Sema *s, Expr *e, Shape *sh) {
   memset(sh, 0, sizeof *sh);
+  if (e->kind == E_CALL)
+    return check_array_call(s, e, sh);
   if (e->kind == E_NAME) {
     int b = lookup(s, e->u.name);
     s->binds.v[b].used = 1;
@@ -924,6 +944,167 @@ static void let_without_dims(Sema *s, Stmt *st) {
                shape_text(&sh, buf, sizeof buf), st->e->u.name);
   } else {
     diag_error(s->d, st->nameloc, "a local array needs its dimensions: 'let %s[...] = ...;'", st->name);
+  }
+}
+
+/* ---- array and tuple results ---- */
+
+/* Callee dimension d in the caller's terms: the callee's sizes replaced by
+ * the caller's dimensions the last call bound (new nodes in the bodies'
+ * arena); NULL when it names a size no argument bound. */
+static Expr *caller_dim(Sema *s, const Expr *d) {
+  switch (d->kind) {
+  case E_NAME:
+    for (int j = 0; j < s->nsb; j++)
+      if (strcmp(s->sb[j].name, d->u.name) == 0)
+        return (Expr *)s->sb[j].dim;
+    return NULL;
+  case E_UNARY: {
+    Expr *x = caller_dim(s, d->u.un.e);
+    if (!x)
+      return NULL;
+    Expr *c = arena_alloc(s->arena, sizeof *c);
+    *c = *d;
+    c->u.un.e = x;
+    return c;
+  }
+  case E_CHAIN: {
+    Expr *c = arena_alloc(s->arena, sizeof *c);
+    *c = *d;
+    c->u.chain.first = caller_dim(s, d->u.chain.first);
+    c->u.chain.items = arena_alloc(s->arena, (size_t)d->u.chain.n * sizeof *c->u.chain.items);
+    c->u.chain.cap = d->u.chain.n;
+    int ok = c->u.chain.first != NULL;
+    for (int i = 0; i < d->u.chain.n; i++) {
+      c->u.chain.items[i] = d->u.chain.items[i];
+      c->u.chain.items[i].e = caller_dim(s, d->u.chain.items[i].e);
+      ok &= c->u.chain.items[i].e != NULL;
+    }
+    return ok ? c : NULL;
+  }
+  default:
+    return (Expr *)d;
+  }
+}
+
+/* The dimensions of result k of call e (just checked) in the caller's
+ * terms, into dims (in the arena); 0 when one cannot be told. */
+static int result_dims(Sema *s, const Expr *e, int k, Expr ***dims) {
+  const Param *out = &s->c->funcs[e->bind]->outs[k];
+  *dims = arena_alloc(s->arena, (size_t)(out->ndims + 1) * sizeof **dims);
+  for (int j = 0; j < out->ndims; j++)
+    if (!((*dims)[j] = caller_dim(s, out->dims[j]))) {
+      diag_error(s->d, e->loc, "the size of '%s''s result '%s' cannot be told from the arguments of this call",
+                 e->u.call.name, out->name);
+      return 0;
+    }
+  return 1;
+}
+
+/* Does e call a function with one array result? (Asked without reporting.) */
+static int array_call(Sema *s, const Expr *e) {
+  if (e->kind != E_CALL || lookup(s, e->u.call.name) >= 0)
+    return 0;
+  int fn = strmap_get(&s->c->fnmap, e->u.call.name, -1);
+  return fn >= 0 && s->c->funcs[fn]->nouts == 1 && s->c->funcs[fn]->outs[0].ndims > 0;
+}
+
+/* The shape of array-valued call e: its one result's. */
+static int check_array_call(Sema *s, Expr *e, Shape *sh) {
+  s->results_ok = 1;
+  if (check_call(s, e) == KIND_ERR || e->bind < 0)
+    return 0;
+  Expr **dims;
+  if (!result_dims(s, e, 0, &dims))
+    return 0;
+  sh->rank = s->c->funcs[e->bind]->outs[0].ndims < MAX_RANK ? s->c->funcs[e->bind]->outs[0].ndims : MAX_RANK;
+  for (int k = 0; k < sh->rank; k++)
+    shape_dim_text(s, sh, k, dims[k]);
+  return 1;
+}
+
+/* A result's dimension: literals and the parameters' sizes. */
+static int result_dim_ok(Sema *s, const Expr *e) {
+  switch (e->kind) {
+  case E_NAME: {
+    int b = lookup(s, e->u.name);
+    if (b >= 0 && s->binds.v[b].kind == BK_SIZE)
+      return 1;
+    diag_error(s->d, e->loc, "'%s' is not a size of a parameter; a result's dimensions are integer expressions of "
+                             "the parameters' sizes and literals", e->u.name);
+    return 0;
+  }
+  case E_NUM:
+    return 1;
+  case E_UNARY:
+    return result_dim_ok(s, e->u.un.e);
+  case E_CHAIN: {
+    int ok = result_dim_ok(s, e->u.chain.first);
+    for (int i = 0; i < e->u.chain.n && ok; i++)
+      ok = result_dim_ok(s, e->u.chain.items[i].e);
+    return ok;
+  }
+  default:
+    diag_error(s->d, e->loc, "a result's dimensions are integer expressions of the parameters' sizes and literals");
+    return 0;
+  }
+}
+
+/* return e for array result out: an array of its shape. */
+static void check_array_result(Sema *s, Expr *e, const Param *out) {
+  char a[200], b[200];
+  Shape want = {0}, got;
+  want.rank = out->ndims < MAX_RANK ? out->ndims : MAX_RANK;
+  for (int k = 0; k < want.rank; k++)
+    shape_dim_text(s, &want, k, out->dims[k]);
+  if (!array_expr(s, e)) {
+    if (check_expr(s, e) != KIND_ERR)
+      diag_error(s->d, e->loc, "result '%s' is an array %s: return an array of that shape (a local array, a "
+                               "parameter, [...] or a call)", out->name, shape_text(&want, a, sizeof a));
+    return;
+  }
+  if (check_array_value(s, e, &got) && out->decl != -2 && !same_shape(&want, &got))
+    diag_error(s->d, e->loc, "shape mismatch: result '%s' is %s, the value is %s", out->name,
+               shape_text(&want, a, sizeof a), shape_text(&got, b, sizeof b));
+}
+
+/* let (a, b) = g(...): one name per result of g, arrays bound with g's
+ * result dimensions in the caller's terms. */
+static void check_tuple(Sema *s, Stmt *st) {
+  Tuple *t = st->tuple;
+  Expr *e = st->e;
+  int fn = e->kind == E_CALL && lookup(s, e->u.call.name) < 0 ? strmap_get(&s->c->fnmap, e->u.call.name, -1) : -1;
+  Kind k = KIND_ERR;
+  if (fn < 0) {
+    if (check_expr(s, e) != KIND_ERR)
+      diag_error(s->d, e->loc, "'let (%s, ...) = ...' binds the results of a call of a function", t->names[0]);
+  } else {
+    s->results_ok = 1;
+    k = check_call(s, e);
+  }
+  const Func *f = fn >= 0 ? s->c->funcs[fn] : NULL;
+  int nres = f && f->nouts ? f->nouts : 1;
+  if (k != KIND_ERR && nres != t->n)
+    diag_error(s->d, st->loc, "'%s' returns %d value%s, but %d name%s bound", f->name, nres, nres == 1 ? "" : "s",
+               t->n, t->n == 1 ? " is" : "s are");
+  t->dims = arena_alloc(s->arena, (size_t)t->n * sizeof *t->dims);
+  t->ndims = arena_alloc(s->arena, (size_t)t->n * sizeof *t->ndims);
+  for (int i = 0; i < t->n; i++) {
+    t->dims[i] = NULL;
+    t->ndims[i] = 0;
+    if (k != KIND_ERR && i < nres && f->nouts && f->outs[i].ndims && result_dims(s, e, i, &t->dims[i]))
+      t->ndims[i] = f->outs[i].ndims;
+  }
+  for (int i = 0; i < t->n; i++) {
+    int b = bind(s, t->names[i], t->locs[i], 0, t->ndims[i] ? BK_ARRAY : BK_REAL);
+    t->decls[i] = decl_of(s, b);
+    if (b >= 0 && t->ndims[i]) {
+      s->binds.v[b].dims = t->dims[i];
+      s->binds.v[b].ndims = t->ndims[i];
+      s->binds.v[b].is_local = 1;
+    }
+    if (b >= 0 && k == KIND_ERR)
+      s->binds.v[b].used = 1; /* reported once */
   }
 }
 
@@ -1031,10 +1212,14 @@ static void check_if(Sema *s, Stmt *st) {
 }
 
 static void check_return(Sema *s, Stmt *st) {
-  want_value(s, st->e, check_expr(s, st->e));
-  for (int i = 0; i < st->nmore; i++)
-    want_value(s, st->more[i], check_expr(s, st->more[i]));
   const Func *f = s->c->funcs[s->fn];
+  for (int i = 0; i <= st->nmore; i++) {
+    Expr *e = i ? st->more[i - 1] : st->e;
+    if (i < f->nouts && f->outs[i].ndims)
+      check_array_result(s, e, &f->outs[i]);
+    else
+      want_value(s, e, check_expr(s, e));
+  }
   int want = f->nouts ? f->nouts : 1, got = 1 + st->nmore;
   if (got != want && f->nouts)
     diag_error(s->d, st->loc, "'%s' has %d result%s, but %d value%s returned", f->name, want,
@@ -1078,6 +1263,9 @@ static void check_stmts(Sema *s, Stmt *st, const char *inside) {
       break;
     case S_IF:
       check_if(s, st);
+      break;
+    case S_TUPLE:
+      check_tuple(s, st);
       break;
     case S_RETURN:
       if (inside) {
@@ -1173,6 +1361,11 @@ static void check_params(Sema *s, Func *f, FnSig *sig) {
     }
   }
   for (int i = 0; i < f->nouts; i++) {
+    for (int k = 0; k < f->outs[i].ndims; k++)
+      if (result_dim_ok(s, f->outs[i].dims[k]))
+        check_int(s, f->outs[i].dims[k]);
+      else
+        f->outs[i].decl = -2; /* reported: its value's shape is not compared */
     for (int k = 0; k < i; k++)
       if (strcmp(f->outs[k].name, f->outs[i].name) == 0) {
         diag_error(s->d, f->outs[i].loc, "duplicate result name '%s'", f->outs[i].name);
@@ -1280,8 +1473,11 @@ int sema_check(Program *p, Diag *d, Checked *c) {
     strmap_put(&c->fnmap, f->name, c->nfuncs++);
   }
   Sema s = {0};
+  SizeBind sb[64];
   s.d = d;
   s.c = c;
+  s.sb = sb;
+  s.arena = &p->bodies;
   for (int i = 0; i < c->nfuncs; i++) {
     s.fn = i;
     check_func(&s, c->funcs[i], &c->sigs[i]);

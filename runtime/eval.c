@@ -358,8 +358,13 @@ const char *rt_run(const Graph *g, const RtArgs *args, double *outs) {
     x.v[i] = NAN;
   x.store = xcalloc(n, sizeof *x.store);
   exec_range(&x, 0, 0, g->nodes.n);
-  for (int i = 0; i < g->outs.n; i++)
-    outs[i] = val(&x, g->outs.v[i]);
+  for (int i = 0; i < g->outs.n; i++) {
+    Ref r = g->outs.v[i];
+    int arr = !ref_is_const(r) && graph_ref_kind(g, r) == K_ARR;
+    outs[i] = arr ? NAN : val(&x, r);
+    if (arr && args->results && args->results[i] && !x.error)
+      memcpy(args->results[i], buffer(&x, r)->v, (size_t)buffer(&x, r)->n * sizeof(double));
+  }
   for (size_t i = 0; i < n; i++) {
     free(x.store[i].v);
     free(x.mem[i].v);
@@ -377,6 +382,6 @@ const char *rt_run(const Graph *g, const RtArgs *args, double *outs) {
 }
 
 void rt_eval(const Graph *g, const double *inputs, double *outs) {
-  RtArgs a = {inputs, NULL, NULL, NULL, NULL};
+  RtArgs a = {inputs, NULL, NULL, NULL, NULL, NULL};
   rt_run(g, &a, outs);
 }

@@ -13,10 +13,13 @@ typedef struct RtArgs {
   const double *const *arrays; /* per parameter: its elements (NULL for scalars) */
   const long *lens;           /* per parameter: its element count, for bounds checks */
   double *const *array_grads; /* per (output row * nparams + parameter): where ACCUM adds */
+  double *const *results;     /* per output: where an array result's elements go (or NULL) */
 } RtArgs;
 
-/* Fills outs (g->outs.n values); returns NULL, or what went wrong (an array
- * index out of range). */
+/* Fills outs (g->outs.n values; an array result's elements into
+ * args->results[o], its place in outs NaN); returns NULL, or what went
+ * wrong (an array index out of range). arrays and lens hold f_vjp's
+ * cotangents of array results after the parameters. */
 const char *rt_run(const Graph *g, const RtArgs *args, double *outs);
 
 /* Scalar graphs: inputs as above, no arrays. */
