@@ -48,14 +48,15 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
   static const char *const reduction[] = {"", "sum", "min", "max", "logsumexp"};
   const Node *nd = &g->nodes.v[n];
   switch (nd->op) {
-  case OP_INPUT:
-    sb_printf(b, "z%d = %s", n, nd->aux < g->nparams ? nm->params[nd->aux] : nm->seed);
+  case OP_INPUT: /* a parameter, or f_vjp's cotangent (one per result when named) */
+    sb_printf(b, "z%d = %s", n, nd->aux < g->nparams ? nm->params[nd->aux] : g->sig && (g->sig->nouts > 1 || ir_sig_array_results(g->sig)) ? nm->outbars[nd->aux - g->nparams]
+                                                                                       : nm->seed);
     return;
   case OP_IPARAM:
     sb_printf(b, "z%d = %s", n, nm->params[nd->aux]);
     return;
-  case OP_ARRAY:
-    sb_printf(b, "z%d = %s[]", n, nm->params[nd->aux]);
+  case OP_ARRAY: /* a parameter, or the cotangent of an array result */
+    sb_printf(b, "z%d = %s[]", n, nd->aux < g->nparams ? nm->params[nd->aux] : nm->outbars[nd->aux - g->nparams]);
     return;
   case OP_SIZE:
     sb_printf(b, "z%d = %s", n, nm->sizes[nd->aux]);
@@ -192,8 +193,9 @@ void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
               i, f->names->fwd);
     char id[32];
     snprintf(id, sizeof id, "f%d", i);
-    emit_graph(out, &f->grad, f->names, id);
-    emit_loops(out, &f->grad, id);
+    const Graph *g = f->grad.nodes.n ? &f->grad : &f->vjp; /* an array result: f_jac runs f_vjp */
+    emit_graph(out, g, f->names, id);
+    emit_loops(out, g, id);
     sb_puts(out, "  }\n");
   }
   sb_puts(out, "}\n");
