@@ -35,6 +35,7 @@ typedef struct Build {
   int *ndims;
   char *is_int;     /* per declaration: integer data */
   Ref *abuf;        /* per declaration of a local array: its buffer (ABUF) */
+  char *local;      /* per declaration: a local array (a let's, or bound by 'let (a, b) = g(...)') */
   int nbufs;        /* local arrays so far in the function */
   int arrays;       /* local-array operations so far (a region that made some keeps what leaves it) */
   VEC(const void *) calls; /* pairs: a call whose callee has local arrays, the first of them in bufs */
@@ -101,7 +102,7 @@ static int find_memo(Build *s, int callee, const Ref *args, int nargs) {
 }
 
 /* The buffers made for call e's local arrays (call_buffers), or -1. */
-static int buffers_of_call(const Build *s, const Expr *e) {
+static int buffers_of_call(const Build *s, const void *e) {
   for (int i = 0; i < s->calls.n; i += 2)
     if (s->calls.v[i] == e)
       return (int)(intptr_t)s->calls.v[i + 1];
@@ -131,6 +132,42 @@ static void keep_callee_reads(Build *s, const Graph *cg, const Ref *map, int bef
 }
 
 static Ref array_arg(Build *s, const Expr *a, Ref *off);
+static int innermost_loop(const Graph *g, int blk);
+
+/* The local arrays call e passes (args[i], from offs[i]): outside loops,
+ * copied into the buffers made for the call (copies[], one per array
+ * parameter), which nothing changes after; inside loops passed as they
+ * are, the callee's reads of them stored per iteration (the copier's
+ * 'buffered', returned: per callee node, then per parameter at
+ * [nodes + i]; NULL when there is none). */
+static char *local_arguments(Build *s, const Expr *e, Ref *args, Ref *offs, const Ref *copies) {
+  const Func *f = s->c->funcs[e->bind];
+  const Graph *cg = &s->graphs[e->bind];
+  char *buffered = NULL;
+  int in_loop = innermost_loop(s->b->g, s->b->blk) >= 0, k = 0;
+  for (int i = 0; i < f->nparams; i++) {
+    if (!f->params[i].ndims)
+      continue;
+    const Expr *a = e->u.call.args[i];
+    int local = a->bind >= 0 && s->local[a->bind];
+    if (local && in_loop) {
+      if (b_storage_pos(s->b, s->b->blk, ALL_LOOPS) == REF_NONE)
+        diag_error(s->d, a->loc, "'%s' reads local array '%s' in a loop whose range depends on an enclosing index; "
+                                 "its elements cannot be stored for the gradient (doc/limits.md)", f->name,
+                   a->kind == E_NAME ? a->u.name : a->u.call.name);
+      if (!buffered)
+        buffered = xcalloc((size_t)(cg->nodes.n + f->nparams) + 1, 1);
+      buffered[cg->nodes.n + i] = 1;
+    } else if (local && copies) {
+      s->b->src = a->loc;
+      args[i] = b_op(s->b, OP_ACOPY, copies[k], args[i], offs[i] == REF_NONE ? b_const(s->b, 0) : offs[i]);
+      offs[i] = REF_NONE;
+      s->arrays++;
+    }
+    k += local;
+  }
+  return buffered;
+}
 
 /* The callee's sizes, from the dimensions of the arrays passed (sema saw
  * that each size name takes one dimension). */
@@ -178,7 +215,10 @@ static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs, Ref *resul
     callee_sizes(s, e, size);
     offset = xmalloc(nn * sizeof *offset);
   }
-  int buf = buffers_of_call(s, e);
+  int buf = buffers_of_call(s, e), nbuf = 0;
+  for (int i = 0; i < cg->nodes.n; i++)
+    nbuf += cg->nodes.v[i].op == OP_ABUF;
+  char *buffered = local_arguments(s, e, args, offs, buf < 0 ? NULL : &s->bufs.v[buf + nbuf]);
   for (int i = 0; i < cg->nodes.n; i++) {
     const Node *nd = &cg->nodes.v[i];
     map[i] = nd->op == OP_INPUT || nd->op == OP_IPARAM || nd->op == OP_ARRAY ? args[nd->aux]
@@ -187,16 +227,21 @@ static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs, Ref *resul
                                  : REF_NONE;
     if (offset)
       offset[i] = nd->op == OP_ARRAY ? offs[nd->aux] : REF_NONE;
+    if (buffered)
+      buffered[i] = nd->op == OP_ARRAY && buffered[cg->nodes.n + nd->aux];
   }
   int before = s->b->g->nodes.n;
   s->copiers[callee].offset = offset;
+  s->copiers[callee].buffered = buffered;
   copier_run(&s->copiers[callee], s->b, 0, cg->nodes.n, map, 0, 0);
   s->copiers[callee].offset = NULL;
+  s->copiers[callee].buffered = NULL;
   free(offset);
   free(offs);
   free(size);
-  if (graph_has_arrays(cg))
+  if (graph_has_arrays(cg) || buffered)
     keep_callee_reads(s, cg, map, before);
+  free(buffered);
   for (int o = 0; o < cg->outs.n; o++) {
     Ref out = cg->outs.v[o];
     results[o] = ref_is_const(out) ? b_const(s->b, graph_const(cg, out)) : map[out];
@@ -773,6 +818,22 @@ static Ref callee_length(Build *s, const Graph *cg, Ref len, const Ref *size) {
   return b_op(s->b, nd->op, x, y, REF_NONE);
 }
 
+static Ref new_buffer(Build *s, Expr *const *dims, int n, Loc at);
+static int expr_names(const Expr *e, int decl);
+
+/* A buffer per local array call e passes (after its callee's), for the
+ * copy it gets outside loops (local_arguments). */
+static void argument_buffers(Build *s, const Expr *e) {
+  const Func *f = s->c->funcs[e->bind];
+  for (int i = 0; i < f->nparams && i < e->u.call.nargs; i++) {
+    const Expr *a = e->u.call.args[i];
+    if (!f->params[i].ndims || a->bind < 0 || !s->local[a->bind])
+      continue;
+    int skip = a->kind == E_INDEX ? a->u.call.nargs : 0;
+    vec_push(&s->bufs, new_buffer(s, s->dims[a->bind] + skip, s->ndims[a->bind] - skip, a->loc));
+  }
+}
+
 static void call_buffers(Build *s, const Expr *e) {
   switch (e->kind) {
   case E_CALL:
@@ -808,6 +869,7 @@ static void call_buffers(Build *s, const Expr *e) {
         vec_push(&s->bufs, buf);
       }
       free(size);
+      argument_buffers(s, e);
       if (s->bufs.n > first) {
         vec_push(&s->calls, (const void *)e);
         vec_push(&s->calls, (const void *)(intptr_t)first);
@@ -878,7 +940,21 @@ static void make_buffers(Build *s, const Stmt *st) {
   for (; st; st = st->next) {
     if (st->kind == S_RETURN)
       result_buffers(s, st);
+    if (st->kind == S_TUPLE) /* arrays bound to a call's results: local arrays too */
+      for (int i = 0; i < st->tuple->n; i++)
+        if (st->tuple->ndims[i]) {
+          s->local[st->tuple->decls[i]] = 1;
+          s->dims[st->tuple->decls[i]] = st->tuple->dims[i];
+          s->ndims[st->tuple->decls[i]] = st->tuple->ndims[i];
+        }
+    if (st->kind == S_ASSIGN && !st->nsub && s->local[st->decl] && (st->e->kind == E_LIST || st->e->kind == E_COMP) &&
+        expr_names(st->e, st->decl)) { /* u = [... u ...]: made apart, then copied */
+      vec_push(&s->calls, (const void *)st);
+      vec_push(&s->calls, (const void *)(intptr_t)s->bufs.n);
+      vec_push(&s->bufs, new_buffer(s, s->dims[st->decl], s->ndims[st->decl], st->loc));
+    }
     if (st->kind == S_LET && st->nsub) {
+      s->local[st->decl] = 1;
       s->abuf[st->decl] = new_buffer(s, st->sub, st->nsub, st->nameloc);
       s->dims[st->decl] = st->sub;
       s->ndims[st->decl] = st->nsub;
@@ -1076,6 +1152,15 @@ static void build_array_stmt(Build *s, const Stmt *head, const Stmt *st) {
     s->arrays++;
     return;
   }
+  /* u = [... u ...]: the elements read the old u; made in a buffer of
+   * their own (make_buffers), then copied */
+  int tmp = buffers_of_call(s, (const void *)st);
+  if (tmp >= 0) {
+    Ref v = array_value(s, st->e, s->bufs.v[tmp], 0);
+    s->b->src = st->loc;
+    s->slots[st->decl] = b_op(s->b, OP_ACOPY, s->slots[st->decl], v, b_const(s->b, 0));
+    return;
+  }
   /* u = v with v a local array nothing names after: v's buffer becomes u's */
   const Expr *e = st->e;
   int move = e->kind == E_NAME && e->bind >= 0 && e->bind != st->decl && s->abuf[e->bind] != REF_NONE &&
@@ -1248,6 +1333,7 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
     s.dims = xcalloc(nd, sizeof *s.dims);
     s.ndims = xcalloc(nd, sizeof *s.ndims);
     s.is_int = xcalloc(nd, 1);
+    s.local = xcalloc(nd, 1);
     s.abuf = xmalloc(nd * sizeof *s.abuf);
     for (size_t q = 0; q < nd; q++)
       s.abuf[q] = REF_NONE;
@@ -1267,6 +1353,7 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
     free(s.dims);
     free(s.ndims);
     free(s.is_int);
+    free(s.local);
     free(s.abuf);
     s.memos.n = 0;
     s.argpool.n = 0;

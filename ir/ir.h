@@ -236,6 +236,9 @@ typedef struct Copier {
   int skip_saves;          /* recomputation: stored values are read from the original SAVEs */
   const Ref *offset;       /* inlining: per source node, where an array parameter starts in
                             * the array mapped for it (a row), REF_NONE at its start; or NULL */
+  const char *buffered;    /* inlining: per source node, 1 for an array parameter mapped to a
+                            * caller's local array, whose element reads inside loops are
+                            * stored per iteration (the buffer may change); or NULL */
   VEC(int) touched_b, touched_g, touched_l;
 } Copier;
 void copier_init(Copier *c, const Graph *src);

@@ -169,9 +169,10 @@ static void rev_array(Rev *r, int n) {
     return;
   B->src = nd->src;
   int parent = B->blk, l;
-  /* the buffer's previous life, whose adjoint must start from zero: the
-   * same statement in an earlier iteration of a loop around it */
-  int again = 0;
+  /* the buffer's previous life, whose adjoint must start from zero: an
+   * earlier version (u = v after let u = ...), or the same statement in an
+   * earlier iteration of a loop around it */
+  int again = !ref_is_const(nd->a[0]) && r->f->nodes.v[nd->a[0]].op != OP_ABUF;
   for (int b = nd->blk; b > 0; b = r->f->blocks.v[b].parent)
     again |= r->f->blocks.v[b].loop >= 0;
   for (int k = 0; k < r->m; k++) {

@@ -576,12 +576,6 @@ static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, Siz
   }
   Binding *bd = &s->binds.v[b];
   int skip = 0; /* leading dimensions indexed away by a row */
-  if (bd->is_local) {
-    bd->used = 1;
-    diag_error(s->d, a->loc, "'%s' is a local array; a function takes its caller's array parameters or their rows, "
-               "not local arrays (doc/limits.md)", bd->name);
-    return;
-  }
   if (a->kind == E_INDEX) {
     if (a->u.call.nargs >= bd->ndims) {
       diag_error(s->d, a->loc, "'%s' takes an array for '%s'; this is an element of '%s' (a row takes fewer indices)",

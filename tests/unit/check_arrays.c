@@ -475,6 +475,38 @@ static const struct {
                       "  return s;\n"
                       "}\n",
      -1, 1},
+    /* local arrays passed to helpers: copied into the call's own buffer
+     * outside loops (z, changed after the call), read in place inside
+     * loops with each read stored per iteration (rnn's state, loopcall's
+     * L changed between the iterations' calls); an assignment whose
+     * comprehension reads the array assigned reads its old elements */
+    {"local_arguments", "private fn dot(a[n], b[n]) = sum(i in 0..n, a[i] * b[i]);\n"
+                        "private fn layer(W[h, d], b[h], x[d]) -> y[h] = [i in 0..h: tanh(b[i] + dot(W[i], x))];\n"
+                        "fn net(W1[nh, nd], b1[nh], W2[nq, nh], b2[nq], x[nd]) {\n"
+                        "  let z[nh] = layer(W1, b1, x);\n"
+                        "  let o[nq] = layer(W2, b2, z);\n"
+                        "  z[0] = 5 * z[0];\n"
+                        "  return dot(o, o) + dot(z, z);\n"
+                        "}\n"
+                        "fn rnn(W[nh, nh], U[nh, nd], X[nt, nd], h0[nh]) {\n"
+                        "  let s[nh] = h0;\n"
+                        "  for r in 0..nt { let u[nh] = [i in 0..nh: dot(U[i], X[r])]; s = [i in 0..nh: tanh(u[i] + dot(W[i], s))]; }\n"
+                        "  return dot(s, s);\n"
+                        "}\n"
+                        "fn loopcall(x[n], c) {\n"
+                        "  let L[n] = x;\n"
+                        "  let acc = 0;\n"
+                        "  for r in 0..3 { acc += dot(L, x) * c; L[r % n] = L[r % n] * c + acc; }\n"
+                        "  return acc + dot(L, L);\n"
+                        "}\n"
+                        "fn rows(A[n, m], c) {\n"
+                        "  let B[n, m] = A;\n"
+                        "  B[0, 0] = c * B[0, 0];\n"
+                        "  let s = 0;\n"
+                        "  for i in 0..n { s += dot(B[i], A[i]) * dot(B[i], B[i]); }\n"
+                        "  return s;\n"
+                        "}\n",
+     -1, 1},
     /* a reduction whose range reads an enclosing index (c in 0..j) but
      * whose terms do not changes with that index: it was stored at one
      * place for every j, and the reverse sweep read the last one */
@@ -804,7 +836,9 @@ static const char results_src[] =
     "  for i in 0..n { let (p, q) = polar(y[i], t + mu); s += p * q * dev[i % m]; }\n"
     "  return s;\n"
     "}\n"
-    "fn copy(x[n]) -> (c[n], l[2]) { return x, [x[0] * x[1], 3]; }\n";
+    "fn copy(x[n]) -> (c[n], l[2]) { return x, [x[0] * x[1], 3]; }\n"
+    "fn rev(x[3]) { let s[3] = x; s = [i in 0..3: s[2 - i]]; return s[0] + s[2] * 10; }\n"
+    "fn over(x[2], y[2]) { let s[2] = x; let t[2] = y; s = t; t[0] = 0; return s[0] + t[1]; }\n";
 
 static const char results_drv[] =
     "#include <math.h>\n#include <stdio.h>\n#include \"%s\"\n"
@@ -850,6 +884,10 @@ static const char results_drv[] =
     "  for (int i = 0; i < N; i++) for (int k = 0; k < N; k++) if (cj[i * N + k] != (i == k)) return 11;\n"
     "  if (!near(cj[N * N], z[1]) || !near(cj[N * N + 1], z[0]) || cj[N * N + 2] != 0) return 12;\n"
     "  for (int k = 0; k < N; k++) if (cj[(N + 1) * N + k] != 0) return 13;\n"
+    "  /* u = [... u ...] reads the old u; u = v leaves u's old value no gradient */\n"
+    "  double r3[3] = {1, 2, 3}, rg[3], o1[2] = {1, 2}, o2[2] = {3, 4}, og1[2], og2[2];\n"
+    "  if (rev_grad(r3, rg) != 13 || rg[0] != 10 || rg[1] != 0 || rg[2] != 1) return 14;\n"
+    "  if (over_grad(o1, o2, og1, og2) != 7 || og1[0] != 0 || og1[1] != 0 || og2[0] != 1 || og2[1] != 1) return 15;\n"
     "  return 0;\n}\n";
 
 START_TEST(array_results) {
