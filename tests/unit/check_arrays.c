@@ -640,6 +640,7 @@ static const struct {
     {"samples/oscillator.ad", {0}, 0.5, 1.5},
     {"samples/ba.ad", {0}, 0.5, 1.5},
     {"samples/gmm.ad", {3, 2, 4}, 0.5, 1.5},
+    {"samples/lstm.ad", {2, 3, 4}, -1, 1},
 };
 
 START_TEST(sample_each_compiler) {
@@ -918,6 +919,47 @@ START_TEST(array_results) {
 }
 END_TEST
 
+/* samples/lstm.ad on ADBench's own input (samples/adbench): its published
+ * objective, and its gradient against central differences at a few entries
+ * of each parameter. */
+START_TEST(lstm_published) {
+  const char *drv =
+      "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include \"%s\"\n"
+      "int main(void) {\n"
+      "  FILE *f = fopen(\"samples/adbench/lstm_l2_c1024.txt\", \"r\");\n"
+      "  int l, c, b;\n"
+      "  if (!f || fscanf(f, \"%%d %%d %%d\", &l, &c, &b) != 3) return 2;\n"
+      "  int nm = 8 * l * b, ne = 3 * b, ns = 2 * l * b, nq = c * b, n = nm + ne;\n"
+      "  double *p = malloc(sizeof *p * (size_t)(n + ns + nq)), *g = malloc(sizeof *g * (size_t)n);\n"
+      "  for (int i = 0; i < n + ns + nq; i++) if (fscanf(f, \"%%lf\", &p[i]) != 1) return 3;\n"
+      "  fclose(f);\n"
+      "  double *m = p, *e = p + nm, *s = p + n, *q = p + n + ns;\n"
+      "  double v = lstm(l, b, c, m, e, s, q), v2 = lstm_grad(l, b, c, m, e, s, q, g, g + nm);\n"
+      "  if (fabs(v - 0.66666518) > 5e-9 || v2 != v) { printf(\"objective %%.10f\\n\", v); return 4; }\n"
+      "  for (int k = 0; k < n; k += 17) {\n"
+      "    double x = p[k], h = 1e-5;\n"
+      "    p[k] = x + h; double up = lstm(l, b, c, m, e, s, q);\n"
+      "    p[k] = x - h; double dn = lstm(l, b, c, m, e, s, q); p[k] = x;\n"
+      "    if (fabs(g[k] - (up - dn) / (2 * h)) > 1e-8 + 1e-6 * fabs(g[k])) {\n"
+      "      printf(\"d/dp[%%d] %%.12g vs %%.12g\\n\", k, g[k], (up - dn) / (2 * h)); return 5; }\n"
+      "  }\n"
+      "  free(p); free(g);\n  return 0;\n}\n";
+  char *src = ht_slurp("samples/lstm.ad", NULL);
+  ck_assert_ptr_nonnull(src);
+  GenCase g;
+  ht_generate(&g, "lstm_pub", src, "gcc", "");
+  StrBuf d = {0};
+  sb_printf(&d, drv, g.header);
+  ht_write(g.drv, d.s, d.len);
+  sb_free(&d);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
+  ht_must_compile(&g, "lstm_pub", "the sample", cmd);
+  ht_must_run(&g, "lstm_pub", "gcc");
+  free(src);
+}
+END_TEST
+
 /* The emitted code's size does not grow with the data: gmm.ad with N
  * written as 10 and as 10000 gives outputs of the same number of lines. */
 START_TEST(code_size_independent_of_n) {
@@ -994,7 +1036,7 @@ END_TEST
 /* Every sample through every kind of output and naming option: no crash,
  * and the C variants compile cleanly. */
 static const char *const all_samples[] = {"seed", "rosenbrock", "pendulum", "normal_nll", "rosenbrock_n",
-                                          "logistic", "oscillator", "ba", "gmm"};
+                                          "logistic", "oscillator", "ba", "gmm", "lstm"};
 
 START_TEST(every_output_kind) {
   const char *s = all_samples[_i];
@@ -1024,6 +1066,7 @@ Suite *suite_arrays(void) {
   tcase_add_loop_test(tc, interpreter_agrees, 0, (int)(sizeof programs / sizeof programs[0]));
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, ba_published);
+  tcase_add_test(tc, lstm_published);
   tcase_add_test(tc, allocation_failure_is_reported);
   tcase_add_test(tc, gmm_formula);
   tcase_add_test(tc, oscillator_energy);

@@ -38,6 +38,8 @@ typedef struct Ctx {
   int nidx;
   int nhelpers;                /* helpers that may be called */
   int in_helper;               /* helpers are scalar: no arrays, no ranges */
+  int local;                   /* the body makes a local array */
+  int ahelper;                 /* and passes it to a helper: 1 reducing it, 2 returning an array */
 } Ctx;
 
 static unsigned rnd(Ctx *c, unsigned n) {
@@ -491,6 +493,25 @@ static void local_array(Ctx *c) {
     sb_puts(c->b, ");\n    }\n    L0 = N;\n  }\n");
     c->nidx--;
   }
+  if (rnd(c, 3) == 0) { /* a comprehension reading the array it assigns (the old elements) */
+    for_over(c, "", dim); /* binds the index; the text is rewritten */
+    c->b->len -= strlen("for i in 0.. {\n") + strlen(dim_text[dim]);
+    const char *i = c->idx[c->nidx - 1].name;
+    sb_printf(c->b, "  L0 = [%s in 0..%s: 0.5 * L0[%s - %s] + 0.25 * sin(", i, dim_text[dim], dim_last[dim], i);
+    gen(c, 2);
+    sb_puts(c->b, ")];\n");
+    c->nidx--;
+  }
+  if (c->ahelper) { /* the array passed to a helper: copied outside loops, its reads stored inside */
+    const char *h = c->ahelper == 1 ? "s" : "r";
+    if (rnd(c, 2))
+      sb_printf(c->b, c->ahelper == 1 ? "  t0 = t0 + %s_%s(L0, t0);\n" : "  L0 = %s_%s(L0, t0);\n", c->p->name, h);
+    else if (c->ahelper == 1)
+      sb_printf(c->b, "  for s in 0..2 {\n    t0 = t0 + 0.5 * %s_s(L0, t0);\n    L0[0] = 0.5 * L0[0] + 0.1 * t0;\n  }\n",
+                c->p->name);
+    else
+      sb_printf(c->b, "  for s in 0..2 {\n    L0 = %s_r(L0, 0.5 * t0);\n    t0 = t0 + L0[0];\n  }\n", c->p->name);
+  }
   if (rnd(c, 3) == 0) { /* an element set in a branch */
     sb_puts(c->b, "  if ");
     gen(c, 1);
@@ -530,7 +551,7 @@ static void body(Ctx *c) {
     sb_puts(c->b, "  }\n");
     c->nidx--;
   }
-  if (rnd(c, 3) == 0)
+  if (c->local)
     local_array(c);
   statement(c, "  let ", "t1", 3);
   add_scalar(c, "t1");
@@ -569,6 +590,12 @@ void gen_program(GenProg *p, unsigned seed) {
   params(&c);
   unsigned r = rnd(&c, 20);
   p->nouts = r < 12 ? 1 : r < 17 ? 2 : 3;
+  c.local = rnd(&c, 3) == 0;
+  c.ahelper = c.local ? (int)rnd(&c, 3) : 0;
+  if (c.ahelper == 1)
+    sb_printf(c.b, "private fn %s_s(a[q], c) = sum(i in 0..q, a[i] * sin(c + a[i]));\n", p->name);
+  else if (c.ahelper == 2)
+    sb_printf(c.b, "private fn %s_r(a[q], c) -> y[q] = [i in 0..q: 0.5 * a[i] * c + sin(a[i])];\n", p->name);
   int nh = (int)rnd(&c, 3);
   for (int h = 0; h < nh; h++)
     helper(&c, h);
