@@ -12,6 +12,8 @@
 #include "ba_grad.h"
 #include "gmm_grad.h"
 #include "hand.h"
+#include "heat_grad.h"
+#include "lstm_grad.h"
 #include "oscillator_grad.h"
 #include "rosenbrock_grad.h"
 #include "rosenbrock_n_grad.h"
@@ -291,6 +293,61 @@ static void oscillator_case(void) {
   row("oscillator RK4 100 steps", 3, tf, ta, th, tc, NAN);
 }
 
+/* Rows without a hand-written gradient: adc's forward function, its
+ * gradient, and a plain C forward function (hand.c) timed in turn; the
+ * line after the row gives adc's forward over the plain one. */
+static void forward_note(const char *name, double tf, double tp) {
+  printf("%-24s adc forward / plain C forward: %.2f\n", "", tf / tp);
+  if (csv)
+    fprintf(csv, "%s forward vs plain C,0,%.1f,NAN,%.1f,NAN,NAN,NAN,%.3f,NAN,NAN\n", name, tf, tp, tf / tp);
+}
+
+/* ADBench's LSTM on its own input (samples/adbench/lstm_l2_c1024.txt) */
+static void lstm_case(void) {
+  FILE *f = fopen("samples/adbench/lstm_l2_c1024.txt", "r");
+  int l, c, b;
+  if (!f || fscanf(f, "%d %d %d", &l, &c, &b) != 3) {
+    fprintf(stderr, "bench: samples/adbench/lstm_l2_c1024.txt: cannot read it\n");
+    exit(1);
+  }
+  int nm = 8 * l * b, ne = 3 * b, ns = 2 * l * b, nq = c * b, n = nm + ne;
+  double *p = filled(n + ns + nq, 0, 0), *g = filled(n, 0, 0), *w = filled(2 * l * b + 2 * b, 0, 0);
+  for (int i = 0; i < n + ns + nq; i++)
+    if (fscanf(f, "%lf", &p[i]) != 1) {
+      fprintf(stderr, "bench: samples/adbench/lstm_l2_c1024.txt: too short\n");
+      exit(1);
+    }
+  fclose(f);
+  double *m = p, *e = p + nm, *s = p + n, *q = p + n + ns, tf, ta, tp;
+  double va = lstm(l, b, c, m, e, s, q), vp = lstm_plain(l, b, c, m, e, s, q, w);
+  agree("lstm value, plain C", &va, &vp, 1);
+  long calls;
+  CALLS(calls, lstm(l, b, c, m, e, s, q));
+  TIME_SIDE(calls, tf, lstm(l, b, c, m, e, s, q), ta, lstm_grad(l, b, c, m, e, s, q, g, g + nm),
+            tp, lstm_plain(l, b, c, m, e, s, q, w));
+  char name[64];
+  snprintf(name, sizeof name, "lstm l=%d c=%d", l, c);
+  row(name, n, tf, ta, NAN, 2.0 * n * tf, NAN);
+  forward_note(name, tf, tp);
+  free(p), free(g), free(w);
+}
+
+/* samples/heat.ad: n nodes, steps steps */
+static void heat_case(int n, int steps) {
+  double *u0 = filled(n, 0, 1), *g = filled(n, 0, 0), *w = filled(2 * n, 0, 0), gk, tf, ta, tp;
+  double va = heat(n, u0, 0.2, steps), vp = heat_plain(n, u0, 0.2, steps, w);
+  agree("heat value, plain C", &va, &vp, 1);
+  long calls;
+  CALLS(calls, heat(n, u0, 0.2, steps));
+  TIME_SIDE(calls, tf, heat(n, u0, 0.2, steps), ta, heat_grad(n, u0, 0.2, steps, g, &gk) + gk,
+            tp, heat_plain(n, u0, 0.2, steps, w));
+  char name[64];
+  snprintf(name, sizeof name, "heat n=%d steps=%d", n, steps);
+  row(name, n + 1, tf, ta, NAN, 2.0 * (n + 1) * tf, NAN);
+  forward_note(name, tf, tp);
+  free(u0), free(g), free(w);
+}
+
 int main(int argc, char **argv) {
   srand(1);
   if (argc > 1 && !(csv = fopen(argv[1], "w"))) {
@@ -323,6 +380,8 @@ int main(int argc, char **argv) {
   gmm_case(2, 5, 1000);
   gmm_case(10, 25, 1000);
   oscillator_case();
+  lstm_case();
+  heat_case(1000, 1000);
   if (csv)
     fclose(csv);
   return 0;

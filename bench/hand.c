@@ -228,3 +228,65 @@ double oscillator_hand(double x0, double v0, double c, double k, double T, doubl
   *gx = xb, *gv = vb, *gc = cb;
   return E;
 }
+
+/* ADBench's LSTM objective in plain C loops (lstm.h's lstm_objective), the
+ * forward function adc's lstm is measured against: l layers of b cells,
+ * main[l][8][b], extra[3][b], state[l][2][b] (copied: not changed), seq[c][b]. */
+static double sigmoid(double x) { return 1 / (1 + exp(-x)); }
+
+double lstm_plain(int l, int b, int c, const double *main, const double *extra, const double *state,
+                  const double *seq, double *work) {
+  double *hid = work, *cel = work + l * b, *x = work + 2 * l * b, *y = x + b;
+  for (int k = 0; k < l; k++)
+    for (int i = 0; i < b; i++) {
+      hid[k * b + i] = state[(2 * k) * b + i];
+      cel[k * b + i] = state[(2 * k + 1) * b + i];
+    }
+  double total = 0;
+  for (int t = 0; t < c - 1; t++) {
+    for (int i = 0; i < b; i++)
+      x[i] = seq[t * b + i] * extra[i];
+    for (int k = 0; k < l; k++) {
+      const double *w = main + 8 * b * k;
+      double *h = hid + k * b, *s = cel + k * b;
+      for (int i = 0; i < b; i++) {
+        double f = sigmoid(x[i] * w[i] + w[4 * b + i]), in = sigmoid(h[i] * w[b + i] + w[5 * b + i]);
+        double o = sigmoid(x[i] * w[2 * b + i] + w[6 * b + i]), ch = tanh(h[i] * w[3 * b + i] + w[7 * b + i]);
+        s[i] = s[i] * f + in * ch;
+        h[i] = o * tanh(s[i]);
+      }
+      for (int i = 0; i < b; i++)
+        x[i] = h[i];
+    }
+    double sum = 0;
+    for (int i = 0; i < b; i++) {
+      y[i] = x[i] * extra[b + i] + extra[2 * b + i];
+      sum += exp(y[i]);
+    }
+    double lse = log(sum + 2);
+    for (int i = 0; i < b; i++)
+      total += seq[(t + 1) * b + i] * (y[i] - lse);
+  }
+  return -total / ((c - 1) * b);
+}
+
+/* The explicit heat equation of samples/heat.ad in plain C: two buffers,
+ * swapped after each step. */
+double heat_plain(int n, const double *u0, double k, int steps, double *work) {
+  double *u = work, *v = work + n;
+  for (int i = 0; i < n; i++)
+    u[i] = u0[i];
+  for (int t = 0; t < steps; t++) {
+    for (int i = 0; i < n; i++)
+      v[i] = u[i];
+    for (int i = 1; i < n - 1; i++)
+      v[i] += k * (u[i - 1] - 2 * u[i] + u[i + 1]);
+    double *s = u;
+    u = v;
+    v = s;
+  }
+  double e = 0;
+  for (int i = 0; i < n; i++)
+    e += u[i] * u[i];
+  return e;
+}

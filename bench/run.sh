@@ -25,7 +25,7 @@ want() { case " ${PARTS:-runtime scaling gcc} " in *" $1 "*) return 0 ;; *) retu
 # ---- (1) run time ----
 if want runtime; then
 objs=
-for s in seed rosenbrock rosenbrock_n ba gmm oscillator; do
+for s in seed rosenbrock rosenbrock_n ba gmm oscillator lstm heat; do
   "$adc" --header -o "$out/s/${s}_grad.c" "samples/$s.ad"
   # shellcheck disable=SC2086
   $cc -std=c99 $opt -c -o "$out/s/$s.o" "$out/s/${s}_grad.c"

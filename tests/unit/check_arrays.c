@@ -641,6 +641,7 @@ static const struct {
     {"samples/ba.ad", {0}, 0.5, 1.5},
     {"samples/gmm.ad", {3, 2, 4}, 0.5, 1.5},
     {"samples/lstm.ad", {2, 3, 4}, -1, 1},
+    {"samples/heat.ad", {5}, 0.1, 0.3},
 };
 
 START_TEST(sample_each_compiler) {
@@ -720,7 +721,11 @@ START_TEST(gmm_formula) {
       "    double C = n * D * (log(g) - 0.5 * log(2.0)) - lg;\n"
       "    double want = -N * D * 0.5 * log(2 * 3.14159265358979323846) + slse - N * (ma + log(sa)) + prior - K * C;\n"
       "    double got = gmm(K, D, N, al, mu, icf, x, g, wm);\n"
-      "    if (fabs(got - want) > 1e-12 * (1 + fabs(want))) { printf(\"gmm %.17g != %.17g\\n\", got, want); return 1; } }\n";
+      "    if (fabs(got - want) > 1e-12 * (1 + fabs(want))) { printf(\"gmm %.17g != %.17g\\n\", got, want); return 1; }\n"
+      "    /* the loss: the negative log-likelihood plus the penalty */\n"
+      "    want = N * D * 0.5 * log(2 * 3.14159265358979323846) - slse + N * (ma + log(sa)) + prior - K * C;\n"
+      "    got = gmm_loss(K, D, N, al, mu, icf, x, g, wm);\n"
+      "    if (fabs(got - want) > 1e-12 * (1 + fabs(want))) { printf(\"gmm_loss %.17g != %.17g\\n\", got, want); return 1; } }\n";
   static const int sizes[] = {3, 2, 4};
   run("gmm_ref", src, "gcc", CFLAGS, sizes, 0.5, 1.5, extra, NULL);
   free(src);
@@ -960,6 +965,108 @@ START_TEST(lstm_published) {
 }
 END_TEST
 
+/* samples/ba_total.ad on ADBench's ba/test.txt (one camera, point, weight and
+ * feature replicated, observation i seeing point i % 10 from camera i % 2):
+ * the published residuals give its value, and its gradient is the sum of
+ * 2 J^T r over the observations, J being samples/ba.ad's per-observation
+ * Jacobian (and the weight error's). Both files are compiled together. */
+START_TEST(ba_total_published) {
+  const char *drv =
+      "#include <math.h>\n#include <stdio.h>\n#include \"%s\"\n"
+      "int main(void) {\n"
+      "  enum { N = 2, M = 10, P = 10 };\n"
+      "  const double cam[11] = {1.797201, 0.590697, -0.635786, 90.859550, 29.361415, 28.777534, 211.628116,\n"
+      "                          -0.284531, -14.762924, 0.058931, 0.069976}, X[3] = {4.173048, 5.586898, 1.403869};\n"
+      "  double cams[N * 11], Xs[M * 3], w[P], feat[P * 2], gc[N * 11], gx[M * 3], gw[P];\n"
+      "  double wc[N * 11] = {0}, wx[M * 3] = {0}, ww[P] = {0}, jac[30], ex, ey;\n"
+      "  int obs[P * 2];\n"
+      "  for (int i = 0; i < N * 11; i++) cams[i] = cam[i %% 11];\n"
+      "  for (int i = 0; i < M * 3; i++) Xs[i] = X[i %% 3];\n"
+      "  for (int i = 0; i < P; i++) { w[i] = 0.417022; feat[2 * i] = -525.672849; feat[2 * i + 1] = 161.811929;\n"
+      "    obs[2 * i] = i %% N; obs[2 * i + 1] = i %% M; }\n"
+      "  const double rx = -0.269048849235189402, ry = 0.259944792677901881, we = 0.826092651515999976;\n"
+      "  double v = ba_total_grad(N, M, P, cams, Xs, w, obs, feat, gc, gx, gw);\n"
+      "  if (fabs(v - P * (rx * rx + ry * ry + we * we)) > 1e-6) { printf(\"objective %%.12g\\n\", v); return 1; }\n"
+      "  for (int o = 0; o < P; o++) {\n"
+      "    ba(cams + 11 * obs[2 * o], Xs + 3 * obs[2 * o + 1], w[o], feat + 2 * o, &ex, &ey);\n"
+      "    if (fabs(ex - rx) > 1e-6 || fabs(ey - ry) > 1e-6) { printf(\"residual %%.12g %%.12g\\n\", ex, ey); return 2; }\n"
+      "    ba_jac(cams + 11 * obs[2 * o], Xs + 3 * obs[2 * o + 1], w[o], feat + 2 * o, &ex, &ey, jac);\n"
+      "    for (int c = 0; c < 15; c++) {\n"
+      "      double g = 2 * (jac[c] * ex + jac[15 + c] * ey);\n"
+      "      if (c < 11) wc[11 * obs[2 * o] + c] += g; else if (c < 14) wx[3 * obs[2 * o + 1] + c - 11] += g;\n"
+      "      else ww[o] += g - 4 * w[o] * (1 - w[o] * w[o]);\n"
+      "    }\n"
+      "  }\n"
+      "  for (int i = 0; i < N * 11; i++) if (fabs(gc[i] - wc[i]) > 1e-9 * (1 + fabs(wc[i]))) { printf(\"cams %%d\\n\", i); return 3; }\n"
+      "  for (int i = 0; i < M * 3; i++) if (fabs(gx[i] - wx[i]) > 1e-9 * (1 + fabs(wx[i]))) { printf(\"X %%d\\n\", i); return 4; }\n"
+      "  for (int i = 0; i < P; i++) if (fabs(gw[i] - ww[i]) > 1e-9 * (1 + fabs(ww[i]))) { printf(\"w %%d\\n\", i); return 5; }\n"
+      "  return 0;\n}\n";
+  char *a = ht_slurp("samples/ba.ad", NULL), *b = ht_slurp("samples/ba_total.ad", NULL);
+  ck_assert(a && b);
+  StrBuf src = {0}, d = {0};
+  sb_printf(&src, "%s\n%s", a, b);
+  GenCase g;
+  ht_generate(&g, "ba_total_pub", src.s, "gcc", "");
+  sb_printf(&d, drv, g.header);
+  ht_write(g.drv, d.s, d.len);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
+  ht_must_compile(&g, "ba_total_pub", "the samples", cmd);
+  ht_must_run(&g, "ba_total_pub", "gcc");
+  sb_free(&src);
+  sb_free(&d);
+  free(a);
+  free(b);
+}
+END_TEST
+
+/* samples/heat.ad: its value against plain C, its gradient in u0 against
+ * the adjoint of the step operator (g <- A^T g from g = 2 u), in k against
+ * central differences; u = v is a swap of the buffers in every function. */
+START_TEST(heat_adjoint) {
+  const char *drv =
+      "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include \"%s\"\n"
+      "enum { N = 40, S = 60 };\n"
+      "static double run(const double *u0, double k, double *u) {\n"
+      "  double v[N]; for (int i = 0; i < N; i++) u[i] = u0[i];\n"
+      "  for (int t = 0; t < S; t++) { for (int i = 0; i < N; i++) v[i] = u[i];\n"
+      "    for (int i = 1; i < N - 1; i++) v[i] += k * (u[i-1] - 2*u[i] + u[i+1]);\n"
+      "    for (int i = 0; i < N; i++) u[i] = v[i]; }\n"
+      "  double e = 0; for (int i = 0; i < N; i++) e += u[i] * u[i]; return e; }\n"
+      "int main(void) {\n"
+      "  double u0[N], u[N], g[N], h[N], gk, k = 0.23;\n"
+      "  for (int i = 0; i < N; i++) u0[i] = sin(0.3 * i) + 0.1 * i;\n"
+      "  double want = run(u0, k, u), v = heat_grad(N, u0, k, S, g, &gk);\n"
+      "  if (fabs(v - want) > 1e-12 * want || heat(N, u0, k, S) != v) { printf(\"value %%.17g %%.17g\\n\", v, want); return 1; }\n"
+      "  for (int i = 0; i < N; i++) h[i] = 2 * u[i];\n"
+      "  for (int t = 0; t < S; t++) { double w[N];\n"
+      "    for (int j = 0; j < N; j++) w[j] = h[j];\n"
+      "    for (int i = 1; i < N - 1; i++) { w[i-1] += k * h[i]; w[i] -= 2 * k * h[i]; w[i+1] += k * h[i]; }\n"
+      "    for (int j = 0; j < N; j++) h[j] = w[j]; }\n"
+      "  for (int i = 0; i < N; i++) if (fabs(g[i] - h[i]) > 1e-10 * (1 + fabs(h[i]))) { printf(\"du0[%%d] %%.17g %%.17g\\n\", i, g[i], h[i]); return 2; }\n"
+      "  double up = run(u0, k + 1e-6, u), dn = run(u0, k - 1e-6, u);\n"
+      "  if (fabs(gk - (up - dn) / 2e-6) > 1e-6 * (1 + fabs(gk))) { printf(\"dk %%.17g %%.17g\\n\", gk, (up - dn) / 2e-6); return 3; }\n"
+      "  return 0;\n}\n";
+  char *src = ht_slurp("samples/heat.ad", NULL);
+  ck_assert_ptr_nonnull(src);
+  GenCase g;
+  ht_generate(&g, "heat_adj", src, "gcc", "");
+  StrBuf d = {0};
+  sb_printf(&d, drv, g.header);
+  ht_write(g.drv, d.s, d.len);
+  sb_free(&d);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
+  ht_must_compile(&g, "heat_adj", "the sample", cmd);
+  ht_must_run(&g, "heat_adj", "gcc");
+  int st; /* the double buffer: one swap per function (f, f_grad's forward sweep and reverse, f_vjp's) */
+  char *n = ht_capture(&st, "grep -c 'adc_s = adc_a0; adc_a0 = adc_a1; adc_a1 = adc_s;' '%s'", g.gen);
+  ck_assert_msg(n && atoi(n) == 3, "the buffers are swapped on %s lines, not 3", n ? n : "?");
+  free(n);
+  free(src);
+}
+END_TEST
+
 /* The emitted code's size does not grow with the data: gmm.ad with N
  * written as 10 and as 10000 gives outputs of the same number of lines. */
 START_TEST(code_size_independent_of_n) {
@@ -1067,6 +1174,8 @@ Suite *suite_arrays(void) {
   tcase_add_loop_test(tc, sample_each_compiler, 0, (int)(3 * sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, ba_published);
   tcase_add_test(tc, lstm_published);
+  tcase_add_test(tc, ba_total_published);
+  tcase_add_test(tc, heat_adjoint);
   tcase_add_test(tc, allocation_failure_is_reported);
   tcase_add_test(tc, gmm_formula);
   tcase_add_test(tc, oscillator_energy);
