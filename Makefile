@@ -107,7 +107,7 @@ check-asan:
 	$(MAKE) B=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' check
 
 # ---- demo ----
-SAMPLES := seed rosenbrock pendulum normal_nll ba logistic
+SAMPLES := seed rosenbrock pendulum normal_nll ba logistic lotka
 
 %_grad.c %_grad.h &: %.ad $(ADC)
 	$(ADC) --header -o $*_grad.c $<

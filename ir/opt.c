@@ -195,6 +195,11 @@ static void expand(Marker *m, int i) {
     mark(m, m->save_of[i]);
   if (m->count_of[i] >= 0)
     mark(m, m->count_of[i]);
+  /* a min/max's tie count is counted against the running extreme: its
+   * REDUCE (just before it) is printed with it, even where the reverse sweep
+   * reads the extreme from elsewhere (a branch's exported phi) */
+  if (nd->op == OP_RCOUNT && i > 0 && g->nodes.v[i - 1].op == OP_REDUCE && g->nodes.v[i - 1].aux == nd->aux)
+    mark(m, i - 1);
   if (m->export_of[i] >= 0)
     mark(m, m->export_of[i]);
   mark_blocks(m, nd->blk);

@@ -5,12 +5,16 @@
  * 3. The maximum-likelihood fit of a normal distribution.
  * 4. ADBench's bundle adjustment: the residual of ba1's first observation
  *    (published: 0.101336, -0.068968) and a row of its Jacobian.
- * 5. Logistic regression fitted by gradient descent (arrays, data). */
+ * 5. Logistic regression fitted by gradient descent (arrays, data).
+ * 6. The Lotka-Volterra parameters recovered from observed states (RK4 in
+ *    local arrays, a helper returning an array; the fit's gradient, and
+ *    lotka_jac for the sensitivities of the state). */
 #include <math.h>
 #include <stdio.h>
 
 #include "ba_grad.h"
 #include "logistic_grad.h"
+#include "lotka_grad.h"
 #include "normal_nll_grad.h"
 #include "pendulum_grad.h"
 #include "rosenbrock_grad.h"
@@ -108,7 +112,38 @@ int main(void) {
     right += (w[0] * Xd[i][0] + w[1] * Xd[i][1] + w[2] > 0) == (y[i] > 0);
   printf("logistic regression: loss %.4f after 2000 gradient steps, %d of 8 points classified\n",
          loss, right);
+
+  /* Lotka-Volterra: states observed every 20 steps of 0.05 under
+   * p = (1.1, 0.4, 0.1, 0.4); the parameters fitted from (1, 0.45, 0.12, 0.35)
+   * by steps along the gradient, each halved until the loss falls */
+  double ptrue[4] = {1.1, 0.4, 0.1, 0.4}, s0[2] = {10, 5}, obs[5][2], pf[4] = {1.0, 0.45, 0.12, 0.35};
+  double gp[4], gs[2], f0 = 0, fl = 0, st[2], sj[2 * 6];
+  for (int j = 0; j < 5; j++)
+    lotka(ptrue, s0, 0.05, 20 * (j + 1), obs[j]);
+  for (int it = 0; it < 3000; it++) {
+    fl = fit_grad(5, pf, s0, 0.05, 20, &obs[0][0], gp, gs);
+    f0 = it ? f0 : fl;
+    double t = 1e-2, q[4];
+    for (;;) {
+      for (int i = 0; i < 4; i++)
+        q[i] = pf[i] - t * gp[i];
+      if (fit(5, q, s0, 0.05, 20, &obs[0][0]) < fl || t < 1e-12)
+        break;
+      t *= 0.5;
+    }
+    for (int i = 0; i < 4; i++)
+      pf[i] = q[i];
+  }
+  lotka_jac(pf, s0, 0.05, 100, st, sj);
+  printf("lotka-volterra fit: loss %.3g -> %.3g, p = (%.4f, %.4f, %.4f, %.4f) (true 1.1, 0.4, 0.1, 0.4)\n", f0, fl,
+         pf[0], pf[1], pf[2], pf[3]);
+  printf("     state after 100 steps (%.4f, %.4f), d prey/d p = [%.3f, %.3f, %.3f, %.3f]\n", st[0], st[1], sj[0], sj[1],
+         sj[2], sj[3]);
+  int fitted = 1;
+  for (int i = 0; i < 4; i++)
+    fitted &= fabs(pf[i] - ptrue[i]) < 2e-3;
+
   int ok = fabs(v - 1.1292849467900707) < 1e-15 && fabs(x[0] - 1) < 1e-6 && fabs(x[1] - 1) < 1e-6 &&
-           fabs(ex - 0.101336) < 1e-6 && fabs(ey + 0.068968) < 1e-6 && right == 8;
+           fabs(ex - 0.101336) < 1e-6 && fabs(ey + 0.068968) < 1e-6 && right == 8 && fitted;
   return ok ? 0 : 1;
 }

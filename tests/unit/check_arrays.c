@@ -440,7 +440,10 @@ static const struct {
      * phi (made again, it read the array changed since); a max of tied
      * terms splits its adjoint by the count of ties; an array parameter
      * whose gradient is zero, beside a local array's adjoint, is cast to
-     * void in the vjp */
+     * void in the vjp; a max leaving its branch by an exported phi, which
+     * the reverse sweep reads, keeps the max its tie count is counted
+     * against (the count was printed alone: an unused variable, a division
+     * by a zero count) */
     {"array_reductions", "fn branch_min(a0, x1[2]) {\n"
                          "  let L0[2] = x1;\n"
                          "  if a0 > 0.5 { L0[0] = min(i in 0..2, L0[i]); }\n"
@@ -450,6 +453,7 @@ static const struct {
                          "  let L[2] = a1;\n"
                          "  return prod(i in 0..3, max(j in 0..3, L[1]));\n"
                          "}\n"
+                         "fn exported_max(M[2, 3], a) -> (r0, r1) { return a, -(a > 0.5 ? 0 : max(i in 0..3, M[0, i])); }\n"
                          "fn zero_bar(x[n], c) {\n"
                          "  let y[2] = c;\n"
                          "  y[1] *= c;\n"
@@ -1067,6 +1071,55 @@ START_TEST(heat_adjoint) {
 }
 END_TEST
 
+/* samples/lotka.ad: the state against a plain C RK4, lotka_jac (an array
+ * result: f_vjp per row) against central differences of it, fit's gradient
+ * against the Jacobians of its observations. */
+START_TEST(lotka_sensitivities) {
+  const char *drv =
+      "#include <math.h>\n#include <stdio.h>\n#include \"%s\"\n"
+      "static void f(const double *p, double *s, double h, int n) {\n"
+      "  for (int t = 0; t < n; t++) { double k[4][2], y[2];\n"
+      "    for (int r = 0; r < 4; r++) { double c = r == 0 ? 0 : r == 3 ? h : 0.5 * h;\n"
+      "      for (int i = 0; i < 2; i++) y[i] = s[i] + (r ? c * k[r - 1][i] : 0);\n"
+      "      k[r][0] = p[0] * y[0] - p[1] * y[0] * y[1]; k[r][1] = p[2] * y[0] * y[1] - p[3] * y[1]; }\n"
+      "    for (int i = 0; i < 2; i++) s[i] += h / 6 * (k[0][i] + 2 * k[1][i] + 2 * k[2][i] + k[3][i]); } }\n"
+      "int main(void) {\n"
+      "  double p[4] = {1.1, 0.4, 0.1, 0.4}, s0[2] = {10, 10}, s[2], r[2], jac[12], in[6];\n"
+      "  lotka_jac(p, s0, 0.05, 40, s, jac);\n"
+      "  r[0] = s0[0], r[1] = s0[1]; f(p, r, 0.05, 40);\n"
+      "  if (fabs(s[0] - r[0]) > 1e-12 || fabs(s[1] - r[1]) > 1e-12) { printf(\"state %%g %%g\\n\", s[0], s[1]); return 1; }\n"
+      "  for (int c = 0; c < 6; c++) {\n"
+      "    double up[2], dn[2], e = 1e-6;\n"
+      "    for (int i = 0; i < 6; i++) in[i] = i < 4 ? p[i] : s0[i - 4];\n"
+      "    in[c] += e; up[0] = in[4], up[1] = in[5]; f(in, up, 0.05, 40);\n"
+      "    in[c] -= 2 * e; dn[0] = in[4], dn[1] = in[5]; f(in, dn, 0.05, 40);\n"
+      "    for (int o = 0; o < 2; o++) { double fd = (up[o] - dn[o]) / (2 * e);\n"
+      "      if (fabs(jac[o * 6 + c] - fd) > 1e-6 * (1 + fabs(fd))) { printf(\"d%%d/d%%d %%.12g %%.12g\\n\", o, c, jac[o * 6 + c], fd); return 2; } } }\n"
+      "  double obs[4] = {1, 2, 0.5, 3}, gp[4], gs[2], s1[2], j1[12], s2[2], j2[12], want[6] = {0};\n"
+      "  double v = fit_grad(2, p, s0, 0.05, 20, obs, gp, gs);\n"
+      "  lotka_jac(p, s0, 0.05, 20, s1, j1); lotka_jac(p, s0, 0.05, 40, s2, j2);\n"
+      "  double e1[2] = {s1[0] - obs[0], s1[1] - obs[1]}, e2[2] = {s2[0] - obs[2], s2[1] - obs[3]};\n"
+      "  if (fabs(v - (e1[0]*e1[0] + e1[1]*e1[1] + e2[0]*e2[0] + e2[1]*e2[1])) > 1e-9 * v) return 3;\n"
+      "  for (int c = 0; c < 6; c++) for (int o = 0; o < 2; o++) want[c] += 2 * (e1[o] * j1[o * 6 + c] + e2[o] * j2[o * 6 + c]);\n"
+      "  for (int c = 0; c < 6; c++) { double g = c < 4 ? gp[c] : gs[c - 4];\n"
+      "    if (fabs(g - want[c]) > 1e-9 * (1 + fabs(want[c]))) { printf(\"dfit/d%%d %%.12g %%.12g\\n\", c, g, want[c]); return 4; } }\n"
+      "  return 0;\n}\n";
+  char *src = ht_slurp("samples/lotka.ad", NULL);
+  ck_assert_ptr_nonnull(src);
+  GenCase g;
+  ht_generate(&g, "lotka", src, "gcc", "");
+  StrBuf d = {0};
+  sb_printf(&d, drv, g.header);
+  ht_write(g.drv, d.s, d.len);
+  sb_free(&d);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
+  ht_must_compile(&g, "lotka", "the sample", cmd);
+  ht_must_run(&g, "lotka", "gcc");
+  free(src);
+}
+END_TEST
+
 /* The emitted code's size does not grow with the data: gmm.ad with N
  * written as 10 and as 10000 gives outputs of the same number of lines. */
 START_TEST(code_size_independent_of_n) {
@@ -1176,6 +1229,7 @@ Suite *suite_arrays(void) {
   tcase_add_test(tc, lstm_published);
   tcase_add_test(tc, ba_total_published);
   tcase_add_test(tc, heat_adjoint);
+  tcase_add_test(tc, lotka_sensitivities);
   tcase_add_test(tc, allocation_failure_is_reported);
   tcase_add_test(tc, gmm_formula);
   tcase_add_test(tc, oscillator_energy);
