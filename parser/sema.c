@@ -832,6 +832,23 @@ static int array_expr(Sema *s, const Expr *e) {
   return b >= 0 && s->binds.v[b].kind == BK_ARRAY;
 }
 
+/* May value e of shape got be given to an array of shape want: the same
+ * shape, or a list filling a many-dimensional array of constant size in
+ * row-major order (as a C initialiser does), exactly as long? */
+static int shape_accepts(const Shape *want, const Shape *got, const Expr *e) {
+  if (same_shape(want, got))
+    return 1;
+  if (e->kind != E_LIST || want->rank < 2)
+    return 0;
+  long long n = 1, v;
+  for (int k = 0; k < want->rank; k++) {
+    if (!want->affine[k] || !aff_const(&want->aff[k], &v) || v < 0 || v > (1LL << 30))
+      return 0;
+    n *= v;
+  }
+  return n == e->u.call.nargs;
+}
+
 /* Checks array value e (array_expr) and gives its shape; 0 when reported. */
 static int check_array_value(Sema *s, Expr *e, Shape *sh) {
   memset(sh, 0, sizeof *sh);
@@ -893,7 +910,7 @@ static void check_array_init(Sema *s, Expr *e, const Shape *want, const char *na
                name, shape_text(want, a, sizeof a), name);
     return;
   }
-  if (check_array_value(s, e, &got) && !same_shape(want, &got))
+  if (check_array_value(s, e, &got) && !shape_accepts(want, &got, e))
     diag_error(s->d, e->loc, "shape mismatch: '%s' is %s, the value is %s", name, shape_text(want, a, sizeof a),
                shape_text(&got, b, sizeof b));
 }
@@ -1057,7 +1074,7 @@ static void check_array_result(Sema *s, Expr *e, const Param *out) {
                                "parameter, [...] or a call)", out->name, shape_text(&want, a, sizeof a));
     return;
   }
-  if (check_array_value(s, e, &got) && out->decl != -2 && !same_shape(&want, &got))
+  if (check_array_value(s, e, &got) && out->decl != -2 && !shape_accepts(&want, &got, e))
     diag_error(s->d, e->loc, "shape mismatch: result '%s' is %s, the value is %s", out->name,
                shape_text(&want, a, sizeof a), shape_text(&got, b, sizeof b));
 }

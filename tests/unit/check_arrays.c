@@ -1120,6 +1120,75 @@ START_TEST(lotka_sensitivities) {
 }
 END_TEST
 
+/* samples/hand.ad on ADBench's hand model and test (samples/adbench/hand):
+ * the six published residuals, and hand_jac against central differences. */
+START_TEST(hand_published) {
+  const char *drv =
+      "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include \"%s\"\n"
+      "enum { B = 22, MAXV = 600 };\n"
+      "static int parent[B], corr[8];\n"
+      "static double base[B * 16], inv[B * 16], verts[MAXV * 3], w[B * MAXV], wv[B * MAXV], pts[8 * 3], theta[26];\n"
+      "static double err[24], e2[24], up[24], dn[24], jac[24 * 26];\n"
+      "static char line[8192];\n"
+      "int main(void) {\n"
+      "  FILE *f = fopen(\"samples/adbench/hand/model/bones.txt\", \"r\");\n"
+      "  if (!f) return 2;\n"
+      "  for (int i = 0; i < B; i++) {\n"
+      "    if (!fgets(line, sizeof line, f)) return 3;\n"
+      "    strtok(line, \":\"); parent[i] = atoi(strtok(NULL, \":\"));\n"
+      "    for (int k = 0; k < 16; k++) base[i * 16 + k] = atof(strtok(NULL, \":\"));\n"
+      "    for (int k = 0; k < 16; k++) inv[i * 16 + k] = atof(strtok(NULL, \":\\n\"));\n"
+      "  }\n"
+      "  fclose(f);\n"
+      "  f = fopen(\"samples/adbench/hand/model/vertices.txt\", \"r\");\n"
+      "  if (!f) return 2;\n"
+      "  int nv = 0;\n"
+      "  while (nv < MAXV && fgets(line, sizeof line, f)) {\n"
+      "    if (line[0] == '\\n') continue;\n"
+      "    verts[3 * nv] = atof(strtok(line, \":\"));\n"
+      "    for (int j = 1; j < 3; j++) verts[3 * nv + j] = atof(strtok(NULL, \":\"));\n"
+      "    for (int j = 0; j < 5; j++) strtok(NULL, \":\");\n"
+      "    int n = atoi(strtok(NULL, \":\"));\n"
+      "    for (int j = 0; j < n; j++) { int b = atoi(strtok(NULL, \":\")); w[b * MAXV + nv] = atof(strtok(NULL, \":\\n\")); }\n"
+      "    nv++;\n"
+      "  }\n"
+      "  fclose(f);\n"
+      "  for (int b = 0; b < B; b++) for (int v = 0; v < nv; v++) wv[b * nv + v] = w[b * MAXV + v];\n"
+      "  f = fopen(\"samples/adbench/hand/test.txt\", \"r\");\n"
+      "  int np, nt;\n"
+      "  if (!f || fscanf(f, \"%%d %%d\", &np, &nt) != 2 || np > 8 || nt != 26) return 4;\n"
+      "  for (int i = 0; i < np; i++) if (fscanf(f, \"%%d %%lf %%lf %%lf\", &corr[i], &pts[3*i], &pts[3*i+1], &pts[3*i+2]) != 4) return 5;\n"
+      "  for (int i = 0; i < 26; i++) if (fscanf(f, \"%%lf\", &theta[i]) != 1) return 6;\n"
+      "  fclose(f);\n"
+      "  static const double want[6] = {0.165193147941611551, -0.174542769272742593, 0.154751161622253441,\n"
+      "                                 -0.125651749731793605, -0.0425102935355075040, -0.130665781132340175};\n"
+      "  hand(nv, np, theta, parent, base, inv, verts, wv, corr, pts, err);\n"
+      "  for (int i = 0; i < 6; i++) if (fabs(err[i] - want[i]) > 1e-14) { printf(\"err[%%d] %%.17g\\n\", i, err[i]); return 7; }\n"
+      "  hand_jac(nv, np, theta, parent, base, inv, verts, wv, corr, pts, e2, jac);\n"
+      "  for (int c = 0; c < 26; c++) {\n"
+      "    double x = theta[c], h = 1e-6;\n"
+      "    theta[c] = x + h; hand(nv, np, theta, parent, base, inv, verts, wv, corr, pts, up);\n"
+      "    theta[c] = x - h; hand(nv, np, theta, parent, base, inv, verts, wv, corr, pts, dn); theta[c] = x;\n"
+      "    for (int r = 0; r < 3 * np; r++) { double fd = (up[r] - dn[r]) / (2 * h);\n"
+      "      if (fabs(jac[r * 26 + c] - fd) > 1e-8 * (1 + fabs(fd))) { printf(\"d%%d/d%%d %%.12g %%.12g\\n\", r, c, jac[r * 26 + c], fd); return 8; } }\n"
+      "  }\n"
+      "  return 0;\n}\n";
+  char *src = ht_slurp("samples/hand.ad", NULL);
+  ck_assert_ptr_nonnull(src);
+  GenCase g;
+  ht_generate(&g, "hand_pub", src, "gcc", "");
+  StrBuf d = {0};
+  sb_printf(&d, drv, g.header);
+  ht_write(g.drv, d.s, d.len);
+  sb_free(&d);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
+  ht_must_compile(&g, "hand_pub", "the sample", cmd);
+  ht_must_run(&g, "hand_pub", "gcc");
+  free(src);
+}
+END_TEST
+
 /* The emitted code's size does not grow with the data: gmm.ad with N
  * written as 10 and as 10000 gives outputs of the same number of lines. */
 START_TEST(code_size_independent_of_n) {
@@ -1196,7 +1265,8 @@ END_TEST
 /* Every sample through every kind of output and naming option: no crash,
  * and the C variants compile cleanly. */
 static const char *const all_samples[] = {"seed", "rosenbrock", "pendulum", "normal_nll", "rosenbrock_n",
-                                          "logistic", "oscillator", "ba", "gmm", "lstm"};
+                                          "logistic", "oscillator", "ba", "gmm", "lstm", "ba_total", "heat",
+                                          "lotka", "hand"};
 
 START_TEST(every_output_kind) {
   const char *s = all_samples[_i];
@@ -1230,6 +1300,7 @@ Suite *suite_arrays(void) {
   tcase_add_test(tc, ba_total_published);
   tcase_add_test(tc, heat_adjoint);
   tcase_add_test(tc, lotka_sensitivities);
+  tcase_add_test(tc, hand_published);
   tcase_add_test(tc, allocation_failure_is_reported);
   tcase_add_test(tc, gmm_formula);
   tcase_add_test(tc, oscillator_energy);
