@@ -41,6 +41,7 @@ typedef struct Build {
   VEC(const void *) calls; /* pairs: a call whose callee has local arrays, the first of them in bufs */
   VEC(Ref) bufs;
   VEC(Ref) retbuf;  /* per result of the function: the buffer made for it, or REF_NONE */
+  VEC(Ref) snaps;   /* pairs (loop, version): a snapshot of the version to take when the loop closes */
   VEC(Ref) costly;  /* costly values made in the current branch, outside loops */
   VEC(uint64_t) deps; /* per node: the loops whose index it may change with (bit L % 64) */
 } Build;
@@ -321,10 +322,70 @@ static int store_every_iteration(Build *s, Ref v) {
   return pos != REF_NONE;
 }
 
-/* An element read from a local array. */
+/* Can values of block blk be stored per iteration of the loops around it
+ * (no range around it depends on an enclosing index)? */
+static int storable(const Graph *g, int blk) {
+  for (int k = blk; k > 0; k = g->blocks.v[k].parent) {
+    int l = g->blocks.v[k].loop;
+    if (l >= 0 && (g->loops.v[l].idx == REF_NONE || graph_uses_index(g, g->loops.v[l].lo) ||
+                   graph_uses_index(g, g->loops.v[l].hi)))
+      return 0;
+  }
+  return 1;
+}
+
+/* An element read from a local array. Read in a loop directly inside the
+ * block that made the version read (heat's u[i-1], u[i], u[i+1] in the loop
+ * over i, u made by the time loop), the version is stored whole once that
+ * loop ends (take_snapshots: the state per step, one stream to read back) rather
+ * than each element read per iteration (three per point). */
 static void array_read(Build *s, Ref r) {
   s->arrays++;
+  const Graph *g = s->b->g;
+  Ref ver = g->nodes.v[r].a[0];
+  int vb = g->nodes.v[ver].blk, rb = g->nodes.v[r].blk, outer = -1;
+  if (graph_is_ancestor(g, vb, rb))
+    for (int b = rb; b != vb; b = g->blocks.v[b].parent)
+      if (g->blocks.v[b].loop >= 0)
+        outer = g->blocks.v[b].loop;
+  /* taken in the version's own block (not in a branch between, which may
+   * not run when the read does): then it is there for every read */
+  if (outer >= 0 && g->loops.v[outer].parent == vb && storable(g, vb)) {
+    for (int i = 0; i < s->snaps.n; i += 2)
+      if (s->snaps.v[i] == outer && s->snaps.v[i + 1] == ver)
+        return;
+    vec_push(&s->snaps, (Ref)outer);
+    vec_push(&s->snaps, ver);
+    return;
+  }
   keep_for_reverse(s, r);
+}
+
+static Ref buffer_of(Build *s, Ref v);
+
+/* Loop l has just closed: each version read inside it that array_read left
+ * to a snapshot is stored whole, by a loop over its elements storing each
+ * per iteration of every loop around (the reverse sweep reads an element
+ * read in l back from there: recompute.c). */
+static void take_snapshots(Build *s, int l) {
+  Builder *b = s->b;
+  int parent = b->blk, kept = 0;
+  for (int i = 0; i < s->snaps.n; i += 2) {
+    if (s->snaps.v[i] != l) {
+      s->snaps.v[kept++] = s->snaps.v[i];
+      s->snaps.v[kept++] = s->snaps.v[i + 1];
+      continue;
+    }
+    Ref ver = s->snaps.v[i + 1];
+    b->src = b->g->nodes.v[ver].src;
+    int k = b_loop(b, LK_FOR, b_const(b, 0), b->g->nodes.v[buffer_of(s, ver)].a[0], 0);
+    b->blk = b->g->loops.v[k].body;
+    Ref idx = b_loop_op(b, OP_IDX, k, REF_NONE, REF_NONE);
+    Ref x = b_op(b, OP_LOAD, ver, idx, REF_NONE);
+    b_loop_op(b, OP_SAVE, k, x, b_storage_pos(b, b->blk, ALL_LOOPS));
+    b->blk = parent;
+  }
+  s->snaps.n = kept;
 }
 
 static int store_in_loop(Build *s, Ref v) {
@@ -599,6 +660,7 @@ static Ref build_reduce(Build *s, const Expr *e) {
     Ref r = b_loop_op(b, OP_LOOPOUT, l, acc, REF_NONE);
     if (s->arrays != arrays)
       keep_for_reverse(s, r);
+    take_snapshots(s, l);
     return r;
   }
   b->blk = parent;
@@ -608,6 +670,7 @@ static Ref build_reduce(Build *s, const Expr *e) {
   if (s->arrays != arrays) { /* made again, the loop would read arrays changed since */
     keep_for_reverse(s, r);
     keep_for_reverse(s, count);
+    take_snapshots(s, l);
     return r;
   }
   /* Inside another loop, its result is stored for that loop's reverse
@@ -778,6 +841,7 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
     if (s->arrays != arrays) /* made again, the loop would read arrays changed since */
       keep_for_reverse(s, s->slots[var[i]]);
   }
+  take_snapshots(s, l);
   free(carry);
   vec_free(&carried);
 }
@@ -1053,6 +1117,7 @@ static Ref build_comp(Build *s, const Expr *e, Ref ver) {
     b_loop_op(b, OP_NEXT, loops[k], carry[k], ver);
     b->blk = k ? b->g->loops.v[loops[k - 1]].body : parent;
     ver = b_loop_op(b, OP_LOOPOUT, loops[k], carry[k], REF_NONE);
+    take_snapshots(s, loops[k]);
   }
   return ver;
 }
@@ -1338,7 +1403,7 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
     for (size_t q = 0; q < nd; q++)
       s.abuf[q] = REF_NONE;
     s.nbufs = 0;
-    s.calls.n = s.bufs.n = s.retbuf.n = 0;
+    s.calls.n = s.bufs.n = s.retbuf.n = s.snaps.n = 0;
     build_func(&s, f, &c->sigs[i], g);
     if (b.overflow) {
       diag_error(d, f->nameloc, "function '%s' is too large (more than %d SSA nodes)", f->name,
@@ -1384,5 +1449,6 @@ int ir_build_program(const Checked *c, Diag *d, int flags, Graph *graphs, Signat
   vec_free(&s.calls);
   vec_free(&s.bufs);
   vec_free(&s.retbuf);
+  vec_free(&s.snaps);
   return errors + (d->errors - before);
 }

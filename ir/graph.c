@@ -673,3 +673,17 @@ Ref b_storage_pos(Builder *b, int blk, uint64_t mask) {
   }
   return pos;
 }
+
+Ref graph_snapshot_of(const Graph *g, int sv, const int *buf) {
+  const Node *nd = &g->nodes.v[sv];
+  if (nd->op != OP_SAVE || ref_is_const(nd->a[0]) || g->nodes.v[nd->a[0]].op != OP_LOAD)
+    return REF_NONE;
+  const Node *ld = &g->nodes.v[nd->a[0]];
+  const Loop *l = &g->loops.v[nd->aux];
+  Ref ver = ld->a[0];
+  if (ld->a[1] != l->idx || nd->blk != l->body || ld->blk != l->body || !ref_is_const(l->lo) ||
+      graph_const(g, l->lo) != 0 || ref_is_const(ver) || buf[ver] < 0 || g->nodes.v[buf[ver]].op != OP_ABUF ||
+      l->hi != g->nodes.v[buf[ver]].a[0] || !graph_is_ancestor(g, g->nodes.v[ver].blk, l->parent))
+    return REF_NONE;
+  return ver;
+}

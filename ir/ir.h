@@ -221,6 +221,10 @@ int graph_has_arrays(const Graph *g); /* local arrays (ABUF nodes) */
 /* Per node: the ARRAY parameter or local array buffer (ABUF) its array
  * value lives in, -1 for other values (free() it). */
 int *graph_buffers(const Graph *g);
+/* Is node sv a SAVE of element k of a local array version, in a loop over
+ * every k of its buffer (a snapshot of the version, made by build.c's
+ * take_snapshots)? The version, else REF_NONE. buf: graph_buffers(g). */
+Ref graph_snapshot_of(const Graph *g, int sv, const int *buf);
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
 int b_is_zero(const Builder *b, Ref r);

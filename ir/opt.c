@@ -245,6 +245,7 @@ static char *mark_live(const Graph *g, int keep_saves) {
   memset(m.save_of, 0xff, sz);
   memset(m.count_of, 0xff, sz);
   memset(m.export_of, 0xff, sz);
+  int *buf = keep_saves && graph_has_arrays(g) ? graph_buffers(g) : NULL;
   for (int i = 0; i < n; i++) { /* one pass for the links and the roots */
     const Node *nd = &g->nodes.v[i];
     if (keep_saves && i > 0) {
@@ -266,6 +267,9 @@ static char *mark_live(const Graph *g, int keep_saves) {
       m.next_of[nd->a[0]] = i;
     } else if (nd->op == OP_SAVE && keep_saves) {
       m.save_of[nd->a[0]] = i;
+      Ref ver = buf ? graph_snapshot_of(g, i, buf) : REF_NONE;
+      if (ver != REF_NONE && m.save_of[ver] < 0) /* a snapshot lives while its version does */
+        m.save_of[ver] = i;
     }
     if (is_root(g, nd) || (nd->op == OP_CHECK && !keep_saves))
       mark(&m, i);
@@ -285,6 +289,7 @@ static char *mark_live(const Graph *g, int keep_saves) {
   }
   if (keep_saves)
     keep_checks(&m);
+  free(buf);
   free(m.bdone);
   free(m.next_of);
   free(m.save_of);

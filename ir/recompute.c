@@ -92,6 +92,37 @@ static int materialize_group(Rev *r, const Node *nd) {
   return 0;
 }
 
+/* A snapshot (r->snap_of) can be read here: inside the reverse loops of
+ * every loop around it but its own loop over the elements. */
+static int snapshot_readable(const Rev *r, int sv) {
+  const Graph *f = r->f;
+  for (int b = f->nodes.v[sv].blk; b > 0; b = f->blocks.v[b].parent) {
+    int l = f->blocks.v[b].loop;
+    if (l >= 0 && l != f->nodes.v[sv].aux && r->rev_idx[l] == REF_NONE)
+      return 0;
+  }
+  return 1;
+}
+
+/* The snapshot's position expression pos (integers over loop indices)
+ * with its element loop's index kidx read as repl: the leaves pushed when
+ * hidden (pass 0), then the expression made (pass 1). */
+static Ref snapshot_pos(Rev *r, Ref pos, Ref kidx, Ref repl, int pass) {
+  if (pos == kidx)
+    return repl;
+  if (ref_is_const(pos) || pos == REF_NONE)
+    return pos;
+  const Node *nd = &r->f->nodes.v[pos];
+  if (op_info[nd->op].kind != K_INT || op_info[nd->op].arity == 0 || nd->op == OP_ILOAD) {
+    if (!pass)
+      push_todo_if_hidden(r, pos);
+    return pass ? fwd_ref_visible(r, pos) : REF_NONE;
+  }
+  Ref a = snapshot_pos(r, nd->a[0], kidx, repl, pass);
+  Ref b = op_info[nd->op].arity > 1 ? snapshot_pos(r, nd->a[1], kidx, repl, pass) : REF_NONE;
+  return pass ? b_op(r->b, nd->op, a, b, REF_NONE) : REF_NONE;
+}
+
 /* Node y made again by its own operation (or read back, or read where it
  * left its branch); 1 when it waits for what it reads. */
 static int materialize_node(Rev *r, int y) {
@@ -111,6 +142,17 @@ static int materialize_node(Rev *r, int y) {
     r->b->src = nd->src;
     r->b->name = nd->name;
     r->fv[y] = b_op(r->b, OP_RESTORE, sv, fwd_ref_visible(r, pos), REF_NONE);
+  } else if (nd->op == OP_LOAD && r->snap_of[nd->a[0]] >= 0 && snapshot_readable(r, r->snap_of[nd->a[0]])) {
+    /* an element of a version stored whole: read back from its snapshot */
+    int sn = r->snap_of[nd->a[0]];
+    Ref pos = r->f->nodes.v[sn].a[1], kidx = r->f->loops.v[r->f->nodes.v[sn].aux].idx;
+    push_todo_if_hidden(r, nd->a[1]);
+    snapshot_pos(r, pos, kidx, REF_NONE, 0);
+    if (r->todo.n > mark)
+      return 1;
+    r->b->src = nd->src;
+    r->b->name = nd->name;
+    r->fv[y] = b_op(r->b, OP_RESTORE, sn, snapshot_pos(r, pos, kidx, fwd_ref_visible(r, nd->a[1]), 1), REF_NONE);
   } else if (nd->op == OP_CARRY) { /* not stored: see doc/limits.md */
     if (!r->tape_error)
       r->err_at = nd->src;

@@ -199,14 +199,16 @@ static void rev_array(Rev *r, int n) {
       int src = r->buf_of[nd->a[1]];
       int into = r->f->nodes.v[src].op == OP_ABUF ? r->buf_active[src]
                                                    : !r->f->sig->params[r->f->nodes.v[src].aux].is_const;
-      if (into) {
+      if (into) { /* each element's adjoint added into the source's, and zeroed in the same pass */
         Ref i = element_loop(r, buf, LK_FOR, &l), bar = b_op(B, OP_ABAR, buf, i, REF_NONE);
         B->g->nodes.v[bar].aux = k;
         adjoint_op(r, OP_ACCUM, k, src, b_op(B, OP_IADD, fwd_ref(r, nd->a[2]), i, REF_NONE), bar);
+        if (again)
+          adjoint_op(r, OP_AZERO, k, buf, i, REF_NONE);
         B->blk = parent;
-      }
-      if (again)
+      } else if (again) {
         adjoint_op(r, OP_ACLEAR, k, buf, REF_NONE, REF_NONE);
+      }
       break;
     }
     case OP_AMOVE:
@@ -707,6 +709,14 @@ static void rev_init(Rev *r, const Graph *f, Builder *b, RevMode mode, int weigh
       r->save_of[f->nodes.v[i].a[0]] = i;
   r->active = ir_active(f);
   r->buf_of = graph_buffers(f);
+  r->snap_of = xmalloc(n * sizeof *r->snap_of);
+  for (int i = 0; i < f->nodes.n; i++)
+    r->snap_of[i] = -1;
+  for (int i = 0; i < f->nodes.n; i++) {
+    Ref ver = graph_snapshot_of(f, i, r->buf_of);
+    if (ver != REF_NONE && r->snap_of[ver] < 0)
+      r->snap_of[ver] = i;
+  }
   r->buf_active = xcalloc(n, 1);
   for (int i = 0; i < f->nodes.n; i++)
     if (r->buf_of[i] >= 0 && r->active[i])
@@ -724,6 +734,7 @@ static void rev_free(Rev *r) {
   free(r->adj);
   free(r->scratch);
   free(r->save_of);
+  free(r->snap_of);
   free(r->export_of);
   free(r->rev_idx);
   free(r->exit_of);

@@ -82,6 +82,8 @@ typedef struct Rev {
   VEC(int) kept;    /* (node, value, level) of a group's values made before the group is copied */
   Ref *rev_idx;     /* per forward loop: the index of its reverse loop, while open */
   int *save_of;     /* per value: its SAVE node, or -1 */
+  int *snap_of;     /* per local array version: a SAVE storing every element of it (a
+                     * snapshot: build.c take_snapshots), or -1 */
   int *export_of;   /* per branch value: a phi it leaves its group by, or -1 */
   int *exit_of;     /* per loop: its first exit, or -1 */
   int labels;       /* name adjoints zK_bar (not in f_jac's several sweeps) */
