@@ -836,11 +836,10 @@ static void build_for(Build *s, const Stmt *st, Graph *g) {
   for (int i = 0; i < carried.n; i++)
     b_loop_op(b, OP_NEXT, l, carry[i], s->slots[var[i]]);
   b->blk = parent;
-  for (int i = 0; i < carried.n; i++) {
+  for (int i = 0; i < carried.n; i++) /* the loop's exits, together: then what stores them */
     s->slots[var[i]] = b_loop_op(b, OP_LOOPOUT, l, carry[i], REF_NONE);
-    if (s->arrays != arrays) /* made again, the loop would read arrays changed since */
-      keep_for_reverse(s, s->slots[var[i]]);
-  }
+  for (int i = 0; i < carried.n && s->arrays != arrays; i++) /* made again, the loop would read arrays changed since */
+    keep_for_reverse(s, s->slots[var[i]]);
   take_snapshots(s, l);
   free(carry);
   vec_free(&carried);

@@ -483,7 +483,9 @@ static const struct {
      * outside loops (z, changed after the call), read in place inside
      * loops with each read stored per iteration (rnn's state, loopcall's
      * L changed between the iterations' calls); an assignment whose
-     * comprehension reads the array assigned reads its old elements */
+     * comprehension reads the array assigned reads its old elements; a
+     * loop carrying an array and a scalar inside another loop (its exits
+     * were split by a store: invalid IR, an abort) */
     {"local_arguments", "private fn dot(a[n], b[n]) = sum(i in 0..n, a[i] * b[i]);\n"
                         "private fn layer(W[h, d], b[h], x[d]) -> y[h] = [i in 0..h: tanh(b[i] + dot(W[i], x))];\n"
                         "fn net(W1[nh, nd], b1[nh], W2[nq, nh], b2[nq], x[nd]) {\n"
@@ -502,6 +504,12 @@ static const struct {
                         "  let acc = 0;\n"
                         "  for r in 0..3 { acc += dot(L, x) * c; L[r % n] = L[r % n] * c + acc; }\n"
                         "  return acc + dot(L, L);\n"
+                        "}\n"
+                        "fn two_carried(x[n]) {\n"
+                        "  let L[n] = x;\n"
+                        "  let t = 0;\n"
+                        "  for i in 0..n { for j in 0..n { t += sin(L[j]); L[0] = t; } }\n"
+                        "  return t;\n"
                         "}\n"
                         "fn rows(A[n, m], c) {\n"
                         "  let B[n, m] = A;\n"

@@ -475,12 +475,20 @@ static void local_array(Ctx *c) {
   sb_puts(c->b, ";\n");
   snprintf(c->loc[0], sizeof c->loc[0], "L0");
   c->locdim[0] = dim;
-  if (rnd(c, 2)) { /* its elements updated, reading it */
-    for_over(c, "  ", dim);
-    sb_printf(c->b, "    L0[%s] = 0.5 * L0[%s] + 0.25 * tanh(", c->idx[c->nidx - 1].name, c->idx[c->nidx - 1].name);
+  if (rnd(c, 2)) { /* its elements updated, reading it (perhaps in an outer loop, t0 carried too) */
+    int outer = rnd(c, 2);
+    if (outer)
+      sb_puts(c->b, "  for s in 0..2 {\n");
+    for_over(c, outer ? "    " : "  ", dim);
+    sb_printf(c->b, "%sL0[%s] = 0.5 * L0[%s] + 0.25 * tanh(", outer ? "      " : "    ", c->idx[c->nidx - 1].name,
+              c->idx[c->nidx - 1].name);
     c->nloc = 1;
     gen(c, 2);
-    sb_puts(c->b, ");\n  }\n");
+    sb_puts(c->b, ");\n");
+    if (outer)
+      sb_printf(c->b, "      t0 = 0.5 * t0 + 0.25 * sin(L0[%s]);\n    }\n  }\n", c->idx[c->nidx - 1].name);
+    else
+      sb_puts(c->b, "  }\n");
     c->nidx--;
   }
   c->nloc = 1;
