@@ -195,6 +195,19 @@ static void print_array(FILE *out, const double *v, long n, int is_int) {
   fputc(']', out);
 }
 
+/* "f(x = 1.0, v = [1.0, 2.0])": the call evaluated */
+static void print_call(FILE *out, const Signature *f, const double *inputs, const double **arrays, const long *lens) {
+  fprintf(out, "%s(", f->name);
+  for (int i = 0; i < f->nparams; i++) {
+    fprintf(out, "%s%s = ", i ? ", " : "", f->params[i].name);
+    if (f->params[i].ndims)
+      print_array(out, arrays[i], lens[i], f->params[i].is_int);
+    else
+      print_number(out, inputs[i], f->params[i].is_int);
+  }
+  fputs(")", out);
+}
+
 /* A function with an array result: its values by the forward graph, then
  * each row of its Jacobian by the vjp graph with that row's unit
  * cotangent (as f_jac does). arrays and lens have room for the cotangents
@@ -312,15 +325,7 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
     }
   }
   if (!rc && ir_sig_array_results(f)) {
-    fprintf(out, "%s(", f->name);
-    for (int i = 0; i < np; i++) {
-      fprintf(out, "%s%s = ", i ? ", " : "", f->params[i].name);
-      if (f->params[i].ndims)
-        print_array(out, arrays[i], lens[i], f->params[i].is_int);
-      else
-        print_number(out, inputs[i], f->params[i].is_int);
-    }
-    fputs(")", out);
+    print_call(out, f, inputs, arrays, lens);
     const char *why = eval_rows(fg, inputs, sizes, arrays, lens, grads, size, out);
     if (why) {
       fprintf(err, "adc: error: --eval: %s: %s\n", f->name, why);
@@ -334,15 +339,7 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
       fprintf(err, "adc: error: --eval: %s: %s\n", f->name, why);
       rc = 2;
     } else {
-      fprintf(out, "%s(", f->name);
-      for (int i = 0; i < np; i++) {
-        fprintf(out, "%s%s = ", i ? ", " : "", f->params[i].name);
-        if (f->params[i].ndims)
-          print_array(out, arrays[i], lens[i], f->params[i].is_int);
-        else
-          print_number(out, inputs[i], f->params[i].is_int);
-      }
-      fputs(")", out);
+      print_call(out, f, inputs, arrays, lens);
       for (int o = 0; o < nv; o++) {
         if (nv > 1)
           fprintf(out, "%s%s", o ? "\n  " : " ->\n  ", f->outs[o]);

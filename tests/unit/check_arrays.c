@@ -936,6 +936,20 @@ START_TEST(array_results) {
 }
 END_TEST
 
+/* Compiles src with gcc and the C driver drv (a format whose %s is the
+ * generated header), and runs it: it exits 0 when what it checks holds. */
+static void run_driver(GenCase *g, const char *tag, const char *src, const char *drv, const char *what) {
+  ht_generate(g, tag, src, "gcc", "");
+  StrBuf d = {0};
+  sb_printf(&d, drv, g->header);
+  ht_write(g->drv, d.s, d.len);
+  sb_free(&d);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g->exe, g->gen, g->drv);
+  ht_must_compile(g, tag, what, cmd);
+  ht_must_run(g, tag, "gcc");
+}
+
 /* samples/lstm.ad on ADBench's own input (samples/adbench): its published
  * objective, and its gradient against central differences at a few entries
  * of each parameter. */
@@ -964,15 +978,7 @@ START_TEST(lstm_published) {
   char *src = ht_slurp("samples/lstm.ad", NULL);
   ck_assert_ptr_nonnull(src);
   GenCase g;
-  ht_generate(&g, "lstm_pub", src, "gcc", "");
-  StrBuf d = {0};
-  sb_printf(&d, drv, g.header);
-  ht_write(g.drv, d.s, d.len);
-  sb_free(&d);
-  char cmd[5000];
-  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
-  ht_must_compile(&g, "lstm_pub", "the sample", cmd);
-  ht_must_run(&g, "lstm_pub", "gcc");
+  run_driver(&g, "lstm_pub", src, drv, "the sample");
   free(src);
 }
 END_TEST
@@ -1015,18 +1021,11 @@ START_TEST(ba_total_published) {
       "  return 0;\n}\n";
   char *a = ht_slurp("samples/ba.ad", NULL), *b = ht_slurp("samples/ba_total.ad", NULL);
   ck_assert(a && b);
-  StrBuf src = {0}, d = {0};
+  StrBuf src = {0};
   sb_printf(&src, "%s\n%s", a, b);
   GenCase g;
-  ht_generate(&g, "ba_total_pub", src.s, "gcc", "");
-  sb_printf(&d, drv, g.header);
-  ht_write(g.drv, d.s, d.len);
-  char cmd[5000];
-  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
-  ht_must_compile(&g, "ba_total_pub", "the samples", cmd);
-  ht_must_run(&g, "ba_total_pub", "gcc");
+  run_driver(&g, "ba_total_pub", src.s, drv, "the samples");
   sb_free(&src);
-  sb_free(&d);
   free(a);
   free(b);
 }
@@ -1062,15 +1061,7 @@ START_TEST(heat_adjoint) {
   char *src = ht_slurp("samples/heat.ad", NULL);
   ck_assert_ptr_nonnull(src);
   GenCase g;
-  ht_generate(&g, "heat_adj", src, "gcc", "");
-  StrBuf d = {0};
-  sb_printf(&d, drv, g.header);
-  ht_write(g.drv, d.s, d.len);
-  sb_free(&d);
-  char cmd[5000];
-  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
-  ht_must_compile(&g, "heat_adj", "the sample", cmd);
-  ht_must_run(&g, "heat_adj", "gcc");
+  run_driver(&g, "heat_adj", src, drv, "the sample");
   int st; /* the double buffer: one swap per function (f, f_grad's forward sweep and reverse, f_vjp's) */
   char *n = ht_capture(&st, "grep -c 'adc_s = adc_a0; adc_a0 = adc_a1; adc_a1 = adc_s;' '%s'", g.gen);
   ck_assert_msg(n && atoi(n) == 3, "the buffers are swapped on %s lines, not 3", n ? n : "?");
@@ -1115,15 +1106,7 @@ START_TEST(lotka_sensitivities) {
   char *src = ht_slurp("samples/lotka.ad", NULL);
   ck_assert_ptr_nonnull(src);
   GenCase g;
-  ht_generate(&g, "lotka", src, "gcc", "");
-  StrBuf d = {0};
-  sb_printf(&d, drv, g.header);
-  ht_write(g.drv, d.s, d.len);
-  sb_free(&d);
-  char cmd[5000];
-  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
-  ht_must_compile(&g, "lotka", "the sample", cmd);
-  ht_must_run(&g, "lotka", "gcc");
+  run_driver(&g, "lotka", src, drv, "the sample");
   free(src);
 }
 END_TEST
@@ -1184,15 +1167,7 @@ START_TEST(hand_published) {
   char *src = ht_slurp("samples/hand.ad", NULL);
   ck_assert_ptr_nonnull(src);
   GenCase g;
-  ht_generate(&g, "hand_pub", src, "gcc", "");
-  StrBuf d = {0};
-  sb_printf(&d, drv, g.header);
-  ht_write(g.drv, d.s, d.len);
-  sb_free(&d);
-  char cmd[5000];
-  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
-  ht_must_compile(&g, "hand_pub", "the sample", cmd);
-  ht_must_run(&g, "hand_pub", "gcc");
+  run_driver(&g, "hand_pub", src, drv, "the sample");
   free(src);
 }
 END_TEST
