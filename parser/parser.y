@@ -74,7 +74,7 @@ static void if_as_value(yyscan_t scanner, Loc at);
 %right '^'
 
 %type <expr> expr call args index list comp
-%type <stmt> stmt returns ifstmt elsepart tuple
+%type <stmt> stmt returns ifstmt elsepart tuple values
 %type <op> compound
 %type <func> func head sig
 %type <param> param dims result rdims
@@ -90,10 +90,9 @@ program
   | program error '}'     { yyerrok; }
   ;
 
-/* func = sig "=" expr ";" | sig "{" stmt* "}" */
+/* func = sig "=" expr ("," expr)* ";" | sig "{" stmt* "}" */
 func
-  : sig '=' expr ';'      { $$ = $1; ast_func_stmt($$, ast_stmt(E, S_RETURN, @3, NULL, @3, $3));
-                            $$->loc.hi = @4.hi; }
+  : sig '=' values ';'    { $$ = $1; $3->loc = @3; ast_func_stmt($$, $3); $$->loc.hi = @4.hi; }
   | sig '{' stmts '}'     { $$ = $1; $$->loc.hi = @4.hi;
                             for (Stmt *st = $3.first; st; ) { Stmt *nx = st->next; st->next = NULL;
                               ast_func_stmt($$, st); st = nx; } }
@@ -222,6 +221,12 @@ elsepart
 returns
   : RETURN expr           { $$ = ast_stmt(E, S_RETURN, @$, NULL, @2, $2); }
   | returns ',' expr      { $$ = $1; ast_stmt_more(E, $$, $3); }
+  ;
+
+/* values = expr ("," expr)*: a one-line function's results */
+values
+  : expr                  { $$ = ast_stmt(E, S_RETURN, @1, NULL, @1, $1); }
+  | values ',' expr       { $$ = $1; ast_stmt_more(E, $$, $3); }
   ;
 
 /* expr, by precedence, loosest first (each line binds tighter than the one

@@ -856,7 +856,8 @@ static const char results_src[] =
     "}\n"
     "fn copy(x[n]) -> (c[n], l[2]) { return x, [x[0] * x[1], 3]; }\n"
     "fn rev(x[3]) { let s[3] = x; s = [i in 0..3: s[2 - i]]; return s[0] + s[2] * 10; }\n"
-    "fn over(x[2], y[2]) { let s[2] = x; let t[2] = y; s = t; t[0] = 0; return s[0] + t[1]; }\n";
+    "fn over(x[2], y[2]) { let s[2] = x; let t[2] = y; s = t; t[0] = 0; return s[0] + t[1]; }\n"
+    "fn oneline(x[n], a) -> (y[n], s) = [i in 0..n: a * x[i]], a * a;\n";
 
 static const char results_drv[] =
     "#include <math.h>\n#include <stdio.h>\n#include \"%s\"\n"
