@@ -135,6 +135,8 @@ static void keep_callee_reads(Build *s, const Graph *cg, const Ref *map, int bef
 static Ref array_arg(Build *s, const Expr *a, Ref *off);
 static int innermost_loop(const Graph *g, int blk);
 
+static Ref array_value(Build *s, const Expr *e, Ref ver, int move);
+
 /* The local arrays call e passes (args[i], from offs[i]): outside loops,
  * copied into the buffers made for the call (copies[], one per array
  * parameter), which nothing changes after; inside loops passed as they
@@ -150,7 +152,11 @@ static char *local_arguments(Build *s, const Expr *e, Ref *args, Ref *offs, cons
     if (!f->params[i].ndims)
       continue;
     const Expr *a = e->u.call.args[i];
-    int local = a->bind >= 0 && s->local[a->bind];
+    int list = a->kind == E_LIST, local = list || (a->bind >= 0 && s->local[a->bind]);
+    if (list && copies) { /* [e0, ...]: made in the call's own buffer */
+      args[i] = array_value(s, a, copies[k], 0);
+      offs[i] = REF_NONE;
+    }
     if (local && in_loop) {
       if (b_storage_pos(s->b, s->b->blk, ALL_LOOPS) == REF_NONE)
         diag_error(s->d, a->loc, "'%s' reads local array '%s' in a loop whose range depends on an enclosing index; "
@@ -159,7 +165,7 @@ static char *local_arguments(Build *s, const Expr *e, Ref *args, Ref *offs, cons
       if (!buffered)
         buffered = xcalloc((size_t)(cg->nodes.n + f->nparams) + 1, 1);
       buffered[cg->nodes.n + i] = 1;
-    } else if (local && copies) {
+    } else if (local && copies && !list) {
       s->b->src = a->loc;
       args[i] = b_op(s->b, OP_ACOPY, copies[k], args[i], offs[i] == REF_NONE ? b_const(s->b, 0) : offs[i]);
       offs[i] = REF_NONE;
@@ -182,7 +188,8 @@ static void callee_sizes(Build *s, const Expr *e, Ref *size) {
     for (int k = 0; k < p->ndims; k++)
       for (int j = 0; j < sig->nsizes; j++)
         if (p->dims[k]->kind == E_NAME && strcmp(sig->sizes[j], p->dims[k]->u.name) == 0 && size[j] == REF_NONE)
-          size[j] = build_int(s, s->dims[a->bind][skip + k]);
+          size[j] = a->kind == E_LIST ? b_const(s->b, a->u.call.nargs) /* a list's length */
+                                      : build_int(s, s->dims[a->bind][skip + k]);
   }
 }
 
@@ -406,6 +413,8 @@ static Ref flat_index(Build *s, int decl, Expr *const *args, int n, Loc at);
  * array, and where the argument starts in it (REF_NONE: at 0). */
 static Ref array_arg(Build *s, const Expr *a, Ref *off) {
   *off = REF_NONE;
+  if (a->kind == E_LIST) /* made by local_arguments */
+    return REF_NONE;
   if (a->kind == E_INDEX) { /* A[i]: the rows before i, times a row's length */
     Ref o = flat_index(s, a->bind, a->u.call.args, a->u.call.nargs, a->loc);
     for (int k = a->u.call.nargs; k < s->ndims[a->bind]; k++)
@@ -890,6 +899,13 @@ static void argument_buffers(Build *s, const Expr *e) {
   const Func *f = s->c->funcs[e->bind];
   for (int i = 0; i < f->nparams && i < e->u.call.nargs; i++) {
     const Expr *a = e->u.call.args[i];
+    if (f->params[i].ndims && a->kind == E_LIST) { /* a list passed: a buffer of its length */
+      s->b->src = a->loc;
+      Ref buf = b_op(s->b, OP_ABUF, b_const(s->b, a->u.call.nargs), REF_NONE, REF_NONE);
+      s->b->g->nodes.v[buf].aux = s->nbufs++;
+      vec_push(&s->bufs, buf);
+      continue;
+    }
     if (!f->params[i].ndims || a->bind < 0 || !s->local[a->bind])
       continue;
     int skip = a->kind == E_INDEX ? a->u.call.nargs : 0;

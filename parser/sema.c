@@ -563,7 +563,15 @@ static int same_dim(Sema *s, const Expr *a, const Expr *b) {
 /* An argument for array parameter p of f: a whole array (a parameter or a
  * local) or a row A[i] of one, of p's rank; its dimensions bind p's size
  * names (one name, one dimension) and match p's literal dimensions. */
+static void bind_dim(Sema *s, const Func *f, const Param *p, int k, const Expr *got, const Expr *a, SizeBind *sb,
+                     int *nsb);
+static void check_list_arg(Sema *s, const Func *f, const Param *p, Expr *a, SizeBind *sb, int *nsb);
+
 static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, SizeBind *sb, int *nsb) {
+  if (a->kind == E_LIST) {
+    check_list_arg(s, f, p, a, sb, nsb);
+    return;
+  }
   int b = a->kind == E_NAME || a->kind == E_INDEX ? lookup(s, a->kind == E_NAME ? a->u.name : a->u.call.name) : -1;
   if (b < 0 || s->binds.v[b].kind != BK_ARRAY) {
     if (b < 0 && (a->kind == E_NAME || a->kind == E_INDEX)) {
@@ -601,30 +609,61 @@ static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, Siz
     diag_note(s->d, p->loc, "'%s' is declared here", p->name);
     return;
   }
-  for (int k = 0; k < rank; k++) {
-    const Expr *want = p->dims[k], *got = bd->dims[skip + k];
-    int gl = got->loc.hi - got->loc.lo;
-    const char *gt = s->d->src->text + got->loc.lo;
-    if (want->kind == E_NUM) {
-      Aff g;
-      long long v;
-      if (aff_of(s, got, &g) && aff_const(&g, &v) && (double)v != want->u.num)
-        diag_error(s->d, a->loc, "shape mismatch: '%s' takes '%s' with dimension %d of %g, this array's is %.*s",
-                   f->name, p->name, k + 1, want->u.num, gl, gt);
-      continue;
-    }
-    int j = 0;
-    while (j < *nsb && strcmp(sb[j].name, want->u.name) != 0)
-      j++;
-    if (j == *nsb) {
-      sb[(*nsb)++] = (SizeBind){want->u.name, got};
-    } else if (!same_dim(s, sb[j].dim, got)) {
-      const Expr *o = sb[j].dim;
-      diag_error(s->d, a->loc, "shape mismatch: '%s' needs one value for its size '%s', but the arguments give %.*s and %.*s",
-                 f->name, want->u.name, o->loc.hi - o->loc.lo, s->d->src->text + o->loc.lo, gl, gt);
-      diag_note(s->d, f->nameloc, "'%s' is defined here", f->name);
-    }
+  for (int k = 0; k < rank; k++)
+    bind_dim(s, f, p, k, bd->dims[skip + k], a, sb, nsb);
+}
+
+/* Dimension k of array parameter p of f takes the argument's dimension got:
+ * a literal must match, a size name binds to it (the same for every
+ * argument that names it). */
+static void bind_dim(Sema *s, const Func *f, const Param *p, int k, const Expr *got, const Expr *a, SizeBind *sb,
+                     int *nsb) {
+  const Expr *want = p->dims[k];
+  int gl = got->loc.hi - got->loc.lo;
+  const char *gt = s->d->src->text + got->loc.lo;
+  char num[32];
+  if (got->kind == E_NUM) { /* a list's length: its text is not the argument's */
+    snprintf(num, sizeof num, "%g", got->u.num);
+    gl = (int)strlen(num);
+    gt = num;
   }
+  if (want->kind == E_NUM) {
+    Aff g;
+    long long v;
+    if (aff_of(s, got, &g) && aff_const(&g, &v) && (double)v != want->u.num)
+      diag_error(s->d, a->loc, "shape mismatch: '%s' takes '%s' with dimension %d of %g, this array's is %.*s",
+                 f->name, p->name, k + 1, want->u.num, gl, gt);
+    return;
+  }
+  int j = 0;
+  while (j < *nsb && strcmp(sb[j].name, want->u.name) != 0)
+    j++;
+  if (j == *nsb) {
+    sb[(*nsb)++] = (SizeBind){want->u.name, got};
+  } else if (!same_dim(s, sb[j].dim, got)) {
+    const Expr *o = sb[j].dim;
+    diag_error(s->d, a->loc, "shape mismatch: '%s' needs one value for its size '%s', but the arguments give %.*s and %.*s",
+               f->name, want->u.name, o->loc.hi - o->loc.lo, s->d->src->text + o->loc.lo, gl, gt);
+    diag_note(s->d, f->nameloc, "'%s' is defined here", f->name);
+  }
+}
+
+/* [e0, e1, ...] for array parameter p: a 1-D array of reals as long as
+ * the list (made by the caller for the call). */
+static void check_list_arg(Sema *s, const Func *f, const Param *p, Expr *a, SizeBind *sb, int *nsb) {
+  for (int i = 0; i < a->u.call.nargs; i++)
+    want_value(s, a->u.call.args[i], check_expr(s, a->u.call.args[i]));
+  if (p->ndims != 1 || p->is_int) {
+    diag_error(s->d, a->loc, "'%s' takes %s for '%s'; a list is a 1-dimensional array of reals", f->name,
+               p->is_int ? "integer data" : "a many-dimensional array", p->name);
+    return;
+  }
+  Expr *len = arena_alloc(s->arena, sizeof *len);
+  memset(len, 0, sizeof *len);
+  len->kind = E_NUM;
+  len->loc = a->loc;
+  len->u.num = a->u.call.nargs;
+  bind_dim(s, f, p, 0, len, a, sb, nsb);
 }
 
 
