@@ -683,7 +683,7 @@ Ref graph_snapshot_of(const Graph *g, int sv, const int *buf) {
   Ref ver = ld->a[0];
   if (ld->a[1] != l->idx || nd->blk != l->body || ld->blk != l->body || !ref_is_const(l->lo) ||
       graph_const(g, l->lo) != 0 || ref_is_const(ver) || buf[ver] < 0 || g->nodes.v[buf[ver]].op != OP_ABUF ||
-      l->hi != g->nodes.v[buf[ver]].a[0] || !graph_is_ancestor(g, g->nodes.v[ver].blk, l->parent))
+      l->hi != g->nodes.v[buf[ver]].a[0] || g->nodes.v[ver].blk != l->parent)
     return REF_NONE;
   return ver;
 }

@@ -222,8 +222,10 @@ int graph_has_arrays(const Graph *g); /* local arrays (ABUF nodes) */
  * value lives in, -1 for other values (free() it). */
 int *graph_buffers(const Graph *g);
 /* Is node sv a SAVE of element k of a local array version, in a loop over
- * every k of its buffer (a snapshot of the version, made by build.c's
- * take_snapshots)? The version, else REF_NONE. buf: graph_buffers(g). */
+ * every k of its buffer lying directly in the version's block (a snapshot
+ * of the version, made by build.c's take_snapshots: there whenever the
+ * version is; one in a branch below would not be)? The version, else
+ * REF_NONE. buf: graph_buffers(g). */
 Ref graph_snapshot_of(const Graph *g, int sv, const int *buf);
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);

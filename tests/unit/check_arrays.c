@@ -526,6 +526,39 @@ static const struct {
                         "  return s;\n"
                         "}\n",
      -1, 1},
+    /* snapshots (an array version read in a loop directly in its block is
+     * stored whole after the loop): heat's state per step; a loop over all
+     * the elements in a branch below the version's block is no snapshot
+     * (it runs only when the branch does: the reverse sweep read it
+     * unconditionally, seed 2878); reads in both branches of an if (hand's
+     * then/else) */
+    {"snapshots", "fn stencil(u0[n], k) {\n"
+                  "  let u[n] = u0;\n"
+                  "  for t in 0..3 {\n"
+                  "    let v[n] = u;\n"
+                  "    for i in 1..n-1 { v[i] += k * (u[i-1] - 2*u[i] + u[i+1]); }\n"
+                  "    u = v;\n"
+                  "  }\n"
+                  "  return sum(i in 0..n, u[i]^2);\n"
+                  "}\n"
+                  "fn branch_sum(a2, a3) {\n"
+                  "  let L0[2] = [a2, sin(a2)];\n"
+                  "  let t1 = 1;\n"
+                  "  if a3 >= 0 { t1 = sum(i in 0..2, L0[i]); }\n"
+                  "  let t0 = 0;\n"
+                  "  for i in 0..2 { t0 = t0 + L0[1] * L0[1] * t1; }\n"
+                  "  return t0;\n"
+                  "}\n"
+                  "fn both(x[n], c) {\n"
+                  "  let A[n] = x;\n"
+                  "  let s = 0;\n"
+                  "  for i in 0..n {\n"
+                  "    if x[i] > c { for r in 0..n { s += A[r] * c; } } else { for r in 0..n { s -= sin(A[r]); } }\n"
+                  "    A[i] = s * 0.5;\n"
+                  "  }\n"
+                  "  return s;\n"
+                  "}\n",
+     -1, 1},
     /* a reduction whose range reads an enclosing index (c in 0..j) but
      * whose terms do not changes with that index: it was stored at one
      * place for every j, and the reverse sweep read the last one */
