@@ -137,10 +137,10 @@ static int innermost_loop(const Graph *g, int blk);
 
 static Ref array_value(Build *s, const Expr *e, Ref ver, int move);
 
-/* The local arrays call e passes (args[i], from offs[i]): outside loops,
- * copied into the buffers made for the call (copies[], one per array
- * parameter), which nothing changes after; inside loops passed as they
- * are, the callee's reads of them stored per iteration (the copier's
+/* The local arrays and lists call e passes (args[i], from offs[i]): a
+ * list is made in the buffer made for it (copies[], one per such argument);
+ * a local array outside loops is copied into its one, which nothing
+ * changes after; inside loops passed as it is, the callee's reads of them stored per iteration (the copier's
  * 'buffered', returned: per callee node, then per parameter at
  * [nodes + i]; NULL when there is none). */
 static char *local_arguments(Build *s, const Expr *e, Ref *args, Ref *offs, const Ref *copies) {
