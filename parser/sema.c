@@ -157,9 +157,44 @@ typedef struct SizeBind {
 
 static void check_array_arg(Sema *s, const Func *f, const Param *p, Expr *a, SizeBind *sb, int *nsb);
 
+/* A name in dimension d that no argument bound, or NULL. */
+static const char *unbound_size(const Expr *d, const SizeBind *sb, int nsb) {
+  switch (d->kind) {
+  case E_NAME:
+    for (int j = 0; j < nsb; j++)
+      if (strcmp(sb[j].name, d->u.name) == 0)
+        return NULL;
+    return d->u.name;
+  case E_UNARY:
+    return unbound_size(d->u.un.e, sb, nsb);
+  case E_CHAIN: {
+    const char *n = unbound_size(d->u.chain.first, sb, nsb);
+    for (int i = 0; i < d->u.chain.n && !n; i++)
+      n = unbound_size(d->u.chain.items[i].e, sb, nsb);
+    return n;
+  }
+  default:
+    return NULL;
+  }
+}
+
+/* Every size of callee f is told by the call: some array argument has it
+ * as a dimension of its own (a dimension like 2*n tells nothing of n). */
+static void check_sizes_bound(Sema *s, const Expr *e, const Func *f, const SizeBind *sb, int nsb) {
+  for (int i = 0; i < f->nparams; i++)
+    for (int k = 0; k < f->params[i].ndims; k++) {
+      const char *n = unbound_size(f->params[i].dims[k], sb, nsb);
+      if (n) {
+        diag_error(s->d, e->loc, "this call does not tell '%s' its size '%s': no array argument has it as a dimension "
+                                 "of its own (write the parameter as '%s[%s]')", f->name, n, f->params[i].name, n);
+        return;
+      }
+    }
+}
+
 static Kind check_call(Sema *s, Expr *e) {
   const char *name = e->u.call.name;
-  int nargs = e->u.call.nargs, results_ok = s->results_ok;
+  int nargs = e->u.call.nargs, results_ok = s->results_ok, errors = s->d->errors;
   s->results_ok = 0; /* not for the calls in its arguments */
   if (sema_reduction(name) >= 0 && op_lookup_builtin(name) < 0 && lookup(s, name) < 0 &&
       strmap_get(&s->c->fnmap, name, -1) < 0) {
@@ -190,6 +225,8 @@ static Kind check_call(Sema *s, Expr *e) {
                                "expression of sizes, loop indices, integer data and integer literals",
                  name, p->name);
   }
+  if (fn >= 0 && lookup(s, name) < 0 && nargs == s->c->funcs[fn]->nparams && s->d->errors == errors)
+    check_sizes_bound(s, e, s->c->funcs[fn], sb, nsb); /* (an argument reported already binds nothing) */
   memcpy(s->sb, sb, (size_t)nsb * sizeof *sb); /* for the caller's view of its results' shapes */
   s->nsb = nsb;
   if (lookup(s, name) >= 0) {
@@ -635,6 +672,8 @@ static void bind_dim(Sema *s, const Func *f, const Param *p, int k, const Expr *
                  f->name, p->name, k + 1, want->u.num, gl, gt);
     return;
   }
+  if (want->kind != E_NAME) /* 2*n: it binds nothing (check_sizes_bound), and is trusted */
+    return;
   int j = 0;
   while (j < *nsb && strcmp(sb[j].name, want->u.name) != 0)
     j++;
