@@ -199,16 +199,16 @@ static void rev_array(Rev *r, int n) {
       int src = r->buf_of[nd->a[1]];
       int into = r->f->nodes.v[src].op == OP_ABUF ? r->buf_active[src]
                                                    : !r->f->sig->params[r->f->nodes.v[src].aux].is_const;
-      if (into) { /* each element's adjoint added into the source's, and zeroed in the same pass */
+      if (into) {
         Ref i = element_loop(r, buf, LK_FOR, &l), bar = b_op(B, OP_ABAR, buf, i, REF_NONE);
         B->g->nodes.v[bar].aux = k;
         adjoint_op(r, OP_ACCUM, k, src, b_op(B, OP_IADD, fwd_ref(r, nd->a[2]), i, REF_NONE), bar);
-        if (again)
-          adjoint_op(r, OP_AZERO, k, buf, i, REF_NONE);
         B->blk = parent;
-      } else if (again) {
-        adjoint_op(r, OP_ACLEAR, k, buf, REF_NONE, REF_NONE);
       }
+      /* zeroed by a loop of its own: in the adding loop, the stores made
+       * heat's gradient 10% slower (gcc -O2) */
+      if (again)
+        adjoint_op(r, OP_ACLEAR, k, buf, REF_NONE, REF_NONE);
       break;
     }
     case OP_AMOVE:
