@@ -42,15 +42,23 @@ static void gradient_temporaries(const FnGraphs *fg, const char *T, const char *
   }
 }
 
-/* "(void)f_grad(sizes, parameters, gradient temporaries);" */
-static void grad_call(const FnGraphs *fg, StrBuf *b) {
+/* "n, x, c": a call's sizes and parameters, as the function got them; how
+ * many were written. */
+static int sizes_and_params(const FnGraphs *fg, StrBuf *b) {
   const Signature *f = fg->sig;
   int n = 0;
-  sb_printf(b, "  (void)%s(", fg->names->grad);
   for (int k = 0; k < f->nsizes; k++)
     sb_printf(b, "%s%s", n++ ? ", " : "", fg->names->sizes[k]);
   for (int p = 0; p < f->nparams; p++)
     sb_printf(b, "%s%s", n++ ? ", " : "", fg->names->params[p]);
+  return n;
+}
+
+/* "(void)f_grad(sizes, parameters, gradient temporaries);" */
+static void grad_call(const FnGraphs *fg, StrBuf *b) {
+  const Signature *f = fg->sig;
+  sb_printf(b, "  (void)%s(", fg->names->grad);
+  int n = sizes_and_params(fg, b);
   for (int p = 0; p < f->nparams; p++)
     if (!f->params[p].is_const)
       sb_printf(b, "%s%sadc_g%d", n++ ? ", " : "", f->params[p].ndims ? "" : "&", p);
@@ -150,11 +158,7 @@ void emit_jac_by_vjp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const B
   sb_puts(&b, h->head);
   sb_puts(&b, " {\n  ");
   sb_printf(&b, "%s(", nm->fwd);
-  int n = 0;
-  for (int k = 0; k < f->nsizes; k++)
-    sb_printf(&b, "%s%s", n++ ? ", " : "", nm->sizes[k]);
-  for (int p = 0; p < np; p++)
-    sb_printf(&b, "%s%s", n++ ? ", " : "", nm->params[p]);
+  int n = sizes_and_params(fg, &b);
   for (int k = 0; k < nv; k++)
     sb_printf(&b, "%s%s", n++ ? ", " : "", nm->outs[k]);
   sb_puts(&b, ");\n");
@@ -171,20 +175,18 @@ void emit_jac_by_vjp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const B
     sb_puts(&b, "  for (size_t adc_r = 0; adc_r < adc_rows; adc_r++) {\n");
     sb_printf(&b, "    %s *const adc_row = %s + adc_r * adc_cols;\n", T, nm->jacp);
     sb_printf(&b, "    adc_e[adc_r] = 1;\n    %s(", nm->vjp);
-    n = 0;
-    for (int k = 0; k < f->nsizes; k++)
-      sb_printf(&b, "%s%s", n++ ? ", " : "", nm->sizes[k]);
-    for (int p = 0; p < np; p++)
-      sb_printf(&b, "%s%s", n++ ? ", " : "", nm->params[p]);
+    n = sizes_and_params(fg, &b);
     for (int k = 0; k < nv; k++) { /* the unit cotangent: a place of adc_e per result element */
-      sb_puts(&b, n++ ? (f->results[k].ndims ? ", adc_e + " : ", adc_e[") : (f->results[k].ndims ? "adc_e + " : "adc_e["));
+      sb_puts(&b, n++ ? ", " : "");
+      sb_puts(&b, f->results[k].ndims ? "adc_e + " : "adc_e[");
       offset_text(fg, &b, 1, k);
       sb_puts(&b, f->results[k].ndims ? "" : "]");
     }
     for (int p = 0; p < np; p++) {
       if (f->params[p].is_const)
         continue;
-      sb_puts(&b, n++ ? (f->params[p].ndims ? ", adc_row + " : ", &adc_row[") : (f->params[p].ndims ? "adc_row + " : "&adc_row["));
+      sb_puts(&b, n++ ? ", " : "");
+      sb_puts(&b, f->params[p].ndims ? "adc_row + " : "&adc_row[");
       offset_text(fg, &b, 0, p);
       sb_puts(&b, f->params[p].ndims ? "" : "]");
     }

@@ -133,7 +133,6 @@ static void keep_callee_reads(Build *s, const Graph *cg, const Ref *map, int bef
 }
 
 static Ref array_arg(Build *s, const Expr *a, Ref *off);
-static int innermost_loop(const Graph *g, int blk);
 
 static Ref array_value(Build *s, const Expr *e, Ref ver, int move);
 
@@ -147,7 +146,7 @@ static char *local_arguments(Build *s, const Expr *e, Ref *args, Ref *offs, cons
   const Func *f = s->c->funcs[e->bind];
   const Graph *cg = &s->graphs[e->bind];
   char *buffered = NULL;
-  int in_loop = innermost_loop(s->b->g, s->b->blk) >= 0, k = 0;
+  int in_loop = graph_innermost_loop(s->b->g, s->b->blk) >= 0, k = 0;
   for (int i = 0; i < f->nparams; i++) {
     if (!f->params[i].ndims)
       continue;
@@ -302,7 +301,6 @@ static uint64_t deps_of(Build *s, Ref v) {
 }
 
 static int store_in_loop(Build *s, Ref v);
-static int innermost_loop(const Graph *g, int blk);
 
 /* A value the reverse sweep must not make again, because making it reads
  * a local array (whose buffer later versions change in place): stored in a
@@ -320,14 +318,7 @@ static void keep_for_reverse(Build *s, Ref v) {
 
 /* Value v stored per iteration of every loop around the current block; 0
  * when it is in none (or cannot be stored: a triangular range). */
-static int store_every_iteration(Build *s, Ref v) {
-  Builder *b = s->b;
-  int l = innermost_loop(b->g, b->blk);
-  Ref pos = l >= 0 ? b_storage_pos(b, b->blk, ALL_LOOPS) : REF_NONE;
-  if (pos != REF_NONE)
-    b_loop_op(b, OP_SAVE, l, v, pos);
-  return pos != REF_NONE;
-}
+static int store_every_iteration(Build *s, Ref v) { return b_save(s->b, s->b->blk, v, ALL_LOOPS); }
 
 /* Can values of block blk be stored per iteration of the loops around it
  * (no range around it depends on an enclosing index)? */
@@ -368,8 +359,6 @@ static void array_read(Build *s, Ref r) {
   keep_for_reverse(s, r);
 }
 
-static Ref buffer_of(Build *s, Ref v);
-
 /* Loop l has just closed: each version read inside it that array_read left
  * to a snapshot is stored whole, by a loop over its elements storing each
  * per iteration of every loop around (the reverse sweep reads an element
@@ -385,27 +374,16 @@ static void take_snapshots(Build *s, int l) {
     }
     Ref ver = s->snaps.v[i + 1];
     b->src = b->g->nodes.v[ver].src;
-    int k = b_loop(b, LK_FOR, b_const(b, 0), b->g->nodes.v[buffer_of(s, ver)].a[0], 0);
+    int k = b_loop(b, LK_FOR, b_const(b, 0), b->g->nodes.v[graph_buffer_of(b->g, ver)].a[0], 0);
     b->blk = b->g->loops.v[k].body;
     Ref idx = b_loop_op(b, OP_IDX, k, REF_NONE, REF_NONE);
-    Ref x = b_op(b, OP_LOAD, ver, idx, REF_NONE);
-    b_loop_op(b, OP_SAVE, k, x, b_storage_pos(b, b->blk, ALL_LOOPS));
+    b_save(b, b->blk, b_op(b, OP_LOAD, ver, idx, REF_NONE), ALL_LOOPS);
     b->blk = parent;
   }
   s->snaps.n = kept;
 }
 
-static int store_in_loop(Build *s, Ref v) {
-  Builder *b = s->b;
-  Ref pos = b_storage_pos(b, b->blk, deps_of(s, v));
-  if (pos == REF_NONE)
-    return 0;
-  int l = -1;
-  for (int k = b->blk; k > 0 && l < 0; k = b->g->blocks.v[k].parent)
-    l = b->g->blocks.v[k].loop;
-  b_loop_op(b, OP_SAVE, l, v, pos);
-  return 1;
-}
+static int store_in_loop(Build *s, Ref v) { return b_save(s->b, s->b->blk, v, deps_of(s, v)); }
 
 static Ref flat_index(Build *s, int decl, Expr *const *args, int n, Loc at);
 
@@ -489,12 +467,6 @@ static int binary_op(AstOp op) {
   }
 }
 
-static int innermost_loop(const Graph *g, int blk) {
-  for (; blk > 0; blk = g->blocks.v[blk].parent)
-    if (g->blocks.v[blk].loop >= 0)
-      return g->blocks.v[blk].loop;
-  return -1;
-}
 
 /* The costly values made in group g's branches (s->costly from mark on,
  * the then branch's before then_end) leave it through phis "c ? v : 0": the
@@ -504,11 +476,11 @@ static int innermost_loop(const Graph *g, int blk) {
  * arrays changed since. */
 static void export_costly(Build *s, int g, int mark, int then_end, int arrays) {
   Builder *b = s->b;
-  int end = s->costly.n, kept = mark, loop = innermost_loop(b->g, b->blk);
+  int end = s->costly.n, kept = mark, loop = graph_innermost_loop(b->g, b->blk);
   Ref zero = b_const(b, 0);
   for (int i = mark; i < end; i++) {
     Ref v = s->costly.v[i];
-    if (innermost_loop(b->g, b->g->nodes.v[v].blk) != loop)
+    if (graph_innermost_loop(b->g, b->g->nodes.v[v].blk) != loop)
       continue; /* made inside a reduction in the branch: not visible here */
     s->costly.v[kept++] = i < then_end ? b_phi(b, g, v, zero) : b_phi(b, g, zero, v);
   }
@@ -1164,14 +1136,6 @@ static Ref array_value(Build *s, const Expr *e, Ref ver, int move) {
   return op_at(s, e->loc, OP_AFILL, ver, build_expr(s, e));
 }
 
-/* The buffer array version v lives in. */
-static Ref buffer_of(Build *s, Ref v) {
-  int *buf = graph_buffers(s->b->g);
-  Ref b = buf[v];
-  free(buf);
-  return b;
-}
-
 /* let (a, b) = g(...): the results bound; an array result keeps the
  * buffer the call made for it. */
 static void build_tuple(Build *s, const Stmt *st) {
@@ -1182,7 +1146,7 @@ static void build_tuple(Build *s, const Stmt *st) {
     int d = t->decls[i];
     s->slots[d] = res[i];
     if (t->ndims[i]) {
-      s->abuf[d] = buffer_of(s, res[i]);
+      s->abuf[d] = graph_buffer_of(s->b->g, res[i]);
       s->dims[d] = t->dims[i];
       s->ndims[d] = t->ndims[i];
     }
@@ -1305,6 +1269,23 @@ static Ref sig_dim(Builder *b, const Expr *e, const FnSig *fs) {
   }
 }
 
+/* A parameter or a result (a Param of the syntax tree) into q: its name,
+ * kind and dimensions (into the signature's graph, by b). */
+static void sig_param(Signature *sg, Builder *b, SigParam *q, const Param *p, const FnSig *fs) {
+  q->name = sig_str(sg, p->name);
+  q->loc = p->loc;
+  q->is_const = p->is_const;
+  q->is_int = p->is_int;
+  q->ndims = p->ndims;
+  q->dims = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dims);
+  q->dimlocs = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dimlocs);
+  for (int k = 0; k < p->ndims; k++) {
+    b->src = p->dims[k]->loc;
+    q->dims[k] = sig_dim(b, p->dims[k], fs);
+    q->dimlocs[k] = p->dims[k]->loc;
+  }
+}
+
 /* What sema learnt of f's interface, copied out of the syntax tree. */
 static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
   memset(sg, 0, sizeof *sg);
@@ -1324,22 +1305,8 @@ static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
   }
   sg->nparams = f->nparams;
   sg->params = arena_alloc(&sg->arena, (size_t)(f->nparams + 1) * sizeof *sg->params);
-  for (int i = 0; i < f->nparams; i++) {
-    const Param *p = &f->params[i];
-    SigParam *q = &sg->params[i];
-    q->name = sig_str(sg, p->name);
-    q->loc = p->loc;
-    q->is_const = p->is_const;
-    q->is_int = p->is_int;
-    q->ndims = p->ndims;
-    q->dims = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dims);
-    q->dimlocs = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dimlocs);
-    for (int k = 0; k < p->ndims; k++) {
-      b.src = p->dims[k]->loc;
-      q->dims[k] = sig_dim(&b, p->dims[k], fs);
-      q->dimlocs[k] = p->dims[k]->loc;
-    }
-  }
+  for (int i = 0; i < f->nparams; i++)
+    sig_param(sg, &b, &sg->params[i], &f->params[i], fs);
   sg->nouts = fs->nouts;
   sg->results = arena_alloc(&sg->arena, (size_t)(fs->nouts + 1) * sizeof *sg->results);
   memset(sg->results, 0, (size_t)(fs->nouts + 1) * sizeof *sg->results);
@@ -1348,18 +1315,8 @@ static void sig_fill(Signature *sg, const Func *f, const FnSig *fs) {
   if (f->nouts) {
     sg->outs = arena_alloc(&sg->arena, (size_t)f->nouts * sizeof *sg->outs);
     for (int k = 0; k < f->nouts; k++) {
-      const Param *p = &f->outs[k];
-      SigParam *q = &sg->results[k];
-      sg->outs[k] = q->name = sig_str(sg, p->name);
-      q->loc = p->loc;
-      q->ndims = p->ndims;
-      q->dims = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dims);
-      q->dimlocs = arena_alloc(&sg->arena, (size_t)(p->ndims + 1) * sizeof *q->dimlocs);
-      for (int d = 0; d < p->ndims; d++) {
-        b.src = p->dims[d]->loc;
-        q->dims[d] = sig_dim(&b, p->dims[d], fs);
-        q->dimlocs[d] = p->dims[d]->loc;
-      }
+      sig_param(sg, &b, &sg->results[k], &f->outs[k], fs);
+      sg->outs[k] = sg->results[k].name;
     }
   }
   b_free(&b);

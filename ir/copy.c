@@ -132,22 +132,6 @@ static Ref map_position(Copier *c, Builder *b, int blk, Ref pos, uint64_t around
   return b_storage_pos(b, blk, mask);
 }
 
-/* Element read r of a caller's local array, made in a loop: stored per
- * iteration of every loop around it, as the caller's own reads are (the
- * reverse sweep would read the buffer again, changed since). */
-static void store_read(Builder *b, Ref r) {
-  int blk = b->g->nodes.v[r].blk, l = -1;
-  for (int k = blk; k > 0 && l < 0; k = b->g->blocks.v[k].parent)
-    l = b->g->blocks.v[k].loop;
-  Ref pos = l >= 0 ? b_storage_pos(b, blk, ALL_LOOPS) : REF_NONE;
-  if (pos == REF_NONE)
-    return;
-  int save = b->blk;
-  b->blk = blk;
-  b_loop_op(b, OP_SAVE, l, r, pos);
-  b->blk = save;
-}
-
 void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, int keep_names) {
   const Graph *src = c->src;
   int save_blk = b->blk, save_name = b->name;
@@ -204,8 +188,11 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
         a[k] = b_op(b, OP_IADD, c->offset[n->a[arr]], a[k], REF_NONE);
       int before = b->g->nodes.n;
       map[i] = b_op(b, n->op, a[0], a[1], a[2]);
+      /* an element read of a caller's local array, made in a loop: stored per
+       * iteration of every loop around it, as the caller's own reads are (the
+       * reverse sweep would read the buffer again, changed since) */
       if (n->op == OP_LOAD && c->buffered && c->buffered[n->a[0]] && map[i] >= before)
-        store_read(b, map[i]);
+        b_save(b, b->g->nodes.v[map[i]].blk, map[i], ALL_LOOPS);
     }
   }
   for (int i = 0; i < c->touched_b.n; i++)

@@ -597,22 +597,53 @@ int graph_from_data(const Graph *g, Ref x) {
   return graph_from_data(g, nd->a[0]) || graph_from_data(g, nd->a[1]);
 }
 
+/* The node array value i lives where: itself (a buffer or a parameter),
+ * the version it is made from (-2: none), or -1 (not an array). */
+static Ref buffer_step(const Graph *g, int i) {
+  const Node *nd = &g->nodes.v[i];
+  if (graph_ref_kind(g, i) != K_ARR)
+    return -1;
+  if (nd->op == OP_ABUF || nd->op == OP_ARRAY)
+    return i;
+  Ref from = nd->op == OP_PHI ? nd->a[1] : nd->a[0];
+  return from == REF_NONE || ref_is_const(from) ? -2 : from;
+}
+
 int *graph_buffers(const Graph *g) {
   int n = g->nodes.n;
   int *buf = xmalloc((size_t)(n ? n : 1) * sizeof *buf);
   for (int i = 0; i < n; i++) {
-    const Node *nd = &g->nodes.v[i];
-    buf[i] = -1;
-    if (graph_ref_kind(g, i) != K_ARR)
-      continue;
-    if (nd->op == OP_ABUF || nd->op == OP_ARRAY)
-      buf[i] = i;
-    else if (nd->op == OP_PHI)
-      buf[i] = ref_is_const(nd->a[1]) ? -1 : buf[nd->a[1]];
-    else if (!ref_is_const(nd->a[0]) && nd->a[0] != REF_NONE)
-      buf[i] = buf[nd->a[0]];
+    Ref s = buffer_step(g, i);
+    buf[i] = s == -2 ? -1 : s == -1 || s == i ? s : buf[s];
   }
   return buf;
+}
+
+int graph_buffer_of(const Graph *g, Ref v) {
+  for (Ref s; (s = buffer_step(g, v)) != v;) {
+    if (s < 0)
+      return -1;
+    v = s;
+  }
+  return v;
+}
+
+int graph_innermost_loop(const Graph *g, int blk) {
+  for (; blk > 0; blk = g->blocks.v[blk].parent)
+    if (g->blocks.v[blk].loop >= 0)
+      return g->blocks.v[blk].loop;
+  return -1;
+}
+
+int b_save(Builder *b, int blk, Ref v, uint64_t mask) {
+  int l = graph_innermost_loop(b->g, blk), keep = b->blk;
+  Ref pos = l >= 0 ? b_storage_pos(b, blk, mask) : REF_NONE;
+  if (pos == REF_NONE)
+    return 0;
+  b->blk = blk;
+  b_loop_op(b, OP_SAVE, l, v, pos);
+  b->blk = keep;
+  return 1;
 }
 
 static int graph_has_op(const Graph *g, int op) {

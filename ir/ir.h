@@ -210,6 +210,9 @@ int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward); /* opens a 
 Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y); /* loop ops, never shared */
 Ref b_storage_pos(Builder *b, int blk, uint64_t mask); /* a value's position in per-iteration
                                                         * storage (over the loops in mask), or REF_NONE */
+/* Stores value v of block blk per iteration of the loops in mask around it
+ * (a SAVE in blk); 0 when blk is in no loop or v cannot be stored there. */
+int b_save(Builder *b, int blk, Ref v, uint64_t mask);
 #define ALL_LOOPS (~(uint64_t)0)
 int graph_uses_index(const Graph *g, Ref x); /* integer x depends on a loop index */
 uint64_t graph_index_loops(const Graph *g, Ref x); /* the loops whose index integer x reads (bit L % 64) */
@@ -221,6 +224,8 @@ int graph_has_arrays(const Graph *g); /* local arrays (ABUF nodes) */
 /* Per node: the ARRAY parameter or local array buffer (ABUF) its array
  * value lives in, -1 for other values (free() it). */
 int *graph_buffers(const Graph *g);
+int graph_buffer_of(const Graph *g, Ref v); /* the same for one array value (walks its versions) */
+int graph_innermost_loop(const Graph *g, int blk); /* the loop whose body blk is or lies in, or -1 */
 /* Is node sv a SAVE of element k of a local array version, in a loop over
  * every k of its buffer lying directly in the version's block (a snapshot
  * of the version, made by build.c's take_snapshots: there whenever the

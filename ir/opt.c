@@ -139,7 +139,8 @@ typedef struct Marker {
   int *next_of; /* CARRY -> its NEXT; a logsumexp's weight (LSEW) -> its REDUCE, which
                  * fills the weight's storage, and back (kept for a later reverse); or -1 */
   int *save_of; /* a value -> its SAVE, or -1 (kept only for a later reverse) */
-  int *count_of; /* a min/max REDUCE -> its RCOUNT, or -1 (likewise kept for the reverse) */
+  int *count_of; /* a min/max REDUCE -> its RCOUNT (kept for a later reverse), an RCOUNT ->
+                  * its REDUCE (counted against the running extreme, printed with it), or -1 */
   int *export_of; /* a branch value -> the phi it leaves its branch by, or -1 (likewise) */
   int cursor;    /* the sweep's place: nodes above it are expanded when marked */
   VEC(int) work;
@@ -195,11 +196,6 @@ static void expand(Marker *m, int i) {
     mark(m, m->save_of[i]);
   if (m->count_of[i] >= 0)
     mark(m, m->count_of[i]);
-  /* a min/max's tie count is counted against the running extreme: its
-   * REDUCE (just before it) is printed with it, even where the reverse sweep
-   * reads the extreme from elsewhere (a branch's exported phi) */
-  if (nd->op == OP_RCOUNT && i > 0 && g->nodes.v[i - 1].op == OP_REDUCE && g->nodes.v[i - 1].aux == nd->aux)
-    mark(m, i - 1);
   if (m->export_of[i] >= 0)
     mark(m, m->export_of[i]);
   mark_blocks(m, nd->blk);
@@ -248,9 +244,12 @@ static char *mark_live(const Graph *g, int keep_saves) {
   int *buf = keep_saves && graph_has_arrays(g) ? graph_buffers(g) : NULL;
   for (int i = 0; i < n; i++) { /* one pass for the links and the roots */
     const Node *nd = &g->nodes.v[i];
-    if (keep_saves && i > 0) {
-      if (nd->op == OP_RCOUNT && g->nodes.v[i - 1].op == OP_REDUCE)
+    if (nd->op == OP_RCOUNT && i > 0 && g->nodes.v[i - 1].op == OP_REDUCE && g->nodes.v[i - 1].aux == nd->aux) {
+      m.count_of[i] = i - 1; /* also where the reverse sweep reads the extreme elsewhere (an exported phi) */
+      if (keep_saves)
         m.count_of[i - 1] = i;
+    }
+    if (keep_saves && i > 0) {
       Ref v = ir_exported(g, i);
       if (v != REF_NONE && m.export_of[v] < 0)
         m.export_of[v] = i; /* the phi a branch's value leaves by */

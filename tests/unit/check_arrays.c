@@ -821,6 +821,32 @@ END_TEST
  * gradients, the vjp's additions, the results of a function of several, its
  * Jacobian); an index in a block not taken is not checked. The
  * interpreter (--eval) reports it. */
+/* Compiles src (adc with adc_flags) with gcc and the C driver drv (a
+ * format whose %s is the generated header), and runs it: it exits 0 when
+ * what it checks holds. */
+static void run_driver(GenCase *g, const char *tag, const char *src, const char *adc_flags, const char *drv,
+                       const char *what) {
+  ht_generate(g, tag, src, "gcc", adc_flags);
+  StrBuf d = {0};
+  sb_printf(&d, drv, g->header);
+  ht_write(g->drv, d.s, d.len);
+  sb_free(&d);
+  char cmd[5000];
+  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g->exe, g->gen, g->drv);
+  ht_must_compile(g, tag, what, cmd);
+  ht_must_run(g, tag, "gcc");
+}
+
+/* run_driver on samples/NAME.ad. */
+static void run_sample(GenCase *g, const char *tag, const char *name, const char *drv) {
+  char path[256];
+  snprintf(path, sizeof path, "samples/%s.ad", name);
+  char *src = ht_slurp(path, NULL);
+  ck_assert_ptr_nonnull(src);
+  run_driver(g, tag, src, "", drv, "the sample");
+  free(src);
+}
+
 START_TEST(bounds_checked) {
   const char *src =
       "fn g(x[n], w[p], const int idx[p]) = sum(o in 0..p, w[o] * exp(x[idx[o]]));\n"
@@ -857,22 +883,11 @@ START_TEST(bounds_checked) {
       "  v = h(3, x, 7, 1.0); if (!isnan(v) || errno != EDOM) return 81;\n"
       "  return 0;\n}\n";
   GenCase g;
-  ht_generate(&g, "bounds", src, "gcc", "--bounds-check");
-  char *text = NULL;
-  size_t len = 0;
-  StrBuf d = {0};
-  sb_printf(&d, drv, g.header);
-  ht_write(g.drv, d.s, d.len);
-  sb_free(&d);
-  char cmd[5000];
-  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g.exe, g.gen, g.drv);
-  ht_must_compile(&g, "bounds", "the checked code", cmd);
-  ht_must_run(&g, "bounds", "gcc");
+  run_driver(&g, "bounds", src, "--bounds-check", drv, "the checked code");
   int st;
-  text = ht_capture(&st, "'%s' --bounds-check --eval 'x=[1, 2], w=[1], idx=[2]' %s 2>&1", ht_adc(), g.ad);
+  char *text = ht_capture(&st, "'%s' --bounds-check --eval 'x=[1, 2], w=[1], idx=[2]' %s 2>&1", ht_adc(), g.ad);
   ck_assert_msg(st != 0 && text && strstr(text, "an index read from data is out of range"), "--eval: %s", text);
   free(text);
-  (void)len;
 }
 END_TEST
 
@@ -977,20 +992,6 @@ START_TEST(array_results) {
 }
 END_TEST
 
-/* Compiles src with gcc and the C driver drv (a format whose %s is the
- * generated header), and runs it: it exits 0 when what it checks holds. */
-static void run_driver(GenCase *g, const char *tag, const char *src, const char *drv, const char *what) {
-  ht_generate(g, tag, src, "gcc", "");
-  StrBuf d = {0};
-  sb_printf(&d, drv, g->header);
-  ht_write(g->drv, d.s, d.len);
-  sb_free(&d);
-  char cmd[5000];
-  snprintf(cmd, sizeof cmd, "gcc %s -o %s %s %s -lm", CFLAGS, g->exe, g->gen, g->drv);
-  ht_must_compile(g, tag, what, cmd);
-  ht_must_run(g, tag, "gcc");
-}
-
 /* samples/lstm.ad on ADBench's own input (samples/adbench): its published
  * objective, and its gradient against central differences at a few entries
  * of each parameter. */
@@ -1016,11 +1017,8 @@ START_TEST(lstm_published) {
       "      printf(\"d/dp[%%d] %%.12g vs %%.12g\\n\", k, g[k], (up - dn) / (2 * h)); return 5; }\n"
       "  }\n"
       "  free(p); free(g);\n  return 0;\n}\n";
-  char *src = ht_slurp("samples/lstm.ad", NULL);
-  ck_assert_ptr_nonnull(src);
   GenCase g;
-  run_driver(&g, "lstm_pub", src, drv, "the sample");
-  free(src);
+  run_sample(&g, "lstm_pub", "lstm", drv);
 }
 END_TEST
 
@@ -1065,7 +1063,7 @@ START_TEST(ba_total_published) {
   StrBuf src = {0};
   sb_printf(&src, "%s\n%s", a, b);
   GenCase g;
-  run_driver(&g, "ba_total_pub", src.s, drv, "the samples");
+  run_driver(&g, "ba_total_pub", src.s, "", drv, "the samples");
   sb_free(&src);
   free(a);
   free(b);
@@ -1099,15 +1097,12 @@ START_TEST(heat_adjoint) {
       "  double up = run(u0, k + 1e-6, u), dn = run(u0, k - 1e-6, u);\n"
       "  if (fabs(gk - (up - dn) / 2e-6) > 1e-6 * (1 + fabs(gk))) { printf(\"dk %%.17g %%.17g\\n\", gk, (up - dn) / 2e-6); return 3; }\n"
       "  return 0;\n}\n";
-  char *src = ht_slurp("samples/heat.ad", NULL);
-  ck_assert_ptr_nonnull(src);
   GenCase g;
-  run_driver(&g, "heat_adj", src, drv, "the sample");
+  run_sample(&g, "heat_adj", "heat", drv);
   int st; /* the double buffer: one swap per function (f, f_grad's forward sweep and reverse, f_vjp's) */
   char *n = ht_capture(&st, "grep -c 'adc_s = adc_a0; adc_a0 = adc_a1; adc_a1 = adc_s;' '%s'", g.gen);
   ck_assert_msg(n && atoi(n) == 3, "the buffers are swapped on %s lines, not 3", n ? n : "?");
   free(n);
-  free(src);
 }
 END_TEST
 
@@ -1144,11 +1139,8 @@ START_TEST(lotka_sensitivities) {
       "  for (int c = 0; c < 6; c++) { double g = c < 4 ? gp[c] : gs[c - 4];\n"
       "    if (fabs(g - want[c]) > 1e-9 * (1 + fabs(want[c]))) { printf(\"dfit/d%%d %%.12g %%.12g\\n\", c, g, want[c]); return 4; } }\n"
       "  return 0;\n}\n";
-  char *src = ht_slurp("samples/lotka.ad", NULL);
-  ck_assert_ptr_nonnull(src);
   GenCase g;
-  run_driver(&g, "lotka", src, drv, "the sample");
-  free(src);
+  run_sample(&g, "lotka", "lotka", drv);
 }
 END_TEST
 
@@ -1205,11 +1197,8 @@ START_TEST(hand_published) {
       "      if (fabs(jac[r * 26 + c] - fd) > 1e-8 * (1 + fabs(fd))) { printf(\"d%%d/d%%d %%.12g %%.12g\\n\", r, c, jac[r * 26 + c], fd); return 8; } }\n"
       "  }\n"
       "  return 0;\n}\n";
-  char *src = ht_slurp("samples/hand.ad", NULL);
-  ck_assert_ptr_nonnull(src);
   GenCase g;
-  run_driver(&g, "hand_pub", src, drv, "the sample");
-  free(src);
+  run_sample(&g, "hand_pub", "hand", drv);
 }
 END_TEST
 
