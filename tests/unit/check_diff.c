@@ -3,8 +3,8 @@
  * under another prefix), built together with a generated driver by a real C
  * compiler (-Werror) and run. For each program and random point the driver
  * checks, against central differences of the long double forward function:
- * the value, every entry of f_grad's gradient or f_jac's Jacobian, and
- * f_vjp (which must add its product into what the bars held).
+ * the value, every entry of f_grad's gradient or f_jac's Jacobian (array
+ * results flattened), and f_vjp (which must add its product into what the bars held).
  *
  * Programs come in batches of BATCH seeds per file, each emitted with the
  * default options and, in turn by batch, with others as well (-O0, --split
@@ -34,7 +34,7 @@ static const char driver_head[] =
     "  rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;\n"
     "  return -1 + 2 * (double)(rs >> 11) / 9007199254740992.0;\n"
     "}\n"
-    "enum { MAXV = 64 };\n"
+    "enum { MAXV = 64, MAXO = 16 };\n"
     "static int fails;\n"
     "static long checked, kinks, overflows;\n"
     "static void fail(const Prog *p, const char *what, int o, int j, double got, long double want) {\n"
@@ -45,7 +45,7 @@ static const char driver_head[] =
     "/* d out[o] / d in[j] by central differences in long double, with h and\n"
     " * 2h; 0 when a kink or jump lies within the steps (the two disagree). */\n"
     "static int central(const Prog *p, const double *in, const double *dt, int j, long double *d) {\n"
-    "  long double x[MAXV], y[MAXV], up[4], dn[4], up2[4], dn2[4], h = 1e-5L;\n"
+    "  long double x[MAXV], y[MAXV], up[MAXO], dn[MAXO], up2[MAXO], dn2[MAXO], h = 1e-5L;\n"
     "  for (int i = 0; i < p->nin; i++) x[i] = in[i];\n"
     "  for (int i = 0; i < p->ndata; i++) y[i] = dt[i];\n"
     "  x[j] = in[j] + h; p->ld(x, y, up);\n"
@@ -62,8 +62,8 @@ static const char driver_head[] =
     "}\n"
     "static void check(const Prog *p) {\n"
     "  for (int pt = 0; pt < 3; pt++) {\n"
-    "    double in[MAXV], dt[MAXV], out[4], jac[4 * MAXV], w[4], vjp[MAXV];\n"
-    "    long double x[MAXV], y[MAXV], ref[4];\n"
+    "    double in[MAXV], dt[MAXV], out[MAXO], jac[MAXO * MAXV], w[MAXO], vjp[MAXV];\n"
+    "    long double x[MAXV], y[MAXV], ref[MAXO];\n"
     "    for (int i = 0; i < p->nin; i++) x[i] = in[i] = uniform();\n"
     "    for (int i = 0; i < p->ndata; i++) y[i] = dt[i] = uniform();\n"
     "    for (int o = 0; o < p->nout; o++) w[o] = uniform();\n"
@@ -78,7 +78,7 @@ static const char driver_head[] =
     "      if (!(fabsl(out[o] - ref[o]) <= 1e-9L * (1 + fabsl(ref[o]))))\n"
     "        fail(p, \"value\", o, -1, out[o], ref[o]);\n"
     "    for (int j = 0; j < p->nin; j++) {\n"
-    "      long double d[4], sum = 0, mag = 0;\n"
+    "      long double d[MAXO], sum = 0, mag = 0;\n"
     "      for (int o = 0; o < p->nout; o++) {\n"
     "        sum += (long double)w[o] * jac[o * p->nin + j];\n"
     "        mag += fabsl((long double)w[o] * jac[o * p->nin + j]);\n"
@@ -127,15 +127,32 @@ static void bars(StrBuf *b, const GenProg *p, const char *to) {
     }
 }
 
+/* One scalar result: f returns it and f_grad is emitted; otherwise f
+ * writes its results through pointers and f_jac is emitted. */
+static int one_scalar(const GenProg *p) { return p->nouts == 1 && !p->oarr[0]; }
+
+/* Each result's place in the flat outputs, written with fmt (its %d). */
+static void results(StrBuf *b, const GenProg *p, const char *fmt) {
+  for (int o = 0, off = 0; o < p->nouts; off += p->olen[o++])
+    sb_printf(b, fmt, off);
+}
+
+static int flat_outputs(const GenProg *p) {
+  int n = 0;
+  for (int o = 0; o < p->nouts; o++)
+    n += p->olen[o];
+  return n;
+}
+
 /* The long double adapter of program p. */
 static void reference(StrBuf *b, const GenProg *p) {
   const char *s = p->name;
   sb_printf(b, "static void %s_l(const long double *in, const long double *dt, long double *out) {\n"
                "  (void)in; (void)dt;\n  ", s);
-  sb_printf(b, p->nouts == 1 ? "out[0] = ld_%s(" : "ld_%s(", s);
+  sb_printf(b, one_scalar(p) ? "out[0] = ld_%s(" : "ld_%s(", s);
   args(b, p, "in", "dt");
-  for (int o = 0; o < p->nouts && p->nouts > 1; o++)
-    sb_printf(b, ", out + %d", o);
+  if (!one_scalar(p))
+    results(b, p, ", out + %d");
   sb_puts(b, ");\n}\n");
 }
 
@@ -150,24 +167,23 @@ static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre)
   snprintf(s, sizeof s, "%s%s", pre, p->name);
   sb_printf(b, "static void %s_d(const double *in, const double *dt, double *out, double *jac,\n"
                "    const double *w, double *vjp) {\n  (void)in; (void)dt;\n  ", s);
-  if (p->nouts == 1) {
+  if (one_scalar(p)) {
     sb_printf(b, "out[0] = %s_grad(", s);
     args(b, p, "in", "dt");
     bars(b, p, "jac");
   } else {
     sb_printf(b, "%s_jac(", s);
     args(b, p, "in", "dt");
-    for (int o = 0; o < p->nouts; o++)
-      sb_printf(b, ", out + %d", o);
+    results(b, p, ", out + %d");
     sb_puts(b, ", jac");
   }
   sb_printf(b, ");\n  %s_vjp(", s);
   args(b, p, "in", "dt");
-  for (int o = 0; o < p->nouts; o++)
-    sb_printf(b, ", w[%d]", o);
+  for (int o = 0, off = 0; o < p->nouts; off += p->olen[o++]) /* cotangents: w[k] for a scalar, w + k for an array */
+    sb_printf(b, p->oarr[o] ? ", w + %d" : ", w[%d]", off);
   bars(b, p, "vjp");
   sb_puts(b, ");\n}\n");
-  sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d},\n", s, nin, ndata, p->nouts, p->name, s);
+  sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d},\n", s, nin, ndata, flat_outputs(p), p->name, s);
 }
 
 /* adc's options and the C compiler, by batch: every combination in turn.

@@ -40,6 +40,8 @@ typedef struct Ctx {
   int in_helper;               /* helpers are scalar: no arrays, no ranges */
   int local;                   /* the body makes a local array */
   int ahelper;                 /* and passes it to a helper: 1 reducing it, 2 returning an array */
+  int ldim;                    /* the local array's dimension */
+  int aresult;                 /* 1 + the result that is an array (L0's shape), or 0 */
 } Ctx;
 
 static unsigned rnd(Ctx *c, unsigned n) {
@@ -345,11 +347,14 @@ static void signature(Ctx *c) {
       add_scalar(c, q->name);
   }
   sb_putc(c->b, ')');
-  if (p->nouts > 1) {
-    sb_puts(c->b, " -> (");
+  if (p->nouts > 1 || c->aresult) {
+    sb_puts(c->b, p->nouts > 1 ? " -> (" : " -> ");
     for (int o = 0; o < p->nouts; o++)
-      sb_printf(c->b, "%sr%d", o ? ", " : "", o);
-    sb_putc(c->b, ')');
+      if (o == c->aresult - 1)
+        sb_printf(c->b, "%sy%d[%s]", o ? ", " : "", o, dim_text[c->ldim]);
+      else
+        sb_printf(c->b, "%sr%d", o ? ", " : "", o);
+    sb_puts(c->b, p->nouts > 1 ? ")" : "");
   }
   sb_puts(c->b, " {\n");
 }
@@ -445,11 +450,7 @@ static void for_over(Ctx *c, const char *indent, int dim) {
  * elements updated in a loop, a double buffer over a few steps (`L0 = N`,
  * a swap), an element set in an if. It is read like a parameter after. */
 static void local_array(Ctx *c) {
-  int dims[ND], nd = 0;
-  for (int k = 0; k < ND; k++)
-    if (c->avail[k])
-      dims[nd++] = k;
-  int dim = dims[rnd(c, (unsigned)nd)], src = -1;
+  int dim = c->ldim, src = -1;
   for (int k = 0; k < c->p->nparams; k++)
     if (c->p->param[k].ndims == 1 && !c->p->param[k].is_int && c->pdim[k][0] == dim)
       src = k;
@@ -582,7 +583,19 @@ static void body(Ctx *c) {
   for (int o = 0; o < p->nouts; o++) {
     if (o)
       sb_puts(c->b, ", ");
-    gen(c, 3);
+    if (o != c->aresult - 1) {
+      gen(c, 3);
+    } else if (rnd(c, 2)) {
+      sb_puts(c->b, "L0");
+    } else { /* a comprehension over L0's shape */
+      for_over(c, "", c->ldim); /* binds the index; the text is rewritten */
+      c->b->len -= strlen("for i in 0.. {\n") + strlen(dim_text[c->ldim]);
+      const char *i = c->idx[c->nidx - 1].name;
+      sb_printf(c->b, "[%s in 0..%s: 0.5 * L0[%s] + 0.25 * sin(", i, dim_text[c->ldim], i);
+      gen(c, 2);
+      sb_puts(c->b, ")]");
+      c->nidx--;
+    }
   }
   sb_puts(c->b, ";\n}\n");
 }
@@ -600,6 +613,18 @@ void gen_program(GenProg *p, unsigned seed) {
   p->nouts = r < 12 ? 1 : r < 17 ? 2 : 3;
   c.local = rnd(&c, 3) == 0;
   c.ahelper = c.local ? (int)rnd(&c, 3) : 0;
+  if (c.local) { /* the local array's shape: a dimension in use */
+    int dims[ND], nd = 0;
+    for (int k = 0; k < ND; k++)
+      if (c.avail[k])
+        dims[nd++] = k;
+    c.ldim = dims[rnd(&c, (unsigned)nd)];
+    c.aresult = rnd(&c, 2) ? 1 + (int)rnd(&c, (unsigned)p->nouts) : 0;
+  }
+  for (int o = 0; o < p->nouts; o++) {
+    p->oarr[o] = o == c.aresult - 1;
+    p->olen[o] = p->oarr[o] ? c.value[c.ldim] : 1;
+  }
   if (c.ahelper == 1)
     sb_printf(c.b, "private fn %s_s(a[q], c) = sum(i in 0..q, a[i] * sin(c + a[i]));\n", p->name);
   else if (c.ahelper == 2)

@@ -2,7 +2,7 @@
  * for the differential test (check_diff.c): scalars, arrays of one and two
  * dimensions, data (const) parameters, every builtin, ?: with && || !,
  * reductions (sum prod min max logsumexp), for loops carrying values,
- * reassignment, calls to helper functions, one to three results, integer
+ * reassignment, calls to helper functions, one to three results (one of them perhaps an array), integer
  * data (gathers, loop bounds, integer comparisons, as reals). Every
  * argument of a partial function is shaped to stay in its domain and every
  * index in its array, so that each program is valid C at run time. */
@@ -29,7 +29,9 @@ typedef struct GenProg {
   int size[2];      /* their values */
   GenParam param[GEN_MAX_PARAMS];
   int nparams;
-  int nouts;        /* 1: f_grad; more: f_jac */
+  int nouts;        /* results; one scalar: f_grad; else f_jac */
+  int oarr[3];      /* result o is an array (1-D) */
+  int olen[3];      /* its elements (1 for a scalar) */
 } GenProg;
 
 void gen_program(GenProg *p, unsigned seed);
