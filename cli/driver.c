@@ -349,7 +349,8 @@ static void discard(Pending *p) {
 /* ---- the pipeline ---- */
 
 static RevStatus reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
-  RevStatus status = ir_reverse(&f->fwd, &f->grad, optimize, f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD, weights, at);
+  RevMode mode = ir_sig_array_results(f->sig) ? REV_ROWS : f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD;
+  RevStatus status = ir_reverse(&f->fwd, &f->grad, optimize, mode, weights, at);
   ir_check_step(&f->grad, "reverse (grad)");
   ir_dce(&f->grad);
   ir_check(&f->grad, "dce (grad)");
@@ -405,8 +406,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     FnGraphs *f = &fns[i];
     Loc at;
     int weights = 1;
-    /* with an array result, f_jac runs f_vjp once per row: no sweep of its own */
-    RevStatus status = ir_sig_array_results(f->sig) ? REV_OK : reverse_grad(f, optimize, weights, &at);
+    RevStatus status = reverse_grad(f, optimize, weights, &at);
     if (status == REV_OK && cg_split_without_weights(&f->grad, split)) {
       graph_free(&f->grad); /* the weights' storage alone keeps it whole: take exp again */
       weights = 0;

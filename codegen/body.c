@@ -57,11 +57,9 @@ void cg_body(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpts *o, in
     emit_vjp_by_grad(fg, o, out, h);
     return;
   }
-  if (kind == FN_GRAD && ir_sig_array_results(fg->sig)) {
-    if (ssa)
-      sb_printf(out, "# %s: %s once per row of the Jacobian\n\n", fg->names->jac, fg->names->vjp);
-    else
-      emit_jac_by_vjp(fg, o, out, h);
+  if (kind == FN_GRAD && ssa && ir_sig_array_results(fg->sig)) {
+    sb_printf(out, "# %s: the sweeps of %s, its reverse sweep once per row of the Jacobian\n\n",
+              fg->names->jac, fg->names->vjp);
     return;
   }
   if (kind == FN_FWD && !ssa && h->share && h->share->parts) {

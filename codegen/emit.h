@@ -93,6 +93,10 @@ typedef struct Em {
   const FnNames *nm;
   FnKind kind;
   int several;      /* several results: FN_GRAD prints f_jac */
+  int rows;         /* f_jac of array results: printed as f_vjp (kind FN_VJP) from the
+                     * grad graph (REV_ROWS), the results written after the forward
+                     * sweep, the reverse sweep run once per row of the Jacobian with a
+                     * unit cotangent (frame.c); 2 once that loop is open */
   int ssa;          /* SSA text instead of C */
   const EmitOpts *opts;
   const Source *src;
@@ -282,8 +286,9 @@ void plan_direct(Em *e);
 void emit_zeroing(Em *e);
 void emit_tapes(Em *e);
 void emit_buffers(Em *e); /* local arrays and their adjoints */
+void begin_reverse(Em *e); /* f_jac of array results: its loop over rows opens */
 void emit_outputs(Em *e);
-int collect_unused(const Em *e, const char **out);
+int collect_unused(const Em *e, const char **out, int locals);
 void emit_head(Em *e); /* comment, head, unused casts, zeroing, storage */
 
 /* ---- parts.c: a long function as parts ---- */
@@ -307,8 +312,6 @@ void emit_pass(Em *e);
 /* ---- derived.c: a long function's f_vjp and f, from its f_grad ---- */
 void emit_vjp_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
 void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
-/* f_jac of a function with an array result: f_vjp once per row */
-void emit_jac_by_vjp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
 
 /* ---- body.c: one function, both walks ---- */
 /* Prints the function: comment, head, body of fg's graph of the given kind,

@@ -132,8 +132,9 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
       sb_puts(out, ", ");
     }
     if (ir_sig_array_results(f))
-      sb_printf(out, "and the Jacobian, row-major (one row per result element;\n *   %s once per row):\n"
-                     " *   %s[k * C + c] = d(result k)/d(input c), results in the order ", nm->vjp, nm->jacp);
+      sb_printf(out, "and the Jacobian, row-major (one row per result element; one\n *   forward sweep, then"
+                     " the reverse sweep once per row):\n"
+                     " *   %s[k * C + c] = d(result k)/d(input c), results in the order ", nm->jacp);
     else
       sb_printf(out, "and the %d-row Jacobian, row-major:\n *   %s[k * C + c] = d(result k)/d(input c),"
                      " results in the order ", nv, nm->jacp);

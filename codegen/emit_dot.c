@@ -95,7 +95,7 @@ static void node_label(StrBuf *b, const Graph *g, int n, const FnNames *nm) {
   }
 }
 
-static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, const char *id) {
+static void emit_graph(StrBuf *out, const Graph *g, int nv, const FnNames *nm, const char *id) {
   /* the adjoint sweep starts at the first node without a forward name */
   int nfwd = g->nodes.n;
   for (int n = 0; n < g->nodes.n && nfwd == g->nodes.n; n++)
@@ -129,7 +129,8 @@ static void emit_graph(StrBuf *out, const Graph *g, const FnNames *nm, const cha
                 adjoint ? " [color=\"#d35400\", style=dashed]" : "");
     }
   }
-  int nv = g->outs.n / (g->nparams + 1); /* the results come first, then their gradients */
+  /* the nv results come first, then their gradients (f_jac: per result, or
+   * with an array result per row of its loop) */
   for (int i = 0; i < g->outs.n; i++) {
     Ref r = g->outs.v[i];
     if (ref_is_const(r))
@@ -193,8 +194,8 @@ void cg_emit_dot(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
               i, f->names->fwd);
     char id[32];
     snprintf(id, sizeof id, "f%d", i);
-    const Graph *g = f->grad.nodes.n ? &f->grad : &f->vjp; /* an array result: f_jac runs f_vjp */
-    emit_graph(out, g, f->names, id);
+    const Graph *g = &f->grad;
+    emit_graph(out, g, f->fwd.outs.n, f->names, id);
     emit_loops(out, g, id);
     sb_puts(out, "  }\n");
   }

@@ -337,8 +337,9 @@ static long long buffers_length(Em *e, const char *use, int want, StrBuf *b) {
   return total;
 }
 
-/* The pointers into a block: "double *adc_a0 = adc_arr; double *adc_a1 = adc_a0 + (n);". */
-static void buffer_pointers(Em *e, const char *use, int want, const char *block) {
+/* The pointers into a block: "double *adc_a0 = adc_arr; double *adc_a1 =
+ * adc_a0 + (n);" (decl), or set again to those places: "adc_a0 = adc_arr; ...". */
+static void buffer_pointers(Em *e, const char *use, int want, const char *block, int decl) {
   const Graph *g = e->g;
   int rows = want == 2 && e->several && e->kind == FN_GRAD ? e->fg->fwd.outs.n : 1;
   StrBuf b = {0}, prev = {0};
@@ -346,7 +347,8 @@ static void buffer_pointers(Em *e, const char *use, int want, const char *block)
   for (int i = 0; i < g->nodes.n; i++)
     for (int r = 0; r < rows && (use[i] & want); r++) {
       b.len = 0;
-      sb_printf(&b, "%s *", e->T);
+      if (decl)
+        sb_printf(&b, "%s *", e->T);
       buffer_text(e, &b, i, want == 2, r);
       if (before < 0) {
         sb_printf(&b, " = %s;\n", block);
@@ -414,7 +416,7 @@ void emit_buffers(Em *e) {
   }
   for (int k = 0; k < 2; k++)
     if (n[k])
-      buffer_pointers(e, use, k + 1, block[k]);
+      buffer_pointers(e, use, k + 1, block[k], 1);
   e->arr_blocks = (n[0] != 0) | (n[1] != 0) << 1;
   sb_free(&b);
   sb_free(&len[0]);
@@ -430,6 +432,8 @@ void free_heap(const Em *e, StrBuf *b) {
     sb_puts(b, " free(adc_arr);");
   if (e->heap_arrays && (e->arr_blocks & 2))
     sb_puts(b, " free(adc_adj);");
+  if (e->rows == 2)
+    sb_puts(b, " free(adc_e);");
 }
 
 /* ---- the end: results, gradients, freeing ---- */
@@ -438,7 +442,7 @@ void free_heap(const Em *e, StrBuf *b) {
 static void scalar_gradients(Em *e, StrBuf *b) {
   const Graph *g = e->g;
   int np = g->nparams, nv = e->fg->fwd.outs.n;
-  int values = e->kind == FN_VJP ? 0 : nv;
+  int values = e->kind == FN_VJP && !e->rows ? 0 : nv;
   int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_FWD ? 0 : 1;
   for (int row = 0; row < rows; row++)
     for (int i = 0; i < np; i++) {
@@ -456,32 +460,157 @@ static void scalar_gradients(Em *e, StrBuf *b) {
     }
 }
 
+/* Several results, written through their pointers (an array result's
+ * buffer copied out). */
+static void results_out(Em *e, StrBuf *b) {
+  const Graph *g = e->g;
+  for (int o = 0; o < e->fg->fwd.outs.n; o++) {
+    Ref r = g->outs.v[o];
+    if (!ref_is_const(r) && e->ns[r].kind == K_ARR && !e->ssa) {
+      sb_puts(b, "for (long adc_k = 0; adc_k < ");
+      int_text(e, b, g->nodes.v[e->buf_of[r]].a[0], 0);
+      sb_printf(b, "; adc_k++) %s[adc_k] = ", e->nm->outs[o]);
+      ref_use(e, b, r);
+      sb_puts(b, "[adc_k]");
+    } else {
+      sb_printf(b, e->ssa ? "%s = " : "*%s = ", e->nm->outs[o]);
+      ref_use(e, b, r);
+    }
+    line_end(e, b, (Loc){0, 0});
+  }
+}
+
+/* ---- f_jac of array results: the reverse sweep once per row ---- */
+
+/* "(a) + (b)": the lengths of results [0, end); "0" for none. */
+static void result_offset(const Em *e, StrBuf *b, int end) {
+  for (int o = 0; o < end; o++) {
+    sb_puts(b, o ? " + (" : "(");
+    cg_result_length_text(b, e->fg, o);
+    sb_putc(b, ')');
+  }
+  if (!end)
+    sb_putc(b, '0');
+}
+
+/* The length of the block of buffers of kind want (buffers_length) as C
+ * text: a number when constant; 0 when there are none. */
+static int block_length(Em *e, const char *use, int want, StrBuf *b) {
+  long long n = buffers_length(e, use, want, b);
+  if (n >= 0) {
+    b->len = 0;
+    sb_printf(b, "%lld", n);
+  }
+  return n != 0;
+}
+
+/* b as a line at the current depth (the first walk prints nothing); emptied. */
+static void put_text_line(Em *e, StrBuf *b) {
+  indent(e);
+  put_n(e, b->s, b->len);
+  b->len = 0;
+}
+
+/* The row's cotangents (its unit vector adc_e), its columns (gradients,
+ * added into) and the casts of those the reverse sweep does not read. */
+static void row_arguments(Em *e) {
+  StrBuf b = {0};
+  int np = e->g->nparams, nv = e->fg->fwd.outs.n, bars = 0;
+  sb_printf(&b, "adc_e[adc_i] = 1.0%s;\n", e->ls);
+  put_text_line(e, &b);
+  for (int p = 0; p < np; p++)
+    bars += has_gradient(e, p);
+  if (bars) {
+    sb_printf(&b, "%s *const adc_row = %s + adc_i * adc_cols;\n", e->T, e->nm->jacp);
+    put_text_line(e, &b);
+  }
+  for (int o = 0; o < nv; o++) {
+    int arr = e->fg->sig->results[o].ndims > 0;
+    sb_printf(&b, arr ? "const %s *const %s = adc_e + " : "const %s %s = adc_e[", e->T, e->nm->outbars[o]);
+    result_offset(e, &b, o);
+    sb_puts(&b, arr ? ";\n" : "];\n");
+    put_text_line(e, &b);
+  }
+  for (int p = 0; p < np; p++)
+    if (has_gradient(e, p)) {
+      sb_printf(&b, "%s *const %s = adc_row + %s;\n", e->T, e->nm->bars[p], e->col_off[p]);
+      put_text_line(e, &b);
+    }
+  const char **unused = xcalloc((size_t)cg_max_args(e->fg) + 1, sizeof *unused);
+  emit_unused(e, unused, collect_unused(e, unused, 1));
+  free(unused);
+  sb_free(&b);
+}
+
+/* After the forward sweep: the results written; the Jacobian zeroed; the
+ * unit cotangent adc_e; then the loop over rows, each starting from the
+ * state the forward sweep left (the reverse sweep writes no local array's
+ * values: walk.c), its adjoints zero, its cotangent and columns its own. */
+static void open_rows(Em *e) {
+  StrBuf b = {0}, alen = {0}, f = {0};
+  results_out(e, e->line);
+  char *use = buffer_uses(e);
+  int adjoints = (e->arr_blocks & 2) && block_length(e, use, 2, &alen);
+  sb_puts(&b, "const size_t adc_rows = ");
+  result_offset(e, &b, e->fg->fwd.outs.n);
+  sb_printf(&b, ", adc_cols = %s;\n", e->ncols);
+  put_text_line(e, &b);
+  sb_printf(&b, "for (size_t adc_k = 0; adc_k < adc_rows * adc_cols; adc_k++) %s[adc_k] = 0.0%s;\n",
+            e->nm->jacp, e->ls);
+  put_text_line(e, &b);
+  sb_printf(&b, "%s *const adc_e = (%s *)calloc(adc_rows + 1, sizeof(%s));\n", e->T, e->T, e->T);
+  put_text_line(e, &b);
+  free_heap(e, &f);
+  sb_puts(&b, "if (adc_e == NULL) {\n");
+  if (f.s)
+    sb_printf(&b, "   %s\n", f.s);
+  sb_puts(&b, "    errno = ENOMEM;\n    return;\n  }\n");
+  put_text_line(e, &b);
+  e->rows = 2;
+  sb_puts(&b, "for (size_t adc_i = 0; adc_i < adc_rows; adc_i++) {\n");
+  put_text_line(e, &b);
+  e->depth++;
+  row_arguments(e);
+  if (adjoints) {
+    sb_printf(&b, "for (size_t adc_k = 0; adc_k < %s; adc_k++) adc_adj[adc_k] = 0.0%s;\n", alen.s, e->ls);
+    put_text_line(e, &b);
+    buffer_pointers(e, use, 2, "adc_adj", 0);
+  }
+  free(use);
+  sb_free(&b);
+  sb_free(&f);
+  sb_free(&alen);
+}
+
+/* Where the reverse sweep starts: f_jac of array results opens its loop
+ * over rows. */
+void begin_reverse(Em *e) {
+  if (e->rows == 1 && !e->ssa)
+    open_rows(e);
+}
+
 void emit_outputs(Em *e) {
   const Graph *g = e->g;
   StrBuf *b = e->line;
-  int nv = e->fg->fwd.outs.n;
-  if (e->kind == FN_FWD || (e->kind == FN_GRAD && e->several))
-    for (int o = 0; o < nv && e->several; o++) {
-      Ref r = g->outs.v[o];
-      if (!ref_is_const(r) && e->ns[r].kind == K_ARR && !e->ssa) { /* the result's buffer, copied out */
-        sb_puts(b, "for (long adc_k = 0; adc_k < ");
-        int_text(e, b, g->nodes.v[e->buf_of[r]].a[0], 0);
-        sb_printf(b, "; adc_k++) %s[adc_k] = ", e->nm->outs[o]);
-        ref_use(e, b, r);
-        sb_puts(b, "[adc_k]");
-      } else {
-        sb_printf(b, e->ssa ? "%s = " : "*%s = ", e->nm->outs[o]);
-        ref_use(e, b, r);
-      }
-      line_end(e, b, (Loc){0, 0});
-    }
+  if (e->several && (e->kind == FN_FWD || e->kind == FN_GRAD))
+    results_out(e, b);
   if (e->zero_late == 1) { /* a reverse sweep that never started */
     emit_zeroing(e);
     e->zero_late = 2;
   }
+  begin_reverse(e); /* (if it never started) */
   scalar_gradients(e, b);
+  if (e->rows == 2) { /* the end of the row: its cotangent back to 0 */
+    StrBuf r = {0};
+    sb_printf(&r, "adc_e[adc_i] = 0.0%s;\n", e->ls);
+    put_text_line(e, &r);
+    e->depth--;
+    sb_puts(&r, "}\n");
+    put_text_line(e, &r);
+    sb_free(&r);
+  }
   e->marker = NULL; /* a reverse sweep with no line of its own (fused into loops) */
-  if (e->heap_tape || e->heap_arrays) {
+  if (e->heap_tape || e->heap_arrays || e->rows == 2) {
     StrBuf f = {0};
     free_heap(e, &f);
     indent(e);
@@ -489,6 +618,8 @@ void emit_outputs(Em *e) {
     put(e, "\n");
     sb_free(&f);
   }
+  if (e->rows) /* for the next walk */
+    e->rows = 1;
   if (e->nparts > 1 && e->use.nslots > STACK_SLOTS) {
     if (e->kind != FN_VJP && !e->several)
       read_pending(e, g->outs.v[0]); /* the value returned, before adc_v goes */
@@ -503,8 +634,10 @@ void emit_outputs(Em *e) {
 }
 
 /* Which parameters (values, seeds, gradient pointers, sizes) the body never
- * reads; known after the first walk. Casting a used one would be harmless. */
-int collect_unused(const Em *e, const char **out) {
+ * reads; known after the first walk. Casting a used one would be harmless.
+ * f_jac of array results: the seeds and gradient pointers are the row's
+ * locals (locals: those alone, else the others). */
+int collect_unused(const Em *e, const char **out, int locals) {
   const Graph *g = e->g;
   int n = 0, np = g->nparams, nv = e->fg->fwd.outs.n, ns = e->fg->sig->nsizes;
   char *used = xcalloc((size_t)(np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
@@ -519,19 +652,19 @@ int collect_unused(const Em *e, const char **out) {
     if (p >= 0)
       accum[p] = 1;
   }
-  for (int i = 0; i < ns; i++)
+  for (int i = 0; i < ns && !locals; i++)
     if (!sused[i])
       out[n++] = e->nm->sizes[i];
-  for (int i = 0; i < np; i++)
+  for (int i = 0; i < np && !locals; i++)
     if (!used[i])
       out[n++] = e->nm->params[i];
-  if (e->kind == FN_VJP) {
+  if (e->kind == FN_VJP && locals == (e->rows != 0)) {
+    const Ref *grads = g->outs.v + (e->rows ? nv : 0); /* f_jac of array results: the values first */
     for (int o = 0; o < nv; o++)
       if (!used[np + o])
         out[n++] = e->several ? e->nm->outbars[o] : e->nm->seed;
     for (int i = 0; i < np; i++)
-      if (has_gradient(e, i) && (is_array(e, i) ? !accum[i]
-                                 : ref_is_const(g->outs.v[i]) && graph_const(g, g->outs.v[i]) == 0))
+      if (has_gradient(e, i) && (is_array(e, i) ? !accum[i] : ref_is_const(grads[i]) && graph_const(g, grads[i]) == 0))
         out[n++] = e->nm->bars[i];
   }
   if (e->kind == FN_GRAD && e->several && strcmp(e->ncols, "0") == 0)
@@ -549,7 +682,7 @@ void emit_head(Em *e) {
   put(e, e->bh->head);
   put(e, e->ssa ? ":\n" : " {\n");
   const char **unused = xcalloc((size_t)cg_max_args(e->fg) + 1, sizeof *unused);
-  int nunused = collect_unused(e, unused);
+  int nunused = collect_unused(e, unused, 0);
   if (!e->ssa)
     emit_unused(e, unused, nunused);
   free(unused);

@@ -106,6 +106,10 @@ static void index_labels(Em *e) {
 void em_init(Em *e, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, const BodyHead *h) {
   const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
   memset(e, 0, sizeof *e);
+  if (kind == FN_GRAD && ir_sig_array_results(fg->sig)) { /* f_vjp's body, its reverse sweep once per row */
+    kind = FN_VJP;
+    e->rows = 1;
+  }
   e->inline_lo = -1;
   e->reuse_f = -1;
   e->use.step = 1;

@@ -24,7 +24,8 @@ void put_n(Em *e, const char *s, size_t n) {
   if (e->marker) {
     const char *m = e->marker;
     e->marker = NULL;
-    put_n(e, "  ", 2);
+    for (int d = 0; d < e->depth; d++) /* f_jac of array results: inside its loop over rows */
+      put_n(e, "  ", 2);
     put_n(e, m, strlen(m));
   }
   sb_putn(e->out, s, n);

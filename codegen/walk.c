@@ -66,6 +66,9 @@ static int emit_array(Em *e, int n) {
   const Node *nd = &e->g->nodes.v[n];
   StrBuf *b = e->line;
   int buf = e->buf_of[n] >= 0 ? e->buf_of[n] : nd->a[0];
+  /* a reverse sweep reads local arrays' values it needs from storage and
+   * never writes them: f_jac's rows all start from the forward sweep's */
+  assert(e->rows != 2 || (nd->op != OP_AFILL && nd->op != OP_ACOPY && nd->op != OP_AMOVE && nd->op != OP_ASET));
   switch (nd->op) {
   case OP_AFILL:
   case OP_ACOPY:
@@ -355,6 +358,7 @@ static void sweep_marker(Em *e, int blk, int step_end) {
     emit_zeroing(e);
     e->zero_late = 2;
   }
+  begin_reverse(e);
   e->marker = e->ssa ? "# reverse sweep\n" : "/* reverse sweep: zK_bar = d(result)/d(zK) */\n";
 }
 
@@ -479,6 +483,6 @@ void emit_pass(Em *e) {
   if (e->nparts > 1)
     begin_part(e, 0);
   emit_range(e, 0, 0, g->nodes.n);
-  assert(e->depth == 1 && e->part == e->nparts - 1);
+  assert(e->depth == 1 + (e->rows == 2) && e->part == e->nparts - 1);
   emit_outputs(e);
 }

@@ -263,13 +263,16 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
  *             single output);
  *   REV_VJP:  one gradient per parameter, the cotangents being INPUT nodes
  *             nparams + o;
- *   REV_JAC:  the values, then per output o one gradient per parameter.
+ *   REV_JAC:  the values, then per output o one gradient per parameter;
+ *   REV_ROWS: the values, then REV_VJP's gradients (f_jac of array
+ *             results: the reverse sweep run once per row, its
+ *             cotangent a unit vector).
  * Parameters that are arrays or data get 0 there: array gradients are
  * ACCUM nodes (aux: the output's row). weights: read logsumexp's weights
  * from the storage the forward sweep fills (else take each term's
  * exponential again, which needs none). *err_at: where a REV_STORED_RANGE
  * or REV_NO_DERIVATIVE is. */
-typedef enum RevMode { REV_GRAD, REV_VJP, REV_JAC } RevMode;
+typedef enum RevMode { REV_GRAD, REV_VJP, REV_JAC, REV_ROWS } RevMode;
 typedef enum RevStatus {
   REV_OK,
   REV_TOO_LARGE,     /* more than MAX_NODES */

@@ -744,13 +744,16 @@ static void rev_free(Rev *r) {
 }
 
 /* The sweep's seeds: per output, the constant 1 in its own slot (f_grad,
- * f_jac, which return the values too), or a cotangent input (f_vjp). */
+ * f_jac, which return the values too), or a cotangent input (f_vjp, and
+ * f_jac of array results, which returns the values too). */
 static Ref *rev_seeds(Rev *r, Graph *out, RevMode mode) {
   const Graph *f = r->f;
   int nouts = f->outs.n;
   Ref *seeds = xmalloc((size_t)(nouts ? nouts : 1) * (size_t)r->m * sizeof *seeds);
   for (int o = 0; o < nouts; o++) {
-    if (mode == REV_VJP) { /* one slot: the cotangents, weighed */
+    if (mode == REV_ROWS) /* the values too (f_jac of array results) */
+      vec_push(&out->outs, f->outs.v[o]);
+    if (mode == REV_VJP || mode == REV_ROWS) { /* one slot: the cotangents, weighed */
       Loc none = {0, 0};
       B->src = ref_is_const(f->outs.v[o]) ? none : f->nodes.v[f->outs.v[o]].src;
       int arr = !ref_is_const(f->outs.v[o]) && graph_ref_kind(f, f->outs.v[o]) == K_ARR;

@@ -896,7 +896,7 @@ END_TEST
  * flattened; helpers return arrays and several values bound by let. Exact
  * against the analytic derivatives (matvec, stats) and central differences
  * (use), with gcc, clang, g++ and gcc -O0; --check passes; --eval prints
- * each row. */
+ * each row; f_jac makes one forward sweep and a reverse sweep per row. */
 static const char results_src[] =
     "private fn dot(a[n], b[n]) = sum(i in 0..n, a[i] * b[i]);\n"
     "fn matvec(A[n, m], x[m]) -> y[n] { let y[n] = 0; for i in 0..n { y[i] = dot(A[i], x); } return y; }\n"
@@ -988,6 +988,12 @@ START_TEST(array_results) {
   text = ht_capture(&st, "'%s' --eval 'x=[1, 2, 3]' %s 2>&1", ht_adc(), g.ad);
   ck_assert_msg(st == 0 && text && strstr(text, "  v = [1.0, 0.0, 1.0]\n") && strstr(text, "  dmu/dx = [") &&
                     strstr(text, "  dv[2]/dx = [-0.666"), "--eval: %s", text);
+  free(text);
+  /* f_jac of an array result: one forward sweep, then the reverse sweep in a
+   * loop over rows (no call of f or f_vjp) */
+  text = ht_capture(&st, "sed -n '/^void stats_jac(/,/^}/p' '%s' | grep -c 'forward sweep \\*/\\|reverse sweep:"
+                         "\\|for (size_t adc_i = 0; adc_i < adc_rows; adc_i++)\\|stats_vjp(\\|stats('", g.gen);
+  ck_assert_msg(text && atoi(text) == 3, "stats_jac: %s lines of its sweeps, row loop and calls, not 3", text);
   free(text);
 }
 END_TEST
