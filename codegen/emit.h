@@ -114,6 +114,11 @@ typedef struct Em {
   char *ncols;      /* f_jac: the Jacobian's columns, as C text */
   int ntapes;       /* SAVE nodes whose storage is needed: adc_tK for node K */
   int *buf_of;      /* per node: the ARRAY or ABUF its array value lives in, or -1 */
+  int *copy_snap;   /* per node: a copy of a whole version that a snapshot of the same
+                     * version follows in its block (heat's `let v[n] = u;`): that
+                     * snapshot's loop, printed there with the copy in its body (one
+                     * pass over the version), or -1 (layout.c) */
+  int *snap_moved;  /* per loop: 1 + the copy a snapshot loop is printed with, or 0 */
   int nbufs;        /* ABUF nodes: local arrays, adc_aK (adjoints adc_bK, adc_bK_R for f_jac's row R) */
   int heap_tape;    /* their storage is malloc'd (freed before every return) */
   int heap_arrays;  /* local arrays' buffers are malloc'd: adc_arr, adc_adj (arr_blocks: bit 1, 2) */

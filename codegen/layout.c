@@ -52,6 +52,36 @@ int reverse_start(const Graph *g) {
   return r;
 }
 
+/* The copies a snapshot of the same version follows in their block:
+ * the snapshot's loop moves up to the copy (the version is unchanged in
+ * between, since the snapshot reads it) and the two share one pass. */
+static void pair_copies(Em *e) {
+  const Graph *g = e->g;
+  e->copy_snap = xmalloc(sizeof *e->copy_snap * (size_t)(g->nodes.n ? g->nodes.n : 1));
+  e->snap_moved = xcalloc((size_t)g->loops.n + 1, sizeof *e->snap_moved);
+  for (int i = 0; i < g->nodes.n; i++)
+    e->copy_snap[i] = -1;
+  if (!e->nbufs || e->ssa)
+    return;
+  for (int sv = 0; sv < g->nodes.n; sv++) {
+    Ref ver = graph_snapshot_of(g, sv, e->buf_of);
+    if (ver == REF_NONE)
+      continue;
+    int l = g->nodes.v[sv].aux, first = -1;
+    for (int c = ver + 1; c < e->lspans[l].lo && first < 0; c++) {
+      const Node *nd = &g->nodes.v[c];
+      if (nd->op == OP_ACOPY && nd->a[1] == ver && nd->blk == g->loops.v[l].parent && e->copy_snap[c] < 0 &&
+          ref_is_const(nd->a[2]) && graph_const(g, nd->a[2]) == 0 &&
+          g->nodes.v[e->buf_of[c]].a[0] == g->nodes.v[e->buf_of[ver]].a[0])
+        first = c;
+    }
+    if (first >= 0 && !e->snap_moved[l]) {
+      e->copy_snap[first] = l;
+      e->snap_moved[l] = 1 + first;
+    }
+  }
+}
+
 /* How many values are stored; f_jac's column offsets. */
 static void em_layout(Em *e) {
   const Graph *g = e->g;
@@ -142,10 +172,13 @@ void em_init(Em *e, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
   e->ctext = xcalloc((size_t)(g->consts.n ? g->consts.n : 1), sizeof *e->ctext);
   index_labels(e);
   em_layout(e);
+  pair_copies(e);
 }
 
 void em_free(Em *e) {
   free(e->buf_of);
+  free(e->copy_snap);
+  free(e->snap_moved);
   free(e->spans);
   free(e->lspans);
   free(e->ns);

@@ -60,6 +60,8 @@ static void swap_text(Em *e, StrBuf *b, int x, int y, int adjoint, int row) {
   sb_free(&q);
 }
 
+static void emit_loop(Em *e, int li);
+
 /* A local array's statements (ops.def): fill, copy, move (a swap of
  * buffers), an element stored; in the reverse sweep, its adjoint's. */
 static int emit_array(Em *e, int n) {
@@ -70,8 +72,13 @@ static int emit_array(Em *e, int n) {
    * never writes them: f_jac's rows all start from the forward sweep's */
   assert(e->rows != 2 || (nd->op != OP_AFILL && nd->op != OP_ACOPY && nd->op != OP_AMOVE && nd->op != OP_ASET));
   switch (nd->op) {
-  case OP_AFILL:
   case OP_ACOPY:
+    if (e->copy_snap[n] >= 0) { /* in the pass of the snapshot that follows */
+      emit_loop(e, e->copy_snap[n]);
+      return 1;
+    }
+    /* fall through */
+  case OP_AFILL:
   case OP_ACLEAR:
     element_loop(e, b, buf);
     buffer_text(e, b, buf, nd->op == OP_ACLEAR, nd->aux);
@@ -394,6 +401,23 @@ static void emit_partners(Em *e, int li) {
   }
 }
 
+/* In the body of snapshot loop li, moved up to copy c: the element the
+ * snapshot read, stored into the copy's buffer. */
+static void copy_in_snapshot(Em *e, int li, int c) {
+  const Graph *g = e->g;
+  StrBuf *b = e->line;
+  Ref ld = REF_NONE;
+  for (int i = e->lspans[li].lo; i < e->lspans[li].body_hi && ld == REF_NONE; i++)
+    if (g->nodes.v[i].op == OP_LOAD)
+      ld = i;
+  assert(ld != REF_NONE);
+  buffer_text(e, b, e->buf_of[c], 0, 0);
+  subscript_text(e, b, g->nodes.v[ld].a[1]);
+  sb_puts(b, " = ");
+  ref_use(e, b, ld);
+  line_end(e, b, g->nodes.v[c].src);
+}
+
 static void emit_loop(Em *e, int li) {
   const Graph *g = e->g;
   const Loop *l = &g->loops.v[li];
@@ -413,6 +437,8 @@ static void emit_loop(Em *e, int li) {
   e->depth++;
   int nx = body_end(e, li);
   emit_range(e, l->body, s->lo, nx);
+  if (e->snap_moved[li])
+    copy_in_snapshot(e, li, e->snap_moved[li] - 1);
   emit_partners(e, li);
   int red = -1, count = -1;
   for (int i = s->body_hi; i < s->hi; i++)
@@ -448,6 +474,8 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
       emit_group(e, grp);
     else if (loop >= 0 && e->pl.absorbed && e->pl.absorbed[loop])
       emit_exits(e, loop);
+    else if (loop >= 0 && e->snap_moved[loop])
+      ; /* printed with the copy before it */
     else if (loop >= 0 && recomputed(e, i, end))
       for (int n = i; n < end; n++) /* the forward loop's copy is in scope */
         emit_node(e, n);

@@ -612,7 +612,10 @@ END_TEST
  *   into in a loop and inloop's at a counter's place: zeroed by loops and added
  *   into, as is mixed's v (of a size known only when called);
  * - counters: loops count in long (index arithmetic as wide as an address),
- *   forwards and backwards; only the zeroing of a gradient counts in int. */
+ *   forwards and backwards; only the zeroing of a gradient counts in int;
+ * - copy and snapshot: heat's `let v[n] = u;` is a loop of its own in heat,
+ *   and in heat_grad a store in the pass that stores u's snapshot (with the
+ *   stencil's store, the two element stores of its time loop). */
 static const struct {
   const char *program; /* its tag */
   const char *fn, *pattern;
@@ -647,6 +650,9 @@ static const struct {
     {"joined", "top_grad", "^  for (long i[0-9]* = n - 1; i[0-9]* >= 0; i[0-9]*--) {$", 1},
     {"joined", "chain2_grad", "in the same iteration", 0}, {"joined", "chain2_vjp", "in the same iteration", 0},
     {"joined", "sumdep_grad", "in the same iteration", 0}, {"joined", "sumdep_vjp", "in the same iteration", 0},
+    {"local_arrays", "heat", "adc_k++) adc_a[0-9]*.adc_k. = adc_a", 1},
+    {"local_arrays", "heat_grad", "adc_k++) adc_a[0-9]*.adc_k. = adc_a", 0},
+    {"local_arrays", "heat_grad", "^      adc_a[0-9]*.i[0-9]*. = z[0-9]*;", 2},
 };
 
 START_TEST(speed_decisions) {
