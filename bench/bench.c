@@ -332,20 +332,28 @@ static void lstm_case(void) {
   free(p), free(g), free(w);
 }
 
-/* samples/heat.ad: n nodes, steps steps */
+/* samples/heat.ad: n nodes, steps steps; a hand-written gradient and a
+ * plain forward function beside adc's (two rounds of timings, each with
+ * adc's forward function) */
 static void heat_case(int n, int steps) {
-  double *u0 = filled(n, 0, 1), *g = filled(n, 0, 0), *w = filled(2 * n, 0, 0), gk, tf, ta, tp;
+  double *u0 = filled(n, 0, 1), *g = filled(n + 1, 0, 0), *h = filled(n + 1, 0, 0);
+  double *w = filled((long)n * steps + 2 * n, 0, 0), tf, ta, th, tf2, tp, tp2;
   double va = heat(n, u0, 0.2, steps), vp = heat_plain(n, u0, 0.2, steps, w);
   agree("heat value, plain C", &va, &vp, 1);
+  heat_grad(n, u0, 0.2, steps, g, &g[n]);
+  heat_hand(n, u0, 0.2, steps, h, &h[n], w);
+  agree("heat, hand-written", g, h, n + 1);
   long calls;
   CALLS(calls, heat(n, u0, 0.2, steps));
-  TIME_SIDE(calls, tf, heat(n, u0, 0.2, steps), ta, heat_grad(n, u0, 0.2, steps, g, &gk) + gk,
-            tp, heat_plain(n, u0, 0.2, steps, w));
+  TIME_SIDE(calls, tf, heat(n, u0, 0.2, steps), ta, heat_grad(n, u0, 0.2, steps, g, &g[n]) + g[n],
+            th, heat_hand(n, u0, 0.2, steps, h, &h[n], w) + h[n]);
+  TIME_SIDE(calls, tf2, heat(n, u0, 0.2, steps), tp, heat_plain(n, u0, 0.2, steps, w),
+            tp2, heat_plain(n, u0, 0.2, steps, w));
   char name[64];
   snprintf(name, sizeof name, "heat n=%d steps=%d", n, steps);
-  row(name, n + 1, tf, ta, NAN, 2.0 * (n + 1) * tf, NAN);
-  forward_note(name, tf, tp);
-  free(u0), free(g), free(w);
+  row(name, n + 1, tf, ta, th, 2.0 * (n + 1) * tf, NAN);
+  forward_note(name, tf2, (tp + tp2) / 2);
+  free(u0), free(g), free(h), free(w);
 }
 
 int main(int argc, char **argv) {

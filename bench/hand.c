@@ -290,3 +290,54 @@ double heat_plain(int n, const double *u0, double k, int steps, double *work) {
     e += u[i] * u[i];
   return e;
 }
+
+/* The adjoint of v = u + k L u (L the interior stencil, the ends held):
+ * u_bar = v_bar + k L^T v_bar, written as a gather into the other buffer,
+ * and k_bar += v_bar . L u from the stored state, in the same pass. */
+double heat_hand(int n, const double *u0, double k, int steps, double *u0_bar, double *k_bar, double *work) {
+  double *tape = work, *u = work + (size_t)n * (size_t)steps, *v = u + n;
+  for (int i = 0; i < n; i++)
+    u[i] = u0[i];
+  for (int t = 0; t < steps; t++) {
+    double *s = tape + (size_t)n * (size_t)t;
+    for (int i = 0; i < n; i++) {
+      s[i] = u[i];
+      v[i] = u[i];
+    }
+    for (int i = 1; i < n - 1; i++)
+      v[i] += k * (u[i - 1] - 2 * u[i] + u[i + 1]);
+    double *w = u;
+    u = v;
+    v = w;
+  }
+  double e = 0;
+  for (int i = 0; i < n; i++)
+    e += u[i] * u[i];
+  double *ub = u, *vb = v, kb = 0; /* ub: the adjoint of the state after step t */
+  for (int i = 0; i < n; i++)
+    ub[i] = 2 * u[i];
+  for (int t = steps - 1; t >= 0; t--) {
+    const double *s = tape + (size_t)n * (size_t)t;
+    double kt = 0;
+    for (int i = 0; i < n; i++) {
+      double c = ub[i];
+      if (i > 0 && i < n - 1) {
+        kt += ub[i] * (s[i - 1] - 2 * s[i] + s[i + 1]);
+        c -= 2 * k * ub[i];
+      }
+      if (i + 1 < n - 1)
+        c += k * ub[i + 1];
+      if (i - 1 > 0)
+        c += k * ub[i - 1];
+      vb[i] = c;
+    }
+    kb += kt;
+    double *w = ub;
+    ub = vb;
+    vb = w;
+  }
+  for (int i = 0; i < n; i++)
+    u0_bar[i] = ub[i];
+  *k_bar = kb;
+  return e;
+}

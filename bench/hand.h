@@ -16,5 +16,8 @@ double oscillator_hand(double x0, double v0, double c, double k, double T, doubl
 double lstm_plain(int l, int b, int c, const double *main, const double *extra, const double *state,
                   const double *seq, double *work);
 double heat_plain(int n, const double *u0, double k, int steps, double *work);
+/* heat's gradient by hand: the state of every step stored (work: n*steps
+ * + 2n doubles), then the adjoint step as a gather, one pass per step */
+double heat_hand(int n, const double *u0, double k, int steps, double *u0_bar, double *k_bar, double *work);
 
 #endif
