@@ -1,9 +1,10 @@
 /* bench.c - the cost of adc's gradients, measured side by side in one
  * process: the forward function, adc's gradient (or Jacobian), a gradient
- * written by hand (hand.c), central differences, and ADOL-C (when built
- * with -DHAVE_ADOLC). Each time is the median of REPS runs (the forward
- * function, adc's and the hand-written gradient timed in turn in each round);
- * ratios matter, not absolute times: machines are shared.
+ * and a forward function written by hand (hand.c), central differences,
+ * and ADOL-C (when built with -DHAVE_ADOLC). Each time is the median of
+ * REPS runs (adc's forward function and gradient, the hand-written gradient
+ * and forward function timed in turn in each round); ratios matter, not
+ * absolute times: machines are shared.
  * Usage: bench [CSV]   (the table goes to stdout, the same rows to CSV) */
 #include "timing.h"
 
@@ -55,18 +56,20 @@ static double median(double *t) {
     med = median(t_);                                                          \
   } while (0)
 
-/* The forward function, adc's gradient and the hand-written one, timed in
- * turn within each of REPS rounds, so that the drift of a shared machine
- * meets all three alike (their ratios are the point) */
-#define TIME_SIDE(calls, tf, ef, ta, ea, th, eh)                               \
+/* The forward function, adc's gradient, the hand-written gradient and the
+ * plain forward function, timed in turn within each of REPS rounds, so that
+ * the drift of a shared machine meets all four alike (their ratios are the
+ * point) */
+#define TIME_SIDE(calls, tf, ef, ta, ea, th, eh, tp, ep)                       \
   do {                                                                         \
-    double f_[REPS], a_[REPS], h_[REPS];                                       \
+    double f_[REPS], a_[REPS], h_[REPS], p_[REPS];                             \
     for (int r_ = 0; r_ < REPS; r_++) {                                        \
       BLOCK(f_[r_], calls, ef);                                                \
       BLOCK(a_[r_], calls, ea);                                                \
       BLOCK(h_[r_], calls, eh);                                                \
+      BLOCK(p_[r_], calls, ep);                                                \
     }                                                                          \
-    tf = median(f_), ta = median(a_), th = median(h_);                         \
+    tf = median(f_), ta = median(a_), th = median(h_), tp = median(p_);        \
   } while (0)
 
 /* calls that take about 20 ms, from one timed call of expr */
@@ -90,20 +93,22 @@ static void agree(const char *what, const double *a, const double *b, int n) {
 }
 
 static void header(void) {
-  printf("%-24s %10s %10s %10s %10s %10s   %6s %8s %8s %6s\n", "problem", "forward", "adc grad", "hand",
-         "central", "ADOL-C", "grad/f", "adc/hand", "ADOL/adc", "cd/f");
+  printf("%-22s %10s %10s %10s %10s %10s %9s   %6s %8s %6s %8s %6s\n", "problem", "forward", "adc grad", "hand",
+         "plain fwd", "central", "ADOL-C", "grad/f", "adc/hand", "f/plain", "ADOL/adc", "cd/f");
   if (csv)
-    fprintf(csv, "problem,inputs,forward_ns,adc_ns,hand_ns,central_ns,adolc_ns,grad_over_f,adc_over_hand,"
-                 "adolc_over_adc,central_over_f\n");
+    fprintf(csv, "problem,inputs,forward_ns,adc_ns,hand_ns,plain_ns,central_ns,adolc_ns,grad_over_f,adc_over_hand,"
+                 "f_over_plain,adolc_over_adc,central_over_f\n");
 }
 
-/* One row; NAN for what was not measured. */
-static void row(const char *name, int inputs, double f, double a, double h, double cd, double ad) {
-  printf("%-24s %10.1f %10.1f %10.1f %10.0f %10.1f   %6.2f %8.2f %8.1f %6.1f\n", name, f, a, h, cd, ad, a / f,
-         a / h, ad / a, cd / f);
+/* One row: adc's forward function (f), its gradient (a), the hand-written
+ * gradient (h), the plain hand-written forward function (p), central
+ * differences, ADOL-C; NAN for what was not measured. */
+static void row(const char *name, int inputs, double f, double a, double h, double p, double cd, double ad) {
+  printf("%-22s %10.1f %10.1f %10.1f %10.1f %10.0f %9.1f   %6.2f %8.2f %6.2f %8.1f %6.1f\n", name, f, a, h, p, cd,
+         ad, a / f, a / h, f / p, ad / a, cd / f);
   if (csv)
-    fprintf(csv, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.2f,%.2f\n", name, inputs, f, a, h, cd, ad, a / f,
-            a / h, ad / a, cd / f);
+    fprintf(csv, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.2f,%.2f\n", name, inputs, f, a, h, p, cd, ad,
+            a / f, a / h, f / p, ad / a, cd / f);
 }
 
 static double *filled(long n, double lo, double hi) {
@@ -117,18 +122,21 @@ static const double H = 1e-6;
 static double pts[2][256];
 
 static void scalars(void) {
-  double g[2], h[2], tf, ta, th, tc, tad = NAN;
+  double g[2], h[2], tf, ta, th, tp, tc, tad = NAN;
   long n;
   for (int k = 0; k < 256; k += 37) {
     f_grad(pts[0][k], pts[1][k], &g[0], &g[1]);
     seed_hand(pts[0][k], pts[1][k], &h[0], &h[1]);
     agree("seed, hand-written", g, h, 2);
+    g[0] = f(pts[0][k], pts[1][k]), h[0] = seed_plain(pts[0][k], pts[1][k]);
+    agree("seed value, plain C", g, h, 1);
   }
   CALLS(n, f(pts[0][i & 255], pts[1][i & 255]));
   n *= 20;
   TIME_SIDE(n, tf, f(pts[0][i & 255], pts[1][i & 255]),
             ta, f_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
-            th, seed_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+            th, seed_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
+            tp, seed_plain(pts[0][i & 255], pts[1][i & 255]));
   TIME(tc, n, (f(pts[0][i & 255] + H, pts[1][i & 255]) - f(pts[0][i & 255] - H, pts[1][i & 255])) / (2 * H) +
                   (f(pts[0][i & 255], pts[1][i & 255] + H) - f(pts[0][i & 255], pts[1][i & 255] - H)) / (2 * H));
 #ifdef HAVE_ADOLC
@@ -138,22 +146,25 @@ static void scalars(void) {
   agree("seed, ADOL-C", g, h, 2);
   TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_seed(xa, g) + g[0]));
 #endif
-  row("seed", 2, tf, ta, th, tc, tad);
+  row("seed", 2, tf, ta, th, tp, tc, tad);
   TIME_SIDE(n, tf, rosen(pts[0][i & 255], pts[1][i & 255]),
             ta, rosen_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
-            th, rosen_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0]);
+            th, rosen_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
+            tp, rosen_plain(pts[0][i & 255], pts[1][i & 255]));
   TIME(tc, n, (rosen(pts[0][i & 255] + H, pts[1][i & 255]) - rosen(pts[0][i & 255] - H, pts[1][i & 255])) / (2 * H) +
                   (rosen(pts[0][i & 255], pts[1][i & 255] + H) - rosen(pts[0][i & 255], pts[1][i & 255] - H)) / (2 * H));
   rosen_grad(pts[0][5], pts[1][5], &g[0], &g[1]);
   rosen_hand(pts[0][5], pts[1][5], &h[0], &h[1]);
   agree("rosenbrock, hand-written", g, h, 2);
+  g[0] = rosen(pts[0][5], pts[1][5]), h[0] = rosen_plain(pts[0][5], pts[1][5]);
+  agree("rosenbrock value, plain C", g, h, 1);
 #ifdef HAVE_ADOLC
   xa[0] = pts[0][5], xa[1] = pts[1][5];
   adolc_rosen(xa, h);
   agree("rosenbrock, ADOL-C", g, h, 2);
   TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_rosen(xa, g) + g[0]));
 #endif
-  row("rosenbrock", 2, tf, ta, th, tc, tad);
+  row("rosenbrock", 2, tf, ta, th, tp, tc, tad);
 }
 
 /* central differences of the whole gradient: 2n forward calls */
@@ -171,16 +182,19 @@ static double rosen_n_central(int n, double *x) {
 }
 
 static void rosen_ext(int n, int which) {
-  double *x = filled(n, -1, 1), *g = filled(n, 0, 0), *h = filled(n, 0, 0), tf, ta, th, tc, tad = NAN;
+  double *x = filled(n, -1, 1), *g = filled(n, 0, 0), *h = filled(n, 0, 0), tf, ta, th, tp, tc, tad = NAN;
   long calls;
   rosenbrock_n_grad(n, x, g);
   rosen_n_hand(n, x, h);
   agree("rosenbrock_n, hand-written", g, h, n);
+  g[0] = rosenbrock_n(n, x), h[0] = rosen_n_plain(n, x);
+  agree("rosenbrock_n value, plain C", g, h, 1);
   CALLS(calls, rosenbrock_n(n, x));
   calls *= 10;
   TIME_SIDE(calls, tf, rosenbrock_n(n, x),
             ta, rosenbrock_n_grad(n, x, g) + g[0],
-            th, rosen_n_hand(n, x, g) + g[0]);
+            th, rosen_n_hand(n, x, g) + g[0],
+            tp, rosen_n_plain(n, x));
   TIME(tc, calls / (2 * n) + 1, rosen_n_central(n, x));
 #ifdef HAVE_ADOLC
   adolc_rosen_n(which, x, h);
@@ -191,7 +205,7 @@ static void rosen_ext(int n, int which) {
 #endif
   char name[64];
   snprintf(name, sizeof name, "rosenbrock_n n=%d", n);
-  row(name, n, tf, ta, th, tc, tad);
+  row(name, n, tf, ta, th, tp, tc, tad);
   free(x), free(g), free(h);
 }
 
@@ -213,14 +227,19 @@ static void ba_case(void) {
   double cam[11] = {-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673,
                     419.194514, 5.864426, -8.518870, 0.087812, 0.002739};
   double X[3] = {7.203245, 0.001144, 3.023326}, feat[2] = {271.760969, 834.209256}, w = 0.417022;
-  double ex, ey, jac[30], jh[30], tf, ta, th, tc, tad = NAN;
+  double ex, ey, jac[30], jh[30], tf, ta, th, tp, tc, tad = NAN;
   ba_jac(cam, X, w, feat, &ex, &ey, jac);
   ba_hand(cam, X, w, feat, &ex, &ey, jh);
   agree("ba, hand-written", jac, jh, 30);
+  ba(cam, X, w, feat, &jac[0], &jac[1]);
+  ba_plain(cam, X, w, feat, &jh[0], &jh[1]);
+  agree("ba value, plain C", jac, jh, 2);
+  ba_jac(cam, X, w, feat, &ex, &ey, jac);
   long n = 400000;
   TIME_SIDE(n, tf, (ba(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey), ex + ey),
             ta, (ba_jac(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]),
-            th, (ba_hand(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]));
+            th, (ba_hand(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey, jac), ex + jac[3]),
+            tp, (ba_plain(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey), ex + ey));
   double in[15];
   memcpy(in, cam, sizeof cam);
   memcpy(in + 11, X, sizeof X);
@@ -231,7 +250,7 @@ static void ba_case(void) {
   agree("ba, ADOL-C", jac, jh, 30);
   TIME(tad, n / 10, (adolc_ba(in, jh), jh[3]));
 #endif
-  row("ba 2x15 Jacobian", 15, tf, ta, th, tc, tad);
+  row("ba 2x15 Jacobian", 15, tf, ta, th, tp, tc, tad);
 }
 
 static double gmm_central(int d, int k, int n, double *al, double *mu, double *icf, const double *x) {
@@ -249,20 +268,72 @@ static double gmm_central(int d, int k, int n, double *al, double *mu, double *i
   return sum;
 }
 
+/* A standard normal deviate (Box-Muller on rand()). */
+static double normal(void) {
+  double u = (rand() + 1.0) / (RAND_MAX + 2.0), v = rand() / (RAND_MAX + 1.0);
+  return sqrt(-2 * log(u)) * cos(2 * 3.14159265358979323846 * v);
+}
+
+/* A GMM instance laid out as ADBench's files are ("d K N", the alphas, the
+ * means, icf and x row by row, then gamma and m): read from
+ * samples/adbench/gmm/gmm_dD_KK.txt, ADBench's own data where it ships the
+ * size, else made as those files are distributed (alphas, icf and x
+ * standard normal, means uniform on [0, 1), gamma 1, m 0: their sample
+ * moments), seeded by the size. Returns 0 (data made) or 1 (read). */
+static int gmm_instance(int d, int k, int n, double *al, double *mu, double *icf, double *x, double *gm) {
+  int s = d * (d + 1) / 2, fd, fk, fn;
+  char path[64];
+  snprintf(path, sizeof path, "samples/adbench/gmm/gmm_d%d_K%d.txt", d, k);
+  FILE *f = fopen(path, "r");
+  if (f && fscanf(f, "%d %d %d", &fd, &fk, &fn) == 3 && fd == d && fk == k && fn == n) {
+    double *parts[4] = {al, mu, icf, x};
+    long len[4] = {k, (long)k * d, (long)k * s, (long)n * d};
+    for (int p = 0; p < 4; p++)
+      for (long e = 0; e < len[p]; e++)
+        if (fscanf(f, "%lf", &parts[p][e]) != 1) {
+          fprintf(stderr, "bench: %s: too short\n", path);
+          exit(1);
+        }
+    if (fscanf(f, "%lf %lf", &gm[0], &gm[1]) != 2) {
+      fprintf(stderr, "bench: %s: no gamma and m\n", path);
+      exit(1);
+    }
+    fclose(f);
+    return 1;
+  }
+  if (f)
+    fclose(f);
+  srand((unsigned)(1000 * d + k));
+  for (int e = 0; e < k; e++)
+    al[e] = normal();
+  for (int e = 0; e < k * d; e++)
+    mu[e] = rand() / (RAND_MAX + 1.0);
+  for (int e = 0; e < k * s; e++)
+    icf[e] = normal();
+  for (long e = 0; e < (long)n * d; e++)
+    x[e] = normal();
+  gm[0] = 1, gm[1] = 0;
+  return 0;
+}
+
 static void gmm_case(int d, int k, int n) {
   int s = d * (d + 1) / 2, inputs = k + k * d + k * s;
-  double *al = filled(k, -1, 1), *mu = filled(k * d, -1, 1), *icf = filled(k * s, -0.5, 0.5);
-  double *x = filled((long)n * d, -1, 1), *g = filled(inputs, 0, 0), *h = filled(inputs, 0, 0);
-  double tf, ta, th, tc;
-  double va = gmm_grad(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d);
-  double vh = gmm_hand(k, d, n, al, mu, icf, x, 1.0, 0.0, h, h + k, h + k + k * d);
+  double *al = filled(k, 0, 0), *mu = filled(k * d, 0, 0), *icf = filled(k * s, 0, 0);
+  double *x = filled((long)n * d, 0, 0), *g = filled(inputs, 0, 0), *h = filled(inputs, 0, 0), gm[2];
+  double tf, ta, th, tp, tc;
+  int read = gmm_instance(d, k, n, al, mu, icf, x, gm);
+  double va = gmm_grad(k, d, n, al, mu, icf, x, gm[0], gm[1], g, g + k, g + k + k * d);
+  double vh = gmm_hand(k, d, n, al, mu, icf, x, gm[0], gm[1], h, h + k, h + k + k * d);
+  double vp = gmm_plain(k, d, n, al, mu, icf, x, gm[0], gm[1]);
   agree("gmm value, hand-written", &va, &vh, 1);
+  agree("gmm value, plain C", &va, &vp, 1);
   agree("gmm, hand-written", g, h, inputs);
   long calls;
-  CALLS(calls, gmm(k, d, n, al, mu, icf, x, 1.0, 0.0));
-  TIME_SIDE(calls, tf, gmm(k, d, n, al, mu, icf, x, 1.0, 0.0),
-            ta, gmm_grad(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d),
-            th, gmm_hand(k, d, n, al, mu, icf, x, 1.0, 0.0, g, g + k, g + k + k * d));
+  CALLS(calls, gmm(k, d, n, al, mu, icf, x, gm[0], gm[1]));
+  TIME_SIDE(calls, tf, gmm(k, d, n, al, mu, icf, x, gm[0], gm[1]),
+            ta, gmm_grad(k, d, n, al, mu, icf, x, gm[0], gm[1], g, g + k, g + k + k * d),
+            th, gmm_hand(k, d, n, al, mu, icf, x, gm[0], gm[1], g, g + k, g + k + k * d),
+            tp, gmm_plain(k, d, n, al, mu, icf, x, gm[0], gm[1]));
   /* central differences: 2 forward calls per input (estimated from the
    * forward time when that would take more than a few seconds) */
   if (2.0 * inputs * tf * REPS < 3e9) {
@@ -271,35 +342,29 @@ static void gmm_case(int d, int k, int n) {
     tc = 2.0 * inputs * tf;
   }
   char name[64];
-  snprintf(name, sizeof name, "gmm d=%d K=%d N=%d", d, k, n);
-  row(name, inputs, tf, ta, th, tc, NAN);
+  snprintf(name, sizeof name, "gmm d=%d K=%d N=%d%s", d, k, n, read ? "" : "*");
+  row(name, inputs, tf, ta, th, tp, tc, NAN);
   free(al), free(mu), free(icf), free(x), free(g), free(h);
 }
 
 static void oscillator_case(void) {
-  double g[3], h[3], tf, ta, th, tc;
+  double g[3], h[3], tf, ta, th, tp, tc;
   oscillator_grad(0.7, -0.3, 0.1, 2.0, 5.0, &g[0], &g[1], &g[2]);
   oscillator_hand(0.7, -0.3, 0.1, 2.0, 5.0, &h[0], &h[1], &h[2]);
   agree("oscillator, hand-written", g, h, 3);
+  g[0] = oscillator(0.7, -0.3, 0.1, 2.0, 5.0), h[0] = oscillator_plain(0.7, -0.3, 0.1, 2.0, 5.0);
+  agree("oscillator value, plain C", g, h, 1);
   long n = 40000;
 #define C_ (0.1 + 1e-9 * (double)(i & 7))
   TIME_SIDE(n, tf, oscillator(0.7, -0.3, C_, 2.0, 5.0),
             ta, oscillator_grad(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2],
-            th, oscillator_hand(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2]);
+            th, oscillator_hand(0.7, -0.3, C_, 2.0, 5.0, &g[0], &g[1], &g[2]) + g[2],
+            tp, oscillator_plain(0.7, -0.3, C_, 2.0, 5.0));
   TIME(tc, n / 6, (oscillator(0.7 + H, -0.3, C_, 2.0, 5.0) - oscillator(0.7 - H, -0.3, C_, 2.0, 5.0) +
                    oscillator(0.7, -0.3 + H, C_, 2.0, 5.0) - oscillator(0.7, -0.3 - H, C_, 2.0, 5.0) +
                    oscillator(0.7, -0.3, C_ + H, 2.0, 5.0) - oscillator(0.7, -0.3, C_ - H, 2.0, 5.0)) / (2 * H));
 #undef C_
-  row("oscillator RK4 100 steps", 3, tf, ta, th, tc, NAN);
-}
-
-/* Rows without a hand-written gradient: adc's forward function, its
- * gradient, and a plain C forward function (hand.c) timed in turn; the
- * line after the row gives adc's forward over the plain one. */
-static void forward_note(const char *name, double tf, double tp) {
-  printf("%-24s adc forward / plain C forward: %.2f\n", "", tf / tp);
-  if (csv)
-    fprintf(csv, "%s forward vs plain C,0,%.1f,NAN,%.1f,NAN,NAN,NAN,%.3f,NAN,NAN\n", name, tf, tp, tf / tp);
+  row("oscillator RK4 100 steps", 3, tf, ta, th, tp, tc, NAN);
 }
 
 /* ADBench's LSTM on its own input (samples/adbench/lstm_l2_c1024.txt) */
@@ -318,26 +383,24 @@ static void lstm_case(void) {
       exit(1);
     }
   fclose(f);
-  double *m = p, *e = p + nm, *s = p + n, *q = p + n + ns, tf, ta, tp;
+  double *m = p, *e = p + nm, *s = p + n, *q = p + n + ns, tf, ta, tp, none;
   double va = lstm(l, b, c, m, e, s, q), vp = lstm_plain(l, b, c, m, e, s, q, w);
   agree("lstm value, plain C", &va, &vp, 1);
   long calls;
   CALLS(calls, lstm(l, b, c, m, e, s, q));
   TIME_SIDE(calls, tf, lstm(l, b, c, m, e, s, q), ta, lstm_grad(l, b, c, m, e, s, q, g, g + nm),
-            tp, lstm_plain(l, b, c, m, e, s, q, w));
+            none, 0.0, tp, lstm_plain(l, b, c, m, e, s, q, w)); /* no hand-written gradient */
   char name[64];
   snprintf(name, sizeof name, "lstm l=%d c=%d", l, c);
-  row(name, n, tf, ta, NAN, 2.0 * n * tf, NAN);
-  forward_note(name, tf, tp);
+  row(name, n, tf, ta, NAN, tp, 2.0 * n * tf, NAN);
+  (void)none;
   free(p), free(g), free(w);
 }
 
-/* samples/heat.ad: n nodes, steps steps; a hand-written gradient and a
- * plain forward function beside adc's (two rounds of timings, each with
- * adc's forward function) */
+/* samples/heat.ad: n nodes, steps steps */
 static void heat_case(int n, int steps) {
   double *u0 = filled(n, 0, 1), *g = filled(n + 1, 0, 0), *h = filled(n + 1, 0, 0);
-  double *w = filled((long)n * steps + 2 * n, 0, 0), tf, ta, th, tf2, tp, tp2;
+  double *w = filled((long)n * steps + 2 * n, 0, 0), tf, ta, th, tp;
   double va = heat(n, u0, 0.2, steps), vp = heat_plain(n, u0, 0.2, steps, w);
   agree("heat value, plain C", &va, &vp, 1);
   heat_grad(n, u0, 0.2, steps, g, &g[n]);
@@ -346,13 +409,10 @@ static void heat_case(int n, int steps) {
   long calls;
   CALLS(calls, heat(n, u0, 0.2, steps));
   TIME_SIDE(calls, tf, heat(n, u0, 0.2, steps), ta, heat_grad(n, u0, 0.2, steps, g, &g[n]) + g[n],
-            th, heat_hand(n, u0, 0.2, steps, h, &h[n], w) + h[n]);
-  TIME_SIDE(calls, tf2, heat(n, u0, 0.2, steps), tp, heat_plain(n, u0, 0.2, steps, w),
-            tp2, heat_plain(n, u0, 0.2, steps, w));
+            th, heat_hand(n, u0, 0.2, steps, h, &h[n], w) + h[n], tp, heat_plain(n, u0, 0.2, steps, w));
   char name[64];
   snprintf(name, sizeof name, "heat n=%d steps=%d", n, steps);
-  row(name, n + 1, tf, ta, th, 2.0 * (n + 1) * tf, NAN);
-  forward_note(name, tf2, (tp + tp2) / 2);
+  row(name, n + 1, tf, ta, th, tp, 2.0 * (n + 1) * tf, NAN);
   free(u0), free(g), free(h), free(w);
 }
 
@@ -377,16 +437,19 @@ int main(int argc, char **argv) {
     srand(1);
   }
 #endif
-  printf("ns per call, median of %d rounds (forward, adc and hand-written timed in turn in each);\n"
-         "gradients checked against each other first\n", REPS);
+  printf("ns per call, median of %d rounds (adc's forward and gradient, the hand-written gradient and the\n"
+         "plain C forward timed in turn in each); gradients and values checked against each other first;\n"
+         "f/plain: adc's forward function over the plain one; '*': data made as ADBench's files are\n", REPS);
   header();
   scalars();
   rosen_ext(10, 0);
   rosen_ext(100, 1);
   rosen_ext(1000, 2);
   ba_case();
-  gmm_case(2, 5, 1000);
+  gmm_case(2, 5, 1000); /* ADBench's files */
   gmm_case(10, 25, 1000);
+  gmm_case(20, 50, 1000); /* made as those are (the row's name ends in '*') */
+  gmm_case(64, 50, 1000);
   oscillator_case();
   lstm_case();
   heat_case(1000, 1000);

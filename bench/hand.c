@@ -341,3 +341,113 @@ double heat_hand(int n, const double *u0, double k, int steps, double *u0_bar, d
   *k_bar = kb;
   return e;
 }
+
+/* ---- plain forward functions: what adc's forward functions are measured
+ * against, written as a careful person would (invariants hoisted) ---- */
+
+double seed_plain(double x0, double x1) { return sin(x0) * (x0 + x1); }
+
+double rosen_plain(double x, double y) {
+  double a = 1 - x, b = y - x * x;
+  return a * a + 100 * b * b;
+}
+
+double rosen_n_plain(int n, const double *x) {
+  double f = 0;
+  for (int i = 0; i + 1 < n; i++) {
+    double b = x[i + 1] - x[i] * x[i], a = 1 - x[i];
+    f += 100 * b * b + a * a;
+  }
+  return f;
+}
+
+/* samples/ba.ad's residual: Rodrigues, perspective, radial distortion. */
+void ba_plain(const double *cam, const double *X, double w, const double *feat, double *ex, double *ey) {
+  const double *r = cam;
+  double p[3] = {X[0] - cam[3], X[1] - cam[4], X[2] - cam[5]};
+  double sq = r[0] * r[0] + r[1] * r[1] + r[2] * r[2], t = sqrt(sq);
+  double a = sq == 0 ? 1 : cos(t), b = sq == 0 ? 1 : sin(t) / t, c = sq == 0 ? 0 : (1 - cos(t)) / sq;
+  double rp = r[0] * p[0] + r[1] * p[1] + r[2] * p[2];
+  double q0 = a * p[0] + b * (r[1] * p[2] - r[2] * p[1]) + c * rp * r[0];
+  double q1 = a * p[1] + b * (r[2] * p[0] - r[0] * p[2]) + c * rp * r[1];
+  double q2 = a * p[2] + b * (r[0] * p[1] - r[1] * p[0]) + c * rp * r[2];
+  double u = q0 / q2, v = q1 / q2, rsq = u * u + v * v;
+  double L = 1 + cam[9] * rsq + cam[10] * rsq * rsq;
+  *ex = w * (cam[6] * L * u + cam[7] - feat[0]);
+  *ey = w * (cam[6] * L * v + cam[8] - feat[1]);
+}
+
+/* ADBench's GMM objective (gmm.h's gmm_objective), with what does not
+ * depend on the point made once per component: exp of Q's diagonal and the
+ * sum of the diagonal's logarithms; the triangle walked row by row. */
+double gmm_plain(int K, int D, int N, const double *alphas, const double *means, const double *icf,
+                 const double *x, double gamma, double m) {
+  int S = D * (D + 1) / 2;
+  double *ed = malloc(sizeof(double) * (size_t)(K * D)), *sd = malloc(sizeof(double) * (size_t)K);
+  double *xc = malloc(sizeof(double) * (size_t)D), *beta = malloc(sizeof(double) * (size_t)K);
+  for (int k = 0; k < K; k++) {
+    sd[k] = alphas[k];
+    for (int j = 0; j < D; j++) {
+      ed[k * D + j] = exp(icf[k * S + j]);
+      sd[k] += icf[k * S + j];
+    }
+  }
+  double fit = 0;
+  for (int i = 0; i < N; i++) {
+    const double *xi = x + (size_t)i * D;
+    double mx = -HUGE_VAL;
+    for (int k = 0; k < K; k++) {
+      const double *L = icf + k * S + D, *mu = means + k * D;
+      double sq = 0;
+      for (int j = 0; j < D; j++)
+        xc[j] = xi[j] - mu[j];
+      for (int j = 0; j < D; j++) { /* z_j = e_j xc_j + sum_{c<j} L(j, c) xc_c; L's column c starts at
+                                     * D + c(D-1) - c(c-1)/2, row j at j - c - 1 in it */
+        double s = ed[k * D + j] * xc[j];
+        int o = j - 1;
+        for (int c = 0; c < j; c++, o += D - c - 1)
+          s += L[o] * xc[c];
+        sq += s * s;
+      }
+      beta[k] = sd[k] - 0.5 * sq;
+      mx = beta[k] > mx ? beta[k] : mx;
+    }
+    double se = 0;
+    for (int k = 0; k < K; k++)
+      se += exp(beta[k] - mx);
+    fit += mx + log(se);
+  }
+  double mx = -HUGE_VAL, se = 0, prior = 0;
+  for (int k = 0; k < K; k++)
+    mx = alphas[k] > mx ? alphas[k] : mx;
+  for (int k = 0; k < K; k++)
+    se += exp(alphas[k] - mx);
+  for (int k = 0; k < K; k++) {
+    const double *L = icf + k * S;
+    double fro = 0, ld = 0;
+    for (int j = 0; j < D; j++) {
+      fro += ed[k * D + j] * ed[k * D + j];
+      ld += L[j];
+    }
+    for (int j = D; j < S; j++)
+      fro += L[j] * L[j];
+    prior += 0.5 * gamma * gamma * fro - m * ld;
+  }
+  double n = D + m + 1, C = n * D * (log(gamma) - 0.5 * log(2)) - 0.25 * D * (D - 1) * log(PI);
+  for (int j = 1; j <= D; j++)
+    C -= lgamma(0.5 * n + 0.5 * (1 - j));
+  free(ed), free(sd), free(xc), free(beta);
+  return -N * D * 0.5 * log(2 * PI) + fit - N * (mx + log(se)) + prior - K * C;
+}
+
+double oscillator_plain(double x0, double v0, double c, double k, double T) {
+  double h = T / 100, x = x0, v = v0;
+  for (int s = 0; s < 100; s++) {
+    double a1 = -k * x - c * v, x2 = x + 0.5 * h * v, v2 = v + 0.5 * h * a1, a2 = -k * x2 - c * v2;
+    double x3 = x + 0.5 * h * v2, v3 = v + 0.5 * h * a2, a3 = -k * x3 - c * v3;
+    double x4 = x + h * v3, v4 = v + h * a3, a4 = -k * x4 - c * v4;
+    x = x + h / 6 * (v + 2 * v2 + 2 * v3 + v4);
+    v = v + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4);
+  }
+  return 0.5 * v * v + 0.5 * k * x * x;
+}

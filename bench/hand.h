@@ -11,8 +11,15 @@ void ba_hand(const double *cam, const double *X, double w, const double *feat, d
 double gmm_hand(int K, int D, int N, const double *alphas, const double *means, const double *icf,
                 const double *x, double gamma, double m, double *ga, double *gm, double *gi);
 double oscillator_hand(double x0, double v0, double c, double k, double T, double *gx, double *gv, double *gc);
-/* plain C forward functions (no gradient written by hand): what adc's
- * forward functions are measured against; work: 2lb + 2b and 2n doubles */
+/* plain C forward functions: what adc's forward functions are measured
+ * against; lstm's and heat's work: 2lb + 2b and 2n doubles */
+double seed_plain(double x0, double x1);
+double rosen_plain(double x, double y);
+double rosen_n_plain(int n, const double *x);
+void ba_plain(const double *cam, const double *X, double w, const double *feat, double *ex, double *ey);
+double gmm_plain(int K, int D, int N, const double *alphas, const double *means, const double *icf,
+                 const double *x, double gamma, double m);
+double oscillator_plain(double x0, double v0, double c, double k, double T);
 double lstm_plain(int l, int b, int c, const double *main, const double *extra, const double *state,
                   const double *seq, double *work);
 double heat_plain(int n, const double *u0, double k, int steps, double *work);
