@@ -422,7 +422,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     reverse_error(d, f, status, at);
     errors += status != REV_OK;
     if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
-      ir_dce(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
+      ir_dce_forward(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
                         * the gradient's forward sweep */
       ir_check(&f->fwd, "dce (forward)");
     }

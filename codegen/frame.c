@@ -176,7 +176,7 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
   }
   for (int k = g->nodes.v[n].blk; k > 0; k = g->blocks.v[k].parent) {
     int l = g->blocks.v[k].loop;
-    if (l < 0 || !plan_reads_index(g, g->nodes.v[n].a[1], l))
+    if (l < 0 || !graph_reads_index(g, g->nodes.v[n].a[1], l))
       continue; /* a value one iteration of l does not change has one place */
     if (e->pl.reused && e->pl.reused[n] >= 0 && plan_counter_dropped(&e->pl, g, e->pl.reused[n], l))
       continue; /* each iteration of l uses the places again */
@@ -286,8 +286,7 @@ void emit_tapes(Em *e) {
     indent(e);
     put_n(e, b.s, b.len);
     b.len = 0;
-    sb_printf(&b, "if (adc_tape == NULL) {\n    errno = ENOMEM;\n    return%s;\n  }\n",
-              e->kind == FN_GRAD && !e->several ? " NAN" : "");
+    sb_printf(&b, "if (adc_tape == NULL) {\n    errno = ENOMEM;\n    return%s;\n  }\n", fail_value(e));
   }
   indent(e);
   put_n(e, b.s, b.len);

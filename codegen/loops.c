@@ -57,15 +57,22 @@ void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward) {
   } else if (backward) {
     sb_printf(b, "for (long i%d = ", li);
     int_text(e, b, l->hi, 1);
-    sb_printf(b, " - 1; i%d >= ", li);
+    sb_puts(b, " - 1");
+    stride_text(e, b, li, 0);
+    sb_printf(b, "; i%d >= ", li);
     int_text(e, b, l->lo, 0);
-    sb_printf(b, "; i%d--) {", li);
+    sb_puts(b, "; ");
+    stride_text(e, b, li, 1);
+    sb_printf(b, "i%d--) {", li);
   } else {
     sb_printf(b, "for (long i%d = ", li);
     int_text(e, b, l->lo, 0);
+    stride_text(e, b, li, 0);
     sb_printf(b, "; i%d < ", li);
     int_text(e, b, l->hi, 0);
-    sb_printf(b, "; i%d++) {", li);
+    sb_puts(b, "; ");
+    stride_text(e, b, li, 1);
+    sb_printf(b, "i%d++) {", li);
   }
 }
 
@@ -229,7 +236,7 @@ int body_end(const Em *e, int k) {
 /* The test for the first iteration of the loops SAVE node s's value does
  * not change with (plan.c). */
 void first_iteration(Em *e, int s, StrBuf *b) {
-  int loops[64], n = plan_unchanged_loops(e->g, s, loops);
+  int loops[64], n = graph_unchanged_loops(e->g, s, loops);
   for (int k = 0; k < n; k++) {
     sb_printf(b, "%si%d == ", k ? " && " : "", e->pl.index_of ? e->pl.index_of[loops[k]] : loops[k]);
     int_text(e, b, e->g->loops.v[loops[k]].lo, 1);
@@ -243,7 +250,7 @@ void first_iteration(Em *e, int s, StrBuf *b) {
 void emit_hoisted(Em *e, int v, int u) {
   const Graph *g = e->g;
   int s = e->pl.cached_in[v], loops[64], ch[64];
-  int n = plan_unchanged_loops(g, s, loops);
+  int n = graph_unchanged_loops(g, s, loops);
   int nch = plan_changed_loops(g, v, u, loops, n, ch);
   StrBuf *b = e->line;
   indent(e);

@@ -15,42 +15,8 @@ typedef struct Ctx {
   Plan *p;
 } Ctx;
 
-/* Does the integer expression r read the index of loop li? */
-int plan_reads_index(const Graph *g, Ref r, int li) {
-  if (ref_is_const(r) || r == REF_NONE)
-    return 0;
-  const Node *nd = &g->nodes.v[r];
-  if (nd->op == OP_IDX)
-    return nd->aux == li;
-  for (int k = 0; k < op_info[nd->op].arity; k++)
-    if (plan_reads_index(g, nd->a[k], li))
-      return 1;
-  return 0;
-}
-
 int plan_is_tape(const Plan *p, const Graph *g, int n) {
   return g->nodes.v[n].op == OP_SAVE && !(p->unread && p->unread[n]);
-}
-
-int plan_unchanged_loops(const Graph *g, int s, int *loops) {
-  Ref pos = g->nodes.v[s].a[1];
-  int n = 0;
-  for (int k = g->nodes.v[s].blk; k > 0 && n < 64; k = g->blocks.v[k].parent) {
-    int l = g->blocks.v[k].loop;
-    if (l < 0)
-      return 0; /* a branch block */
-    if (plan_reads_index(g, pos, l))
-      continue;
-    if (g->loops.v[l].backward)
-      return 0;
-    for (int m = g->nodes.v[s].blk; m > 0; m = g->blocks.v[m].parent) {
-      int lm = g->blocks.v[m].loop;
-      if (lm >= 0 && (plan_reads_index(g, g->loops.v[lm].lo, l) || plan_reads_index(g, g->loops.v[lm].hi, l)))
-        return 0;
-    }
-    loops[n++] = l;
-  }
-  return n;
 }
 
 /* ---- a sum's loop and its reverse as one loop ---- */
@@ -441,7 +407,7 @@ static void plan_caching(Ctx *e) {
     const Node *v = &g->nodes.v[sv->a[0]];
     int n;
     if (v->blk != sv->blk || !op_is_costly(v->op) || (e->p->same_as && e->p->same_as[sv->a[0]] >= 0) ||
-        !(n = plan_unchanged_loops(g, s, loops)))
+        !(n = graph_unchanged_loops(g, s, loops)))
       continue;
     if (!e->p->cached_in) {
       e->p->cached_in = xmalloc(sizeof *e->p->cached_in * (size_t)g->nodes.n);

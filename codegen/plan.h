@@ -46,13 +46,6 @@ int plan_is_tape(const Plan *p, const Graph *g, int n);
  * at the start of its range? */
 int plan_counter_dropped(const Plan *p, const Graph *g, int f, int l);
 int plan_dropped_zero(const Plan *p, const Graph *g, int f, Ref r);
-/* Does the integer expression r read the counter of loop li? */
-int plan_reads_index(const Graph *g, Ref r, int li);
-/* The forward loops around SAVE node s that its position does not read
- * (innermost first, into loops[], room for 64); 0 when none, or when the
- * first visit of a place of its storage might not be their first iteration
- * (a branch on the way, a loop range reading one of their counters). */
-int plan_unchanged_loops(const Graph *g, int s, int *loops);
 /* The loops around node v inside loop u (innermost first, into ch[], room
  * for 64) that are not among the n loops unchanged[]. */
 int plan_changed_loops(const Graph *g, int v, int u, const int *unchanged, int n, int *ch);

@@ -718,3 +718,38 @@ Ref graph_snapshot_of(const Graph *g, int sv, const int *buf) {
     return REF_NONE;
   return ver;
 }
+
+/* Does the integer expression r read the index of loop li? */
+int graph_reads_index(const Graph *g, Ref r, int li) {
+  if (ref_is_const(r) || r == REF_NONE)
+    return 0;
+  const Node *nd = &g->nodes.v[r];
+  if (nd->op == OP_IDX)
+    return nd->aux == li;
+  for (int k = 0; k < op_info[nd->op].arity; k++)
+    if (graph_reads_index(g, nd->a[k], li))
+      return 1;
+  return 0;
+}
+
+/* (ir.h) */
+int graph_unchanged_loops(const Graph *g, int s, int *loops) {
+  Ref pos = g->nodes.v[s].a[1];
+  int n = 0;
+  for (int k = g->nodes.v[s].blk; k > 0 && n < 64; k = g->blocks.v[k].parent) {
+    int l = g->blocks.v[k].loop;
+    if (l < 0)
+      return 0; /* a branch block */
+    if (graph_reads_index(g, pos, l))
+      continue;
+    if (g->loops.v[l].backward)
+      return 0;
+    for (int m = g->nodes.v[s].blk; m > 0; m = g->blocks.v[m].parent) {
+      int lm = g->blocks.v[m].loop;
+      if (lm >= 0 && (graph_reads_index(g, g->loops.v[lm].lo, l) || graph_reads_index(g, g->loops.v[lm].hi, l)))
+        return 0;
+    }
+    loops[n++] = l;
+  }
+  return n;
+}

@@ -232,6 +232,13 @@ int graph_innermost_loop(const Graph *g, int blk); /* the loop whose body blk is
  * version is; one in a branch below would not be)? The version, else
  * REF_NONE. buf: graph_buffers(g). */
 Ref graph_snapshot_of(const Graph *g, int sv, const int *buf);
+/* Does the integer expression r read the counter of loop li? */
+int graph_reads_index(const Graph *g, Ref r, int li);
+/* The forward loops around SAVE node s that its position does not read
+ * (innermost first, into loops[], room for 64); 0 when none, or when the
+ * first visit of a place of its storage might not be their first iteration
+ * (a branch on the way, a loop range reading one of their counters). */
+int graph_unchanged_loops(const Graph *g, int s, int *loops);
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
 int b_is_zero(const Builder *b, Ref r);
@@ -288,6 +295,7 @@ char *ir_active(const Graph *f);
 /* ---- opt.c ---- */
 void ir_dce(Graph *g); /* drop nodes no output needs; renumbers */
 void ir_dce_keep(Graph *g, int keep_saves); /* keep_saves: a forward graph to reverse later */
+void ir_dce_forward(Graph *g); /* the forward function's: stores kept only as caches (opt.c) */
 /* Could ir_dce drop more of g than ir_dce_keep(g, 1) left? Only a graph
  * with loops or branches holds what keep_saves keeps. */
 int ir_dce_has_kept(const Graph *g);

@@ -229,10 +229,31 @@ static void keep_checks(Marker *m) {
   }
 }
 
+/* A forward function's stores: a costly value stored in a loop its place
+ * of storage does not change with (gmm.ad's exp(icf[k, j]) in the loop over
+ * the points) is kept stored, so that the emitter makes it once per place
+ * (codegen/plan.c's caching); the other stores, which only a reverse sweep
+ * reads, go. Settled after the sweep, as checks are. */
+static void keep_caches(Marker *m) {
+  const Graph *g = m->g;
+  int loops[64];
+  for (int i = 0; i < g->nodes.n; i++) {
+    const Node *nd = &g->nodes.v[i];
+    if (nd->op != OP_SAVE || m->live[i] || ref_is_const(nd->a[0]) || !m->live[nd->a[0]] ||
+        !op_is_costly(g->nodes.v[nd->a[0]].op) || g->nodes.v[nd->a[0]].blk != nd->blk ||
+        !graph_unchanged_loops(g, i, loops))
+      continue;
+    m->live[i] = 1;
+    expand(m, i);
+    while (m->work.n)
+      expand(m, m->work.v[--m->work.n]);
+  }
+}
+
 /* live[i]: node i is needed by an output or an effect (parameters always
  * are, so inputs stay first and keep their numbers). A carried value that
  * lives keeps its NEXT alive, a later node: such links go by a worklist. */
-static char *mark_live(const Graph *g, int keep_saves) {
+static char *mark_live(const Graph *g, int keep_saves, int caches) {
   int n = g->nodes.n;
   size_t sz = (size_t)(n ? n : 1) * sizeof(int);
   Marker m = {g, xcalloc((size_t)(n ? n : 1), 1), xcalloc((size_t)g->blocks.n, 1), xmalloc(sz),
@@ -288,6 +309,8 @@ static char *mark_live(const Graph *g, int keep_saves) {
   }
   if (keep_saves)
     keep_checks(&m);
+  if (caches)
+    keep_caches(&m);
   free(buf);
   free(m.bdone);
   free(m.next_of);
@@ -332,15 +355,22 @@ static Ref remap_live(const int *idx, Ref r) {
   return r == REF_NONE || ref_is_const(r) || idx[r] >= 0 ? remap(idx, r) : REF_NONE;
 }
 
+static void dce(Graph *g, int keep_saves, int caches);
+
 void ir_dce(Graph *g) { ir_dce_keep(g, 0); }
+
 
 /* mark_live's keep_saves keeps stores, counts and weights' links (loops)
  * and the phis values leave branches by (groups). */
 int ir_dce_has_kept(const Graph *g) { return g->loops.n || g->groups.n; }
 
-void ir_dce_keep(Graph *g, int keep_saves) {
+void ir_dce_keep(Graph *g, int keep_saves) { dce(g, keep_saves, 0); }
+
+void ir_dce_forward(Graph *g) { dce(g, 0, 1); }
+
+static void dce(Graph *g, int keep_saves, int caches) {
   int n = g->nodes.n;
-  char *live = mark_live(g, keep_saves);
+  char *live = mark_live(g, keep_saves, caches);
   int *idx = xmalloc((size_t)(n + 1) * sizeof *idx);
   int m = 0;
   for (int i = 0; i < n; i++) {
