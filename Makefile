@@ -33,7 +33,7 @@ LIB_SRC := support/arena.c support/heap.c support/strbuf.c support/diag.c suppor
            ir/ops.c ir/graph.c ir/sig.c ir/build.c ir/copy.c ir/active.c ir/scope.c ir/recompute.c ir/reverse.c \
            ir/opt.c ir/verify.c \
            codegen/sig.c codegen/policy.c codegen/names.c codegen/plan.c \
-           codegen/text.c codegen/layout.c codegen/uses.c codegen/expr.c codegen/loops.c \
+           codegen/text.c codegen/layout.c codegen/uses.c codegen/expr.c codegen/stride.c codegen/loops.c \
            codegen/frame.c codegen/parts.c codegen/walk.c codegen/derived.c codegen/body.c \
            codegen/emit_c.c codegen/emit_dot.c codegen/emit_check.c \
            runtime/eval.c cli/driver.c cli/eval_cli.c

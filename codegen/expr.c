@@ -166,6 +166,10 @@ void int_text(Em *e, StrBuf *b, Ref r, int need) {
     sb_int(b, (long)graph_const(e->g, r));
     return;
   }
+  if (e->stride_of && e->stride_of[r] >= 0) { /* kept in a counter of its own (stride.c) */
+    sb_printf(b, "adc_o%d", r);
+    return;
+  }
   const Node *nd = &e->g->nodes.v[r];
   if (e->reuse_f >= 0 && dropped_terms(e, b, r, need))
     return;

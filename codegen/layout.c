@@ -178,6 +178,7 @@ void em_init(Em *e, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa,
 void em_free(Em *e) {
   free(e->buf_of);
   free(e->copy_snap);
+  free(e->stride_of);
   free(e->snap_moved);
   free(e->spans);
   free(e->lspans);

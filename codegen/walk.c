@@ -431,6 +431,7 @@ static void emit_loop(Em *e, int li) {
   for (int k = e->pl.joined ? e->pl.joined[li] : -1; k >= 0; k = e->pl.joined[k])
     loop_declarations(e, k);
   loop_declarations(e, li);
+  stride_plan(e, li);
   loop_head(e, b, l, li, l->backward);
   put_line(e, b);
   int mark = e->undo_node.n;
@@ -451,6 +452,7 @@ static void emit_loop(Em *e, int li) {
   loop_nexts(e, li, nx, s->body_hi);
   e->depth--;
   leave_block(e, mark);
+  stride_end(e, li);
   indent(e);
   put(e, "}\n");
   if (red >= 0 && l->kind == LK_LSE) {

@@ -252,6 +252,12 @@ static const struct {
                "fn mid(A[m, d], x[n]) = sum(k in 0..m, sum(i in 0..n, sum(j in 0..d, exp(A[k, j]) * x[i])^2));\n"
                "fn carried(a[m], x[n]) = sum(i in 0..n, log(sum(k in 0..m, exp(sum(j in 0..m, a[j] * a[k])) * x[i]^2)));\n",
      -1, 1},
+    /* triangular indices (packed lower triangles, as gmm.ad's icf): kept in
+     * counters advanced by their differences, forwards and backwards */
+    {"triangle", "fn packed(x[n], L[n*(n+1)/2]) = sum(c in 0..n, L[c*(c+1)/2 + c] * sin(x[c]));\n"
+                 "fn lower(x[n], L[n*(n+1)/2]) = sum(j in 0..n, (exp(L[j]) * x[j]\n"
+                 "    + sum(c in 0..j, L[n + c*(n-1) - c*(c-1)/2 + j - c - 1] * x[c]))^2);\n",
+     -1, 1},
     /* reverse loops side by side over one range run as one loop; not when
      * the later reads what the earlier computes, nor over other ranges */
     {"joined", "fn top(x[n]) = sum(i in 0..n, x[i]^2) * sum(i in 0..n, sin(x[i]));\n"
@@ -603,6 +609,12 @@ END_TEST
  *   are comp's two over j (in f_grad and in f_vjp); the second reverse
  *   loops of chain, chain2 and sumdep need what the first computes, and
  *   ranges' run over other ranges: not joined;
+ * - triangle: packed's and lower's triangular index is a counter of its own
+ *   (its line in the loop's head and the read), advanced by n - 1 - c - 1
+ *   forwards and taken back by n - 1 - c in lower_grad's reverse loop;
+ * - the forward functions cache as the gradients do (once: exp(a[k]) made
+ *   before the loop over i, read back in it; carried: on the first
+ *   iteration; tri: not at all, its range reads i);
  * - reuse: pts stores its terms exp(...) per k only in f_grad (fused), per
  *   k and i in f_vjp (not fused, with its sums per i); outer's per i and k, and its sums per i,
  *   not per m; off's (ranges from 1 and 2) not per i; lse's not per i;
@@ -634,6 +646,12 @@ static const struct {
     {"cached", "deep_grad", "^  .*= exp((A.i2 + d \\* i1. \\* 2.0) + A.d \\* i1.);", 1},
     {"cached", "deep_grad", "= exp(", 1},             {"cached", "mid_grad", "^    .*= exp(A.i2 + d \\* i0.);", 1},
     {"cached", "carried_grad", " == 0 ? (adc_t", 1},   {"cached", "carried_grad", "= exp(", 1},
+    {"triangle", "packed", "adc_o", 2},                {"triangle", "lower", "adc_o", 2},
+    {"triangle", "lower", "adc_o[0-9]* += n - 1 - i[0-9]* - 1, i[0-9]*++", 1},
+    {"triangle", "lower_grad", "adc_o[0-9]* -= n - 1 - i[0-9]*, i[0-9]*--", 1},
+    {"cached", "once", "adc_t[0-9]*.i1. = exp(a.i1.);", 1}, {"cached", "once", "= adc_t[0-9]*.i1.;", 1},
+    {"cached", "once", "= exp(", 1},                   {"cached", "tri", "adc_t", 0},
+    {"cached", "deep", "= exp(", 1},                   {"cached", "carried", " == 0 ? (adc_t", 1},
     {"reused", "pts_grad", "adc_n[0-9]* = .*N > 0", 0},  {"reused", "pts_vjp", "adc_n[0-9]* = .*N > 0", 2},
     {"reused", "pts_grad", "adc_t[0-9]*.i[0-9]*.", 2},   {"reused", "outer_grad", "adc_n[0-9]* = .*M > 0", 1},
     {"reused", "outer_grad", "adc_n[0-9]* = (size_t)(N > 0 ? N : 0);", 1},
