@@ -100,7 +100,8 @@ void ba_hand(const double *cam, const double *X, double w, const double *feat, d
 /* ADBench's GMM objective and gradient: per point, the K log-likelihood
  * terms and their softmax weights; exp of the diagonal hoisted per k. The
  * lower-triangular entries of Q_k (row j, column c < j) are at
- * icf[k, D + c*(D-1) - c*(c-1)/2 + j - c - 1], as in gmm.ad. */
+ * icf[k, D + c*(D-1) - c*(c-1)/2 + j - c - 1], as in gmm.ad, walked with a
+ * running index. */
 double gmm_hand(int K, int D, int N, const double *alphas, const double *means, const double *icf,
                 const double *x, double gamma, double m, double *ga, double *gm, double *gi) {
   int S = D * (D + 1) / 2;
@@ -127,8 +128,9 @@ double gmm_hand(int K, int D, int N, const double *alphas, const double *means, 
       }
       for (int j = 0; j < D; j++) {
         double s = ed[k * D + j] * ck[j];
-        for (int c = 0; c < j; c++)
-          s += L[D + c * (D - 1) - c * (c - 1) / 2 + j - c - 1] * ck[c];
+        int o = D + j - 1; /* L(j, c): column c starts at D + c(D-1) - c(c-1)/2 */
+        for (int c = 0; c < j; c++, o += D - c - 1)
+          s += L[o] * ck[c];
         zk[j] = s;
         sq += s * s;
       }
@@ -149,8 +151,8 @@ double gmm_hand(int K, int D, int N, const double *alphas, const double *means, 
         double zj = wk * zk[j]; /* d(-0.5 |z|^2)/dz_j = -z_j, weighted */
         gik[j] += wk - zj * ed[k * D + j] * ck[j];
         gmk[j] += zj * ed[k * D + j];
-        for (int c = 0; c < j; c++) {
-          int o = D + c * (D - 1) - c * (c - 1) / 2 + j - c - 1;
+        int o = D + j - 1;
+        for (int c = 0; c < j; c++, o += D - c - 1) {
           gik[o] -= zj * ck[c];
           gmk[c] += zj * L[o];
         }
