@@ -121,6 +121,7 @@ typedef struct Em {
   int *snap_moved;  /* per loop: 1 + the copy a snapshot loop is printed with, or 0 */
   int *stride_of;   /* per integer node: the loop whose counter adc_oR stands for it
                      * while that loop's body is printed (stride.c), or -1; NULL: none */
+  VEC(int) strides; /* those nodes, innermost loop's last (a stack, as loops nest) */
   int nbufs;        /* ABUF nodes: local arrays, adc_aK (adjoints adc_bK, adc_bK_R for f_jac's row R) */
   int heap_tape;    /* their storage is malloc'd (freed before every return) */
   int heap_arrays;  /* local arrays' buffers are malloc'd: adc_arr, adc_adj (arr_blocks: bit 1, 2) */
@@ -279,7 +280,7 @@ void read_line(Em *e, int n);      /* a value read from adc_v (or made again) */
 void read_pending(Em *e, Ref r);   /* ... before its first use, if it waits */
 
 /* ---- stride.c: triangular indices kept in counters of their own ---- */
-int stride_plan(Em *e, int li);   /* loop li's counters (before its head): how many */
+void stride_plan(Em *e, int li);  /* loop li's counters (before its head) */
 void stride_end(Em *e, int li);   /* after its closing brace */
 void stride_text(Em *e, StrBuf *b, int li, int step); /* its head's ", adc_oR = ..." or "adc_oR += ..., " */
 

@@ -199,6 +199,7 @@ void em_free(Em *e) {
   for (int i = 0; i < (int)(sizeof e->reads / sizeof e->reads[0]); i++)
     sb_free(&e->reads[i]);
   vec_free(&e->undo_node);
+  vec_free(&e->strides);
   vec_free(&e->undo_curl);
   free(e->cut);
   free(e->use.loadat);

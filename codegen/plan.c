@@ -402,12 +402,9 @@ static void plan_caching(Ctx *e) {
   int loops[64];
   for (int s = 0; s < g->nodes.n; s++) {
     const Node *sv = &g->nodes.v[s];
-    if (sv->op != OP_SAVE || !plan_is_tape(e->p, g, s) || ref_is_const(sv->a[0]))
-      continue;
-    const Node *v = &g->nodes.v[sv->a[0]];
     int n;
-    if (v->blk != sv->blk || !op_is_costly(v->op) || (e->p->same_as && e->p->same_as[sv->a[0]] >= 0) ||
-        !(n = graph_unchanged_loops(g, s, loops)))
+    if (!(n = graph_cache_loops(g, s, loops)) || !plan_is_tape(e->p, g, s) ||
+        (e->p->same_as && e->p->same_as[sv->a[0]] >= 0))
       continue;
     if (!e->p->cached_in) {
       e->p->cached_in = xmalloc(sizeof *e->p->cached_in * (size_t)g->nodes.n);

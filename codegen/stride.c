@@ -141,33 +141,48 @@ static int reducible(const Em *e, Ref r, int li) {
   return diff_of(e->g, r, li, e->g->loops.v[li].backward, &d, &quad) && quad;
 }
 
-int stride_plan(Em *e, int li) {
+void stride_plan(Em *e, int li) {
   const Graph *g = e->g;
   const Loop *l = &g->loops.v[li];
   if (e->ssa || (e->pl.fused_with && e->pl.fused_with[li] >= 0) || (e->pl.joined && e->pl.joined[li] >= 0) ||
       (e->pl.index_of && e->pl.index_of[li] != li))
-    return 0;
+    return;
   if (!e->stride_of) {
     e->stride_of = xmalloc(sizeof *e->stride_of * (size_t)(g->nodes.n ? g->nodes.n : 1));
     for (int i = 0; i < g->nodes.n; i++)
       e->stride_of[i] = -1;
   }
-  int n = 0;
   for (int i = e->lspans[li].lo; i < e->lspans[li].body_hi; i++) {
     const Node *nd = &g->nodes.v[i];
     if (nd->op != OP_LOAD || nd->blk != l->body || ref_is_const(nd->a[1]) || e->stride_of[nd->a[1]] >= 0 ||
         !reducible(e, nd->a[1], li))
       continue;
     e->stride_of[nd->a[1]] = li;
-    n++;
+    vec_push(&e->strides, nd->a[1]);
   }
-  return n;
+}
+
+/* Loop li's counters: the top of the stack, from *first on. */
+static int first_of(const Em *e, int li) {
+  int k = e->strides.n;
+  while (k > 0 && e->stride_of[e->strides.v[k - 1]] == li)
+    k--;
+  return k;
 }
 
 void stride_end(Em *e, int li) {
-  for (int i = 0; e->stride_of && i < e->g->nodes.n; i++)
-    if (e->stride_of[i] == li)
-      e->stride_of[i] = -1;
+  int k = first_of(e, li);
+  for (int j = k; j < e->strides.n; j++)
+    e->stride_of[e->strides.v[j]] = -1;
+  e->strides.n = k;
+}
+
+/* " + 2 * ", " - ", "-" or "": the sign and factor of a term s (the first
+ * when !any). */
+static void signed_factor(StrBuf *b, long s, int any) {
+  sb_puts(b, any ? (s < 0 ? " - " : " + ") : (s < 0 ? "-" : ""));
+  if (labs(s) != 1)
+    sb_printf(b, "%ld * ", labs(s));
 }
 
 /* d as C text: "D - 1 - i4 - 1" style, terms first. */
@@ -177,16 +192,12 @@ static void diff_text(Em *e, StrBuf *b, const Diff *d, int li) {
     long s = d->s[k];
     if (!s)
       continue;
-    sb_puts(b, any ? (s < 0 ? " - " : " + ") : (s < 0 ? "-" : ""));
-    if (labs(s) != 1)
-      sb_printf(b, "%ld * ", labs(s));
+    signed_factor(b, s, any);
     int_text(e, b, d->t[k], labs(s) != 1 || s < 0 || any ? 2 : 0);
     any = 1;
   }
   if (d->a) {
-    sb_puts(b, any ? (d->a < 0 ? " - " : " + ") : (d->a < 0 ? "-" : ""));
-    if (labs(d->a) != 1)
-      sb_printf(b, "%ld * ", labs(d->a));
+    signed_factor(b, d->a, any);
     sb_printf(b, "i%d", li);
     any = 1;
   }
@@ -199,9 +210,8 @@ static void diff_text(Em *e, StrBuf *b, const Diff *d, int li) {
 void stride_text(Em *e, StrBuf *b, int li, int step) {
   const Graph *g = e->g;
   int back = g->loops.v[li].backward;
-  for (int r = 0; e->stride_of && r < g->nodes.n; r++) {
-    if (e->stride_of[r] != li)
-      continue;
+  for (int j = first_of(e, li); j < e->strides.n; j++) {
+    int r = e->strides.v[j];
     if (!step) {
       sb_printf(b, ", adc_o%d = ", r);
       e->stride_of[r] = -1; /* the expression itself, not its counter */

@@ -753,3 +753,11 @@ int graph_unchanged_loops(const Graph *g, int s, int *loops) {
   }
   return n;
 }
+
+int graph_cache_loops(const Graph *g, int s, int *loops) {
+  const Node *sv = &g->nodes.v[s];
+  if (sv->op != OP_SAVE || ref_is_const(sv->a[0]))
+    return 0;
+  const Node *v = &g->nodes.v[sv->a[0]];
+  return v->blk == sv->blk && op_is_costly(v->op) ? graph_unchanged_loops(g, s, loops) : 0;
+}

@@ -239,6 +239,12 @@ int graph_reads_index(const Graph *g, Ref r, int li);
  * first visit of a place of its storage might not be their first iteration
  * (a branch on the way, a loop range reading one of their counters). */
 int graph_unchanged_loops(const Graph *g, int s, int *loops);
+/* Is node s a store worth keeping as a cache: a SAVE of a costly value
+ * made in its own block, at a place that does not change with some loops
+ * around it? Those loops into loops[] (graph_unchanged_loops), how many; 0
+ * when not. The forward function keeps such stores (opt.c) and the emitter
+ * makes their values once per place (codegen/plan.c's caching). */
+int graph_cache_loops(const Graph *g, int s, int *loops);
 Ref b_phi(Builder *b, int group, Ref x, Ref y);
 void b_label(Builder *b, int name, Ref val);
 int b_is_zero(const Builder *b, Ref r);

@@ -212,6 +212,15 @@ static void expand(Marker *m, int i) {
  * stays in every graph made from it: the reverse sweeps may read the
  * element again (the vjp's forward sweep may then be there for its checks
  * alone, which come before anything is written). */
+/* Node i lives, settled after the sweep: what it keeps alive goes by the
+ * worklist. */
+static void keep(Marker *m, int i) {
+  m->live[i] = 1;
+  expand(m, i);
+  while (m->work.n)
+    expand(m, m->work.v[--m->work.n]);
+}
+
 static void keep_checks(Marker *m) {
   const Graph *g = m->g;
   for (int changed = 1; changed;) {
@@ -220,34 +229,22 @@ static void keep_checks(Marker *m) {
       const Node *nd = &g->nodes.v[i];
       if (nd->op != OP_CHECK || m->live[i] || ref_is_const(nd->a[0]) || !m->live[nd->a[0]])
         continue;
-      m->live[i] = 1;
-      expand(m, i);
-      while (m->work.n)
-        expand(m, m->work.v[--m->work.n]);
+      keep(m, i);
       changed = 1;
     }
   }
 }
 
-/* A forward function's stores: a costly value stored in a loop its place
- * of storage does not change with (gmm.ad's exp(icf[k, j]) in the loop over
- * the points) is kept stored, so that the emitter makes it once per place
- * (codegen/plan.c's caching); the other stores, which only a reverse sweep
- * reads, go. Settled after the sweep, as checks are. */
+/* A forward function's stores: a cache of a live value (graph_cache_loops:
+ * gmm.ad's exp(icf[k, j]) in the loop over the points) is kept, so that the
+ * emitter makes it once per place; the other stores, which only a reverse
+ * sweep reads, go. Settled after the sweep, as checks are. */
 static void keep_caches(Marker *m) {
   const Graph *g = m->g;
   int loops[64];
-  for (int i = 0; i < g->nodes.n; i++) {
-    const Node *nd = &g->nodes.v[i];
-    if (nd->op != OP_SAVE || m->live[i] || ref_is_const(nd->a[0]) || !m->live[nd->a[0]] ||
-        !op_is_costly(g->nodes.v[nd->a[0]].op) || g->nodes.v[nd->a[0]].blk != nd->blk ||
-        !graph_unchanged_loops(g, i, loops))
-      continue;
-    m->live[i] = 1;
-    expand(m, i);
-    while (m->work.n)
-      expand(m, m->work.v[--m->work.n]);
-  }
+  for (int i = 0; i < g->nodes.n; i++)
+    if (!m->live[i] && graph_cache_loops(g, i, loops) && m->live[g->nodes.v[i].a[0]])
+      keep(m, i);
 }
 
 /* live[i]: node i is needed by an output or an effect (parameters always
@@ -355,19 +352,6 @@ static Ref remap_live(const int *idx, Ref r) {
   return r == REF_NONE || ref_is_const(r) || idx[r] >= 0 ? remap(idx, r) : REF_NONE;
 }
 
-static void dce(Graph *g, int keep_saves, int caches);
-
-void ir_dce(Graph *g) { ir_dce_keep(g, 0); }
-
-
-/* mark_live's keep_saves keeps stores, counts and weights' links (loops)
- * and the phis values leave branches by (groups). */
-int ir_dce_has_kept(const Graph *g) { return g->loops.n || g->groups.n; }
-
-void ir_dce_keep(Graph *g, int keep_saves) { dce(g, keep_saves, 0); }
-
-void ir_dce_forward(Graph *g) { dce(g, 0, 1); }
-
 static void dce(Graph *g, int keep_saves, int caches) {
   int n = g->nodes.n;
   char *live = mark_live(g, keep_saves, caches);
@@ -396,6 +380,16 @@ static void dce(Graph *g, int keep_saves, int caches) {
   free(live);
   free(idx);
 }
+
+void ir_dce(Graph *g) { dce(g, 0, 0); }
+
+void ir_dce_keep(Graph *g, int keep_saves) { dce(g, keep_saves, 0); }
+
+void ir_dce_forward(Graph *g) { dce(g, 0, 1); }
+
+/* mark_live's keep_saves keeps stores, counts and weights' links (loops)
+ * and the phis values leave branches by (groups). */
+int ir_dce_has_kept(const Graph *g) { return g->loops.n || g->groups.n; }
 
 /* For debugging: every node with its block, and the groups and labels. */
 void ir_dump(const Graph *g, FILE *out) {
