@@ -416,6 +416,19 @@ static void heat_case(int n, int steps) {
   free(u0), free(g), free(h), free(w);
 }
 
+/* ROWS="gmm heat" runs only the rows whose group is named (seed, rosenbrock,
+ * ba, gmm, oscillator, lstm, heat); unset, all of them. */
+static int want(const char *group) {
+  const char *rows = getenv("ROWS");
+  if (!rows || !*rows)
+    return 1;
+  size_t n = strlen(group);
+  for (const char *p = strstr(rows, group); p; p = strstr(p + 1, group))
+    if ((p == rows || p[-1] == ' ' || p[-1] == ',') && (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+      return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   srand(1);
   if (argc > 1 && !(csv = fopen(argv[1], "w"))) {
@@ -441,18 +454,27 @@ int main(int argc, char **argv) {
          "plain C forward timed in turn in each); gradients and values checked against each other first;\n"
          "f/plain: adc's forward function over the plain one; '*': data made as ADBench's files are\n", REPS);
   header();
-  scalars();
-  rosen_ext(10, 0);
-  rosen_ext(100, 1);
-  rosen_ext(1000, 2);
-  ba_case();
-  gmm_case(2, 5, 1000); /* ADBench's files */
-  gmm_case(10, 25, 1000);
-  gmm_case(20, 50, 1000); /* made as those are (the row's name ends in '*') */
-  gmm_case(64, 50, 1000);
-  oscillator_case();
-  lstm_case();
-  heat_case(1000, 1000);
+  if (want("seed"))
+    scalars();
+  if (want("rosenbrock")) {
+    rosen_ext(10, 0);
+    rosen_ext(100, 1);
+    rosen_ext(1000, 2);
+  }
+  if (want("ba"))
+    ba_case();
+  if (want("gmm")) {
+    gmm_case(2, 5, 1000); /* ADBench's files */
+    gmm_case(10, 25, 1000);
+    gmm_case(20, 50, 1000); /* made as those are (the row's name ends in '*') */
+    gmm_case(64, 50, 1000);
+  }
+  if (want("oscillator"))
+    oscillator_case();
+  if (want("lstm"))
+    lstm_case();
+  if (want("heat"))
+    heat_case(1000, 1000);
   if (csv)
     fclose(csv);
   return 0;

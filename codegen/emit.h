@@ -286,7 +286,8 @@ void stride_text(Em *e, StrBuf *b, int li, int step); /* its head's ", adc_oR = 
 
 /* ---- loops.c: the pieces of loops that need no walk of a body ---- */
 void loop_declarations(Em *e, int li);
-void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward);
+void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward, int span);
+void span_text(Em *e, StrBuf *b, int li, int span, int need);
 void reduce_update(Em *e, int li, int red, int count);
 void lse_weights(Em *e, int li);
 void loop_nexts(Em *e, int li, int lo, int hi);

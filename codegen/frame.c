@@ -142,19 +142,20 @@ void emit_zeroing(Em *e) {
 
 /* ---- storage for the reverse sweep ---- */
 
-/* "(size_t)(hi > lo ? hi - lo : 0)": the iterations of loop l, as C text. */
+/* "(size_t)(hi > lo ? hi - lo : 0)": the places of loop l's index (its
+ * span: graph_span), as C text. */
 static void iterations_text(Em *e, StrBuf *b, int l, int first) {
   const Graph *g = e->g;
-  Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
+  Ref lo = g->loops.v[l].lo;
   sb_puts(b, first ? "(size_t)(" : " * (size_t)(");
-  int_text(e, b, hi, 2);
+  span_text(e, b, l, 1, 2);
   sb_puts(b, " > ");
   int_text(e, b, lo, 2);
   sb_puts(b, " ? ");
   if (ref_is_const(lo) && graph_const(g, lo) == 0) {
-    int_text(e, b, hi, 0);
+    span_text(e, b, l, 1, 0);
   } else {
-    int_text(e, b, hi, 1);
+    span_text(e, b, l, 1, 1);
     sb_puts(b, " - ");
     int_text(e, b, lo, 2);
   }
@@ -180,8 +181,10 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
       continue; /* a value one iteration of l does not change has one place */
     if (e->pl.reused && e->pl.reused[n] >= 0 && plan_counter_dropped(&e->pl, g, e->pl.reused[n], l))
       continue; /* each iteration of l uses the places again */
-    Ref lo = g->loops.v[l].lo, hi = g->loops.v[l].hi;
-    if (lo == hi) { /* an empty range */
+    Ref lo = g->loops.v[l].lo, hi;
+    long add;
+    graph_span(g, l, &hi, &add);
+    if (lo == hi && add <= 0) { /* an empty range */
       if (b)
         sb_puts(b, first ? "(size_t)0" : " * (size_t)0");
       first = 0;
@@ -189,7 +192,7 @@ static long long storage_size(Em *e, StrBuf *b, int n) {
       continue;
     }
     if (size >= 0 && ref_is_const(lo) && ref_is_const(hi)) {
-      long long t = (long long)graph_const(g, hi) - (long long)graph_const(g, lo);
+      long long t = (long long)graph_const(g, hi) + add - (long long)graph_const(g, lo);
       size *= t > 0 ? t : 0;
     } else if (size != 0) {
       size = -1;

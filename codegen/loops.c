@@ -43,20 +43,40 @@ void loop_declarations(Em *e, int li) {
   }
 }
 
-/* "for (long iL = lo; iL < hi; iL++) {" over loop l's range, or backwards.
+/* Loop li's upper bound as C text: its own, or with span set the bound of
+ * the values its index takes over every iteration of the loops around it
+ * (graph_span: c in 0..j with j in 0..D spans 0..D - 1). */
+void span_text(Em *e, StrBuf *b, int li, int span, int need) {
+  Ref hi = e->g->loops.v[li].hi;
+  long add = 0;
+  if (span)
+    graph_span(e->g, li, &hi, &add);
+  if (!add) {
+    int_text(e, b, hi, need);
+  } else if (ref_is_const(hi)) {
+    sb_printf(b, "%ld", (long)graph_const(e->g, hi) + add);
+  } else {
+    sb_puts(b, need >= 2 ? "(" : "");
+    int_text(e, b, hi, 1);
+    sb_printf(b, " %c %ld%s", add < 0 ? '-' : '+', add < 0 ? -add : add, need >= 2 ? ")" : "");
+  }
+}
+
+/* "for (long iL = lo; iL < hi; iL++) {" over loop l's range (its span with
+ * span set), or backwards.
  * long: indices computed from the counter are then as wide as an address,
  * which C compilers turn into pointer steps; an int index is recomputed and
  * sign-extended for each element (doc/performance.md (38)). */
-void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward) {
+void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward, int span) {
   if (e->ssa) {
     sb_printf(b, "for i%d in ", li);
     int_text(e, b, l->lo, 0);
     sb_puts(b, "..");
-    int_text(e, b, l->hi, 0);
+    span_text(e, b, li, span, 0);
     sb_puts(b, backward ? " backwards {" : " {");
   } else if (backward) {
     sb_printf(b, "for (long i%d = ", li);
-    int_text(e, b, l->hi, 1);
+    span_text(e, b, li, span, 1);
     sb_puts(b, " - 1");
     stride_text(e, b, li, 0);
     sb_printf(b, "; i%d >= ", li);
@@ -69,7 +89,7 @@ void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward) {
     int_text(e, b, l->lo, 0);
     stride_text(e, b, li, 0);
     sb_printf(b, "; i%d < ", li);
-    int_text(e, b, l->hi, 0);
+    span_text(e, b, li, span, 0);
     sb_puts(b, "; ");
     stride_text(e, b, li, 1);
     sb_printf(b, "i%d++) {", li);
@@ -143,7 +163,7 @@ void lse_weights(Em *e, int li) {
                 : "/* the terms' weights exp(term - result), for the reverse sweep */\n");
   sb_printf(b, "%s%sadc_p%d = 1.0%s / adc_s%d", e->ssa ? "" : e->T, e->ssa ? "" : " ", li, e->ls, li);
   put_statement(e, b);
-  loop_head(e, b, l, li, 1);
+  loop_head(e, b, l, li, 1, 0);
   put_line(e, b);
   e->depth++;
   sb_printf(b, "%s *= adc_p%d", p0.s, li);
@@ -257,7 +277,7 @@ void emit_hoisted(Em *e, int v, int u) {
   put(e, e->ssa ? "# made once: the loop below does not change it\n"
                 : "/* made once: the loop below does not change it */\n");
   for (int k = nch - 1; k >= 0; k--) {
-    loop_head(e, b, &g->loops.v[ch[k]], ch[k], 0);
+    loop_head(e, b, &g->loops.v[ch[k]], ch[k], 0, 1);
     put_line(e, b);
     e->depth++;
   }

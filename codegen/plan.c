@@ -380,9 +380,13 @@ static int hoistable(Ctx *e, int v, int s, const int *loops, int n) {
   const Graph *g = e->g;
   int u = loops[n - 1], ch[64];
   int nch = plan_changed_loops(g, v, u, loops, n, ch);
-  for (int k = 0; k < nch; k++)
-    if (!int_before(e, g->loops.v[ch[k]].lo, u, ch, nch) || !int_before(e, g->loops.v[ch[k]].hi, u, ch, nch))
+  for (int k = 0; k < nch; k++) {
+    Ref hi;
+    long add;
+    graph_span(g, ch[k], &hi, &add); /* the nest runs over the spans */
+    if (!int_before(e, g->loops.v[ch[k]].lo, u, ch, nch) || !int_before(e, hi, u, ch, nch))
       return 0;
+  }
   if (!int_before(e, g->nodes.v[s].a[1], u, ch, nch))
     return 0;
   const Node *nd = &g->nodes.v[v];
@@ -393,10 +397,11 @@ static int hoistable(Ctx *e, int v, int s, const int *loops, int n) {
   return 1;
 }
 
-/* Costly values stored in loops they do not all change with (gmm.ad's
- * exp(icf[k, j]) inside the loop over the points i) are made once per
- * place in their storage: by a loop nest of their own before those loops
- * when that can be printed there, else on their first iteration. */
+/* Values worth caching stored in loops they do not all change with (gmm.ad's
+ * exp(icf[k, j]) inside the loop over the points i, x[i, c] - means[k, c]
+ * in the loop over j) are made once per place in their storage: by a loop
+ * nest of their own before those loops when that can be printed there, else
+ * on their first iteration (not when a range spans: graph_spans_unchanged). */
 static void plan_caching(Ctx *e) {
   const Graph *g = e->g;
   int loops[64];
@@ -417,8 +422,11 @@ static void plan_caching(Ctx *e) {
       for (int l = 0; l < g->loops.n; l++)
         e->p->hoist_first[l] = e->p->hoist_last[l] = -1;
     }
+    int before = hoistable(e, sv->a[0], s, loops, n);
+    if (!before && graph_spans_unchanged(g, s))
+      continue; /* its first iteration would not visit every place */
     e->p->cached_in[sv->a[0]] = s;
-    if (hoistable(e, sv->a[0], s, loops, n)) { /* in the order of the code */
+    if (before) { /* in the order of the code */
       int u = loops[n - 1];
       e->p->inlined[sv->a[0]] |= 2;
       if (e->p->hoist_last[u] >= 0)
@@ -441,8 +449,8 @@ static int loop_inside(const Graph *g, int x, int l) {
 }
 
 int plan_counter_dropped(const Plan *p, const Graph *g, int f, int l) {
-  int rv = p->fused_with[f];
-  return l == f || l == rv || loop_inside(g, f, l) || loop_inside(g, rv, l);
+  int rv = p->fused_with ? p->fused_with[f] : -1;
+  return l == f || loop_inside(g, f, l) || (rv >= 0 && (l == rv || loop_inside(g, rv, l)));
 }
 
 static int same_int(const Graph *g, Ref a, Ref b) {
@@ -500,9 +508,41 @@ static int reads_dropped(const Plan *p, const Graph *g, int f, Ref r) {
  * processor's first-level cache. The positions are printed without the
  * counters of f, of its reverse loop and of the loops around them (their
  * terms are the leading ones of a position: see b_storage_pos). */
+/* A cache made before loop u and read back by nothing else (no reverse
+ * sweep reads it: a forward function's) is read only in the iteration of
+ * the loops around u that made it: its places need not change with them
+ * (gmm's x[i, c] - means[k, c] in D - 1 places, not N * K * (D - 1)). */
+static void reuse_caches(Ctx *e) {
+  const Graph *g = e->g;
+  Plan *p = e->p;
+  char *read = xcalloc((size_t)g->nodes.n, 1);
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_RESTORE)
+      read[g->nodes.v[i].a[0]] = 1;
+  for (int s = 0; s < g->nodes.n; s++) {
+    const Node *sv = &g->nodes.v[s];
+    int loops[64], n;
+    if (sv->op != OP_SAVE || read[s] || ref_is_const(sv->a[0]) || p->cached_in[sv->a[0]] != s ||
+        !(p->inlined[sv->a[0]] & 2) || !(n = graph_unchanged_loops(g, s, loops)))
+      continue;
+    int f = graph_innermost_loop(g, g->loops.v[loops[n - 1]].parent);
+    if (f < 0)
+      continue;
+    if (!p->reused) {
+      p->reused = xmalloc(sizeof *p->reused * (size_t)g->nodes.n);
+      for (int i = 0; i < g->nodes.n; i++)
+        p->reused[i] = -1;
+    }
+    p->reused[s] = f;
+  }
+  free(read);
+}
+
 static void plan_reuse(Ctx *e) {
   const Graph *g = e->g;
   Plan *p = e->p;
+  if (p->cached_in)
+    reuse_caches(e);
   if (!p->fused_with)
     return;
   int *lo = xmalloc(sizeof *lo * (size_t)g->nodes.n), *hi = xmalloc(sizeof *hi * (size_t)g->nodes.n);
@@ -516,13 +556,15 @@ static void plan_reuse(Ctx *e) {
     }
   for (int s = 0; s < g->nodes.n; s++) {
     const Node *sv = &g->nodes.v[s];
-    if (sv->op != OP_SAVE || !plan_is_tape(p, g, s) || hi[s] < 0 ||
-        (p->cached_in && !ref_is_const(sv->a[0]) && p->cached_in[sv->a[0]] == s))
+    if (sv->op != OP_SAVE || !plan_is_tape(p, g, s) || hi[s] < 0)
       continue;
+    int loops[64], u = -1; /* a cache: made before loop u */
+    if (p->cached_in && !ref_is_const(sv->a[0]) && p->cached_in[sv->a[0]] == s)
+      u = loops[graph_unchanged_loops(g, s, loops) - 1];
     for (int k = sv->blk; k > 0; k = g->blocks.v[k].parent) { /* the innermost fused loop that fits */
       int f = g->blocks.v[k].loop;
-      if (f < 0 || p->fused_with[f] < 0)
-        continue;
+      if (f < 0 || p->fused_with[f] < 0 || (u >= 0 && !loop_inside(g, u, f)))
+        continue; /* (a cache made anew in each iteration of f only) */
       const LoopSpan *r = &e->ls[p->fused_with[f]];
       if (lo[s] < r->lo || hi[s] >= r->body_hi || reads_dropped(p, g, f, sv->a[1]))
         continue;

@@ -432,7 +432,7 @@ static void emit_loop(Em *e, int li) {
     loop_declarations(e, k);
   loop_declarations(e, li);
   stride_plan(e, li);
-  loop_head(e, b, l, li, l->backward);
+  loop_head(e, b, l, li, l->backward, 0);
   put_line(e, b);
   int mark = e->undo_node.n;
   e->depth++;

@@ -51,9 +51,42 @@ static Ref build_int(Build *s, const Expr *e);
 static Ref build_index(Build *s, const Expr *e, int op);
 static void build_stmts(Build *s, const Stmt *st, Graph *g);
 
+static uint64_t deps_of(Build *s, Ref v);
+static int store_in_loop(Build *s, Ref v);
+
+/* Cheap work worth storing (graph_worth_caching) in a loop it does not
+ * change with is stored, once per place of what it changes with: the
+ * emitter then makes it once (codegen/plan.c's caching), and the reverse
+ * sweep reads it back. Only a vector of it, though: at most one loop it
+ * changes with inside the outermost it does not (gmm's x[i, c] - means[k,
+ * c]: a row of D - 1 per point and component, where the loop over j reads
+ * it D times). A table of a product read once per outer iteration (a[j] *
+ * a[k] in a loop over i) would be read from memory where its operands are
+ * in the processor's cache. */
+static void cache_invariant(Build *s, Ref r) {
+  const Graph *g = s->b->g;
+  uint64_t deps = deps_of(s, r);
+  int changed = 0, inside = -1;
+  for (int k = s->b->blk; k > 0; k = g->blocks.v[k].parent) {
+    int l = g->blocks.v[k].loop;
+    if (l < 0)
+      continue;
+    if (!(deps >> (l % 64) & 1))
+      inside = changed;
+    else
+      changed++;
+  }
+  if (inside >= 0 && inside <= 1)
+    store_in_loop(s, r);
+}
+
 static Ref op_at(Build *s, Loc at, int op, Ref x, Ref y) {
   s->b->src = at;
-  return b_op(s->b, op, x, y, REF_NONE);
+  int before = s->b->g->nodes.n;
+  Ref r = b_op(s->b, op, x, y, REF_NONE);
+  if (r == before && !op_is_costly(op) && graph_worth_caching(s->b->g, r))
+    cache_invariant(s, r);
+  return r;
 }
 
 static uint32_t memo_hash(int callee, const Ref *args, int nargs) {

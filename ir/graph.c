@@ -669,6 +669,36 @@ uint64_t graph_index_loops(const Graph *g, Ref x) {
 
 int graph_uses_index(const Graph *g, Ref x) { return graph_index_loops(g, x) != 0; }
 
+/* (ir.h) */
+int graph_span(const Graph *g, int l, Ref *hi, long *add) {
+  const Loop *c = &g->loops.v[l];
+  *hi = c->hi, *add = 0;
+  if (graph_uses_index(g, c->lo))
+    return -2;
+  if (!graph_uses_index(g, c->hi))
+    return -1;
+  const Node *nd = &g->nodes.v[c->hi];
+  Ref ix = c->hi;
+  long a = 0;
+  if ((nd->op == OP_IADD || nd->op == OP_ISUB) && ref_is_const(nd->a[1])) {
+    ix = nd->a[0];
+    a = (long)graph_const(g, nd->a[1]) * (nd->op == OP_IADD ? 1 : -1);
+  } else if (nd->op == OP_IADD && ref_is_const(nd->a[0])) {
+    ix = nd->a[1];
+    a = (long)graph_const(g, nd->a[0]);
+  }
+  if (ref_is_const(ix) || g->nodes.v[ix].op != OP_IDX)
+    return -2;
+  int r = g->nodes.v[ix].aux;
+  const Loop *o = &g->loops.v[r];
+  /* an empty range wherever the outer loop does not run: lo >= o.lo + a - 1 */
+  if (o->backward || !ref_is_const(o->lo) || !ref_is_const(c->lo) || graph_uses_index(g, o->hi) ||
+      graph_const(g, c->lo) < graph_const(g, o->lo) + (double)a - 1)
+    return -2;
+  *hi = o->hi, *add = a - 1;
+  return r;
+}
+
 /* Iterations of the loops around blk are numbered row-major, outermost
  * first: ((i0 - lo0) * n1 + (i1 - lo1)) * n2 + ... — counting only the
  * loops in mask (bit L % 64 for loop L): a value that does not change with a
@@ -693,12 +723,17 @@ Ref b_storage_pos(Builder *b, int blk, uint64_t mask) {
   Ref pos = b_const(b, 0);
   for (int k = n - 1; k >= 0; k--) {
     const Loop *l = &g->loops.v[loops[k]];
-    if (graph_uses_index(g, l->lo) || graph_uses_index(g, l->hi))
-      return REF_NONE;
+    Ref hi;
+    long add;
+    int over = graph_span(g, loops[k], &hi, &add);
+    if (over == -2 || (over >= 0 && mask >> (over % 64) & 1))
+      return REF_NONE; /* a triangle: its rows' lengths differ */
     Ref idx = l->idx;
     if (idx == REF_NONE)
       return REF_NONE;
-    Ref lo = l->lo, hi = l->hi;
+    Ref lo = l->lo;
+    if (add)
+      hi = b_op(b, add < 0 ? OP_ISUB : OP_IADD, hi, b_const(b, (double)(add < 0 ? -add : add)), REF_NONE);
     pos = b_op(b, OP_IADD, b_op(b, OP_IMUL, pos, b_op(b, OP_ISUB, hi, lo, REF_NONE), REF_NONE),
                b_op(b, OP_ISUB, idx, lo, REF_NONE), REF_NONE);
   }
@@ -746,7 +781,10 @@ int graph_unchanged_loops(const Graph *g, int s, int *loops) {
       return 0;
     for (int m = g->nodes.v[s].blk; m > 0; m = g->blocks.v[m].parent) {
       int lm = g->blocks.v[m].loop;
-      if (lm >= 0 && (graph_reads_index(g, g->loops.v[lm].lo, l) || graph_reads_index(g, g->loops.v[lm].hi, l)))
+      Ref hi;
+      long add;
+      if (lm >= 0 && (graph_reads_index(g, g->loops.v[lm].lo, l) || graph_reads_index(g, g->loops.v[lm].hi, l)) &&
+          graph_span(g, lm, &hi, &add) != l)
         return 0;
     }
     loops[n++] = l;
@@ -754,10 +792,41 @@ int graph_unchanged_loops(const Graph *g, int s, int *loops) {
   return n;
 }
 
+static int reads_parameter(const Graph *g, Ref r) {
+  if (ref_is_const(r) || g->nodes.v[r].op != OP_LOAD)
+    return 0;
+  Ref a = g->nodes.v[r].a[0];
+  return !ref_is_const(a) && g->nodes.v[a].op == OP_ARRAY;
+}
+
+int graph_worth_caching(const Graph *g, Ref v) {
+  if (ref_is_const(v))
+    return 0;
+  const Node *nd = &g->nodes.v[v];
+  if (op_is_costly(nd->op))
+    return 1;
+  return (nd->op == OP_ADD || nd->op == OP_SUB || nd->op == OP_MUL || nd->op == OP_DIV) &&
+         reads_parameter(g, nd->a[0]) && reads_parameter(g, nd->a[1]);
+}
+
+int graph_spans_unchanged(const Graph *g, int s) {
+  int loops[64], n = graph_unchanged_loops(g, s, loops);
+  for (int m = g->nodes.v[s].blk; m > 0; m = g->blocks.v[m].parent) {
+    int lm = g->blocks.v[m].loop;
+    Ref hi;
+    long add;
+    int over = lm >= 0 ? graph_span(g, lm, &hi, &add) : -1;
+    for (int k = 0; k < n && over >= 0; k++)
+      if (loops[k] == over)
+        return 1;
+  }
+  return 0;
+}
+
 int graph_cache_loops(const Graph *g, int s, int *loops) {
   const Node *sv = &g->nodes.v[s];
   if (sv->op != OP_SAVE || ref_is_const(sv->a[0]))
     return 0;
   const Node *v = &g->nodes.v[sv->a[0]];
-  return v->blk == sv->blk && op_is_costly(v->op) ? graph_unchanged_loops(g, s, loops) : 0;
+  return v->blk == sv->blk && graph_worth_caching(g, sv->a[0]) ? graph_unchanged_loops(g, s, loops) : 0;
 }

@@ -234,12 +234,28 @@ int graph_innermost_loop(const Graph *g, int blk); /* the loop whose body blk is
 Ref graph_snapshot_of(const Graph *g, int sv, const int *buf);
 /* Does the integer expression r read the counter of loop li? */
 int graph_reads_index(const Graph *g, Ref r, int li);
+/* The values loop l's index takes over every iteration of the loops around
+ * it: [lo, *hi + *add). The loop whose counter its upper bound reads (the
+ * triangle's c in 0..j with j in 0..D spans 0..D-1: *hi = D, *add = -1;
+ * only when the range is empty wherever that loop does not run), -1 when
+ * the range reads no counter (its own range), -2 when it has no such span. */
+int graph_span(const Graph *g, int l, Ref *hi, long *add);
 /* The forward loops around SAVE node s that its position does not read
  * (innermost first, into loops[], room for 64); 0 when none, or when the
  * first visit of a place of its storage might not be their first iteration
- * (a branch on the way, a loop range reading one of their counters). */
+ * (a branch on the way, a loop range reading one of their counters but
+ * through a span: graph_spans_unchanged). */
 int graph_unchanged_loops(const Graph *g, int s, int *loops);
-/* Is node s a store worth keeping as a cache: a SAVE of a costly value
+/* Does a loop around SAVE node s range over a span (graph_span) of one of
+ * those loops? Its places are then not all visited in their first
+ * iteration: a cache must be made before them, by a loop nest of its own. */
+int graph_spans_unchanged(const Graph *g, int s);
+/* Is value v worth storing once rather than making again in each iteration
+ * of a loop it does not change with: a <math.h> call, or arithmetic on two
+ * elements of parameters (gmm.ad's x[i, c] - means[k, c] in the loop over
+ * j: one read of storage then does the work of two and a subtraction)? */
+int graph_worth_caching(const Graph *g, Ref v);
+/* Is node s a store worth keeping as a cache: a SAVE of such a value
  * made in its own block, at a place that does not change with some loops
  * around it? Those loops into loops[] (graph_unchanged_loops), how many; 0
  * when not. The forward function keeps such stores (opt.c) and the emitter
