@@ -139,7 +139,7 @@ static void adjoint_op(Rev *r, int op, int k, Ref x, Ref y, Ref w) {
 static void rev_load(Rev *r, int n) {
   const Node *nd = &r->f->nodes.v[n];
   int buf = r->buf_of[nd->a[0]];
-  if (r->f->nodes.v[buf].op == OP_ARRAY && r->f->sig->params[r->f->nodes.v[buf].aux].is_const)
+  if ((r->f->nodes.v[buf].op == OP_ARRAY && r->f->sig->params[r->f->nodes.v[buf].aux].is_const) || r->in_place[n])
     return;
   B->src = nd->src;
   for (int k = 0; k < r->m; k++)
@@ -181,7 +181,8 @@ static void rev_array(Rev *r, int n) {
       Ref i = fwd_ref(r, nd->a[1]);
       Ref bar = b_op(B, OP_ABAR, buf, i, REF_NONE);
       B->g->nodes.v[bar].aux = k;
-      adjoint_op(r, OP_AZERO, k, buf, i, REF_NONE);
+      if (!r->in_place[n]) /* (else the read's adjoint, kept there) */
+        adjoint_op(r, OP_AZERO, k, buf, i, REF_NONE);
       add_contrib(r, nd->a[2], k, bar);
       break;
     }
@@ -670,6 +671,44 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
 
 /* The sweep's tables: what each forward node is stored by, leaves its
  * branch by, which loop exits come first, which nodes are active. */
+/* An element updated in place, v[i] = v[i] + e (heat's v[i] += k * ...):
+ * the store's reverse would read the element's adjoint and zero it, and the
+ * read's add the same adjoint back (through the addition, unchanged). The
+ * adjoint is left where it is instead: in_place marks the store and the
+ * read. Only where nothing else reads the element or the sum (each used
+ * once, in the store's block, but for storing it), and the store writes
+ * the version read:
+ * nothing writes the buffer between them, and whatever else the reverse
+ * sweep adds into the element there adds the same either way. */
+static void find_in_place(Rev *r) {
+  const Graph *f = r->f;
+  int *uses = xcalloc((size_t)f->nodes.n, sizeof *uses);
+  for (int i = 0; i < f->nodes.n; i++) /* (storing a value is no use of its adjoint) */
+    for (int k = 0; k < op_info[f->nodes.v[i].op].arity && f->nodes.v[i].op != OP_SAVE; k++)
+      if (f->nodes.v[i].a[k] != REF_NONE && !ref_is_const(f->nodes.v[i].a[k]))
+        uses[f->nodes.v[i].a[k]]++;
+  r->in_place = xcalloc((size_t)f->nodes.n, 1);
+  for (int n = 0; n < f->nodes.n; n++) {
+    const Node *st = &f->nodes.v[n];
+    if (st->op != OP_ASET || ref_is_const(st->a[2]) || uses[st->a[2]] != 1)
+      continue;
+    const Node *sum = &f->nodes.v[st->a[2]];
+    if ((sum->op != OP_ADD && sum->op != OP_SUB) || sum->blk != st->blk)
+      continue;
+    for (int k = 0; k < (sum->op == OP_ADD ? 2 : 1); k++) { /* v[i] - e, not e - v[i] */
+      Ref ld = sum->a[k];
+      if (ld == sum->a[1 - k] || ref_is_const(ld) || uses[ld] != 1)
+        continue;
+      const Node *l = &f->nodes.v[ld];
+      if (l->op == OP_LOAD && l->a[0] == st->a[0] && l->a[1] == st->a[1] && l->blk == st->blk) {
+        r->in_place[n] = r->in_place[ld] = 1;
+        break;
+      }
+    }
+  }
+  free(uses);
+}
+
 static void rev_init(Rev *r, const Graph *f, Builder *b, RevMode mode, int weights) {
   memset(r, 0, sizeof *r);
   r->f = f;
@@ -721,12 +760,14 @@ static void rev_init(Rev *r, const Graph *f, Builder *b, RevMode mode, int weigh
   for (int i = 0; i < f->nodes.n; i++)
     if (r->buf_of[i] >= 0 && r->active[i])
       r->buf_active[r->buf_of[i]] = 1;
+  find_in_place(r);
 }
 
 static void rev_free(Rev *r) {
   free(r->active);
   free(r->buf_of);
   free(r->buf_active);
+  free(r->in_place);
   free(r->fv);
   scope_free(&r->sc);
   vec_free(&r->todo);

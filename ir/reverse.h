@@ -93,6 +93,8 @@ typedef struct Rev {
   char *active;     /* per forward node: depends on a differentiated parameter */
   int *buf_of;      /* per forward node: the ARRAY or ABUF an array value lives in, or -1 */
   char *buf_active; /* per forward node: an ABUF some version of which is active */
+  char *in_place;   /* per forward node: an element's read and store updating it in
+                     * place, whose adjoint stays in the element (find_in_place) */
 } Rev;
 
 /* ---- recompute.c ---- */

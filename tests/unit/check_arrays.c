@@ -358,6 +358,11 @@ static const struct {
                      "private fn scale(v, const int j) = v * (j + 1) + (j % 2 == 1 ? v * v : 0);\n"
                      "fn helper(x[n], const int k) = scale(x[k], k) + scale(x[0], 2);\n"
                      "fn counts(const int c[n], x[n]) = sum(i in 0..n, c[i] == 1 ? x[i] : x[i]^2 * c[i]);\n"
+                     "fn inplace(a[n], const int idx[n]) {\n"
+                     "  let v[n] = a;\n"
+                     "  for i in 0..n { v[i] += v[idx[i]] * a[i]; v[i] -= 0.5 * a[idx[i]]; }\n"
+                     "  return sum(i in 0..n, v[i]^2);\n"
+                     "}\n"
                      "fn csr(x[n], v[q], const int ptr[m], const int col[q]) =\n"
                      "  sum(i in 0..m-1, exp(sum(j in ptr[i]..ptr[i+1], v[j] * x[col[j]])));\n",
      -1, 1},
@@ -622,6 +627,9 @@ END_TEST
  *   in rows_vjp, which does not fuse the loop over the points with its
  *   reverse), as is its exp(L[j]) before the loop over i; upto's a[c] -
  *   b[c] over 0..n (c in 0..j+1);
+ * - in place: heat's v[i] += ... and inplace's v[i] += ..., v[i] -= ...
+ *   leave the element's adjoint where it is in the reverse sweep (no line
+ *   zeroing an element of an adjoint: the read would add it back);
  * - triangle: packed's and lower's triangular index is a counter of its own
  *   (its line in the loop's head and the read), advanced by n - 1 - c - 1
  *   forwards and taken back by n - 1 - c in lower_grad's reverse loop;
@@ -687,6 +695,8 @@ static const struct {
     {"joined", "sumdep_grad", "in the same iteration", 0}, {"joined", "sumdep_vjp", "in the same iteration", 0},
     {"local_arrays", "heat", "adc_k++) adc_a[0-9]*.adc_k. = adc_a", 1},
     {"local_arrays", "heat_grad", "adc_k++) adc_a[0-9]*.adc_k. = adc_a", 0},
+    {"local_arrays", "heat_grad", "adc_b[0-9]*.i[0-9]*. = 0.0;", 0},
+    {"integer_data", "inplace_grad", "adc_b[0-9]*.i[0-9]*. = 0.0;", 0},
     {"local_arrays", "heat_grad", "^      adc_a[0-9]*.i[0-9]*. = z[0-9]*;", 2},
 };
 
