@@ -407,11 +407,24 @@ static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
     if (negated(g, y) != REF_NONE) return b_op(b, OP_SUB, x, negated(g, y), REF_NONE);
     if (negated(g, x) != REF_NONE) return b_op(b, OP_SUB, y, negated(g, x), REF_NONE);
     break;
-  case OP_SUB:
+  case OP_SUB: {
     if (b_is_zero(b, y)) return x;
     if (b_is_zero(b, x)) return b_op(b, OP_NEG, y, REF_NONE, REF_NONE);
     if (negated(g, y) != REF_NONE) return b_op(b, OP_ADD, x, negated(g, y), REF_NONE);
+    /* -(u * c) - y: u * -c - y; -x - u * c: u * -c - x (IEEE addition
+     * commutes): no negation (rosenbrock's -2 * (1 - x) - 400 * x * b) */
+    Ref m = negated(g, x), other = y;
+    if (m != REF_NONE && !(g->nodes.v[m].op == OP_MUL && ref_is_const(g->nodes.v[m].a[1])))
+      m = y, other = negated(g, x);
+    if (m != REF_NONE && g->nodes.v[m].op == OP_MUL && ref_is_const(g->nodes.v[m].a[1])) {
+      Loc at = b->src;
+      b->src = g->nodes.v[m].src;
+      Ref u = b_op(b, OP_MUL, g->nodes.v[m].a[0], b_const(b, -graph_const(g, g->nodes.v[m].a[1])), REF_NONE);
+      b->src = at;
+      return b_op(b, OP_SUB, u, other, REF_NONE);
+    }
     break;
+  }
   case OP_MUL: {
     if (b_is_zero(b, x) || b_is_zero(b, y)) return b_const(b, 0);
     if (is_const_val(b, x, 1)) return y;
