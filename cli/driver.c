@@ -352,7 +352,7 @@ static RevStatus reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
   RevMode mode = ir_sig_array_results(f->sig) ? REV_ROWS : f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD;
   RevStatus status = ir_reverse(&f->fwd, &f->grad, optimize, mode, weights, at);
   ir_check_step(&f->grad, "reverse (grad)");
-  ir_dce(&f->grad);
+  ir_dce_forward(&f->grad); /* (its forward sweep keeps its caches as f does) */
   ir_check(&f->grad, "dce (grad)");
   return status;
 }
@@ -416,7 +416,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
       RevStatus st2 = ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, weights, NULL);
       status = status != REV_OK ? status : st2;
       ir_check_step(&f->vjp, "reverse (vjp)");
-      ir_dce(&f->vjp);
+      ir_dce_forward(&f->vjp);
       ir_check(&f->vjp, "dce (vjp)");
     }
     reverse_error(d, f, status, at);

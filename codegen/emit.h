@@ -293,7 +293,6 @@ void lse_weights(Em *e, int li);
 void loop_nexts(Em *e, int li, int lo, int hi);
 int body_end(const Em *e, int k);
 void first_iteration(Em *e, int s, StrBuf *b);
-void emit_hoisted(Em *e, int v, int u);
 
 /* ---- frame.c: what surrounds the walk of a body ---- */
 void plan_direct(Em *e);

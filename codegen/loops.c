@@ -263,30 +263,3 @@ void first_iteration(Em *e, int s, StrBuf *b) {
   }
 }
 
-/* A cached value made before loop u, the outermost it does not change
- * with, by a loop nest over those it changes with:
- *   for (int i1 = 0; i1 < K; i1++) {
- *     adc_t31[i1] = exp(icf[i1]);  ... } */
-void emit_hoisted(Em *e, int v, int u) {
-  const Graph *g = e->g;
-  int s = e->pl.cached_in[v], loops[64], ch[64];
-  int n = graph_unchanged_loops(g, s, loops);
-  int nch = plan_changed_loops(g, v, u, loops, n, ch);
-  StrBuf *b = e->line;
-  indent(e);
-  put(e, e->ssa ? "# made once: the loop below does not change it\n"
-                : "/* made once: the loop below does not change it */\n");
-  for (int k = nch - 1; k >= 0; k--) {
-    loop_head(e, b, &g->loops.v[ch[k]], ch[k], 0, 1);
-    put_line(e, b);
-    e->depth++;
-  }
-  e->inline_lo = e->lspans[u].lo;
-  tape_place(e, b, s, g->nodes.v[s].a[1], 0);
-  sb_puts(b, " = ");
-  expr_text(e, b, v);
-  e->inline_lo = -1;
-  line_end(e, b, g->nodes.v[v].src);
-  for (int k = 0; k < nch; k++)
-    close_brace(e, b);
-}

@@ -229,8 +229,9 @@ static void plan_fusion(Ctx *e) {
   if (!e->p->same_as)
     return;
   e->p->unread = xcalloc((size_t)g->nodes.n, 1);
-  for (int i = 0; i < g->nodes.n; i++)
-    e->p->unread[i] = g->nodes.v[i].op == OP_SAVE;
+  int loops[64];
+  for (int i = 0; i < g->nodes.n; i++) /* (a cache is read where its value is) */
+    e->p->unread[i] = g->nodes.v[i].op == OP_SAVE && !graph_cache_loops(g, i, loops);
   for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].op == OP_RESTORE && e->p->same_as[i] < 0)
       e->p->unread[g->nodes.v[i].a[0]] = 0;
@@ -370,6 +371,35 @@ static int value_before(const Ctx *e, Ref r, int u, const int *ch, int nch, int 
   return 1;
 }
 
+/* Is node r inside loop l's span (its body or its exits)? */
+static int in_span(const Ctx *e, Ref r, int l) {
+  return !ref_is_const(r) && r != REF_NONE && r >= e->ls[l].lo && r < e->ls[l].hi;
+}
+
+/* Can sum v's whole loop be printed before loop u, inside the loops ch[]:
+ * each node of it reads only the loop's own nodes, values made before u and
+ * the counters of ch? (Not a loop run with another: fused or joined.) */
+static int loop_before(const Ctx *e, int v, int u, const int *ch, int nch) {
+  const Graph *g = e->g;
+  int l = g->nodes.v[v].aux;
+  const Plan *p = e->p;
+  if ((p->fused_with && p->fused_with[l] >= 0) || (p->joined && p->joined[l] >= 0) ||
+      (p->absorbed && p->absorbed[l]) || !int_before(e, g->loops.v[l].lo, u, ch, nch) ||
+      !int_before(e, g->loops.v[l].hi, u, ch, nch))
+    return 0;
+  for (int i = e->ls[l].lo; i < e->ls[l].hi; i++) {
+    const Node *nd = &g->nodes.v[i];
+    for (int a = 0; a < op_info[nd->op].arity; a++) {
+      Ref r = nd->a[a];
+      if (r == REF_NONE || ref_is_const(r) || in_span(e, r, l) || r < e->ls[u].lo)
+        continue;
+      if (op_info[g->nodes.v[r].op].kind != K_INT || !int_before(e, r, u, ch, nch))
+        return 0;
+    }
+  }
+  return 1;
+}
+
 /* Is cached value v (stored by s, unchanged by the n loops[]) made as well
  * by a loop nest of its own before the outermost of them: its storage
  * position, its operands and the ranges of the loops it changes with
@@ -390,6 +420,8 @@ static int hoistable(Ctx *e, int v, int s, const int *loops, int n) {
   if (!int_before(e, g->nodes.v[s].a[1], u, ch, nch))
     return 0;
   const Node *nd = &g->nodes.v[v];
+  if (nd->op == OP_REDUCE) /* the sum's loop, printed there whole */
+    return loop_before(e, v, u, ch, nch);
   for (int pass = 0; pass < 2; pass++) /* check, then mark */
     for (int a = 0, budget = 8; a < op_info[nd->op].arity; a++)
       if (!value_before(e, nd->a[a], u, ch, nch, &budget, pass ? e->p->inlined : NULL))
@@ -422,9 +454,10 @@ static void plan_caching(Ctx *e) {
       for (int l = 0; l < g->loops.n; l++)
         e->p->hoist_first[l] = e->p->hoist_last[l] = -1;
     }
-    int before = hoistable(e, sv->a[0], s, loops, n);
-    if (!before && graph_spans_unchanged(g, s))
-      continue; /* its first iteration would not visit every place */
+    /* (with --bounds-check, a value is made after the checks before it) */
+    int before = !graph_has_checks(g) && hoistable(e, sv->a[0], s, loops, n);
+    if (!before && (graph_spans_unchanged(g, s) || g->nodes.v[sv->a[0]].op == OP_REDUCE))
+      continue; /* its first iteration would not visit every place; a loop's result is no line */
     e->p->cached_in[sv->a[0]] = s;
     if (before) { /* in the order of the code */
       int u = loops[n - 1];

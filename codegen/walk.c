@@ -418,6 +418,55 @@ static void copy_in_snapshot(Em *e, int li, int c) {
   line_end(e, b, g->nodes.v[c].src);
 }
 
+/* A cached value made before loop u, the outermost it does not change
+ * with, by a loop nest over those it changes with:
+ *   for (int i1 = 0; i1 < K; i1++) {
+ *     adc_t31[i1] = exp(icf[i1]);  ... } */
+static void emit_hoisted(Em *e, int v, int u) {
+  const Graph *g = e->g;
+  int s = e->pl.cached_in[v], loops[64], ch[64];
+  int n = graph_unchanged_loops(g, s, loops);
+  int nch = plan_changed_loops(g, v, u, loops, n, ch);
+  StrBuf *b = e->line;
+  indent(e);
+  put(e, e->ssa ? "# made once: the loop below does not change it\n"
+                : "/* made once: the loop below does not change it */\n");
+  for (int k = nch - 1; k >= 0; k--) {
+    loop_head(e, b, &g->loops.v[ch[k]], ch[k], 0, 1);
+    put_line(e, b);
+    e->depth++;
+  }
+  if (g->nodes.v[v].op == OP_REDUCE) { /* a sum: its loop, then the result */
+    int mark = e->undo_node.n;
+    emit_loop(e, g->nodes.v[v].aux);
+    tape_place(e, b, s, g->nodes.v[s].a[1], 0);
+    sb_puts(b, " = ");
+    put_name(b, e->ns[v].name);
+    line_end(e, b, g->nodes.v[v].src);
+    leave_block(e, mark);
+  } else {
+    e->inline_lo = e->lspans[u].lo;
+    tape_place(e, b, s, g->nodes.v[s].a[1], 0);
+    sb_puts(b, " = ");
+    expr_text(e, b, v);
+    e->inline_lo = -1;
+    line_end(e, b, g->nodes.v[v].src);
+  }
+  for (int k = 0; k < nch; k++)
+    close_brace(e, b);
+}
+
+/* The result of sum loop li when it is made before the loops around it
+ * (emit_hoisted prints the loop there), else -1. */
+static int hoisted_sum(const Em *e, int li) {
+  if (!e->pl.cached_in)
+    return -1;
+  for (int i = e->lspans[li].body_hi; i < e->lspans[li].hi; i++)
+    if (e->g->nodes.v[i].op == OP_REDUCE && e->pl.cached_in[i] >= 0 && (e->pl.inlined[i] & 2))
+      return i;
+  return -1;
+}
+
 static void emit_loop(Em *e, int li) {
   const Graph *g = e->g;
   const Loop *l = &g->loops.v[li];
@@ -478,6 +527,8 @@ static void emit_range(Em *e, int blk, int lo, int hi) {
       emit_exits(e, loop);
     else if (loop >= 0 && e->snap_moved[loop])
       ; /* printed with the copy before it */
+    else if (loop >= 0 && hoisted_sum(e, loop) >= 0)
+      emit_node(e, hoisted_sum(e, loop)); /* made before the loops around: read back */
     else if (loop >= 0 && recomputed(e, i, end))
       for (int n = i; n < end; n++) /* the forward loop's copy is in scope */
         emit_node(e, n);

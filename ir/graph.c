@@ -816,8 +816,8 @@ int graph_worth_caching(const Graph *g, Ref v) {
   if (ref_is_const(v))
     return 0;
   const Node *nd = &g->nodes.v[v];
-  if (op_is_costly(nd->op))
-    return 1;
+  if (op_is_costly(nd->op) || (nd->op == OP_REDUCE && g->loops.v[nd->aux].kind == LK_SUM))
+    return 1; /* (a sum: a loop of work) */
   return (nd->op == OP_ADD || nd->op == OP_SUB || nd->op == OP_MUL || nd->op == OP_DIV) &&
          reads_parameter(g, nd->a[0]) && reads_parameter(g, nd->a[1]);
 }

@@ -251,9 +251,10 @@ int graph_unchanged_loops(const Graph *g, int s, int *loops);
  * iteration: a cache must be made before them, by a loop nest of its own. */
 int graph_spans_unchanged(const Graph *g, int s);
 /* Is value v worth storing once rather than making again in each iteration
- * of a loop it does not change with: a <math.h> call, or arithmetic on two
- * elements of parameters (gmm.ad's x[i, c] - means[k, c] in the loop over
- * j: one read of storage then does the work of two and a subtraction)? */
+ * of a loop it does not change with: a <math.h> call, a sum (gmm.ad's
+ * sum(j in 0..D, icf[k, j]) in the loop over the points), or arithmetic on
+ * two elements of parameters (gmm.ad's x[i, c] - means[k, c] in the loop
+ * over j: one read of storage then does the work of two and a subtraction)? */
 int graph_worth_caching(const Graph *g, Ref v);
 /* Is node s a store worth keeping as a cache: a SAVE of such a value
  * made in its own block, at a place that does not change with some loops

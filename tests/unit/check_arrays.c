@@ -263,7 +263,8 @@ static const struct {
      * x[i, c] - means[k, c]) */
     {"spans", "fn rows(mu[n], L[n*(n+1)/2], const x[m, n]) = sum(i in 0..m, sum(j in 0..n, (exp(L[j]) * (x[i, j] - mu[j])\n"
               "    + sum(c in 0..j, L[n + c*(n-1) - c*(c-1)/2 + j - c - 1] * (x[i, c] - mu[c])))^2));\n"
-              "fn upto(a[n], b[n]) = sum(j in 0..n, sum(c in 0..j+1, (a[c] - b[c]) * a[j]));\n",
+              "fn upto(a[n], b[n]) = sum(j in 0..n, sum(c in 0..j+1, (a[c] - b[c]) * a[j]));\n"
+              "fn sums(a[K, D], x[N]) = sum(i in 0..N, logsumexp(k in 0..K, sum(j in 0..D, a[k, j]) * x[i]));\n",
      -1, 1},
     /* reverse loops side by side over one range run as one loop; not when
      * the later reads what the earlier computes, nor over other ranges */
@@ -626,7 +627,9 @@ END_TEST
  *   j, over the span of c in 0..j (0..n-1), in n - 1 places (per point too
  *   in rows_vjp, which does not fuse the loop over the points with its
  *   reverse), as is its exp(L[j]) before the loop over i; upto's a[c] -
- *   b[c] over 0..n (c in 0..j+1);
+ *   b[c] over 0..n (c in 0..j+1); sums' sum(j in 0..D, a[k, j]) by its
+ *   loop before the loop over i (the only forward loop over D, in sums,
+ *   sums_grad and sums_vjp);
  * - in place: heat's v[i] += ... and inplace's v[i] += ..., v[i] -= ...
  *   leave the element's adjoint where it is in the reverse sweep (no line
  *   zeroing an element of an adjoint: the read would add it back);
@@ -675,7 +678,9 @@ static const struct {
     {"cached", "tri", "i[0-9]* < n - 1;", 1},          {"spans", "rows", "i[0-9]* < n - 1;", 1},
     {"spans", "rows_grad", "i[0-9]* < n - 1;", 1},     {"spans", "rows_grad", "adc_n[0-9]* = .*m > 0", 0},
     {"spans", "rows_vjp", "adc_n[0-9]* = .*n - 1.*m > 0", 1}, {"spans", "rows", "made once", 2},
-    {"spans", "upto", "made once", 1},                 {"spans", "upto_grad", "adc_t[0-9]*.i[0-9]*. = a", 1},
+    {"spans", "upto", "made once", 1},                 {"spans", "sums", "made once", 1},
+    {"spans", "sums", "i[0-9]* < D; i[0-9]*++", 1},    {"spans", "sums_grad", "i[0-9]* < D; i[0-9]*++", 1},
+    {"spans", "sums_vjp", "i[0-9]* < D; i[0-9]*++", 1},                 {"spans", "upto_grad", "adc_t[0-9]*.i[0-9]*. = a", 1},
     {"cached", "deep", "= exp(", 1},                   {"cached", "carried", " == 0 ? (adc_t", 1},
     {"reused", "pts_grad", "adc_n[0-9]* = .*N > 0", 0},  {"reused", "pts_vjp", "adc_n[0-9]* = .*N > 0", 2},
     {"reused", "pts_grad", "adc_t[0-9]*.i[0-9]*.", 2},   {"reused", "outer_grad", "adc_n[0-9]* = .*M > 0", 1},
