@@ -14,7 +14,7 @@ cc=${CC:-cc}
 # the linker happens to put one moves its time by up to 12% (GMM's
 # hand-written gradient between two links of the same objects), which is more
 # than the differences measured here (doc/performance.md).
-opt="-O2 -falign-functions=64"
+opt="-O2 -falign-functions=64 -falign-loops=32"
 mkdir -p "$out/s"
 echo "machine: $(uname -sm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "compiler: $($cc --version | head -n 1); flags $opt"

@@ -517,7 +517,11 @@ static void rev_reduction(Rev *r, int li) {
   if (l->kind == LK_MIN || l->kind == LK_MAX)
     cnt = fwd_ref(r, count);
   B->src = r->f->nodes.v[red].src;
-  int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), 1);
+  /* The terms' adjoints are independent: a triangle's rows (a range reading
+   * an enclosing counter) are walked forwards, whose first index is cheap
+   * (gmm's c in 0..j: c = 0, not c = j - 1 in c*(c-1)/2); others backwards. */
+  int backward = !(l->kind == LK_SUM && graph_uses_index(r->f, l->hi));
+  int nl = b_loop(B, LK_FOR, fwd_ref(r, l->lo), fwd_ref(r, l->hi), backward);
   Frame fr = open_reverse_body(r, li, nl);
   B->src = r->f->nodes.v[red].src;
   for (int k = 0; k < r->m; k++)

@@ -256,7 +256,9 @@ static const struct {
      * counters advanced by their differences, forwards and backwards */
     {"triangle", "fn packed(x[n], L[n*(n+1)/2]) = sum(c in 0..n, L[c*(c+1)/2 + c] * sin(x[c]));\n"
                  "fn lower(x[n], L[n*(n+1)/2]) = sum(j in 0..n, (exp(L[j]) * x[j]\n"
-                 "    + sum(c in 0..j, L[n + c*(n-1) - c*(c-1)/2 + j - c - 1] * x[c]))^2);\n",
+                 "    + sum(c in 0..j, L[n + c*(n-1) - c*(c-1)/2 + j - c - 1] * x[c]))^2);\n"
+                 "fn lowlse(x[n], L[n*(n+1)/2]) =\n"
+                 "  sum(j in 1..n, logsumexp(c in 0..j, L[n + c*(n-1) - c*(c-1)/2 + j - c - 1] * x[c]));\n",
      -1, 1},
     /* cheap work a loop does not change, over a span (c in 0..j with j in
      * 0..n: 0..n-1; c in 0..j+1: 0..n), made once before it (gmm.ad's
@@ -635,7 +637,9 @@ END_TEST
  *   zeroing an element of an adjoint: the read would add it back);
  * - triangle: packed's and lower's triangular index is a counter of its own
  *   (its line in the loop's head and the read), advanced by n - 1 - c - 1
- *   forwards and taken back by n - 1 - c in lower_grad's reverse loop;
+ *   forwards, in lower_grad's reverse loop too (a sum's terms' adjoints are
+ *   independent: a triangle's row is walked forwards), and taken back by
+ *   n - 1 - c in lowlse_grad's (a logsumexp's reverse loop runs backwards);
  * - the forward functions cache as the gradients do (once: exp(a[k]) made
  *   before the loop over i, read back in it; carried: on the first
  *   iteration; tri: over the span of k);
@@ -672,7 +676,8 @@ static const struct {
     {"cached", "carried_grad", " == 0 ? (adc_t", 1},   {"cached", "carried_grad", "= exp(", 1},
     {"triangle", "packed", "adc_o", 2},                {"triangle", "lower", "adc_o", 2},
     {"triangle", "lower", "adc_o[0-9]* += n - 1 - i[0-9]* - 1, i[0-9]*++", 1},
-    {"triangle", "lower_grad", "adc_o[0-9]* -= n - 1 - i[0-9]*, i[0-9]*--", 1},
+    {"triangle", "lower_grad", "adc_o[0-9]* += n - 1 - i[0-9]* - 1, i[0-9]*++", 2},
+    {"triangle", "lowlse_grad", "adc_o[0-9]* -= n - 1 - i[0-9]*, i[0-9]*--", 1},
     {"cached", "once", "adc_t[0-9]*.i1. = exp(a.i1.);", 1}, {"cached", "once", "= adc_t[0-9]*.i1.;", 1},
     {"cached", "once", "= exp(", 1},                   {"cached", "tri", "= exp(", 1},
     {"cached", "tri", "i[0-9]* < n - 1;", 1},          {"spans", "rows", "i[0-9]* < n - 1;", 1},
