@@ -541,6 +541,16 @@ static int reads_dropped(const Plan *p, const Graph *g, int f, Ref r) {
  * processor's first-level cache. The positions are printed without the
  * counters of f, of its reverse loop and of the loops around them (their
  * terms are the leading ones of a position: see b_storage_pos). */
+/* SAVE s's places are used again by each iteration of loop f (Plan.reused). */
+static void set_reused(Plan *p, const Graph *g, int s, int f) {
+  if (!p->reused) {
+    p->reused = xmalloc(sizeof *p->reused * (size_t)g->nodes.n);
+    for (int i = 0; i < g->nodes.n; i++)
+      p->reused[i] = -1;
+  }
+  p->reused[s] = f;
+}
+
 /* A cache made before loop u and read back by nothing else (no reverse
  * sweep reads it: a forward function's) is read only in the iteration of
  * the loops around u that made it: its places need not change with them
@@ -561,12 +571,7 @@ static void reuse_caches(Ctx *e) {
     int f = graph_innermost_loop(g, g->loops.v[loops[n - 1]].parent);
     if (f < 0)
       continue;
-    if (!p->reused) {
-      p->reused = xmalloc(sizeof *p->reused * (size_t)g->nodes.n);
-      for (int i = 0; i < g->nodes.n; i++)
-        p->reused[i] = -1;
-    }
-    p->reused[s] = f;
+    set_reused(p, g, s, f);
   }
   free(read);
 }
@@ -601,12 +606,7 @@ static void plan_reuse(Ctx *e) {
       const LoopSpan *r = &e->ls[p->fused_with[f]];
       if (lo[s] < r->lo || hi[s] >= r->body_hi || reads_dropped(p, g, f, sv->a[1]))
         continue;
-      if (!p->reused) {
-        p->reused = xmalloc(sizeof *p->reused * (size_t)g->nodes.n);
-        for (int i = 0; i < g->nodes.n; i++)
-          p->reused[i] = -1;
-      }
-      p->reused[s] = f;
+      set_reused(p, g, s, f);
       break;
     }
   }
