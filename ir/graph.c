@@ -379,6 +379,11 @@ static Ref negated(const Graph *g, Ref r) {
   return !ref_is_const(r) && g->nodes.v[r].op == OP_NEG ? g->nodes.v[r].a[0] : REF_NONE;
 }
 
+/* Is r a node u * c, c a constant? */
+static int times_constant(const Graph *g, Ref r) {
+  return r != REF_NONE && !ref_is_const(r) && g->nodes.v[r].op == OP_MUL && ref_is_const(g->nodes.v[r].a[1]);
+}
+
 /* (x * c1) * c2 as x * (c1 * c2) when that is exact: one factor a power of
  * two, both at least 1 in size (x * c1 is then exact, and overflows only if
  * the product does). Derivatives make these: (x^2)' = 2 * x, times 100. */
@@ -414,9 +419,9 @@ static Ref simplify(Builder *b, int op, Ref x, Ref y, Ref w) {
     /* -(u * c) - y: u * -c - y; -x - u * c: u * -c - x (IEEE addition
      * commutes): no negation (rosenbrock's -2 * (1 - x) - 400 * x * b) */
     Ref m = negated(g, x), other = y;
-    if (m != REF_NONE && !(g->nodes.v[m].op == OP_MUL && ref_is_const(g->nodes.v[m].a[1])))
+    if (m != REF_NONE && !times_constant(g, m))
       m = y, other = negated(g, x);
-    if (m != REF_NONE && g->nodes.v[m].op == OP_MUL && ref_is_const(g->nodes.v[m].a[1])) {
+    if (m != REF_NONE && times_constant(g, m)) {
       Loc at = b->src;
       b->src = g->nodes.v[m].src;
       Ref u = b_op(b, OP_MUL, g->nodes.v[m].a[0], b_const(b, -graph_const(g, g->nodes.v[m].a[1])), REF_NONE);
