@@ -383,18 +383,20 @@ static void lstm_case(void) {
       exit(1);
     }
   fclose(f);
-  double *m = p, *e = p + nm, *s = p + n, *q = p + n + ns, tf, ta, tp, none;
+  double *m = p, *e = p + nm, *s = p + n, *q = p + n + ns, *h = filled(n, 0, 0), tf, ta, th, tp;
   double va = lstm(l, b, c, m, e, s, q), vp = lstm_plain(l, b, c, m, e, s, q, w);
   agree("lstm value, plain C", &va, &vp, 1);
+  double vg = lstm_grad(l, b, c, m, e, s, q, g, g + nm), vh = lstm_hand(l, b, c, m, e, s, q, h, h + nm);
+  agree("lstm value, hand-written", &vg, &vh, 1);
+  agree("lstm, hand-written", g, h, n);
   long calls;
   CALLS(calls, lstm(l, b, c, m, e, s, q));
   TIME_SIDE(calls, tf, lstm(l, b, c, m, e, s, q), ta, lstm_grad(l, b, c, m, e, s, q, g, g + nm),
-            none, 0.0, tp, lstm_plain(l, b, c, m, e, s, q, w)); /* no hand-written gradient */
+            th, lstm_hand(l, b, c, m, e, s, q, h, h + nm), tp, lstm_plain(l, b, c, m, e, s, q, w));
   char name[64];
   snprintf(name, sizeof name, "lstm l=%d c=%d", l, c);
-  row(name, n, tf, ta, NAN, tp, 2.0 * n * tf, NAN);
-  (void)none;
-  free(p), free(g), free(w);
+  row(name, n, tf, ta, th, tp, 2.0 * n * tf, NAN);
+  free(p), free(g), free(h), free(w);
 }
 
 /* samples/heat.ad: n nodes, steps steps */

@@ -272,6 +272,95 @@ double lstm_plain(int l, int b, int c, const double *main, const double *extra, 
   return -total / ((c - 1) * b);
 }
 
+/* ADBench's LSTM objective and its gradient by hand: the forward pass
+ * stores, per step and layer, the layer's input, its state before the step
+ * and its gates (8b doubles), and per step the exponentials of the output
+ * and their sum (+ 2); the reverse pass runs the steps and layers backwards,
+ * carrying the adjoints of each layer's state (hidden and cell) to the step
+ * before. gm: main's gradient (8lb), ge: extra's (3b). */
+double lstm_hand(int l, int b, int c, const double *main, const double *extra, const double *state,
+                 const double *seq, double *gm, double *ge) {
+  int T = c - 1;
+  size_t per = 8 * (size_t)b, lb = (size_t)l * b;
+  double *tape = malloc(sizeof(double) * ((size_t)T * l * per + (size_t)T * (b + 1) + 4 * lb + 2 * (size_t)b));
+  double *st = tape, *ey = st + (size_t)T * l * per, *S = ey + (size_t)T * b, *hid = S + T, *cel = hid + lb;
+  double *dh = cel + lb, *ds = dh + lb, *x = ds + lb, *dx = x + b;
+  for (int k = 0; k < l; k++)
+    for (int i = 0; i < b; i++) {
+      hid[k * b + i] = state[(2 * k) * b + i];
+      cel[k * b + i] = state[(2 * k + 1) * b + i];
+    }
+  double total = 0;
+  for (int t = 0; t < T; t++) {
+    for (int i = 0; i < b; i++)
+      x[i] = seq[t * b + i] * extra[i];
+    for (int k = 0; k < l; k++) {
+      const double *w = main + 8 * b * k;
+      double *rec = st + ((size_t)t * l + k) * per, *h = hid + k * b, *s = cel + k * b;
+      for (int i = 0; i < b; i++) {
+        double f = sigmoid(x[i] * w[i] + w[4 * b + i]), in = sigmoid(h[i] * w[b + i] + w[5 * b + i]);
+        double o = sigmoid(x[i] * w[2 * b + i] + w[6 * b + i]), ch = tanh(h[i] * w[3 * b + i] + w[7 * b + i]);
+        double s2 = s[i] * f + in * ch, ts = tanh(s2);
+        rec[i] = x[i], rec[b + i] = h[i], rec[2 * b + i] = s[i], rec[3 * b + i] = f;
+        rec[4 * b + i] = in, rec[5 * b + i] = o, rec[6 * b + i] = ch, rec[7 * b + i] = ts;
+        s[i] = s2;
+        h[i] = o * ts;
+      }
+      for (int i = 0; i < b; i++)
+        x[i] = h[i];
+    }
+    double sum = 0, qy = 0, qs = 0;
+    for (int i = 0; i < b; i++) {
+      double y = x[i] * extra[b + i] + extra[2 * b + i], e = exp(y);
+      ey[(size_t)t * b + i] = e;
+      sum += e;
+      qy += seq[(t + 1) * b + i] * y;
+      qs += seq[(t + 1) * b + i];
+    }
+    S[t] = sum + 2;
+    total += qy - qs * log(sum + 2);
+  }
+  for (size_t k = 0; k < 8 * lb; k++)
+    gm[k] = 0;
+  for (int i = 0; i < 3 * b; i++)
+    ge[i] = 0;
+  for (size_t k = 0; k < lb; k++)
+    dh[k] = ds[k] = 0;
+  double seed = -1.0 / ((double)(c - 1) * b);
+  for (int t = T - 1; t >= 0; t--) {
+    const double *q = seq + (t + 1) * b, *top = st + ((size_t)t * l + l - 1) * per;
+    double qs = 0;
+    for (int i = 0; i < b; i++)
+      qs += q[i];
+    for (int i = 0; i < b; i++) { /* y = x * extra[1] + extra[2]; d(q.y - qs log(sum e^y + 2)) */
+      double dy = seed * (q[i] - qs * ey[(size_t)t * b + i] / S[t]);
+      ge[b + i] += dy * top[5 * b + i] * top[7 * b + i];
+      ge[2 * b + i] += dy;
+      dx[i] = dy * extra[b + i];
+    }
+    for (int k = l - 1; k >= 0; k--) {
+      const double *w = main + 8 * b * k, *rec = st + ((size_t)t * l + k) * per;
+      double *gw = gm + 8 * b * k;
+      for (int i = 0; i < b; i++) {
+        double xi = rec[i], hi = rec[b + i], si = rec[2 * b + i], f = rec[3 * b + i];
+        double in = rec[4 * b + i], o = rec[5 * b + i], ch = rec[6 * b + i], ts = rec[7 * b + i];
+        double dh2 = dx[i] + dh[k * b + i], ds2 = ds[k * b + i] + dh2 * o * (1 - ts * ts);
+        double af = ds2 * si * f * (1 - f), ain = ds2 * ch * in * (1 - in);
+        double ach = ds2 * in * (1 - ch * ch), ao = dh2 * ts * o * (1 - o);
+        gw[i] += af * xi, gw[4 * b + i] += af, gw[b + i] += ain * hi, gw[5 * b + i] += ain;
+        gw[2 * b + i] += ao * xi, gw[6 * b + i] += ao, gw[3 * b + i] += ach * hi, gw[7 * b + i] += ach;
+        dh[k * b + i] = ain * w[b + i] + ach * w[3 * b + i];
+        ds[k * b + i] = ds2 * f;
+        dx[i] = af * w[i] + ao * w[2 * b + i];
+      }
+    }
+    for (int i = 0; i < b; i++) /* x = seq[t] * extra[0] */
+      ge[i] += dx[i] * seq[t * b + i];
+  }
+  free(tape);
+  return -total / ((c - 1) * b);
+}
+
 /* The explicit heat equation of samples/heat.ad in plain C: two buffers,
  * swapped after each step. */
 double heat_plain(int n, const double *u0, double k, int steps, double *work) {

@@ -11,6 +11,9 @@ void ba_hand(const double *cam, const double *X, double w, const double *feat, d
 double gmm_hand(int K, int D, int N, const double *alphas, const double *means, const double *icf,
                 const double *x, double gamma, double m, double *ga, double *gm, double *gi);
 double oscillator_hand(double x0, double v0, double c, double k, double T, double *gx, double *gv, double *gc);
+/* ADBench's LSTM: gm main's gradient (8lb), ge extra's (3b) */
+double lstm_hand(int l, int b, int c, const double *main, const double *extra, const double *state,
+                 const double *seq, double *gm, double *ge);
 /* plain C forward functions: what adc's forward functions are measured
  * against; lstm's and heat's work: 2lb + 2b and 2n doubles */
 double seed_plain(double x0, double x1);
