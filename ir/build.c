@@ -225,6 +225,28 @@ static void callee_sizes(Build *s, const Expr *e, Ref *size) {
   }
 }
 
+/* The <math.h> calls a replayed callee made in the current block (from node
+ * before on), which its own graph, built outside the caller's loops, did
+ * not store: stored as the caller's own calls are (lstm.ad's sigmoid, called
+ * in loops: its exp(-x) read back by the reverse sweep, not made again). */
+static void store_callee_costly(Build *s, int before) {
+  int n = s->b->g->nodes.n;
+  char *saved = xcalloc((size_t)(n - before + 1), 1);
+  for (int v = before; v < n; v++) {
+    const Node *nd = &s->b->g->nodes.v[v];
+    if (nd->op == OP_SAVE && !ref_is_const(nd->a[0]) && nd->a[0] >= before)
+      saved[nd->a[0] - before] = 1;
+  }
+  for (int v = before; v < n; v++) {
+    const Node *nd = &s->b->g->nodes.v[v];
+    if (saved[v - before] || nd->blk != s->b->blk || !op_is_costly(nd->op))
+      continue;
+    if (!store_in_loop(s, v)) /* (store_in_loop adds nodes: nd is not read after) */
+      vec_push(&s->costly, v);
+  }
+  free(saved);
+}
+
 /* Inlines call e; its results into results[] (as many as the callee has),
  * the first also returned. */
 static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs, Ref *results) {
@@ -281,6 +303,7 @@ static Ref inline_call(Build *s, const Expr *e, Ref *args, int nargs, Ref *resul
   free(size);
   if (graph_has_arrays(cg) || buffered)
     keep_callee_reads(s, cg, map, before);
+  store_callee_costly(s, before);
   free(buffered);
   for (int o = 0; o < cg->outs.n; o++) {
     Ref out = cg->outs.v[o];

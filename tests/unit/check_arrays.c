@@ -266,7 +266,13 @@ static const struct {
     {"spans", "fn rows(mu[n], L[n*(n+1)/2], const x[m, n]) = sum(i in 0..m, sum(j in 0..n, (exp(L[j]) * (x[i, j] - mu[j])\n"
               "    + sum(c in 0..j, L[n + c*(n-1) - c*(c-1)/2 + j - c - 1] * (x[i, c] - mu[c])))^2));\n"
               "fn upto(a[n], b[n]) = sum(j in 0..n, sum(c in 0..j+1, (a[c] - b[c]) * a[j]));\n"
-              "fn sums(a[K, D], x[N]) = sum(i in 0..N, logsumexp(k in 0..K, sum(j in 0..D, a[k, j]) * x[i]));\n",
+              "fn sums(a[K, D], x[N]) = sum(i in 0..N, logsumexp(k in 0..K, sum(j in 0..D, a[k, j]) * x[i]));\n"
+              "private fn sig(x) = 1 / (1 + exp(-x));\n"
+              "fn gates(w[n], x[n]) {\n"
+              "  let s = 0;\n"
+              "  for i in 0..n { s = s * 0.5 + sig(w[i] * x[i]) * x[i]; }\n"
+              "  return s;\n"
+              "}\n",
      -1, 1},
     /* reverse loops side by side over one range run as one loop; not when
      * the later reads what the earlier computes, nor over other ranges */
@@ -631,7 +637,9 @@ END_TEST
  *   reverse), as is its exp(L[j]) before the loop over i; upto's a[c] -
  *   b[c] over 0..n (c in 0..j+1); sums' sum(j in 0..D, a[k, j]) by its
  *   loop before the loop over i (the only forward loop over D, in sums,
- *   sums_grad and sums_vjp);
+ *   sums_grad and sums_vjp); gates' sig(...), a helper called in a loop:
+ *   its exp(-x) stored for the reverse sweep, not made again (one exp line
+ *   in gates_grad);
  * - in place: heat's v[i] += ... and inplace's v[i] += ..., v[i] -= ...
  *   leave the element's adjoint where it is in the reverse sweep (no line
  *   zeroing an element of an adjoint: the read would add it back);
@@ -685,7 +693,7 @@ static const struct {
     {"spans", "rows_vjp", "adc_n[0-9]* = .*n - 1.*m > 0", 1}, {"spans", "rows", "made once", 2},
     {"spans", "upto", "made once", 1},                 {"spans", "sums", "made once", 1},
     {"spans", "sums", "i[0-9]* < D; i[0-9]*++", 1},    {"spans", "sums_grad", "i[0-9]* < D; i[0-9]*++", 1},
-    {"spans", "sums_vjp", "i[0-9]* < D; i[0-9]*++", 1},                 {"spans", "upto_grad", "adc_t[0-9]*.i[0-9]*. = a", 1},
+    {"spans", "sums_vjp", "i[0-9]* < D; i[0-9]*++", 1}, {"spans", "gates_grad", "= exp(", 1},                 {"spans", "upto_grad", "adc_t[0-9]*.i[0-9]*. = a", 1},
     {"cached", "deep", "= exp(", 1},                   {"cached", "carried", " == 0 ? (adc_t", 1},
     {"reused", "pts_grad", "adc_n[0-9]* = .*N > 0", 0},  {"reused", "pts_vjp", "adc_n[0-9]* = .*N > 0", 2},
     {"reused", "pts_grad", "adc_t[0-9]*.i[0-9]*.", 2},   {"reused", "outer_grad", "adc_n[0-9]* = .*M > 0", 1},
