@@ -533,14 +533,6 @@ static int reads_dropped(const Plan *p, const Graph *g, int f, Ref r) {
   return 0;
 }
 
-/* A value stored in the body of a fused loop f and read back only in its
- * reverse loop, which runs in the same iteration, needs places for one
- * iteration of f (and of the loops around it) only: the next iteration
- * uses them again. gmm.ad's inner sums, stored per point, component and
- * coordinate (N * K * D places), then need K * D, which stay in the
- * processor's first-level cache. The positions are printed without the
- * counters of f, of its reverse loop and of the loops around them (their
- * terms are the leading ones of a position: see b_storage_pos). */
 /* SAVE s's places are used again by each iteration of loop f (Plan.reused). */
 static void set_reused(Plan *p, const Graph *g, int s, int f) {
   if (!p->reused) {
@@ -576,6 +568,14 @@ static void reuse_caches(Ctx *e) {
   free(read);
 }
 
+/* A value stored in the body of a fused loop f and read back only in its
+ * reverse loop, which runs in the same iteration, needs places for one
+ * iteration of f (and of the loops around it) only: the next iteration
+ * uses them again. gmm.ad's inner sums, stored per point, component and
+ * coordinate (N * K * D places), then need K * D, which stay in the
+ * processor's first-level cache. The positions are printed without the
+ * counters of f, of its reverse loop and of the loops around them (their
+ * terms are the leading ones of a position: see b_storage_pos). */
 static void plan_reuse(Ctx *e) {
   const Graph *g = e->g;
   Plan *p = e->p;

@@ -436,22 +436,20 @@ static void emit_hoisted(Em *e, int v, int u) {
     put_line(e, b);
     e->depth++;
   }
-  if (g->nodes.v[v].op == OP_REDUCE) { /* a sum: its loop, then the result */
-    int mark = e->undo_node.n;
+  int sum = g->nodes.v[v].op == OP_REDUCE, mark = e->undo_node.n;
+  if (sum) /* a sum: its loop, then the result */
     emit_loop(e, g->nodes.v[v].aux);
-    tape_place(e, b, s, g->nodes.v[s].a[1], 0);
-    sb_puts(b, " = ");
+  tape_place(e, b, s, g->nodes.v[s].a[1], 0);
+  sb_puts(b, " = ");
+  if (sum) {
     put_name(b, e->ns[v].name);
-    line_end(e, b, g->nodes.v[v].src);
-    leave_block(e, mark);
   } else {
     e->inline_lo = e->lspans[u].lo;
-    tape_place(e, b, s, g->nodes.v[s].a[1], 0);
-    sb_puts(b, " = ");
     expr_text(e, b, v);
     e->inline_lo = -1;
-    line_end(e, b, g->nodes.v[v].src);
   }
+  line_end(e, b, g->nodes.v[v].src);
+  leave_block(e, mark);
   for (int k = 0; k < nch; k++)
     close_brace(e, b);
 }

@@ -225,6 +225,14 @@ static void callee_sizes(Build *s, const Expr *e, Ref *size) {
   }
 }
 
+/* A <math.h> call's value: stored per iteration of the loops it changes
+ * with, for the reverse sweep; outside loops, listed for its branch's phis
+ * (export_costly). */
+static void store_costly(Build *s, Ref v) {
+  if (!store_in_loop(s, v))
+    vec_push(&s->costly, v);
+}
+
 /* The <math.h> calls a replayed callee made in the current block (from node
  * before on), which its own graph, built outside the caller's loops, did
  * not store: stored as the caller's own calls are (lstm.ad's sigmoid, called
@@ -241,8 +249,7 @@ static void store_callee_costly(Build *s, int before) {
     const Node *nd = &s->b->g->nodes.v[v];
     if (saved[v - before] || nd->blk != s->b->blk || !op_is_costly(nd->op))
       continue;
-    if (!store_in_loop(s, v)) /* (store_in_loop adds nodes: nd is not read after) */
-      vec_push(&s->costly, v);
+    store_costly(s, v); /* (adds nodes: nd is not read after) */
   }
   free(saved);
 }
@@ -481,8 +488,8 @@ static Ref build_call(Build *s, const Expr *e, Ref *results) {
     s->b->src = e->loc;
     int before = s->b->g->nodes.n;
     r = b_op(s->b, op, argv[0], n > 1 ? argv[1] : REF_NONE, REF_NONE);
-    if (r == before && op_is_costly(op) && !store_in_loop(s, r))
-      vec_push(&s->costly, r);
+    if (r == before && op_is_costly(op))
+      store_costly(s, r);
   }
   if (argv != args)
     free(argv);

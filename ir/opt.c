@@ -203,15 +203,6 @@ static void expand(Marker *m, int i) {
     mark_blocks(m, g->loops.v[nd->aux].body);
 }
 
-/* In a forward graph just built, a check of an index (--bounds-check)
- * lives while the index does: an element nothing reads needs none. Its
- * index was built before it and its users after it, but a shared index may
- * be older than the check, so this is settled once the sweep is done (the
- * sweep's cursor is then 0: whatever a kept check keeps alive goes by the
- * worklist). Every check left guards an element the function reads, and
- * stays in every graph made from it: the reverse sweeps may read the
- * element again (the vjp's forward sweep may then be there for its checks
- * alone, which come before anything is written). */
 /* Node i lives, settled after the sweep: what it keeps alive goes by the
  * worklist. */
 static void keep(Marker *m, int i) {
@@ -221,6 +212,15 @@ static void keep(Marker *m, int i) {
     expand(m, m->work.v[--m->work.n]);
 }
 
+/* In a forward graph just built, a check of an index (--bounds-check)
+ * lives while the index does: an element nothing reads needs none. Its
+ * index was built before it and its users after it, but a shared index may
+ * be older than the check, so this is settled once the sweep is done (the
+ * sweep's cursor is then 0: whatever a kept check keeps alive goes by the
+ * worklist). Every check left guards an element the function reads, and
+ * stays in every graph made from it: the reverse sweeps may read the
+ * element again (the vjp's forward sweep may then be there for its checks
+ * alone, which come before anything is written). */
 static void keep_checks(Marker *m) {
   const Graph *g = m->g;
   for (int changed = 1; changed;) {

@@ -673,17 +673,15 @@ static void rev_sweep(Rev *r, const Ref *seeds) {
   }
 }
 
-/* The sweep's tables: what each forward node is stored by, leaves its
- * branch by, which loop exits come first, which nodes are active. */
 /* An element updated in place, v[i] = v[i] + e (heat's v[i] += k * ...):
  * the store's reverse would read the element's adjoint and zero it, and the
  * read's add the same adjoint back (through the addition, unchanged). The
  * adjoint is left where it is instead: in_place marks the store and the
  * read. Only where nothing else reads the element or the sum (each used
  * once, in the store's block, but for storing it), and the store writes
- * the version read:
- * nothing writes the buffer between them, and whatever else the reverse
- * sweep adds into the element there adds the same either way. */
+ * the version read: nothing writes the buffer between them, and whatever
+ * else the reverse sweep adds into the element there adds the same either
+ * way. */
 static void find_in_place(Rev *r) {
   const Graph *f = r->f;
   int *uses = xcalloc((size_t)f->nodes.n, sizeof *uses);
@@ -713,6 +711,8 @@ static void find_in_place(Rev *r) {
   free(uses);
 }
 
+/* The sweep's tables: what each forward node is stored by, leaves its
+ * branch by, which loop exits come first, which nodes are active. */
 static void rev_init(Rev *r, const Graph *f, Builder *b, RevMode mode, int weights) {
   memset(r, 0, sizeof *r);
   r->f = f;
