@@ -289,7 +289,7 @@ void loop_declarations(Em *e, int li);
 void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward, int span);
 void span_text(Em *e, StrBuf *b, int li, int span, int need);
 void reduce_update(Em *e, int li, int red, int count);
-void lse_weights(Em *e, int li);
+void lse_finish(Em *e, int li, int red);
 void loop_nexts(Em *e, int li, int lo, int hi);
 int body_end(const Em *e, int k);
 void first_iteration(Em *e, int s, StrBuf *b);

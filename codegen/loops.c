@@ -7,6 +7,15 @@
 
 #include "emit.h"
 
+/* The storage of logsumexp loop li's weights (a SAVE node), or -1. */
+static int weight_tape(const Em *e, int li) {
+  const LoopSpan *s = &e->lspans[li];
+  for (int i = s->lo; i < s->body_hi; i++)
+    if (e->g->nodes.v[i].op == OP_SAVE && e->g->nodes.v[i].aux == li && stores_weights(e->g, i))
+      return is_tape(e, i) ? i : -1;
+  return -1;
+}
+
 /* Before the loop: its carried values and reduction accumulators. */
 void loop_declarations(Em *e, int li) {
   const Graph *g = e->g;
@@ -39,6 +48,13 @@ void loop_declarations(Em *e, int li) {
       else
         sb_printf(b, "%s adc_s%d = 0.0%s", e->T, li, e->ls);
       line_end(e, b, nd->src);
+      if (weight_tape(e, li) < 0) { /* the term before, taken in one iteration late */
+        if (e->ssa)
+          sb_printf(b, "adc_u%d = %s", li, neg);
+        else
+          sb_printf(b, "%s adc_u%d = %s", e->T, li, neg);
+        line_end(e, b, nd->src);
+      }
     }
   }
 }
@@ -96,15 +112,6 @@ void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward, int span) 
   }
 }
 
-/* The storage of logsumexp loop li's weights (a SAVE node), or -1. */
-static int weight_tape(const Em *e, int li) {
-  const LoopSpan *s = &e->lspans[li];
-  for (int i = s->lo; i < s->body_hi; i++)
-    if (e->g->nodes.v[i].op == OP_SAVE && e->g->nodes.v[i].aux == li && stores_weights(e->g, i))
-      return is_tape(e, i) ? i : -1;
-  return -1;
-}
-
 /* Logsumexp's term t, when the reverse sweep reads the weights: the sum of
  * exponentials stores each term's (relative to the largest term so far),
  * and the factor by which a new largest term rescales the earlier ones. */
@@ -149,7 +156,7 @@ static void lse_update_stored(Em *e, int li, int red, const char *t, int w) {
 /* After logsumexp loop li: its stored terms become the weights
  * exp(term - result), from the last term back (each earlier one is
  * rescaled by every larger term that came after it). */
-void lse_weights(Em *e, int li) {
+static void lse_weights(Em *e, int li) {
   int w = weight_tape(e, li);
   if (w < 0)
     return;
@@ -175,7 +182,55 @@ void lse_weights(Em *e, int li) {
   sb_free(&p1);
 }
 
-/* At the end of an iteration: the reduction takes in its term. */
+/* The running log-sum-exp takes in term t: m is the largest term so far,
+ * adc_sL the sum of the exponentials relative to it; the first term needs
+ * no exponential. */
+static void lse_take(Em *e, int li, const char *m, const char *t) {
+  const char *huge = huge_val(e);
+  sb_printf(e->line, "if (%s > %s) { adc_s%d = %s > -%s ? adc_s%d * exp%s(%s - %s) + 1.0%s : 1.0%s; %s = %s; } "
+                     "else if (%s > -%s) { adc_s%d += exp%s(%s - %s); }",
+            t, m, li, m, huge, li, e->fs, m, t, e->ls, e->ls, m, t, m, huge, li, e->fs, t, m);
+  put_line(e, e->line);
+}
+
+/* After logsumexp loop li (result red): the last term taken in, or every
+ * stored term taken in by a pass of its own; the result; the weights. The
+ * loop itself only makes its terms (the one before taken in, or each
+ * stored): the exponentials do not wait for the next term's arithmetic, nor
+ * it for them (doc/performance.md (49)). */
+void lse_finish(Em *e, int li, int red) {
+  StrBuf *b = e->line;
+  const Loop *l = &e->g->loops.v[li];
+  char mbuf[NAME_LEN], ubuf[24];
+  const char *m = name_text(e->ns[red].name, mbuf);
+  snprintf(ubuf, sizeof ubuf, "adc_u%d", li);
+  int w = weight_tape(e, li);
+  if (w < 0) {
+    lse_take(e, li, m, ubuf);
+  } else {
+    StrBuf p0 = {0};
+    tape_place(e, &p0, w, e->g->nodes.v[w].a[1], 0);
+    indent(e);
+    put(e, e->ssa ? "# the stored terms taken in\n" : "/* the stored terms taken in */\n");
+    loop_head(e, b, l, li, 0, 0);
+    put_line(e, b);
+    e->depth++;
+    if (!e->ssa)
+      sb_printf(b, "const %s ", e->T);
+    sb_printf(b, "%s = %s", ubuf, p0.s);
+    put_statement(e, b);
+    lse_update_stored(e, li, red, ubuf, w);
+    close_brace(e, b);
+    sb_free(&p0);
+  }
+  put_name(b, e->ns[red].name);
+  sb_printf(b, " += log%s(adc_s%d)", e->fs, li);
+  line_end(e, b, e->g->nodes.v[red].src);
+  lse_weights(e, li);
+}
+
+/* At the end of an iteration: the reduction takes in its term
+ * (logsumexp: see lse_finish). */
 void reduce_update(Em *e, int li, int red, int count) {
   const Graph *g = e->g;
   StrBuf *b = e->line, t = {0};
@@ -188,14 +243,16 @@ void reduce_update(Em *e, int li, int red, int count) {
   if (k == LK_SUM) {
     sb_printf(b, "%s += %s", r, ts);
     line_end(e, b, nd->src);
-  } else if (k == LK_LSE && (w = weight_tape(e, li)) >= 0) {
-    lse_update_stored(e, li, red, ts, w);
-  } else if (k == LK_LSE) { /* the first term (largest so far) needs no exponential */
-    const char *huge = huge_val(e);
-    sb_printf(b, "if (%s > %s) { adc_s%d = %s > -%s ? adc_s%d * exp%s(%s - %s) + 1.0%s : 1.0%s; %s = %s; } "
-                 "else if (%s > -%s) { adc_s%d += exp%s(%s - %s); }",
-              ts, r, li, r, huge, li, e->fs, r, ts, e->ls, e->ls, r, ts, r, huge, li, e->fs, ts, r);
-    put_line(e, b);
+  } else if (k == LK_LSE && (w = weight_tape(e, li)) >= 0) { /* stored, taken in after the loop */
+    tape_place(e, b, w, g->nodes.v[w].a[1], 0);
+    sb_printf(b, " = %s", ts);
+    line_end(e, b, nd->src);
+  } else if (k == LK_LSE) { /* the term before taken in, this one kept for the next iteration */
+    char ubuf[24];
+    snprintf(ubuf, sizeof ubuf, "adc_u%d", li);
+    lse_take(e, li, r, ubuf);
+    sb_printf(b, "%s = %s", ubuf, ts);
+    line_end(e, b, nd->src);
   } else {
     const char *cmp = k == LK_MIN ? "<" : ">";
     if (count >= 0)

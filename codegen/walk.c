@@ -502,12 +502,8 @@ static void emit_loop(Em *e, int li) {
   stride_end(e, li);
   indent(e);
   put(e, "}\n");
-  if (red >= 0 && l->kind == LK_LSE) {
-    put_name(b, e->ns[red].name);
-    sb_printf(b, " += log%s(adc_s%d)", e->fs, li);
-    line_end(e, b, g->nodes.v[red].src);
-    lse_weights(e, li);
-  }
+  if (red >= 0 && l->kind == LK_LSE)
+    lse_finish(e, li, red);
   emit_exits(e, li);
 }
 
