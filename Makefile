@@ -30,7 +30,7 @@ CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRC := support/arena.c support/heap.c support/strbuf.c support/diag.c support/strmap.c \
            parser/ast.c parser/sema.c \
-           ir/ops.c ir/graph.c ir/sig.c ir/build.c ir/copy.c ir/active.c ir/scope.c ir/recompute.c ir/reverse.c \
+           ir/ops.c ir/graph.c ir/sig.c ir/build.c ir/copy.c ir/active.c ir/scope.c ir/recompute.c ir/reverse.c ir/tangent.c \
            ir/opt.c ir/verify.c \
            codegen/sig.c codegen/policy.c codegen/names.c codegen/plan.c \
            codegen/text.c codegen/layout.c codegen/uses.c codegen/expr.c codegen/stride.c codegen/loops.c \

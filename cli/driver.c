@@ -35,6 +35,8 @@ static const char usage[] =
     "                          default: STEM_grad.c in the current directory\n"
     "  --header[=PATH]         also write a header of prototypes\n"
     "                          (default: STEM_grad.h beside the C file)\n"
+    "  --modes=LIST            what is emitted besides f, comma-separated: grad, vjp,\n"
+    "                          jac (default: grad,vjp,jac), jvp (forward mode), all\n"
     "  --emit=KIND             c (default), header, ssa (graph as text), dot (Graphviz),\n"
     "                          check (a C program testing STEM_grad.c; default STEM_check.c)\n"
     "  --check                 build and run that test with $CC (default cc) and report\n"
@@ -69,6 +71,34 @@ static int usage_error(FILE *err, const char *fmt, const char *arg) {
   return 2;
 }
 
+/* "grad,jvp" into MODE_* bits; 0 when a name is unknown (*bad: it).
+ * *named: the modes named one by one (a mode that fits no function is
+ * worth a warning then, not when 'all' brings it). */
+static unsigned parse_modes(const char *list, const char **bad, unsigned *named) {
+  static const struct { const char *name; unsigned bits; } modes[] = {
+      {"grad", MODE_GRAD}, {"vjp", MODE_VJP}, {"jac", MODE_JAC}, {"jvp", MODE_JVP}, {"all", MODE_ALL}};
+  static char word[64];
+  unsigned bits = 0;
+  for (const char *p = list;; p++) {
+    const char *end = strchr(p, ',');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    unsigned b = 0;
+    for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++)
+      if (strlen(modes[k].name) == n && strncmp(modes[k].name, p, n) == 0)
+        b = modes[k].bits;
+    if (!b) {
+      snprintf(word, sizeof word, "%.*s", (int)(n < 60 ? n : 60), p);
+      *bad = word;
+      return 0;
+    }
+    bits |= b;
+    *named |= b == MODE_ALL ? 0 : b;
+    if (!end)
+      return bits;
+    p = end;
+  }
+}
+
 static int valid_prefix(const char *s) {
   for (const char *p = s; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
@@ -81,6 +111,7 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
   memset(o, 0, sizeof *o);
   o->optimize = 1;
   o->split = 6000;
+  o->modes = MODE_DEFAULT;
   int only_files = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -110,6 +141,13 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
     } else if (strncmp(a, "--header=", 9) == 0) {
       o->want_header = 1;
       o->header = a + 9;
+    } else if (strncmp(a, "--modes=", 8) == 0) {
+      const char *bad = NULL;
+      o->modes_named = 0;
+      o->modes = parse_modes(a + 8, &bad, &o->modes_named);
+      if (!o->modes)
+        return usage_error(err, "unknown mode '%s' in --modes (grad, vjp, jac, jvp, all; "
+                                "hvp and hess are not built yet)", bad);
     } else if (strncmp(a, "--emit=", 7) == 0) {
       const char *k = a + 7;
       if (strcmp(k, "c") == 0) o->emit = EMIT_C;
@@ -380,6 +418,29 @@ static void reverse_error(Diag *d, const FnGraphs *f, RevStatus status, Loc at) 
   }
 }
 
+/* A mode --modes names that no function of the file takes (SPEC 2.7). */
+static void unfitting_modes(const FnGraphs *fns, int n, unsigned named, Diag *d) {
+  static const struct {
+    unsigned bit;
+    const char *name, *fits;
+  } modes[] = {{MODE_GRAD, "grad", "functions of one scalar result"},
+               {MODE_JAC, "jac", "functions of several results or of array results"},
+               {MODE_VJP, "vjp", "functions"},
+               {MODE_JVP, "jvp", "functions"}};
+  for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+    if (!(named & modes[k].bit))
+      continue;
+    int fits = 0;
+    for (int i = 0; i < n && !fits; i++)
+      fits = modes[k].bit == MODE_GRAD ? !cg_several(&fns[i]) : modes[k].bit == MODE_JAC ? cg_several(&fns[i]) : 1;
+    if (!fits) {
+      fprintf(d->out, "%s: warning: --modes: '%s' fits no function of the file (it is for %s)\n", d->src->name,
+              modes[k].name, modes[k].fits);
+      d->warnings++;
+    }
+  }
+}
+
 /* The forward graphs and signatures, then (the names known) the reverse
  * sweeps of the functions emitted (not the private ones, which live on only
  * inlined into their callers): *n of them in fns. */
@@ -396,6 +457,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
       graph_free(&fwd[i]);
     } else {
       fns[*n].sig = &sigs[i];
+      fns[*n].modes = o->modes ? o->modes : MODE_DEFAULT;
       fns[(*n)++].fwd = fwd[i];
     }
   cg_names(fns, *n, o->prefix, names);
@@ -421,6 +483,16 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     }
     reverse_error(d, f, status, at);
     errors += status != REV_OK;
+    if (f->modes & MODE_JVP) {
+      Loc tat;
+      TanStatus ts = ir_tangent(&f->fwd, &f->jvp, optimize, &tat);
+      ir_check_step(&f->jvp, "tangent (jvp)");
+      ir_dce(&f->jvp);
+      ir_check(&f->jvp, "dce (jvp)");
+      if (ts != TAN_OK && status == REV_OK)
+        reverse_error(d, f, ts == TAN_TOO_LARGE ? REV_TOO_LARGE : REV_NO_DERIVATIVE, tat);
+      errors += ts != TAN_OK && status == REV_OK;
+    }
     if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
       ir_dce_forward(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
                         * the gradient's forward sweep */
@@ -428,6 +500,8 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     }
   }
   free(fwd);
+  if (!errors)
+    unfitting_modes(fns, *n, o->modes_named, d);
   return errors;
 }
 
@@ -436,6 +510,7 @@ static void free_all(FnGraphs *fns, int n) {
     graph_free(&fns[i].fwd);
     graph_free(&fns[i].grad);
     graph_free(&fns[i].vjp);
+    graph_free(&fns[i].jvp);
   }
   free(fns);
 }

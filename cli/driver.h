@@ -23,6 +23,8 @@ typedef struct Options {
   const char *check_sizes; /* --check-sizes: 'n=8, K=3', or NULL */
   const char *check_at;    /* --check-at: 'x=1, v=[1, 2]', or NULL */
   int bounds_check;        /* --bounds-check: indices read from data are checked */
+  unsigned modes;          /* --modes: MODE_* of codegen/sig.h (0 before parsing: the default) */
+  unsigned modes_named;    /* the modes --modes names one by one (not by 'all') */
 } Options;
 
 /* Exit status: 0 success, 1 errors in the input (or, with --check, a

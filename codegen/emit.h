@@ -40,7 +40,7 @@ typedef struct FwdShare {
  * zK, 2K + 2 is zK_bar, 0 none yet. (As strings, every operand was a read
  * of text somewhere in memory: on a large random DAG, a cache miss each.) */
 typedef int32_t Name;
-enum { NAME_LEN = 32 }; /* "z", up to 20 digits, "_bar", NUL */
+enum { NAME_LEN = 32 }; /* "z", up to 20 digits, "_bar_dot", NUL */
 
 /* The size of a part (in nodes; smaller when --split is smaller): register
  * allocation and alias analysis in C compilers grow faster than linearly
@@ -180,15 +180,15 @@ typedef struct Em {
 /* ---- text.c: output, lines and their comments ---- */
 Name z_name(int k);
 Name bar_name(int k);
+Name dot_name(int k); /* zK_dot: a tangent (f_jvp) */
 /* nm as C text at buf (NUL-ended); its length. */
 static inline int put_name_at(char *buf, Name nm) {
+  static const char *const suffix[] = {"", "_bar", "_dot", "_bar_dot"};
+  static const int len[] = {0, 4, 4, 8};
   buf[0] = 'z';
-  int n = 1 + put_decimal(buf + 1, (nm - 1) / 2);
-  if (nm % 2 == 0) {
-    memcpy(buf + n, "_bar", 5);
-    n += 4;
-  }
-  return n;
+  int n = 1 + put_decimal(buf + 1, (nm - 1) / 4), k = (nm - 1) % 4;
+  memcpy(buf + n, suffix[k], (size_t)len[k] + 1);
+  return n + len[k];
 }
 /* Inline: every operand printed is a name. */
 static inline void put_name(StrBuf *b, Name nm) {

@@ -1,8 +1,10 @@
 /* emit_check.c - a standalone C program that checks the emitted code: for
  * every function, at random points (or the point --check-at gives; sizes 3
  * unless --check-sizes or --check-at say otherwise), each gradient (or
- * Jacobian) entry against central differences of the forward function, and
- * f_vjp by the dot-product test <w, J d> = <vjp(w), d>. The differences are
+ * Jacobian) entry against central differences of the forward function,
+ * f_vjp by the dot-product test <w, J d> = <vjp(w), d>, and f_jvp's
+ * tangents along d by <w, J d> too (each as --modes emits them; a column
+ * not checked shows '-'). The differences are
  * taken in long double (the program holds the forward functions again in
  * long double, adc_ld_f) with two steps, h and 2h. Where the two disagree by
  * more than the tolerance, the function is too ill-conditioned there for a
@@ -105,7 +107,9 @@ static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int i
     else
       sb_printf(b, "  static double adc_p%d[%ld];\n  static long double adc_q%d[%ld];\n", i, l, i, l);
     if (!fn->params[i].is_const) /* data: no vjp, no direction */
-      sb_printf(b, "  static double adc_v%d[%ld], adc_d%d[%ld];\n", i, l, i, l);
+      sb_printf(b, "  static double adc_v%d[%ld], adc_d%d[%ld];\n  (void)adc_v%d;\n  (void)adc_d%d;\n", i, l, i, l, i, i);
+    if (!fn->params[i].is_int)
+      sb_printf(b, "  (void)adc_q%d;\n", i);
     if (pt && pt->values[i]) {
       sb_printf(b, "  static const double adc_at%d[%ld] = {", i, l);
       for (long e = 0; e < len; e++)
@@ -116,8 +120,13 @@ static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int i
   }
   sb_printf(b, "  static double adc_out[%ld], adc_w[%ld], adc_jac[%ld];\n  static long double adc_f[4][%ld];\n",
             nv + 1, nv + 1, nv * cols + 1, nv + 1);
-  sb_puts(b, "  double adc_worst = 0, adc_worst_dot = 0;\n  char adc_where[160] = \"-\";\n"
-             "  int adc_points = 0, adc_unsure = 0;\n");
+  /* (with --modes, not every check is made) */
+  sb_printf(b, "  (void)adc_jac;\n  (void)adc_w;\n  (void)adc_f;\n  (void)adc_result%d;\n  (void)adc_point;\n", idx);
+  sb_printf(b, "  double adc_worst = %s, adc_worst_dot = %s, adc_worst_jvp = %s;\n  char adc_where[160] = \"-\";\n"
+               "  int adc_points = 0, adc_unsure = 0;\n",
+            cg_emits(f, FN_GRAD) ? "0" : "-1", cg_emits(f, FN_VJP) ? "0" : "-1", cg_emits(f, FN_JVP) ? "0" : "-1");
+  if (cg_emits(f, FN_JVP))
+    sb_printf(b, "  static double adc_jo[%ld], adc_jd[%ld];\n", nv + 1, nv + 1);
   sb_printf(b, "  for (int adc_k = 0; adc_k < %d && adc_points < %d; adc_k++) {\n", fixed ? 1 : 60,
             fixed ? 1 : CHECK_POINTS);
   sb_puts(b, "    const double adc_lo = adc_k % 3 == 0 ? -1.0 : adc_k % 3 == 1 ? 0.1 : 1.1, adc_hi = adc_lo + 1.8;\n"
@@ -209,33 +218,70 @@ static void central_differences(StrBuf *b, const FnGraphs *f, const char *ld, co
   }
 }
 
-/* The dot-product test of f_vjp: <w, J d> (two central differences along d)
- * against <vjp(w), d>. */
+/* f_jvp along the direction d: the values into adc_jo, the tangents into
+ * adc_jd. */
+static void jvp_call(StrBuf *b, const FnGraphs *f, const char *a, const long *off) {
+  const Signature *fn = f->sig;
+  int several = cg_several(f), first = a[0] == 0;
+  sb_printf(b, several ? "    %s(%s" : "    adc_jo[0] = %s(%s", f->names->jvp, a);
+  for (int i = 0; i < fn->nparams; i++)
+    if (!fn->params[i].is_const) {
+      sb_printf(b, fn->params[i].ndims ? "%sadc_d%d" : "%sadc_d%d[0]", first ? "" : ", ", i);
+      first = 0;
+    }
+  for (int o = 0; o < f->fwd.outs.n && several; o++, first = 0)
+    sb_printf(b, "%s&adc_jo[%ld]", first ? "" : ", ", off[o]);
+  for (int o = 0; o < f->fwd.outs.n; o++, first = 0)
+    sb_printf(b, "%s&adc_jd[%ld]", first ? "" : ", ", off[o]);
+  sb_puts(b, ");\n");
+}
+
+/* The dot-product tests: <w, J d> (two central differences along d)
+ * against <vjp(w), d> (f_vjp) and against <w, jvp(d)> (f_jvp). */
 static void dot_product_test(StrBuf *b, const FnGraphs *f, const char *ld, const char *a, const char *aq,
                              const long *off) {
   const Signature *fn = f->sig;
-  int np = fn->nparams;
+  int np = fn->nparams, vjp = cg_emits(f, FN_VJP), jvp = cg_emits(f, FN_JVP);
   long nv = off[f->fwd.outs.n];
+  if (!vjp && !jvp)
+    return;
   sb_printf(b, "    for (int adc_o = 0; adc_o < %ld; adc_o++) adc_w[adc_o] = adc_uni(-1, 1);\n", nv);
-  sb_printf(b, "    %s(%s", f->names->vjp, a);
-  for (int o = 0; o < f->fwd.outs.n; o++)
-    sb_printf(b, fn->results[o].ndims ? "%s&adc_w[%ld]" : "%sadc_w[%ld]", a[0] || o ? ", " : "", off[o]);
-  for (int i = 0; i < np; i++)
-    if (!fn->params[i].is_const)
-      sb_printf(b, fn->params[i].ndims ? ", adc_v%d" : ", &adc_v%d[0]", i);
-  sb_puts(b, ");\n    {\n      const long double adc_h = 1e-6L;\n      long double adc_rhs = 0, adc_g[4] = {0, 0, 0, 0};\n");
+  if (vjp) {
+    sb_printf(b, "    %s(%s", f->names->vjp, a);
+    for (int o = 0; o < f->fwd.outs.n; o++)
+      sb_printf(b, fn->results[o].ndims ? "%s&adc_w[%ld]" : "%sadc_w[%ld]", a[0] || o ? ", " : "", off[o]);
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const)
+        sb_printf(b, fn->params[i].ndims ? ", adc_v%d" : ", &adc_v%d[0]", i);
+    sb_puts(b, ");\n");
+  }
+  if (jvp)
+    jvp_call(b, f, a, off);
+  sb_printf(b, "    {\n      const long double adc_h = 1e-6L;\n      long double %sadc_g[4] = {0, 0, 0, 0};\n",
+            vjp && jvp ? "adc_rhs = 0, adc_lhs = 0, " : vjp ? "adc_rhs = 0, " : "adc_lhs = 0, ");
   four_values(b, f, ld, aq, -1, 1, "      ", off);
-  for (int i = 0; i < np; i++)
+  for (int i = 0; i < np && vjp; i++)
     if (!fn->params[i].is_const)
       sb_printf(b, "      for (int adc_e = 0; adc_e < (int)(sizeof adc_p%d / sizeof *adc_p%d); adc_e++) "
                    "adc_rhs += (long double)adc_v%d[adc_e] * adc_d%d[adc_e];\n",
                 i, i, i, i);
+  if (jvp)
+    sb_printf(b, "      for (int adc_o = 0; adc_o < %ld; adc_o++) adc_lhs += (long double)adc_w[adc_o] * adc_jd[adc_o];\n", nv);
   sb_printf(b, "      for (int adc_s = 0; adc_s < 4; adc_s++)\n"
-               "        for (int adc_o = 0; adc_o < %ld; adc_o++) adc_g[adc_s] += adc_w[adc_o] * adc_f[adc_s][adc_o];\n"
-               "      const double adc_r = adc_judge((double)adc_rhs, adc_g[0], adc_g[1], adc_g[2], adc_g[3], adc_h);\n"
-               "      if (adc_r < 0)\n        adc_unsure++;\n"
-               "      else if (!(adc_r <= adc_worst_dot))\n        adc_worst_dot = adc_r;\n    }\n",
+               "        for (int adc_o = 0; adc_o < %ld; adc_o++) adc_g[adc_s] += adc_w[adc_o] * adc_f[adc_s][adc_o];\n",
             nv);
+  if (vjp)
+    sb_puts(b, "      const double adc_r = adc_judge((double)adc_rhs, adc_g[0], adc_g[1], adc_g[2], adc_g[3], adc_h);\n"
+               "      if (adc_r < 0)\n        adc_unsure++;\n"
+               "      else if (!(adc_r <= adc_worst_dot))\n        adc_worst_dot = adc_r;\n");
+  if (jvp) /* its values are f's to the bit */
+    sb_printf(b, "      const double adc_rj = adc_judge((double)adc_lhs, adc_g[0], adc_g[1], adc_g[2], adc_g[3], adc_h);\n"
+                 "      for (int adc_o = 0; adc_o < %ld; adc_o++)\n"
+                 "        if (adc_jo[adc_o] != adc_out[adc_o] && adc_jo[adc_o] == adc_jo[adc_o]) adc_worst_jvp = INFINITY;\n"
+                 "      if (adc_rj < 0)\n        adc_unsure++;\n"
+                 "      else if (!(adc_rj <= adc_worst_jvp))\n        adc_worst_jvp = adc_rj;\n",
+              nv);
+  sb_puts(b, "    }\n");
 }
 
 static void check_function(StrBuf *b, const FnGraphs *f, const char *ld, const CheckPoint *pt, int idx) {
@@ -250,11 +296,13 @@ static void check_function(StrBuf *b, const FnGraphs *f, const char *ld, const C
   sb_printf(b, "    for (int adc_o = 0; adc_o < %ld; adc_o++) adc_finite &= isfinite(adc_out[adc_o]) != 0;\n"
                "    if (!adc_finite) continue;\n",
             rows);
-  jacobian_call(b, f, pt, a, off);
-  central_differences(b, f, ld, aq, cols, pt, idx, off);
+  if (cg_emits(f, FN_GRAD)) {
+    jacobian_call(b, f, pt, a, off);
+    central_differences(b, f, ld, aq, cols, pt, idx, off);
+  }
   dot_product_test(b, f, ld, a, aq, off);
   free(off);
-  sb_printf(b, "    adc_points++;\n  }\n  adc_report(\"%s\", adc_points, adc_worst, adc_where, adc_worst_dot, adc_unsure);\n}\n\n",
+  sb_printf(b, "    adc_points++;\n  }\n  adc_report(\"%s\", adc_points, adc_worst, adc_where, adc_worst_dot, adc_worst_jvp, adc_unsure);\n}\n\n",
             f->sig->name);
   sb_free(&args);
   sb_free(&qargs);
@@ -287,10 +335,15 @@ static const char check_helpers[] =
     "  if (fabsl(d1 - d2) <= tol)\n    return (double)e1;\n"
     "  return e1 <= 1 || e2 <= 1 ? (double)(e1 < e2 ? e1 : e2) : -1;\n}\n\n"
     "static int adc_failed;\n\n"
-    "static void adc_report(const char *fn, int points, double worst, const char *where, double dot, int unsure) {\n"
-    "  const int bad = points == 0 || !(worst <= 1) || !(dot <= 1);\n"
-    "  printf(\"%-16s %6d %12.3g %12.3g  %s%s\", fn, points, worst, dot, bad ? \"FAIL \" : \"ok   \",\n"
-    "         points ? where : \"no point with a finite value\");\n"
+    "/* an error as a fraction of its tolerance; '-' when not checked (negative) */\n"
+    "static void adc_column(double r) {\n"
+    "  if (r < 0)\n    printf(\" %12s\", \"-\");\n  else\n    printf(\" %12.3g\", r);\n}\n\n"
+    "static void adc_report(const char *fn, int points, double worst, const char *where, double dot, double jvp,\n"
+    "                       int unsure) {\n"
+    "  const int bad = points == 0 || !(worst <= 1) || !(dot <= 1) || !(jvp <= 1);\n"
+    "  printf(\"%-16s %6d\", fn, points);\n"
+    "  adc_column(worst);\n  adc_column(dot);\n  adc_column(jvp);\n"
+    "  printf(\"  %s%s\", bad ? \"FAIL \" : \"ok   \", points ? where : \"no point with a finite value\");\n"
     "  if (unsure)\n"
     "    printf(\" (%d inconclusive: the differences disagree, ill-conditioned)\", unsure);\n"
     "  putchar('\\n');\n"
@@ -356,8 +409,9 @@ void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o, c
   sb_puts(out, "int main(void) {\n"
                "  printf(\"errors as fractions of their tolerance (1e-6 relative, plus the differences'\\n\"\n"
                "         \"rounding); over 1 fails\\n\");\n"
-               "  printf(\"%-16s %6s %12s %12s  %s\\n\", \"function\", \"points\", \"gradient\", \"vjp\","
-               " \"largest gradient error\");\n");
+               "  printf(\"%-16s %6s %12s %12s %12s  %s\\n\", \"function\", \"points\", \"gradient\", \"vjp\","
+               " \"jvp\", \"largest gradient error\");\n");
+  sb_puts(out, "  (void)adc_judge;\n  (void)adc_step;\n");
   for (int i = 0; i < n; i++)
     sb_printf(out, "  adc_check%d();\n", i);
   sb_puts(out, "  puts(adc_failed ? \"FAILED\" : \"all derivatives agree\");\n  return adc_failed;\n}\n");

@@ -25,7 +25,7 @@ Name own_name(Em *e, int n) {
   if (e->direct[n] >= 0 && nd->name < 0)
     return label_name(e, e->direct[n]);
   if (nd->name >= 0 && !(e->pl.fresh && e->pl.fresh[n]))
-    return z_name(nd->name);
+    return nd->tan ? dot_name(nd->name) : z_name(nd->name);
   return z_name(e->helper++);
 }
 
@@ -67,9 +67,10 @@ static void const_text(Em *e, StrBuf *b, Ref r) {
  * adjoint as adc_bK (adc_bK_R for row R of f_jac's adjoints). */
 void buffer_text(Em *e, StrBuf *b, int buf, int adjoint, int row) {
   const Node *nd = &e->g->nodes.v[buf];
-  if (nd->op == OP_ARRAY) { /* a parameter, or f_vjp's cotangent of an array result */
+  if (nd->op == OP_ARRAY) { /* a parameter, f_vjp's cotangent of an array result, or f_jvp's tangent */
     int np = e->g->nparams;
-    sb_puts(b, nd->aux < np ? e->nm->params[nd->aux] : e->nm->outbars[nd->aux - np]);
+    sb_puts(b, nd->aux < np ? e->nm->params[nd->aux] : e->kind == FN_JVP ? e->nm->dots[nd->aux - np]
+               : e->nm->outbars[nd->aux - np]);
     return;
   }
   sb_printf(b, "adc_%c%d", adjoint ? 'b' : 'a', nd->aux);
@@ -291,6 +292,7 @@ void expr_text(Em *e, StrBuf *b, int n) {
   switch (nd->op) {
   case OP_INPUT:
     sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux]
+               : e->kind == FN_JVP ? e->nm->dots[nd->aux - e->g->nparams]
                : e->several ? e->nm->outbars[nd->aux - e->g->nparams] : e->nm->seed);
     return;
   case OP_LOAD:

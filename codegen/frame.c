@@ -300,7 +300,7 @@ void emit_tapes(Em *e) {
 /* ---- local arrays ---- */
 
 /* " NAN" where the function returns a value, for its early returns. */
-const char *fail_value(const Em *e) { return (e->kind == FN_FWD || e->kind == FN_GRAD) && !e->several ? " NAN" : ""; }
+const char *fail_value(const Em *e) { return e->kind != FN_VJP && !e->several ? " NAN" : ""; }
 
 /* What buffer K's arrays need here: bit 1 its values (adc_aK), bit 2 its
  * adjoint (adc_bK): per ABUF node. */
@@ -445,7 +445,7 @@ static void scalar_gradients(Em *e, StrBuf *b) {
   const Graph *g = e->g;
   int np = g->nparams, nv = e->fg->fwd.outs.n;
   int values = e->kind == FN_VJP && !e->rows ? 0 : nv;
-  int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_FWD ? 0 : 1;
+  int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_FWD || e->kind == FN_JVP ? 0 : 1;
   for (int row = 0; row < rows; row++)
     for (int i = 0; i < np; i++) {
       Ref r = g->outs.v[values + row * np + i];
@@ -462,20 +462,22 @@ static void scalar_gradients(Em *e, StrBuf *b) {
     }
 }
 
-/* Several results, written through their pointers (an array result's
- * buffer copied out). */
-static void results_out(Em *e, StrBuf *b) {
+/* Results written through pointers (an array result's buffer copied out):
+ * several results, and f_jvp's tangents (outs[nv + o], after the values). */
+static void results_out(Em *e, StrBuf *b, int tangents) {
   const Graph *g = e->g;
-  for (int o = 0; o < e->fg->fwd.outs.n; o++) {
-    Ref r = g->outs.v[o];
+  int nv = e->fg->fwd.outs.n;
+  for (int o = 0; o < nv; o++) {
+    Ref r = g->outs.v[tangents ? nv + o : o];
+    const char *name = tangents ? e->nm->outdots[o] : e->nm->outs[o];
     if (!ref_is_const(r) && e->ns[r].kind == K_ARR && !e->ssa) {
       sb_puts(b, "for (long adc_k = 0; adc_k < ");
       int_text(e, b, g->nodes.v[e->buf_of[r]].a[0], 0);
-      sb_printf(b, "; adc_k++) %s[adc_k] = ", e->nm->outs[o]);
+      sb_printf(b, "; adc_k++) %s[adc_k] = ", name);
       ref_use(e, b, r);
       sb_puts(b, "[adc_k]");
     } else {
-      sb_printf(b, e->ssa ? "%s = " : "*%s = ", e->nm->outs[o]);
+      sb_printf(b, e->ssa ? "%s = " : "*%s = ", name);
       ref_use(e, b, r);
     }
     line_end(e, b, (Loc){0, 0});
@@ -550,7 +552,7 @@ static void row_arguments(Em *e) {
  * values: walk.c), its adjoints zero, its cotangent and columns its own. */
 static void open_rows(Em *e) {
   StrBuf b = {0}, alen = {0}, f = {0};
-  results_out(e, e->line);
+  results_out(e, e->line, 0);
   char *use = buffer_uses(e);
   int adjoints = (e->arr_blocks & 2) && block_length(e, use, 2, &alen);
   sb_puts(&b, "const size_t adc_rows = ");
@@ -594,8 +596,10 @@ void begin_reverse(Em *e) {
 void emit_outputs(Em *e) {
   const Graph *g = e->g;
   StrBuf *b = e->line;
-  if (e->several && (e->kind == FN_FWD || e->kind == FN_GRAD))
-    results_out(e, b);
+  if (e->several && e->kind != FN_VJP)
+    results_out(e, b, 0);
+  if (e->kind == FN_JVP)
+    results_out(e, b, 1);
   if (e->zero_late == 1) { /* a reverse sweep that never started */
     emit_zeroing(e);
     e->zero_late = 2;
@@ -642,7 +646,7 @@ void emit_outputs(Em *e) {
 int collect_unused(const Em *e, const char **out, int locals) {
   const Graph *g = e->g;
   int n = 0, np = g->nparams, nv = e->fg->fwd.outs.n, ns = e->fg->sig->nsizes;
-  char *used = xcalloc((size_t)(np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
+  char *used = xcalloc((size_t)(2 * np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
   char *accum = xcalloc((size_t)np + 1, 1);
   for (int i = 0; i < g->nodes.n; i++) {
     const Node *nd = &g->nodes.v[i];
@@ -671,6 +675,9 @@ int collect_unused(const Em *e, const char **out, int locals) {
   }
   if (e->kind == FN_GRAD && e->several && strcmp(e->ncols, "0") == 0)
     out[n++] = e->nm->jacp;
+  for (int i = 0; e->kind == FN_JVP && !locals && i < np; i++)
+    if (has_gradient(e, i) && !used[np + i])
+      out[n++] = e->nm->dots[i];
   free(used);
   free(sused);
   free(accum);

@@ -134,7 +134,7 @@ static void index_labels(Em *e) {
 }
 
 void em_init(Em *e, const FnGraphs *fg, FnKind kind, const EmitOpts *o, int ssa, const BodyHead *h) {
-  const Graph *g = kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : &fg->vjp;
+  const Graph *g = cg_graph(fg, kind);
   memset(e, 0, sizeof *e);
   if (kind == FN_GRAD && ir_sig_array_results(fg->sig)) { /* f_vjp's body, its reverse sweep once per row */
     kind = FN_VJP;

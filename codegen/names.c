@@ -45,8 +45,9 @@ static const char *const reserved[] = {
     "M_E", "sincos", "exp10", "pow10", "lgamma_r", "gamma_r",
 };
 
-/* Our temporaries: z<digits> and z<digits>_bar, loop counters i<digits>,
- * and everything starting with adc_ (the loops' storage). */
+/* Our temporaries: z<digits> and z<digits>_bar (_dot, _bar_dot), loop
+ * counters i<digits>, and everything starting with adc_ (the loops'
+ * storage). */
 static int is_temporary(const char *s) {
   if (strncmp(s, "adc_", 4) == 0)
     return 1;
@@ -55,7 +56,7 @@ static int is_temporary(const char *s) {
   s++;
   while (isdigit((unsigned char)*s))
     s++;
-  return *s == '\0' || strcmp(s, "_bar") == 0;
+  return *s == '\0' || strcmp(s, "_bar") == 0 || strcmp(s, "_dot") == 0 || strcmp(s, "_bar_dot") == 0;
 }
 
 int cg_is_reserved(const char *name) {
@@ -117,23 +118,29 @@ static char *cat(Names *n, const char *a, const char *b) {
   return s;
 }
 
-/* The three symbols of a function are claimed together, so that f_grad of
- * one function cannot be another function's f. */
-static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base) {
+/* The symbols of a function are claimed together, so that f_grad of one
+ * function cannot be another function's f (f_jvp only when emitted: names
+ * stay those of earlier versions without it). */
+static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, int jvp) {
   if (reserved_prefix(base))
     base = cat(n, "u", base);
   for (;;) {
     char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp"), *j = cat(n, base, "_jac");
+    char *t = cat(n, base, "_jvp");
     if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&
-        !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0) && !names_part(n, globals, base)) {
+        !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0) && !(jvp && strmap_get(globals, t, 0)) &&
+        !names_part(n, globals, base)) {
       fn->fwd = base;
       fn->grad = g;
       fn->vjp = v;
       fn->jac = j;
+      fn->jvp = t;
       strmap_put(globals, base, 1);
       strmap_put(globals, g, 1);
       strmap_put(globals, v, 1);
       strmap_put(globals, j, 1);
+      if (jvp)
+        strmap_put(globals, t, 1);
       return;
     }
     base = cat(n, base, "_");
@@ -149,12 +156,12 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
     const Signature *f = fns[i].sig;
     FnNames *fn = &out->fn[i];
     fn->src = f->name;
-    name_function(out, &globals, fn, cat(out, prefix ? prefix : "", f->name));
+    name_function(out, &globals, fn, cat(out, prefix ? prefix : "", f->name), (fns[i].modes & MODE_JVP) != 0);
   }
   /* a function named like a later one's part ("f_grad_part1" before f) */
   for (int i = 0; i < nfuncs; i++)
     if (names_part(out, &globals, out->fn[i].fwd))
-      name_function(out, &globals, &out->fn[i], cat(out, out->fn[i].fwd, "_"));
+      name_function(out, &globals, &out->fn[i], cat(out, out->fn[i].fwd, "_"), (fns[i].modes & MODE_JVP) != 0);
   for (int i = 0; i < nfuncs; i++) {
     const Signature *f = fns[i].sig, *sig = f;
     FnNames *fn = &out->fn[i];
@@ -168,6 +175,8 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
     fn->bars = arena_alloc(&out->arena, np * sizeof *fn->bars);
     fn->outs = arena_alloc(&out->arena, no * sizeof *fn->outs);
     fn->outbars = arena_alloc(&out->arena, no * sizeof *fn->outbars);
+    fn->dots = arena_alloc(&out->arena, np * sizeof *fn->dots);
+    fn->outdots = arena_alloc(&out->arena, no * sizeof *fn->outdots);
     for (int k = 0; k < sig->nsizes; k++)
       fn->sizes[k] = claim(out, &local, &globals, sig->sizes[k]);
     for (int p = 0; p < f->nparams; p++)
@@ -180,6 +189,13 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
       fn->outbars[k] = claim(out, &local, &globals, cat(out, fn->outs[k], "_bar"));
     fn->seed = claim(out, &local, &globals, cat(out, f->name, "_bar"));
     fn->jacp = claim(out, &local, &globals, "jac");
+    int jvp = (fns[i].modes & MODE_JVP) != 0; /* (claimed only then: names stay those without) */
+    for (int p = 0; p < f->nparams; p++)
+      fn->dots[p] = f->params[p].is_const || !jvp ? NULL : claim(out, &local, &globals, cat(out, fn->params[p], "_dot"));
+    for (int k = 0; k < named; k++)
+      fn->outdots[k] = jvp ? claim(out, &local, &globals, cat(out, fn->outs[k], "_dot")) : NULL;
+    if (!named)
+      fn->outdots[0] = jvp ? claim(out, &local, &globals, cat(out, f->name, "_dot")) : NULL;
     strmap_free(&local);
   }
   strmap_free(&globals);

@@ -11,7 +11,7 @@ int cg_splits(const Graph *g, int split, int ssa) {
 }
 
 int cg_vjp_by_grad(const FnGraphs *fg, int split) {
-  if (fg->fwd.outs.n != 1 || !cg_splits(&fg->grad, split, 0))
+  if (fg->fwd.outs.n != 1 || !(fg->modes & MODE_GRAD) || !(fg->modes & MODE_VJP) || !cg_splits(&fg->grad, split, 0))
     return 0;
   for (int p = 0; p < fg->sig->nparams; p++)
     if (!fg->sig->params[p].is_const)

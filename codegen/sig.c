@@ -10,10 +10,29 @@ int cg_several(const FnGraphs *fg) { return fg->fwd.outs.n > 1 || ir_sig_array_r
 
 const char *cg_symbol(const FnGraphs *fg, FnKind kind) {
   const FnNames *nm = fg->names;
-  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : cg_several(fg) ? nm->jac : nm->grad;
+  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : kind == FN_JVP ? nm->jvp
+         : cg_several(fg) ? nm->jac : nm->grad;
 }
 
-int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 2 * fg->sig->nparams + 2 * fg->fwd.outs.n + 1; }
+const Graph *cg_graph(const FnGraphs *fg, FnKind kind) {
+  return kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : kind == FN_VJP ? &fg->vjp : &fg->jvp;
+}
+
+int cg_emits(const FnGraphs *fg, FnKind kind) {
+  switch (kind) {
+  case FN_FWD:
+    return 1;
+  case FN_GRAD:
+    return (fg->modes & (cg_several(fg) ? MODE_JAC : MODE_GRAD)) != 0;
+  case FN_VJP:
+    return (fg->modes & MODE_VJP) != 0;
+  case FN_JVP:
+    return (fg->modes & MODE_JVP) != 0;
+  }
+  return 0;
+}
+
+int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 3 * fg->sig->nparams + 3 * fg->fwd.outs.n + 1; }
 
 int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
   const FnNames *nm = fg->names;
@@ -26,9 +45,14 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
     ARG(nm->params[i], ARG_PARAM, i);
   for (int o = 0; o < nv && kind == FN_VJP; o++)
     ARG(cg_several(fg) ? nm->outbars[o] : nm->seed, ARG_SEED, o);
+  for (int i = 0; i < np && kind == FN_JVP; i++)
+    if (!f->params[i].is_const)
+      ARG(nm->dots[i], ARG_DOT, i);
   for (int o = 0; o < nv && cg_several(fg) && kind != FN_VJP; o++)
     ARG(nm->outs[o], ARG_OUT, o);
-  if (kind != FN_FWD && !(kind == FN_GRAD && cg_several(fg)))
+  for (int o = 0; o < nv && kind == FN_JVP; o++)
+    ARG(nm->outdots[o], ARG_OUTDOT, o);
+  if (kind != FN_FWD && kind != FN_JVP && !(kind == FN_GRAD && cg_several(fg)))
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         ARG(nm->bars[i], ARG_BAR, i);
@@ -45,7 +69,7 @@ static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int
   int n = cg_sig_args(fg, kind, args), first = 1;
   for (int k = 0; k < n; k++) {
     const SigArg *a = &args[k];
-    if (ssa && a->role != ARG_SIZE && a->role != ARG_PARAM && a->role != ARG_SEED)
+    if (ssa && a->role != ARG_SIZE && a->role != ARG_PARAM && a->role != ARG_SEED && a->role != ARG_DOT)
       continue;
     sb_puts(b, first ? "" : ", ");
     first = 0;
@@ -54,11 +78,11 @@ static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int
     else if (a->role == ARG_SIZE || (a->role == ARG_PARAM && fg->sig->params[a->index].is_int))
       sb_printf(b, fg->sig->params[a->index].ndims && a->role == ARG_PARAM ? "const int *%s" : "int %s",
                 a->name);
-    else if (a->role == ARG_PARAM && fg->sig->params[a->index].ndims)
+    else if ((a->role == ARG_PARAM || a->role == ARG_DOT) && fg->sig->params[a->index].ndims)
       sb_printf(b, "const %s *%s", T, a->name);
     else if (a->role == ARG_SEED && fg->sig->results[a->index].ndims)
       sb_printf(b, "const %s *%s", T, a->name); /* an array result's cotangent */
-    else if (a->role == ARG_PARAM || a->role == ARG_SEED)
+    else if (a->role == ARG_PARAM || a->role == ARG_SEED || a->role == ARG_DOT)
       sb_printf(b, "%s %s", T, a->name);
     else
       sb_printf(b, "%s *%s", T, a->name);

@@ -7,8 +7,10 @@
 
 #include "emit.h"
 
-Name z_name(int k) { return 2 * (Name)k + 1; }
-Name bar_name(int k) { return 2 * (Name)k + 2; }
+/* zK, zK_bar, zK_dot, zK_bar_dot: 4K + 1 to 4K + 4 */
+Name z_name(int k) { return 4 * (Name)k + 1; }
+Name bar_name(int k) { return 4 * (Name)k + 2; }
+Name dot_name(int k) { return 4 * (Name)k + 3; }
 
 const char *name_text(Name nm, char *buf) {
   put_name_at(buf, nm);

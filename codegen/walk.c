@@ -358,7 +358,7 @@ static void emit_group(Em *e, int gi) {
 
 /* Before the first step of the body that belongs to the reverse sweep. */
 static void sweep_marker(Em *e, int blk, int step_end) {
-  if (blk != 0 || e->kind == FN_FWD || e->rev_marked || e->rev_start >= step_end)
+  if (blk != 0 || e->kind == FN_FWD || e->kind == FN_JVP || e->rev_marked || e->rev_start >= step_end)
     return;
   e->rev_marked = 1;
   if (e->zero_late == 1) { /* after the forward sweep's checks */
@@ -541,8 +541,8 @@ void emit_pass(Em *e) {
   e->rev_marked = 0;
   e->zero_late = e->zero_late ? 1 : 0;
   e->marker = NULL;
-  e->rev_start = reverse_start(g);
-  if (e->kind != FN_FWD)
+  e->rev_start = e->kind == FN_JVP ? g->nodes.n : reverse_start(g); /* (its tangents are inputs) */
+  if (e->kind == FN_GRAD || e->kind == FN_VJP)
     e->marker = e->ssa ? "# forward sweep\n" : "/* forward sweep */\n";
   e->helper = 0;
   for (int i = 0; i < g->nodes.n; i++)

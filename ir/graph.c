@@ -350,7 +350,7 @@ static int32_t from_sibling_branch(const Builder *b, Node key) {
     Ref zero = known_const(b, 0.0);
     if (zero == REF_NONE)
       return -1;
-    Node phi = {OP_PHI, 0, o->parent, {o->cond, REF_NONE, REF_NONE}, k, -1, {0, 0}};
+    Node phi = {OP_PHI, 0, 0, o->parent, {o->cond, REF_NONE, REF_NONE}, k, -1, {0, 0}};
     phi.a[1] = bl->sense ? h : zero;
     phi.a[2] = bl->sense ? zero : h;
     int32_t r = table_find(b, &phi);
@@ -517,7 +517,7 @@ Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
       y = t;
     }
   }
-  Node n = {(uint8_t)op, 0, b->blk, {x, y, w}, 0, b->name, b->src};
+  Node n = {(uint8_t)op, 0, 0, b->blk, {x, y, w}, 0, b->name, b->src};
   /* effects happen once each; so do a local array's versions (each made
    * from the one before, in place) and reads of an adjoint (which changes) */
   if (info->kind == K_EFF || info->kind == K_ARR || op == OP_ABAR)
@@ -531,12 +531,12 @@ Ref b_op(Builder *b, int op, Ref x, Ref y, Ref w) {
 }
 
 Ref b_leaf(Builder *b, int op, int index) {
-  Node n = {(uint8_t)op, 0, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
+  Node n = {(uint8_t)op, 0, 0, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
   return add_node(b, &n);
 }
 
 Ref b_input(Builder *b, int index) {
-  Node n = {OP_INPUT, 0, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
+  Node n = {OP_INPUT, 0, 0, 0, {REF_NONE, REF_NONE, REF_NONE}, index, b->name, b->src};
   return add_node(b, &n);
 }
 
@@ -556,7 +556,7 @@ Ref b_phi(Builder *b, int group, Ref x, Ref y) {
     return x;
   int save = b->blk;
   b->blk = gr->parent;
-  Node n = {OP_PHI, 0, gr->parent, {gr->cond, x, y}, group, b->name, b->src};
+  Node n = {OP_PHI, 0, 0, gr->parent, {gr->cond, x, y}, group, b->name, b->src};
   n.arr = graph_ref_kind(b->g, x) == K_ARR || graph_ref_kind(b->g, y) == K_ARR;
   Ref r = b->optimize ? find_shared(b, n) : REF_NONE;
   if (r == REF_NONE)
@@ -584,7 +584,7 @@ int b_loop(Builder *b, LoopKind kind, Ref lo, Ref hi, int backward) {
  * parent block; the others in the current one. */
 Ref b_loop_op(Builder *b, int op, int loop, Ref x, Ref y) {
   const OpKind k = op_info[op].kind;
-  Node n = {(uint8_t)op, 0, k == K_EXIT ? b->g->loops.v[loop].parent : b->blk, {x, y, REF_NONE},
+  Node n = {(uint8_t)op, 0, 0, k == K_EXIT ? b->g->loops.v[loop].parent : b->blk, {x, y, REF_NONE},
             loop, b->name, b->src};
   /* an array carried by the loop: its carried value and its value after the loop */
   n.arr = (op == OP_CARRY || op == OP_LOOPOUT) && x != REF_NONE && graph_ref_kind(b->g, x) == K_ARR;

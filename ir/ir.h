@@ -49,6 +49,7 @@ int op_keeps_aux(int op); /* built by b_op, but aux set after (ACCUM's row, ABUF
 typedef struct Node {
   uint8_t op;
   uint8_t arr;  /* a CARRY, PHI or loop exit whose value is an array (a local array's version) */
+  uint8_t tan;  /* a tangent (tangent.c): it prints as zK_dot, K its name */
   int32_t blk;  /* the block the node is computed in */
   Ref a[3];     /* arguments; unused ones are REF_NONE */
   int32_t aux;  /* INPUT, IPARAM, ARRAY: parameter index; SIZE: size index; PHI:
@@ -310,6 +311,13 @@ typedef enum RevStatus {
   REV_NO_DERIVATIVE, /* an operation without a derivative (lgamma) of a value depending on the parameters */
 } RevStatus;
 RevStatus ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at);
+
+/* ---- tangent.c: forward mode (f_jvp) as a graph-to-graph transform.
+ * The result's outs are the values, then their tangents; the tangent of
+ * parameter p is INPUT (an array: ARRAY) nparams + p. *err_at: where a
+ * TAN_NO_DERIVATIVE is. ---- */
+typedef enum TanStatus { TAN_OK, TAN_TOO_LARGE, TAN_NO_DERIVATIVE } TanStatus;
+TanStatus ir_tangent(const Graph *fwd, Graph *out, int optimize, Loc *err_at);
 
 /* ---- active.c: which forward values depend on a differentiated
  * parameter (per node, 0 or 1; free() it). ---- */

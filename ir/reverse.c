@@ -45,37 +45,17 @@ typedef struct Contrib {
 
 typedef VEC(Contrib) ContribVec;
 
-/* The rule language of ops.def. */
+/* The rule language of ops.def (rules.h), reaching the forward values
+ * through fwd_ref: recomputed on demand where they are out of scope. */
 #define B (r->b)
 #define X fwd_ref(r, nd->a[0])
 #define Y fwd_ref(r, nd->a[1])
 #define W fwd_ref(r, nd->a[2])
 #define Z fwd_ref(r, n)
-#define K(v) b_const(B, (v))
-#define KV(x) graph_const(B->g, (x))
-#define ZERO REF_NONE
 #define NODERIV no_derivative(r, nd)
-#define U(op, p) b_op(B, OP_##op, (p), REF_NONE, REF_NONE)
-#define BI(op, p, q) b_op(B, OP_##op, (p), (q), REF_NONE)
-#define NEG(p) U(NEG, p)
-#define SIN(p) U(SIN, p)
-#define COS(p) U(COS, p)
-#define SINH(p) U(SINH, p)
-#define COSH(p) U(COSH, p)
-#define SQRT(p) U(SQRT, p)
-#define LOG(p) U(LOG, p)
-#define EXP(p) U(EXP, p)
-#define SIGN(p) U(SIGN, p)
-#define ADD(p, q) BI(ADD, p, q)
-#define SUB(p, q) BI(SUB, p, q)
-#define MUL(p, q) BI(MUL, p, q)
-#define DIV(p, q) BI(DIV, p, q)
-#define POW(p, q) BI(POW, p, q)
-#define POWI(p, q) BI(POWI, p, q)
-#define EQ(p, q) BI(EQ, p, q)
-#define LT(p, q) BI(LT, p, q)
-#define GT(p, q) BI(GT, p, q)
-#define SEL(c, p, q) b_op(B, OP_SEL, (c), (p), (q))
+#define RULE_CTX Rev
+#define RULE_VAR r
+#include "rules.h"
 
 /* An operation <math.h> cannot differentiate, applied to a value that
  * depends on the differentiated parameters. */
@@ -86,18 +66,6 @@ static Ref no_derivative(Rev *r, const Node *nd) {
       r->err_at = nd->src;
   }
   return REF_NONE;
-}
-
-static Ref partial(Rev *r, int n, int i) {
-  const Node *nd = &r->f->nodes.v[n];
-  switch (nd->op) {
-#define OP(name, src, ar, kind, cfmt, fold, d0, d1, d2)                        \
-  case OP_##name:                                                              \
-    return i == 0 ? (d0) : i == 1 ? (d1) : (d2);
-#include "ops.def"
-#undef OP
-  }
-  return ZERO;
 }
 
 #define ADJ(n, k) (r->adj[(n) * r->m + (k)])

@@ -38,6 +38,42 @@ static void call_args(StrBuf *b, const FnGraphs *f) {
     sb_printf(b, fn->params[i].ndims ? "%sp%d" : "%sp%d[0]", first ? "" : ", ", i);
 }
 
+/* f_jvp along random tangents t: its value is f's to the bit, its
+ * tangents the Jacobian (checked above) times t. Functions with array
+ * results are checked by array_results. */
+static void jvp_check(StrBuf *b, const FnGraphs *f, const char *a) {
+  const Signature *fn = f->sig;
+  int np = fn->nparams, nv = f->fwd.outs.n, several = cg_several(f);
+  if (ir_sig_array_results(fn))
+    return;
+  sb_printf(b, "      double jo[%d], jd[%d];\n", nv, nv);
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, "      double t%d[len%d > 0 ? len%d : 1];\n      for (int e = 0; e < len%d; e++) t%d[e] = uni(-1, 1);\n",
+                i, i, i, i, i);
+  sb_printf(b, several ? "      %s(%s" : "      jo[0] = %s(%s", f->names->jvp, a);
+  int first = a[0] == 0;
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const) {
+      sb_printf(b, fn->params[i].ndims ? "%st%d" : "%st%d[0]", first ? "" : ", ", i);
+      first = 0;
+    }
+  for (int o = 0; o < nv && several; o++)
+    sb_printf(b, "%s&jo[%d]", first || o ? ", " : ", ", o);
+  for (int o = 0; o < nv; o++)
+    sb_printf(b, "%s&jd[%d]", first && !several && !o ? "" : ", ", o);
+  sb_puts(b, ");\n");
+  sb_printf(b, "      for (int o = 0; o < %d; o++) {\n"
+               "        if (jo[o] != out[o] && !(jo[o] != jo[o] && out[o] != out[o])) { printf(\"%s: jvp value %%.17g != %%.17g\\n\", jo[o], out[o]); return 1; }\n"
+               "        double want = 0, scale = 0;\n", nv, fn->name);
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, "        for (int e = 0; e < len%d; e++) { want += jac[o * cols + col%d + e] * t%d[e];"
+                   " scale += fabs(jac[o * cols + col%d + e] * t%d[e]); }\n", i, i, i, i, i);
+  sb_printf(b, "        if (!(fabs(jd[o] - want) <= 1e-10 * (1 + scale))) { printf(\"%s: jvp %%d %%.17g != %%.17g\\n\", o, jd[o], want); return 1; }\n"
+               "      }\n", fn->name);
+}
+
 /* One function's checks, at `points` random points of [lo, hi]. */
 static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, const int *sizes,
                             double lo, double hi, int points) {
@@ -134,6 +170,7 @@ static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, con
               nv, i, fn->name, fn->params[i].name, i);
     sb_puts(b, "      }\n");
   }
+  jvp_check(b, f, a);
   sb_puts(b, "      checked++;\n    }\n    free(jac);\n  }\n");
   (void)sep;
   sb_free(&args);
@@ -165,7 +202,9 @@ static void run(const char *tag, const char *src, const char *cc, const char *fl
   Compiled c;
   ck_assert_msg(ht_compile(&c, src, 1) == 0, "%s: %s", tag, c.diag);
   GenCase g;
-  ht_generate(&g, tag, src, cc, adc_flags);
+  char flags_all[600];
+  snprintf(flags_all, sizeof flags_all, "--modes=all %s", adc_flags ? adc_flags : "");
+  ht_generate(&g, tag, src, cc, flags_all);
   write_driver(g.drv, &c, g.header, sizes, lo, hi, extra);
   char cmd[6000];
   snprintf(cmd, sizeof cmd, "%s %s -Wno-vla -o %s %s -x none %s -lm", cc, strstr(flags, "c++") ? "-x c" : "",
@@ -1094,7 +1133,7 @@ START_TEST(array_results) {
   if (_i)
     return;
   int st;
-  char *text = ht_capture(&st, "'%s' --check -o %s %s 2>&1", ht_adc(), ht_path("results_check.c"), g.ad);
+  char *text = ht_capture(&st, "'%s' --modes=all --check -o %s %s 2>&1", ht_adc(), ht_path("results_check.c"), g.ad);
   ck_assert_msg(st == 0 && text && strstr(text, "all derivatives agree"), "--check: %s", text);
   free(text);
   text = ht_capture(&st, "'%s' --eval 'x=[1, 2, 3]' %s 2>&1", ht_adc(), g.ad);

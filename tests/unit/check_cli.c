@@ -37,6 +37,9 @@ static const struct {
     {"", "adc: error: no input file"},
     {"a.ad b.ad", "adc: error: more than one input file ('b.ad')"},
     {"--emit=asm seed.ad", "adc: error: unknown --emit kind 'asm'"},
+    {"--modes=grad,hess seed.ad", "adc: error: unknown mode 'hess' in --modes (grad, vjp, jac, jvp, all;"},
+    {"--modes= seed.ad", "adc: error: unknown mode '' in --modes"},
+    {"--modes=grad,,vjp seed.ad", "adc: error: unknown mode '' in --modes"},
     {"--prefix=9x seed.ad", "adc: error: --prefix must start a C identifier"},
     {"-o", "adc: error: option '-o' needs a path"},
     {"does-not-exist.ad", "adc: error: cannot read 'does-not-exist.ad': No such file or directory"},
@@ -265,6 +268,55 @@ START_TEST(prefix_and_static) {
 }
 END_TEST
 
+/* --modes (SPEC 2.7) emits exactly the kinds it lists, f always; a kind
+ * named that fits no function is a warning, output still written; names
+ * are those of the default unless f_jvp is emitted. */
+START_TEST(modes_select_exactly) {
+  static const struct {
+    const char *modes;
+    const char *want[4], *absent[4];
+  } cases[] = {
+      {"--modes=jvp", {"double f(double x0, double x1)", "double f_jvp(double x0, double x1, double x0_dot, "
+                       "double x1_dot, double *f_dot)"}, {"f_grad(", "f_vjp(", "f_jac("}},
+      {"--modes=grad", {"double f_grad("}, {"f_vjp(", "f_jvp("}},
+      {"--modes=vjp,grad", {"double f_grad(", "void f_vjp("}, {"f_jvp("}},
+      {"--modes=all", {"double f_grad(", "void f_vjp(", "double f_jvp("}, {"f_jac("}},
+      {"", {"double f_grad(", "void f_vjp("}, {"f_jvp(", "_dot"}},
+  };
+  ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    char args[200];
+    snprintf(args, sizeof args, "%s --header -o - seed.ad", cases[c].modes);
+    int st;
+    char *out = adc_out(&st, args);
+    ck_assert_msg(st == 0, "%s: %s", args, out);
+    for (int k = 0; k < 4 && cases[c].want[k]; k++)
+      ck_assert_msg(strstr(out, cases[c].want[k]) != NULL, "%s: missing %s", args, cases[c].want[k]);
+    for (int k = 0; k < 4 && cases[c].absent[k]; k++)
+      ck_assert_msg(strstr(out, cases[c].absent[k]) == NULL, "%s: has %s", args, cases[c].absent[k]);
+    ck_assert_msg(strstr(out, "warning") == NULL, "%s: %s", args, out);
+    free(out);
+  }
+  int st;
+  char *out = adc_out(&st, "--modes=jac,jvp -o - seed.ad");
+  ck_assert_int_eq(st, 0);
+  ck_assert_ptr_nonnull(strstr(out, "seed.ad: warning: --modes: 'jac' fits no function of the file"));
+  ck_assert_ptr_nonnull(strstr(out, "double f_jvp("));
+  ck_assert_ptr_null(strstr(out, "f_jac("));
+  free(out);
+  /* a function named like another's f_jvp is renamed only when f_jvp is emitted */
+  const char *clash = "fn g(x) = x * x;\nfn g_jvp(y) = 2 * y;\n";
+  ht_write(ht_path("clash.ad"), clash, strlen(clash));
+  out = adc_out(&st, "-o - clash.ad");
+  ck_assert_ptr_nonnull(strstr(out, "double g_jvp(double y)"));
+  free(out);
+  out = adc_out(&st, "--modes=all -o - clash.ad");
+  ck_assert_ptr_nonnull(strstr(out, "double g_jvp(double x, double x_dot, double *g_dot)"));
+  ck_assert_ptr_nonnull(strstr(out, "double g_jvp_(double y)"));
+  free(out);
+}
+END_TEST
+
 START_TEST(zero_parameter_function) {
   char *out = emit("fn c() = 2 * pi;\n", "-o - names.ad");
   ck_assert_ptr_nonnull(strstr(out, "double c(void)"));
@@ -338,6 +390,7 @@ Suite *suite_cli(void) {
   tcase_add_test(tc, unwritable_output_exit_2);
   tcase_add_test(tc, output_is_deterministic);
   tcase_add_test(tc, reads_standard_input);
+  tcase_add_test(tc, modes_select_exactly);
   suite_add_tcase(s, tc);
   TCase *tn = tcase_create("names");
   tcase_set_timeout(tn, 60);

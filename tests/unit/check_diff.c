@@ -4,7 +4,9 @@
  * compiler (-Werror) and run. For each program and random point the driver
  * checks, against central differences of the long double forward function:
  * the value, every entry of f_grad's gradient or f_jac's Jacobian (array
- * results flattened), and f_vjp (which must add its product into what the bars held).
+ * results flattened), f_vjp (which must add its product into what the bars held),
+ * and f_jvp along a random direction (its value f_grad's to the bit, its
+ * tangents the Jacobian times the direction).
  *
  * Programs come in batches of BATCH seeds per file, each emitted with the
  * default options and, in turn by batch, with others as well (-O0, --split
@@ -20,14 +22,14 @@ enum { BATCH = 25 };
 
 /* The driver's fixed part: the checks, given per program an adapter
  * running the long double forward function (ld) and the double
- * gradient/Jacobian plus vjp (d) on flat vectors of inputs and data. */
+ * gradient/Jacobian plus vjp and jvp (d) on flat vectors of inputs and data. */
 static const char driver_head[] =
     "#include <math.h>\n"
     "#include <stdio.h>\n"
     "#include <stdlib.h>\n"
     "typedef void LdFn(const long double *in, const long double *dt, long double *out);\n"
     "typedef void DFn(const double *in, const double *dt, double *out, double *jac,\n"
-    "                 const double *w, double *vjp);\n"
+    "                 const double *w, double *vjp, const double *dv, double *jo, double *jd);\n"
     "typedef struct Prog { const char *name; int nin, ndata, nout; LdFn *ld; DFn *d; } Prog;\n"
     "static unsigned long long rs = 88172645463325252ull;\n"
     "static double uniform(void) {\n"
@@ -63,12 +65,25 @@ static const char driver_head[] =
     "static void check(const Prog *p) {\n"
     "  for (int pt = 0; pt < 3; pt++) {\n"
     "    double in[MAXV], dt[MAXV], out[MAXO], jac[MAXO * MAXV], w[MAXO], vjp[MAXV];\n"
+    "    double dv[MAXV], jo[MAXO], jd[MAXO];\n"
     "    long double x[MAXV], y[MAXV], ref[MAXO];\n"
     "    for (int i = 0; i < p->nin; i++) x[i] = in[i] = uniform();\n"
     "    for (int i = 0; i < p->ndata; i++) y[i] = dt[i] = uniform();\n"
     "    for (int o = 0; o < p->nout; o++) w[o] = uniform();\n"
     "    for (int i = 0; i < p->nin; i++) vjp[i] = 0.25;\n"
-    "    p->d(in, dt, out, jac, w, vjp);\n"
+    "    for (int i = 0; i < p->nin; i++) dv[i] = uniform();\n"
+    "    p->d(in, dt, out, jac, w, vjp, dv, jo, jd);\n"
+    "    for (int o = 0; o < p->nout; o++) {\n"
+    "      long double sum = 0, mag = 0;\n"
+    "      for (int j = 0; j < p->nin; j++) {\n"
+    "        sum += (long double)jac[o * p->nin + j] * dv[j];\n"
+    "        mag += fabsl((long double)jac[o * p->nin + j] * dv[j]);\n"
+    "      }\n"
+    "      if (jo[o] != out[o] && !(jo[o] != jo[o] && out[o] != out[o]))\n"
+    "        fail(p, \"jvp value\", o, -1, jo[o], out[o]);\n"
+    "      if (!(fabsl(jd[o] - sum) <= 1e-9L * (1 + mag)) && !(jd[o] != jd[o] && sum != sum))\n"
+    "        fail(p, \"jvp\", o, -1, jd[o], sum);\n"
+    "    }\n"
     "    p->ld(x, y, ref);\n"
     "    int finite = 1;\n"
     "    for (int o = 0; o < p->nout; o++)\n"
@@ -127,6 +142,17 @@ static void bars(StrBuf *b, const GenProg *p, const char *to) {
     }
 }
 
+/* f_jvp's tangents from the flat direction dv, placed as the gradients
+ * are (scalars by value). */
+static void dots(StrBuf *b, const GenProg *p) {
+  int oi = 0;
+  for (int k = 0; k < p->nparams; k++)
+    if (!p->param[k].is_const) {
+      sb_printf(b, p->param[k].ndims ? ", dv + %d" : ", dv[%d]", oi);
+      oi += p->param[k].len;
+    }
+}
+
 /* One scalar result: f returns it and f_grad is emitted; otherwise f
  * writes its results through pointers and f_jac is emitted. */
 static int one_scalar(const GenProg *p) { return p->nouts == 1 && !p->oarr[0]; }
@@ -166,7 +192,8 @@ static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre)
   char s[40];
   snprintf(s, sizeof s, "%s%s", pre, p->name);
   sb_printf(b, "static void %s_d(const double *in, const double *dt, double *out, double *jac,\n"
-               "    const double *w, double *vjp) {\n  (void)in; (void)dt;\n  ", s);
+               "    const double *w, double *vjp, const double *dv, double *jo, double *jd) {\n"
+               "  (void)in; (void)dt; (void)dv;\n  ", s);
   if (one_scalar(p)) {
     sb_printf(b, "out[0] = %s_grad(", s);
     args(b, p, "in", "dt");
@@ -182,6 +209,12 @@ static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre)
   for (int o = 0, off = 0; o < p->nouts; off += p->olen[o++]) /* cotangents: w[k] for a scalar, w + k for an array */
     sb_printf(b, p->oarr[o] ? ", w + %d" : ", w[%d]", off);
   bars(b, p, "vjp");
+  sb_printf(b, ");\n  %s%s_jvp(", one_scalar(p) ? "jo[0] = " : "", s);
+  args(b, p, "in", "dt");
+  dots(b, p);
+  if (!one_scalar(p))
+    results(b, p, ", jo + %d");
+  results(b, p, ", jd + %d");
   sb_puts(b, ");\n}\n");
   sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d},\n", s, nin, ndata, flat_outputs(p), p->name, s);
 }
@@ -231,9 +264,9 @@ START_TEST(differential_batch) {
   int st;
   StrBuf vcmd = {0}; /* the variant, under the prefix v_ */
   if (variant)
-    sb_printf(&vcmd, " && '%s' %s --prefix=v_ --header -o diff_v.c diff.ad", ht_adc(), v[0]);
+    sb_printf(&vcmd, " && '%s' %s --modes=all --prefix=v_ --header -o diff_v.c diff.ad", ht_adc(), v[0]);
   char *out = ht_capture(&st,
-                         "cd '%s' && { '%s' --header -o diff_grad.c diff.ad && '%s' --real=long-double "
+                         "cd '%s' && { '%s' --modes=all --header -o diff_grad.c diff.ad && '%s' --real=long-double "
                          "--prefix=ld_ --header -o diff_ld.c diff.ad%s; } 2>adc.err && "
                          "%s -std=c99 -O1 -Wall -Wextra -Wpedantic -Werror -o drv drv.c diff_grad.c "
                          "diff_ld.c%s -lm 2>&1 && ./drv 2>&1 && echo PASSED || grep -v warning adc.err | grep -v '^ '",

@@ -31,7 +31,8 @@ END_TEST
 START_TEST(man_page_has_every_option) {
   static const char *const options[] = {"\\-o", "\\-\\-output", "\\-\\-header", "\\-\\-emit", "\\-\\-prefix",
                                         "\\-\\-static", "\\-O0", "\\-O1", "\\-\\-help", "\\-\\-version",
-                                        "\\-\\-check", "\\-\\-line", "\\-\\-eval", "\\-\\-real"};
+                                        "\\-\\-check", "\\-\\-line", "\\-\\-eval", "\\-\\-real",
+                                        "\\-\\-modes"};
   char *man = ht_slurp("doc/adc.1", NULL);
   ck_assert_ptr_nonnull(man);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)

@@ -1,0 +1,468 @@
+/* tangent.c - forward mode as a graph-to-graph transform (SPEC 2.7's
+ * f_jvp).
+ *
+ * The result is the forward graph made again node by node, each value
+ * followed by its tangent: the sum over its arguments of the partial by the
+ * argument (ops.def's rules, as reverse mode reads them) times the
+ * argument's tangent. A value that does not depend on a differentiated
+ * parameter (ir_active) has none, and a zero tangent makes no work (the
+ * builder folds it away). Nothing is stored: one sweep.
+ *
+ * Structure is kept: a group's branches make their tangents in the branch,
+ * joined by phis; a loop carries its values' tangents beside them. A
+ * reduction becomes a loop carrying its running state, its tangent beside
+ * it, the updates those of the forward function's code (codegen/loops.c),
+ * so the value keeps its bits:
+ *   sum        s += t;               s' += t'
+ *   min, max   m = t if t beats m;   the tangents of the terms equal to m
+ *              summed and counted (ties split the tangent, SPEC 2.4)
+ *   logsumexp  the online log-sum-exp m, s; u = sum of exp(t - m) t' under
+ *              the same rescalings, the result's tangent u / s.
+ * A local array's buffer that holds an active version gets a tangent
+ * buffer, each version of it mirrored (a fill, copy, move or element set of
+ * tangents); reads of it read the tangent buffer, as reads of a parameter
+ * array read its tangent array.
+ *
+ *   needs:       a forward graph (SAVEs are skipped), its signature
+ *   makes:       a new graph: outs are the values, then their tangents;
+ *                the tangent of parameter p is INPUT (or ARRAY) nparams + p
+ *   invalidates: nothing */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+
+enum { UNMAPPED = -1 };
+
+/* A reduction's running state, carried by its loop (REF_NONE: not needed). */
+typedef struct Running {
+  Ref m, s, u;   /* sum: s, u; min/max: m, s (the count of ties), u; logsumexp: m, s, u */
+  Ref count;     /* min/max: the count of ties after the loop (1 when not kept) */
+} Running;
+
+typedef struct Tan {
+  const Graph *f;
+  Builder *b;
+  Ref *val, *dot;        /* per forward node: its copy, its tangent (REF_NONE: zero) */
+  int *bmap, *gmap, *lmap;
+  char *active;
+  int *buf_of;           /* per forward node: its array's buffer (graph_buffers) */
+  char *carries;         /* per buffer node: its versions carry tangents */
+  Running *run;          /* per forward loop */
+  char *red_active;      /* per forward loop: a reduction whose result has a tangent */
+  int nbufs;             /* buffers so far (ABUF numbers) */
+  int noderiv;
+  Loc err_at;
+} Tan;
+
+#define B (t->b)
+#define X map(t, nd->a[0])
+#define Y map(t, nd->a[1])
+#define W map(t, nd->a[2])
+#define Z t->val[n]
+#define NODERIV no_derivative(t, nd)
+#define RULE_CTX Tan
+#define RULE_VAR t
+static Ref map(Tan *t, Ref r);
+#include "rules.h"
+
+static Ref no_derivative(Tan *t, const Node *nd) {
+  if (!t->noderiv) {
+    t->noderiv = 1;
+    t->err_at = nd->src;
+  }
+  return REF_NONE;
+}
+
+/* The copy of forward reference r (constants copied as constants). */
+static Ref map(Tan *t, Ref r) {
+  if (r == REF_NONE)
+    return REF_NONE;
+  return ref_is_const(r) ? K(graph_const(t->f, r)) : t->val[r];
+}
+
+static int has_dot(const Tan *t, Ref r) { return r != REF_NONE && !ref_is_const(r) && t->dot[r] != REF_NONE; }
+
+/* The tangent of forward reference r, 0 (a constant) when it has none. */
+static Ref dot_or_zero(Tan *t, Ref r) { return has_dot(t, r) ? t->dot[r] : K(0); }
+
+/* Does forward node n get a tangent: an active value, or a version of an
+ * array whose buffer carries tangents (find_carriers)? */
+static int wants_tangent(const Tan *t, int n) {
+  if (graph_ref_kind(t->f, n) == K_ARR || t->f->nodes.v[n].arr)
+    return t->buf_of[n] >= 0 && t->carries[t->buf_of[n]];
+  return t->active[n];
+}
+
+static int map_block(Tan *t, int sb);
+
+static int map_group(Tan *t, int gi) {
+  if (t->gmap[gi] != UNMAPPED)
+    return t->gmap[gi];
+  const Group *sg = &t->f->groups.v[gi];
+  int save = B->blk;
+  B->blk = map_block(t, sg->parent);
+  t->gmap[gi] = b_group(B, map(t, sg->cond));
+  B->blk = save;
+  return t->gmap[gi];
+}
+
+/* A forward loop made again: a for loop (reductions carry their state), its
+ * reduction's state carried from the start of its body. */
+static int map_loop(Tan *t, int li) {
+  if (t->lmap[li] != UNMAPPED)
+    return t->lmap[li];
+  const Loop *sl = &t->f->loops.v[li];
+  int save = B->blk, name = B->name;
+  B->blk = map_block(t, sl->parent);
+  int l = b_loop(B, LK_FOR, map(t, sl->lo), map(t, sl->hi), sl->backward);
+  t->lmap[li] = l;
+  t->bmap[sl->body] = B->g->loops.v[l].body;
+  B->blk = B->g->loops.v[l].body;
+  B->name = -1;
+  Running *r = &t->run[li];
+  r->m = r->s = r->u = REF_NONE;
+  int tangent = t->red_active[li];
+  switch (sl->kind) {
+  case LK_FOR:
+    break;
+  case LK_SUM:
+    r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
+    break;
+  case LK_MIN:
+  case LK_MAX:
+  case LK_LSE:
+    r->m = b_loop_op(B, OP_CARRY, l, K(sl->kind == LK_MIN ? HUGE_VAL : -HUGE_VAL), REF_NONE);
+    if (sl->kind == LK_LSE || tangent)
+      r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
+    break;
+  }
+  if (sl->kind != LK_FOR && tangent)
+    r->u = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
+  B->blk = save;
+  B->name = name;
+  return l;
+}
+
+static int map_block(Tan *t, int sb) {
+  if (t->bmap[sb] != UNMAPPED)
+    return t->bmap[sb];
+  const Block *blk = &t->f->blocks.v[sb];
+  if (blk->loop >= 0) {
+    map_loop(t, blk->loop);
+    return t->bmap[sb];
+  }
+  int g = map_group(t, blk->group);
+  t->bmap[sb] = blk->sense ? B->g->groups.v[g].then_blk : B->g->groups.v[g].else_blk;
+  return t->bmap[sb];
+}
+
+/* Ref v stands for forward node n's tangent: a node made for it prints as
+ * zK_dot (K the forward node's name). Only nodes made since `mark`: an
+ * older one is some other value's. */
+static Ref tangent(Tan *t, int n, Ref v, int mark) {
+  if (v != REF_NONE && !ref_is_const(v) && v >= mark && v != t->val[n] && t->f->nodes.v[n].name >= 0) {
+    B->g->nodes.v[v].name = t->f->nodes.v[n].name;
+    B->g->nodes.v[v].tan = 1;
+  }
+  return v;
+}
+
+/* sum over the arguments of partial * tangent */
+static Ref chain_rule(Tan *t, int n) {
+  const Node *nd = &t->f->nodes.v[n];
+  Ref sum = REF_NONE;
+  for (int i = 0; i < op_info[nd->op].arity; i++) {
+    Ref a = nd->a[i];
+    if (a == REF_NONE || ref_is_const(a) || t->dot[a] == REF_NONE || graph_ref_kind(t->f, a) == K_CND)
+      continue;
+    Ref p = partial(t, n, i);
+    if (p == ZERO)
+      continue;
+    Ref term = MUL(t->dot[a], p);
+    sum = sum == REF_NONE ? term : ADD(sum, term);
+  }
+  return sum;
+}
+
+/* The tangent version of a local array's version (or a parameter array's
+ * tangent array); REF_NONE when its buffer carries none. */
+static Ref tangent_array(Tan *t, Ref v) {
+  if (ref_is_const(v) || t->buf_of[v] < 0 || !t->carries[t->buf_of[v]])
+    return REF_NONE;
+  return t->dot[v];
+}
+
+/* The tangent of a version-making node n (its buffer carrying tangents):
+ * the same operation on the tangent buffer. */
+static Ref version_tangent(Tan *t, int n) {
+  const Node *nd = &t->f->nodes.v[n];
+  Ref prev = t->dot[nd->a[0]];
+  switch (nd->op) {
+  case OP_AFILL:
+    return b_op(B, OP_AFILL, prev, dot_or_zero(t, nd->a[1]), REF_NONE);
+  case OP_ASET:
+    return b_op(B, OP_ASET, prev, map(t, nd->a[1]), dot_or_zero(t, nd->a[2]));
+  case OP_ACOPY: {
+    Ref src = tangent_array(t, nd->a[1]);
+    return src == REF_NONE ? b_op(B, OP_AFILL, prev, K(0), REF_NONE)
+                           : b_op(B, OP_ACOPY, prev, src, map(t, nd->a[2]));
+  }
+  case OP_AMOVE: {
+    Ref src = tangent_array(t, nd->a[1]);
+    return src == REF_NONE ? b_op(B, OP_AFILL, prev, K(0), REF_NONE) : b_op(B, OP_AMOVE, prev, src, REF_NONE);
+  }
+  }
+  return REF_NONE;
+}
+
+/* A reduction's exit: its state's update at the end of its loop's body,
+ * the state after the loop, the result and its tangent from it. */
+static void reduce(Tan *t, int n) {
+  const Node *nd = &t->f->nodes.v[n];
+  int li = nd->aux, l = t->lmap[li];
+  LoopKind kind = t->f->loops.v[li].kind;
+  Running *r = &t->run[li];
+  Ref term = map(t, nd->a[0]), td = r->u != REF_NONE ? dot_or_zero(t, nd->a[0]) : REF_NONE;
+  Ref nm = REF_NONE, ns = REF_NONE, nu = REF_NONE;
+  int name = B->name;
+  B->blk = B->g->loops.v[l].body;
+  B->name = -1;
+  if (kind == LK_SUM) {
+    ns = ADD(r->s, term);
+    nu = td == REF_NONE ? REF_NONE : ADD(r->u, td);
+  } else if (kind == LK_MIN || kind == LK_MAX) { /* the first of equal terms kept, ties counted */
+    Ref beats = kind == LK_MIN ? LT(term, r->m) : GT(term, r->m), tie = EQ(term, r->m);
+    nm = SEL(beats, term, r->m);
+    if (td != REF_NONE) {
+      ns = SEL(beats, K(1), SEL(tie, ADD(r->s, K(1)), r->s));
+      nu = SEL(beats, td, SEL(tie, ADD(r->u, td), r->u));
+    }
+  } else { /* logsumexp: codegen/loops.c's update, as selections */
+    Ref beats = GT(term, r->m), finite = GT(r->m, K(-HUGE_VAL));
+    Ref e = EXP(SEL(beats, SUB(r->m, term), SUB(term, r->m)));
+    nm = SEL(beats, term, r->m);
+    ns = SEL(beats, SEL(finite, ADD(MUL(r->s, e), K(1)), K(1)), SEL(finite, ADD(r->s, e), r->s));
+    if (td != REF_NONE)
+      nu = SEL(beats, SEL(finite, ADD(MUL(r->u, e), td), td), SEL(finite, ADD(r->u, MUL(e, td)), r->u));
+  }
+  if (nm != REF_NONE)
+    b_loop_op(B, OP_NEXT, l, r->m, nm);
+  if (ns != REF_NONE)
+    b_loop_op(B, OP_NEXT, l, r->s, ns);
+  if (nu != REF_NONE)
+    b_loop_op(B, OP_NEXT, l, r->u, nu);
+  B->blk = map_block(t, t->f->loops.v[li].parent);
+  /* the exits together, then what is made of them */
+  Ref m = r->m != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->m, REF_NONE) : REF_NONE;
+  Ref s = r->s != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->s, REF_NONE) : REF_NONE;
+  Ref u = r->u != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->u, REF_NONE) : REF_NONE;
+  Ref log_s = kind == LK_LSE ? LOG(s) : REF_NONE;
+  B->name = name;
+  t->val[n] = kind == LK_SUM ? s : kind == LK_LSE ? ADD(m, log_s) : m;
+  if (kind == LK_SUM) {
+    B->g->nodes.v[s].name = name; /* the sum itself, named as the forward function names it */
+    if (u != REF_NONE) {
+      B->g->nodes.v[u].name = name;
+      B->g->nodes.v[u].tan = 1;
+    }
+    t->dot[n] = u;
+  } else if (u != REF_NONE) { /* 0 for an empty range */
+    B->name = -1;
+    int mark = B->g->nodes.n;
+    Ref d = SEL(GT(s, K(0)), DIV(u, s), K(0));
+    B->name = name;
+    t->dot[n] = tangent(t, n, d, mark);
+  }
+  if (kind == LK_MIN || kind == LK_MAX) {
+    t->val[n] = m;
+    r->count = s != REF_NONE ? s : K(1);
+  }
+}
+
+/* Forward node n made again, and its tangent. */
+static void tan_node(Tan *t, int n) {
+  const Node *nd = &t->f->nodes.v[n];
+  const Graph *f = t->f;
+  B->src = nd->src;
+  B->name = nd->name;
+  switch (nd->op) {
+  case OP_INPUT:
+    t->val[n] = b_input(B, nd->aux);
+    if (t->active[n]) {
+      B->name = -1;
+      int mark = B->g->nodes.n;
+      t->dot[n] = tangent(t, n, b_input(B, f->nparams + nd->aux), mark);
+    }
+    return;
+  case OP_SIZE:
+  case OP_IPARAM:
+    t->val[n] = b_leaf(B, nd->op, nd->aux);
+    return;
+  case OP_ARRAY:
+    t->val[n] = b_leaf(B, OP_ARRAY, nd->aux);
+    if (t->carries[n]) {
+      B->name = -1;
+      t->dot[n] = b_leaf(B, OP_ARRAY, f->nparams + nd->aux);
+    }
+    return;
+  case OP_ABUF:
+    B->blk = 0;
+    t->val[n] = b_op(B, OP_ABUF, map(t, nd->a[0]), REF_NONE, REF_NONE);
+    B->g->nodes.v[t->val[n]].aux = nd->aux;
+    if (t->carries[n]) {
+      B->name = -1;
+      t->dot[n] = b_op(B, OP_ABUF, map(t, nd->a[0]), REF_NONE, REF_NONE);
+      B->g->nodes.v[t->dot[n]].aux = t->nbufs++;
+    }
+    return;
+  case OP_SAVE:
+  case OP_LSEW:
+    return; /* nothing is stored */
+  default:
+    break;
+  }
+  int loop_op = nd->op == OP_IDX || nd->op == OP_CARRY || nd->op == OP_NEXT || op_info[nd->op].kind == K_EXIT;
+  if (nd->op == OP_REDUCE || nd->op == OP_RCOUNT) {
+    map_loop(t, nd->aux);
+    if (nd->op == OP_REDUCE)
+      reduce(t, n);
+    else /* (read by reverse sweeps only: kept where it is made anyway) */
+      t->val[n] = t->run[nd->aux].count;
+    return;
+  }
+  B->blk = op_info[nd->op].kind == K_EXIT ? map_block(t, f->loops.v[nd->aux].parent) : map_block(t, nd->blk);
+  int mark = B->g->nodes.n;
+  Ref d = REF_NONE;
+  if (nd->op == OP_PHI) {
+    int g = map_group(t, nd->aux);
+    t->val[n] = b_phi(B, g, map(t, nd->a[1]), map(t, nd->a[2]));
+    if (wants_tangent(t, n)) {
+      B->name = -1;
+      Ref x = nd->arr ? tangent_array(t, nd->a[1]) : dot_or_zero(t, nd->a[1]);
+      Ref y = nd->arr ? tangent_array(t, nd->a[2]) : dot_or_zero(t, nd->a[2]);
+      if (!nd->arr || (x != REF_NONE && y != REF_NONE))
+        d = b_phi(B, g, x, y);
+    }
+  } else if (loop_op) {
+    int l = map_loop(t, nd->aux);
+    Ref x = map(t, nd->a[0]), y = map(t, nd->a[1]);
+    t->val[n] = b_loop_op(B, nd->op, l, x, y);
+    if (nd->op == OP_IDX || (nd->op == OP_NEXT ? !has_dot(t, nd->a[0]) : !wants_tangent(t, n))) {
+      ; /* no tangent */
+    } else if (nd->op == OP_CARRY) {
+      B->name = -1;
+      d = b_loop_op(B, OP_CARRY, l, nd->arr ? tangent_array(t, nd->a[0]) : dot_or_zero(t, nd->a[0]), REF_NONE);
+    } else if (nd->op == OP_NEXT) {
+      B->name = -1;
+      b_loop_op(B, OP_NEXT, l, t->dot[nd->a[0]], nd->arr ? tangent_array(t, nd->a[1]) : dot_or_zero(t, nd->a[1]));
+    } else if (has_dot(t, nd->a[0])) { /* LOOPOUT */
+      B->name = -1;
+      d = b_loop_op(B, OP_LOOPOUT, l, t->dot[nd->a[0]], REF_NONE);
+    }
+  } else if (op_keeps_aux(nd->op)) {
+    t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
+    B->g->nodes.v[t->val[n]].aux = nd->aux;
+  } else {
+    t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
+    B->name = -1;
+    if (op_info[nd->op].kind == K_ARR && t->buf_of[n] >= 0 && t->carries[t->buf_of[n]])
+      d = version_tangent(t, n);
+    else if (!t->active[n] || op_info[nd->op].kind != K_VAL)
+      ; /* no tangent */
+    else if (nd->op == OP_LOAD)
+      d = tangent_array(t, nd->a[0]) == REF_NONE ? REF_NONE
+                                                  : b_op(B, OP_LOAD, tangent_array(t, nd->a[0]), map(t, nd->a[1]), REF_NONE);
+    else if (nd->op == OP_SEL) /* the taken branch's */
+      d = !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
+              ? REF_NONE
+              : SEL(map(t, nd->a[0]), dot_or_zero(t, nd->a[1]), dot_or_zero(t, nd->a[2]));
+    else
+      d = chain_rule(t, n);
+  }
+  B->name = nd->name;
+  t->dot[n] = op_info[nd->op].kind == K_ARR || nd->arr ? d : tangent(t, n, d, mark);
+}
+
+/* Which buffers carry tangents: those holding an active version, and the
+ * parameter arrays differentiated. */
+static void find_carriers(Tan *t) {
+  const Graph *f = t->f;
+  for (int i = 0; i < f->nodes.n; i++) {
+    const Node *nd = &f->nodes.v[i];
+    if (nd->op == OP_ARRAY)
+      t->carries[i] |= t->active[i];
+    else if (t->buf_of[i] >= 0 && t->active[i] && graph_ref_kind(f, i) == K_ARR)
+      t->carries[t->buf_of[i]] = 1;
+    if (nd->op == OP_ABUF && nd->aux >= t->nbufs)
+      t->nbufs = nd->aux + 1;
+  }
+  for (int o = 0; o < f->outs.n; o++) { /* an array result's tangent is written even when 0 */
+    Ref r = f->outs.v[o];
+    if (!ref_is_const(r) && graph_ref_kind(f, r) == K_ARR && t->buf_of[r] >= 0)
+      t->carries[t->buf_of[r]] |= f->nodes.v[t->buf_of[r]].op == OP_ABUF;
+  }
+}
+
+TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
+  size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1);
+  graph_init(out);
+  out->nparams = f->nparams;
+  out->sig = f->sig;
+  Builder bld;
+  b_init(&bld, out, optimize, 3 * f->nodes.n + 16);
+  Tan tv, *t = &tv;
+  memset(t, 0, sizeof *t);
+  t->f = f;
+  t->b = &bld;
+  t->val = xmalloc(n * sizeof *t->val);
+  t->dot = xmalloc(n * sizeof *t->dot);
+  for (size_t i = 0; i < n; i++)
+    t->val[i] = t->dot[i] = REF_NONE;
+  t->bmap = xmalloc((size_t)f->blocks.n * sizeof *t->bmap);
+  t->gmap = xmalloc((size_t)(f->groups.n ? f->groups.n : 1) * sizeof *t->gmap);
+  t->lmap = xmalloc((size_t)(f->loops.n ? f->loops.n : 1) * sizeof *t->lmap);
+  t->run = xcalloc((size_t)(f->loops.n ? f->loops.n : 1), sizeof *t->run);
+  for (int i = 0; i < f->blocks.n; i++)
+    t->bmap[i] = UNMAPPED;
+  t->bmap[0] = 0;
+  for (int i = 0; i < f->groups.n; i++)
+    t->gmap[i] = UNMAPPED;
+  for (int i = 0; i < f->loops.n; i++)
+    t->lmap[i] = UNMAPPED;
+  t->active = ir_active(f);
+  t->buf_of = graph_buffers(f);
+  t->carries = xcalloc(n, 1);
+  find_carriers(t);
+  t->red_active = xcalloc((size_t)(f->loops.n ? f->loops.n : 1), 1);
+  for (int i = 0; i < f->nodes.n; i++)
+    if (f->nodes.v[i].op == OP_REDUCE)
+      t->red_active[f->nodes.v[i].aux] = t->active[i];
+  for (int i = 0; i < f->nodes.n && !bld.overflow; i++)
+    tan_node(t, i);
+  B->blk = 0;
+  B->name = -1;
+  for (int o = 0; o < f->outs.n; o++)
+    vec_push(&out->outs, map(t, f->outs.v[o]));
+  for (int o = 0; o < f->outs.n; o++) {
+    Ref r = f->outs.v[o];
+    int arr = !ref_is_const(r) && graph_ref_kind(f, r) == K_ARR;
+    vec_push(&out->outs, arr ? tangent_array(t, r) : dot_or_zero(t, r));
+  }
+  TanStatus status = bld.overflow ? TAN_TOO_LARGE : t->noderiv ? TAN_NO_DERIVATIVE : TAN_OK;
+  if (err_at)
+    *err_at = t->err_at;
+  free(t->val);
+  free(t->dot);
+  free(t->bmap);
+  free(t->gmap);
+  free(t->lmap);
+  free(t->run);
+  free(t->active);
+  free(t->buf_of);
+  free(t->carries);
+  free(t->red_active);
+  b_free(&bld);
+  return status;
+}
