@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "sig.h"
 #include "support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   o.split = (h >> 5) & 1 ? 1 + (int)((h >> 6) % 64) : 6000;
   o.line = (h >> 12) & 1;
   o.static_fns = (h >> 13) & 1;
+  o.modes = (h >> 14) & 1 ? MODE_ALL : MODE_DEFAULT;
   char *text = malloc(size + 1);
   memcpy(text, data, size);
   text[size] = '\0';

@@ -30,12 +30,14 @@ check() { # check FILE ARGS...: one run; a failure prints valgrind's report
 for f in samples/*.ad samples/*/*.ad; do
   check "$f" --header -o "$out/o_grad.c"
   check "$f" -O0 --real=float --split=5 --line -o "$out/o_grad.c"
+  check "$f" --modes=all -o "$out/o_grad.c"
   check "$f" --emit=ssa -o "$out/o.ssa"
   check "$f" --emit=dot -o "$out/o.dot"
   check "$f" --emit=check -o "$out/o_check.c"
 done
 for f in tests/golden/*.ad tests/errors/*.ad tests/fuzz/*.ad tests/rules/*.ad; do
   check "$f" --header -o "$out/o_grad.c"
+  check "$f" --modes=jvp -o "$out/o_grad.c"
 done
 for d in "$@"; do
   for f in $(find "$d" -name '*.ad' -size -2M | sort); do

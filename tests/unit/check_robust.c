@@ -80,6 +80,7 @@ START_TEST(fuzz_finding) {
         opt.split = splits[s];
         opt.line = s == 1;
         opt.static_fns = s == 2;
+        opt.modes = s == 0 ? MODE_ALL : 0; /* f_jvp too, once per level and type */
         StrBuf out = {0};
         int rc = adc_compile_memory(&opt, text, (int)len, &out, sink);
         ck_assert_msg(rc == 0 || rc == 1, "%s: status %d", path, rc);
