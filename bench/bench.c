@@ -72,6 +72,17 @@ static double median(double *t) {
     tf = median(f_), ta = median(a_), th = median(h_), tp = median(p_);        \
   } while (0)
 
+/* f and f_jvp timed in turn within each of REPS rounds */
+#define TIME_PAIR(calls, tf, ef, tj, ej)                                       \
+  do {                                                                         \
+    double f_[REPS], j_[REPS];                                                 \
+    for (int r_ = 0; r_ < REPS; r_++) {                                        \
+      BLOCK(f_[r_], calls, ef);                                                \
+      BLOCK(j_[r_], calls, ej);                                                \
+    }                                                                          \
+    tf = median(f_), tj = median(j_);                                          \
+  } while (0)
+
 /* calls that take about 20 ms, from one timed call of expr */
 #define CALLS(n, expr)                                                         \
   do {                                                                         \
@@ -111,6 +122,49 @@ static void row(const char *name, int inputs, double f, double a, double h, doub
             a / f, a / h, f / p, ad / a, cd / f);
 }
 
+/* Forward mode, printed after the first table: f_jvp beside f. */
+static struct {
+  char name[64];
+  double f, j;
+} jrows[32];
+static int njrows;
+static FILE *jcsv;
+
+/* f_jvp along direction v (tangent fd, value fv) against the gradient g
+ * (fd = g . v, fv = f's value v0 to the bit) before it is timed. */
+static void jvp_agrees(const char *what, double fd, const double *g, const double *v, int n, double fv, double v0) {
+  double want = 0, mag = 0;
+  for (int i = 0; i < n; i++)
+    want += g[i] * v[i], mag += fabs(g[i] * v[i]);
+  if (!(fabs(fd - want) <= 1e-9 * (1 + mag)) || fv != v0) {
+    fprintf(stderr, "bench: %s: f_jvp gives %.17g (value %.17g), the gradient %.17g (value %.17g)\n", what, fd, fv,
+            want, v0);
+    exit(1);
+  }
+}
+
+static void jrow(const char *name, double f, double j) {
+  if (njrows < 32) {
+    snprintf(jrows[njrows].name, sizeof jrows[njrows].name, "%s", name);
+    jrows[njrows].f = f, jrows[njrows++].j = j;
+  }
+}
+
+static void jtable(void) {
+  if (!njrows)
+    return;
+  printf("\nforward mode: f_jvp (the value and one directional derivative) and f timed in turn, ns per call,\n"
+         "medians of %d rounds; f_jvp checked against the gradient first\n", REPS);
+  printf("%-24s %12s %12s %8s\n", "problem", "forward", "f_jvp", "jvp/f");
+  if (jcsv)
+    fprintf(jcsv, "problem,forward_ns,jvp_ns,jvp_over_f\n");
+  for (int k = 0; k < njrows; k++) {
+    printf("%-24s %12.1f %12.1f %8.2f\n", jrows[k].name, jrows[k].f, jrows[k].j, jrows[k].j / jrows[k].f);
+    if (jcsv)
+      fprintf(jcsv, "%s,%.1f,%.1f,%.3f\n", jrows[k].name, jrows[k].f, jrows[k].j, jrows[k].j / jrows[k].f);
+  }
+}
+
 static double *filled(long n, double lo, double hi) {
   double *v = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
   for (long i = 0; i < n; i++)
@@ -147,6 +201,14 @@ static void scalars(void) {
   TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_seed(xa, g) + g[0]));
 #endif
   row("seed", 2, tf, ta, th, tp, tc, tad);
+  {
+    double v[2] = {0.3, -0.7}, fd, tj, fv = f_jvp(pts[0][9], pts[1][9], v[0], v[1], &fd);
+    f_grad(pts[0][9], pts[1][9], &g[0], &g[1]);
+    jvp_agrees("seed", fd, g, v, 2, fv, f(pts[0][9], pts[1][9]));
+    TIME_PAIR(n, tf, f(pts[0][i & 255], pts[1][i & 255]), tj,
+              f_jvp(pts[0][i & 255], pts[1][i & 255], v[0], v[1], &fd) + fd);
+    jrow("seed", tf, tj);
+  }
   TIME_SIDE(n, tf, rosen(pts[0][i & 255], pts[1][i & 255]),
             ta, rosen_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
             th, rosen_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
@@ -165,6 +227,14 @@ static void scalars(void) {
   TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_rosen(xa, g) + g[0]));
 #endif
   row("rosenbrock", 2, tf, ta, th, tp, tc, tad);
+  {
+    double v[2] = {0.3, -0.7}, fd, tj, fv = rosen_jvp(pts[0][9], pts[1][9], v[0], v[1], &fd);
+    rosen_grad(pts[0][9], pts[1][9], &g[0], &g[1]);
+    jvp_agrees("rosenbrock", fd, g, v, 2, fv, rosen(pts[0][9], pts[1][9]));
+    TIME_PAIR(n, tf, rosen(pts[0][i & 255], pts[1][i & 255]), tj,
+              rosen_jvp(pts[0][i & 255], pts[1][i & 255], v[0], v[1], &fd) + fd);
+    jrow("rosenbrock", tf, tj);
+  }
 }
 
 /* central differences of the whole gradient: 2n forward calls */
@@ -206,7 +276,13 @@ static void rosen_ext(int n, int which) {
   char name[64];
   snprintf(name, sizeof name, "rosenbrock_n n=%d", n);
   row(name, n, tf, ta, th, tp, tc, tad);
-  free(x), free(g), free(h);
+  double *v = filled(n, -1, 1), fd, tj;
+  rosenbrock_n_grad(n, x, g);
+  double fv = rosenbrock_n_jvp(n, x, v, &fd);
+  jvp_agrees(name, fd, g, v, n, fv, rosenbrock_n(n, x));
+  TIME_PAIR(calls, tf, rosenbrock_n(n, x), tj, rosenbrock_n_jvp(n, x, v, &fd) + fd);
+  jrow(name, tf, tj);
+  free(x), free(g), free(h), free(v);
 }
 
 static double ba_central(double *in, const double *feat) {
@@ -251,6 +327,19 @@ static void ba_case(void) {
   TIME(tad, n / 10, (adolc_ba(in, jh), jh[3]));
 #endif
   row("ba 2x15 Jacobian", 15, tf, ta, th, tp, tc, tad);
+  { /* one column of the Jacobian: its rows against jac . v */
+    double v[15], ed[2], vx, vy, tj;
+    for (int k = 0; k < 15; k++)
+      v[k] = 0.1 * (k % 5) - 0.2;
+    ba_jac(cam, X, w, feat, &ex, &ey, jac);
+    ba_jvp(cam, X, w, feat, v, v + 11, v[14], &vx, &vy, &ed[0], &ed[1]);
+    jvp_agrees("ba, ex", ed[0], jac, v, 15, vx, ex);
+    jvp_agrees("ba, ey", ed[1], jac + 15, v, 15, vy, ey);
+    TIME_PAIR(n, tf, (ba(cam, X, w + 1e-9 * (double)(i & 7), feat, &ex, &ey), ex + ey), tj,
+              (ba_jvp(cam, X, w + 1e-9 * (double)(i & 7), feat, v, v + 11, v[14], &ex, &ey, &ed[0], &ed[1]),
+               ex + ed[1]));
+    jrow("ba (a Jacobian column)", tf, tj);
+  }
 }
 
 static double gmm_central(int d, int k, int n, double *al, double *mu, double *icf, const double *x) {
@@ -344,7 +433,14 @@ static void gmm_case(int d, int k, int n) {
   char name[64];
   snprintf(name, sizeof name, "gmm d=%d K=%d N=%d%s", d, k, n, read ? "" : "*");
   row(name, inputs, tf, ta, th, tp, tc, NAN);
-  free(al), free(mu), free(icf), free(x), free(g), free(h);
+  double *v = filled(inputs, -1, 1), fd, tj;
+  gmm_grad(k, d, n, al, mu, icf, x, gm[0], gm[1], g, g + k, g + k + k * d);
+  double fv = gmm_jvp(k, d, n, al, mu, icf, x, gm[0], gm[1], v, v + k, v + k + k * d, &fd);
+  jvp_agrees(name, fd, g, v, inputs, fv, gmm(k, d, n, al, mu, icf, x, gm[0], gm[1]));
+  TIME_PAIR(calls, tf, gmm(k, d, n, al, mu, icf, x, gm[0], gm[1]), tj,
+            gmm_jvp(k, d, n, al, mu, icf, x, gm[0], gm[1], v, v + k, v + k + k * d, &fd) + fd);
+  jrow(name, tf, tj);
+  free(al), free(mu), free(icf), free(x), free(g), free(h), free(v);
 }
 
 static void oscillator_case(void) {
@@ -363,8 +459,16 @@ static void oscillator_case(void) {
   TIME(tc, n / 6, (oscillator(0.7 + H, -0.3, C_, 2.0, 5.0) - oscillator(0.7 - H, -0.3, C_, 2.0, 5.0) +
                    oscillator(0.7, -0.3 + H, C_, 2.0, 5.0) - oscillator(0.7, -0.3 - H, C_, 2.0, 5.0) +
                    oscillator(0.7, -0.3, C_ + H, 2.0, 5.0) - oscillator(0.7, -0.3, C_ - H, 2.0, 5.0)) / (2 * H));
-#undef C_
   row("oscillator RK4 100 steps", 3, tf, ta, th, tp, tc, NAN);
+  {
+    double v[3] = {0.3, -0.7, 0.5}, fd, tj, fv = oscillator_jvp(0.7, -0.3, 0.1, 2.0, 5.0, v[0], v[1], v[2], &fd);
+    oscillator_grad(0.7, -0.3, 0.1, 2.0, 5.0, &g[0], &g[1], &g[2]);
+    jvp_agrees("oscillator", fd, g, v, 3, fv, oscillator(0.7, -0.3, 0.1, 2.0, 5.0));
+    TIME_PAIR(n, tf, oscillator(0.7, -0.3, C_, 2.0, 5.0), tj,
+              oscillator_jvp(0.7, -0.3, C_, 2.0, 5.0, v[0], v[1], v[2], &fd) + fd);
+    jrow("oscillator RK4 100 steps", tf, tj);
+  }
+#undef C_
 }
 
 /* ADBench's LSTM on its own input (samples/adbench/lstm_l2_c1024.txt) */
@@ -396,7 +500,11 @@ static void lstm_case(void) {
   char name[64];
   snprintf(name, sizeof name, "lstm l=%d c=%d", l, c);
   row(name, n, tf, ta, th, tp, 2.0 * n * tf, NAN);
-  free(p), free(g), free(h), free(w);
+  double *v = filled(n, -1, 1), fd, tj, fv = lstm_jvp(l, b, c, m, e, s, q, v, v + nm, &fd);
+  jvp_agrees(name, fd, g, v, n, fv, lstm(l, b, c, m, e, s, q));
+  TIME_PAIR(calls, tf, lstm(l, b, c, m, e, s, q), tj, lstm_jvp(l, b, c, m, e, s, q, v, v + nm, &fd) + fd);
+  jrow(name, tf, tj);
+  free(p), free(g), free(h), free(w), free(v);
 }
 
 /* samples/heat.ad: n nodes, steps steps */
@@ -415,7 +523,13 @@ static void heat_case(int n, int steps) {
   char name[64];
   snprintf(name, sizeof name, "heat n=%d steps=%d", n, steps);
   row(name, n + 1, tf, ta, th, tp, 2.0 * (n + 1) * tf, NAN);
-  free(u0), free(g), free(h), free(w);
+  double *v = filled(n + 1, -1, 1), fd, tj;
+  heat_grad(n, u0, 0.2, steps, g, &g[n]);
+  double fv = heat_jvp(n, u0, 0.2, steps, v, v[n], &fd);
+  jvp_agrees(name, fd, g, v, n + 1, fv, heat(n, u0, 0.2, steps));
+  TIME_PAIR(calls, tf, heat(n, u0, 0.2, steps), tj, heat_jvp(n, u0, 0.2, steps, v, v[n], &fd) + fd);
+  jrow(name, tf, tj);
+  free(u0), free(g), free(h), free(w), free(v);
 }
 
 /* ROWS="gmm heat" runs only the rows whose group is named (seed, rosenbrock,
@@ -435,6 +549,10 @@ int main(int argc, char **argv) {
   srand(1);
   if (argc > 1 && !(csv = fopen(argv[1], "w"))) {
     perror(argv[1]);
+    return 2;
+  }
+  if (argc > 2 && !(jcsv = fopen(argv[2], "w"))) {
+    perror(argv[2]);
     return 2;
   }
   for (int j = 0; j < 2; j++)
@@ -477,7 +595,10 @@ int main(int argc, char **argv) {
     lstm_case();
   if (want("heat"))
     heat_case(1000, 1000);
+  jtable();
   if (csv)
     fclose(csv);
+  if (jcsv)
+    fclose(jcsv);
   return 0;
 }

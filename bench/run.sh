@@ -26,7 +26,7 @@ want() { case " ${PARTS:-runtime scaling gcc} " in *" $1 "*) return 0 ;; *) retu
 if want runtime; then
 objs=
 for s in seed rosenbrock rosenbrock_n ba gmm oscillator lstm heat; do
-  "$adc" --header -o "$out/s/${s}_grad.c" "samples/$s.ad"
+  "$adc" --modes=all --header -o "$out/s/${s}_grad.c" "samples/$s.ad"
   # shellcheck disable=SC2086
   $cc -std=c99 $opt -c -o "$out/s/$s.o" "$out/s/${s}_grad.c"
   objs="$objs $out/s/$s.o"
@@ -45,7 +45,7 @@ fi
 $cc -std=c99 $opt -Ibench -I"$out/s" ${adolc:+-DHAVE_ADOLC} -c -o "$out/bench.o" bench/bench.c
 # shellcheck disable=SC2086
 $link -o "$out/bench" "$out/bench.o" "$out/hand.o" $objs ${adolc:+$out/adolc.o -ladolc} -lm
-"$out/bench" "$out/runtime.csv"
+"$out/bench" "$out/runtime.csv" "$out/jvp.csv"
 echo
 fi
 
