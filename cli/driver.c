@@ -487,7 +487,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
       Loc tat;
       TanStatus ts = ir_tangent(&f->fwd, &f->jvp, optimize, &tat);
       ir_check_step(&f->jvp, "tangent (jvp)");
-      ir_dce(&f->jvp);
+      ir_dce_forward(&f->jvp); /* (keeping the forward function's caches) */
       ir_check(&f->jvp, "dce (jvp)");
       if (ts != TAN_OK && status == REV_OK)
         reverse_error(d, f, ts == TAN_TOO_LARGE ? REV_TOO_LARGE : REV_NO_DERIVATIVE, tat);

@@ -281,6 +281,25 @@ static void reduce(Tan *t, int n) {
   }
 }
 
+/* Forward SAVE node n: a cache of the forward function (a value made once
+ * for the loops it does not change with, graph_cache_loops) is kept, and so
+ * is its tangent's where that is worth a cache too; stores for a reverse
+ * sweep are not. */
+static void cache(Tan *t, int n) {
+  const Node *nd = &t->f->nodes.v[n];
+  int loops[64];
+  if (!graph_cache_loops(t->f, n, loops) || t->val[nd->a[0]] == REF_NONE || ref_is_const(t->val[nd->a[0]]))
+    return;
+  int l = t->lmap[nd->aux];
+  B->blk = map_block(t, nd->blk);
+  B->name = nd->name;
+  Ref pos = map(t, nd->a[1]);
+  b_loop_op(B, OP_SAVE, l, t->val[nd->a[0]], pos);
+  Ref d = t->dot[nd->a[0]];
+  if (d != REF_NONE && !ref_is_const(d) && graph_worth_caching(B->g, d) && B->g->nodes.v[d].blk == B->blk)
+    b_loop_op(B, OP_SAVE, l, d, pos);
+}
+
 /* Forward node n made again, and its tangent. */
 static void tan_node(Tan *t, int n) {
   const Node *nd = &t->f->nodes.v[n];
@@ -318,8 +337,10 @@ static void tan_node(Tan *t, int n) {
     }
     return;
   case OP_SAVE:
+    cache(t, n);
+    return;
   case OP_LSEW:
-    return; /* nothing is stored */
+    return; /* nothing is stored for a reverse sweep */
   default:
     break;
   }

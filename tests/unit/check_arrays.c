@@ -717,6 +717,8 @@ static const struct {
     {"cached", "once_grad", " == 0 ? (adc_t", 0},      {"cached", "once_grad", "adc_t[0-9]*.i1. = exp(a.i1.);", 1},
     {"cached", "once_grad", "= adc_t[0-9]*.i1.;", 1},  {"cached", "once_grad", "= exp(", 1},
     {"cached", "once_vjp", "= exp(", 1},               {"cached", "tri_grad", " == 0 ? (adc_t", 0},
+    /* f_jvp keeps f's caches: exp(a[k]) made once per k, before the loop over i */
+    {"cached", "once_jvp", "adc_t[0-9]*.i1. = exp(a.i1.);", 1}, {"cached", "once_jvp", "= exp(", 1},
     {"cached", "tri_grad", "= exp(", 1},              {"cached", "branch_grad", " == 0 ? (adc_t", 0},
     {"cached", "deep_grad", "^  .*= exp((A.i2 + d \\* i1. \\* 2.0) + A.d \\* i1.);", 1},
     {"cached", "deep_grad", "= exp(", 1},             {"cached", "mid_grad", "^    .*= exp(A.i2 + d \\* i0.);", 1},
@@ -765,7 +767,7 @@ START_TEST(speed_decisions) {
   char tag[64];
   snprintf(tag, sizeof tag, "count_%s", programs[pi].tag);
   GenCase g;
-  ht_generate(&g, tag, programs[pi].src, "gcc", "");
+  ht_generate(&g, tag, programs[pi].src, "gcc", "--modes=all");
   int st;
   char *n = ht_capture(&st, "sed -n '/^[a-z]* %s(/,/^}/p' '%s' | grep -c '%s'", counted[_i].fn, g.gen,
                        counted[_i].pattern);
