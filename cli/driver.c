@@ -489,9 +489,12 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
       ir_check_step(&f->jvp, "tangent (jvp)");
       ir_dce_forward(&f->jvp); /* (keeping the forward function's caches) */
       ir_check(&f->jvp, "dce (jvp)");
-      if (ts != TAN_OK && status == REV_OK)
-        reverse_error(d, f, ts == TAN_TOO_LARGE ? REV_TOO_LARGE : REV_NO_DERIVATIVE, tat);
-      errors += ts != TAN_OK && status == REV_OK;
+      if (ts == TAN_TOO_LARGE)
+        diag_error(d, f->sig->nameloc, "the tangent of '%s' (f_jvp) is too large (more than %d SSA nodes)",
+                   f->sig->name, MAX_NODES);
+      else if (ts == TAN_NO_DERIVATIVE && status == REV_OK) /* (else the gradient said it) */
+        reverse_error(d, f, REV_NO_DERIVATIVE, tat);
+      errors += ts == TAN_TOO_LARGE || (ts != TAN_OK && status == REV_OK);
     }
     if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
       ir_dce_forward(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
