@@ -122,10 +122,11 @@ static void row(const char *name, int inputs, double f, double a, double h, doub
             a / f, a / h, f / p, ad / a, cd / f);
 }
 
-/* Forward mode, printed after the first table: f_jvp beside f. */
+/* Forward mode, printed after the first table: f_jvp beside f, and f_hvp
+ * beside them and the gradient (NAN where not measured). */
 static struct {
   char name[64];
-  double f, j;
+  double f, j, g, h;
 } jrows[32];
 static int njrows;
 static FILE *jcsv;
@@ -143,25 +144,44 @@ static void jvp_agrees(const char *what, double fd, const double *g, const doubl
   }
 }
 
-static void jrow(const char *name, double f, double j) {
-  if (njrows < 32) {
-    snprintf(jrows[njrows].name, sizeof jrows[njrows].name, "%s", name);
-    jrows[njrows].f = f, jrows[njrows++].j = j;
+/* f_hvp's H v (hd, its gradient hb) against central differences of the
+ * gradient along v (gu, gd at x + h v and x - h v) and the gradient g. */
+static void hvp_agrees(const char *what, const double *hd, const double *hb, const double *g, const double *gu,
+                       const double *gd, int n, double h) {
+  for (int i = 0; i < n; i++) {
+    double fd = (gu[i] - gd[i]) / (2 * h);
+    if (!(fabs(hd[i] - fd) <= 1e-4 * (1 + fabs(fd))) || !(fabs(hb[i] - g[i]) <= 1e-9 * (1 + fabs(g[i])))) {
+      fprintf(stderr, "bench: %s: f_hvp entry %d is %.17g (gradient %.17g), differences %.17g (%.17g)\n", what, i,
+              hd[i], hb[i], fd, g[i]);
+      exit(1);
+    }
   }
 }
+
+static void jrow4(const char *name, double f, double j, double g, double h) {
+  if (njrows < 32) {
+    snprintf(jrows[njrows].name, sizeof jrows[njrows].name, "%s", name);
+    jrows[njrows].f = f, jrows[njrows].j = j, jrows[njrows].g = g, jrows[njrows++].h = h;
+  }
+}
+
+static void jrow(const char *name, double f, double j) { jrow4(name, f, j, NAN, NAN); }
 
 static void jtable(void) {
   if (!njrows)
     return;
-  printf("\nforward mode: f_jvp (the value and one directional derivative) and f timed in turn, ns per call,\n"
-         "medians of %d rounds; f_jvp checked against the gradient first\n", REPS);
-  printf("%-24s %12s %12s %8s\n", "problem", "forward", "f_jvp", "jvp/f");
+  printf("\nforward mode: f_jvp (the value and one directional derivative), f_hvp (the gradient and the\n"
+         "Hessian times a vector), f and f_grad timed in turn, ns per call, medians of %d rounds; f_jvp\n"
+         "checked against the gradient, f_hvp against differences of the gradient, first\n", REPS);
+  printf("%-24s %12s %12s %12s %12s %8s %8s %9s\n", "problem", "forward", "f_jvp", "gradient", "f_hvp", "jvp/f",
+         "hvp/f", "hvp/grad");
   if (jcsv)
-    fprintf(jcsv, "problem,forward_ns,jvp_ns,jvp_over_f\n");
+    fprintf(jcsv, "problem,forward_ns,jvp_ns,grad_ns,hvp_ns,jvp_over_f,hvp_over_f,hvp_over_grad\n");
   for (int k = 0; k < njrows; k++) {
-    printf("%-24s %12.1f %12.1f %8.2f\n", jrows[k].name, jrows[k].f, jrows[k].j, jrows[k].j / jrows[k].f);
+    double f = jrows[k].f, j = jrows[k].j, g = jrows[k].g, h = jrows[k].h;
+    printf("%-24s %12.1f %12.1f %12.1f %12.1f %8.2f %8.2f %9.2f\n", jrows[k].name, f, j, g, h, j / f, h / f, h / g);
     if (jcsv)
-      fprintf(jcsv, "%s,%.1f,%.1f,%.3f\n", jrows[k].name, jrows[k].f, jrows[k].j, jrows[k].j / jrows[k].f);
+      fprintf(jcsv, "%s,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f\n", jrows[k].name, f, j, g, h, j / f, h / f, h / g);
   }
 }
 
@@ -280,9 +300,21 @@ static void rosen_ext(int n, int which) {
   rosenbrock_n_grad(n, x, g);
   double fv = rosenbrock_n_jvp(n, x, v, &fd);
   jvp_agrees(name, fd, g, v, n, fv, rosenbrock_n(n, x));
-  TIME_PAIR(calls, tf, rosenbrock_n(n, x), tj, rosenbrock_n_jvp(n, x, v, &fd) + fd);
-  jrow(name, tf, tj);
-  free(x), free(g), free(h), free(v);
+  double *hb = filled(n, 0, 0), *hd = filled(n, 0, 0), *gu = filled(n, 0, 0), *gd = filled(n, 0, 0), tg, th2;
+  const double hh = 1e-6;
+  for (int s = 1; s >= -1; s -= 2) {
+    for (int i = 0; i < n; i++)
+      x[i] += s * hh * v[i];
+    rosenbrock_n_grad(n, x, s > 0 ? gu : gd);
+    for (int i = 0; i < n; i++)
+      x[i] -= s * hh * v[i];
+  }
+  rosenbrock_n_hvp(n, x, v, hb, hd);
+  hvp_agrees(name, hd, hb, g, gu, gd, n, hh);
+  TIME_SIDE(calls, tf, rosenbrock_n(n, x), tj, rosenbrock_n_jvp(n, x, v, &fd) + fd, tg,
+            rosenbrock_n_grad(n, x, g) + g[0], th2, rosenbrock_n_hvp(n, x, v, hb, hd) + hd[0]);
+  jrow4(name, tf, tj, tg, th2);
+  free(x), free(g), free(h), free(v), free(hb), free(hd), free(gu), free(gd);
 }
 
 static double ba_central(double *in, const double *feat) {
@@ -437,10 +469,30 @@ static void gmm_case(int d, int k, int n) {
   gmm_grad(k, d, n, al, mu, icf, x, gm[0], gm[1], g, g + k, g + k + k * d);
   double fv = gmm_jvp(k, d, n, al, mu, icf, x, gm[0], gm[1], v, v + k, v + k + k * d, &fd);
   jvp_agrees(name, fd, g, v, inputs, fv, gmm(k, d, n, al, mu, icf, x, gm[0], gm[1]));
-  TIME_PAIR(calls, tf, gmm(k, d, n, al, mu, icf, x, gm[0], gm[1]), tj,
-            gmm_jvp(k, d, n, al, mu, icf, x, gm[0], gm[1], v, v + k, v + k + k * d, &fd) + fd);
-  jrow(name, tf, tj);
-  free(al), free(mu), free(icf), free(x), free(g), free(h), free(v);
+  double *hb = filled(inputs, 0, 0), *hd = filled(inputs, 0, 0), *gu = filled(inputs, 0, 0), *gd = filled(inputs, 0, 0);
+  double *all[3] = {al, mu, icf}, tg, th2;
+  const double hh = 1e-6;
+  const int len[3] = {k, k * d, k * s}, off[3] = {0, k, k + k * d};
+  for (int sg = 1; sg >= -1; sg -= 2) {
+    for (int a = 0; a < 3; a++)
+      for (int i = 0; i < len[a]; i++)
+        all[a][i] += sg * hh * v[off[a] + i];
+    double *o = sg > 0 ? gu : gd;
+    gmm_grad(k, d, n, al, mu, icf, x, gm[0], gm[1], o, o + k, o + k + k * d);
+    for (int a = 0; a < 3; a++)
+      for (int i = 0; i < len[a]; i++)
+        all[a][i] -= sg * hh * v[off[a] + i];
+  }
+  gmm_hvp(k, d, n, al, mu, icf, x, gm[0], gm[1], v, v + k, v + k + k * d, hb, hb + k, hb + k + k * d, hd, hd + k,
+          hd + k + k * d);
+  hvp_agrees(name, hd, hb, g, gu, gd, inputs, hh);
+  TIME_SIDE(calls, tf, gmm(k, d, n, al, mu, icf, x, gm[0], gm[1]), tj,
+            gmm_jvp(k, d, n, al, mu, icf, x, gm[0], gm[1], v, v + k, v + k + k * d, &fd) + fd, tg,
+            gmm_grad(k, d, n, al, mu, icf, x, gm[0], gm[1], g, g + k, g + k + k * d), th2,
+            gmm_hvp(k, d, n, al, mu, icf, x, gm[0], gm[1], v, v + k, v + k + k * d, hb, hb + k, hb + k + k * d, hd,
+                    hd + k, hd + k + k * d));
+  jrow4(name, tf, tj, tg, th2);
+  free(al), free(mu), free(icf), free(x), free(g), free(h), free(v), free(hb), free(hd), free(gu), free(gd);
 }
 
 static void oscillator_case(void) {
@@ -527,8 +579,24 @@ static void heat_case(int n, int steps) {
   heat_grad(n, u0, 0.2, steps, g, &g[n]);
   double fv = heat_jvp(n, u0, 0.2, steps, v, v[n], &fd);
   jvp_agrees(name, fd, g, v, n + 1, fv, heat(n, u0, 0.2, steps));
-  TIME_PAIR(calls, tf, heat(n, u0, 0.2, steps), tj, heat_jvp(n, u0, 0.2, steps, v, v[n], &fd) + fd);
-  jrow(name, tf, tj);
+  double *hb = filled(n + 1, 0, 0), *hd = filled(n + 1, 0, 0), *gu = filled(n + 1, 0, 0), *gd = filled(n + 1, 0, 0);
+  double tg, th2;
+  const double hh = 1e-6;
+  for (int s = 1; s >= -1; s -= 2) {
+    for (int i = 0; i < n; i++)
+      u0[i] += s * hh * v[i];
+    double *o = s > 0 ? gu : gd;
+    heat_grad(n, u0, 0.2 + s * hh * v[n], steps, o, &o[n]);
+    for (int i = 0; i < n; i++)
+      u0[i] -= s * hh * v[i];
+  }
+  heat_hvp(n, u0, 0.2, steps, v, v[n], hb, &hb[n], hd, &hd[n]);
+  hvp_agrees(name, hd, hb, g, gu, gd, n + 1, hh);
+  TIME_SIDE(calls, tf, heat(n, u0, 0.2, steps), tj, heat_jvp(n, u0, 0.2, steps, v, v[n], &fd) + fd, tg,
+            heat_grad(n, u0, 0.2, steps, g, &g[n]) + g[n], th2,
+            heat_hvp(n, u0, 0.2, steps, v, v[n], hb, &hb[n], hd, &hd[n]) + hd[n]);
+  jrow4(name, tf, tj, tg, th2);
+  free(hb), free(hd), free(gu), free(gd);
   free(u0), free(g), free(h), free(w), free(v);
 }
 

@@ -36,7 +36,8 @@ static const char usage[] =
     "  --header[=PATH]         also write a header of prototypes\n"
     "                          (default: STEM_grad.h beside the C file)\n"
     "  --modes=LIST            what is emitted besides f, comma-separated: grad, vjp,\n"
-    "                          jac (default: grad,vjp,jac), jvp (forward mode), all\n"
+    "                          jac (default: grad,vjp,jac), jvp (forward mode), hvp\n"
+    "                          (Hessian-vector product), all\n"
     "  --emit=KIND             c (default), header, ssa (graph as text), dot (Graphviz),\n"
     "                          check (a C program testing STEM_grad.c; default STEM_check.c)\n"
     "  --check                 build and run that test with $CC (default cc) and report\n"
@@ -76,7 +77,8 @@ static int usage_error(FILE *err, const char *fmt, const char *arg) {
  * worth a warning then, not when 'all' brings it). */
 static unsigned parse_modes(const char *list, const char **bad, unsigned *named) {
   static const struct { const char *name; unsigned bits; } modes[] = {
-      {"grad", MODE_GRAD}, {"vjp", MODE_VJP}, {"jac", MODE_JAC}, {"jvp", MODE_JVP}, {"all", MODE_ALL}};
+      {"grad", MODE_GRAD}, {"vjp", MODE_VJP}, {"jac", MODE_JAC}, {"jvp", MODE_JVP}, {"hvp", MODE_HVP},
+      {"all", MODE_ALL}};
   static char word[64];
   unsigned bits = 0;
   for (const char *p = list;; p++) {
@@ -146,8 +148,8 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       o->modes_named = 0;
       o->modes = parse_modes(a + 8, &bad, &o->modes_named);
       if (!o->modes)
-        return usage_error(err, "unknown mode '%s' in --modes (grad, vjp, jac, jvp, all; "
-                                "hvp and hess are not built yet)", bad);
+        return usage_error(err, "unknown mode '%s' in --modes (grad, vjp, jac, jvp, hvp, all; "
+                                "hess is not built yet)", bad);
     } else if (strncmp(a, "--emit=", 7) == 0) {
       const char *k = a + 7;
       if (strcmp(k, "c") == 0) o->emit = EMIT_C;
@@ -426,13 +428,16 @@ static void unfitting_modes(const FnGraphs *fns, int n, unsigned named, Diag *d)
   } modes[] = {{MODE_GRAD, "grad", "functions of one scalar result"},
                {MODE_JAC, "jac", "functions of several results or of array results"},
                {MODE_VJP, "vjp", "functions"},
-               {MODE_JVP, "jvp", "functions"}};
+               {MODE_JVP, "jvp", "functions"},
+               {MODE_HVP, "hvp", "functions of one scalar result"}};
   for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
     if (!(named & modes[k].bit))
       continue;
     int fits = 0;
     for (int i = 0; i < n && !fits; i++)
-      fits = modes[k].bit == MODE_GRAD ? !cg_several(&fns[i]) : modes[k].bit == MODE_JAC ? cg_several(&fns[i]) : 1;
+      fits = modes[k].bit & (MODE_GRAD | MODE_HVP) ? !cg_several(&fns[i])
+             : modes[k].bit == MODE_JAC                ? cg_several(&fns[i])
+                                                       : 1;
     if (!fits) {
       fprintf(d->out, "%s: warning: --modes: '%s' fits no function of the file (it is for %s)\n", d->src->name,
               modes[k].name, modes[k].fits);
@@ -496,6 +501,27 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
         reverse_error(d, f, REV_NO_DERIVATIVE, tat);
       errors += ts == TAN_TOO_LARGE || (ts != TAN_OK && status == REV_OK);
     }
+    if (status == REV_OK && cg_emits(f, FN_HVP)) { /* forward over reverse */
+      Graph g;
+      RevStatus rs = ir_reverse(&f->fwd, &g, optimize, REV_GRAD, 0, NULL); /* (weights taken again) */
+      ir_dce_forward(&g);
+      Loc hat;
+      TanStatus hs = rs != REV_OK ? TAN_OK : ir_tangent(&g, &f->hvp, optimize, &hat);
+      graph_free(&g);
+      Graph *h = &f->hvp; /* outs: the value, the gradient, then their tangents but the value's */
+      int np = f->sig->nparams;
+      if (h->outs.n == 2 * (np + 1)) {
+        memmove(h->outs.v + np + 1, h->outs.v + np + 2, sizeof *h->outs.v * (size_t)np);
+        h->outs.n--;
+      }
+      ir_check_step(&f->hvp, "tangent (hvp)");
+      ir_dce_forward(&f->hvp);
+      ir_check(&f->hvp, "dce (hvp)");
+      if (hs == TAN_TOO_LARGE)
+        diag_error(d, f->sig->nameloc, "the Hessian-vector product of '%s' (f_hvp) is too large (more than %d "
+                   "SSA nodes)", f->sig->name, MAX_NODES);
+      errors += hs == TAN_TOO_LARGE;
+    }
     if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
       ir_dce_forward(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
                         * the gradient's forward sweep */
@@ -514,6 +540,7 @@ static void free_all(FnGraphs *fns, int n) {
     graph_free(&fns[i].grad);
     graph_free(&fns[i].vjp);
     graph_free(&fns[i].jvp);
+    graph_free(&fns[i].hvp);
   }
   free(fns);
 }

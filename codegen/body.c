@@ -39,7 +39,7 @@ static void plan_body(Em *e) {
    * (SPEC 2.6: out of range, the function writes nothing): the gradients
    * are zeroed after the forward sweep, and no reverse loop runs inside it. */
   int checks = graph_has_checks(e->g);
-  e->zero_late = checks && (e->kind == FN_GRAD || e->kind == FN_VJP);
+  e->zero_late = checks && (e->kind == FN_GRAD || e->kind == FN_VJP || e->kind == FN_HVP);
   /* a local array's adjoint is one buffer, added into and read in the order
    * of the reverse sweep: no reverse loop runs inside a forward loop, nor
    * two reverse loops as one */

@@ -180,7 +180,8 @@ typedef struct Em {
 /* ---- text.c: output, lines and their comments ---- */
 Name z_name(int k);
 Name bar_name(int k);
-Name dot_name(int k); /* zK_dot: a tangent (f_jvp) */
+Name dot_name(int k);     /* zK_dot: a tangent (f_jvp) */
+Name bar_dot_name(int k); /* zK_bar_dot: an adjoint's tangent (f_hvp) */
 /* nm as C text at buf (NUL-ended); its length. */
 static inline int put_name_at(char *buf, Name nm) {
   static const char *const suffix[] = {"", "_bar", "_dot", "_bar_dot"};
@@ -290,6 +291,7 @@ void loop_head(Em *e, StrBuf *b, const Loop *l, int li, int backward, int span);
 void span_text(Em *e, StrBuf *b, int li, int span, int need);
 void reduce_update(Em *e, int li, int red, int count);
 void lse_finish(Em *e, int li, int red);
+ArgRole input_role(const Em *e, int aux, int *index); /* uses.c: what INPUT/ARRAY aux stands for */
 void loop_nexts(Em *e, int li, int lo, int hi);
 int body_end(const Em *e, int k);
 void first_iteration(Em *e, int s, StrBuf *b);

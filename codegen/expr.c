@@ -8,8 +8,12 @@
 
 #include "emit.h"
 
-/* The copy line of label li: zK_bar, K its forward node's name. */
-Name label_name(const Em *e, int li) { return bar_name(e->g->labels.v[li].name); }
+/* The copy line of label li: zK_bar (zK_bar_dot for its tangent, f_hvp),
+ * K its forward node's name. */
+Name label_name(const Em *e, int li) {
+  const Label *l = &e->g->labels.v[li];
+  return l->tan ? bar_dot_name(l->name) : bar_name(l->name);
+}
 
 /* The copy line whose name references to r use now, or -1. */
 int cur_label(const Em *e, Ref r) { return ref_is_const(r) ? -1 : e->ns[r].curl; }
@@ -69,7 +73,8 @@ void buffer_text(Em *e, StrBuf *b, int buf, int adjoint, int row) {
   const Node *nd = &e->g->nodes.v[buf];
   if (nd->op == OP_ARRAY) { /* a parameter, f_vjp's cotangent of an array result, or f_jvp's tangent */
     int np = e->g->nparams;
-    sb_puts(b, nd->aux < np ? e->nm->params[nd->aux] : e->kind == FN_JVP ? e->nm->dots[nd->aux - np]
+    sb_puts(b, nd->aux < np ? e->nm->params[nd->aux] : nd->aux >= 2 * np && e->kind == FN_HVP
+               ? e->nm->bardots[nd->aux - 2 * np] : e->kind == FN_JVP || e->kind == FN_HVP ? e->nm->dots[nd->aux - np]
                : e->nm->outbars[nd->aux - np]);
     return;
   }
@@ -292,7 +297,7 @@ void expr_text(Em *e, StrBuf *b, int n) {
   switch (nd->op) {
   case OP_INPUT:
     sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux]
-               : e->kind == FN_JVP ? e->nm->dots[nd->aux - e->g->nparams]
+               : e->kind == FN_JVP || e->kind == FN_HVP ? e->nm->dots[nd->aux - e->g->nparams]
                : e->several ? e->nm->outbars[nd->aux - e->g->nparams] : e->nm->seed);
     return;
   case OP_LOAD:

@@ -14,10 +14,11 @@ enum { DIRECT_MAX = 4096 }; /* elements of an array zeroed one line each, at mos
 /* Which array parameters qualify (len[p] >= 0): every addition into their
  * elements at the top level at a constant place, their size a literal.
  * 0 when f_jac must keep its loop (one parameter does not qualify). */
-/* The array parameter an ACCUM adds into, or -1 (not an ACCUM, or one
- * into a local array's adjoint). */
+/* The array parameter whose gradient an ACCUM adds into, or -1 (not an
+ * ACCUM, or one into a local array's adjoint or f_hvp's gradient tangent). */
 static int accum_param(const Graph *g, const Node *nd) {
-  return nd->op == OP_ACCUM && g->nodes.v[nd->a[0]].op == OP_ARRAY ? g->nodes.v[nd->a[0]].aux : -1;
+  return nd->op == OP_ACCUM && g->nodes.v[nd->a[0]].op == OP_ARRAY && g->nodes.v[nd->a[0]].aux < g->nparams
+             ? g->nodes.v[nd->a[0]].aux : -1;
 }
 
 static int direct_arrays(Em *e, int *len) {
@@ -107,13 +108,14 @@ static void zero_unwritten(Em *e, StrBuf *b, int p) {
 }
 
 /* f_grad stores and f_jac writes every entry: arrays, added into, start at 0
- * (those stored into directly: only the elements nothing stores into). */
+ * (those stored into directly: only the elements nothing stores into);
+ * f_hvp's gradients and their tangents too. */
 void emit_zeroing(Em *e) {
   StrBuf b = {0};
   int np = e->g->nparams, any = 0;
   for (int p = 0; p < np; p++)
     any |= has_gradient(e, p) && is_array(e, p);
-  if (e->kind != FN_GRAD || !any || e->ssa)
+  if ((e->kind != FN_GRAD && e->kind != FN_HVP) || !any || e->ssa)
     return;
   if (e->several && !e->written) {
     sb_printf(&b, "for (int adc_k = 0; adc_k < %d * (%s); adc_k++) %s[adc_k] = 0.0%s;\n",
@@ -130,12 +132,14 @@ void emit_zeroing(Em *e) {
       zero_unwritten(e, &b, p);
       continue;
     }
-    b.len = 0;
-    sb_puts(&b, "for (int adc_k = 0; adc_k < ");
-    cg_length_text(&b, e->fg, p);
-    sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", e->nm->bars[p], e->ls);
-    indent(e);
-    put_n(e, b.s, b.len);
+    for (int k = 0; k < (e->kind == FN_HVP ? 2 : 1); k++) {
+      b.len = 0;
+      sb_puts(&b, "for (int adc_k = 0; adc_k < ");
+      cg_length_text(&b, e->fg, p);
+      sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", k ? e->nm->bardots[p] : e->nm->bars[p], e->ls);
+      indent(e);
+      put_n(e, b.s, b.len);
+    }
   }
   sb_free(&b);
 }
@@ -445,7 +449,9 @@ static void scalar_gradients(Em *e, StrBuf *b) {
   const Graph *g = e->g;
   int np = g->nparams, nv = e->fg->fwd.outs.n;
   int values = e->kind == FN_VJP && !e->rows ? 0 : nv;
-  int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_FWD || e->kind == FN_JVP ? 0 : 1;
+  /* f_hvp: the gradient, then its tangent (outs: value, gradient, the
+   * gradient's tangent) */
+  int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_HVP ? 2 : e->kind == FN_FWD || e->kind == FN_JVP ? 0 : 1;
   for (int row = 0; row < rows; row++)
     for (int i = 0; i < np; i++) {
       Ref r = g->outs.v[values + row * np + i];
@@ -456,7 +462,8 @@ static void scalar_gradients(Em *e, StrBuf *b) {
       if (e->several && e->kind == FN_GRAD)
         sb_printf(b, "%s[%d * (%s) + %s] = ", e->nm->jacp, row, e->ncols, e->col_off[i]);
       else
-        sb_printf(b, e->ssa ? "%s %s " : "*%s %s ", e->nm->bars[i], e->kind == FN_VJP ? "+=" : "=");
+        sb_printf(b, e->ssa ? "%s %s " : "*%s %s ", row && e->kind == FN_HVP ? e->nm->bardots[i] : e->nm->bars[i],
+                  e->kind == FN_VJP ? "+=" : "=");
       ref_use(e, b, r);
       line_end(e, b, (Loc){0, 0});
     }
@@ -646,7 +653,7 @@ void emit_outputs(Em *e) {
 int collect_unused(const Em *e, const char **out, int locals) {
   const Graph *g = e->g;
   int n = 0, np = g->nparams, nv = e->fg->fwd.outs.n, ns = e->fg->sig->nsizes;
-  char *used = xcalloc((size_t)(2 * np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
+  char *used = xcalloc((size_t)(3 * np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
   char *accum = xcalloc((size_t)np + 1, 1);
   for (int i = 0; i < g->nodes.n; i++) {
     const Node *nd = &g->nodes.v[i];
@@ -675,9 +682,10 @@ int collect_unused(const Em *e, const char **out, int locals) {
   }
   if (e->kind == FN_GRAD && e->several && strcmp(e->ncols, "0") == 0)
     out[n++] = e->nm->jacp;
-  for (int i = 0; e->kind == FN_JVP && !locals && i < np; i++)
+  for (int i = 0; (e->kind == FN_JVP || e->kind == FN_HVP) && !locals && i < np; i++)
     if (has_gradient(e, i) && !used[np + i])
       out[n++] = e->nm->dots[i];
+
   free(used);
   free(sused);
   free(accum);

@@ -121,26 +121,30 @@ static char *cat(Names *n, const char *a, const char *b) {
 /* The symbols of a function are claimed together, so that f_grad of one
  * function cannot be another function's f (f_jvp only when emitted: names
  * stay those of earlier versions without it). */
-static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, int jvp) {
+static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, unsigned modes) {
+  int jvp = (modes & MODE_JVP) != 0, hvp = (modes & MODE_HVP) != 0;
   if (reserved_prefix(base))
     base = cat(n, "u", base);
   for (;;) {
     char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp"), *j = cat(n, base, "_jac");
-    char *t = cat(n, base, "_jvp");
+    char *t = cat(n, base, "_jvp"), *h = cat(n, base, "_hvp");
     if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&
         !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0) && !(jvp && strmap_get(globals, t, 0)) &&
-        !names_part(n, globals, base)) {
+        !(hvp && strmap_get(globals, h, 0)) && !names_part(n, globals, base)) {
       fn->fwd = base;
       fn->grad = g;
       fn->vjp = v;
       fn->jac = j;
       fn->jvp = t;
+      fn->hvp = h;
       strmap_put(globals, base, 1);
       strmap_put(globals, g, 1);
       strmap_put(globals, v, 1);
       strmap_put(globals, j, 1);
       if (jvp)
         strmap_put(globals, t, 1);
+      if (hvp)
+        strmap_put(globals, h, 1);
       return;
     }
     base = cat(n, base, "_");
@@ -156,12 +160,12 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
     const Signature *f = fns[i].sig;
     FnNames *fn = &out->fn[i];
     fn->src = f->name;
-    name_function(out, &globals, fn, cat(out, prefix ? prefix : "", f->name), (fns[i].modes & MODE_JVP) != 0);
+    name_function(out, &globals, fn, cat(out, prefix ? prefix : "", f->name), fns[i].modes);
   }
   /* a function named like a later one's part ("f_grad_part1" before f) */
   for (int i = 0; i < nfuncs; i++)
     if (names_part(out, &globals, out->fn[i].fwd))
-      name_function(out, &globals, &out->fn[i], cat(out, out->fn[i].fwd, "_"), (fns[i].modes & MODE_JVP) != 0);
+      name_function(out, &globals, &out->fn[i], cat(out, out->fn[i].fwd, "_"), fns[i].modes);
   for (int i = 0; i < nfuncs; i++) {
     const Signature *f = fns[i].sig, *sig = f;
     FnNames *fn = &out->fn[i];
@@ -177,6 +181,7 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
     fn->outbars = arena_alloc(&out->arena, no * sizeof *fn->outbars);
     fn->dots = arena_alloc(&out->arena, np * sizeof *fn->dots);
     fn->outdots = arena_alloc(&out->arena, no * sizeof *fn->outdots);
+    fn->bardots = arena_alloc(&out->arena, np * sizeof *fn->bardots);
     for (int k = 0; k < sig->nsizes; k++)
       fn->sizes[k] = claim(out, &local, &globals, sig->sizes[k]);
     for (int p = 0; p < f->nparams; p++)
@@ -189,9 +194,14 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
       fn->outbars[k] = claim(out, &local, &globals, cat(out, fn->outs[k], "_bar"));
     fn->seed = claim(out, &local, &globals, cat(out, f->name, "_bar"));
     fn->jacp = claim(out, &local, &globals, "jac");
-    int jvp = (fns[i].modes & MODE_JVP) != 0; /* (claimed only then: names stay those without) */
+    /* (claimed only when emitted: names stay those without) */
+    int jvp = (fns[i].modes & MODE_JVP) != 0, hvp = (fns[i].modes & MODE_HVP) != 0 && !cg_several(&fns[i]);
     for (int p = 0; p < f->nparams; p++)
-      fn->dots[p] = f->params[p].is_const || !jvp ? NULL : claim(out, &local, &globals, cat(out, fn->params[p], "_dot"));
+      fn->dots[p] = f->params[p].is_const || !(jvp || hvp) ? NULL
+                    : claim(out, &local, &globals, cat(out, fn->params[p], "_dot"));
+    for (int p = 0; p < f->nparams; p++)
+      fn->bardots[p] = f->params[p].is_const || !hvp ? NULL
+                       : claim(out, &local, &globals, cat(out, fn->params[p], "_bar_dot"));
     for (int k = 0; k < named; k++)
       fn->outdots[k] = jvp ? claim(out, &local, &globals, cat(out, fn->outs[k], "_dot")) : NULL;
     if (!named)

@@ -69,7 +69,7 @@ void plan_parts(Em *e) {
   e->use.loadat = xmalloc(sizeof *e->use.loadat * (size_t)n);
   for (int i = 0; i < n; i++)
     e->ns[i].remake = (uint8_t)remakable(g, i);
-  e->nuse = e->fg->sig->nsizes + 2 * g->nparams + e->fg->fwd.outs.n + 1;
+  e->nuse = e->fg->sig->nsizes + 4 * g->nparams + e->fg->fwd.outs.n + 1;
   e->use.pused = xcalloc((size_t)e->nparts * (size_t)e->nuse, 1);
 }
 
@@ -107,7 +107,9 @@ void finish_parts(Em *e) {
   for (int i = 0; i < g->nodes.n; i++)
     if (g->nodes.v[i].op == OP_INPUT && e->ns[i].refs && !remade(e, i)) {
       int a = g->nodes.v[i].aux;
-      mark_use_in(e, e->ns[i].partof, a < g->nparams ? ARG_PARAM : ARG_SEED, a < g->nparams ? a : a - g->nparams);
+      int k;
+      ArgRole role = input_role(e, a, &k);
+      mark_use_in(e, e->ns[i].partof, role, k);
     }
   sort_loads(&e->use, e->nparts);
   for (int i = 0; i < g->nodes.n; i++) /* now: read in this part already */

@@ -10,12 +10,13 @@ int cg_several(const FnGraphs *fg) { return fg->fwd.outs.n > 1 || ir_sig_array_r
 
 const char *cg_symbol(const FnGraphs *fg, FnKind kind) {
   const FnNames *nm = fg->names;
-  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : kind == FN_JVP ? nm->jvp
+  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : kind == FN_JVP ? nm->jvp : kind == FN_HVP ? nm->hvp
          : cg_several(fg) ? nm->jac : nm->grad;
 }
 
 const Graph *cg_graph(const FnGraphs *fg, FnKind kind) {
-  return kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : kind == FN_VJP ? &fg->vjp : &fg->jvp;
+  return kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : kind == FN_VJP ? &fg->vjp
+         : kind == FN_JVP ? &fg->jvp : &fg->hvp;
 }
 
 int cg_emits(const FnGraphs *fg, FnKind kind) {
@@ -28,11 +29,13 @@ int cg_emits(const FnGraphs *fg, FnKind kind) {
     return (fg->modes & MODE_VJP) != 0;
   case FN_JVP:
     return (fg->modes & MODE_JVP) != 0;
+  case FN_HVP:
+    return (fg->modes & MODE_HVP) != 0 && !cg_several(fg);
   }
   return 0;
 }
 
-int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 3 * fg->sig->nparams + 3 * fg->fwd.outs.n + 1; }
+int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 4 * fg->sig->nparams + 3 * fg->fwd.outs.n + 1; }
 
 int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
   const FnNames *nm = fg->names;
@@ -45,7 +48,7 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
     ARG(nm->params[i], ARG_PARAM, i);
   for (int o = 0; o < nv && kind == FN_VJP; o++)
     ARG(cg_several(fg) ? nm->outbars[o] : nm->seed, ARG_SEED, o);
-  for (int i = 0; i < np && kind == FN_JVP; i++)
+  for (int i = 0; i < np && (kind == FN_JVP || kind == FN_HVP); i++)
     if (!f->params[i].is_const)
       ARG(nm->dots[i], ARG_DOT, i);
   for (int o = 0; o < nv && cg_several(fg) && kind != FN_VJP; o++)
@@ -56,6 +59,9 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         ARG(nm->bars[i], ARG_BAR, i);
+  for (int i = 0; i < np && kind == FN_HVP; i++)
+    if (!f->params[i].is_const)
+      ARG(nm->bardots[i], ARG_BARDOT, i);
   if (kind == FN_GRAD && cg_several(fg))
     ARG(nm->jacp, ARG_JAC, 0);
 #undef ARG

@@ -10,7 +10,7 @@
 /* The emitted names of one source function (names.c makes them). */
 typedef struct FnNames {
   const char *src;          /* name in the .ad file */
-  char *fwd, *grad, *vjp, *jac, *jvp; /* emitted symbols (jvp: with --modes=jvp) */
+  char *fwd, *grad, *vjp, *jac, *jvp, *hvp; /* emitted symbols (jvp, hvp: with --modes) */
   char **params;            /* emitted parameter names */
   char **bars;              /* emitted gradient pointer names */
   char *seed;               /* f_vjp's cotangent parameter (one result) */
@@ -19,6 +19,7 @@ typedef struct FnNames {
   char *jacp;               /* f_jac's Jacobian parameter */
   char **dots;              /* f_jvp: each differentiated parameter's tangent (else NULL) */
   char **outdots;           /* f_jvp: each result's tangent ("f_dot" for one unnamed) */
+  char **bardots;           /* f_hvp: each differentiated parameter's x_bar_dot (else NULL) */
 } FnNames;
 
 /* The graphs of one function: forward, gradient (seed 1) or, with
@@ -27,24 +28,24 @@ typedef struct FnNames {
 typedef struct FnGraphs {
   const Signature *sig;
   const FnNames *names;
-  Graph fwd, grad, vjp, jvp;
+  Graph fwd, grad, vjp, jvp, hvp;
   unsigned modes; /* MODE_* (--modes): which functions are emitted besides f */
 } FnGraphs;
 
 /* The functions emitted per source function: f, f_grad (or f_jac with
- * several results), f_vjp, f_jvp. */
-typedef enum FnKind { FN_FWD, FN_GRAD, FN_VJP, FN_JVP } FnKind;
+ * several results), f_vjp, f_jvp, f_hvp. */
+typedef enum FnKind { FN_FWD, FN_GRAD, FN_VJP, FN_JVP, FN_HVP } FnKind;
 
 /* --modes (SPEC 2.7): grad is f_grad for a function of one scalar result,
- * jac f_jac for the others. */
-enum { MODE_GRAD = 1, MODE_VJP = 2, MODE_JAC = 4, MODE_JVP = 8, MODE_DEFAULT = 7, MODE_ALL = 15 };
+ * jac f_jac for the others; hvp is for functions of one scalar result. */
+enum { MODE_GRAD = 1, MODE_VJP = 2, MODE_JAC = 4, MODE_JVP = 8, MODE_HVP = 16, MODE_DEFAULT = 7, MODE_ALL = 31 };
 int cg_emits(const FnGraphs *fg, FnKind kind); /* is this function emitted for fg */
 
 /* The arguments of an emitted function, in the order of its signature:
- * sizes, parameters, cotangents (vjp) or tangents (jvp), output pointers
- * (several results), the results' tangents (jvp), gradient pointers, the
- * Jacobian. */
-typedef enum ArgRole { ARG_SIZE, ARG_PARAM, ARG_SEED, ARG_DOT, ARG_OUT, ARG_OUTDOT, ARG_BAR, ARG_JAC } ArgRole;
+ * sizes, parameters, cotangents (vjp) or tangents (jvp, hvp), output
+ * pointers (several results), the results' tangents (jvp), gradient
+ * pointers, their tangents (hvp), the Jacobian. */
+typedef enum ArgRole { ARG_SIZE, ARG_PARAM, ARG_SEED, ARG_DOT, ARG_OUT, ARG_OUTDOT, ARG_BAR, ARG_BARDOT, ARG_JAC } ArgRole;
 typedef struct SigArg {
   const char *name;
   ArgRole role;
@@ -52,7 +53,7 @@ typedef struct SigArg {
 } SigArg;
 
 int cg_several(const FnGraphs *fg); /* several results: f_jac, not f_grad */
-const char *cg_symbol(const FnGraphs *fg, FnKind kind); /* f, f_grad or f_jac, f_vjp, f_jvp */
+const char *cg_symbol(const FnGraphs *fg, FnKind kind); /* f, f_grad or f_jac, f_vjp, f_jvp, f_hvp */
 const Graph *cg_graph(const FnGraphs *fg, FnKind kind);   /* the graph it is printed from */
 /* Fills args (room for cg_max_args) and returns how many there are. */
 int cg_max_args(const FnGraphs *fg);

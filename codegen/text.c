@@ -11,6 +11,7 @@
 Name z_name(int k) { return 4 * (Name)k + 1; }
 Name bar_name(int k) { return 4 * (Name)k + 2; }
 Name dot_name(int k) { return 4 * (Name)k + 3; }
+Name bar_dot_name(int k) { return 4 * (Name)k + 4; }
 
 const char *name_text(Name nm, char *buf) {
   put_name_at(buf, nm);

@@ -17,8 +17,18 @@ int use_slot(const Em *e, ArgRole role, int index) {
   case ARG_SEED: return ns + np + index;
   case ARG_BAR: return ns + np + nv + index;
   case ARG_JAC: return ns + 2 * np + nv;
+  case ARG_DOT: return ns + 2 * np + nv + 1 + index;
+  case ARG_BARDOT: return ns + 3 * np + nv + 1 + index;
   default: return -1; /* output pointers: written by the last part only */
   }
+}
+
+/* The argument INPUT or ARRAY number aux stands for: a parameter, f_vjp's
+ * cotangent, f_jvp's and f_hvp's tangent, f_hvp's gradient tangent. */
+ArgRole input_role(const Em *e, int aux, int *index) {
+  int np = e->g->nparams, tangents = e->kind == FN_JVP || e->kind == FN_HVP;
+  *index = aux < np ? aux : aux < 2 * np || !tangents ? aux - np : aux - 2 * np;
+  return aux < np ? ARG_PARAM : !tangents ? ARG_SEED : aux < 2 * np ? ARG_DOT : ARG_BARDOT;
 }
 
 void mark_use_in(Em *e, int q, ArgRole role, int index) {
@@ -31,13 +41,13 @@ void mark_use(Em *e, ArgRole role, int index) { mark_use_in(e, e->part, role, in
 /* Part q reads the parameters (or cotangents) remade node r is made of. */
 static void mark_remade_use(Em *e, Ref r, int q) {
   const Node *nd = &e->g->nodes.v[r];
-  int np = e->g->nparams;
   for (int k = -1; k < op_info[nd->op].arity; k++) {
     Ref a = k < 0 ? r : nd->a[k];
     if (ref_is_const(a) || e->g->nodes.v[a].op != OP_INPUT)
       continue;
-    int i = e->g->nodes.v[a].aux;
-    mark_use_in(e, q, i < np ? ARG_PARAM : ARG_SEED, i < np ? i : i - np);
+    int i;
+    ArgRole role = input_role(e, e->g->nodes.v[a].aux, &i);
+    mark_use_in(e, q, role, i);
   }
 }
 
@@ -94,8 +104,9 @@ void count_operand_(Em *e, Ref r) {
     return;
   OpKind kind = (OpKind)e->ns[r].kind;
   if (kind == K_ARR && e->g->nodes.v[e->buf_of[r]].op == OP_ARRAY) {
-    int i = e->g->nodes.v[e->buf_of[r]].aux, np = e->g->nparams;
-    mark_use(e, i < np ? ARG_PARAM : ARG_SEED, i < np ? i : i - np);
+    int i;
+    ArgRole role = input_role(e, e->g->nodes.v[e->buf_of[r]].aux, &i);
+    mark_use(e, role, i);
   }
   else if (kind != K_INT)
     note_crossing(e, r, e->part, e->depth == 1);
@@ -138,6 +149,8 @@ void count_accum(Em *e, int p) {
     for (int k = 0; k < e->fg->sig->nsizes; k++)
       if (names_word(e->ncols, e->nm->sizes[k]) || names_word(e->col_off[p], e->nm->sizes[k]))
         mark_use(e, ARG_SIZE, k);
+  } else if (p >= 2 * e->g->nparams) {
+    mark_use(e, ARG_BARDOT, p - 2 * e->g->nparams);
   } else {
     mark_use(e, ARG_BAR, p);
   }

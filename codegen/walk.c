@@ -136,13 +136,13 @@ static int emit_effect(Em *e, int n) {
       (nd->op == OP_ACCUM && e->g->nodes.v[nd->a[0]].op == OP_ABUF))
     return emit_array(e, n);
   switch (nd->op) {
-  case OP_ACCUM: {
-    int p = e->g->nodes.v[nd->a[0]].aux;
+  case OP_ACCUM: { /* into a gradient (f_hvp: or its tangent, ARRAY 2 nparams + p) */
+    int p = e->g->nodes.v[nd->a[0]].aux, np = e->g->nparams;
     count_accum(e, p);
     if (e->several && e->kind == FN_GRAD)
       sb_printf(b, "%s[%d * (%s) + %s + ", e->nm->jacp, nd->aux, e->ncols, e->col_off[p]);
     else
-      sb_printf(b, "%s[", e->nm->bars[p]);
+      sb_printf(b, "%s[", p >= 2 * np ? e->nm->bardots[p - 2 * np] : e->nm->bars[p]);
     int_text(e, b, nd->a[1], e->several && e->kind == FN_GRAD ? 1 : 0);
     sb_puts(b, e->stores && e->stores[n] ? "] = " : "] += ");
     ref_use(e, b, nd->a[2]);
@@ -541,8 +541,11 @@ void emit_pass(Em *e) {
   e->rev_marked = 0;
   e->zero_late = e->zero_late ? 1 : 0;
   e->marker = NULL;
-  e->rev_start = e->kind == FN_JVP ? g->nodes.n : reverse_start(g); /* (its tangents are inputs) */
-  if (e->kind == FN_GRAD || e->kind == FN_VJP)
+  /* f_jvp has no reverse sweep; f_hvp's starts with its first label (its
+   * tangents are inputs, and their helpers unnamed, from the start) */
+  e->rev_start = e->kind == FN_JVP ? g->nodes.n : e->kind == FN_HVP ? (g->labels.n ? g->labels.v[0].pos : g->nodes.n)
+                                                                    : reverse_start(g);
+  if (e->kind == FN_GRAD || e->kind == FN_VJP || e->kind == FN_HVP)
     e->marker = e->ssa ? "# forward sweep\n" : "/* forward sweep */\n";
   e->helper = 0;
   for (int i = 0; i < g->nodes.n; i++)

@@ -566,7 +566,7 @@ Ref b_phi(Builder *b, int group, Ref x, Ref y) {
 }
 
 void b_label(Builder *b, int name, Ref val) {
-  Label l = {val, name, b->g->nodes.n, b->blk, b->src};
+  Label l = {val, name, b->g->nodes.n, b->blk, b->src, 0};
   vec_push(&b->g->labels, l);
 }
 

@@ -95,6 +95,7 @@ typedef struct Label {
   int pos;
   int blk;
   Loc src;  /* the forward node's source span */
+  int tan;  /* 1: the tangent of that adjoint, zK_bar_dot (f_hvp) */
 } Label;
 
 struct Signature;

@@ -1,5 +1,5 @@
 /* tangent.c - forward mode as a graph-to-graph transform (SPEC 2.7's
- * f_jvp).
+ * f_jvp, and over a gradient graph f_hvp).
  *
  * The result is the forward graph made again node by node, each value
  * followed by its tangent: the sum over its arguments of the partial by the
@@ -23,7 +23,16 @@
  * tangents); reads of it read the tangent buffer, as reads of a parameter
  * array read its tangent array.
  *
- *   needs:       a forward graph (SAVEs are skipped), its signature
+ * Over a gradient graph (f_hvp: forward over reverse) the reverse sweep's
+ * own operations get tangents too: a stored value's tangent is stored
+ * beside it and read back beside it, an addition into a parameter array's
+ * gradient has its tangent added into that array's tangent (ARRAY 2 nparams
+ * + p), a local array's adjoint has the tangent buffer's adjoint beside it,
+ * and each adjoint's label (zK_bar) gets one for its tangent (zK_bar_dot).
+ *
+ *   needs:       a forward graph (its stores for a reverse sweep die) or a
+ *                gradient graph built without logsumexp's stored weights;
+ *                its signature
  *   makes:       a new graph: outs are the values, then their tangents;
  *                the tangent of parameter p is INPUT (or ARRAY) nparams + p
  *   invalidates: nothing */
@@ -51,6 +60,8 @@ typedef struct Tan {
   char *carries;         /* per buffer node: its versions carry tangents */
   Running *run;          /* per forward loop */
   char *red_active;      /* per forward loop: a reduction whose result has a tangent */
+  Ref *grad_dot;         /* per parameter: the ARRAY its gradient's tangent is added into */
+  int label;             /* the next label of the source graph to copy */
   int nbufs;             /* buffers so far (ABUF numbers) */
   int noderiv;
   Loc err_at;
@@ -281,23 +292,74 @@ static void reduce(Tan *t, int n) {
   }
 }
 
-/* Forward SAVE node n: a cache of the forward function (a value made once
- * for the loops it does not change with, graph_cache_loops) is kept, and so
- * is its tangent's where that is worth a cache too; stores for a reverse
- * sweep are not. */
-static void cache(Tan *t, int n) {
+/* SAVE node n, and its tangent's beside it (a RESTORE reads each back).
+ * In a forward graph the dead-node pass keeps only the forward function's
+ * caches (graph_cache_loops): GMM's exp(icf[k, j]) made once, as in f. */
+static void save(Tan *t, int n) {
   const Node *nd = &t->f->nodes.v[n];
-  int loops[64];
-  if (!graph_cache_loops(t->f, n, loops) || t->val[nd->a[0]] == REF_NONE || ref_is_const(t->val[nd->a[0]]))
+  Ref v = t->val[nd->a[0]];
+  if (v == REF_NONE || ref_is_const(v))
     return;
-  int l = t->lmap[nd->aux];
+  int l = map_loop(t, nd->aux);
   B->blk = map_block(t, nd->blk);
   B->name = nd->name;
   Ref pos = map(t, nd->a[1]);
-  b_loop_op(B, OP_SAVE, l, t->val[nd->a[0]], pos);
-  Ref d = t->dot[nd->a[0]];
-  if (d != REF_NONE && !ref_is_const(d) && graph_worth_caching(B->g, d) && B->g->nodes.v[d].blk == B->blk)
-    b_loop_op(B, OP_SAVE, l, d, pos);
+  t->val[n] = b_loop_op(B, OP_SAVE, l, v, pos);
+  if (has_dot(t, nd->a[0]))
+    t->dot[n] = b_loop_op(B, OP_SAVE, l, t->dot[nd->a[0]], pos);
+}
+
+
+/* A reverse sweep's operation on an adjoint made again (node n, ACCUM,
+ * ABAR, AZERO, ACLEAR, ASWAP), then the same on the tangents: into the
+ * gradient's tangent, or on the tangent buffer's adjoint. */
+static void adjoint_op(Tan *t, int n) {
+  const Node *nd = &t->f->nodes.v[n];
+  t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
+  B->g->nodes.v[t->val[n]].aux = nd->aux;
+  int mark = B->g->nodes.n;
+  B->name = -1;
+  Ref d = REF_NONE, x = nd->a[0], y = nd->a[1];
+  int carries_x = !ref_is_const(x) && t->carries[x], carries_y = !ref_is_const(y) && t->carries[y];
+  if (nd->op == OP_ACCUM && has_dot(t, nd->a[2])) {
+    Ref into = t->f->nodes.v[x].op == OP_ARRAY ? t->grad_dot[t->f->nodes.v[x].aux] : carries_x ? t->dot[x] : REF_NONE;
+    if (into != REF_NONE)
+      d = b_op(B, OP_ACCUM, into, map(t, nd->a[1]), t->dot[nd->a[2]]);
+  } else if (nd->op == OP_ABAR || nd->op == OP_AZERO || nd->op == OP_ACLEAR) {
+    if (carries_x)
+      d = b_op(B, nd->op, t->dot[x], map(t, nd->a[1]), REF_NONE);
+  } else if (nd->op == OP_ASWAP) { /* a buffer without tangents has a zero tangent adjoint */
+    if (carries_x && carries_y)
+      d = b_op(B, OP_ASWAP, t->dot[x], t->dot[y], REF_NONE);
+    else if (carries_x || carries_y)
+      d = b_op(B, OP_ACLEAR, t->dot[carries_x ? x : y], REF_NONE, REF_NONE);
+  }
+  if (d != REF_NONE && !ref_is_const(d)) {
+    B->g->nodes.v[d].aux = nd->aux;
+    if (nd->op == OP_ABAR)
+      t->dot[n] = tangent(t, n, d, mark);
+  }
+}
+
+/* The labels of the source graph that are due before node n (all of them
+ * when n is its end), each with its tangent's (zK_bar_dot). */
+static void copy_labels(Tan *t, int n) {
+  const Graph *f = t->f;
+  for (; t->label < f->labels.n && (n >= f->nodes.n || f->labels.v[t->label].pos <= n); t->label++) {
+    const Label *l = &f->labels.v[t->label];
+    int blk = B->blk;
+    Loc src = B->src;
+    B->blk = map_block(t, l->blk);
+    B->src = l->src;
+    if (!ref_is_const(l->val) && t->val[l->val] != REF_NONE)
+      b_label(B, l->name, t->val[l->val]);
+    if (has_dot(t, l->val)) {
+      b_label(B, l->name, t->dot[l->val]);
+      B->g->labels.v[B->g->labels.n - 1].tan = 1;
+    }
+    B->blk = blk;
+    B->src = src;
+  }
 }
 
 /* Forward node n made again, and its tangent. */
@@ -337,7 +399,7 @@ static void tan_node(Tan *t, int n) {
     }
     return;
   case OP_SAVE:
-    cache(t, n);
+    save(t, n);
     return;
   case OP_LSEW:
     return; /* nothing is stored for a reverse sweep */
@@ -382,9 +444,15 @@ static void tan_node(Tan *t, int n) {
       B->name = -1;
       d = b_loop_op(B, OP_LOOPOUT, l, t->dot[nd->a[0]], REF_NONE);
     }
-  } else if (op_keeps_aux(nd->op)) {
-    t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
-    B->g->nodes.v[t->val[n]].aux = nd->aux;
+  } else if (op_keeps_aux(nd->op) && nd->op != OP_ABUF) {
+    adjoint_op(t, n);
+    B->name = nd->name;
+    return;
+  } else if (nd->op == OP_RESTORE) { /* a stored value read back, and its tangent beside it */
+    t->val[n] = b_op(B, OP_RESTORE, t->val[nd->a[0]], map(t, nd->a[1]), REF_NONE);
+    B->name = -1;
+    if (has_dot(t, nd->a[0]))
+      d = b_op(B, OP_RESTORE, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE);
   } else {
     t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
     B->name = -1;
@@ -460,8 +528,17 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
   for (int i = 0; i < f->nodes.n; i++)
     if (f->nodes.v[i].op == OP_REDUCE)
       t->red_active[f->nodes.v[i].aux] = t->active[i];
-  for (int i = 0; i < f->nodes.n && !bld.overflow; i++)
+  /* the ARRAYs the gradients' tangents are added into (f_hvp), among the
+   * parameters in block 0 (the dead-node pass drops those not added into) */
+  t->grad_dot = xmalloc((size_t)(f->nparams ? f->nparams : 1) * sizeof *t->grad_dot);
+  for (int p = 0; p < f->nparams; p++)
+    t->grad_dot[p] = f->sig->params[p].ndims && !f->sig->params[p].is_const
+                         ? b_leaf(B, OP_ARRAY, 2 * f->nparams + p) : REF_NONE;
+  for (int i = 0; i < f->nodes.n && !bld.overflow; i++) {
+    copy_labels(t, i);
     tan_node(t, i);
+  }
+  copy_labels(t, f->nodes.n);
   B->blk = 0;
   B->name = -1;
   for (int o = 0; o < f->outs.n; o++)
@@ -484,6 +561,7 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
   free(t->buf_of);
   free(t->carries);
   free(t->red_active);
+  free(t->grad_dot);
   b_free(&bld);
   return status;
 }

@@ -74,6 +74,78 @@ static void jvp_check(StrBuf *b, const FnGraphs *f, const char *a) {
                "      }\n", fn->name);
 }
 
+/* f_hvp (one scalar result) along tangents t and s: its value is f's to
+ * the bit, its gradient f_grad's, <s, H t> = <t, H s> (the Hessian is
+ * symmetric), and H t is the central difference of f_grad along t. */
+static void hvp_check(StrBuf *b, const FnGraphs *f, const char *a) {
+  const Signature *fn = f->sig;
+  int np = fn->nparams;
+  if (cg_several(f))
+    return;
+  int any = 0;
+  for (int i = 0; i < np; i++)
+    any |= !fn->params[i].is_const;
+  if (!any)
+    return;
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, "      double s%d[len%d > 0 ? len%d : 1], hb%d[len%d > 0 ? len%d : 1], ht%d[len%d > 0 ? len%d : 1],"
+                   " hs%d[len%d > 0 ? len%d : 1], gu%d[len%d > 0 ? len%d : 1], gd%d[len%d > 0 ? len%d : 1];\n"
+                   "      for (int e = 0; e < len%d; e++) s%d[e] = uni(-1, 1);\n",
+                i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i);
+  for (int pass = 0; pass < 2; pass++) { /* H t into ht, H s into hs */
+    sb_printf(b, "      %s %s(%s", pass ? "" : "double hv =", f->names->hvp, a);
+    int first = a[0] == 0;
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const) {
+        sb_printf(b, fn->params[i].ndims ? "%s%c%d" : "%s%c%d[0]", first ? "" : ", ", pass ? 's' : 't', i);
+        first = 0;
+      }
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const)
+        sb_printf(b, ", hb%d", i);
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const)
+        sb_printf(b, ", %s%d", pass ? "hs" : "ht", i);
+    sb_puts(b, ");\n");
+  }
+  sb_printf(b, "      if (hv != out[0] && !(hv != hv && out[0] != out[0])) { printf(\"%s: hvp value %%.17g != %%.17g\\n\", hv, out[0]); return 1; }\n"
+               "      { double st = 0, ts = 0, scale = 0;\n", fn->name);
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, "        for (int e = 0; e < len%d; e++) {\n"
+                   "          if (!(fabs(hb%d[e] - jac[col%d + e]) <= 1e-10 * (1 + fabs(jac[col%d + e])))) { printf(\"%s: hvp gradient %%d %%.17g != %%.17g\\n\", e, hb%d[e], jac[col%d + e]); return 1; }\n"
+                   "          st += s%d[e] * ht%d[e]; ts += t%d[e] * hs%d[e]; scale += fabs(s%d[e] * ht%d[e]) + fabs(t%d[e] * hs%d[e]); }\n",
+                i, i, i, i, fn->name, i, i, i, i, i, i, i, i, i, i);
+  sb_printf(b, "        if (!(fabs(st - ts) <= 1e-9 * (1 + scale))) { printf(\"%s: hvp not symmetric: %%.17g %%.17g\\n\", st, ts); return 1; } }\n",
+            fn->name);
+  /* central differences of the gradient along t */
+  sb_puts(b, "      { const double h = 1e-5;\n");
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const && !fn->params[i].is_int)
+        sb_printf(b, "        for (int e = 0; e < len%d; e++) p%d[e] %c= h * t%d[e];\n", i, i, pass ? '-' : '+', i);
+    if (pass)
+      for (int i = 0; i < np; i++)
+        if (!fn->params[i].is_const && !fn->params[i].is_int)
+          sb_printf(b, "        for (int e = 0; e < len%d; e++) p%d[e] -= h * t%d[e];\n", i, i, i);
+    sb_printf(b, "        %s(%s", f->names->grad, a);
+    for (int i = 0; i < np; i++)
+      if (!fn->params[i].is_const)
+        sb_printf(b, ", %s%d", pass ? "gd" : "gu", i);
+    sb_puts(b, ");\n");
+  }
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const && !fn->params[i].is_int)
+      sb_printf(b, "        for (int e = 0; e < len%d; e++) p%d[e] += h * t%d[e];\n", i, i, i);
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, "        for (int e = 0; e < len%d; e++) { double fd = (gu%d[e] - gd%d[e]) / (2 * h);\n"
+                   "          double r = rel(ht%d[e], fd); if (r > 1e-5) { printf(\"%s: hvp %%d %%.17g vs %%.17g\\n\", e, ht%d[e], fd); return 1; } }\n",
+                i, i, i, i, fn->name, i);
+  sb_puts(b, "      }\n");
+}
+
 /* One function's checks, at `points` random points of [lo, hi]. */
 static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, const int *sizes,
                             double lo, double hi, int points) {
@@ -171,6 +243,7 @@ static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, con
     sb_puts(b, "      }\n");
   }
   jvp_check(b, f, a);
+  hvp_check(b, f, a);
   sb_puts(b, "      checked++;\n    }\n    free(jac);\n  }\n");
   (void)sep;
   sb_free(&args);

@@ -37,7 +37,7 @@ static const struct {
     {"", "adc: error: no input file"},
     {"a.ad b.ad", "adc: error: more than one input file ('b.ad')"},
     {"--emit=asm seed.ad", "adc: error: unknown --emit kind 'asm'"},
-    {"--modes=grad,hess seed.ad", "adc: error: unknown mode 'hess' in --modes (grad, vjp, jac, jvp, all;"},
+    {"--modes=grad,hess seed.ad", "adc: error: unknown mode 'hess' in --modes (grad, vjp, jac, jvp, hvp, all;"},
     {"--modes= seed.ad", "adc: error: unknown mode '' in --modes"},
     {"--modes=grad,,vjp seed.ad", "adc: error: unknown mode '' in --modes"},
     {"--prefix=9x seed.ad", "adc: error: --prefix must start a C identifier"},
@@ -280,7 +280,9 @@ START_TEST(modes_select_exactly) {
                        "double x1_dot, double *f_dot)"}, {"f_grad(", "f_vjp(", "f_jac("}},
       {"--modes=grad", {"double f_grad("}, {"f_vjp(", "f_jvp("}},
       {"--modes=vjp,grad", {"double f_grad(", "void f_vjp("}, {"f_jvp("}},
-      {"--modes=all", {"double f_grad(", "void f_vjp(", "double f_jvp("}, {"f_jac("}},
+      {"--modes=all", {"double f_grad(", "void f_vjp(", "double f_jvp(", "double f_hvp("}, {"f_jac("}},
+      {"--modes=hvp", {"double f_hvp(double x0, double x1, double x0_dot, double x1_dot, double *x0_bar, "
+                       "double *x1_bar, double *x0_bar_dot, double *x1_bar_dot)"}, {"f_grad(", "f_jvp("}},
       {"", {"double f_grad(", "void f_vjp("}, {"f_jvp(", "_dot"}},
   };
   ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
@@ -303,6 +305,12 @@ START_TEST(modes_select_exactly) {
   ck_assert_ptr_nonnull(strstr(out, "seed.ad: warning: --modes: 'jac' fits no function of the file"));
   ck_assert_ptr_nonnull(strstr(out, "double f_jvp("));
   ck_assert_ptr_null(strstr(out, "f_jac("));
+  free(out);
+  const char *two = "fn p(r, t) -> (u, v) { return r * cos(t), r * sin(t); }\n";
+  ht_write(ht_path("two.ad"), two, strlen(two));
+  out = adc_out(&st, "--modes=hvp,jac -o - two.ad");
+  ck_assert_ptr_nonnull(strstr(out, "two.ad: warning: --modes: 'hvp' fits no function of the file"));
+  ck_assert_ptr_null(strstr(out, "p_hvp("));
   free(out);
   /* a function named like another's f_jvp is renamed only when f_jvp is emitted */
   const char *clash = "fn g(x) = x * x;\nfn g_jvp(y) = 2 * y;\n";

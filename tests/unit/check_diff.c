@@ -5,8 +5,10 @@
  * checks, against central differences of the long double forward function:
  * the value, every entry of f_grad's gradient or f_jac's Jacobian (array
  * results flattened), f_vjp (which must add its product into what the bars held),
- * and f_jvp along a random direction (its value f_grad's to the bit, its
- * tangents the Jacobian times the direction).
+ * f_jvp along a random direction (its value f_grad's to the bit, its
+ * tangents the Jacobian times the direction), and f_hvp (one scalar
+ * result): its gradient f_grad's, <s, H d> = <d, H s>, and H d the central
+ * difference of f_grad along d (where the differences with h and 2h agree).
  *
  * Programs come in batches of BATCH seeds per file, each emitted with the
  * default options and, in turn by batch, with others as well (-O0, --split
@@ -30,7 +32,8 @@ static const char driver_head[] =
     "typedef void LdFn(const long double *in, const long double *dt, long double *out);\n"
     "typedef void DFn(const double *in, const double *dt, double *out, double *jac,\n"
     "                 const double *w, double *vjp, const double *dv, double *jo, double *jd);\n"
-    "typedef struct Prog { const char *name; int nin, ndata, nout; LdFn *ld; DFn *d; } Prog;\n"
+    "typedef void HFn(const double *in, const double *dt, const double *dv, double *hb, double *hd);\n"
+    "typedef struct Prog { const char *name; int nin, ndata, nout; LdFn *ld; DFn *d; HFn *h; } Prog;\n"
     "static unsigned long long rs = 88172645463325252ull;\n"
     "static double uniform(void) {\n"
     "  rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;\n"
@@ -62,6 +65,7 @@ static const char driver_head[] =
     "  }\n"
     "  return 1;\n"
     "}\n"
+    "static void check_hvp(const Prog *p, const double *in, const double *dt, const double *dv, const double *g);\n"
     "static void check(const Prog *p) {\n"
     "  for (int pt = 0; pt < 3; pt++) {\n"
     "    double in[MAXV], dt[MAXV], out[MAXO], jac[MAXO * MAXV], w[MAXO], vjp[MAXV];\n"
@@ -92,6 +96,7 @@ static const char driver_head[] =
     "    for (int o = 0; o < p->nout; o++)\n"
     "      if (!(fabsl(out[o] - ref[o]) <= 1e-9L * (1 + fabsl(ref[o]))))\n"
     "        fail(p, \"value\", o, -1, out[o], ref[o]);\n"
+    "    if (p->h) check_hvp(p, in, dt, dv, jac);\n"
     "    for (int j = 0; j < p->nin; j++) {\n"
     "      long double d[MAXO], sum = 0, mag = 0;\n"
     "      for (int o = 0; o < p->nout; o++) {\n"
@@ -105,6 +110,37 @@ static const char driver_head[] =
     "        if (!(fabsl(jac[o * p->nin + j] - d[o]) <= 1e-6L * (1 + fabsl(d[o]))))\n"
     "          fail(p, \"derivative\", o, j, jac[o * p->nin + j], d[o]);\n"
     "    }\n"
+    "  }\n"
+    "}\n";
+
+/* The driver's check of f_hvp (before check(), which calls it). */
+static const char driver_hvp[] =
+    "/* f_hvp: symmetry, its gradient, and H d against differences of f_grad */\n"
+    "static void check_hvp(const Prog *p, const double *in, const double *dt, const double *dv, const double *g) {\n"
+    "  double ds[MAXV], hb[MAXV], hd[MAXV], hs[MAXV], x[MAXV], o[MAXO], gu[MAXV], gd[MAXV], gu2[MAXV], gd2[MAXV];\n"
+    "  double w[MAXO] = {1}, v[MAXV], jo[MAXO], jd[MAXO];\n"
+    "  long double st = 0, ts = 0, mag = 0;\n"
+    "  for (int i = 0; i < p->nin; i++) ds[i] = uniform();\n"
+    "  p->h(in, dt, dv, hb, hd);\n"
+    "  p->h(in, dt, ds, hb, hs);\n"
+    "  for (int i = 0; i < p->nin; i++) {\n"
+    "    if (!(fabs(hb[i] - g[i]) <= 1e-9 * (1 + fabs(g[i])))) fail(p, \"hvp gradient\", 0, i, hb[i], g[i]);\n"
+    "    st += (long double)ds[i] * hd[i]; ts += (long double)dv[i] * hs[i];\n"
+    "    mag += fabsl((long double)ds[i] * hd[i]) + fabsl((long double)dv[i] * hs[i]);\n"
+    "  }\n"
+    "  if (!(fabsl(st - ts) <= 1e-8L * (1 + mag))) fail(p, \"hvp symmetry\", 0, -1, (double)st, ts);\n"
+    "  const double h = 1e-5;\n"
+    "  double *dst[4] = {gu, gd, gu2, gd2};\n"
+    "  for (int k = 0; k < 4; k++) {\n"
+    "    for (int i = 0; i < p->nin; i++) x[i] = in[i] + (k == 0 ? h : k == 1 ? -h : k == 2 ? 2 * h : -2 * h) * dv[i];\n"
+    "    for (int i = 0; i < p->nin; i++) v[i] = 0;\n"
+    "    p->d(x, dt, o, dst[k], w, v, dv, jo, jd);\n"
+    "  }\n"
+    "  for (int i = 0; i < p->nin; i++) {\n"
+    "    double d1 = (gu[i] - gd[i]) / (2 * h), d2 = (gu2[i] - gd2[i]) / (4 * h);\n"
+    "    if (!isfinite(d1) || fabs(d1 - d2) > 1e-6 * (1 + fabs(d1))) { kinks++; continue; }\n"
+    "    checked++;\n"
+    "    if (!(fabs(hd[i] - d1) <= 1e-5 * (1 + fabs(d1)))) fail(p, \"hvp\", 0, i, hd[i], d1);\n"
     "  }\n"
     "}\n";
 
@@ -216,7 +252,17 @@ static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre)
     results(b, p, ", jo + %d");
   results(b, p, ", jd + %d");
   sb_puts(b, ");\n}\n");
-  sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d},\n", s, nin, ndata, flat_outputs(p), p->name, s);
+  if (one_scalar(p) && nin) { /* f_hvp: the gradient into hb, H dv into hd */
+    sb_printf(b, "static void %s_h(const double *in, const double *dt, const double *dv, double *hb, double *hd) {\n"
+                 "  (void)in; (void)dt;\n  %s_hvp(", s, s);
+    args(b, p, "in", "dt");
+    dots(b, p);
+    bars(b, p, "hb");
+    bars(b, p, "hd");
+    sb_puts(b, ");\n}\n");
+  }
+  sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d, %s%s},\n", s, nin, ndata, flat_outputs(p), p->name, s,
+            one_scalar(p) && nin ? s : "0", one_scalar(p) && nin ? "_h" : "");
 }
 
 /* adc's options and the C compiler, by batch: every combination in turn.
@@ -236,6 +282,7 @@ START_TEST(differential_batch) {
   sb_printf(&drv, "#include \"diff_grad.h\"\n#include \"diff_ld.h\"\n%s",
             variant ? "#include \"diff_v.h\"\n" : "");
   sb_puts(&drv, driver_head);
+  sb_puts(&drv, driver_hvp);
   for (unsigned seed = first; seed <= last; seed++) {
     GenProg p;
     gen_program(&p, seed);
