@@ -195,6 +195,18 @@ static double *filled(long n, double lo, double hi) {
 static const double H = 1e-6;
 static double pts[2][256];
 
+/* The forward-mode row of a function of two scalars (seed, Rosenbrock):
+ * f and f_jvp, both called through pointers, in turn. */
+static void jvp2(const char *name, long n, double (*fn)(double, double),
+                 double (*grad)(double, double, double *, double *),
+                 double (*jvp)(double, double, double, double, double *)) {
+  double v[2] = {0.3, -0.7}, g[2], fd, tf, tj, fv = jvp(pts[0][9], pts[1][9], v[0], v[1], &fd);
+  grad(pts[0][9], pts[1][9], &g[0], &g[1]);
+  jvp_agrees(name, fd, g, v, 2, fv, fn(pts[0][9], pts[1][9]));
+  TIME_PAIR(n, tf, fn(pts[0][i & 255], pts[1][i & 255]), tj, jvp(pts[0][i & 255], pts[1][i & 255], v[0], v[1], &fd) + fd);
+  jrow(name, tf, tj);
+}
+
 static void scalars(void) {
   double g[2], h[2], tf, ta, th, tp, tc, tad = NAN;
   long n;
@@ -221,14 +233,7 @@ static void scalars(void) {
   TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_seed(xa, g) + g[0]));
 #endif
   row("seed", 2, tf, ta, th, tp, tc, tad);
-  {
-    double v[2] = {0.3, -0.7}, fd, tj, fv = f_jvp(pts[0][9], pts[1][9], v[0], v[1], &fd);
-    f_grad(pts[0][9], pts[1][9], &g[0], &g[1]);
-    jvp_agrees("seed", fd, g, v, 2, fv, f(pts[0][9], pts[1][9]));
-    TIME_PAIR(n, tf, f(pts[0][i & 255], pts[1][i & 255]), tj,
-              f_jvp(pts[0][i & 255], pts[1][i & 255], v[0], v[1], &fd) + fd);
-    jrow("seed", tf, tj);
-  }
+  jvp2("seed", n, f, f_grad, f_jvp);
   TIME_SIDE(n, tf, rosen(pts[0][i & 255], pts[1][i & 255]),
             ta, rosen_grad(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
             th, rosen_hand(pts[0][i & 255], pts[1][i & 255], &g[0], &g[1]) + g[0],
@@ -247,14 +252,7 @@ static void scalars(void) {
   TIME(tad, n / 10, (xa[0] = pts[0][i & 255], adolc_rosen(xa, g) + g[0]));
 #endif
   row("rosenbrock", 2, tf, ta, th, tp, tc, tad);
-  {
-    double v[2] = {0.3, -0.7}, fd, tj, fv = rosen_jvp(pts[0][9], pts[1][9], v[0], v[1], &fd);
-    rosen_grad(pts[0][9], pts[1][9], &g[0], &g[1]);
-    jvp_agrees("rosenbrock", fd, g, v, 2, fv, rosen(pts[0][9], pts[1][9]));
-    TIME_PAIR(n, tf, rosen(pts[0][i & 255], pts[1][i & 255]), tj,
-              rosen_jvp(pts[0][i & 255], pts[1][i & 255], v[0], v[1], &fd) + fd);
-    jrow("rosenbrock", tf, tj);
-  }
+  jvp2("rosenbrock", n, rosen, rosen_grad, rosen_jvp);
 }
 
 /* central differences of the whole gradient: 2n forward calls */

@@ -388,13 +388,53 @@ static void discard(Pending *p) {
 
 /* ---- the pipeline ---- */
 
+/* A gradient graph of f into out (its forward sweep keeping its caches as f
+ * does). */
+static RevStatus reverse_into(const FnGraphs *f, Graph *out, RevMode mode, int optimize, int weights, Loc *at) {
+  RevStatus status = ir_reverse(&f->fwd, out, optimize, mode, weights, at);
+  ir_check_step(out, "reverse (grad)");
+  ir_dce_forward(out);
+  ir_check(out, "dce (grad)");
+  return status;
+}
+
 static RevStatus reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
   RevMode mode = ir_sig_array_results(f->sig) ? REV_ROWS : f->fwd.outs.n > 1 ? REV_JAC : REV_GRAD;
-  RevStatus status = ir_reverse(&f->fwd, &f->grad, optimize, mode, weights, at);
-  ir_check_step(&f->grad, "reverse (grad)");
-  ir_dce_forward(&f->grad); /* (its forward sweep keeps its caches as f does) */
-  ir_check(&f->grad, "dce (grad)");
+  return reverse_into(f, &f->grad, mode, optimize, weights, at);
+}
+
+/* The tangents of graph from into out (f_jvp over the forward graph, f_hvp
+ * over a gradient's), the forward function's caches kept. The outputs are
+ * from's, then the tangents of from's outputs from the first-th on (f_hvp
+ * returns the value and stores the gradient and its tangent: not the
+ * value's tangent). what, kind: how the too-large diagnostic names it. */
+static TanStatus tangent_into(Diag *d, const FnGraphs *f, const Graph *from, Graph *out, int first,
+                              const char *what, const char *kind, int optimize, Loc *at) {
+  TanStatus status = ir_tangent(from, out, optimize, at);
+  int nv = from->outs.n;
+  if (first > 0 && out->outs.n == 2 * nv) {
+    memmove(out->outs.v + nv, out->outs.v + nv + first, sizeof *out->outs.v * (size_t)(nv - first));
+    out->outs.n -= first;
+  }
+  ir_check_step(out, "tangent");
+  ir_dce_forward(out);
+  ir_check(out, "dce (tangent)");
+  if (status == TAN_TOO_LARGE)
+    diag_error(d, f->sig->nameloc, "the %s of '%s' (%s) is too large (more than %d SSA nodes)", what, f->sig->name,
+               kind, MAX_NODES);
   return status;
+}
+
+/* f_hvp: forward over reverse, over a gradient built again without
+ * logsumexp's stored weights (their tangents would need the result's).
+ * 1 when it is too large. */
+static int hvp_graph(Diag *d, FnGraphs *f, int optimize) {
+  Graph g;
+  TanStatus hs = TAN_OK;
+  if (reverse_into(f, &g, REV_GRAD, optimize, 0, NULL) == REV_OK)
+    hs = tangent_into(d, f, &g, &f->hvp, 1, "Hessian-vector product", "f_hvp", optimize, NULL);
+  graph_free(&g);
+  return hs == TAN_TOO_LARGE;
 }
 
 /* What a reverse sweep that could not be made says. */
@@ -490,38 +530,13 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     errors += status != REV_OK;
     if (f->modes & MODE_JVP) {
       Loc tat;
-      TanStatus ts = ir_tangent(&f->fwd, &f->jvp, optimize, &tat);
-      ir_check_step(&f->jvp, "tangent (jvp)");
-      ir_dce_forward(&f->jvp); /* (keeping the forward function's caches) */
-      ir_check(&f->jvp, "dce (jvp)");
-      if (ts == TAN_TOO_LARGE)
-        diag_error(d, f->sig->nameloc, "the tangent of '%s' (f_jvp) is too large (more than %d SSA nodes)",
-                   f->sig->name, MAX_NODES);
-      else if (ts == TAN_NO_DERIVATIVE && status == REV_OK) /* (else the gradient said it) */
+      TanStatus ts = tangent_into(d, f, &f->fwd, &f->jvp, 0, "tangent", "f_jvp", optimize, &tat);
+      if (ts == TAN_NO_DERIVATIVE && status == REV_OK) /* (else the gradient said it) */
         reverse_error(d, f, REV_NO_DERIVATIVE, tat);
       errors += ts == TAN_TOO_LARGE || (ts != TAN_OK && status == REV_OK);
     }
-    if (status == REV_OK && cg_emits(f, FN_HVP)) { /* forward over reverse */
-      Graph g;
-      RevStatus rs = ir_reverse(&f->fwd, &g, optimize, REV_GRAD, 0, NULL); /* (weights taken again) */
-      ir_dce_forward(&g);
-      Loc hat;
-      TanStatus hs = rs != REV_OK ? TAN_OK : ir_tangent(&g, &f->hvp, optimize, &hat);
-      graph_free(&g);
-      Graph *h = &f->hvp; /* outs: the value, the gradient, then their tangents but the value's */
-      int np = f->sig->nparams;
-      if (h->outs.n == 2 * (np + 1)) {
-        memmove(h->outs.v + np + 1, h->outs.v + np + 2, sizeof *h->outs.v * (size_t)np);
-        h->outs.n--;
-      }
-      ir_check_step(&f->hvp, "tangent (hvp)");
-      ir_dce_forward(&f->hvp);
-      ir_check(&f->hvp, "dce (hvp)");
-      if (hs == TAN_TOO_LARGE)
-        diag_error(d, f->sig->nameloc, "the Hessian-vector product of '%s' (f_hvp) is too large (more than %d "
-                   "SSA nodes)", f->sig->name, MAX_NODES);
-      errors += hs == TAN_TOO_LARGE;
-    }
+    if (status == REV_OK && cg_emits(f, FN_HVP))
+      errors += hvp_graph(d, f, optimize);
     if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
       ir_dce_forward(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of
                         * the gradient's forward sweep */

@@ -685,7 +685,6 @@ int collect_unused(const Em *e, const char **out, int locals) {
   for (int i = 0; (e->kind == FN_JVP || e->kind == FN_HVP) && !locals && i < np; i++)
     if (has_gradient(e, i) && !used[np + i])
       out[n++] = e->nm->dots[i];
-
   free(used);
   free(sused);
   free(accum);

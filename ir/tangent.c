@@ -46,6 +46,7 @@ enum { UNMAPPED = -1 };
 
 /* A reduction's running state, carried by its loop (REF_NONE: not needed). */
 typedef struct Running {
+  int tangent;   /* its result has a tangent (its REDUCE is active) */
   Ref m, s, u;   /* sum: s, u; min/max: m, s (the count of ties), u; logsumexp: m, s, u */
   Ref count;     /* min/max: the count of ties after the loop (1 when not kept) */
 } Running;
@@ -59,7 +60,6 @@ typedef struct Tan {
   int *buf_of;           /* per forward node: its array's buffer (graph_buffers) */
   char *carries;         /* per buffer node: its versions carry tangents */
   Running *run;          /* per forward loop */
-  char *red_active;      /* per forward loop: a reduction whose result has a tangent */
   Ref *grad_dot;         /* per parameter: the ARRAY its gradient's tangent is added into */
   int label;             /* the next label of the source graph to copy */
   int nbufs;             /* buffers so far (ABUF numbers) */
@@ -98,6 +98,11 @@ static int has_dot(const Tan *t, Ref r) { return r != REF_NONE && !ref_is_const(
 /* The tangent of forward reference r, 0 (a constant) when it has none. */
 static Ref dot_or_zero(Tan *t, Ref r) { return has_dot(t, r) ? t->dot[r] : K(0); }
 
+/* The tangent of forward reference r, REF_NONE when it has none: a local
+ * array's version's tangent version, a parameter array's tangent array
+ * (those of buffers that carry tangents, find_carriers). */
+static Ref dot_of(const Tan *t, Ref r) { return has_dot(t, r) ? t->dot[r] : REF_NONE; }
+
 /* Does forward node n get a tangent: an active value, or a version of an
  * array whose buffer carries tangents (find_carriers)? */
 static int wants_tangent(const Tan *t, int n) {
@@ -112,10 +117,10 @@ static int map_group(Tan *t, int gi) {
   if (t->gmap[gi] != UNMAPPED)
     return t->gmap[gi];
   const Group *sg = &t->f->groups.v[gi];
-  int save = B->blk;
+  int blk = B->blk;
   B->blk = map_block(t, sg->parent);
   t->gmap[gi] = b_group(B, map(t, sg->cond));
-  B->blk = save;
+  B->blk = blk;
   return t->gmap[gi];
 }
 
@@ -125,7 +130,7 @@ static int map_loop(Tan *t, int li) {
   if (t->lmap[li] != UNMAPPED)
     return t->lmap[li];
   const Loop *sl = &t->f->loops.v[li];
-  int save = B->blk, name = B->name;
+  int blk = B->blk, name = B->name;
   B->blk = map_block(t, sl->parent);
   int l = b_loop(B, LK_FOR, map(t, sl->lo), map(t, sl->hi), sl->backward);
   t->lmap[li] = l;
@@ -134,7 +139,7 @@ static int map_loop(Tan *t, int li) {
   B->name = -1;
   Running *r = &t->run[li];
   r->m = r->s = r->u = REF_NONE;
-  int tangent = t->red_active[li];
+  int tangent = r->tangent;
   switch (sl->kind) {
   case LK_FOR:
     break;
@@ -151,7 +156,7 @@ static int map_loop(Tan *t, int li) {
   }
   if (sl->kind != LK_FOR && tangent)
     r->u = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
-  B->blk = save;
+  B->blk = blk;
   B->name = name;
   return l;
 }
@@ -197,14 +202,6 @@ static Ref chain_rule(Tan *t, int n) {
   return sum;
 }
 
-/* The tangent version of a local array's version (or a parameter array's
- * tangent array); REF_NONE when its buffer carries none. */
-static Ref tangent_array(Tan *t, Ref v) {
-  if (ref_is_const(v) || t->buf_of[v] < 0 || !t->carries[t->buf_of[v]])
-    return REF_NONE;
-  return t->dot[v];
-}
-
 /* The tangent of a version-making node n (its buffer carrying tangents):
  * the same operation on the tangent buffer. */
 static Ref version_tangent(Tan *t, int n) {
@@ -216,12 +213,12 @@ static Ref version_tangent(Tan *t, int n) {
   case OP_ASET:
     return b_op(B, OP_ASET, prev, map(t, nd->a[1]), dot_or_zero(t, nd->a[2]));
   case OP_ACOPY: {
-    Ref src = tangent_array(t, nd->a[1]);
+    Ref src = dot_of(t, nd->a[1]);
     return src == REF_NONE ? b_op(B, OP_AFILL, prev, K(0), REF_NONE)
                            : b_op(B, OP_ACOPY, prev, src, map(t, nd->a[2]));
   }
   case OP_AMOVE: {
-    Ref src = tangent_array(t, nd->a[1]);
+    Ref src = dot_of(t, nd->a[1]);
     return src == REF_NONE ? b_op(B, OP_AFILL, prev, K(0), REF_NONE) : b_op(B, OP_AMOVE, prev, src, REF_NONE);
   }
   }
@@ -266,30 +263,21 @@ static void reduce(Tan *t, int n) {
     b_loop_op(B, OP_NEXT, l, r->u, nu);
   B->blk = map_block(t, t->f->loops.v[li].parent);
   /* the exits together, then what is made of them */
+  int mark = B->g->nodes.n;
   Ref m = r->m != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->m, REF_NONE) : REF_NONE;
   Ref s = r->s != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->s, REF_NONE) : REF_NONE;
   Ref u = r->u != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->u, REF_NONE) : REF_NONE;
   Ref log_s = kind == LK_LSE ? LOG(s) : REF_NONE;
   B->name = name;
   t->val[n] = kind == LK_SUM ? s : kind == LK_LSE ? ADD(m, log_s) : m;
-  if (kind == LK_SUM) {
-    B->g->nodes.v[s].name = name; /* the sum itself, named as the forward function names it */
-    if (u != REF_NONE) {
-      B->g->nodes.v[u].name = name;
-      B->g->nodes.v[u].tan = 1;
-    }
-    t->dot[n] = u;
-  } else if (u != REF_NONE) { /* 0 for an empty range */
-    B->name = -1;
-    int mark = B->g->nodes.n;
-    Ref d = SEL(GT(s, K(0)), DIV(u, s), K(0));
-    B->name = name;
-    t->dot[n] = tangent(t, n, d, mark);
-  }
-  if (kind == LK_MIN || kind == LK_MAX) {
-    t->val[n] = m;
+  if (kind == LK_SUM) /* the sum itself, named as the forward function names it */
+    B->g->nodes.v[s].name = name;
+  if (kind == LK_MIN || kind == LK_MAX)
     r->count = s != REF_NONE ? s : K(1);
-  }
+  B->name = -1; /* the tangent: the sum's, or the one over the sum (0 for an empty range) */
+  Ref d = kind == LK_SUM || u == REF_NONE ? u : SEL(GT(s, K(0)), DIV(u, s), K(0));
+  B->name = name;
+  t->dot[n] = tangent(t, n, d, mark);
 }
 
 /* SAVE node n, and its tangent's beside it (a RESTORE reads each back).
@@ -308,7 +296,6 @@ static void save(Tan *t, int n) {
   if (has_dot(t, nd->a[0]))
     t->dot[n] = b_loop_op(B, OP_SAVE, l, t->dot[nd->a[0]], pos);
 }
-
 
 /* A reverse sweep's operation on an adjoint made again (node n, ACCUM,
  * ABAR, AZERO, ACLEAR, ASWAP), then the same on the tangents: into the
@@ -423,8 +410,8 @@ static void tan_node(Tan *t, int n) {
     t->val[n] = b_phi(B, g, map(t, nd->a[1]), map(t, nd->a[2]));
     if (wants_tangent(t, n)) {
       B->name = -1;
-      Ref x = nd->arr ? tangent_array(t, nd->a[1]) : dot_or_zero(t, nd->a[1]);
-      Ref y = nd->arr ? tangent_array(t, nd->a[2]) : dot_or_zero(t, nd->a[2]);
+      Ref x = nd->arr ? dot_of(t, nd->a[1]) : dot_or_zero(t, nd->a[1]);
+      Ref y = nd->arr ? dot_of(t, nd->a[2]) : dot_or_zero(t, nd->a[2]);
       if (!nd->arr || (x != REF_NONE && y != REF_NONE))
         d = b_phi(B, g, x, y);
     }
@@ -436,15 +423,15 @@ static void tan_node(Tan *t, int n) {
       ; /* no tangent */
     } else if (nd->op == OP_CARRY) {
       B->name = -1;
-      d = b_loop_op(B, OP_CARRY, l, nd->arr ? tangent_array(t, nd->a[0]) : dot_or_zero(t, nd->a[0]), REF_NONE);
+      d = b_loop_op(B, OP_CARRY, l, nd->arr ? dot_of(t, nd->a[0]) : dot_or_zero(t, nd->a[0]), REF_NONE);
     } else if (nd->op == OP_NEXT) {
       B->name = -1;
-      b_loop_op(B, OP_NEXT, l, t->dot[nd->a[0]], nd->arr ? tangent_array(t, nd->a[1]) : dot_or_zero(t, nd->a[1]));
+      b_loop_op(B, OP_NEXT, l, t->dot[nd->a[0]], nd->arr ? dot_of(t, nd->a[1]) : dot_or_zero(t, nd->a[1]));
     } else if (has_dot(t, nd->a[0])) { /* LOOPOUT */
       B->name = -1;
       d = b_loop_op(B, OP_LOOPOUT, l, t->dot[nd->a[0]], REF_NONE);
     }
-  } else if (op_keeps_aux(nd->op) && nd->op != OP_ABUF) {
+  } else if (op_keeps_aux(nd->op)) { /* (ABUF is made above) */
     adjoint_op(t, n);
     B->name = nd->name;
     return;
@@ -461,8 +448,7 @@ static void tan_node(Tan *t, int n) {
     else if (!t->active[n] || op_info[nd->op].kind != K_VAL)
       ; /* no tangent */
     else if (nd->op == OP_LOAD)
-      d = tangent_array(t, nd->a[0]) == REF_NONE ? REF_NONE
-                                                  : b_op(B, OP_LOAD, tangent_array(t, nd->a[0]), map(t, nd->a[1]), REF_NONE);
+      d = has_dot(t, nd->a[0]) ? b_op(B, OP_LOAD, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE) : REF_NONE;
     else if (nd->op == OP_SEL) /* the taken branch's */
       d = !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
               ? REF_NONE
@@ -524,10 +510,9 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
   t->buf_of = graph_buffers(f);
   t->carries = xcalloc(n, 1);
   find_carriers(t);
-  t->red_active = xcalloc((size_t)(f->loops.n ? f->loops.n : 1), 1);
   for (int i = 0; i < f->nodes.n; i++)
     if (f->nodes.v[i].op == OP_REDUCE)
-      t->red_active[f->nodes.v[i].aux] = t->active[i];
+      t->run[f->nodes.v[i].aux].tangent = t->active[i];
   /* the ARRAYs the gradients' tangents are added into (f_hvp), among the
    * parameters in block 0 (the dead-node pass drops those not added into) */
   t->grad_dot = xmalloc((size_t)(f->nparams ? f->nparams : 1) * sizeof *t->grad_dot);
@@ -546,7 +531,7 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
   for (int o = 0; o < f->outs.n; o++) {
     Ref r = f->outs.v[o];
     int arr = !ref_is_const(r) && graph_ref_kind(f, r) == K_ARR;
-    vec_push(&out->outs, arr ? tangent_array(t, r) : dot_or_zero(t, r));
+    vec_push(&out->outs, arr ? dot_of(t, r) : dot_or_zero(t, r));
   }
   TanStatus status = bld.overflow ? TAN_TOO_LARGE : t->noderiv ? TAN_NO_DERIVATIVE : TAN_OK;
   if (err_at)
@@ -560,7 +545,6 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
   free(t->active);
   free(t->buf_of);
   free(t->carries);
-  free(t->red_active);
   free(t->grad_dot);
   b_free(&bld);
   return status;
