@@ -37,7 +37,7 @@ static const char usage[] =
     "                          (default: STEM_grad.h beside the C file)\n"
     "  --modes=LIST            what is emitted besides f, comma-separated: grad, vjp,\n"
     "                          jac (default: grad,vjp,jac), jvp (forward mode), hvp\n"
-    "                          (Hessian-vector product), all\n"
+    "                          (Hessian-vector product), hess (Hessian), all\n"
     "  --emit=KIND             c (default), header, ssa (graph as text), dot (Graphviz),\n"
     "                          check (a C program testing STEM_grad.c; default STEM_check.c)\n"
     "  --check                 build and run that test with $CC (default cc) and report\n"
@@ -78,7 +78,7 @@ static int usage_error(FILE *err, const char *fmt, const char *arg) {
 static unsigned parse_modes(const char *list, const char **bad, unsigned *named) {
   static const struct { const char *name; unsigned bits; } modes[] = {
       {"grad", MODE_GRAD}, {"vjp", MODE_VJP}, {"jac", MODE_JAC}, {"jvp", MODE_JVP}, {"hvp", MODE_HVP},
-      {"all", MODE_ALL}};
+      {"hess", MODE_HESS}, {"all", MODE_ALL}};
   static char word[64];
   unsigned bits = 0;
   for (const char *p = list;; p++) {
@@ -148,8 +148,7 @@ int adc_parse_args(int argc, char **argv, Options *o, FILE *out, FILE *err) {
       o->modes_named = 0;
       o->modes = parse_modes(a + 8, &bad, &o->modes_named);
       if (!o->modes)
-        return usage_error(err, "unknown mode '%s' in --modes (grad, vjp, jac, jvp, hvp, all; "
-                                "hess is not built yet)", bad);
+        return usage_error(err, "unknown mode '%s' in --modes (grad, vjp, jac, jvp, hvp, hess, all)", bad);
     } else if (strncmp(a, "--emit=", 7) == 0) {
       const char *k = a + 7;
       if (strcmp(k, "c") == 0) o->emit = EMIT_C;
@@ -469,13 +468,14 @@ static void unfitting_modes(const FnGraphs *fns, int n, unsigned named, Diag *d)
                {MODE_JAC, "jac", "functions of several results or of array results"},
                {MODE_VJP, "vjp", "functions"},
                {MODE_JVP, "jvp", "functions"},
-               {MODE_HVP, "hvp", "functions of one scalar result"}};
+               {MODE_HVP, "hvp", "functions of one scalar result"},
+               {MODE_HESS, "hess", "functions of one scalar result"}};
   for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
     if (!(named & modes[k].bit))
       continue;
     int fits = 0;
     for (int i = 0; i < n && !fits; i++)
-      fits = modes[k].bit & (MODE_GRAD | MODE_HVP) ? !cg_several(&fns[i])
+      fits = modes[k].bit & (MODE_GRAD | MODE_HVP | MODE_HESS) ? !cg_several(&fns[i])
              : modes[k].bit == MODE_JAC                ? cg_several(&fns[i])
                                                        : 1;
     if (!fits) {
@@ -535,7 +535,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
         reverse_error(d, f, REV_NO_DERIVATIVE, tat);
       errors += ts == TAN_TOO_LARGE || (ts != TAN_OK && status == REV_OK);
     }
-    if (status == REV_OK && cg_emits(f, FN_HVP))
+    if (status == REV_OK && cg_hvp_in_file(f))
       errors += hvp_graph(d, f, optimize);
     if (ir_dce_has_kept(&f->fwd)) { /* else nothing more is dead */
       ir_dce_forward(&f->fwd); /* drop the stores only the reverse sweeps read; names stay those of

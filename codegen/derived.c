@@ -1,8 +1,10 @@
-/* derived.c - a long function's f_vjp and f, made from its f_grad (the
- * policy is codegen.h's): the file then holds one reverse sweep and one
- * forward sweep, not two of each, and C compilers take time in proportion
- * to its length. */
+/* derived.c - functions made from other emitted functions: a long
+ * function's f_vjp and f from its f_grad (the policy is codegen.h's: the
+ * file then holds one reverse sweep and one forward sweep, not two of each,
+ * and C compilers take time in proportion to its length); f_hess from
+ * f_hvp. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "emit.h"
 
@@ -119,5 +121,125 @@ void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const 
     sb_printf(&b, "  return adc_v[%d];\n}\n\n", sh->slot);
   sb_puts(out, b.s);
   sb_drain(out, 0);
+  sb_free(&b);
+}
+
+/* "(n) + (m) + k": the arrays' lengths, then the count of scalars. */
+static void columns_text(StrBuf *b, const StrBuf *arrays, long scalars) {
+  sb_printf(b, "%s%s", arrays->len ? arrays->s : "", arrays->len && scalars ? " + " : "");
+  if (scalars || !arrays->len)
+    sb_printf(b, "%ld", scalars);
+}
+
+/* f_hess's column offsets and count as C text: off[p] where parameter p's
+ * columns start (as f_jac's); returns whether an array has columns. */
+static int hess_columns(const FnGraphs *fg, StrBuf *off, StrBuf *n) {
+  const Signature *f = fg->sig;
+  StrBuf arrays = {0};
+  long scalars = 0;
+  for (int p = 0; p < f->nparams; p++) {
+    columns_text(&off[p], &arrays, scalars);
+    if (f->params[p].is_const)
+      continue;
+    if (f->params[p].ndims) {
+      sb_puts(&arrays, arrays.len ? " + (" : "(");
+      cg_length_text(&arrays, fg, p);
+      sb_putc(&arrays, ')');
+    } else {
+      scalars++;
+    }
+  }
+  columns_text(n, &arrays, scalars);
+  int any = arrays.len > 0;
+  sb_free(&arrays);
+  return any;
+}
+
+/* "base + (off)", or base alone at offset 0. */
+static void at_offset(StrBuf *b, const char *base, const StrBuf *off) {
+  sb_puts(b, base);
+  if (strcmp(off->s, "0") != 0)
+    sb_printf(b, " + (%s)", off->s);
+}
+
+/* "f_hvp(sizes, parameters, the unit tangent of column adc_i, gradient,
+ * row adc_i of the Hessian)". Scalar tangents are (adc_i == k) when no
+ * array has columns, else read from adc_e as arrays' are. */
+static void hvp_call(const FnGraphs *fg, const char *T, int arrays, const StrBuf *off, StrBuf *b) {
+  const Signature *f = fg->sig;
+  const FnNames *nm = fg->names;
+  sb_printf(b, "%s(", nm->hvp);
+  int n = sizes_and_params(fg, b);
+  for (int p = 0; p < f->nparams; p++) {
+    if (f->params[p].is_const)
+      continue;
+    sb_puts(b, n++ ? ", " : "");
+    if (f->params[p].ndims)
+      at_offset(b, "adc_e", &off[p]);
+    else if (arrays)
+      sb_printf(b, "adc_e[%s]", off[p].s);
+    else
+      sb_printf(b, "(%s)(adc_i == %s)", T, off[p].s);
+  }
+  for (int pass = 0; pass < 2; pass++)
+    for (int p = 0; p < f->nparams; p++)
+      if (!f->params[p].is_const) {
+        sb_puts(b, n++ ? ", " : "");
+        at_offset(b, pass ? "adc_row" : nm->gradp, &off[p]);
+      }
+  sb_puts(b, ")");
+}
+
+/* f_hess is f_hvp once per column, along the unit vectors (one zeroed
+ * buffer adc_e when arrays have columns; ENOMEM as for storage), each
+ * product written as its row of the Hessian; then each pair of entries
+ * becomes the mean of the two (the two products agree to rounding: the
+ * Hessian returned is symmetric exactly). Without columns it is f. */
+void emit_hess_by_hvp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h) {
+  const Signature *f = fg->sig;
+  const FnNames *nm = fg->names;
+  const char *T = cg_real_type(o->real), *lit = cg_real_lit(o->real);
+  StrBuf b = {0}, n = {0}, *off = xcalloc((size_t)f->nparams + 1, sizeof *off);
+  int arrays = hess_columns(fg, off, &n);
+  sb_puts(&b, h->comment);
+  sb_puts(&b, h->head);
+  sb_puts(&b, " {\n");
+  if (strcmp(n.s, "0") == 0) { /* nothing differentiated */
+    sb_printf(&b, "  (void)%s;\n  (void)%s;\n  return %s(", nm->gradp, nm->hessp, nm->fwd);
+    sizes_and_params(fg, &b);
+    sb_puts(&b, ");\n}\n\n");
+  } else {
+    const char *I = arrays ? "size_t" : "int"; /* (no <stdlib.h> without arrays) */
+    sb_printf(&b, "  const %s adc_n = %s;\n", I, n.s);
+    if (arrays)
+      sb_printf(&b, "  %s *const adc_e = (%s *)calloc(adc_n + 1, sizeof(%s));\n"
+                    "  if (adc_e == NULL) {\n    errno = ENOMEM;\n    return NAN;\n  }\n", T, T, T);
+    sb_printf(&b, "  %s adc_v = 0.0%s;\n  for (%s adc_i = 0; adc_i < adc_n; adc_i++) {\n", T, lit, I);
+    if (arrays)
+      sb_printf(&b, "    adc_e[adc_i] = 1.0%s;\n", lit);
+    sb_printf(&b, "    %s *const adc_row = %s + adc_i * adc_n;\n    adc_v = ", T, nm->hessp);
+    hvp_call(fg, T, arrays, off, &b);
+    sb_puts(&b, ";\n");
+    if (arrays)
+      sb_printf(&b, "    adc_e[adc_i] = 0.0%s;\n", lit);
+    sb_printf(&b, "  }\n"
+                  "  for (%s adc_i = 1; adc_i < adc_n; adc_i++) /* symmetric: the mean of the two */\n"
+                  "    for (%s adc_j = 0; adc_j < adc_i; adc_j++) {\n"
+                  "      const %s adc_h = 0.5%s * (%s[adc_i * adc_n + adc_j] + %s[adc_j * adc_n + adc_i]);\n"
+                  "      %s[adc_i * adc_n + adc_j] = adc_h;\n      %s[adc_j * adc_n + adc_i] = adc_h;\n    }\n",
+              I, I, T, lit, nm->hessp, nm->hessp, nm->hessp, nm->hessp);
+    if (arrays) {
+      sb_printf(&b, "  free(adc_e);\n  if (adc_n == 0) /* no columns: the value alone */\n    adc_v = %s(", nm->fwd);
+      sizes_and_params(fg, &b);
+      sb_puts(&b, ");\n");
+    }
+    sb_puts(&b, "  return adc_v;\n}\n\n");
+  }
+  sb_puts(out, b.s);
+  sb_drain(out, 0);
+  for (int p = 0; p < f->nparams; p++)
+    sb_free(&off[p]);
+  free(off);
+  sb_free(&n);
   sb_free(&b);
 }

@@ -327,6 +327,7 @@ void emit_pass(Em *e);
 /* ---- derived.c: a long function's f_vjp and f, from its f_grad ---- */
 void emit_vjp_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
 void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
+void emit_hess_by_hvp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h);
 
 /* ---- body.c: one function, both walks ---- */
 /* Prints the function: comment, head, body of fg's graph of the given kind,

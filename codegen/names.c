@@ -122,21 +122,23 @@ static char *cat(Names *n, const char *a, const char *b) {
  * function cannot be another function's f (f_jvp only when emitted: names
  * stay those of earlier versions without it). */
 static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, unsigned modes) {
-  int jvp = (modes & MODE_JVP) != 0, hvp = (modes & MODE_HVP) != 0;
+  int jvp = (modes & MODE_JVP) != 0, hvp = (modes & (MODE_HVP | MODE_HESS)) != 0, hess = (modes & MODE_HESS) != 0;
   if (reserved_prefix(base))
     base = cat(n, "u", base);
   for (;;) {
     char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp"), *j = cat(n, base, "_jac");
-    char *t = cat(n, base, "_jvp"), *h = cat(n, base, "_hvp");
+    char *t = cat(n, base, "_jvp"), *h = cat(n, base, "_hvp"), *hs = cat(n, base, "_hess");
     if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&
         !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0) && !(jvp && strmap_get(globals, t, 0)) &&
-        !(hvp && strmap_get(globals, h, 0)) && !names_part(n, globals, base)) {
+        !(hvp && strmap_get(globals, h, 0)) && !(hess && strmap_get(globals, hs, 0)) &&
+        !names_part(n, globals, base)) {
       fn->fwd = base;
       fn->grad = g;
       fn->vjp = v;
       fn->jac = j;
       fn->jvp = t;
       fn->hvp = h;
+      fn->hess = hs;
       strmap_put(globals, base, 1);
       strmap_put(globals, g, 1);
       strmap_put(globals, v, 1);
@@ -145,6 +147,8 @@ static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, un
         strmap_put(globals, t, 1);
       if (hvp)
         strmap_put(globals, h, 1);
+      if (hess)
+        strmap_put(globals, hs, 1);
       return;
     }
     base = cat(n, base, "_");
@@ -195,7 +199,7 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
     fn->seed = claim(out, &local, &globals, cat(out, f->name, "_bar"));
     fn->jacp = claim(out, &local, &globals, "jac");
     /* (claimed only when emitted: names stay those without) */
-    int jvp = (fns[i].modes & MODE_JVP) != 0, hvp = (fns[i].modes & MODE_HVP) != 0 && !cg_several(&fns[i]);
+    int jvp = (fns[i].modes & MODE_JVP) != 0, hvp = cg_hvp_in_file(&fns[i]);
     for (int p = 0; p < f->nparams; p++)
       fn->dots[p] = f->params[p].is_const || !(jvp || hvp) ? NULL
                     : claim(out, &local, &globals, cat(out, fn->params[p], "_dot"));
@@ -206,6 +210,10 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
       fn->outdots[k] = jvp ? claim(out, &local, &globals, cat(out, fn->outs[k], "_dot")) : NULL;
     if (!named)
       fn->outdots[0] = jvp ? claim(out, &local, &globals, cat(out, f->name, "_dot")) : NULL;
+    if (cg_emits(&fns[i], FN_HESS)) {
+      fn->gradp = claim(out, &local, &globals, "grad");
+      fn->hessp = claim(out, &local, &globals, "hess");
+    }
     strmap_free(&local);
   }
   strmap_free(&globals);

@@ -11,7 +11,7 @@ int cg_several(const FnGraphs *fg) { return fg->fwd.outs.n > 1 || ir_sig_array_r
 const char *cg_symbol(const FnGraphs *fg, FnKind kind) {
   const FnNames *nm = fg->names;
   return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : kind == FN_JVP ? nm->jvp : kind == FN_HVP ? nm->hvp
-         : cg_several(fg) ? nm->jac : nm->grad;
+         : kind == FN_HESS ? nm->hess : cg_several(fg) ? nm->jac : nm->grad;
 }
 
 const Graph *cg_graph(const FnGraphs *fg, FnKind kind) {
@@ -31,11 +31,15 @@ int cg_emits(const FnGraphs *fg, FnKind kind) {
     return (fg->modes & MODE_JVP) != 0;
   case FN_HVP:
     return (fg->modes & MODE_HVP) != 0 && !cg_several(fg);
+  case FN_HESS:
+    return (fg->modes & MODE_HESS) != 0 && !cg_several(fg);
   }
   return 0;
 }
 
-int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 4 * fg->sig->nparams + 3 * fg->fwd.outs.n + 1; }
+int cg_hvp_in_file(const FnGraphs *fg) { return cg_emits(fg, FN_HVP) || cg_emits(fg, FN_HESS); }
+
+int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 4 * fg->sig->nparams + 3 * fg->fwd.outs.n + 2; }
 
 int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
   const FnNames *nm = fg->names;
@@ -55,7 +59,7 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
     ARG(nm->outs[o], ARG_OUT, o);
   for (int o = 0; o < nv && kind == FN_JVP; o++)
     ARG(nm->outdots[o], ARG_OUTDOT, o);
-  if (kind != FN_FWD && kind != FN_JVP && !(kind == FN_GRAD && cg_several(fg)))
+  if (kind != FN_FWD && kind != FN_JVP && kind != FN_HESS && !(kind == FN_GRAD && cg_several(fg)))
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         ARG(nm->bars[i], ARG_BAR, i);
@@ -64,6 +68,10 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
       ARG(nm->bardots[i], ARG_BARDOT, i);
   if (kind == FN_GRAD && cg_several(fg))
     ARG(nm->jacp, ARG_JAC, 0);
+  if (kind == FN_HESS) {
+    ARG(nm->gradp, ARG_GRADV, 0);
+    ARG(nm->hessp, ARG_HESS, 0);
+  }
 #undef ARG
   return n;
 }

@@ -10,7 +10,7 @@
 /* The emitted names of one source function (names.c makes them). */
 typedef struct FnNames {
   const char *src;          /* name in the .ad file */
-  char *fwd, *grad, *vjp, *jac, *jvp, *hvp; /* emitted symbols (jvp, hvp: with --modes) */
+  char *fwd, *grad, *vjp, *jac, *jvp, *hvp, *hess; /* emitted symbols (jvp, hvp, hess: with --modes) */
   char **params;            /* emitted parameter names */
   char **bars;              /* emitted gradient pointer names */
   char *seed;               /* f_vjp's cotangent parameter (one result) */
@@ -20,6 +20,7 @@ typedef struct FnNames {
   char **dots;              /* f_jvp: each differentiated parameter's tangent (else NULL) */
   char **outdots;           /* f_jvp: each result's tangent ("f_dot" for one unnamed) */
   char **bardots;           /* f_hvp: each differentiated parameter's x_bar_dot (else NULL) */
+  char *gradp, *hessp;      /* f_hess's gradient and Hessian parameters (else NULL) */
 } FnNames;
 
 /* The graphs of one function: forward, gradient (seed 1) or, with
@@ -33,19 +34,29 @@ typedef struct FnGraphs {
 } FnGraphs;
 
 /* The functions emitted per source function: f, f_grad (or f_jac with
- * several results), f_vjp, f_jvp, f_hvp. */
-typedef enum FnKind { FN_FWD, FN_GRAD, FN_VJP, FN_JVP, FN_HVP } FnKind;
+ * several results), f_vjp, f_jvp, f_hvp, f_hess (f_hvp once per column:
+ * no graph of its own). */
+typedef enum FnKind { FN_FWD, FN_GRAD, FN_VJP, FN_JVP, FN_HVP, FN_HESS } FnKind;
 
 /* --modes (SPEC 2.7): grad is f_grad for a function of one scalar result,
- * jac f_jac for the others; hvp is for functions of one scalar result. */
-enum { MODE_GRAD = 1, MODE_VJP = 2, MODE_JAC = 4, MODE_JVP = 8, MODE_HVP = 16, MODE_DEFAULT = 7, MODE_ALL = 31 };
+ * jac f_jac for the others; hvp and hess are for functions of one scalar
+ * result. */
+enum {
+  MODE_GRAD = 1, MODE_VJP = 2, MODE_JAC = 4, MODE_JVP = 8, MODE_HVP = 16, MODE_HESS = 32,
+  MODE_DEFAULT = 7, MODE_ALL = 63
+};
 int cg_emits(const FnGraphs *fg, FnKind kind); /* is this function emitted for fg */
+/* f_hvp is in the file: asked for, or called by f_hess (then static). */
+int cg_hvp_in_file(const FnGraphs *fg);
 
 /* The arguments of an emitted function, in the order of its signature:
  * sizes, parameters, cotangents (vjp) or tangents (jvp, hvp), output
  * pointers (several results), the results' tangents (jvp), gradient
- * pointers, their tangents (hvp), the Jacobian. */
-typedef enum ArgRole { ARG_SIZE, ARG_PARAM, ARG_SEED, ARG_DOT, ARG_OUT, ARG_OUTDOT, ARG_BAR, ARG_BARDOT, ARG_JAC } ArgRole;
+ * pointers, their tangents (hvp), the Jacobian; f_hess's gradient and
+ * Hessian. */
+typedef enum ArgRole {
+  ARG_SIZE, ARG_PARAM, ARG_SEED, ARG_DOT, ARG_OUT, ARG_OUTDOT, ARG_BAR, ARG_BARDOT, ARG_JAC, ARG_GRADV, ARG_HESS
+} ArgRole;
 typedef struct SigArg {
   const char *name;
   ArgRole role;
@@ -53,7 +64,7 @@ typedef struct SigArg {
 } SigArg;
 
 int cg_several(const FnGraphs *fg); /* several results: f_jac, not f_grad */
-const char *cg_symbol(const FnGraphs *fg, FnKind kind); /* f, f_grad or f_jac, f_vjp, f_jvp, f_hvp */
+const char *cg_symbol(const FnGraphs *fg, FnKind kind); /* f, f_grad or f_jac, f_vjp, f_jvp, f_hvp, f_hess */
 const Graph *cg_graph(const FnGraphs *fg, FnKind kind);   /* the graph it is printed from */
 /* Fills args (room for cg_max_args) and returns how many there are. */
 int cg_max_args(const FnGraphs *fg);

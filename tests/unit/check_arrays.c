@@ -146,6 +146,39 @@ static void hvp_check(StrBuf *b, const FnGraphs *f, const char *a) {
   sb_puts(b, "      }\n");
 }
 
+/* f_hess (one scalar result): its value is f's to the bit, its gradient
+ * f_grad's, its Hessian symmetric exactly and, times t, f_hvp's H t
+ * (checked against differences of f_grad above). */
+static void hess_check(StrBuf *b, const FnGraphs *f, const char *a) {
+  const Signature *fn = f->sig;
+  int np = fn->nparams, any = 0;
+  if (cg_several(f))
+    return;
+  for (int i = 0; i < np; i++)
+    any |= !fn->params[i].is_const;
+  if (!any)
+    return;
+  sb_printf(b, "      { double *hg = (double *)malloc(sizeof(double) * (size_t)(cols + 1));\n"
+               "        double *hh = (double *)malloc(sizeof(double) * (size_t)(cols * cols + 1));\n"
+               "        double *tf = (double *)malloc(sizeof(double) * (size_t)(cols + 1));\n"
+               "        double hv2 = %s(%s%shg, hh);\n"
+               "        if (hv2 != out[0] && !(hv2 != hv2 && out[0] != out[0])) { printf(\"%s: hess value %%.17g != %%.17g\\n\", hv2, out[0]); return 1; }\n"
+               "        for (int r = 0; r < cols; r++) {\n"
+               "          if (!(fabs(hg[r] - jac[r]) <= 1e-10 * (1 + fabs(jac[r])))) { printf(\"%s: hess gradient %%d %%.17g != %%.17g\\n\", r, hg[r], jac[r]); return 1; }\n"
+               "          for (int c = 0; c < cols; c++) if (hh[r * cols + c] != hh[c * cols + r] && hh[r * cols + c] == hh[r * cols + c]) { printf(\"%s: hess not symmetric at %%d %%d\\n\", r, c); return 1; } }\n",
+            f->names->hess, a, a[0] ? ", " : "", fn->name, fn->name, fn->name);
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, "        for (int e = 0; e < len%d; e++) tf[col%d + e] = t%d[e];\n", i, i, i);
+  for (int i = 0; i < np; i++)
+    if (!fn->params[i].is_const)
+      sb_printf(b, "        for (int e = 0; e < len%d; e++) { double want = 0, scale = 0;\n"
+                   "          for (int c = 0; c < cols; c++) { want += hh[(col%d + e) * cols + c] * tf[c]; scale += fabs(hh[(col%d + e) * cols + c] * tf[c]); }\n"
+                   "          if (!(fabs(ht%d[e] - want) <= 1e-9 * (1 + scale))) { printf(\"%s: hess times t %%d %%.17g != %%.17g\\n\", e, want, ht%d[e]); return 1; } }\n",
+                i, i, i, i, fn->name, i);
+  sb_puts(b, "        free(hg);\n        free(hh);\n        free(tf);\n      }\n");
+}
+
 /* One function's checks, at `points` random points of [lo, hi]. */
 static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, const int *sizes,
                             double lo, double hi, int points) {
@@ -244,6 +277,7 @@ static void driver_function(StrBuf *b, const Compiled *c, const FnGraphs *f, con
   }
   jvp_check(b, f, a);
   hvp_check(b, f, a);
+  hess_check(b, f, a);
   sb_puts(b, "      checked++;\n    }\n    free(jac);\n  }\n");
   (void)sep;
   sb_free(&args);

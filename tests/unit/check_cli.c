@@ -37,7 +37,7 @@ static const struct {
     {"", "adc: error: no input file"},
     {"a.ad b.ad", "adc: error: more than one input file ('b.ad')"},
     {"--emit=asm seed.ad", "adc: error: unknown --emit kind 'asm'"},
-    {"--modes=grad,hess seed.ad", "adc: error: unknown mode 'hess' in --modes (grad, vjp, jac, jvp, hvp, all;"},
+    {"--modes=grad,hessian seed.ad", "adc: error: unknown mode 'hessian' in --modes (grad, vjp, jac, jvp, hvp, hess, all)"},
     {"--modes= seed.ad", "adc: error: unknown mode '' in --modes"},
     {"--modes=grad,,vjp seed.ad", "adc: error: unknown mode '' in --modes"},
     {"--prefix=9x seed.ad", "adc: error: --prefix must start a C identifier"},
@@ -283,7 +283,11 @@ START_TEST(modes_select_exactly) {
       {"--modes=all", {"double f_grad(", "void f_vjp(", "double f_jvp(", "double f_hvp("}, {"f_jac("}},
       {"--modes=hvp", {"double f_hvp(double x0, double x1, double x0_dot, double x1_dot, double *x0_bar, "
                        "double *x1_bar, double *x0_bar_dot, double *x1_bar_dot)"}, {"f_grad(", "f_jvp("}},
-      {"", {"double f_grad(", "void f_vjp("}, {"f_jvp(", "_dot"}},
+      {"--modes=hess", {"double f_hess(double x0, double x1, double *grad, double *hess)",
+                        "static double f_hvp(double x0"}, {"f_grad(", "f_jvp("}},
+      {"--modes=hvp,hess", {"\ndouble f_hvp(double x0", "double f_hess(double x0, double x1, double *grad, "
+                            "double *hess) {"}, {"static double f_hvp("}},
+      {"", {"double f_grad(", "void f_vjp("}, {"f_jvp(", "_dot", "f_hess"}},
   };
   ht_write(ht_path("seed.ad"), SEED, strlen(SEED));
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -311,6 +315,20 @@ START_TEST(modes_select_exactly) {
   out = adc_out(&st, "--modes=hvp,jac -o - two.ad");
   ck_assert_ptr_nonnull(strstr(out, "two.ad: warning: --modes: 'hvp' fits no function of the file"));
   ck_assert_ptr_null(strstr(out, "p_hvp("));
+  free(out);
+  out = adc_out(&st, "--modes=hess,jac -o - two.ad");
+  ck_assert_ptr_nonnull(strstr(out, "two.ad: warning: --modes: 'hess' fits no function of the file"));
+  ck_assert_ptr_null(strstr(out, "p_hess("));
+  free(out);
+  out = adc_out(&st, "--modes=hess --emit=header -o - seed.ad"); /* f_hvp is f_hess's, not the header's */
+  ck_assert_ptr_nonnull(strstr(out, "double f_hess(double x0, double x1, double *grad, double *hess);"));
+  ck_assert_ptr_null(strstr(out, "f_hvp("));
+  free(out);
+  /* f_hess's own parameters step aside for the function's */
+  const char *gh = "fn g(grad, hess) = grad * hess;\n";
+  ht_write(ht_path("gh.ad"), gh, strlen(gh));
+  out = adc_out(&st, "--modes=hess -o - gh.ad");
+  ck_assert_ptr_nonnull(strstr(out, "double g_hess(double grad, double hess, double *grad_, double *hess_)"));
   free(out);
   /* a function named like another's f_jvp is renamed only when f_jvp is emitted */
   const char *clash = "fn g(x) = x * x;\nfn g_jvp(y) = 2 * y;\n";

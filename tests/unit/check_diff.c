@@ -36,7 +36,8 @@ static const char driver_head[] =
     "typedef void LdFn(const long double *in, const long double *dt, long double *out);\n"
     "typedef void DFn(const double *in, const double *dt, double *out, double *jac,\n"
     "                 const double *w, double *vjp, const double *dv, double *jo, double *jd);\n"
-    "typedef void HFn(const double *in, const double *dt, const double *dv, double *hb, double *hd);\n"
+    "typedef void HFn(const double *in, const double *dt, const double *dv, double *hb, double *hd, double *hg,\n"
+    "                 double *hh);\n"
     "typedef struct Prog { const char *name; int nin, ndata, nout; LdFn *ld; DFn *d; HFn *h; } Prog;\n"
     "static unsigned long long rs = 88172645463325252ull;\n"
     "static double uniform(void) {\n"
@@ -68,8 +69,10 @@ static const char driver_head[] =
     "      return 0;\n"
     "  }\n"
     "  return 1;\n"
-    "}\n"
-    "static void check_hvp(const Prog *p, const double *in, const double *dt, const double *dv, const double *g);\n"
+    "}\n";
+
+/* The driver's check of one program at three points (after driver_hvp). */
+static const char driver_check[] =
     "static void check(const Prog *p) {\n"
     "  for (int pt = 0; pt < 3; pt++) {\n"
     "    double in[MAXV], dt[MAXV], out[MAXO], jac[MAXO * MAXV], w[MAXO], vjp[MAXV];\n"
@@ -119,14 +122,25 @@ static const char driver_head[] =
 
 /* The driver's check of f_hvp (before check(), which calls it). */
 static const char driver_hvp[] =
-    "/* f_hvp: symmetry, its gradient, and H d against differences of f_grad */\n"
+    "/* f_hvp: symmetry, its gradient, and H d against differences of f_grad;\n"
+    " * f_hess: its gradient, symmetric exactly, times d f_hvp's H d */\n"
     "static void check_hvp(const Prog *p, const double *in, const double *dt, const double *dv, const double *g) {\n"
     "  double ds[MAXV], hb[MAXV], hd[MAXV], hs[MAXV], x[MAXV], o[MAXO], gu[MAXV], gd[MAXV], gu2[MAXV], gd2[MAXV];\n"
-    "  double w[MAXO] = {1}, v[MAXV], jo[MAXO], jd[MAXO];\n"
+    "  double w[MAXO] = {1}, v[MAXV], jo[MAXO], jd[MAXO], hg[MAXV], hh[MAXV * MAXV];\n"
     "  long double st = 0, ts = 0, mag = 0;\n"
     "  for (int i = 0; i < p->nin; i++) ds[i] = uniform();\n"
-    "  p->h(in, dt, dv, hb, hd);\n"
-    "  p->h(in, dt, ds, hb, hs);\n"
+    "  p->h(in, dt, dv, hb, hd, hg, hh);\n"
+    "  p->h(in, dt, ds, hb, hs, NULL, NULL);\n"
+    "  for (int i = 0; i < p->nin; i++) {\n"
+    "    long double hv = 0, hm = 0;\n"
+    "    if (!(fabs(hg[i] - g[i]) <= 1e-9 * (1 + fabs(g[i])))) fail(p, \"hess gradient\", 0, i, hg[i], g[i]);\n"
+    "    for (int j = 0; j < p->nin; j++) {\n"
+    "      if (hh[i * p->nin + j] != hh[j * p->nin + i] && hh[i * p->nin + j] == hh[i * p->nin + j])\n"
+    "        fail(p, \"hess symmetry\", i, j, hh[i * p->nin + j], hh[j * p->nin + i]);\n"
+    "      hv += (long double)hh[i * p->nin + j] * dv[j]; hm += fabsl((long double)hh[i * p->nin + j] * dv[j]);\n"
+    "    }\n"
+    "    if (!(fabsl(hv - hd[i]) <= 1e-9L * (1 + hm)) && !(hd[i] != hd[i])) fail(p, \"hess times d\", 0, i, (double)hv, hd[i]);\n"
+    "  }\n"
     "  for (int i = 0; i < p->nin; i++) {\n"
     "    if (!(fabs(hb[i] - g[i]) <= 1e-9 * (1 + fabs(g[i])))) fail(p, \"hvp gradient\", 0, i, hb[i], g[i]);\n"
     "    st += (long double)ds[i] * hd[i]; ts += (long double)dv[i] * hs[i];\n"
@@ -257,13 +271,16 @@ static void adapter(StrBuf *b, StrBuf *table, const GenProg *p, const char *pre)
   results(b, p, ", jd + %d");
   sb_puts(b, ");\n}\n");
   if (one_scalar(p) && nin) { /* f_hvp: the gradient into hb, H dv into hd */
-    sb_printf(b, "static void %s_h(const double *in, const double *dt, const double *dv, double *hb, double *hd) {\n"
+    sb_printf(b, "static void %s_h(const double *in, const double *dt, const double *dv, double *hb, double *hd,\n"
+                 "    double *hg, double *hh) {\n"
                  "  (void)in; (void)dt;\n  %s_hvp(", s, s);
     args(b, p, "in", "dt");
     dots(b, p);
     bars(b, p, "hb");
     bars(b, p, "hd");
-    sb_puts(b, ");\n}\n");
+    sb_printf(b, ");\n  if (hg) (void)%s_hess(", s);
+    args(b, p, "in", "dt");
+    sb_puts(b, ", hg, hh);\n}\n");
   }
   sb_printf(table, "  {\"%s\", %d, %d, %d, %s_l, %s_d, %s%s},\n", s, nin, ndata, flat_outputs(p), p->name, s,
             one_scalar(p) && nin ? s : "0", one_scalar(p) && nin ? "_h" : "");
@@ -287,6 +304,7 @@ START_TEST(differential_batch) {
             variant ? "#include \"diff_v.h\"\n" : "");
   sb_puts(&drv, driver_head);
   sb_puts(&drv, driver_hvp);
+  sb_puts(&drv, driver_check);
   for (unsigned seed = first; seed <= last; seed++) {
     GenProg p;
     gen_program(&p, seed);
