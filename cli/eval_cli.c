@@ -275,6 +275,80 @@ static const char *eval_rows(const FnGraphs *fg, double *inputs, const int *size
   return why;
 }
 
+/* The Hessian (--modes with hess, one scalar result) as f_hess makes it:
+ * the hvp graph once per column along its unit vector, the rows' pairs
+ * then their mean; printed a row per line, after the names of its
+ * columns. inputs has room for the tangents after the parameters. */
+static const char *eval_hessian(const FnGraphs *fg, double *inputs, const int *sizes, const double **arrays,
+                                const long *lens, FILE *out) {
+  const Signature *f = fg->sig;
+  int np = f->nparams;
+  long n = 0, *off = xcalloc((size_t)np + 1, sizeof *off);
+  const double **arr = xcalloc(3 * (size_t)np + 1, sizeof *arr);
+  long *len = xcalloc(3 * (size_t)np + 1, sizeof *len);
+  double **grads = xcalloc(3 * (size_t)np + 1, sizeof *grads), **dots = xcalloc((size_t)np + 1, sizeof *dots);
+  for (int p = 0; p < np; p++) {
+    arr[p] = arrays[p];
+    len[p] = len[np + p] = len[2 * np + p] = lens[p];
+    off[p] = n;
+    if (f->params[p].is_const)
+      continue;
+    n += f->params[p].ndims ? lens[p] : 1;
+    if (f->params[p].ndims) {
+      size_t m = (size_t)(lens[p] > 0 ? lens[p] : 1);
+      arr[np + p] = dots[p] = xcalloc(m, sizeof **dots);
+      grads[p] = xcalloc(m, sizeof **grads);
+      grads[2 * np + p] = xcalloc(m, sizeof **grads);
+    }
+  }
+  double *h = xcalloc((size_t)(n * n) + 1, sizeof *h), *outs = xcalloc((size_t)fg->hvp.outs.n + 1, sizeof *outs);
+  RtArgs args = {inputs, sizes, arr, len, grads, NULL};
+  const char *why = NULL;
+  for (long c = 0; c < n && !why; c++) {
+    for (int p = 0; p < np; p++) {
+      if (f->params[p].is_const)
+        continue;
+      for (long e = 0; f->params[p].ndims && e < lens[p]; e++)
+        dots[p][e] = off[p] + e == c, grads[p][e] = grads[2 * np + p][e] = 0;
+      inputs[np + p] = !f->params[p].ndims && off[p] == c;
+    }
+    why = rt_run(&fg->hvp, &args, outs);
+    for (int p = 0; p < np; p++)
+      for (long e = 0; !f->params[p].is_const && e < (f->params[p].ndims ? lens[p] : 1); e++)
+        h[c * n + off[p] + e] = f->params[p].ndims ? grads[2 * np + p][e] : outs[1 + np + p];
+  }
+  for (long r = 0; r < n; r++)
+    for (long c = 0; c < r; c++)
+      h[r * n + c] = h[c * n + r] = 0.5 * (h[r * n + c] + h[c * n + r]);
+  if (!why && n) {
+    fprintf(out, "  d2%s (rows and columns ", f->name);
+    for (int p = 0, k = 0; p < np; p++)
+      if (!f->params[p].is_const && (!f->params[p].ndims || lens[p] > 0)) {
+        fprintf(out, f->params[p].ndims && lens[p] > 1 ? "%s%s[0..%ld]" : f->params[p].ndims ? "%s%s[0]" : "%s%s",
+                k++ ? ", " : "", f->params[p].name, lens[p] - 1);
+      }
+    fputs(") =\n", out);
+    for (long r = 0; r < n; r++) {
+      fputs("    ", out);
+      print_array(out, h + r * n, n, 0);
+      fputc('\n', out);
+    }
+  }
+  for (int p = 0; p < np; p++) {
+    free(dots[p]);
+    free(grads[p]);
+    free(grads[2 * np + p]);
+  }
+  free(off);
+  free(arr);
+  free(len);
+  free(grads);
+  free(dots);
+  free(h);
+  free(outs);
+  return why;
+}
+
 /* One function: check and gather its arguments, run, print. 0 done, 1 skipped
  * (a parameter has no value), 2 an error. */
 static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err) {
@@ -292,7 +366,7 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
             missing, missing);
     return 2;
   }
-  double *inputs = xcalloc((size_t)np + (size_t)nv + 1, sizeof *inputs);
+  double *inputs = xcalloc(2 * (size_t)np + (size_t)nv + 1, sizeof *inputs); /* (f_hess's tangents) */
   const double **arrays = xcalloc((size_t)np + (size_t)nv + 1, sizeof *arrays);
   long *lens = xcalloc((size_t)np + (size_t)nv + 1, sizeof *lens);
   double **grads = xcalloc((size_t)(np * nv) + 1, sizeof *grads);
@@ -358,6 +432,11 @@ static int eval_function(const FnGraphs *fg, AssignVec *as, FILE *out, FILE *err
             print_number(out, outs[nv + o * np + i], 0);
           fputc('\n', out);
         }
+      why = cg_emits(fg, FN_HESS) ? eval_hessian(fg, inputs, sizes, arrays, lens, out) : NULL;
+      if (why) {
+        fprintf(err, "adc: error: --eval: %s: %s\n", f->name, why);
+        rc = 2;
+      }
     }
     free(outs);
   }

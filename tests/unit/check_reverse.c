@@ -1,6 +1,9 @@
 /* check_reverse.c - reverse mode through the interpreter: every builtin and
  * construct against central differences at many points, at -O0 and -O1,
- * f_vjp against f_grad, and each derivative convention at its kink. */
+ * f_vjp against f_grad, and each derivative convention at its kink; second
+ * order (f_hvp's graph) the same way: every construct's Hessian against
+ * differences of the gradient, every builtin's second derivative against
+ * its formula, the conventions at their kinks. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +104,233 @@ END_TEST
 START_TEST(gradient_o0) { check_against_differences(_i, 0); }
 END_TEST
 
+/* f_hvp's graph, a Hessian column per unit tangent: symmetric, its
+ * gradient f_grad's, and each column the central difference of the
+ * gradient (points near a kink skipped, as above). */
+static void hessian_against_differences(int i, int opt) {
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, fns[i].src, opt), 0);
+  FnGraphs *f = ht_fn(&c, "f");
+  rng_state = 777 + (unsigned)i;
+  int checked = 0;
+  for (int k = 0; k < 400 && checked < 25; k++) {
+    double x[2] = {uniform(fns[i].lo, fns[i].hi), uniform(fns[i].lo, fns[i].hi)}, g[2], hg[2], H[4];
+    double v = ht_grad(f, x, g), hv = ht_hess(f, x, hg, H);
+    ck_assert_msg(v == hv || (isnan(v) && isnan(hv)), "%s: hvp value %.17g != %.17g", fns[i].src, hv, v);
+    for (int j = 0; j < 2; j++)
+      ck_assert_msg(hg[j] == g[j] || fabs(hg[j] - g[j]) <= 1e-13 * (1 + fabs(g[j])) || (isnan(hg[j]) && isnan(g[j])),
+                    "%s: hvp gradient %d %.17g != %.17g", fns[i].src, j, hg[j], g[j]);
+    if (!isfinite(H[0]) || !isfinite(H[1]) || !isfinite(H[2]) || !isfinite(H[3]))
+      continue;
+    ck_assert_msg(fabs(H[1] - H[2]) <= 1e-9 * (1 + fabs(H[1])), "%s at (%g, %g): H not symmetric: %.17g %.17g",
+                  fns[i].src, x[0], x[1], H[1], H[2]);
+    int smooth = 1;
+    double d[2][2], h = 1e-5;
+    for (int j = 0; j < 2 && smooth; j++) {
+      double gu[2], gd[2], gu2[2], gd2[2], xs[2] = {x[0], x[1]};
+      xs[j] = x[j] + h, ht_grad(f, xs, gu);
+      xs[j] = x[j] - h, ht_grad(f, xs, gd);
+      xs[j] = x[j] + 2 * h, ht_grad(f, xs, gu2);
+      xs[j] = x[j] - 2 * h, ht_grad(f, xs, gd2);
+      for (int r = 0; r < 2; r++) {
+        d[j][r] = (gu[r] - gd[r]) / (2 * h);
+        double d2 = (gu2[r] - gd2[r]) / (4 * h);
+        smooth &= isfinite(d[j][r]) && fabs(d[j][r] - d2) <= 1e-6 * (1 + fabs(d[j][r]));
+      }
+    }
+    if (!smooth)
+      continue;
+    for (int j = 0; j < 2; j++)
+      for (int r = 0; r < 2; r++)
+        ck_assert_msg(fabs(H[j * 2 + r] - d[j][r]) <= 1e-5 * (1 + fabs(d[j][r])),
+                      "%s at (%g, %g): d2/dx%d dx%d = %.12g, differences %.12g", fns[i].src, x[0], x[1], j, r,
+                      H[j * 2 + r], d[j][r]);
+    checked++;
+  }
+  ck_assert_msg(checked >= 15 || strstr(fns[i].src, "floor") || strstr(fns[i].src, "= 3;"), "%s: %d points",
+                fns[i].src, checked);
+  ht_free(&c);
+}
+
+START_TEST(hessian_o1) { hessian_against_differences(_i, 1); }
+END_TEST
+
+START_TEST(hessian_o0) { hessian_against_differences(_i, 0); }
+END_TEST
+
+/* Every builtin's second derivative, by its formula: f(x, y) = u(x) * y
+ * has d2f/dx2 = u''(x) y, d2f/dxdy = u'(x), d2f/dy2 = 0. */
+#define S(x) ((x) * (x))
+static double d1_sin(double x) { return cos(x); }
+static double d2_sin(double x) { return -sin(x); }
+static double d1_cos(double x) { return -sin(x); }
+static double d2_cos(double x) { return -cos(x); }
+static double d1_tan(double x) { return 1 + S(tan(x)); }
+static double d2_tan(double x) { return 2 * tan(x) * (1 + S(tan(x))); }
+static double d1_asin(double x) { return 1 / sqrt(1 - x * x); }
+static double d2_asin(double x) { return x / pow(1 - x * x, 1.5); }
+static double d1_acos(double x) { return -1 / sqrt(1 - x * x); }
+static double d2_acos(double x) { return -x / pow(1 - x * x, 1.5); }
+static double d1_atan(double x) { return 1 / (1 + x * x); }
+static double d2_atan(double x) { return -2 * x / S(1 + x * x); }
+static double d1_sinh(double x) { return cosh(x); }
+static double d2_sinh(double x) { return sinh(x); }
+static double d1_cosh(double x) { return sinh(x); }
+static double d2_cosh(double x) { return cosh(x); }
+static double d1_tanh(double x) { return 1 - S(tanh(x)); }
+static double d2_tanh(double x) { return -2 * tanh(x) * (1 - S(tanh(x))); }
+static double d1_asinh(double x) { return 1 / sqrt(x * x + 1); }
+static double d2_asinh(double x) { return -x / pow(x * x + 1, 1.5); }
+static double d1_acosh(double x) { return 1 / sqrt(x * x - 1); }
+static double d2_acosh(double x) { return -x / pow(x * x - 1, 1.5); }
+static double d1_atanh(double x) { return 1 / (1 - x * x); }
+static double d2_atanh(double x) { return 2 * x / S(1 - x * x); }
+static double d1_exp(double x) { return exp(x); }
+static double d1_exp2(double x) { return exp2(x) * log(2.0); }
+static double d2_exp2(double x) { return exp2(x) * S(log(2.0)); }
+static double d1_log(double x) { return 1 / x; }
+static double d2_log(double x) { return -1 / (x * x); }
+static double d1_log2(double x) { return 1 / (x * log(2.0)); }
+static double d2_log2(double x) { return -1 / (x * x * log(2.0)); }
+static double d1_log10(double x) { return 1 / (x * log(10.0)); }
+static double d2_log10(double x) { return -1 / (x * x * log(10.0)); }
+static double d1_log1p(double x) { return 1 / (1 + x); }
+static double d2_log1p(double x) { return -1 / S(1 + x); }
+static double d1_sqrt(double x) { return 0.5 / sqrt(x); }
+static double d2_sqrt(double x) { return -0.25 / (x * sqrt(x)); }
+static double d1_cbrt(double x) { return 1 / (3 * S(cbrt(x))); }
+static double d2_cbrt(double x) { return -2 / (9 * x * S(cbrt(x))); }
+static double d1_abs(double x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
+static double zero(double x) { return 0 * x; }
+static double d1_erf(double x) { return 1.1283791670955125739 * exp(-x * x); }
+static double d2_erf(double x) { return -2.2567583341910251478 * x * exp(-x * x); }
+static double d1_erfc(double x) { return -d1_erf(x); }
+static double d2_erfc(double x) { return -d2_erf(x); }
+static double d1_cube(double x) { return 3 * x * x; }
+static double d2_cube(double x) { return 6 * x; }
+static double d1_inv(double x) { return -1 / (x * x); }
+static double d2_inv(double x) { return 2 / (x * x * x); }
+static double d1_neg(double x) { return -1 + 0 * x; }
+static double d1_pow25(double x) { return 2.5 * pow(x, 1.5); }
+static double d2_pow25(double x) { return 3.75 * sqrt(x); }
+#undef S
+
+static const struct {
+  const char *u;
+  double lo, hi;
+  double (*d1)(double), (*d2)(double);
+} rules[] = {
+    {"sin(x)", -3, 3, d1_sin, d2_sin},       {"cos(x)", -3, 3, d1_cos, d2_cos},
+    {"tan(x)", -1.4, 1.4, d1_tan, d2_tan},   {"asin(x)", -0.95, 0.95, d1_asin, d2_asin},
+    {"acos(x)", -0.95, 0.95, d1_acos, d2_acos}, {"atan(x)", -3, 3, d1_atan, d2_atan},
+    {"sinh(x)", -3, 3, d1_sinh, d2_sinh},    {"cosh(x)", -3, 3, d1_cosh, d2_cosh},
+    {"tanh(x)", -3, 3, d1_tanh, d2_tanh},    {"asinh(x)", -3, 3, d1_asinh, d2_asinh},
+    {"acosh(x)", 1.05, 4, d1_acosh, d2_acosh}, {"atanh(x)", -0.95, 0.95, d1_atanh, d2_atanh},
+    {"exp(x)", -3, 3, d1_exp, d1_exp},       {"exp2(x)", -3, 3, d1_exp2, d2_exp2},
+    {"expm1(x)", -3, 3, d1_exp, d1_exp},     {"log(x)", 0.1, 4, d1_log, d2_log},
+    {"log2(x)", 0.1, 4, d1_log2, d2_log2},   {"log10(x)", 0.1, 4, d1_log10, d2_log10},
+    {"log1p(x)", -0.9, 4, d1_log1p, d2_log1p}, {"sqrt(x)", 0.1, 4, d1_sqrt, d2_sqrt},
+    {"cbrt(x)", 0.1, 4, d1_cbrt, d2_cbrt},   {"cbrt(x)", -4, -0.1, d1_cbrt, d2_cbrt},
+    {"abs(x)", -3, 3, d1_abs, zero},         {"floor(x)", -3, 3, zero, zero},
+    {"ceil(x)", -3, 3, zero, zero},          {"round(x)", -3, 3, zero, zero},
+    {"sign(x)", -3, 3, zero, zero},          {"erf(x)", -3, 3, d1_erf, d2_erf},
+    {"erfc(x)", -3, 3, d1_erfc, d2_erfc},    {"x^3", -3, 3, d1_cube, d2_cube},
+    {"x^-1", 0.2, 3, d1_inv, d2_inv},        {"-x", -3, 3, d1_neg, zero},
+    {"pow(x, 2.5)", 0.1, 3, d1_pow25, d2_pow25}, {"x^2.5", 0.1, 3, d1_pow25, d2_pow25},
+};
+
+START_TEST(second_order_rule) {
+  char src[100];
+  snprintf(src, sizeof src, "fn f(x, y) = %s * y;", rules[_i].u);
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, src, 1), 0);
+  FnGraphs *f = ht_fn(&c, "f");
+  rng_state = 99 + (unsigned)_i;
+  for (int k = 0; k < 50; k++) {
+    double x[2] = {uniform(rules[_i].lo, rules[_i].hi), uniform(-2, 2)}, g[2], H[4];
+    ht_hess(f, x, g, H);
+    double want[4] = {rules[_i].d2(x[0]) * x[1], rules[_i].d1(x[0]), rules[_i].d1(x[0]), 0};
+    for (int e = 0; e < 4; e++)
+      ck_assert_msg(fabs(H[e] - want[e]) <= 1e-12 * (1 + fabs(want[e])), "%s at (%.17g, %.17g): H[%d] = %.17g, want %.17g",
+                    src, x[0], x[1], e, H[e], want[e]);
+  }
+  ht_free(&c);
+}
+END_TEST
+
+/* The binary builtins' Hessians by their formulas. */
+static void binary_hessian(const char *op, double x, double y, double *H) {
+  double r2 = x * x + y * y, r = sqrt(r2);
+  if (strcmp(op, "atan2(x, y)") == 0) { /* atan2(x, y): d/dx = y / r2, d/dy = -x / r2 */
+    H[0] = -2 * x * y / (r2 * r2), H[1] = H[2] = (x * x - y * y) / (r2 * r2), H[3] = 2 * x * y / (r2 * r2);
+  } else if (strcmp(op, "hypot(x, y)") == 0) {
+    H[0] = y * y / (r2 * r), H[1] = H[2] = -x * y / (r2 * r), H[3] = x * x / (r2 * r);
+  } else if (strcmp(op, "pow(x, y)") == 0) {
+    double p = pow(x, y), l = log(x);
+    H[0] = y * (y - 1) * pow(x, y - 2), H[1] = H[2] = pow(x, y - 1) * (1 + y * l), H[3] = p * l * l;
+  } else if (strcmp(op, "x / y") == 0) {
+    H[0] = 0, H[1] = H[2] = -1 / (y * y), H[3] = 2 * x / (y * y * y);
+  } else if (strcmp(op, "x * y") == 0) {
+    H[0] = 0, H[1] = H[2] = 1, H[3] = 0;
+  } else { /* min, max, +, -: piecewise linear */
+    H[0] = H[1] = H[2] = H[3] = 0;
+  }
+}
+
+static const char *const binary[] = {"atan2(x, y)", "hypot(x, y)", "pow(x, y)", "x / y", "x * y",
+                                     "min(x, y)",   "max(x, y)",   "x + y",     "x - y"};
+
+START_TEST(second_order_rule_binary) {
+  char src[100];
+  snprintf(src, sizeof src, "fn f(x, y) = %s;", binary[_i]);
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, src, 1), 0);
+  FnGraphs *f = ht_fn(&c, "f");
+  rng_state = 199 + (unsigned)_i;
+  for (int k = 0; k < 50; k++) {
+    double x[2] = {uniform(0.2, 3), uniform(0.2, 3)}, g[2], H[4], want[4];
+    ht_hess(f, x, g, H);
+    binary_hessian(binary[_i], x[0], x[1], want);
+    for (int e = 0; e < 4; e++)
+      ck_assert_msg(fabs(H[e] - want[e]) <= 1e-12 * (1 + fabs(want[e])), "%s at (%.17g, %.17g): H[%d] = %.17g, want %.17g",
+                    src, x[0], x[1], e, H[e], want[e]);
+  }
+  ht_free(&c);
+}
+END_TEST
+
+/* SPEC 2.7: the conventions of 2.4 hold for second derivatives, at the kinks. */
+static void hess_at(const char *src, double x, double y, double *H) {
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, src, 1), 0);
+  double in[2] = {x, y}, g[2];
+  ht_hess(ht_fn(&c, "f"), in, g, H);
+  ht_free(&c);
+}
+
+START_TEST(convention_second_order_kinks) {
+  double H[4];
+  hess_at("fn f(x, y) = abs(x) * y;", 0, 2, H); /* abs'' = 0, abs'(0) = 0 */
+  ck_assert(H[0] == 0 && H[1] == 0 && H[2] == 0 && H[3] == 0);
+  hess_at("fn f(x, y) = (sign(x) + floor(x) + ceil(x) + round(x)) * y;", 0.5, 1, H); /* round(0.5): a jump */
+  ck_assert(H[0] == 0 && H[1] == 0 && H[2] == 0 && H[3] == 0);
+  hess_at("fn f(x, y) = max(x, y)^2;", 1, 1, H); /* a tie splits tangents as adjoints: 2 (1/2, 1/2)(1/2, 1/2)' */
+  ck_assert(H[0] == 0.5 && H[1] == 0.5 && H[2] == 0.5 && H[3] == 0.5);
+  hess_at("fn f(x, y) = min(x, y) * x;", 2, 2, H); /* min's tangent (x' + y')/2 times x, and back */
+  ck_assert(H[0] == 1 && H[1] == 0.5 && H[2] == 0.5 && H[3] == 0);
+  hess_at("fn f(x, y) = x > 0 ? sqrt(x) * y : x * y;", 0, 3, H); /* the taken branch only: no inf, no NaN */
+  ck_assert(H[0] == 0 && H[1] == 1 && H[2] == 1 && H[3] == 0);
+  hess_at("fn f(x, y) = x^3 + y^2;", -2, 0, H); /* k (k - 1) x^(k - 2), exactly */
+  ck_assert(H[0] == -12 && H[3] == 2 && H[1] == 0 && H[2] == 0);
+  hess_at("fn f(x, y) = x^-1 * y^0 + y^1;", -2, 0, H);
+  ck_assert(H[0] == -0.25 && H[1] == 0 && H[2] == 0 && H[3] == 0);
+  hess_at("fn f(x, y) = x^y;", 0, 2, H); /* pow at 0: 2.4's 0 for the log term */
+  ck_assert(H[0] == 2 && H[1] == 0 && H[2] == 0 && H[3] == 0);
+  hess_at("fn f(x, y) = atan2(x, y) + hypot(x, y);", 0, 0, H); /* the origin: 0 */
+  ck_assert(H[0] == 0 && H[1] == 0 && H[2] == 0 && H[3] == 0);
+}
+END_TEST
+
 static double grad_at(const char *src, double x, double y, int j) {
   Compiled c;
   ck_assert_int_eq(ht_compile(&c, src, 1), 0);
@@ -179,6 +409,11 @@ Suite *suite_reverse(void) {
   int n = (int)(sizeof fns / sizeof fns[0]);
   tcase_add_loop_test(tc, gradient_o1, 0, n);
   tcase_add_loop_test(tc, gradient_o0, 0, n);
+  tcase_add_loop_test(tc, hessian_o1, 0, n);
+  tcase_add_loop_test(tc, hessian_o0, 0, n);
+  tcase_add_loop_test(tc, second_order_rule, 0, (int)(sizeof rules / sizeof rules[0]));
+  tcase_add_loop_test(tc, second_order_rule_binary, 0, (int)(sizeof binary / sizeof binary[0]));
+  tcase_add_test(tc, convention_second_order_kinks);
   tcase_add_test(tc, convention_abs_at_zero);
   tcase_add_test(tc, convention_piecewise_constant);
   tcase_add_test(tc, convention_min_max_ties_split);

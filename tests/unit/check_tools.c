@@ -198,6 +198,13 @@ static const struct {
     {"cam=[-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673, 419.194514, 5.864426, -8.518870,"
      " 0.087812, 0.002739], X=[7.203245, 0.001144, 3.023326], w=0.417022, feat=[271.760969, 834.209256]",
      "samples/ba.ad", {"ex = 0.10133583791443775\n", "ey = -0.0689677659243", "dex/dw = 0.242998781633"}},
+    /* the Hessian with --modes' hess: by hand, 2 - 400 (y - 3 x^2), -400 x, 200 */
+    {"x=0.6, y=1.4", "--modes=hess samples/rosenbrock.ad",
+     {"d2rosen (rows and columns x, y) =\n    [-126.0, -240.0]\n    [-240.0, 200.0]\n"}},
+    {"x=[0.5, -1, 2, 0.3]", "--modes=grad,hess samples/rosenbrock_n.ad",
+     {"drosenbrock_n/dx = [249.0, 146.0, 3162.0, -740.0]\n", "d2rosenbrock_n (rows and columns x[0..3]) =\n"
+      "    [702.0, -200.0, 0.0, 0.0]\n    [-200.0, 602.0, 400.0, 0.0]\n    [0.0, 400.0, 4882.0, -800.0]\n"
+      "    [0.0, 0.0, -800.0, 200.0]\n"}},
 };
 
 START_TEST(eval_prints_values_and_gradients) {

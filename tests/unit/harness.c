@@ -42,6 +42,19 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
       ir_dce(&f->grad);
       ir_reverse(&f->fwd, &f->vjp, optimize, REV_VJP, 1, NULL);
       ir_dce(&f->vjp);
+      if (f->fwd.outs.n == 1 && !ir_sig_array_results(f->sig)) { /* f_hvp's graph, as the driver makes it */
+        Graph g = {0};
+        if (ir_reverse(&f->fwd, &g, optimize, REV_GRAD, 0, NULL) == REV_OK) {
+          ir_dce_forward(&g);
+          if (ir_tangent(&g, &f->hvp, optimize, NULL) == TAN_OK) {
+            int nv = g.outs.n; /* the value's tangent dropped */
+            memmove(f->hvp.outs.v + nv, f->hvp.outs.v + nv + 1, sizeof *f->hvp.outs.v * (size_t)(nv - 1));
+            f->hvp.outs.n--;
+            ir_dce_forward(&f->hvp);
+          }
+        }
+        graph_free(&g);
+      }
       ir_dce(&f->fwd);
     }
     free(fwd);
@@ -56,6 +69,7 @@ void ht_free(Compiled *c) {
     graph_free(&c->fns[i].fwd);
     graph_free(&c->fns[i].grad);
     graph_free(&c->fns[i].vjp);
+    graph_free(&c->fns[i].hvp);
   }
   free(c->fns);
   for (int i = 0; i < c->nsigs; i++)
@@ -84,6 +98,20 @@ double ht_grad(const FnGraphs *f, const double *x, double *grad) {
   for (int i = 0; i < f->grad.nparams; i++)
     grad[i] = outs[1 + i];
   return outs[0];
+}
+
+double ht_hess(const FnGraphs *f, const double *x, double *grad, double *hess) {
+  double in[64], outs[64], v = 0;
+  int n = f->fwd.nparams;
+  for (int j = 0; j < n; j++) {
+    for (int i = 0; i < n; i++)
+      in[i] = x[i], in[n + i] = i == j;
+    rt_eval(&f->hvp, in, outs);
+    for (int i = 0; i < n; i++)
+      grad[i] = outs[1 + i], hess[j * n + i] = outs[1 + n + i];
+    v = outs[0];
+  }
+  return v;
 }
 
 double ht_central(const FnGraphs *f, const double *x, int i) {

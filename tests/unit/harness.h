@@ -33,6 +33,9 @@ FnGraphs *ht_fn(Compiled *c, const char *name);
 
 /* Value and gradient by the interpreter, from the gradient graph. */
 double ht_grad(const FnGraphs *f, const double *x, double *grad);
+/* By the interpreter over f_hvp's graph, once per unit tangent: the value,
+ * the gradient and the Hessian (row j: H e_j), of scalar parameters. */
+double ht_hess(const FnGraphs *f, const double *x, double *grad, double *hess);
 /* Central difference of the forward graph, in coordinate i. */
 double ht_central(const FnGraphs *f, const double *x, int i);
 
