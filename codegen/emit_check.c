@@ -2,9 +2,11 @@
  * every function, at random points (or the point --check-at gives; sizes 3
  * unless --check-sizes or --check-at say otherwise), each gradient (or
  * Jacobian) entry against central differences of the forward function,
- * f_vjp by the dot-product test <w, J d> = <vjp(w), d>, and f_jvp's
- * tangents along d by <w, J d> too (each as --modes emits them; a column
- * not checked shows '-'). The differences are
+ * f_vjp by the dot-product test <w, J d> = <vjp(w), d>, f_jvp's tangents
+ * along d by <w, J d> too, f_hvp's H d by <w, H d> against differences of
+ * the gradient along d, f_hess for exact symmetry and H d against f_hvp's
+ * (each as --modes emits them; a column not checked shows '-'). The
+ * differences are
  * taken in long double (the program holds the forward functions again in
  * long double, adc_ld_f) with two steps, h and 2h. Where the two disagree by
  * more than the tolerance, the function is too ill-conditioned there for a
@@ -122,9 +124,15 @@ static long check_head(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, int i
             nv + 1, nv + 1, nv * cols + 1, nv + 1);
   /* (with --modes, not every check is made) */
   sb_printf(b, "  (void)adc_jac;\n  (void)adc_w;\n  (void)adc_f;\n  (void)adc_result%d;\n  (void)adc_point;\n", idx);
-  sb_printf(b, "  double adc_worst = %s, adc_worst_dot = %s, adc_worst_jvp = %s;\n  char adc_where[160] = \"-\";\n"
-               "  int adc_points = 0, adc_unsure = 0;\n",
-            cg_emits(f, FN_GRAD) ? "0" : "-1", cg_emits(f, FN_VJP) ? "0" : "-1", cg_emits(f, FN_JVP) ? "0" : "-1");
+  sb_printf(b, "  double adc_worst = %s, adc_worst_dot = %s, adc_worst_jvp = %s, adc_worst_hvp = %s, adc_worst_hess = %s;\n"
+               "  char adc_where[160] = \"-\";\n  int adc_points = 0, adc_unsure = 0;\n",
+            cg_emits(f, FN_GRAD) ? "0" : "-1", cg_emits(f, FN_VJP) ? "0" : "-1", cg_emits(f, FN_JVP) ? "0" : "-1",
+            cg_emits(f, FN_HVP) ? "0" : "-1", cg_emits(f, FN_HESS) ? "0" : "-1");
+  if (cg_hvp_in_file(f))
+    sb_printf(b, "  static double adc_hb[%ld], adc_hd[%ld], adc_wc[%ld], adc_df[%ld];\n  static long double adc_gl[%ld];\n",
+              cols + 1, cols + 1, cols + 1, cols + 1, cols + 1);
+  if (cg_emits(f, FN_HESS))
+    sb_printf(b, "  static double adc_hg[%ld], adc_hh[%ld];\n", cols + 1, cols * cols + 1);
   if (cg_emits(f, FN_JVP))
     sb_printf(b, "  static double adc_jo[%ld], adc_jd[%ld];\n", nv + 1, nv + 1);
   sb_printf(b, "  for (int adc_k = 0; adc_k < %d && adc_points < %d; adc_k++) {\n", fixed ? 1 : 60,
@@ -169,11 +177,10 @@ static void jacobian_call(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, co
   }
 }
 
-/* The four values of the forward function in long double with parameter K's
- * entry adc_e (or, with `along`, every entry along the direction) moved by
- * adc_h times 1, -1, 2, -2, into adc_f; the point back after. */
-static void four_values(StrBuf *b, const FnGraphs *f, const char *ld, const char *aq, int param, int along,
-                        const char *indent, const long *off) {
+/* The loop over the four points near: parameter K's entry adc_e (or, with
+ * `along`, every entry along the direction) moved by adc_h times 1, -1, 2,
+ * -2, the point back after; the caller prints the body and the '}'. */
+static void near_points(StrBuf *b, const FnGraphs *f, int param, int along, const char *indent) {
   const Signature *fn = f->sig;
   sb_printf(b, "%sfor (int adc_s = 0; adc_s < 5; adc_s++) {\n", indent);
   for (int i = 0; i < fn->nparams; i++) {
@@ -187,6 +194,13 @@ static void four_values(StrBuf *b, const FnGraphs *f, const char *ld, const char
       sb_printf(b, "%s  adc_q%d[adc_e] = adc_p%d[adc_e] + adc_step[adc_s] * adc_h;\n", indent, i, i);
   }
   sb_printf(b, "%s  if (adc_s == 4) break; /* the point back */\n%s  ", indent, indent);
+}
+
+/* The four values of the forward function in long double at the points
+ * near (near_points), into adc_f. */
+static void four_values(StrBuf *b, const FnGraphs *f, const char *ld, const char *aq, int param, int along,
+                        const char *indent, const long *off) {
+  near_points(b, f, param, along, indent);
   forward_call(b, f, ld, off, aq, "adc_f[adc_s]");
   sb_printf(b, "%s}\n", indent);
 }
@@ -284,6 +298,77 @@ static void dot_product_test(StrBuf *b, const FnGraphs *f, const char *ld, const
   sb_puts(b, "    }\n");
 }
 
+/* "adc_x + 0, adc_x + 3": a pointer per differentiated parameter into the
+ * flat array adc_x, as f_grad's or f_hvp's (f_hess's) columns. */
+static void column_pointers(StrBuf *b, const FnGraphs *f, const CheckPoint *pt, const char *x) {
+  long col = 0;
+  for (int i = 0; i < f->sig->nparams; i++)
+    if (!f->sig->params[i].is_const) {
+      sb_printf(b, ", %s + %ld", x, col);
+      col += param_length(f->sig, pt, i);
+    }
+}
+
+/* Second order (one scalar result): f_hvp along d, its value f's to the
+ * bit, <w, H d> against the differences along d of <w, gradient> (the
+ * gradient in long double, adc_ld_F_grad) for random column weights w;
+ * f_hess symmetric exactly, its value f's, and H d f_hvp's (to 1e-9). */
+static void second_order_test(StrBuf *b, const FnGraphs *f, const char *ldg, const char *a, const char *aq,
+                              const CheckPoint *pt, long cols) {
+  const Signature *fn = f->sig;
+  if (!cg_hvp_in_file(f))
+    return;
+  sb_printf(b, "    {\n      const double adc_hv = %s(%s", f->names->hvp, a);
+  int first = a[0] == 0;
+  for (int i = 0; i < fn->nparams; i++)
+    if (!fn->params[i].is_const) {
+      sb_printf(b, fn->params[i].ndims ? "%sadc_d%d" : "%sadc_d%d[0]", first ? "" : ", ", i);
+      first = 0;
+    }
+  column_pointers(b, f, pt, "adc_hb");
+  column_pointers(b, f, pt, "adc_hd");
+  sb_puts(b, ");\n");
+  long col = 0;
+  for (int i = 0; i < fn->nparams; i++)
+    if (!fn->params[i].is_const) {
+      sb_printf(b, "      for (int adc_e = 0; adc_e < %ld; adc_e++) adc_df[%ld + adc_e] = adc_d%d[adc_e];\n",
+                param_length(fn, pt, i), col, i);
+      col += param_length(fn, pt, i);
+    }
+  sb_printf(b, "      for (int adc_c = 0; adc_c < %ld; adc_c++) adc_wc[adc_c] = adc_uni(-1, 1);\n", cols);
+  { /* (with hess alone, f_hess's column says how f_hvp's products fare) */
+    const char *w = cg_emits(f, FN_HVP) ? "adc_worst_hvp" : "adc_worst_hess";
+    sb_puts(b, "      const long double adc_h = 1e-6L;\n      long double adc_g[4] = {0, 0, 0, 0}, adc_lhs = 0;\n");
+    near_points(b, f, -1, 1, "      ");
+    sb_printf(b, "(void)%s(%s", ldg, aq);
+    column_pointers(b, f, pt, "adc_gl");
+    sb_printf(b, ");\n        for (int adc_c = 0; adc_c < %ld; adc_c++) adc_g[adc_s] += adc_wc[adc_c] * adc_gl[adc_c];\n"
+                 "      }\n"
+                 "      for (int adc_c = 0; adc_c < %ld; adc_c++) adc_lhs += (long double)adc_wc[adc_c] * adc_hd[adc_c];\n"
+                 "      const double adc_rh = adc_judge((double)adc_lhs, adc_g[0], adc_g[1], adc_g[2], adc_g[3], adc_h);\n"
+                 "      if (adc_hv != adc_out[0] && adc_hv == adc_hv) %s = INFINITY;\n"
+                 "      if (adc_rh < 0)\n        adc_unsure++;\n"
+                 "      else if (!(adc_rh <= %s))\n        %s = adc_rh;\n",
+              cols, cols, w, w, w);
+  }
+  if (cg_emits(f, FN_HESS)) {
+    sb_printf(b, "      const double adc_hv2 = %s(%s%sadc_hg, adc_hh);\n"
+                 "      if (adc_hv2 != adc_out[0] && adc_hv2 == adc_hv2) adc_worst_hess = INFINITY;\n"
+                 "      for (int adc_r = 0; adc_r < %ld; adc_r++) {\n"
+                 "        double adc_sum = 0, adc_mag = 0;\n"
+                 "        for (int adc_c = 0; adc_c < %ld; adc_c++) {\n"
+                 "          const double adc_x = adc_hh[adc_r * %ld + adc_c];\n"
+                 "          if (adc_x != adc_hh[adc_c * %ld + adc_r] && adc_x == adc_x) adc_worst_hess = INFINITY;\n"
+                 "          adc_sum += adc_x * adc_df[adc_c];\n          adc_mag += fabs(adc_x * adc_df[adc_c]);\n"
+                 "        }\n"
+                 "        const double adc_e = fabs(adc_sum - adc_hd[adc_r]) / (1e-9 * (1 + adc_mag));\n"
+                 "        if (!(adc_e <= adc_worst_hess) && adc_hd[adc_r] == adc_hd[adc_r]) adc_worst_hess = adc_e;\n"
+                 "      }\n",
+              f->names->hess, a, a[0] ? ", " : "", cols, cols, cols, cols);
+  }
+  sb_puts(b, "    }\n");
+}
+
 static void check_function(StrBuf *b, const FnGraphs *f, const char *ld, const CheckPoint *pt, int idx) {
   StrBuf args = {0}, qargs = {0};
   call_args(&args, f, pt, 'p');
@@ -301,8 +386,13 @@ static void check_function(StrBuf *b, const FnGraphs *f, const char *ld, const C
     central_differences(b, f, ld, aq, cols, pt, idx, off);
   }
   dot_product_test(b, f, ld, a, aq, off);
+  StrBuf ldg = {0};
+  sb_printf(&ldg, "%s_grad", ld);
+  second_order_test(b, f, ldg.s, a, aq, pt, cols);
+  sb_free(&ldg);
   free(off);
-  sb_printf(b, "    adc_points++;\n  }\n  adc_report(\"%s\", adc_points, adc_worst, adc_where, adc_worst_dot, adc_worst_jvp, adc_unsure);\n}\n\n",
+  sb_printf(b, "    adc_points++;\n  }\n  adc_report(\"%s\", adc_points, adc_worst, adc_where, adc_worst_dot, adc_worst_jvp,\n"
+               "             adc_worst_hvp, adc_worst_hess, adc_unsure);\n}\n\n",
             f->sig->name);
   sb_free(&args);
   sb_free(&qargs);
@@ -339,10 +429,10 @@ static const char check_helpers[] =
     "static void adc_column(double r) {\n"
     "  if (r < 0)\n    printf(\" %12s\", \"-\");\n  else\n    printf(\" %12.3g\", r);\n}\n\n"
     "static void adc_report(const char *fn, int points, double worst, const char *where, double dot, double jvp,\n"
-    "                       int unsure) {\n"
-    "  const int bad = points == 0 || !(worst <= 1) || !(dot <= 1) || !(jvp <= 1);\n"
+    "                       double hvp, double hess, int unsure) {\n"
+    "  const int bad = points == 0 || !(worst <= 1) || !(dot <= 1) || !(jvp <= 1) || !(hvp <= 1) || !(hess <= 1);\n"
     "  printf(\"%-16s %6d\", fn, points);\n"
-    "  adc_column(worst);\n  adc_column(dot);\n  adc_column(jvp);\n"
+    "  adc_column(worst);\n  adc_column(dot);\n  adc_column(jvp);\n  adc_column(hvp);\n  adc_column(hess);\n"
     "  printf(\"  %s%s\", bad ? \"FAIL \" : \"ok   \", points ? where : \"no point with a finite value\");\n"
     "  if (unsure)\n"
     "    printf(\" (%d inconclusive: the differences disagree, ill-conditioned)\", unsure);\n"
@@ -366,6 +456,13 @@ static void ld_functions(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts
     nm.fwd = sym.s;
     g.names = &nm;
     cg_emit_function(out, &g, FN_FWD, &lo);
+    if (cg_hvp_in_file(&fns[i])) { /* the gradient too, for second order's differences */
+      StrBuf gsym = {0};
+      sb_printf(&gsym, "adc_ld_%s_grad", fns[i].names->fwd);
+      nm.grad = gsym.s;
+      cg_emit_function(out, &g, FN_GRAD, &lo);
+      sb_free(&gsym);
+    }
     sb_free(&sym);
   }
 }
@@ -380,9 +477,10 @@ void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o, c
             "/* Generated by adc " ADC_VERSION " from %s: checks %.*s_grad.c (write it with\n"
             " * 'adc %s'), then: cc -std=c99 -o check THIS_FILE -lm && ./check\n"
             " * Each gradient (or Jacobian) entry against central differences of the\n"
-            " * forward function in long double (steps h and 2h), and the vjp by the\n"
-            " * dot-product test <w, J d> = <vjp(w), d>, at %s; exits 1 when an error\n"
-            " * exceeds its tolerance. */\n"
+            " * forward function in long double (steps h and 2h), the vjp and the jvp by\n"
+            " * the dot-product test <w, J d> = <vjp(w), d> = <w, jvp(d)>, the Hessian's\n"
+            " * products (hvp, hess) against differences of the gradient; at\n"
+            " * %s; exits 1 when an error exceeds its tolerance. */\n"
             "#include <float.h>\n#include <math.h>\n#include <stdio.h>\n\n#include \"%.*s_grad.c\"\n\n",
             base, (int)len, base, base, pts ? "the point given (or random ones)" : "12 random points (sizes 3)",
             (int)len, base);
@@ -409,8 +507,8 @@ void cg_emit_check(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o, c
   sb_puts(out, "int main(void) {\n"
                "  printf(\"errors as fractions of their tolerance (1e-6 relative, plus the differences'\\n\"\n"
                "         \"rounding); over 1 fails\\n\");\n"
-               "  printf(\"%-16s %6s %12s %12s %12s  %s\\n\", \"function\", \"points\", \"gradient\", \"vjp\","
-               " \"jvp\", \"largest gradient error\");\n");
+               "  printf(\"%-16s %6s %12s %12s %12s %12s %12s  %s\\n\", \"function\", \"points\", \"gradient\", \"vjp\","
+               " \"jvp\", \"hvp\", \"hess\", \"largest gradient error\");\n");
   sb_puts(out, "  (void)adc_judge;\n  (void)adc_step;\n");
   for (int i = 0; i < n; i++)
     sb_printf(out, "  adc_check%d();\n", i);

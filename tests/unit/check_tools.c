@@ -90,6 +90,37 @@ START_TEST(check_passes_on_samples) {
 }
 END_TEST
 
+/* With --modes=all: f_jvp, f_hvp and f_hess checked too. */
+START_TEST(check_passes_on_samples_all_modes) {
+  int st;
+  char *out = ht_capture(&st, "TMPDIR='%s' '%s' --modes=all --check samples/%s.ad", ht_tmpdir(), ht_adc(), samples[_i]);
+  ck_assert_msg(st == 0, "%s", out);
+  ck_assert_ptr_nonnull(strstr(out, "all derivatives agree"));
+  ck_assert_msg(strstr(out, "         -  ") == NULL || strcmp(samples[_i], "ba") == 0, "a column not checked:\n%s", out);
+  free(out);
+}
+END_TEST
+
+/* A wrong second derivative planted in f_hvp (the tangent of cos(x0)'s
+ * term with its sign turned): the hvp and hess columns fail. */
+START_TEST(check_catches_a_planted_second_order_error) {
+  const char *dir = ht_path("planted2");
+  ck_assert_int_eq(ht_sh("rm -rf '%s' && mkdir '%s' && cd '%s' && '%s' --modes=hvp,hess ../../../samples/seed.ad && "
+                         "'%s' --modes=hvp,hess --emit=check ../../../samples/seed.ad && "
+                         "gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -o ok seed_check.c -lm && ./ok >/dev/null && "
+                         "grep -q 'z8 - z9' seed_grad.c && sed -i 's/z8 - z9/z8 + z9/' seed_grad.c && "
+                         "gcc -std=c99 -o bad seed_check.c -lm",
+                         dir, dir, dir, ht_adc(), ht_adc()),
+                   0);
+  int st;
+  char *out = ht_capture(&st, "cd '%s' && ./bad", dir);
+  ck_assert_int_eq(st, 1);
+  ck_assert_ptr_nonnull(strstr(out, "FAIL"));
+  ck_assert_msg(strstr(out, "hvp") && strstr(out, "hess"), "%s", out);
+  free(out);
+}
+END_TEST
+
 /* A wrong derivative planted in the emitted code: the check program fails,
  * and says where. --emit=check's default name is STEM_check.c, and the
  * program compiles cleanly. */
@@ -311,6 +342,8 @@ Suite *suite_tools(void) {
   tcase_add_test(tc, integration_with_make);
   tcase_add_test(tc, integration_with_installed_mk);
   tcase_add_test(tc, integration_with_cmake);
+  tcase_add_loop_test(tc, check_passes_on_samples_all_modes, 0, (int)(sizeof samples / sizeof samples[0]));
+  tcase_add_test(tc, check_catches_a_planted_second_order_error);
   tcase_add_loop_test(tc, check_passes_on_samples, 0, (int)(sizeof samples / sizeof samples[0]));
   tcase_add_test(tc, check_catches_a_planted_error);
   tcase_add_test(tc, check_without_compiler);
