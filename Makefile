@@ -107,10 +107,13 @@ check-asan:
 	$(MAKE) B=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' check
 
 # ---- demo ----
-SAMPLES := seed rosenbrock pendulum normal_nll ba logistic lotka
+SAMPLES := seed rosenbrock pendulum normal_nll ba logistic lotka laplace
+# second order where the demo uses it (--modes; the others the default)
+MODES_samples/rosenbrock := --modes=grad,vjp,hess
+MODES_samples/laplace := --modes=hess
 
 %_grad.c %_grad.h &: %.ad $(ADC)
-	$(ADC) --header -o $*_grad.c $<
+	$(ADC) --header $(MODES_$*) -o $*_grad.c $<
 
 DEMO_GEN := $(foreach s,$(SAMPLES),samples/$(s)_grad.c)
 samples/demo: samples/demo.c $(DEMO_GEN)

@@ -907,6 +907,7 @@ static const struct {
 } samples[] = {
     {"samples/rosenbrock_n.ad", {6}, -1.5, 1.5},
     {"samples/logistic.ad", {3, 5}, -1, 1},
+    {"samples/laplace.ad", {3, 5}, -1, 1},
     {"samples/oscillator.ad", {0}, 0.5, 1.5},
     {"samples/ba.ad", {0}, 0.5, 1.5},
     {"samples/gmm.ad", {3, 2, 4}, 0.5, 1.5},

@@ -79,7 +79,7 @@ END_TEST
 
 /* adc --check passes on every sample. */
 static const char *const samples[] = {"seed", "rosenbrock", "pendulum", "normal_nll", "rosenbrock_n",
-                                      "logistic", "oscillator", "ba", "gmm"};
+                                      "logistic", "laplace", "oscillator", "ba", "gmm"};
 
 START_TEST(check_passes_on_samples) {
   int st;
