@@ -1,12 +1,13 @@
 // adolc.cpp - the same problems taped with ADOL-C (Debian libadolc-dev):
 // each tape is recorded once, then every call is one gradient() (or
-// jacobian()) on it, the way ADOL-C is meant to be used.
+// jacobian(), hess_vec(), hessian()) on it, the way ADOL-C is meant to be
+// used.
 #include <adolc/adolc.h>
 #include <cmath>
 
 #include "adolc_bench.h"
 
-enum { SEED = 1, ROSEN, ROSEN_N, BA = ROSEN_N + 3 };
+enum { SEED = 1, ROSEN, ROSEN_N, BA = ROSEN_N + 3, LOGISTIC };
 
 template <class T> static T rosen_n(int n, const T *x) {
   T f = 0;
@@ -85,3 +86,46 @@ extern "C" void adolc_ba(const double *in, double *jac) {
   rows[1] = jac + 15;
   jacobian(BA, 2, 15, in, rows);
 }
+
+extern "C" void adolc_rosen_n_hvp(int which, const double *x, const double *v, double *hv) {
+  hess_vec(ROSEN_N + which, sizes[which], const_cast<double *>(x), const_cast<double *>(v), hv);
+}
+
+// hessian() fills the lower triangle of its rows: into H, n x n row-major
+static void lower_into(short tag, int n, const double *x, double *H) {
+  double **rows = new double *[n];
+  for (int i = 0; i < n; i++)
+    rows[i] = H + (long)i * n;
+  hessian(tag, n, const_cast<double *>(x), rows);
+  delete[] rows;
+}
+
+extern "C" void adolc_rosen_n_hess(int which, const double *x, double *H) { lower_into(ROSEN_N + which, sizes[which], x, H); }
+
+static int logistic_d;
+
+extern "C" void adolc_record_logistic(int d, int m, const double *w, const double *X, const double *y) {
+  double out;
+  logistic_d = d;
+  trace_on(LOGISTIC);
+  {
+    adouble *aw = new adouble[d], f = 0;
+    for (int j = 0; j < d; j++)
+      aw[j] <<= w[j];
+    for (int i = 0; i < m; i++) {
+      adouble z = 0;
+      for (int j = 0; j < d; j++)
+        z += aw[j] * X[(long)i * d + j];
+      f += log(1 + exp(-y[i] * z));
+    }
+    f >>= out;
+    delete[] aw;
+  }
+  trace_off();
+}
+
+extern "C" void adolc_logistic_hvp(const double *w, const double *v, double *hv) {
+  hess_vec(LOGISTIC, logistic_d, const_cast<double *>(w), const_cast<double *>(v), hv);
+}
+
+extern "C" void adolc_logistic_hess(const double *w, double *H) { lower_into(LOGISTIC, logistic_d, w, H); }

@@ -542,3 +542,41 @@ double oscillator_plain(double x0, double v0, double c, double k, double T) {
   }
   return 0.5 * v * v + 0.5 * k * x * x;
 }
+
+/* Rosenbrock's Hessian is tridiagonal: per term i, with b = x[i+1] - x[i]^2,
+ * d2/dx[i]^2 = 1200 x[i]^2 - 400 x[i+1] + 2, d2/dx[i]dx[i+1] = -400 x[i],
+ * d2/dx[i+1]^2 = 200. */
+double rosen_n_hvp_hand(int n, const double *x, const double *v, double *g, double *hv) {
+  double f = 0;
+  for (int i = 0; i < n; i++)
+    g[i] = hv[i] = 0;
+  for (int i = 0; i + 1 < n; i++) {
+    double b = x[i + 1] - x[i] * x[i], a = 1 - x[i], c = -400 * x[i];
+    f += 100 * b * b + a * a;
+    g[i] += c * b - 2 * a;
+    g[i + 1] += 200 * b;
+    hv[i] += (1200 * x[i] * x[i] - 400 * x[i + 1] + 2) * v[i] + c * v[i + 1];
+    hv[i + 1] += c * v[i] + 200 * v[i + 1];
+  }
+  return f;
+}
+
+/* Logistic regression: with z = X[i] . w and q = 1 / (1 + exp(y z)), the
+ * gradient is sum -y q X[i] and H v = sum q (1 - q) (X[i] . v) X[i]. */
+double logistic_hvp_hand(int d, int m, const double *w, const double *X, const double *y, const double *v,
+                         double *g, double *hv) {
+  double f = 0;
+  for (int j = 0; j < d; j++)
+    g[j] = hv[j] = 0;
+  for (int i = 0; i < m; i++) {
+    const double *xi = X + (long)i * d;
+    double z = 0, s = 0;
+    for (int j = 0; j < d; j++)
+      z += w[j] * xi[j], s += v[j] * xi[j];
+    double e = exp(-y[i] * z), q = e / (1 + e), c = q * (1 - q) * s;
+    f += log1p(e);
+    for (int j = 0; j < d; j++)
+      g[j] -= y[i] * q * xi[j], hv[j] += c * xi[j];
+  }
+  return f;
+}

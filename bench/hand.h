@@ -29,5 +29,10 @@ double heat_plain(int n, const double *u0, double k, int steps, double *work);
 /* heat's gradient by hand: the state of every step stored (work: n*steps
  * + 2n doubles), then the adjoint step as a gather, one pass per step */
 double heat_hand(int n, const double *u0, double k, int steps, double *u0_bar, double *k_bar, double *work);
+/* Hessian-vector products by hand, as f_hvp's: the value returned, the
+ * gradient into g, H v into hv */
+double rosen_n_hvp_hand(int n, const double *x, const double *v, double *g, double *hv);
+double logistic_hvp_hand(int d, int m, const double *w, const double *X, const double *y, const double *v,
+                         double *g, double *hv);
 
 #endif

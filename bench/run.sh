@@ -25,7 +25,7 @@ want() { case " ${PARTS:-runtime scaling gcc} " in *" $1 "*) return 0 ;; *) retu
 # ---- (1) run time ----
 if want runtime; then
 objs=
-for s in seed rosenbrock rosenbrock_n ba gmm oscillator lstm heat; do
+for s in seed rosenbrock rosenbrock_n ba gmm oscillator lstm heat logistic; do
   "$adc" --modes=all --header -o "$out/s/${s}_grad.c" "samples/$s.ad"
   # shellcheck disable=SC2086
   $cc -std=c99 $opt -c -o "$out/s/$s.o" "$out/s/${s}_grad.c"
@@ -46,6 +46,13 @@ $cc -std=c99 $opt -Ibench -I"$out/s" ${adolc:+-DHAVE_ADOLC} -c -o "$out/bench.o"
 # shellcheck disable=SC2086
 $link -o "$out/bench" "$out/bench.o" "$out/hand.o" $objs ${adolc:+$out/adolc.o -ladolc} -lm
 "$out/bench" "$out/runtime.csv" "$out/jvp.csv"
+echo
+# second order: f_hvp, f_hess, hand-written products, ADOL-C's
+# shellcheck disable=SC2086
+$cc -std=c99 $opt -Ibench -I"$out/s" ${adolc:+-DHAVE_ADOLC} -c -o "$out/second.o" bench/second.c
+# shellcheck disable=SC2086
+$link -o "$out/second" "$out/second.o" "$out/hand.o" $objs ${adolc:+$out/adolc.o -ladolc} -lm
+"$out/second" "$out/second.csv"
 echo
 fi
 

@@ -409,12 +409,7 @@ static RevStatus reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
  * value's tangent). what, kind: how the too-large diagnostic names it. */
 static TanStatus tangent_into(Diag *d, const FnGraphs *f, const Graph *from, Graph *out, int first,
                               const char *what, const char *kind, int optimize, Loc *at) {
-  TanStatus status = ir_tangent(from, out, optimize, at);
-  int nv = from->outs.n;
-  if (first > 0 && out->outs.n == 2 * nv) {
-    memmove(out->outs.v + nv, out->outs.v + nv + first, sizeof *out->outs.v * (size_t)(nv - first));
-    out->outs.n -= first;
-  }
+  TanStatus status = ir_tangent(from, out, first, optimize, at);
   ir_check_step(out, "tangent");
   ir_dce_forward(out);
   ir_check(out, "dce (tangent)");

@@ -145,6 +145,31 @@ static void unshare(Ctx *e, int lo, int hi) {
     e->p->same_as[i] = -1;
 }
 
+/* Would copy c, printed in the fused body, meet forward node q's name: q
+ * made in f's body, or both carried values declared before their loops
+ * there (in the loops' parents: the bodies, printed as one block)? */
+static int in_scope(const Graph *g, int q, int c, int fbody, int rbody) {
+  const Node *fq = &g->nodes.v[q], *nc = &g->nodes.v[c];
+  return fq->blk == fbody || (fq->op == OP_CARRY && nc->op == OP_CARRY && g->loops.v[fq->aux].parent == fbody &&
+                              g->loops.v[nc->aux].parent == rbody);
+}
+
+/* zK and zK_dot (a tangent keeps its value's name: Node.tan) are two names */
+#define NAME_KEY(nd) (2 * (nd)->name + (nd)->tan)
+
+/* Does every argument of nd that the reverse loop's body [lo, body_hi)
+ * makes stand for a forward node (else nd, shared, would leave it unread:
+ * a recomputed logsumexp's state, its value shared)? */
+static int args_shared(const Ctx *e, const LoopSpan *sr, const Node *nd) {
+  for (int k = 0; k < 3; k++) {
+    Ref a = nd->a[k];
+    if (a != REF_NONE && !ref_is_const(a) && a >= sr->lo && a < sr->body_hi && e->p->same_as[a] < 0 &&
+        op_info[e->g->nodes.v[a].op].kind != K_INT)
+      return 0;
+  }
+  return 1;
+}
+
 /* The reverse loop recomputes the forward loop's values (copies keep the
  * forward node's name); run together, it reads the forward ones. A loop or
  * branch nested in the reverse body stands for its forward copy only as a
@@ -156,7 +181,7 @@ static void share_recomputed(Ctx *e, int f, int rv, int *by_name) {
   int fbody = g->loops.v[f].body, rbody = g->loops.v[rv].body;
   for (int i = sf->lo; i < sf->body_hi; i++)
     if (g->nodes.v[i].name >= 0)
-      by_name[g->nodes.v[i].name] = i;
+      by_name[NAME_KEY(&g->nodes.v[i])] = i;
   if (!e->p->same_as) {
     e->p->same_as = xmalloc(sizeof *e->p->same_as * (size_t)g->nodes.n);
     e->p->fresh = xcalloc((size_t)g->nodes.n, 1);
@@ -165,12 +190,12 @@ static void share_recomputed(Ctx *e, int f, int rv, int *by_name) {
   }
   for (int i = sr->lo; i < sr->body_hi; i++) {
     const Node *nd = &g->nodes.v[i];
-    int q = nd->name >= 0 ? by_name[nd->name] : -1;
+    int q = nd->name >= 0 ? by_name[NAME_KEY(nd)] : -1;
     Ref v = restored(e, f, nd);
     if (v != REF_NONE)
       e->p->same_as[i] = v;
     else if (q >= 0 && g->nodes.v[q].op == nd->op && op_info[nd->op].kind != K_INT &&
-             (nd->blk == rbody) == (g->nodes.v[q].blk == fbody))
+             (nd->blk == rbody) == (g->nodes.v[q].blk == fbody) && args_shared(e, sr, nd))
       e->p->same_as[i] = q;
   }
   /* a region containing one not shared as a whole is not either: in-place is fine */
@@ -181,13 +206,13 @@ static void share_recomputed(Ctx *e, int f, int rv, int *by_name) {
     if (e->gs[k].lo >= sr->lo && e->gs[k].hi <= sr->body_hi && !all_shared(e, e->gs[k].lo, e->gs[k].hi))
       unshare(e, e->gs[k].lo, e->gs[k].hi);
   for (int i = sr->lo; i < sr->body_hi; i++)
-    if (e->p->same_as[i] < 0 && g->nodes.v[i].name >= 0 && by_name[g->nodes.v[i].name] >= 0 &&
-        g->nodes.v[by_name[g->nodes.v[i].name]].blk == fbody && /* in scope: a clash */
+    if (e->p->same_as[i] < 0 && g->nodes.v[i].name >= 0 && by_name[NAME_KEY(&g->nodes.v[i])] >= 0 &&
+        in_scope(g, by_name[NAME_KEY(&g->nodes.v[i])], i, fbody, rbody) && /* a clash */
         op_info[g->nodes.v[i].op].kind != K_INT) /* integers print where used, not by name */
       e->p->fresh[i] = 1;
   for (int i = sf->lo; i < sf->body_hi; i++) /* clean for the next pair */
     if (g->nodes.v[i].name >= 0)
-      by_name[g->nodes.v[i].name] = -1;
+      by_name[NAME_KEY(&g->nodes.v[i])] = -1;
 }
 
 static void plan_fusion(Ctx *e) {
@@ -202,8 +227,8 @@ static void plan_fusion(Ctx *e) {
   int top = 0;
   for (int i = 0; i < g->nodes.n; i++)
     top = g->nodes.v[i].name > top ? g->nodes.v[i].name : top;
-  int *by_name = xmalloc(sizeof *by_name * (size_t)(top + 1));
-  for (int k = 0; k <= top; k++)
+  int *by_name = xmalloc(sizeof *by_name * (size_t)(2 * top + 2)); /* a name and its tangent's */
+  for (int k = 0; k < 2 * top + 2; k++)
     by_name[k] = -1;
   /* Reverse loops come in the reverse order of their forward loops: the
    * partner of sum f is the last unabsorbed loop that pairs with it (one full

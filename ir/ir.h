@@ -313,12 +313,13 @@ typedef enum RevStatus {
 } RevStatus;
 RevStatus ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, int weights, Loc *err_at);
 
-/* ---- tangent.c: forward mode (f_jvp) as a graph-to-graph transform.
- * The result's outs are the values, then their tangents; the tangent of
- * parameter p is INPUT (an array: ARRAY) nparams + p. *err_at: where a
+/* ---- tangent.c: forward mode (f_jvp, f_hvp) as a graph-to-graph
+ * transform. The result's outs are the values, then the tangents of those
+ * from the first-th on (f_hvp: not the value's); the tangent of parameter p
+ * is INPUT (an array: ARRAY) nparams + p. *err_at: where a
  * TAN_NO_DERIVATIVE is. ---- */
 typedef enum TanStatus { TAN_OK, TAN_TOO_LARGE, TAN_NO_DERIVATIVE } TanStatus;
-TanStatus ir_tangent(const Graph *fwd, Graph *out, int optimize, Loc *err_at);
+TanStatus ir_tangent(const Graph *fwd, Graph *out, int first, int optimize, Loc *err_at);
 
 /* ---- active.c: which forward values depend on a differentiated
  * parameter (per node, 0 or 1; free() it). ---- */

@@ -10,14 +10,17 @@
  *
  * Structure is kept: a group's branches make their tangents in the branch,
  * joined by phis; a loop carries its values' tangents beside them. A
- * reduction becomes a loop carrying its running state, its tangent beside
- * it, the updates those of the forward function's code (codegen/loops.c),
- * so the value keeps its bits:
+ * reduction whose tangent is needed becomes a loop carrying its running
+ * state, its tangent beside it, the updates those of the forward function's
+ * code (codegen/loops.c), so the value keeps its bits:
  *   sum        s += t;               s' += t'
  *   min, max   m = t if t beats m;   the tangents of the terms equal to m
  *              summed and counted (ties split the tangent, SPEC 2.4)
  *   logsumexp  the online log-sum-exp m, s; u = sum of exp(t - m) t' under
  *              the same rescalings, the result's tangent u / s.
+ * Where no tangent wanted reads a sum's (f_hvp's value, a sum: only the
+ * value's tangent reads it, and it is not wanted), it stays a sum loop, which
+ * the emitter fuses with the reverse sweep and caches as the gradient's.
  * A local array's buffer that holds an active version gets a tangent
  * buffer, each version of it mirrored (a fill, copy, move or element set of
  * tangents); reads of it read the tangent buffer, as reads of a parameter
@@ -33,8 +36,9 @@
  *   needs:       a forward graph (its stores for a reverse sweep die) or a
  *                gradient graph built without logsumexp's stored weights;
  *                its signature
- *   makes:       a new graph: outs are the values, then their tangents;
- *                the tangent of parameter p is INPUT (or ARRAY) nparams + p
+ *   makes:       a new graph: outs are the values, then the tangents of
+ *                those from the first-th on; the tangent of parameter p is
+ *                INPUT (or ARRAY) nparams + p
  *   invalidates: nothing */
 #include <math.h>
 #include <stdlib.h>
@@ -46,7 +50,8 @@ enum { UNMAPPED = -1 };
 
 /* A reduction's running state, carried by its loop (REF_NONE: not needed). */
 typedef struct Running {
-  int tangent;   /* its result has a tangent (its REDUCE is active) */
+  int tangent;   /* its result has a tangent (its REDUCE is active and needed) */
+  int ties;      /* min/max: its count of ties is read (a gradient's RCOUNT) */
   Ref m, s, u;   /* sum: s, u; min/max: m, s (the count of ties), u; logsumexp: m, s, u */
   Ref count;     /* min/max: the count of ties after the loop (1 when not kept) */
 } Running;
@@ -132,25 +137,26 @@ static int map_loop(Tan *t, int li) {
   const Loop *sl = &t->f->loops.v[li];
   int blk = B->blk, name = B->name;
   B->blk = map_block(t, sl->parent);
-  int l = b_loop(B, LK_FOR, map(t, sl->lo), map(t, sl->hi), sl->backward);
+  Running *r = &t->run[li];
+  int tangent = r->tangent, sum = sl->kind == LK_SUM && !tangent; /* (a sum stays one) */
+  int l = b_loop(B, sum ? LK_SUM : LK_FOR, map(t, sl->lo), map(t, sl->hi), sl->backward);
   t->lmap[li] = l;
   t->bmap[sl->body] = B->g->loops.v[l].body;
   B->blk = B->g->loops.v[l].body;
   B->name = -1;
-  Running *r = &t->run[li];
   r->m = r->s = r->u = REF_NONE;
-  int tangent = r->tangent;
   switch (sl->kind) {
   case LK_FOR:
     break;
   case LK_SUM:
-    r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
+    if (!sum)
+      r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
     break;
   case LK_MIN:
   case LK_MAX:
   case LK_LSE:
     r->m = b_loop_op(B, OP_CARRY, l, K(sl->kind == LK_MIN ? HUGE_VAL : -HUGE_VAL), REF_NONE);
-    if (sl->kind == LK_LSE || tangent)
+    if (sl->kind == LK_LSE || tangent || r->ties)
       r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
     break;
   }
@@ -235,6 +241,11 @@ static void reduce(Tan *t, int n) {
   Ref term = map(t, nd->a[0]), td = r->u != REF_NONE ? dot_or_zero(t, nd->a[0]) : REF_NONE;
   Ref nm = REF_NONE, ns = REF_NONE, nu = REF_NONE;
   int name = B->name;
+  if (B->g->loops.v[l].kind == LK_SUM) { /* a sum without a tangent: as it was */
+    B->blk = map_block(t, t->f->loops.v[li].parent);
+    t->val[n] = b_loop_op(B, OP_REDUCE, l, term, REF_NONE);
+    return;
+  }
   B->blk = B->g->loops.v[l].body;
   B->name = -1;
   if (kind == LK_SUM) {
@@ -243,10 +254,10 @@ static void reduce(Tan *t, int n) {
   } else if (kind == LK_MIN || kind == LK_MAX) { /* the first of equal terms kept, ties counted */
     Ref beats = kind == LK_MIN ? LT(term, r->m) : GT(term, r->m), tie = EQ(term, r->m);
     nm = SEL(beats, term, r->m);
-    if (td != REF_NONE) {
+    if (r->s != REF_NONE)
       ns = SEL(beats, K(1), SEL(tie, ADD(r->s, K(1)), r->s));
+    if (td != REF_NONE)
       nu = SEL(beats, td, SEL(tie, ADD(r->u, td), r->u));
-    }
   } else { /* logsumexp: codegen/loops.c's update, as selections */
     Ref beats = GT(term, r->m), finite = GT(r->m, K(-HUGE_VAL));
     Ref e = EXP(SEL(beats, SUB(r->m, term), SUB(term, r->m)));
@@ -460,6 +471,36 @@ static void tan_node(Tan *t, int n) {
   t->dot[n] = op_info[nd->op].kind == K_ARR || nd->arr ? d : tangent(t, n, d, mark);
 }
 
+/* Whose tangent some wanted tangent reads: the outputs' from the first-th
+ * on, the effects' (stores, loop updates, additions into gradients: always)
+ * and what those are made from, but through comparisons, which have none.
+ * From the last node back, again until nothing changes (a carried value is
+ * read before its update). */
+static char *needed(const Graph *f, int first) {
+  char *need = xcalloc((size_t)f->nodes.n + 1, 1);
+  for (int o = first; o < f->outs.n; o++)
+    if (!ref_is_const(f->outs.v[o]))
+      need[f->outs.v[o]] = 1;
+  for (int i = 0; i < f->nodes.n; i++) {
+    OpKind k = op_info[f->nodes.v[i].op].kind;
+    need[i] |= k == K_EFF || k == K_ARR || k == K_CAR;
+  }
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (int i = f->nodes.n - 1; i >= 0; i--) {
+      const Node *nd = &f->nodes.v[i];
+      if (!need[i] || op_info[nd->op].kind == K_CND)
+        continue;
+      for (int k = 0; k < 3; k++) {
+        Ref a = nd->a[k];
+        if (a != REF_NONE && !ref_is_const(a) && !need[a])
+          need[a] = 1, changed = 1;
+      }
+    }
+  }
+  return need;
+}
+
 /* Which buffers carry tangents: those holding an active version, and the
  * parameter arrays differentiated. */
 static void find_carriers(Tan *t) {
@@ -480,7 +521,7 @@ static void find_carriers(Tan *t) {
   }
 }
 
-TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
+TanStatus ir_tangent(const Graph *f, Graph *out, int first, int optimize, Loc *err_at) {
   size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1);
   graph_init(out);
   out->nparams = f->nparams;
@@ -510,9 +551,14 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
   t->buf_of = graph_buffers(f);
   t->carries = xcalloc(n, 1);
   find_carriers(t);
-  for (int i = 0; i < f->nodes.n; i++)
+  char *need = needed(f, first);
+  for (int i = 0; i < f->nodes.n; i++) {
     if (f->nodes.v[i].op == OP_REDUCE)
-      t->run[f->nodes.v[i].aux].tangent = t->active[i];
+      t->run[f->nodes.v[i].aux].tangent = t->active[i] && need[i];
+    if (f->nodes.v[i].op == OP_RCOUNT)
+      t->run[f->nodes.v[i].aux].ties = need[i];
+  }
+  free(need);
   /* the ARRAYs the gradients' tangents are added into (f_hvp), among the
    * parameters in block 0 (the dead-node pass drops those not added into) */
   t->grad_dot = xmalloc((size_t)(f->nparams ? f->nparams : 1) * sizeof *t->grad_dot);
@@ -528,7 +574,7 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int optimize, Loc *err_at) {
   B->name = -1;
   for (int o = 0; o < f->outs.n; o++)
     vec_push(&out->outs, map(t, f->outs.v[o]));
-  for (int o = 0; o < f->outs.n; o++) {
+  for (int o = first; o < f->outs.n; o++) {
     Ref r = f->outs.v[o];
     int arr = !ref_is_const(r) && graph_ref_kind(f, r) == K_ARR;
     vec_push(&out->outs, arr ? dot_of(t, r) : dot_or_zero(t, r));

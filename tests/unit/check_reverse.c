@@ -318,6 +318,22 @@ START_TEST(convention_second_order_kinks) {
   ck_assert(H[0] == 0.5 && H[1] == 0.5 && H[2] == 0.5 && H[3] == 0.5);
   hess_at("fn f(x, y) = min(x, y) * x;", 2, 2, H); /* min's tangent (x' + y')/2 times x, and back */
   ck_assert(H[0] == 1 && H[1] == 0.5 && H[2] == 0.5 && H[3] == 0);
+  /* a reduction of three tied terms: thirds, in f_hvp's gradient too (ties counted) */
+  const char *red = "fn f(x, y) = max(i in 0..3, i == 1 ? x : y) * x;";
+  hess_at(red, 2, 2, H);
+  ck_assert_msg(H[0] == 2.0 / 3 && H[1] == 2.0 / 3 && H[2] == 2.0 / 3 && H[3] == 0, "%g %g %g %g", H[0], H[1], H[2],
+                H[3]);
+  { /* and where only its value is read (no tangent of it needed): the ties still counted */
+    Compiled c;
+    ck_assert_int_eq(ht_compile(&c, "fn f(x, y) = max(i in 0..3, i == 1 ? x : y) + x * y;", 1), 0);
+    double in[2] = {2, 2}, g[2], hg[2];
+    ht_grad(ht_fn(&c, "f"), in, g);
+    ht_hess(ht_fn(&c, "f"), in, hg, H);
+    ck_assert_msg(g[0] == 2 + 1.0 / 3 && g[1] == 2 + 2.0 / 3 && hg[0] == g[0] && hg[1] == g[1], "%g %g %g %g", g[0],
+                  g[1], hg[0], hg[1]);
+    ck_assert(H[0] == 0 && H[1] == 1 && H[2] == 1 && H[3] == 0);
+    ht_free(&c);
+  }
   hess_at("fn f(x, y) = x > 0 ? sqrt(x) * y : x * y;", 0, 3, H); /* the taken branch only: no inf, no NaN */
   ck_assert(H[0] == 0 && H[1] == 1 && H[2] == 1 && H[3] == 0);
   hess_at("fn f(x, y) = x^3 + y^2;", -2, 0, H); /* k (k - 1) x^(k - 2), exactly */

@@ -46,12 +46,8 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
         Graph g = {0};
         if (ir_reverse(&f->fwd, &g, optimize, REV_GRAD, 0, NULL) == REV_OK) {
           ir_dce_forward(&g);
-          if (ir_tangent(&g, &f->hvp, optimize, NULL) == TAN_OK) {
-            int nv = g.outs.n; /* the value's tangent dropped */
-            memmove(f->hvp.outs.v + nv, f->hvp.outs.v + nv + 1, sizeof *f->hvp.outs.v * (size_t)(nv - 1));
-            f->hvp.outs.n--;
+          if (ir_tangent(&g, &f->hvp, 1, optimize, NULL) == TAN_OK) /* (the value's tangent not made) */
             ir_dce_forward(&f->hvp);
-          }
         }
         graph_free(&g);
       }
