@@ -276,9 +276,9 @@ static const char *eval_rows(const FnGraphs *fg, double *inputs, const int *size
 }
 
 /* The Hessian (--modes with hess, one scalar result) as f_hess makes it:
- * the hvp graph once per column along its unit vector, the rows' pairs
- * then their mean; printed a row per line, after the names of its
- * columns. inputs has room for the tangents after the parameters. */
+ * the hvp graph once per column along its unit vector, then the lower
+ * triangle copied over the upper; printed a row per line, after the names
+ * of its columns. inputs has room for the tangents after the parameters. */
 static const char *eval_hessian(const FnGraphs *fg, double *inputs, const int *sizes, const double **arrays,
                                 const long *lens, FILE *out) {
   const Signature *f = fg->sig;
@@ -319,7 +319,7 @@ static const char *eval_hessian(const FnGraphs *fg, double *inputs, const int *s
   }
   for (long r = 0; r < n; r++)
     for (long c = 0; c < r; c++)
-      h[r * n + c] = h[c * n + r] = 0.5 * (h[r * n + c] + h[c * n + r]);
+      h[c * n + r] = h[r * n + c];
   if (!why && n) {
     fprintf(out, "  d2%s (rows and columns ", f->name);
     for (int p = 0, k = 0; p < np; p++)

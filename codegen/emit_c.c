@@ -213,8 +213,8 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         sb_printf(out, "%s%s%s", k++ ? ", " : "", nm->params[i], f->params[i].ndims ? "[]" : "");
-    sb_printf(out, "%s;\n *   %s once per column (each its row of the Hessian), the entries (r, c) and\n"
-                   " *   (c, r) then made their mean", k ? "" : "none", nm->hvp);
+    sb_printf(out, "%s;\n *   %s once per column (each its row of the Hessian), then the lower\n"
+                   " *   triangle copied over the upper", k ? "" : "none", nm->hvp);
     close_comment(out, fg, kind, ".");
   } else if (kind == FN_GRAD) {
     sb_printf(out, "/* %s: returns the value of %s and STORES its gradient", nm->grad, nm->fwd);
