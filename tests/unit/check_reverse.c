@@ -239,27 +239,44 @@ static const struct {
     {"pow(x, 2.5)", 0.1, 3, d1_pow25, d2_pow25}, {"x^2.5", 0.1, 3, d1_pow25, d2_pow25},
 };
 
-START_TEST(second_order_rule) {
-  char src[100];
-  snprintf(src, sizeof src, "fn f(x, y) = %s * y;", rules[_i].u);
+/* f's Hessian (src: fn f(x, y)) at 50 points of the box {xlo, xhi, ylo, yhi}
+ * against want(i, x, y, H), to 1e-12. */
+static void hessian_by_formula(const char *src, unsigned seed, const double box[4],
+                               void (*want)(int, double, double, double *), int i) {
   Compiled c;
   ck_assert_int_eq(ht_compile(&c, src, 1), 0);
   FnGraphs *f = ht_fn(&c, "f");
-  rng_state = 99 + (unsigned)_i;
+  rng_state = seed;
   for (int k = 0; k < 50; k++) {
-    double x[2] = {uniform(rules[_i].lo, rules[_i].hi), uniform(-2, 2)}, g[2], H[4];
+    double x[2] = {uniform(box[0], box[1]), uniform(box[2], box[3])}, g[2], H[4], w[4];
     ht_hess(f, x, g, H);
-    double want[4] = {rules[_i].d2(x[0]) * x[1], rules[_i].d1(x[0]), rules[_i].d1(x[0]), 0};
+    want(i, x[0], x[1], w);
     for (int e = 0; e < 4; e++)
-      ck_assert_msg(fabs(H[e] - want[e]) <= 1e-12 * (1 + fabs(want[e])), "%s at (%.17g, %.17g): H[%d] = %.17g, want %.17g",
-                    src, x[0], x[1], e, H[e], want[e]);
+      ck_assert_msg(fabs(H[e] - w[e]) <= 1e-12 * (1 + fabs(w[e])), "%s at (%.17g, %.17g): H[%d] = %.17g, want %.17g",
+                    src, x[0], x[1], e, H[e], w[e]);
   }
   ht_free(&c);
 }
+
+/* u(x) * y: u''(x) y, u'(x), u'(x), 0 */
+static void unary_hessian(int i, double x, double y, double *H) {
+  H[0] = rules[i].d2(x) * y, H[1] = H[2] = rules[i].d1(x), H[3] = 0;
+}
+
+START_TEST(second_order_rule) {
+  char src[100];
+  snprintf(src, sizeof src, "fn f(x, y) = %s * y;", rules[_i].u);
+  const double box[4] = {rules[_i].lo, rules[_i].hi, -2, 2};
+  hessian_by_formula(src, 99 + (unsigned)_i, box, unary_hessian, _i);
+}
 END_TEST
 
+static const char *const binary[] = {"atan2(x, y)", "hypot(x, y)", "pow(x, y)", "x / y", "x * y",
+                                     "min(x, y)",   "max(x, y)",   "x + y",     "x - y"};
+
 /* The binary builtins' Hessians by their formulas. */
-static void binary_hessian(const char *op, double x, double y, double *H) {
+static void binary_hessian(int i, double x, double y, double *H) {
+  const char *op = binary[i];
   double r2 = x * x + y * y, r = sqrt(r2);
   if (strcmp(op, "atan2(x, y)") == 0) { /* atan2(x, y): d/dx = y / r2, d/dy = -x / r2 */
     H[0] = -2 * x * y / (r2 * r2), H[1] = H[2] = (x * x - y * y) / (r2 * r2), H[3] = 2 * x * y / (r2 * r2);
@@ -277,25 +294,11 @@ static void binary_hessian(const char *op, double x, double y, double *H) {
   }
 }
 
-static const char *const binary[] = {"atan2(x, y)", "hypot(x, y)", "pow(x, y)", "x / y", "x * y",
-                                     "min(x, y)",   "max(x, y)",   "x + y",     "x - y"};
-
 START_TEST(second_order_rule_binary) {
   char src[100];
   snprintf(src, sizeof src, "fn f(x, y) = %s;", binary[_i]);
-  Compiled c;
-  ck_assert_int_eq(ht_compile(&c, src, 1), 0);
-  FnGraphs *f = ht_fn(&c, "f");
-  rng_state = 199 + (unsigned)_i;
-  for (int k = 0; k < 50; k++) {
-    double x[2] = {uniform(0.2, 3), uniform(0.2, 3)}, g[2], H[4], want[4];
-    ht_hess(f, x, g, H);
-    binary_hessian(binary[_i], x[0], x[1], want);
-    for (int e = 0; e < 4; e++)
-      ck_assert_msg(fabs(H[e] - want[e]) <= 1e-12 * (1 + fabs(want[e])), "%s at (%.17g, %.17g): H[%d] = %.17g, want %.17g",
-                    src, x[0], x[1], e, H[e], want[e]);
-  }
-  ht_free(&c);
+  const double box[4] = {0.2, 3, 0.2, 3};
+  hessian_by_formula(src, 199 + (unsigned)_i, box, binary_hessian, _i);
 }
 END_TEST
 
