@@ -107,6 +107,7 @@ START_TEST(check_catches_a_planted_second_order_error) {
   const char *dir = ht_path("planted2");
   ck_assert_int_eq(ht_sh("rm -rf '%s' && mkdir '%s' && cd '%s' && '%s' --modes=hvp,hess ../../../samples/seed.ad && "
                          "'%s' --modes=hvp,hess --emit=check ../../../samples/seed.ad && "
+                         "grep -q \"'adc --modes=hvp,hess seed.ad'\" seed_check.c && " /* how to make what it checks */
                          "gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -o ok seed_check.c -lm && ./ok >/dev/null && "
                          "grep -q 'z8 - z9' seed_grad.c && sed -i 's/z8 - z9/z8 + z9/' seed_grad.c && "
                          "gcc -std=c99 -o bad seed_check.c -lm",
