@@ -25,15 +25,6 @@
 
 static FILE *csv;
 
-/* Gradients that disagree make the timings meaningless: stop. */
-static void agree(const char *what, const double *a, const double *b, int n) {
-  for (int i = 0; i < n; i++)
-    if (!(fabs(a[i] - b[i]) <= 1e-8 * (1 + fabs(a[i]) + fabs(b[i])))) {
-      fprintf(stderr, "bench: %s: entry %d is %.17g, adc says %.17g\n", what, i, b[i], a[i]);
-      exit(1);
-    }
-}
-
 static void header(void) {
   printf("%-22s %10s %10s %10s %10s %10s %9s   %6s %8s %6s %8s %6s\n", "problem", "forward", "adc grad", "hand",
          "plain fwd", "central", "ADOL-C", "grad/f", "adc/hand", "f/plain", "ADOL/adc", "cd/f");
@@ -114,13 +105,6 @@ static void jtable(void) {
     if (jcsv)
       fprintf(jcsv, "%s,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f\n", jrows[k].name, f, j, g, h, j / f, h / f, h / g);
   }
-}
-
-static double *filled(long n, double lo, double hi) {
-  double *v = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-  for (long i = 0; i < n; i++)
-    v[i] = lo + (hi - lo) * rand() / (double)RAND_MAX;
-  return v;
 }
 
 static const double H = 1e-6;

@@ -19,22 +19,6 @@
 
 static FILE *csv;
 
-static double *filled(long n, double lo, double hi) {
-  double *v = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-  for (long i = 0; i < n; i++)
-    v[i] = lo + (hi - lo) * rand() / (double)RAND_MAX;
-  return v;
-}
-
-/* Products that disagree make the timings meaningless: stop. */
-static void agree(const char *what, const double *a, const double *b, long n) {
-  for (long i = 0; i < n; i++)
-    if (!(fabs(a[i] - b[i]) <= 1e-8 * (1 + fabs(a[i]) + fabs(b[i])))) {
-      fprintf(stderr, "second: %s: entry %ld is %.17g, adc says %.17g\n", what, i, b[i], a[i]);
-      exit(1);
-    }
-}
-
 /* f_hess's H times v against f_hvp's H v; its lower triangle against
  * ADOL-C's (lower, NULL without it) */
 static void hess_agrees(const char *what, const double *H, const double *v, const double *hd, long n,
@@ -45,7 +29,7 @@ static void hess_agrees(const char *what, const double *H, const double *v, cons
     for (long c = 0; c < n; c++) {
       hv[r] += H[r * n + c] * v[c];
       if (lower && c <= r && !(fabs(H[r * n + c] - lower[r * n + c]) <= 1e-8 * (1 + fabs(H[r * n + c])))) {
-        fprintf(stderr, "second: %s: ADOL-C's Hessian (%ld, %ld) is %.17g, adc's %.17g\n", what, r, c,
+        fprintf(stderr, "bench: %s: ADOL-C's Hessian (%ld, %ld) is %.17g, adc's %.17g\n", what, r, c,
                 lower[r * n + c], H[r * n + c]);
         exit(1);
       }

@@ -1,4 +1,5 @@
-/* timing.h - the clock the benchmarks share. */
+/* timing.h - what the benchmarks share: the clock, the timing of calls in
+ * rounds, random data and the check that results agree. */
 #ifndef ADC_BENCH_TIMING_H
 #define ADC_BENCH_TIMING_H
 #define _POSIX_C_SOURCE 200809L
@@ -86,5 +87,23 @@ static double median(double *t) {
     n = t_ > 0.02 ? 1 : (long)(0.02 / (t_ > 1e-8 ? t_ : 1e-8));                \
     (void)i;                                                                   \
   } while (0)
+
+
+/* n values drawn in [lo, hi] (at least one place) */
+static double *filled(long n, double lo, double hi) {
+  double *v = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+  for (long i = 0; i < n; i++)
+    v[i] = lo + (hi - lo) * rand() / (double)RAND_MAX;
+  return v;
+}
+
+/* Results that disagree make the timings meaningless: stop. */
+static void agree(const char *what, const double *a, const double *b, long n) {
+  for (long i = 0; i < n; i++)
+    if (!(fabs(a[i] - b[i]) <= 1e-8 * (1 + fabs(a[i]) + fabs(b[i])))) {
+      fprintf(stderr, "bench: %s: entry %ld is %.17g, adc says %.17g\n", what, i, b[i], a[i]);
+      exit(1);
+    }
+}
 
 #endif

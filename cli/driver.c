@@ -76,18 +76,15 @@ static int usage_error(FILE *err, const char *fmt, const char *arg) {
  * *named: the modes named one by one (a mode that fits no function is
  * worth a warning then, not when 'all' brings it). */
 static unsigned parse_modes(const char *list, const char **bad, unsigned *named) {
-  static const struct { const char *name; unsigned bits; } modes[] = {
-      {"grad", MODE_GRAD}, {"vjp", MODE_VJP}, {"jac", MODE_JAC}, {"jvp", MODE_JVP}, {"hvp", MODE_HVP},
-      {"hess", MODE_HESS}, {"all", MODE_ALL}};
   static char word[64];
   unsigned bits = 0;
   for (const char *p = list;; p++) {
     const char *end = strchr(p, ',');
     size_t n = end ? (size_t)(end - p) : strlen(p);
-    unsigned b = 0;
-    for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++)
-      if (strlen(modes[k].name) == n && strncmp(modes[k].name, p, n) == 0)
-        b = modes[k].bits;
+    unsigned b = n == 3 && strncmp(p, "all", 3) == 0 ? MODE_ALL : 0;
+    for (int k = 0; k < MODE_KINDS; k++)
+      if (strlen(cg_mode_names[k]) == n && strncmp(cg_mode_names[k], p, n) == 0)
+        b = 1u << k;
     if (!b) {
       snprintf(word, sizeof word, "%.*s", (int)(n < 60 ? n : 60), p);
       *bad = word;
@@ -456,26 +453,17 @@ static void reverse_error(Diag *d, const FnGraphs *f, RevStatus status, Loc at) 
 
 /* A mode --modes names that no function of the file takes (SPEC 2.7). */
 static void unfitting_modes(const FnGraphs *fns, int n, unsigned named, Diag *d) {
-  static const struct {
-    unsigned bit;
-    const char *name, *fits;
-  } modes[] = {{MODE_GRAD, "grad", "functions of one scalar result"},
-               {MODE_JAC, "jac", "functions of several results or of array results"},
-               {MODE_VJP, "vjp", "functions"},
-               {MODE_JVP, "jvp", "functions"},
-               {MODE_HVP, "hvp", "functions of one scalar result"},
-               {MODE_HESS, "hess", "functions of one scalar result"}};
-  for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
-    if (!(named & modes[k].bit))
+  for (int k = 0; k < MODE_KINDS; k++) {
+    unsigned bit = 1u << k;
+    if (!(named & bit))
       continue;
-    int fits = 0;
+    int one = (bit & (MODE_GRAD | MODE_HVP | MODE_HESS)) != 0, fits = 0;
     for (int i = 0; i < n && !fits; i++)
-      fits = modes[k].bit & (MODE_GRAD | MODE_HVP | MODE_HESS) ? !cg_several(&fns[i])
-             : modes[k].bit == MODE_JAC                ? cg_several(&fns[i])
-                                                       : 1;
+      fits = one ? !cg_several(&fns[i]) : bit == MODE_JAC ? cg_several(&fns[i]) : 1;
     if (!fits) {
       fprintf(d->out, "%s: warning: --modes: '%s' fits no function of the file (it is for %s)\n", d->src->name,
-              modes[k].name, modes[k].fits);
+              cg_mode_names[k], one ? "functions of one scalar result"
+                                : bit == MODE_JAC ? "functions of several results or of array results" : "functions");
       d->warnings++;
     }
   }

@@ -124,37 +124,6 @@ void emit_fwd_by_grad(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const 
   sb_free(&b);
 }
 
-/* "(n) + (m) + k": the arrays' lengths, then the count of scalars. */
-static void columns_text(StrBuf *b, const StrBuf *arrays, long scalars) {
-  sb_printf(b, "%s%s", arrays->len ? arrays->s : "", arrays->len && scalars ? " + " : "");
-  if (scalars || !arrays->len)
-    sb_printf(b, "%ld", scalars);
-}
-
-/* f_hess's column offsets and count as C text: off[p] where parameter p's
- * columns start (as f_jac's); returns whether an array has columns. */
-static int hess_columns(const FnGraphs *fg, StrBuf *off, StrBuf *n) {
-  const Signature *f = fg->sig;
-  StrBuf arrays = {0};
-  long scalars = 0;
-  for (int p = 0; p < f->nparams; p++) {
-    columns_text(&off[p], &arrays, scalars);
-    if (f->params[p].is_const)
-      continue;
-    if (f->params[p].ndims) {
-      sb_puts(&arrays, arrays.len ? " + (" : "(");
-      cg_length_text(&arrays, fg, p);
-      sb_putc(&arrays, ')');
-    } else {
-      scalars++;
-    }
-  }
-  columns_text(n, &arrays, scalars);
-  int any = arrays.len > 0;
-  sb_free(&arrays);
-  return any;
-}
-
 /* "base + (off)", or base alone at offset 0. */
 static void at_offset(StrBuf *b, const char *base, const StrBuf *off) {
   sb_puts(b, base);
@@ -202,7 +171,10 @@ void emit_hess_by_hvp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const 
   const FnNames *nm = fg->names;
   const char *T = cg_real_type(o->real), *lit = cg_real_lit(o->real);
   StrBuf b = {0}, n = {0}, *off = xcalloc((size_t)f->nparams + 1, sizeof *off);
-  int arrays = hess_columns(fg, off, &n);
+  int arrays = 0; /* (then the tangents come from a buffer) */
+  for (int p = 0; p < f->nparams; p++)
+    arrays |= f->params[p].ndims && !f->params[p].is_const;
+  cg_column_offsets(fg, off, &n);
   sb_puts(&b, h->comment);
   sb_puts(&b, h->head);
   sb_puts(&b, " {\n");

@@ -89,22 +89,14 @@ static void em_layout(Em *e) {
     e->ntapes += g->nodes.v[i].op == OP_SAVE;
   int np = g->nparams;
   e->col_off = arena_alloc(&e->arena, (size_t)(np + 1) * sizeof *e->col_off);
-  StrBuf b = {0};
-  sb_puts(&b, "0");
+  StrBuf b = {0}, *off = xcalloc((size_t)np + 1, sizeof *off);
+  cg_column_offsets(e->fg, off, &b);
   for (int p = 0; p < np; p++) {
-    e->col_off[p] = arena_strndup(&e->arena, b.s, b.len);
-    if (!has_gradient(e, p))
-      continue;
-    if (strcmp(b.s, "0") == 0)
-      b.len = 0, b.s[0] = '\0';
-    else
-      sb_puts(&b, " + ");
-    if (is_array(e, p))
-      cg_length_text(&b, e->fg, p);
-    else
-      sb_puts(&b, "1");
+    e->col_off[p] = arena_strndup(&e->arena, off[p].s, off[p].len);
+    sb_free(&off[p]);
   }
   e->ncols = arena_strndup(&e->arena, b.s, b.len);
+  free(off);
   sb_free(&b);
 }
 

@@ -37,6 +37,8 @@ int cg_emits(const FnGraphs *fg, FnKind kind) {
   return 0;
 }
 
+const char *const cg_mode_names[MODE_KINDS] = {"grad", "vjp", "jac", "jvp", "hvp", "hess"};
+
 int cg_hvp_in_file(const FnGraphs *fg) { return cg_emits(fg, FN_HVP) || cg_emits(fg, FN_HESS); }
 
 int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 4 * fg->sig->nparams + 3 * fg->fwd.outs.n + 2; }
@@ -191,6 +193,25 @@ static void dim_text(StrBuf *b, const FnGraphs *fg, Ref d) {
 
 void cg_result_length_text(StrBuf *b, const FnGraphs *fg, int o) { shape_text(b, fg, &fg->sig->results[o]); }
 void cg_length_text(StrBuf *b, const FnGraphs *fg, int p) { shape_text(b, fg, &fg->sig->params[p]); }
+
+void cg_column_offsets(const FnGraphs *fg, StrBuf *off, StrBuf *n) {
+  n->len = 0;
+  sb_puts(n, "0");
+  for (int p = 0; p < fg->sig->nparams; p++) {
+    off[p].len = 0;
+    sb_puts(&off[p], n->s);
+    if (fg->sig->params[p].is_const)
+      continue;
+    if (strcmp(n->s, "0") == 0)
+      n->len = 0, n->s[0] = '\0';
+    else
+      sb_puts(n, " + ");
+    if (fg->sig->params[p].ndims)
+      cg_length_text(n, fg, p);
+    else
+      sb_puts(n, "1");
+  }
+}
 
 static void shape_text(StrBuf *b, const FnGraphs *fg, const SigParam *pa) {
   if (!pa->ndims)

@@ -45,6 +45,9 @@ enum {
   MODE_GRAD = 1, MODE_VJP = 2, MODE_JAC = 4, MODE_JVP = 8, MODE_HVP = 16, MODE_HESS = 32,
   MODE_DEFAULT = 7, MODE_ALL = 63
 };
+/* The names of the modes, mode bit k's at [k] ("grad", "vjp", ... "hess"). */
+enum { MODE_KINDS = 6 };
+extern const char *const cg_mode_names[MODE_KINDS];
 int cg_emits(const FnGraphs *fg, FnKind kind); /* is this function emitted for fg */
 /* f_hvp is in the file: asked for, or called by f_hess (then static). */
 int cg_hvp_in_file(const FnGraphs *fg);
@@ -89,6 +92,9 @@ void cg_real_literal(StrBuf *b, double v, int real);
  * literals and it is at most max (else -1). */
 void cg_length_text(StrBuf *b, const FnGraphs *fg, int p);
 void cg_result_length_text(StrBuf *b, const FnGraphs *fg, int o); /* result o's (1: a scalar) */
+/* f_jac's (and f_hess's) columns as C text: off[p] (one per parameter)
+ * where parameter p's start ("0", "1", "1 + n * m"), n how many in all. */
+void cg_column_offsets(const FnGraphs *fg, StrBuf *off, StrBuf *n);
 int cg_const_length(const FnGraphs *fg, int p, int max);
 
 #endif

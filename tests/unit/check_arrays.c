@@ -74,18 +74,21 @@ static void jvp_check(StrBuf *b, const FnGraphs *f, const char *a) {
                "      }\n", fn->name);
 }
 
+/* Are f_hvp and f_hess checked: one scalar result, a differentiated parameter? */
+static int second_order(const FnGraphs *f) {
+  int any = 0;
+  for (int i = 0; i < f->sig->nparams; i++)
+    any |= !f->sig->params[i].is_const;
+  return any && !cg_several(f);
+}
+
 /* f_hvp (one scalar result) along tangents t and s: its value is f's to
  * the bit, its gradient f_grad's, <s, H t> = <t, H s> (the Hessian is
  * symmetric), and H t is the central difference of f_grad along t. */
 static void hvp_check(StrBuf *b, const FnGraphs *f, const char *a) {
   const Signature *fn = f->sig;
   int np = fn->nparams;
-  if (cg_several(f))
-    return;
-  int any = 0;
-  for (int i = 0; i < np; i++)
-    any |= !fn->params[i].is_const;
-  if (!any)
+  if (!second_order(f))
     return;
   for (int i = 0; i < np; i++)
     if (!fn->params[i].is_const)
@@ -151,12 +154,8 @@ static void hvp_check(StrBuf *b, const FnGraphs *f, const char *a) {
  * (checked against differences of f_grad above). */
 static void hess_check(StrBuf *b, const FnGraphs *f, const char *a) {
   const Signature *fn = f->sig;
-  int np = fn->nparams, any = 0;
-  if (cg_several(f))
-    return;
-  for (int i = 0; i < np; i++)
-    any |= !fn->params[i].is_const;
-  if (!any)
+  int np = fn->nparams;
+  if (!second_order(f))
     return;
   sb_printf(b, "      { double *hg = (double *)malloc(sizeof(double) * (size_t)(cols + 1));\n"
                "        double *hh = (double *)malloc(sizeof(double) * (size_t)(cols * cols + 1));\n"
