@@ -94,7 +94,8 @@ static void jtable(void) {
     return;
   printf("\nforward mode: f_jvp (the value and one directional derivative), f_hvp (the gradient and the\n"
          "Hessian times a vector), f and f_grad timed in turn, ns per call, medians of %d rounds; f_jvp\n"
-         "checked against the gradient, f_hvp against differences of the gradient, first\n", REPS);
+         "checked against the gradient, f_hvp against differences of the gradient, first; a row 'by hand'\n"
+         "has a hand-written tangent (bench/hand.c) in f_jvp's column\n", REPS);
   printf("%-24s %12s %12s %12s %12s %8s %8s %9s\n", "problem", "forward", "f_jvp", "gradient", "f_hvp", "jvp/f",
          "hvp/f", "hvp/grad");
   if (jcsv)
@@ -510,6 +511,12 @@ static void heat_case(int n, int steps) {
             heat_grad(n, u0, 0.2, steps, g, &g[n]) + g[n], th2,
             heat_hvp(n, u0, 0.2, steps, v, v[n], hb, &hb[n], hd, &hd[n]) + hd[n]);
   jrow4(name, tf, tj, tg, th2);
+  /* the tangent by hand (hand.c), timed beside f as f_jvp is */
+  double fh, vh = heat_jvp_hand(n, u0, 0.2, steps, v, v[n], &fh, w);
+  jvp_agrees("heat, hand-written tangent", fh, g, v, n + 1, vh, heat(n, u0, 0.2, steps));
+  TIME_PAIR(calls, tf, heat(n, u0, 0.2, steps), tj, heat_jvp_hand(n, u0, 0.2, steps, v, v[n], &fh, w) + fh);
+  snprintf(name, sizeof name, "heat, tangent by hand");
+  jrow(name, tf, tj);
   free(hb), free(hd), free(gu), free(gd);
   free(u0), free(g), free(h), free(w), free(v);
 }

@@ -580,3 +580,107 @@ double logistic_hvp_hand(int d, int m, const double *w, const double *X, const d
   }
   return f;
 }
+
+/* heat's tangent by hand, written as heat_plain is (the copy, then the
+ * update of the interior): v' = u' + k' L u + k L u'. work: 4n doubles. */
+double heat_jvp_hand(int n, const double *u0, double k, int steps, const double *u0_dot, double k_dot,
+                     double *e_dot, double *work) {
+  double *u = work, *v = u + n, *ud = v + n, *vd = ud + n;
+  for (int i = 0; i < n; i++) {
+    u[i] = u0[i];
+    ud[i] = u0_dot[i];
+  }
+  for (int t = 0; t < steps; t++) {
+    for (int i = 0; i < n; i++) {
+      v[i] = u[i];
+      vd[i] = ud[i];
+    }
+    for (int i = 1; i < n - 1; i++) {
+      double s = u[i - 1] - 2 * u[i] + u[i + 1], sd = ud[i - 1] - 2 * ud[i] + ud[i + 1];
+      v[i] += k * s;
+      vd[i] += k_dot * s + k * sd;
+    }
+    double *w = u, *wd = ud;
+    u = v, ud = vd;
+    v = w, vd = wd;
+  }
+  double e = 0, ed = 0;
+  for (int i = 0; i < n; i++) {
+    e += u[i] * u[i];
+    ed += 2 * u[i] * ud[i];
+  }
+  *e_dot = ed;
+  return e;
+}
+
+/* heat's H v by hand: heat_hand's gradient with a tangent beside every
+ * value (forward over reverse), its adjoint step the same gather; the
+ * state and its tangent stored at every step (work: 2 n steps + 4n). */
+double heat_hvp_hand(int n, const double *u0, double k, int steps, const double *u0_dot, double k_dot,
+                     double *u0_bar, double *k_bar, double *u0_bar_dot, double *k_bar_dot, double *work) {
+  size_t ns = (size_t)n * (size_t)steps;
+  double *tape = work, *taped = work + ns, *u = taped + ns, *v = u + n, *ud = v + n, *vd = ud + n;
+  for (int i = 0; i < n; i++) {
+    u[i] = u0[i];
+    ud[i] = u0_dot[i];
+  }
+  for (int t = 0; t < steps; t++) {
+    double *s = tape + (size_t)n * (size_t)t, *sd = taped + (size_t)n * (size_t)t;
+    for (int i = 0; i < n; i++) {
+      s[i] = v[i] = u[i];
+      sd[i] = vd[i] = ud[i];
+    }
+    for (int i = 1; i < n - 1; i++) {
+      double l = u[i - 1] - 2 * u[i] + u[i + 1], ld = ud[i - 1] - 2 * ud[i] + ud[i + 1];
+      v[i] += k * l;
+      vd[i] += k_dot * l + k * ld;
+    }
+    double *w = u, *wd = ud;
+    u = v, ud = vd;
+    v = w, vd = wd;
+  }
+  double e = 0;
+  for (int i = 0; i < n; i++)
+    e += u[i] * u[i];
+  double *ub = u, *vb = v, *ubd = ud, *vbd = vd, kb = 0, kbd = 0;
+  for (int i = 0; i < n; i++) {
+    ub[i] = 2 * u[i];
+    ubd[i] = 2 * ud[i];
+  }
+  for (int t = steps - 1; t >= 0; t--) {
+    const double *s = tape + (size_t)n * (size_t)t, *sd = taped + (size_t)n * (size_t)t;
+    double kt = 0, ktd = 0;
+    for (int i = 0; i < n; i++) {
+      double c = ub[i], cd = ubd[i];
+      if (i > 0 && i < n - 1) {
+        double l = s[i - 1] - 2 * s[i] + s[i + 1], ld = sd[i - 1] - 2 * sd[i] + sd[i + 1];
+        kt += ub[i] * l;
+        ktd += ubd[i] * l + ub[i] * ld;
+        c -= 2 * k * ub[i];
+        cd -= 2 * (k_dot * ub[i] + k * ubd[i]);
+      }
+      if (i + 1 < n - 1) {
+        c += k * ub[i + 1];
+        cd += k_dot * ub[i + 1] + k * ubd[i + 1];
+      }
+      if (i - 1 > 0) {
+        c += k * ub[i - 1];
+        cd += k_dot * ub[i - 1] + k * ubd[i - 1];
+      }
+      vb[i] = c;
+      vbd[i] = cd;
+    }
+    kb += kt;
+    kbd += ktd;
+    double *w = ub, *wd = ubd;
+    ub = vb, ubd = vbd;
+    vb = w, vbd = wd;
+  }
+  for (int i = 0; i < n; i++) {
+    u0_bar[i] = ub[i];
+    u0_bar_dot[i] = ubd[i];
+  }
+  *k_bar = kb;
+  *k_bar_dot = kbd;
+  return e;
+}

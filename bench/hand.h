@@ -34,5 +34,11 @@ double heat_hand(int n, const double *u0, double k, int steps, double *u0_bar, d
 double rosen_n_hvp_hand(int n, const double *x, const double *v, double *g, double *hv);
 double logistic_hvp_hand(int d, int m, const double *w, const double *X, const double *y, const double *v,
                          double *g, double *hv);
+/* heat's by hand: the tangent (work: 4n doubles) and H v (work: 2 n steps
+ * + 4n: the state and its tangent at every step) */
+double heat_jvp_hand(int n, const double *u0, double k, int steps, const double *u0_dot, double k_dot,
+                     double *e_dot, double *work);
+double heat_hvp_hand(int n, const double *u0, double k, int steps, const double *u0_dot, double k_dot,
+                     double *u0_bar, double *k_bar, double *u0_bar_dot, double *k_bar_dot, double *work);
 
 #endif

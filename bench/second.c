@@ -1,6 +1,7 @@
 /* second.c - second order side by side in one process: adc's f, f_grad,
  * f_hvp and f_hess, a Hessian-vector product written by hand (hand.c) where
- * one is cheap to write (Rosenbrock n, logistic regression), and ADOL-C's
+ * one is cheap to write (Rosenbrock n, logistic regression, the heat
+ * equation), and ADOL-C's
  * hess_vec() and hessian() (when built with -DHAVE_ADOLC). Every product
  * and Hessian is checked against the others first. Times are medians of
  * REPS rounds, what is compared timed in turn within each round.
@@ -11,6 +12,7 @@
 
 #include "gmm_grad.h"
 #include "hand.h"
+#include "heat_grad.h"
 #include "logistic_grad.h"
 #include "rosenbrock_n_grad.h"
 #ifdef HAVE_ADOLC
@@ -164,6 +166,34 @@ static void gmm_case(int k, int d, int n) {
   free(al), free(mu), free(icf), free(x), free(v), free(hb), free(hd), free(g), free(H);
 }
 
+/* samples/heat.ad: n nodes, steps steps; n + 1 inputs (u0 and k) */
+static void heat_case(int n, int steps) {
+  long in = n + 1;
+  double *u0 = filled(n, 0, 1), *v = filled(in, -1, 1), *hb = filled(in, 0, 0), *hd = filled(in, 0, 0);
+  double *g = filled(in, 0, 0), *hh = filled(in, 0, 0), *gh = filled(in, 0, 0), *H = filled(in * in, 0, 0);
+  double *w = filled(2 * (long)n * steps + 4 * n, 0, 0), tf, tg, th, tk, ts, tp;
+  long calls;
+#define HEAT_HVP heat_hvp(n, u0, 0.2, steps, v, v[n], hb, &hb[n], hd, &hd[n])
+#define HEAT_HAND heat_hvp_hand(n, u0, 0.2, steps, v, v[n], g, &g[n], hh, &hh[n], w)
+  HEAT_HVP;
+  HEAT_HAND;
+  agree("heat, hand-written gradient", hb, g, in);
+  agree("heat, hand-written H v", hd, hh, in);
+  heat_hess(n, u0, 0.2, steps, gh, H);
+  agree("heat, f_hess's gradient", hb, gh, in);
+  hess_agrees("heat, f_hess", H, v, hd, in, NULL);
+  CALLS(calls, HEAT_HVP);
+  TIME_SIDE(calls, tf, heat(n, u0, 0.2, steps), tg, heat_grad(n, u0, 0.2, steps, g, &g[n]) + g[n], th,
+            HEAT_HVP + hd[n], tk, HEAT_HAND + hh[n]);
+  TIME_PAIR(calls / in + 1, tp, HEAT_HVP + hd[n], ts, heat_hess(n, u0, 0.2, steps, gh, H) + H[0]);
+#undef HEAT_HVP
+#undef HEAT_HAND
+  char name[64];
+  snprintf(name, sizeof name, "heat n=%d steps=%d", n, steps);
+  row(name, in, tf, tg, th, tk, ts, tp, NAN, NAN);
+  free(u0), free(v), free(hb), free(hd), free(g), free(hh), free(gh), free(H), free(w);
+}
+
 int main(int argc, char **argv) {
   srand(2);
   if (argc > 1 && !(csv = fopen(argv[1], "w"))) {
@@ -184,6 +214,7 @@ int main(int argc, char **argv) {
   logistic_case(10, 100);
   logistic_case(50, 1000);
   gmm_case(5, 2, 1000);
+  heat_case(100, 100);
   if (csv)
     fclose(csv);
   return 0;
