@@ -404,9 +404,9 @@ static RevStatus reverse_grad(FnGraphs *f, int optimize, int weights, Loc *at) {
  * from's, then the tangents of from's outputs from the first-th on (f_hvp
  * returns the value and stores the gradient and its tangent: not the
  * value's tangent). what, kind: how the too-large diagnostic names it. */
-static TanStatus tangent_into(Diag *d, const FnGraphs *f, const Graph *from, Graph *out, int first,
+static TanStatus tangent_into(Diag *d, const FnGraphs *f, const Graph *from, Graph *out, int first, int dirs,
                               const char *what, const char *kind, int optimize, Loc *at) {
-  TanStatus status = ir_tangent(from, out, first, optimize, at);
+  TanStatus status = ir_tangent(from, out, first, dirs, optimize, at);
   ir_check_step(out, "tangent");
   ir_dce_forward(out);
   ir_check(out, "dce (tangent)");
@@ -417,13 +417,17 @@ static TanStatus tangent_into(Diag *d, const FnGraphs *f, const Graph *from, Gra
 }
 
 /* f_hvp: forward over reverse, over a gradient built again without
- * logsumexp's stored weights (their tangents would need the result's).
- * 1 when it is too large. */
+ * logsumexp's stored weights (their tangents would need the result's);
+ * and f_hess's helper, the same along several directions at once (the
+ * values made once for them all). 1 when one is too large. */
 static int hvp_graph(Diag *d, FnGraphs *f, int optimize) {
   Graph g;
   TanStatus hs = TAN_OK;
-  if (reverse_into(f, &g, REV_GRAD, optimize, 0, NULL) == REV_OK)
-    hs = tangent_into(d, f, &g, &f->hvp, 1, "Hessian-vector product", "f_hvp", optimize, NULL);
+  if (reverse_into(f, &g, REV_GRAD, optimize, 0, NULL) == REV_OK) {
+    hs = tangent_into(d, f, &g, &f->hvp, 1, 1, "Hessian-vector product", "f_hvp", optimize, NULL);
+    if (hs == TAN_OK && cg_hess_dirs(f) > 1)
+      hs = tangent_into(d, f, &g, &f->hvps, 1, cg_hess_dirs(f), "Hessian", "f_hess", optimize, NULL);
+  }
   graph_free(&g);
   return hs == TAN_TOO_LARGE;
 }
@@ -513,7 +517,7 @@ static int build_all(const Checked *c, Program *prog, Diag *d, const Options *o,
     errors += status != REV_OK;
     if (f->modes & MODE_JVP) {
       Loc tat;
-      TanStatus ts = tangent_into(d, f, &f->fwd, &f->jvp, 0, "tangent", "f_jvp", optimize, &tat);
+      TanStatus ts = tangent_into(d, f, &f->fwd, &f->jvp, 0, 1, "tangent", "f_jvp", optimize, &tat);
       if (ts == TAN_NO_DERIVATIVE && status == REV_OK) /* (else the gradient said it) */
         reverse_error(d, f, REV_NO_DERIVATIVE, tat);
       errors += ts == TAN_TOO_LARGE || (ts != TAN_OK && status == REV_OK);
@@ -539,6 +543,7 @@ static void free_all(FnGraphs *fns, int n) {
     graph_free(&fns[i].vjp);
     graph_free(&fns[i].jvp);
     graph_free(&fns[i].hvp);
+    graph_free(&fns[i].hvps);
   }
   free(fns);
 }

@@ -131,47 +131,90 @@ static void at_offset(StrBuf *b, const char *base, const StrBuf *off) {
     sb_printf(b, " + (%s)", off->s);
 }
 
-/* "f_hvp(sizes, parameters, the unit tangent of column adc_i, gradient,
- * row adc_i of the Hessian)". Scalar tangents are (adc_i == k) when no
- * array has columns, else read from adc_e as arrays' are. */
-static void hvp_call(const FnGraphs *fg, const char *T, int arrays, const StrBuf *off, StrBuf *b) {
+/* A call of f_hvp (dirs 1) or of f_hess's helper (dirs directions): "(sizes,
+ * parameters, the unit tangents of columns adc_i, adc_i + 1 ..., the
+ * gradient, rows adc_i, adc_i + 1 ... of the Hessian)". Scalar tangents are
+ * (adc_i + w == k) when no array has columns, else read from adc_e as
+ * arrays' are: direction w's at adc_e + w adc_n. */
+static void hvp_call(const FnGraphs *fg, const char *T, int arrays, const StrBuf *off, int dirs, StrBuf *b) {
   const Signature *f = fg->sig;
   const FnNames *nm = fg->names;
-  sb_printf(b, "%s(", nm->hvp);
+  StrBuf at = {0}, col = {0};
+  sb_printf(b, "%s(", dirs > 1 ? nm->hessc : nm->hvp);
   int n = sizes_and_params(fg, b);
-  for (int p = 0; p < f->nparams; p++) {
-    if (f->params[p].is_const)
-      continue;
-    sb_puts(b, n++ ? ", " : "");
-    if (f->params[p].ndims)
-      at_offset(b, "adc_e", &off[p]);
-    else if (arrays)
-      sb_printf(b, "adc_e[%s]", off[p].s);
-    else
-      sb_printf(b, "(%s)(adc_i == %s)", T, off[p].s);
-  }
-  for (int pass = 0; pass < 2; pass++)
+  for (int w = 0; w < dirs; w++)
+    for (int p = 0; p < f->nparams; p++) {
+      if (f->params[p].is_const)
+        continue;
+      sb_puts(b, n++ ? ", " : "");
+      at.len = col.len = 0;
+      sb_printf(&at, w ? "adc_e + %d * adc_n" : "adc_e", w); /* direction w's unit vector */
+      sb_printf(&col, w ? "adc_i + %d" : "adc_i", w);         /* its column */
+      if (f->params[p].ndims)
+        at_offset(b, at.s, &off[p]);
+      else if (arrays && w)
+        sb_printf(b, "adc_e[%d * adc_n + %s]", w, off[p].s);
+      else if (arrays)
+        sb_printf(b, "adc_e[%s]", off[p].s);
+      else
+        sb_printf(b, "(%s)(%s == %s)", T, col.s, off[p].s);
+    }
+  for (int p = 0; p < f->nparams; p++)
+    if (!f->params[p].is_const) {
+      sb_puts(b, n++ ? ", " : "");
+      at_offset(b, nm->gradp, &off[p]);
+    }
+  for (int w = 0; w < dirs; w++)
     for (int p = 0; p < f->nparams; p++)
       if (!f->params[p].is_const) {
         sb_puts(b, n++ ? ", " : "");
-        at_offset(b, pass ? "adc_row" : nm->gradp, &off[p]);
+        at.len = 0;
+        sb_printf(&at, w ? "adc_row + %d * adc_n" : "adc_row", w);
+        at_offset(b, at.s, &off[p]);
       }
   sb_puts(b, ")");
+  sb_free(&at);
+  sb_free(&col);
 }
 
-/* f_hess is f_hvp once per column, along the unit vectors (one zeroed
- * buffer adc_e when arrays have columns; ENOMEM as for storage), each
- * product written as its row of the Hessian; then the lower triangle is
- * copied over the upper (the two products agree to rounding: the Hessian
- * returned is symmetric exactly; a copy, not their mean, which took twice
- * as long: 12% of Rosenbrock n = 100's f_hess, against 6%). Without
- * columns it is f. */
+/* One loop over the columns, dirs at a time from adc_i on: the unit
+ * vectors set (arrays: in adc_e), the call, the unit vectors cleared. */
+static void hvp_loop(const FnGraphs *fg, const char *T, const char *lit, int arrays, const StrBuf *off, int dirs,
+                     StrBuf *b) {
+  if (dirs > 1)
+    sb_printf(b, "  for (; adc_i + %d <= adc_n; adc_i += %d) {\n", dirs, dirs);
+  else
+    sb_puts(b, "  for (; adc_i < adc_n; adc_i++) {\n");
+  for (int w = 0; w < dirs && arrays; w++) /* direction w's unit vector, in its part of adc_e */
+    if (w)
+      sb_printf(b, "    adc_e[%d * adc_n + adc_i + %d] = 1.0%s;\n", w, w, lit);
+    else
+      sb_printf(b, "    adc_e[adc_i] = 1.0%s;\n", lit);
+  sb_printf(b, "    %s *const adc_row = %s + adc_i * adc_n;\n    adc_v = ", T, fg->names->hessp);
+  hvp_call(fg, T, arrays, off, dirs, b);
+  sb_puts(b, ";\n");
+  for (int w = 0; w < dirs && arrays; w++)
+    if (w)
+      sb_printf(b, "    adc_e[%d * adc_n + adc_i + %d] = 0.0%s;\n", w, w, lit);
+    else
+      sb_printf(b, "    adc_e[adc_i] = 0.0%s;\n", lit);
+  sb_puts(b, "  }\n");
+}
+
+/* f_hess: the columns of the Hessian cg_hess_dirs at a time by its helper
+ * (f_hvp along that many unit vectors at once: the values made once for
+ * them all), the rest by f_hvp, each product written as its row (one
+ * zeroed buffer adc_e for the arrays' unit vectors; ENOMEM as for
+ * storage); then the lower triangle is copied over the upper (the two
+ * products agree to rounding: the Hessian returned is symmetric exactly; a
+ * copy, not their mean, which took twice as long: 12% of Rosenbrock n =
+ * 100's f_hess, against 6%). Without columns it is f. */
 void emit_hess_by_hvp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const BodyHead *h) {
   const Signature *f = fg->sig;
   const FnNames *nm = fg->names;
   const char *T = cg_real_type(o->real), *lit = cg_real_lit(o->real);
   StrBuf b = {0}, n = {0}, *off = xcalloc((size_t)f->nparams + 1, sizeof *off);
-  int arrays = 0; /* (then the tangents come from a buffer) */
+  int arrays = 0, dirs = cg_hess_dirs(fg); /* (with arrays the tangents come from a buffer) */
   for (int p = 0; p < f->nparams; p++)
     arrays |= f->params[p].ndims && !f->params[p].is_const;
   cg_column_offsets(fg, off, &n);
@@ -186,21 +229,16 @@ void emit_hess_by_hvp(const FnGraphs *fg, const EmitOpts *o, StrBuf *out, const 
     const char *I = arrays ? "size_t" : "int"; /* (no <stdlib.h> without arrays) */
     sb_printf(&b, "  const %s adc_n = %s;\n", I, n.s);
     if (arrays)
-      sb_printf(&b, "  %s *const adc_e = (%s *)calloc(adc_n + 1, sizeof(%s));\n"
-                    "  if (adc_e == NULL) {\n    errno = ENOMEM;\n    return NAN;\n  }\n", T, T, T);
-    sb_printf(&b, "  %s adc_v = 0.0%s;\n  for (%s adc_i = 0; adc_i < adc_n; adc_i++) {\n", T, lit, I);
-    if (arrays)
-      sb_printf(&b, "    adc_e[adc_i] = 1.0%s;\n", lit);
-    sb_printf(&b, "    %s *const adc_row = %s + adc_i * adc_n;\n    adc_v = ", T, nm->hessp);
-    hvp_call(fg, T, arrays, off, &b);
-    sb_puts(&b, ";\n");
-    if (arrays)
-      sb_printf(&b, "    adc_e[adc_i] = 0.0%s;\n", lit);
-    sb_printf(&b, "  }\n"
-                  "  for (%s adc_i = 1; adc_i < adc_n; adc_i++) /* symmetric: the lower triangle over the upper */\n"
+      sb_printf(&b, "  %s *const adc_e = (%s *)calloc(%d * adc_n + 1, sizeof(%s));\n"
+                    "  if (adc_e == NULL) {\n    errno = ENOMEM;\n    return NAN;\n  }\n", T, T, dirs, T);
+    sb_printf(&b, "  %s adc_v = 0.0%s;\n  %s adc_i = 0;\n", T, lit, I);
+    if (dirs > 1)
+      hvp_loop(fg, T, lit, arrays, off, dirs, &b);
+    hvp_loop(fg, T, lit, arrays, off, 1, &b);
+    sb_printf(&b, "  for (adc_i = 1; adc_i < adc_n; adc_i++) /* symmetric: the lower triangle over the upper */\n"
                   "    for (%s adc_j = 0; adc_j < adc_i; adc_j++)\n"
                   "      %s[adc_j * adc_n + adc_i] = %s[adc_i * adc_n + adc_j];\n",
-              I, I, nm->hessp, nm->hessp);
+              I, nm->hessp, nm->hessp);
     if (arrays) {
       sb_printf(&b, "  free(adc_e);\n  if (adc_n == 0) /* no columns: the value alone */\n    adc_v = %s(", nm->fwd);
       sizes_and_params(fg, &b);

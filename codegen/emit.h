@@ -40,7 +40,7 @@ typedef struct FwdShare {
  * zK, 2K + 2 is zK_bar, 0 none yet. (As strings, every operand was a read
  * of text somewhere in memory: on a large random DAG, a cache miss each.) */
 typedef int32_t Name;
-enum { NAME_LEN = 32 }; /* "z", up to 20 digits, "_bar_dot", NUL */
+enum { NAME_LEN = 32 }; /* "z", up to 20 digits, "_bar_dot4", NUL */
 
 /* The size of a part (in nodes; smaller when --split is smaller): register
  * allocation and alias analysis in C compilers grow faster than linearly
@@ -180,14 +180,18 @@ typedef struct Em {
 /* ---- text.c: output, lines and their comments ---- */
 Name z_name(int k);
 Name bar_name(int k);
-Name dot_name(int k);     /* zK_dot: a tangent (f_jvp) */
-Name bar_dot_name(int k); /* zK_bar_dot: an adjoint's tangent (f_hvp) */
+/* tangents in direction w (0: f_jvp's, f_hvp's; f_hess's block: the w+1-th
+ * column) print zK_dot, zK_dot2 ... and zK_bar_dot, zK_bar_dot2 ... */
+Name dot_name(int k, int w);     /* zK_dot: a tangent (f_jvp) */
+Name bar_dot_name(int k, int w); /* zK_bar_dot: an adjoint's tangent (f_hvp) */
+enum { NAME_KINDS = 2 + 2 * IR_MAX_DIRS }; /* names per node: zK, zK_bar, then the tangents' */
 /* nm as C text at buf (NUL-ended); its length. */
 static inline int put_name_at(char *buf, Name nm) {
-  static const char *const suffix[] = {"", "_bar", "_dot", "_bar_dot"};
-  static const int len[] = {0, 4, 4, 8};
+  static const char *const suffix[NAME_KINDS] = {"",     "_bar",     "_dot",      "_dot2",      "_dot3",
+                                                 "_dot4", "_bar_dot", "_bar_dot2", "_bar_dot3", "_bar_dot4"};
+  static const int len[NAME_KINDS] = {0, 4, 4, 5, 5, 5, 8, 9, 9, 9};
   buf[0] = 'z';
-  int n = 1 + put_decimal(buf + 1, (nm - 1) / 4), k = (nm - 1) % 4;
+  int n = 1 + put_decimal(buf + 1, (nm - 1) / NAME_KINDS), k = (nm - 1) % NAME_KINDS;
   memcpy(buf + n, suffix[k], (size_t)len[k] + 1);
   return n + len[k];
 }
@@ -292,6 +296,7 @@ void span_text(Em *e, StrBuf *b, int li, int span, int need);
 void reduce_update(Em *e, int li, int red, int count);
 void lse_finish(Em *e, int li, int red);
 ArgRole input_role(const Em *e, int aux, int *index); /* uses.c: what INPUT/ARRAY aux stands for */
+const char *input_name(const Em *e, int aux);          /* and its argument's name */
 void loop_nexts(Em *e, int li, int lo, int hi);
 int body_end(const Em *e, int k);
 void first_iteration(Em *e, int s, StrBuf *b);

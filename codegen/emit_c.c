@@ -20,11 +20,14 @@ static void emit_one(StrBuf *out, const FnGraphs *fg, FnKind kind, const EmitOpt
     kind_comment(&comment, fg, kind, o, share);
   if (o->static_fns && !ssa)
     sb_puts(&head, "static inline ");
-  else if (kind == FN_HVP && !ssa && !cg_emits(fg, FN_HVP)) /* only for f_hess */
+  else if (kind == FN_HVP && !ssa && (cg_dirs(fg) > 1 || !cg_emits(fg, FN_HVP))) /* only for f_hess */
     sb_puts(&head, "static ");
   cg_signature(&head, fg, kind, ssa, o->real);
   BodyHead h = {comment.s ? comment.s : "", head.s, cg_symbol(fg, kind), share};
-  if (kind == FN_HESS && ssa)
+  if (kind == FN_HESS && ssa && cg_hess_dirs(fg) > 1)
+    sb_printf(out, "# %s: %s (%s along %d columns at once) and %s for the rest\n\n", fg->names->hess,
+              fg->names->hessc, fg->names->hvp, cg_hess_dirs(fg), fg->names->hvp);
+  else if (kind == FN_HESS && ssa)
     sb_printf(out, "# %s: %s once per column of the Hessian\n\n", fg->names->hess, fg->names->hvp);
   else if (kind == FN_HESS)
     emit_hess_by_hvp(fg, o, out, &h);
@@ -81,10 +84,10 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
   if (kind == FN_VJP)
     for (int o = 0; o < nv; o++)
       ROLE(cg_several(fg) ? nm->outbars[o] : nm->seed, f->results[o].ndims ? "array, read" : "read");
-  if (kind == FN_JVP || kind == FN_HVP)
+  for (int w = 0; w < (kind == FN_JVP || kind == FN_HVP ? cg_dirs(fg) : 0); w++)
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
-        ROLE(nm->dots[i], f->params[i].ndims ? "array, read" : "read");
+        ROLE(nm->dots[w * np + i], f->params[i].ndims ? "array, read" : "read");
   if (cg_several(fg) && kind != FN_VJP)
     for (int o = 0; o < nv; o++)
       ROLE(nm->outs[o], f->results[o].ndims ? "array, written" : "written");
@@ -95,10 +98,10 @@ static void close_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const ch
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         ROLE(nm->bars[i], kind == FN_VJP ? "added to" : "stored");
-  if (kind == FN_HVP)
+  for (int w = 0; w < (kind == FN_HVP ? cg_dirs(fg) : 0); w++)
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
-        ROLE(nm->bardots[i], "stored");
+        ROLE(nm->bardots[w * np + i], "stored");
   if (kind == FN_GRAD && cg_several(fg))
     ROLE(nm->jacp, "written");
   if (kind == FN_HESS) {
@@ -191,6 +194,13 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
                 nm->outdots[k], cg_several(fg) ? f->outs[k] : f->name);
     }
     close_comment(out, fg, kind, ".");
+  } else if (kind == FN_HVP && cg_dirs(fg) > 1) {
+    sb_printf(out, "/* %s: %s along %d directions at once, for %s: returns the value of %s,\n"
+                   " *   STORES its gradient and the Hessian times the tangents of each direction (p_dot,\n"
+                   " *   p_dot2 ...) into p_bar_dot, p_bar_dot2 ...: one sweep of the gradient carrying\n"
+                   " *   the tangents of every direction, its values made once for them all",
+              nm->hessc, nm->hvp, cg_dirs(fg), nm->hess, nm->fwd);
+    close_comment(out, fg, kind, ".");
   } else if (kind == FN_HVP) {
     sb_printf(out, "/* %s: returns the value of %s, STORES its gradient and the Hessian times the\n"
                    " *   tangents p_dot (forward over reverse, one sweep of the gradient carrying tangents)",
@@ -213,8 +223,14 @@ static void kind_comment(StrBuf *out, const FnGraphs *fg, FnKind kind, const Emi
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         sb_printf(out, "%s%s%s", k++ ? ", " : "", nm->params[i], f->params[i].ndims ? "[]" : "");
-    sb_printf(out, "%s;\n *   %s once per column (each its row of the Hessian), then the lower\n"
-                   " *   triangle copied over the upper", k ? "" : "none", nm->hvp);
+    if (cg_hess_dirs(fg) > 1)
+      sb_printf(out, "%s;\n *   %s (%s along %d columns at once: the values made once for them) and\n"
+                     " *   %s for the rest (each product its row of the Hessian), then the lower\n"
+                     " *   triangle copied over the upper", k ? "" : "none", nm->hessc, nm->hvp, cg_hess_dirs(fg),
+                nm->hvp);
+    else
+      sb_printf(out, "%s;\n *   %s once per column (each its row of the Hessian), then the lower\n"
+                     " *   triangle copied over the upper", k ? "" : "none", nm->hvp);
     close_comment(out, fg, kind, ".");
   } else if (kind == FN_GRAD) {
     sb_printf(out, "/* %s: returns the value of %s and STORES its gradient", nm->grad, nm->fwd);
@@ -302,6 +318,11 @@ void cg_emit_c(StrBuf *out, const FnGraphs *fns, int n, const EmitOpts *o) {
       emit_one(out, fg, FN_JVP, o, 0, NULL);
     if (cg_hvp_in_file(fg))
       emit_one(out, fg, FN_HVP, o, 0, NULL);
+    if (cg_hess_dirs(fg) > 1) { /* f_hess's helper: f_hvp's printer over its graph */
+      FnGraphs helper = *fg;
+      helper.dirs = cg_hess_dirs(fg);
+      emit_one(out, &helper, FN_HVP, o, 0, NULL);
+    }
     if (cg_emits(fg, FN_HESS))
       emit_one(out, fg, FN_HESS, o, 0, NULL);
   }

@@ -12,7 +12,7 @@
  * K its forward node's name. */
 Name label_name(const Em *e, int li) {
   const Label *l = &e->g->labels.v[li];
-  return l->tan ? bar_dot_name(l->name) : bar_name(l->name);
+  return l->tan ? bar_dot_name(l->name, l->tan - 1) : bar_name(l->name);
 }
 
 /* The copy line whose name references to r use now, or -1. */
@@ -29,7 +29,7 @@ Name own_name(Em *e, int n) {
   if (e->direct[n] >= 0 && nd->name < 0)
     return label_name(e, e->direct[n]);
   if (nd->name >= 0 && !(e->pl.fresh && e->pl.fresh[n]))
-    return nd->tan ? dot_name(nd->name) : z_name(nd->name);
+    return nd->tan ? dot_name(nd->name, nd->tan - 1) : z_name(nd->name);
   return z_name(e->helper++);
 }
 
@@ -72,10 +72,7 @@ static void const_text(Em *e, StrBuf *b, Ref r) {
 void buffer_text(Em *e, StrBuf *b, int buf, int adjoint, int row) {
   const Node *nd = &e->g->nodes.v[buf];
   if (nd->op == OP_ARRAY) { /* a parameter, f_vjp's cotangent of an array result, or f_jvp's tangent */
-    int np = e->g->nparams;
-    sb_puts(b, nd->aux < np ? e->nm->params[nd->aux] : nd->aux >= 2 * np && e->kind == FN_HVP
-               ? e->nm->bardots[nd->aux - 2 * np] : e->kind == FN_JVP || e->kind == FN_HVP ? e->nm->dots[nd->aux - np]
-               : e->nm->outbars[nd->aux - np]);
+    sb_puts(b, input_name(e, nd->aux));
     return;
   }
   sb_printf(b, "adc_%c%d", adjoint ? 'b' : 'a', nd->aux);
@@ -296,9 +293,7 @@ void expr_text(Em *e, StrBuf *b, int n) {
   const Node *nd = &e->g->nodes.v[n];
   switch (nd->op) {
   case OP_INPUT:
-    sb_puts(b, nd->aux < e->g->nparams ? e->nm->params[nd->aux]
-               : e->kind == FN_JVP || e->kind == FN_HVP ? e->nm->dots[nd->aux - e->g->nparams]
-               : e->several ? e->nm->outbars[nd->aux - e->g->nparams] : e->nm->seed);
+    sb_puts(b, input_name(e, nd->aux));
     return;
   case OP_LOAD:
     ref_use(e, b, nd->a[0]);

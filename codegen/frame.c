@@ -132,11 +132,11 @@ void emit_zeroing(Em *e) {
       zero_unwritten(e, &b, p);
       continue;
     }
-    for (int k = 0; k < (e->kind == FN_HVP ? 2 : 1); k++) {
+    for (int k = 0; k < (e->kind == FN_HVP ? 1 + cg_dirs(e->fg) : 1); k++) {
       b.len = 0;
       sb_puts(&b, "for (int adc_k = 0; adc_k < ");
       cg_length_text(&b, e->fg, p);
-      sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", k ? e->nm->bardots[p] : e->nm->bars[p], e->ls);
+      sb_printf(&b, "; adc_k++) %s[adc_k] = 0.0%s;\n", k ? e->nm->bardots[(k - 1) * np + p] : e->nm->bars[p], e->ls);
       indent(e);
       put_n(e, b.s, b.len);
     }
@@ -450,8 +450,9 @@ static void scalar_gradients(Em *e, StrBuf *b) {
   int np = g->nparams, nv = e->fg->fwd.outs.n;
   int values = e->kind == FN_VJP && !e->rows ? 0 : nv;
   /* f_hvp: the gradient, then its tangent (outs: value, gradient, the
-   * gradient's tangent) */
-  int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_HVP ? 2 : e->kind == FN_FWD || e->kind == FN_JVP ? 0 : 1;
+   * gradient's tangent; f_hess's helper: its tangent in each direction) */
+  int rows = e->kind == FN_GRAD && e->several ? nv : e->kind == FN_HVP ? 1 + cg_dirs(e->fg)
+             : e->kind == FN_FWD || e->kind == FN_JVP ? 0 : 1;
   for (int row = 0; row < rows; row++)
     for (int i = 0; i < np; i++) {
       Ref r = g->outs.v[values + row * np + i];
@@ -462,7 +463,7 @@ static void scalar_gradients(Em *e, StrBuf *b) {
       if (e->several && e->kind == FN_GRAD)
         sb_printf(b, "%s[%d * (%s) + %s] = ", e->nm->jacp, row, e->ncols, e->col_off[i]);
       else
-        sb_printf(b, e->ssa ? "%s %s " : "*%s %s ", row && e->kind == FN_HVP ? e->nm->bardots[i] : e->nm->bars[i],
+        sb_printf(b, e->ssa ? "%s %s " : "*%s %s ", row && e->kind == FN_HVP ? e->nm->bardots[(row - 1) * np + i] : e->nm->bars[i],
                   e->kind == FN_VJP ? "+=" : "=");
       ref_use(e, b, r);
       line_end(e, b, (Loc){0, 0});
@@ -653,7 +654,7 @@ void emit_outputs(Em *e) {
 int collect_unused(const Em *e, const char **out, int locals) {
   const Graph *g = e->g;
   int n = 0, np = g->nparams, nv = e->fg->fwd.outs.n, ns = e->fg->sig->nsizes;
-  char *used = xcalloc((size_t)(3 * np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
+  char *used = xcalloc((size_t)((2 + 2 * IR_MAX_DIRS) * np + nv + 2), 1), *sused = xcalloc((size_t)ns + 1, 1);
   char *accum = xcalloc((size_t)np + 1, 1);
   for (int i = 0; i < g->nodes.n; i++) {
     const Node *nd = &g->nodes.v[i];
@@ -682,9 +683,10 @@ int collect_unused(const Em *e, const char **out, int locals) {
   }
   if (e->kind == FN_GRAD && e->several && strcmp(e->ncols, "0") == 0)
     out[n++] = e->nm->jacp;
-  for (int i = 0; (e->kind == FN_JVP || e->kind == FN_HVP) && !locals && i < np; i++)
-    if (has_gradient(e, i) && !used[np + i])
-      out[n++] = e->nm->dots[i];
+  for (int w = 0; w < cg_dirs(e->fg); w++) /* (tangent.c's numbers of direction w's) */
+    for (int i = 0; (e->kind == FN_JVP || e->kind == FN_HVP) && !locals && i < np; i++)
+      if (has_gradient(e, i) && !used[np * (1 + 2 * w) + i])
+        out[n++] = e->nm->dots[w * np + i];
   free(used);
   free(sused);
   free(accum);

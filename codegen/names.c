@@ -128,9 +128,10 @@ static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, un
   for (;;) {
     char *g = cat(n, base, "_grad"), *v = cat(n, base, "_vjp"), *j = cat(n, base, "_jac");
     char *t = cat(n, base, "_jvp"), *h = cat(n, base, "_hvp"), *hs = cat(n, base, "_hess");
+    char *hc = cat(n, base, "_hess_cols");
     if (!cg_is_reserved(base) && !strmap_get(globals, base, 0) && !strmap_get(globals, g, 0) &&
         !strmap_get(globals, v, 0) && !strmap_get(globals, j, 0) && !(jvp && strmap_get(globals, t, 0)) &&
-        !(hvp && strmap_get(globals, h, 0)) && !(hess && strmap_get(globals, hs, 0)) &&
+        !(hvp && strmap_get(globals, h, 0)) && !(hess && (strmap_get(globals, hs, 0) || strmap_get(globals, hc, 0))) &&
         !names_part(n, globals, base)) {
       fn->fwd = base;
       fn->grad = g;
@@ -139,6 +140,7 @@ static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, un
       fn->jvp = t;
       fn->hvp = h;
       fn->hess = hs;
+      fn->hessc = hc;
       strmap_put(globals, base, 1);
       strmap_put(globals, g, 1);
       strmap_put(globals, v, 1);
@@ -148,7 +150,7 @@ static void name_function(Names *n, StrMap *globals, FnNames *fn, char *base, un
       if (hvp)
         strmap_put(globals, h, 1);
       if (hess)
-        strmap_put(globals, hs, 1);
+        strmap_put(globals, hs, 1), strmap_put(globals, hc, 1);
       return;
     }
     base = cat(n, base, "_");
@@ -183,9 +185,9 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
     fn->bars = arena_alloc(&out->arena, np * sizeof *fn->bars);
     fn->outs = arena_alloc(&out->arena, no * sizeof *fn->outs);
     fn->outbars = arena_alloc(&out->arena, no * sizeof *fn->outbars);
-    fn->dots = arena_alloc(&out->arena, np * sizeof *fn->dots);
+    fn->dots = arena_alloc(&out->arena, IR_MAX_DIRS * np * sizeof *fn->dots);
     fn->outdots = arena_alloc(&out->arena, no * sizeof *fn->outdots);
-    fn->bardots = arena_alloc(&out->arena, np * sizeof *fn->bardots);
+    fn->bardots = arena_alloc(&out->arena, IR_MAX_DIRS * np * sizeof *fn->bardots);
     for (int k = 0; k < sig->nsizes; k++)
       fn->sizes[k] = claim(out, &local, &globals, sig->sizes[k]);
     for (int p = 0; p < f->nparams; p++)
@@ -206,6 +208,15 @@ void cg_names(const FnGraphs *fns, int nfuncs, const char *prefix, Names *out) {
     for (int p = 0; p < f->nparams; p++)
       fn->bardots[p] = f->params[p].is_const || !hvp ? NULL
                        : claim(out, &local, &globals, cat(out, fn->params[p], "_bar_dot"));
+    /* f_hess's helper: x_dot2, x_bar_dot2 ... for its other directions */
+    for (int w = 1; w < cg_hess_dirs(&fns[i]); w++)
+      for (int pass = 0; pass < 2; pass++)
+        for (int p = 0; p < f->nparams; p++) {
+          char num[16], **to = pass ? fn->bardots : fn->dots;
+          snprintf(num, sizeof num, "%d", w + 1);
+          to[w * f->nparams + p] = f->params[p].is_const ? NULL
+              : claim(out, &local, &globals, cat(out, cat(out, fn->params[p], pass ? "_bar_dot" : "_dot"), num));
+        }
     for (int k = 0; k < named; k++)
       fn->outdots[k] = jvp ? claim(out, &local, &globals, cat(out, fn->outs[k], "_dot")) : NULL;
     if (!named)

@@ -69,7 +69,7 @@ void plan_parts(Em *e) {
   e->use.loadat = xmalloc(sizeof *e->use.loadat * (size_t)n);
   for (int i = 0; i < n; i++)
     e->ns[i].remake = (uint8_t)remakable(g, i);
-  e->nuse = e->fg->sig->nsizes + 4 * g->nparams + e->fg->fwd.outs.n + 1;
+  e->nuse = e->fg->sig->nsizes + (2 + 2 * cg_dirs(e->fg)) * g->nparams + e->fg->fwd.outs.n + 1;
   e->use.pused = xcalloc((size_t)e->nparts * (size_t)e->nuse, 1);
 }
 

@@ -154,8 +154,9 @@ static int in_scope(const Graph *g, int q, int c, int fbody, int rbody) {
                               g->loops.v[nc->aux].parent == rbody);
 }
 
-/* zK and zK_dot (a tangent keeps its value's name: Node.tan) are two names */
-#define NAME_KEY(nd) (2 * (nd)->name + (nd)->tan)
+/* zK and zK_dot, zK_dot2 ... (a tangent keeps its value's name: Node.tan)
+ * are different names */
+#define NAME_KEY(nd) ((IR_MAX_DIRS + 1) * (nd)->name + (nd)->tan)
 
 /* Does every argument of nd that the reverse loop's body [lo, body_hi)
  * makes stand for a forward node (else nd, shared, would leave it unread:
@@ -227,8 +228,9 @@ static void plan_fusion(Ctx *e) {
   int top = 0;
   for (int i = 0; i < g->nodes.n; i++)
     top = g->nodes.v[i].name > top ? g->nodes.v[i].name : top;
-  int *by_name = xmalloc(sizeof *by_name * (size_t)(2 * top + 2)); /* a name and its tangent's */
-  for (int k = 0; k < 2 * top + 2; k++)
+  size_t keys = (size_t)(IR_MAX_DIRS + 1) * (size_t)(top + 1); /* a name and its tangents' */
+  int *by_name = xmalloc(sizeof *by_name * keys);
+  for (size_t k = 0; k < keys; k++)
     by_name[k] = -1;
   /* Reverse loops come in the reverse order of their forward loops: the
    * partner of sum f is the last unabsorbed loop that pairs with it (one full

@@ -10,13 +10,14 @@ int cg_several(const FnGraphs *fg) { return fg->fwd.outs.n > 1 || ir_sig_array_r
 
 const char *cg_symbol(const FnGraphs *fg, FnKind kind) {
   const FnNames *nm = fg->names;
-  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : kind == FN_JVP ? nm->jvp : kind == FN_HVP ? nm->hvp
+  return kind == FN_FWD ? nm->fwd : kind == FN_VJP ? nm->vjp : kind == FN_JVP ? nm->jvp
+         : kind == FN_HVP ? (cg_dirs(fg) > 1 ? nm->hessc : nm->hvp)
          : kind == FN_HESS ? nm->hess : cg_several(fg) ? nm->jac : nm->grad;
 }
 
 const Graph *cg_graph(const FnGraphs *fg, FnKind kind) {
   return kind == FN_FWD ? &fg->fwd : kind == FN_GRAD ? &fg->grad : kind == FN_VJP ? &fg->vjp
-         : kind == FN_JVP ? &fg->jvp : &fg->hvp;
+         : kind == FN_JVP ? &fg->jvp : cg_dirs(fg) > 1 ? &fg->hvps : &fg->hvp;
 }
 
 int cg_emits(const FnGraphs *fg, FnKind kind) {
@@ -41,7 +42,24 @@ const char *const cg_mode_names[MODE_KINDS] = {"grad", "vjp", "jac", "jvp", "hvp
 
 int cg_hvp_in_file(const FnGraphs *fg) { return cg_emits(fg, FN_HVP) || cg_emits(fg, FN_HESS); }
 
-int cg_max_args(const FnGraphs *fg) { return fg->sig->nsizes + 4 * fg->sig->nparams + 3 * fg->fwd.outs.n + 2; }
+int cg_hess_dirs(const FnGraphs *fg) {
+  int scalars = 0;
+  if (!cg_emits(fg, FN_HESS))
+    return 1;
+  for (int p = 0; p < fg->sig->nparams; p++)
+    if (!fg->sig->params[p].is_const) {
+      if (fg->sig->params[p].ndims)
+        return IR_MAX_DIRS;
+      scalars++;
+    }
+  return scalars < 1 ? 1 : scalars < IR_MAX_DIRS ? scalars : IR_MAX_DIRS;
+}
+
+int cg_dirs(const FnGraphs *fg) { return fg->dirs > 1 ? fg->dirs : 1; }
+
+int cg_max_args(const FnGraphs *fg) {
+  return fg->sig->nsizes + (2 + 2 * IR_MAX_DIRS) * fg->sig->nparams + 3 * fg->fwd.outs.n + 2;
+}
 
 int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
   const FnNames *nm = fg->names;
@@ -54,9 +72,10 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
     ARG(nm->params[i], ARG_PARAM, i);
   for (int o = 0; o < nv && kind == FN_VJP; o++)
     ARG(cg_several(fg) ? nm->outbars[o] : nm->seed, ARG_SEED, o);
-  for (int i = 0; i < np && (kind == FN_JVP || kind == FN_HVP); i++)
-    if (!f->params[i].is_const)
-      ARG(nm->dots[i], ARG_DOT, i);
+  for (int w = 0; w < (kind == FN_JVP || kind == FN_HVP ? cg_dirs(fg) : 0); w++)
+    for (int i = 0; i < np; i++)
+      if (!f->params[i].is_const)
+        ARG(nm->dots[w * np + i], ARG_DOT, w * np + i);
   for (int o = 0; o < nv && cg_several(fg) && kind != FN_VJP; o++)
     ARG(nm->outs[o], ARG_OUT, o);
   for (int o = 0; o < nv && kind == FN_JVP; o++)
@@ -65,9 +84,10 @@ int cg_sig_args(const FnGraphs *fg, FnKind kind, SigArg *args) {
     for (int i = 0; i < np; i++)
       if (!f->params[i].is_const)
         ARG(nm->bars[i], ARG_BAR, i);
-  for (int i = 0; i < np && kind == FN_HVP; i++)
-    if (!f->params[i].is_const)
-      ARG(nm->bardots[i], ARG_BARDOT, i);
+  for (int w = 0; w < (kind == FN_HVP ? cg_dirs(fg) : 0); w++)
+    for (int i = 0; i < np; i++)
+      if (!f->params[i].is_const)
+        ARG(nm->bardots[w * np + i], ARG_BARDOT, w * np + i);
   if (kind == FN_GRAD && cg_several(fg))
     ARG(nm->jacp, ARG_JAC, 0);
   if (kind == FN_HESS) {
@@ -87,6 +107,7 @@ static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int
     const SigArg *a = &args[k];
     if (ssa && a->role != ARG_SIZE && a->role != ARG_PARAM && a->role != ARG_SEED && a->role != ARG_DOT)
       continue;
+    int pi = a->role == ARG_DOT ? a->index % fg->sig->nparams : a->index; /* (the helper's: w nparams + p) */
     sb_puts(b, first ? "" : ", ");
     first = 0;
     if (ssa)
@@ -94,7 +115,7 @@ static void params_text(StrBuf *b, const FnGraphs *fg, FnKind kind, int ssa, int
     else if (a->role == ARG_SIZE || (a->role == ARG_PARAM && fg->sig->params[a->index].is_int))
       sb_printf(b, fg->sig->params[a->index].ndims && a->role == ARG_PARAM ? "const int *%s" : "int %s",
                 a->name);
-    else if ((a->role == ARG_PARAM || a->role == ARG_DOT) && fg->sig->params[a->index].ndims)
+    else if ((a->role == ARG_PARAM || a->role == ARG_DOT) && fg->sig->params[pi].ndims)
       sb_printf(b, "const %s *%s", T, a->name);
     else if (a->role == ARG_SEED && fg->sig->results[a->index].ndims)
       sb_printf(b, "const %s *%s", T, a->name); /* an array result's cotangent */

@@ -11,15 +11,17 @@
 typedef struct FnNames {
   const char *src;          /* name in the .ad file */
   char *fwd, *grad, *vjp, *jac, *jvp, *hvp, *hess; /* emitted symbols (jvp, hvp, hess: with --modes) */
+  char *hessc;              /* f_hess's helper: f_hvp along several columns at once (cg_hess_dirs) */
   char **params;            /* emitted parameter names */
   char **bars;              /* emitted gradient pointer names */
   char *seed;               /* f_vjp's cotangent parameter (one result) */
   char **sizes;             /* emitted size parameter names */
   char **outs, **outbars;   /* several results: output pointers, cotangents */
   char *jacp;               /* f_jac's Jacobian parameter */
-  char **dots;              /* f_jvp: each differentiated parameter's tangent (else NULL) */
+  char **dots;              /* f_jvp: each differentiated parameter's tangent (else NULL); f_hess's
+                             * helper: those of direction w at [w nparams + p] (x_dot, x_dot2 ...) */
   char **outdots;           /* f_jvp: each result's tangent ("f_dot" for one unnamed) */
-  char **bardots;           /* f_hvp: each differentiated parameter's x_bar_dot (else NULL) */
+  char **bardots;           /* f_hvp: each differentiated parameter's x_bar_dot (else NULL); as dots */
   char *gradp, *hessp;      /* f_hess's gradient and Hessian parameters (else NULL) */
 } FnNames;
 
@@ -30,7 +32,9 @@ typedef struct FnGraphs {
   const Signature *sig;
   const FnNames *names;
   Graph fwd, grad, vjp, jvp, hvp;
+  Graph hvps;     /* f_hess's helper: f_hvp along cg_hess_dirs columns at once (when that is > 1) */
   unsigned modes; /* MODE_* (--modes): which functions are emitted besides f */
+  int dirs;       /* FN_HVP prints f_hvp (0, 1) or, in a copy with dirs = cg_hess_dirs, the helper */
 } FnGraphs;
 
 /* The functions emitted per source function: f, f_grad (or f_jac with
@@ -51,6 +55,11 @@ extern const char *const cg_mode_names[MODE_KINDS];
 int cg_emits(const FnGraphs *fg, FnKind kind); /* is this function emitted for fg */
 /* f_hvp is in the file: asked for, or called by f_hess (then static). */
 int cg_hvp_in_file(const FnGraphs *fg);
+/* How many columns f_hess's helper takes at once: IR_MAX_DIRS, fewer when
+ * there are fewer (scalars only); 1 (no helper) without f_hess. */
+int cg_hess_dirs(const FnGraphs *fg);
+/* The directions of the f_hvp fg prints (1, or its helper's). */
+int cg_dirs(const FnGraphs *fg);
 
 /* The arguments of an emitted function, in the order of its signature:
  * sizes, parameters, cotangents (vjp) or tangents (jvp, hvp), output

@@ -7,11 +7,12 @@
 
 #include "emit.h"
 
-/* zK, zK_bar, zK_dot, zK_bar_dot: 4K + 1 to 4K + 4 */
-Name z_name(int k) { return 4 * (Name)k + 1; }
-Name bar_name(int k) { return 4 * (Name)k + 2; }
-Name dot_name(int k) { return 4 * (Name)k + 3; }
-Name bar_dot_name(int k) { return 4 * (Name)k + 4; }
+/* zK, zK_bar, zK_dot (in direction w: zK_dot2 ...), zK_bar_dot (...): the
+ * numbers NAME_KINDS K + 1 on */
+Name z_name(int k) { return NAME_KINDS * (Name)k + 1; }
+Name bar_name(int k) { return NAME_KINDS * (Name)k + 2; }
+Name dot_name(int k, int w) { return NAME_KINDS * (Name)k + 3 + w; }
+Name bar_dot_name(int k, int w) { return NAME_KINDS * (Name)k + 3 + IR_MAX_DIRS + w; }
 
 const char *name_text(Name nm, char *buf) {
   put_name_at(buf, nm);

@@ -10,7 +10,7 @@
 
 /* Each part notes which arguments it reads, to cast the others to void. */
 int use_slot(const Em *e, ArgRole role, int index) {
-  int ns = e->fg->sig->nsizes, np = e->g->nparams, nv = e->fg->fwd.outs.n;
+  int ns = e->fg->sig->nsizes, np = e->g->nparams, nv = e->fg->fwd.outs.n, nd = cg_dirs(e->fg) * np;
   switch (role) {
   case ARG_SIZE: return index;
   case ARG_PARAM: return ns + index;
@@ -18,17 +18,35 @@ int use_slot(const Em *e, ArgRole role, int index) {
   case ARG_BAR: return ns + np + nv + index;
   case ARG_JAC: return ns + 2 * np + nv;
   case ARG_DOT: return ns + 2 * np + nv + 1 + index;
-  case ARG_BARDOT: return ns + 3 * np + nv + 1 + index;
+  case ARG_BARDOT: return ns + 2 * np + nd + nv + 1 + index;
   default: return -1; /* output pointers: written by the last part only */
   }
 }
 
 /* The argument INPUT or ARRAY number aux stands for: a parameter, f_vjp's
- * cotangent, f_jvp's and f_hvp's tangent, f_hvp's gradient tangent. */
+ * cotangent, f_jvp's and f_hvp's tangent, f_hvp's gradient tangent (those
+ * of direction w, in f_hess's helper, at index w nparams + p: tangent.c
+ * numbers them nparams (1 + 2w) + p and nparams (2 + 2w) + p). */
 ArgRole input_role(const Em *e, int aux, int *index) {
   int np = e->g->nparams, tangents = e->kind == FN_JVP || e->kind == FN_HVP;
-  *index = aux < np ? aux : aux < 2 * np || !tangents ? aux - np : aux - 2 * np;
-  return aux < np ? ARG_PARAM : !tangents ? ARG_SEED : aux < 2 * np ? ARG_DOT : ARG_BARDOT;
+  if (aux < np || !tangents) {
+    *index = aux < np ? aux : aux - np;
+    return aux < np ? ARG_PARAM : ARG_SEED;
+  }
+  int w = (aux - np) / (2 * np), k = (aux - np) % (2 * np);
+  *index = w * np + k % np;
+  return k < np ? ARG_DOT : ARG_BARDOT;
+}
+
+/* The name of the argument INPUT or ARRAY number aux stands for. */
+const char *input_name(const Em *e, int aux) {
+  int i;
+  switch (input_role(e, aux, &i)) {
+  case ARG_PARAM: return e->nm->params[i];
+  case ARG_DOT: return e->nm->dots[i];
+  case ARG_BARDOT: return e->nm->bardots[i];
+  default: return e->several ? e->nm->outbars[i] : e->nm->seed;
+  }
 }
 
 void mark_use_in(Em *e, int q, ArgRole role, int index) {
@@ -149,8 +167,10 @@ void count_accum(Em *e, int p) {
     for (int k = 0; k < e->fg->sig->nsizes; k++)
       if (names_word(e->ncols, e->nm->sizes[k]) || names_word(e->col_off[p], e->nm->sizes[k]))
         mark_use(e, ARG_SIZE, k);
-  } else if (p >= 2 * e->g->nparams) {
-    mark_use(e, ARG_BARDOT, p - 2 * e->g->nparams);
+  } else if (p >= e->g->nparams) {
+    int i;
+    ArgRole role = input_role(e, p, &i);
+    mark_use(e, role, i);
   } else {
     mark_use(e, ARG_BAR, p);
   }

@@ -142,7 +142,7 @@ static int emit_effect(Em *e, int n) {
     if (e->several && e->kind == FN_GRAD)
       sb_printf(b, "%s[%d * (%s) + %s + ", e->nm->jacp, nd->aux, e->ncols, e->col_off[p]);
     else
-      sb_printf(b, "%s[", p >= 2 * np ? e->nm->bardots[p - 2 * np] : e->nm->bars[p]);
+      sb_printf(b, "%s[", p >= np ? input_name(e, p) : e->nm->bars[p]);
     int_text(e, b, nd->a[1], e->several && e->kind == FN_GRAD ? 1 : 0);
     sb_puts(b, e->stores && e->stores[n] ? "] = " : "] += ");
     ref_use(e, b, nd->a[2]);

@@ -842,14 +842,20 @@ int graph_spans_unchanged(const Graph *g, int s) {
 }
 
 /* A tangent's store made beside its value's (tangent.c's save(): the
- * next node, the same loop and place) is a cache where the value's is:
- * made once with it, not stored again in every iteration. */
+ * next nodes, one per direction, the same loop and place) is a cache where
+ * the value's is: made once with it, not stored again in every iteration. */
 static int twin_of_cache(const Graph *g, int s) {
-  const Node *sv = &g->nodes.v[s], *w = s > 0 ? &g->nodes.v[s - 1] : NULL;
-  if (!g->nodes.v[sv->a[0]].tan || !w || w->op != OP_SAVE || w->aux != sv->aux || w->a[1] != sv->a[1] ||
-      ref_is_const(w->a[0]) || g->nodes.v[w->a[0]].tan)
+  const Node *sv = &g->nodes.v[s];
+  if (!g->nodes.v[sv->a[0]].tan)
     return 0;
-  return g->nodes.v[w->a[0]].blk == w->blk && graph_worth_caching(g, w->a[0]);
+  for (int k = s - 1; k >= 0 && k >= s - IR_MAX_DIRS; k--) {
+    const Node *w = &g->nodes.v[k];
+    if (w->op != OP_SAVE || w->aux != sv->aux || w->a[1] != sv->a[1] || ref_is_const(w->a[0]))
+      return 0;
+    if (!g->nodes.v[w->a[0]].tan)
+      return g->nodes.v[w->a[0]].blk == w->blk && graph_worth_caching(g, w->a[0]);
+  }
+  return 0;
 }
 
 int graph_cache_loops(const Graph *g, int s, int *loops) {

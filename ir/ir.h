@@ -315,11 +315,14 @@ RevStatus ir_reverse(const Graph *fwd, Graph *out, int optimize, RevMode mode, i
 
 /* ---- tangent.c: forward mode (f_jvp, f_hvp) as a graph-to-graph
  * transform. The result's outs are the values, then the tangents of those
- * from the first-th on (f_hvp: not the value's); the tangent of parameter p
- * is INPUT (an array: ARRAY) nparams + p. *err_at: where a
- * TAN_NO_DERIVATIVE is. ---- */
+ * from the first-th on (f_hvp: not the value's), for each of ndir
+ * directions (f_hess's block: IR_MAX_DIRS at most) in turn; the tangent of
+ * parameter p in direction w is INPUT (an array: ARRAY) nparams (1 + 2w) +
+ * p, its gradient's (f_hvp) ARRAY nparams (2 + 2w) + p: one direction's are
+ * nparams + p and 2 nparams + p. *err_at: where a TAN_NO_DERIVATIVE is. ---- */
+enum { IR_MAX_DIRS = 4 };
 typedef enum TanStatus { TAN_OK, TAN_TOO_LARGE, TAN_NO_DERIVATIVE } TanStatus;
-TanStatus ir_tangent(const Graph *fwd, Graph *out, int first, int optimize, Loc *err_at);
+TanStatus ir_tangent(const Graph *fwd, Graph *out, int first, int ndir, int optimize, Loc *err_at);
 
 /* ---- active.c: which forward values depend on a differentiated
  * parameter (per node, 0 or 1; free() it). ---- */

@@ -33,12 +33,18 @@
  * + p), a local array's adjoint has the tangent buffer's adjoint beside it,
  * and each adjoint's label (zK_bar) gets one for its tangent (zK_bar_dot).
  *
+ * Several directions at once (f_hess's helper: up to IR_MAX_DIRS): each
+ * node's value is made once, then its tangent in each direction; every
+ * direction's tangents have the same shape, and each is made by the same
+ * operations as when it is the only one.
+ *
  *   needs:       a forward graph (its stores for a reverse sweep die) or a
  *                gradient graph built without logsumexp's stored weights;
  *                its signature
  *   makes:       a new graph: outs are the values, then the tangents of
- *                those from the first-th on; the tangent of parameter p is
- *                INPUT (or ARRAY) nparams + p
+ *                those from the first-th on, direction by direction; the
+ *                tangent of parameter p in direction w is INPUT (or ARRAY)
+ *                nparams (1 + 2w) + p, its gradient's nparams (2 + 2w) + p
  *   invalidates: nothing */
 #include <math.h>
 #include <stdlib.h>
@@ -52,20 +58,23 @@ enum { UNMAPPED = -1 };
 typedef struct Running {
   int tangent;   /* its result has a tangent (its REDUCE is active and needed) */
   int ties;      /* min/max: its count of ties is read (a gradient's RCOUNT) */
-  Ref m, s, u;   /* sum: s, u; min/max: m, s (the count of ties), u; logsumexp: m, s, u */
+  Ref m, s;      /* sum: s; min/max: m, s (the count of ties); logsumexp: m, s */
+  Ref u[IR_MAX_DIRS]; /* the running tangent, one per direction */
   Ref count;     /* min/max: the count of ties after the loop (1 when not kept) */
 } Running;
 
 typedef struct Tan {
   const Graph *f;
   Builder *b;
-  Ref *val, *dot;        /* per forward node: its copy, its tangent (REF_NONE: zero) */
+  Ref *val, *dot;        /* per forward node: its copy, its tangent (REF_NONE: zero) in direction dir */
+  Ref *dots[IR_MAX_DIRS]; /* the tangents in each direction (dot is dots[dir]) */
+  int ndir, dir;
   int *bmap, *gmap, *lmap;
   char *active;
   int *buf_of;           /* per forward node: its array's buffer (graph_buffers) */
   char *carries;         /* per buffer node: its versions carry tangents */
   Running *run;          /* per forward loop */
-  Ref *grad_dot;         /* per parameter: the ARRAY its gradient's tangent is added into */
+  Ref *grad_dot[IR_MAX_DIRS]; /* per direction and parameter: the ARRAY its gradient's tangent is added into */
   int label;             /* the next label of the source graph to copy */
   int nbufs;             /* buffers so far (ABUF numbers) */
   int noderiv;
@@ -90,6 +99,23 @@ static Ref no_derivative(Tan *t, const Node *nd) {
   }
   return REF_NONE;
 }
+
+/* From now on tangents are direction w's. Every direction's tangents have
+ * the same shape (activity does not depend on the direction), so the
+ * value's work is made once and each direction's tangent after it. */
+static int set_dir(Tan *t, int w) {
+  if (w >= t->ndir)
+    return 0;
+  t->dir = w;
+  t->dot = t->dots[w];
+  return 1;
+}
+#define EACH_DIR(t) for (int w_ = 0; set_dir((t), w_); w_++)
+
+/* Parameter p's tangent in direction dir (INPUT or ARRAY), and its
+ * gradient's (ARRAY): nparams (1 + 2 dir) + p and nparams (2 + 2 dir) + p,
+ * so that one direction's are nparams + p and 2 nparams + p. */
+static int dot_param(const Tan *t, int p) { return t->f->nparams * (1 + 2 * t->dir) + p; }
 
 /* The copy of forward reference r (constants copied as constants). */
 static Ref map(Tan *t, Ref r) {
@@ -144,7 +170,9 @@ static int map_loop(Tan *t, int li) {
   t->bmap[sl->body] = B->g->loops.v[l].body;
   B->blk = B->g->loops.v[l].body;
   B->name = -1;
-  r->m = r->s = r->u = REF_NONE;
+  r->m = r->s = REF_NONE;
+  for (int w = 0; w < IR_MAX_DIRS; w++)
+    r->u[w] = REF_NONE;
   switch (sl->kind) {
   case LK_FOR:
     break;
@@ -160,8 +188,8 @@ static int map_loop(Tan *t, int li) {
       r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
     break;
   }
-  if (sl->kind != LK_FOR && tangent)
-    r->u = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
+  for (int w = 0; w < t->ndir && sl->kind != LK_FOR && tangent; w++)
+    r->u[w] = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
   B->blk = blk;
   B->name = name;
   return l;
@@ -186,7 +214,7 @@ static int map_block(Tan *t, int sb) {
 static Ref tangent(Tan *t, int n, Ref v, int mark) {
   if (v != REF_NONE && !ref_is_const(v) && v >= mark && v != t->val[n] && t->f->nodes.v[n].name >= 0) {
     B->g->nodes.v[v].name = t->f->nodes.v[n].name;
-    B->g->nodes.v[v].tan = 1;
+    B->g->nodes.v[v].tan = (uint8_t)(t->dir + 1);
   }
   return v;
 }
@@ -232,14 +260,15 @@ static Ref version_tangent(Tan *t, int n) {
 }
 
 /* A reduction's exit: its state's update at the end of its loop's body,
- * the state after the loop, the result and its tangent from it. */
+ * the state after the loop, the result and its tangent from it (in each
+ * direction). */
 static void reduce(Tan *t, int n) {
   const Node *nd = &t->f->nodes.v[n];
   int li = nd->aux, l = t->lmap[li];
   LoopKind kind = t->f->loops.v[li].kind;
   Running *r = &t->run[li];
-  Ref term = map(t, nd->a[0]), td = r->u != REF_NONE ? dot_or_zero(t, nd->a[0]) : REF_NONE;
-  Ref nm = REF_NONE, ns = REF_NONE, nu = REF_NONE;
+  Ref term = map(t, nd->a[0]), nm = REF_NONE, ns = REF_NONE, nu[IR_MAX_DIRS], e = REF_NONE;
+  Ref beats = REF_NONE, tie = REF_NONE, finite = REF_NONE;
   int name = B->name;
   if (B->g->loops.v[l].kind == LK_SUM) { /* a sum without a tangent: as it was */
     B->blk = map_block(t, t->f->loops.v[li].parent);
@@ -250,34 +279,42 @@ static void reduce(Tan *t, int n) {
   B->name = -1;
   if (kind == LK_SUM) {
     ns = ADD(r->s, term);
-    nu = td == REF_NONE ? REF_NONE : ADD(r->u, td);
   } else if (kind == LK_MIN || kind == LK_MAX) { /* the first of equal terms kept, ties counted */
-    Ref beats = kind == LK_MIN ? LT(term, r->m) : GT(term, r->m), tie = EQ(term, r->m);
+    beats = kind == LK_MIN ? LT(term, r->m) : GT(term, r->m), tie = EQ(term, r->m);
     nm = SEL(beats, term, r->m);
     if (r->s != REF_NONE)
       ns = SEL(beats, K(1), SEL(tie, ADD(r->s, K(1)), r->s));
-    if (td != REF_NONE)
-      nu = SEL(beats, td, SEL(tie, ADD(r->u, td), r->u));
   } else { /* logsumexp: codegen/loops.c's update, as selections */
-    Ref beats = GT(term, r->m), finite = GT(r->m, K(-HUGE_VAL));
-    Ref e = EXP(SEL(beats, SUB(r->m, term), SUB(term, r->m)));
+    beats = GT(term, r->m), finite = GT(r->m, K(-HUGE_VAL));
+    e = EXP(SEL(beats, SUB(r->m, term), SUB(term, r->m)));
     nm = SEL(beats, term, r->m);
     ns = SEL(beats, SEL(finite, ADD(MUL(r->s, e), K(1)), K(1)), SEL(finite, ADD(r->s, e), r->s));
-    if (td != REF_NONE)
-      nu = SEL(beats, SEL(finite, ADD(MUL(r->u, e), td), td), SEL(finite, ADD(r->u, MUL(e, td)), r->u));
+  }
+  EACH_DIR(t) {
+    Ref u = r->u[t->dir], td = u != REF_NONE ? dot_or_zero(t, nd->a[0]) : REF_NONE;
+    nu[t->dir] = td == REF_NONE                        ? REF_NONE
+                 : kind == LK_SUM                      ? ADD(u, td)
+                 : kind == LK_MIN || kind == LK_MAX ? SEL(beats, td, SEL(tie, ADD(u, td), u))
+                                                       : SEL(beats, SEL(finite, ADD(MUL(u, e), td), td),
+                                                             SEL(finite, ADD(u, MUL(e, td)), u));
   }
   if (nm != REF_NONE)
     b_loop_op(B, OP_NEXT, l, r->m, nm);
   if (ns != REF_NONE)
     b_loop_op(B, OP_NEXT, l, r->s, ns);
-  if (nu != REF_NONE)
-    b_loop_op(B, OP_NEXT, l, r->u, nu);
+  EACH_DIR(t) {
+    if (nu[t->dir] != REF_NONE)
+      b_loop_op(B, OP_NEXT, l, r->u[t->dir], nu[t->dir]);
+  }
   B->blk = map_block(t, t->f->loops.v[li].parent);
   /* the exits together, then what is made of them */
   int mark = B->g->nodes.n;
   Ref m = r->m != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->m, REF_NONE) : REF_NONE;
   Ref s = r->s != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->s, REF_NONE) : REF_NONE;
-  Ref u = r->u != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->u, REF_NONE) : REF_NONE;
+  Ref u[IR_MAX_DIRS];
+  EACH_DIR(t) {
+    u[t->dir] = r->u[t->dir] != REF_NONE ? b_loop_op(B, OP_LOOPOUT, l, r->u[t->dir], REF_NONE) : REF_NONE;
+  }
   Ref log_s = kind == LK_LSE ? LOG(s) : REF_NONE;
   B->name = name;
   t->val[n] = kind == LK_SUM ? s : kind == LK_LSE ? ADD(m, log_s) : m;
@@ -285,10 +322,12 @@ static void reduce(Tan *t, int n) {
     B->g->nodes.v[s].name = name;
   if (kind == LK_MIN || kind == LK_MAX)
     r->count = s != REF_NONE ? s : K(1);
-  B->name = -1; /* the tangent: the sum's, or the one over the sum (0 for an empty range) */
-  Ref d = kind == LK_SUM || u == REF_NONE ? u : SEL(GT(s, K(0)), DIV(u, s), K(0));
-  B->name = name;
-  t->dot[n] = tangent(t, n, d, mark);
+  EACH_DIR(t) { /* the tangent: the sum's, or the one over the sum (0 for an empty range) */
+    B->name = -1;
+    Ref d = kind == LK_SUM || u[t->dir] == REF_NONE ? u[t->dir] : SEL(GT(s, K(0)), DIV(u[t->dir], s), K(0));
+    B->name = name;
+    t->dot[n] = tangent(t, n, d, mark);
+  }
 }
 
 /* SAVE node n, and its tangent's beside it (a RESTORE reads each back).
@@ -304,38 +343,45 @@ static void save(Tan *t, int n) {
   B->name = nd->name;
   Ref pos = map(t, nd->a[1]);
   t->val[n] = b_loop_op(B, OP_SAVE, l, v, pos);
-  if (has_dot(t, nd->a[0]))
-    t->dot[n] = b_loop_op(B, OP_SAVE, l, t->dot[nd->a[0]], pos);
+  EACH_DIR(t) {
+    if (has_dot(t, nd->a[0]))
+      t->dot[n] = b_loop_op(B, OP_SAVE, l, t->dot[nd->a[0]], pos);
+  }
 }
 
 /* A reverse sweep's operation on an adjoint made again (node n, ACCUM,
- * ABAR, AZERO, ACLEAR, ASWAP), then the same on the tangents: into the
- * gradient's tangent, or on the tangent buffer's adjoint. */
+ * ABAR, AZERO, ACLEAR, ASWAP), then the same on the tangents of each
+ * direction: into the gradient's tangent, or on the tangent buffer's
+ * adjoint. */
 static void adjoint_op(Tan *t, int n) {
   const Node *nd = &t->f->nodes.v[n];
   t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
   B->g->nodes.v[t->val[n]].aux = nd->aux;
-  int mark = B->g->nodes.n;
-  B->name = -1;
-  Ref d = REF_NONE, x = nd->a[0], y = nd->a[1];
-  int carries_x = !ref_is_const(x) && t->carries[x], carries_y = !ref_is_const(y) && t->carries[y];
-  if (nd->op == OP_ACCUM && has_dot(t, nd->a[2])) {
-    Ref into = t->f->nodes.v[x].op == OP_ARRAY ? t->grad_dot[t->f->nodes.v[x].aux] : carries_x ? t->dot[x] : REF_NONE;
-    if (into != REF_NONE)
-      d = b_op(B, OP_ACCUM, into, map(t, nd->a[1]), t->dot[nd->a[2]]);
-  } else if (nd->op == OP_ABAR || nd->op == OP_AZERO || nd->op == OP_ACLEAR) {
-    if (carries_x)
-      d = b_op(B, nd->op, t->dot[x], map(t, nd->a[1]), REF_NONE);
-  } else if (nd->op == OP_ASWAP) { /* a buffer without tangents has a zero tangent adjoint */
-    if (carries_x && carries_y)
-      d = b_op(B, OP_ASWAP, t->dot[x], t->dot[y], REF_NONE);
-    else if (carries_x || carries_y)
-      d = b_op(B, OP_ACLEAR, t->dot[carries_x ? x : y], REF_NONE, REF_NONE);
-  }
-  if (d != REF_NONE && !ref_is_const(d)) {
-    B->g->nodes.v[d].aux = nd->aux;
-    if (nd->op == OP_ABAR)
-      t->dot[n] = tangent(t, n, d, mark);
+  EACH_DIR(t) {
+    int mark = B->g->nodes.n;
+    B->name = -1;
+    Ref d = REF_NONE, x = nd->a[0], y = nd->a[1];
+    int carries_x = !ref_is_const(x) && t->carries[x], carries_y = !ref_is_const(y) && t->carries[y];
+    if (nd->op == OP_ACCUM && has_dot(t, nd->a[2])) {
+      Ref into = t->f->nodes.v[x].op == OP_ARRAY ? t->grad_dot[t->dir][t->f->nodes.v[x].aux]
+                 : carries_x                      ? t->dot[x]
+                                                  : REF_NONE;
+      if (into != REF_NONE)
+        d = b_op(B, OP_ACCUM, into, map(t, nd->a[1]), t->dot[nd->a[2]]);
+    } else if (nd->op == OP_ABAR || nd->op == OP_AZERO || nd->op == OP_ACLEAR) {
+      if (carries_x)
+        d = b_op(B, nd->op, t->dot[x], map(t, nd->a[1]), REF_NONE);
+    } else if (nd->op == OP_ASWAP) { /* a buffer without tangents has a zero tangent adjoint */
+      if (carries_x && carries_y)
+        d = b_op(B, OP_ASWAP, t->dot[x], t->dot[y], REF_NONE);
+      else if (carries_x || carries_y)
+        d = b_op(B, OP_ACLEAR, t->dot[carries_x ? x : y], REF_NONE, REF_NONE);
+    }
+    if (d != REF_NONE && !ref_is_const(d)) {
+      B->g->nodes.v[d].aux = nd->aux;
+      if (nd->op == OP_ABAR)
+        t->dot[n] = tangent(t, n, d, mark);
+    }
   }
 }
 
@@ -351,16 +397,57 @@ static void copy_labels(Tan *t, int n) {
     B->src = l->src;
     if (!ref_is_const(l->val) && t->val[l->val] != REF_NONE)
       b_label(B, l->name, t->val[l->val]);
-    if (has_dot(t, l->val)) {
-      b_label(B, l->name, t->dot[l->val]);
-      B->g->labels.v[B->g->labels.n - 1].tan = 1;
+    EACH_DIR(t) {
+      if (has_dot(t, l->val)) {
+        b_label(B, l->name, t->dot[l->val]);
+        B->g->labels.v[B->g->labels.n - 1].tan = t->dir + 1;
+      }
     }
     B->blk = blk;
     B->src = src;
   }
 }
 
-/* Forward node n made again, and its tangent. */
+/* Forward node n's tangent in the current direction, its value made: a
+ * loop's operation (not IDX), a phi, or a value or version of an array. */
+static Ref node_tangent(Tan *t, int n, int loop_op) {
+  const Node *nd = &t->f->nodes.v[n];
+  B->name = -1;
+  if (nd->op == OP_PHI) {
+    if (!wants_tangent(t, n))
+      return REF_NONE;
+    Ref x = nd->arr ? dot_of(t, nd->a[1]) : dot_or_zero(t, nd->a[1]);
+    Ref y = nd->arr ? dot_of(t, nd->a[2]) : dot_or_zero(t, nd->a[2]);
+    return !nd->arr || (x != REF_NONE && y != REF_NONE) ? b_phi(B, map_group(t, nd->aux), x, y) : REF_NONE;
+  }
+  if (loop_op) {
+    int l = t->lmap[nd->aux];
+    if (nd->op == OP_IDX || (nd->op == OP_NEXT ? !has_dot(t, nd->a[0]) : !wants_tangent(t, n)))
+      return REF_NONE;
+    if (nd->op == OP_CARRY)
+      return b_loop_op(B, OP_CARRY, l, nd->arr ? dot_of(t, nd->a[0]) : dot_or_zero(t, nd->a[0]), REF_NONE);
+    if (nd->op == OP_NEXT) {
+      b_loop_op(B, OP_NEXT, l, t->dot[nd->a[0]], nd->arr ? dot_of(t, nd->a[1]) : dot_or_zero(t, nd->a[1]));
+      return REF_NONE;
+    }
+    return has_dot(t, nd->a[0]) ? b_loop_op(B, OP_LOOPOUT, l, t->dot[nd->a[0]], REF_NONE) : REF_NONE;
+  }
+  if (nd->op == OP_RESTORE) /* a stored value read back, and its tangent beside it */
+    return has_dot(t, nd->a[0]) ? b_op(B, OP_RESTORE, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE) : REF_NONE;
+  if (op_info[nd->op].kind == K_ARR && t->buf_of[n] >= 0 && t->carries[t->buf_of[n]])
+    return version_tangent(t, n);
+  if (!t->active[n] || op_info[nd->op].kind != K_VAL)
+    return REF_NONE;
+  if (nd->op == OP_LOAD)
+    return has_dot(t, nd->a[0]) ? b_op(B, OP_LOAD, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE) : REF_NONE;
+  if (nd->op == OP_SEL) /* the taken branch's */
+    return !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
+               ? REF_NONE
+               : SEL(map(t, nd->a[0]), dot_or_zero(t, nd->a[1]), dot_or_zero(t, nd->a[2]));
+  return chain_rule(t, n);
+}
+
+/* Forward node n made again, and its tangent in each direction. */
 static void tan_node(Tan *t, int n) {
   const Node *nd = &t->f->nodes.v[n];
   const Graph *f = t->f;
@@ -369,10 +456,12 @@ static void tan_node(Tan *t, int n) {
   switch (nd->op) {
   case OP_INPUT:
     t->val[n] = b_input(B, nd->aux);
-    if (t->active[n]) {
-      B->name = -1;
-      int mark = B->g->nodes.n;
-      t->dot[n] = tangent(t, n, b_input(B, f->nparams + nd->aux), mark);
+    EACH_DIR(t) {
+      if (t->active[n]) {
+        B->name = -1;
+        int mark = B->g->nodes.n;
+        t->dot[n] = tangent(t, n, b_input(B, dot_param(t, nd->aux)), mark);
+      }
     }
     return;
   case OP_SIZE:
@@ -381,19 +470,23 @@ static void tan_node(Tan *t, int n) {
     return;
   case OP_ARRAY:
     t->val[n] = b_leaf(B, OP_ARRAY, nd->aux);
-    if (t->carries[n]) {
-      B->name = -1;
-      t->dot[n] = b_leaf(B, OP_ARRAY, f->nparams + nd->aux);
+    EACH_DIR(t) {
+      if (t->carries[n]) {
+        B->name = -1;
+        t->dot[n] = b_leaf(B, OP_ARRAY, dot_param(t, nd->aux));
+      }
     }
     return;
   case OP_ABUF:
     B->blk = 0;
     t->val[n] = b_op(B, OP_ABUF, map(t, nd->a[0]), REF_NONE, REF_NONE);
     B->g->nodes.v[t->val[n]].aux = nd->aux;
-    if (t->carries[n]) {
-      B->name = -1;
-      t->dot[n] = b_op(B, OP_ABUF, map(t, nd->a[0]), REF_NONE, REF_NONE);
-      B->g->nodes.v[t->dot[n]].aux = t->nbufs++;
+    EACH_DIR(t) {
+      if (t->carries[n]) {
+        B->name = -1;
+        t->dot[n] = b_op(B, OP_ABUF, map(t, nd->a[0]), REF_NONE, REF_NONE);
+        B->g->nodes.v[t->dot[n]].aux = t->nbufs++;
+      }
     }
     return;
   case OP_SAVE:
@@ -414,61 +507,26 @@ static void tan_node(Tan *t, int n) {
     return;
   }
   B->blk = op_info[nd->op].kind == K_EXIT ? map_block(t, f->loops.v[nd->aux].parent) : map_block(t, nd->blk);
-  int mark = B->g->nodes.n;
-  Ref d = REF_NONE;
+  int mark = B->g->nodes.n; /* (a node made since is this one's, or its tangent's) */
   if (nd->op == OP_PHI) {
-    int g = map_group(t, nd->aux);
-    t->val[n] = b_phi(B, g, map(t, nd->a[1]), map(t, nd->a[2]));
-    if (wants_tangent(t, n)) {
-      B->name = -1;
-      Ref x = nd->arr ? dot_of(t, nd->a[1]) : dot_or_zero(t, nd->a[1]);
-      Ref y = nd->arr ? dot_of(t, nd->a[2]) : dot_or_zero(t, nd->a[2]);
-      if (!nd->arr || (x != REF_NONE && y != REF_NONE))
-        d = b_phi(B, g, x, y);
-    }
+    t->val[n] = b_phi(B, map_group(t, nd->aux), map(t, nd->a[1]), map(t, nd->a[2]));
   } else if (loop_op) {
-    int l = map_loop(t, nd->aux);
-    Ref x = map(t, nd->a[0]), y = map(t, nd->a[1]);
-    t->val[n] = b_loop_op(B, nd->op, l, x, y);
-    if (nd->op == OP_IDX || (nd->op == OP_NEXT ? !has_dot(t, nd->a[0]) : !wants_tangent(t, n))) {
-      ; /* no tangent */
-    } else if (nd->op == OP_CARRY) {
-      B->name = -1;
-      d = b_loop_op(B, OP_CARRY, l, nd->arr ? dot_of(t, nd->a[0]) : dot_or_zero(t, nd->a[0]), REF_NONE);
-    } else if (nd->op == OP_NEXT) {
-      B->name = -1;
-      b_loop_op(B, OP_NEXT, l, t->dot[nd->a[0]], nd->arr ? dot_of(t, nd->a[1]) : dot_or_zero(t, nd->a[1]));
-    } else if (has_dot(t, nd->a[0])) { /* LOOPOUT */
-      B->name = -1;
-      d = b_loop_op(B, OP_LOOPOUT, l, t->dot[nd->a[0]], REF_NONE);
-    }
+    t->val[n] = b_loop_op(B, nd->op, map_loop(t, nd->aux), map(t, nd->a[0]), map(t, nd->a[1]));
   } else if (op_keeps_aux(nd->op)) { /* (ABUF is made above) */
     adjoint_op(t, n);
     B->name = nd->name;
     return;
-  } else if (nd->op == OP_RESTORE) { /* a stored value read back, and its tangent beside it */
+  } else if (nd->op == OP_RESTORE) {
     t->val[n] = b_op(B, OP_RESTORE, t->val[nd->a[0]], map(t, nd->a[1]), REF_NONE);
-    B->name = -1;
-    if (has_dot(t, nd->a[0]))
-      d = b_op(B, OP_RESTORE, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE);
   } else {
     t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
-    B->name = -1;
-    if (op_info[nd->op].kind == K_ARR && t->buf_of[n] >= 0 && t->carries[t->buf_of[n]])
-      d = version_tangent(t, n);
-    else if (!t->active[n] || op_info[nd->op].kind != K_VAL)
-      ; /* no tangent */
-    else if (nd->op == OP_LOAD)
-      d = has_dot(t, nd->a[0]) ? b_op(B, OP_LOAD, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE) : REF_NONE;
-    else if (nd->op == OP_SEL) /* the taken branch's */
-      d = !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
-              ? REF_NONE
-              : SEL(map(t, nd->a[0]), dot_or_zero(t, nd->a[1]), dot_or_zero(t, nd->a[2]));
-    else
-      d = chain_rule(t, n);
   }
-  B->name = nd->name;
-  t->dot[n] = op_info[nd->op].kind == K_ARR || nd->arr ? d : tangent(t, n, d, mark);
+  EACH_DIR(t) {
+    mark = t->dir ? B->g->nodes.n : mark;
+    Ref d = node_tangent(t, n, loop_op);
+    B->name = nd->name;
+    t->dot[n] = op_info[nd->op].kind == K_ARR || nd->arr ? d : tangent(t, n, d, mark);
+  }
 }
 
 /* Whose tangent some wanted tangent reads: the outputs' from the first-th
@@ -521,7 +579,7 @@ static void find_carriers(Tan *t) {
   }
 }
 
-TanStatus ir_tangent(const Graph *f, Graph *out, int first, int optimize, Loc *err_at) {
+TanStatus ir_tangent(const Graph *f, Graph *out, int first, int ndir, int optimize, Loc *err_at) {
   size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1);
   graph_init(out);
   out->nparams = f->nparams;
@@ -532,10 +590,16 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int first, int optimize, Loc *e
   memset(t, 0, sizeof *t);
   t->f = f;
   t->b = &bld;
+  t->ndir = ndir;
   t->val = xmalloc(n * sizeof *t->val);
-  t->dot = xmalloc(n * sizeof *t->dot);
   for (size_t i = 0; i < n; i++)
-    t->val[i] = t->dot[i] = REF_NONE;
+    t->val[i] = REF_NONE;
+  for (int w = 0; w < ndir; w++) {
+    t->dots[w] = xmalloc(n * sizeof *t->dots[w]);
+    for (size_t i = 0; i < n; i++)
+      t->dots[w][i] = REF_NONE;
+  }
+  set_dir(t, 0);
   t->bmap = xmalloc((size_t)f->blocks.n * sizeof *t->bmap);
   t->gmap = xmalloc((size_t)(f->groups.n ? f->groups.n : 1) * sizeof *t->gmap);
   t->lmap = xmalloc((size_t)(f->loops.n ? f->loops.n : 1) * sizeof *t->lmap);
@@ -561,10 +625,12 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int first, int optimize, Loc *e
   free(need);
   /* the ARRAYs the gradients' tangents are added into (f_hvp), among the
    * parameters in block 0 (the dead-node pass drops those not added into) */
-  t->grad_dot = xmalloc((size_t)(f->nparams ? f->nparams : 1) * sizeof *t->grad_dot);
-  for (int p = 0; p < f->nparams; p++)
-    t->grad_dot[p] = f->sig->params[p].ndims && !f->sig->params[p].is_const
-                         ? b_leaf(B, OP_ARRAY, 2 * f->nparams + p) : REF_NONE;
+  EACH_DIR(t) {
+    t->grad_dot[t->dir] = xmalloc((size_t)(f->nparams ? f->nparams : 1) * sizeof *t->grad_dot[0]);
+    for (int p = 0; p < f->nparams; p++)
+      t->grad_dot[t->dir][p] = f->sig->params[p].ndims && !f->sig->params[p].is_const
+                                   ? b_leaf(B, OP_ARRAY, dot_param(t, p) + f->nparams) : REF_NONE;
+  }
   for (int i = 0; i < f->nodes.n && !bld.overflow; i++) {
     copy_labels(t, i);
     tan_node(t, i);
@@ -574,16 +640,19 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int first, int optimize, Loc *e
   B->name = -1;
   for (int o = 0; o < f->outs.n; o++)
     vec_push(&out->outs, map(t, f->outs.v[o]));
-  for (int o = first; o < f->outs.n; o++) {
-    Ref r = f->outs.v[o];
-    int arr = !ref_is_const(r) && graph_ref_kind(f, r) == K_ARR;
-    vec_push(&out->outs, arr ? dot_of(t, r) : dot_or_zero(t, r));
+  EACH_DIR(t) {
+    for (int o = first; o < f->outs.n; o++) {
+      Ref r = f->outs.v[o];
+      int arr = !ref_is_const(r) && graph_ref_kind(f, r) == K_ARR;
+      vec_push(&out->outs, arr ? dot_of(t, r) : dot_or_zero(t, r));
+    }
   }
   TanStatus status = bld.overflow ? TAN_TOO_LARGE : t->noderiv ? TAN_NO_DERIVATIVE : TAN_OK;
   if (err_at)
     *err_at = t->err_at;
   free(t->val);
-  free(t->dot);
+  for (int w = 0; w < ndir; w++)
+    free(t->dots[w]), free(t->grad_dot[w]);
   free(t->bmap);
   free(t->gmap);
   free(t->lmap);
@@ -591,7 +660,6 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int first, int optimize, Loc *e
   free(t->active);
   free(t->buf_of);
   free(t->carries);
-  free(t->grad_dot);
   b_free(&bld);
   return status;
 }

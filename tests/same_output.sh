@@ -33,7 +33,9 @@ set_5='-O0 --real=float --split=5 --line -o OUT/x_grad.c'
 set_6='--split=40 --static --prefix=p_ --header=OUT/p.h -o OUT/x_grad.c'
 set_7='--real=long-double -O0 --emit=ssa -o OUT/x.ssa'
 set_8='--split=5 --real=long-double --header -o OUT/x_grad.c'
-nsets=8
+set_9='--modes=jvp,hvp --header -o OUT/x_grad.c'
+set_10='--modes=jvp,hvp -O0 --emit=ssa -o OUT/x.ssa'
+nsets=10
 
 files=0 runs=0 bad=0
 run() { # run ADC DIR FILE OPTIONS: outputs into DIR/out, the rest into DIR

@@ -284,7 +284,10 @@ START_TEST(modes_select_exactly) {
       {"--modes=hvp", {"double f_hvp(double x0, double x1, double x0_dot, double x1_dot, double *x0_bar, "
                        "double *x1_bar, double *x0_bar_dot, double *x1_bar_dot)"}, {"f_grad(", "f_jvp("}},
       {"--modes=hess", {"double f_hess(double x0, double x1, double *grad, double *hess)",
-                        "static double f_hvp(double x0"}, {"f_grad(", "f_jvp("}},
+                        "static double f_hvp(double x0",
+                        "static double f_hess_cols(double x0, double x1, double x0_dot, double x1_dot, double x0_dot2, "
+                        "double x1_dot2, double *x0_bar, double *x1_bar, double *x0_bar_dot, double *x1_bar_dot, "
+                        "double *x0_bar_dot2, double *x1_bar_dot2)"}, {"f_grad(", "f_jvp("}},
       {"--modes=hvp,hess", {"\ndouble f_hvp(double x0", "double f_hess(double x0, double x1, double *grad, "
                             "double *hess) {"}, {"static double f_hvp("}},
       {"", {"double f_grad(", "void f_vjp("}, {"f_jvp(", "_dot", "f_hess"}},
@@ -331,6 +334,19 @@ START_TEST(modes_select_exactly) {
   ht_write(ht_path("gh.ad"), gh, strlen(gh));
   out = adc_out(&st, "--modes=hess -o - gh.ad");
   ck_assert_ptr_nonnull(strstr(out, "double g_hess(double grad, double hess, double *grad_, double *hess_)"));
+  free(out);
+  /* f_hess's helper: its names step aside too, its directions as many as
+   * there are columns (up to IR_MAX_DIRS), the rest by f_hvp */
+  const char *five = "fn h(a, b, c, a_dot2, e) = a * b * c * a_dot2 * e;\nfn h_hess_cols(q) = q;\n";
+  ht_write(ht_path("five.ad"), five, strlen(five));
+  out = adc_out(&st, "--modes=hess -o - five.ad");
+  ck_assert_ptr_nonnull(strstr(out, "static double h_hess_cols(double a, double b, double c, double a_dot2, double e, "
+                                    "double a_dot, double b_dot, double c_dot, double a_dot2_dot, double e_dot, "
+                                    "double a_dot2_, double b_dot2,"));
+  ck_assert_ptr_nonnull(strstr(out, "double h_hess_cols_(double q)")); /* (the later one steps aside) */
+  ck_assert_ptr_nonnull(strstr(out, "double e_dot4, double *a_bar,"));
+  ck_assert_ptr_nonnull(strstr(out, "for (; adc_i + 4 <= adc_n; adc_i += 4) {"));
+  ck_assert_ptr_nonnull(strstr(out, "adc_v = h_hvp(a, b, c, a_dot2, e, (double)(adc_i == 0),"));
   free(out);
   /* a function named like another's f_jvp is renamed only when f_jvp is emitted */
   const char *clash = "fn g(x) = x * x;\nfn g_jvp(y) = 2 * y;\n";

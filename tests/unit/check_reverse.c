@@ -158,6 +158,61 @@ END_TEST
 START_TEST(hessian_o0) { hessian_against_differences(_i, 0); }
 END_TEST
 
+/* f_hess's helper: f_hvp along IR_MAX_DIRS directions in one sweep. Each
+ * direction's product, the value and the gradient are f_hvp's along that
+ * direction alone, bit for bit (the same operations on the same values):
+ * the unit vectors, a random direction and its opposite, at random points
+ * (kinks and ties among them for the programs that have them). */
+static int same_bits(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
+
+static const struct {
+  const char *src;
+  double lo, hi;
+} looping[] = {
+    {"fn f(x, y) = sum(i in 0..5, sin(x * i + y)^2) + max(j in 0..4, x * j - y) + logsumexp(k in 0..3, x * k + y);",
+     -2, 2},
+    {"fn f(x, y) = min(i in 0..4, (x - i)^2 * y) + max(i in 0..3, round(x) * y) * x;", -3, 3}, /* ties */
+    {"fn f(x, y) { let a[4] = 0; for i in 0..4 { a[i] = x * i + y * y; }\n"
+     "  let s = 0; for t in 0..3 { s = s + a[t] * sin(a[t + 1]); } return s + min(i in 0..4, a[i]); }", -2, 2},
+    {"fn f(x, y) { let u[3] = x; for t in 0..4 { let v[3] = u; for i in 1..2 { v[i] += y * (u[i-1] - 2*u[i] + u[i+1]); }\n"
+     "  u = v; } return sum(i in 0..3, u[i]^2) + (x > y ? u[1] : u[2] * x); }", -1, 1},
+};
+
+static void directions_at_once(int i, int opt) {
+  const char *src = i < (int)(sizeof fns / sizeof fns[0]) ? fns[i].src : looping[i - (int)(sizeof fns / sizeof fns[0])].src;
+  double lo = i < (int)(sizeof fns / sizeof fns[0]) ? fns[i].lo : looping[i - (int)(sizeof fns / sizeof fns[0])].lo;
+  double hi = i < (int)(sizeof fns / sizeof fns[0]) ? fns[i].hi : looping[i - (int)(sizeof fns / sizeof fns[0])].hi;
+  Compiled c;
+  ck_assert_int_eq(ht_compile(&c, src, opt), 0);
+  FnGraphs *f = ht_fn(&c, "f");
+  ck_assert_int_gt(f->hvps.nodes.n, 0);
+  rng_state = 4242 + (unsigned)i;
+  for (int k = 0; k < 40; k++) {
+    double x[2] = {uniform(lo, hi), uniform(lo, hi)};
+    if (k % 4 == 3) /* on the integers: kinks and ties */
+      x[0] = round(x[0]), x[1] = round(x[1]);
+    double r[2] = {uniform(-1, 1), uniform(-1, 1)};
+    double d[2 * IR_MAX_DIRS] = {1, 0, 0, 1, r[0], r[1], -r[0], -r[1]}, g[2], hv[2 * IR_MAX_DIRS];
+    double v = ht_hvp_dirs(f, x, d, g, hv);
+    for (int w = 0; w < IR_MAX_DIRS; w++) {
+      double g1[2], hv1[2], v1 = ht_hvp(f, x, d + 2 * w, g1, hv1);
+      ck_assert_msg(same_bits(v, v1), "%s: value %.17g, alone %.17g", src, v, v1);
+      for (int j = 0; j < 2; j++) {
+        ck_assert_msg(same_bits(g[j], g1[j]), "%s: gradient %d %.17g, alone %.17g", src, j, g[j], g1[j]);
+        ck_assert_msg(same_bits(hv[2 * w + j], hv1[j]), "%s at (%.17g, %.17g), direction %d: (H d)[%d] = %.17g, alone %.17g",
+                      src, x[0], x[1], w, j, hv[2 * w + j], hv1[j]);
+      }
+    }
+  }
+  ht_free(&c);
+}
+
+START_TEST(directions_o1) { directions_at_once(_i, 1); }
+END_TEST
+
+START_TEST(directions_o0) { directions_at_once(_i, 0); }
+END_TEST
+
 /* Every builtin's second derivative, by its formula: f(x, y) = u(x) * y
  * has d2f/dx2 = u''(x) y, d2f/dxdy = u'(x), d2f/dy2 = 0. */
 #define S(x) ((x) * (x))
@@ -430,6 +485,9 @@ Suite *suite_reverse(void) {
   tcase_add_loop_test(tc, gradient_o0, 0, n);
   tcase_add_loop_test(tc, hessian_o1, 0, n);
   tcase_add_loop_test(tc, hessian_o0, 0, n);
+  int nd = n + (int)(sizeof looping / sizeof looping[0]);
+  tcase_add_loop_test(tc, directions_o1, 0, nd);
+  tcase_add_loop_test(tc, directions_o0, 0, nd);
   tcase_add_loop_test(tc, second_order_rule, 0, (int)(sizeof rules / sizeof rules[0]));
   tcase_add_loop_test(tc, second_order_rule_binary, 0, (int)(sizeof binary / sizeof binary[0]));
   tcase_add_test(tc, convention_second_order_kinks);

@@ -46,8 +46,10 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
         Graph g = {0};
         if (ir_reverse(&f->fwd, &g, optimize, REV_GRAD, 0, NULL) == REV_OK) {
           ir_dce_forward(&g);
-          if (ir_tangent(&g, &f->hvp, 1, optimize, NULL) == TAN_OK) /* (the value's tangent not made) */
+          if (ir_tangent(&g, &f->hvp, 1, 1, optimize, NULL) == TAN_OK) /* (the value's tangent not made) */
             ir_dce_forward(&f->hvp);
+          if (ir_tangent(&g, &f->hvps, 1, IR_MAX_DIRS, optimize, NULL) == TAN_OK) /* f_hess's helper's */
+            ir_dce_forward(&f->hvps);
         }
         graph_free(&g);
       }
@@ -66,6 +68,7 @@ void ht_free(Compiled *c) {
     graph_free(&c->fns[i].grad);
     graph_free(&c->fns[i].vjp);
     graph_free(&c->fns[i].hvp);
+    graph_free(&c->fns[i].hvps);
   }
   free(c->fns);
   for (int i = 0; i < c->nsigs; i++)
@@ -108,6 +111,33 @@ double ht_hess(const FnGraphs *f, const double *x, double *grad, double *hess) {
     v = outs[0];
   }
   return v;
+}
+
+double ht_hvp_dirs(const FnGraphs *f, const double *x, const double *dirs, double *grad, double *hv) {
+  double in[128] = {0}, outs[128];
+  int n = f->fwd.nparams;
+  for (int i = 0; i < n; i++) {
+    in[i] = x[i];
+    for (int w = 0; w < IR_MAX_DIRS; w++)
+      in[n * (1 + 2 * w) + i] = dirs[w * n + i];
+  }
+  rt_eval(&f->hvps, in, outs);
+  for (int i = 0; i < n; i++)
+    grad[i] = outs[1 + i];
+  for (int k = 0; k < IR_MAX_DIRS * n; k++)
+    hv[k] = outs[1 + n + k];
+  return outs[0];
+}
+
+double ht_hvp(const FnGraphs *f, const double *x, const double *dir, double *grad, double *hv) {
+  double in[64] = {0}, outs[64];
+  int n = f->fwd.nparams;
+  for (int i = 0; i < n; i++)
+    in[i] = x[i], in[n + i] = dir[i];
+  rt_eval(&f->hvp, in, outs);
+  for (int i = 0; i < n; i++)
+    grad[i] = outs[1 + i], hv[i] = outs[1 + n + i];
+  return outs[0];
 }
 
 double ht_central(const FnGraphs *f, const double *x, int i) {

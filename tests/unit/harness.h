@@ -36,6 +36,12 @@ double ht_grad(const FnGraphs *f, const double *x, double *grad);
 /* By the interpreter over f_hvp's graph, once per unit tangent: the value,
  * the gradient and the Hessian (row j: H e_j), of scalar parameters. */
 double ht_hess(const FnGraphs *f, const double *x, double *grad, double *hess);
+/* f_hvp's graph along direction dir (scalar parameters): the value; the
+ * gradient into grad, H dir into hv */
+double ht_hvp(const FnGraphs *f, const double *x, const double *dir, double *grad, double *hv);
+/* f_hess's helper's graph (IR_MAX_DIRS directions at once, direction w at
+ * dirs + w n): the value; the gradient, H times each direction (hv + w n) */
+double ht_hvp_dirs(const FnGraphs *f, const double *x, const double *dirs, double *grad, double *hv);
 /* Central difference of the forward graph, in coordinate i. */
 double ht_central(const FnGraphs *f, const double *x, int i);
 
