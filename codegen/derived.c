@@ -139,7 +139,7 @@ static void at_offset(StrBuf *b, const char *base, const StrBuf *off) {
 static void hvp_call(const FnGraphs *fg, const char *T, int arrays, const StrBuf *off, int dirs, StrBuf *b) {
   const Signature *f = fg->sig;
   const FnNames *nm = fg->names;
-  StrBuf at = {0}, col = {0};
+  StrBuf at = {0};
   sb_printf(b, "%s(", dirs > 1 ? nm->hessc : nm->hvp);
   int n = sizes_and_params(fg, b);
   for (int w = 0; w < dirs; w++)
@@ -147,17 +147,18 @@ static void hvp_call(const FnGraphs *fg, const char *T, int arrays, const StrBuf
       if (f->params[p].is_const)
         continue;
       sb_puts(b, n++ ? ", " : "");
-      at.len = col.len = 0;
+      at.len = 0;
       sb_printf(&at, w ? "adc_e + %d * adc_n" : "adc_e", w); /* direction w's unit vector */
-      sb_printf(&col, w ? "adc_i + %d" : "adc_i", w);         /* its column */
       if (f->params[p].ndims)
         at_offset(b, at.s, &off[p]);
       else if (arrays && w)
         sb_printf(b, "adc_e[%d * adc_n + %s]", w, off[p].s);
       else if (arrays)
         sb_printf(b, "adc_e[%s]", off[p].s);
+      else if (w)
+        sb_printf(b, "(%s)(adc_i + %d == %s)", T, w, off[p].s);
       else
-        sb_printf(b, "(%s)(%s == %s)", T, col.s, off[p].s);
+        sb_printf(b, "(%s)(adc_i == %s)", T, off[p].s);
     }
   for (int p = 0; p < f->nparams; p++)
     if (!f->params[p].is_const) {
@@ -174,7 +175,16 @@ static void hvp_call(const FnGraphs *fg, const char *T, int arrays, const StrBuf
       }
   sb_puts(b, ")");
   sb_free(&at);
-  sb_free(&col);
+}
+
+/* Sets (value "1.0") or clears ("0.0") the unit vectors of columns adc_i ...
+ * adc_i + dirs - 1, direction w's in its part of adc_e. */
+static void unit_vectors(StrBuf *b, int dirs, const char *value, const char *lit) {
+  for (int w = 0; w < dirs; w++)
+    if (w)
+      sb_printf(b, "    adc_e[%d * adc_n + adc_i + %d] = %s%s;\n", w, w, value, lit);
+    else
+      sb_printf(b, "    adc_e[adc_i] = %s%s;\n", value, lit);
 }
 
 /* One loop over the columns, dirs at a time from adc_i on: the unit
@@ -185,19 +195,13 @@ static void hvp_loop(const FnGraphs *fg, const char *T, const char *lit, int arr
     sb_printf(b, "  for (; adc_i + %d <= adc_n; adc_i += %d) {\n", dirs, dirs);
   else
     sb_puts(b, "  for (; adc_i < adc_n; adc_i++) {\n");
-  for (int w = 0; w < dirs && arrays; w++) /* direction w's unit vector, in its part of adc_e */
-    if (w)
-      sb_printf(b, "    adc_e[%d * adc_n + adc_i + %d] = 1.0%s;\n", w, w, lit);
-    else
-      sb_printf(b, "    adc_e[adc_i] = 1.0%s;\n", lit);
+  if (arrays)
+    unit_vectors(b, dirs, "1.0", lit);
   sb_printf(b, "    %s *const adc_row = %s + adc_i * adc_n;\n    adc_v = ", T, fg->names->hessp);
   hvp_call(fg, T, arrays, off, dirs, b);
   sb_puts(b, ";\n");
-  for (int w = 0; w < dirs && arrays; w++)
-    if (w)
-      sb_printf(b, "    adc_e[%d * adc_n + adc_i + %d] = 0.0%s;\n", w, w, lit);
-    else
-      sb_printf(b, "    adc_e[adc_i] = 0.0%s;\n", lit);
+  if (arrays)
+    unit_vectors(b, dirs, "0.0", lit);
   sb_puts(b, "  }\n");
 }
 

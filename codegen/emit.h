@@ -36,8 +36,8 @@ typedef struct FwdShare {
   int parts, nslots, slot;
 } FwdShare;
 
-/* A temporary's name as a number, written out where it is used: 2K + 1 is
- * zK, 2K + 2 is zK_bar, 0 none yet. (As strings, every operand was a read
+/* A temporary's name as a number, written out where it is used: NAME_KINDS K
+ * + 1 is zK, + 2 zK_bar, then its tangents' (text.c), 0 none yet. (As strings, every operand was a read
  * of text somewhere in memory: on a large random DAG, a cache miss each.) */
 typedef int32_t Name;
 enum { NAME_LEN = 32 }; /* "z", up to 20 digits, "_bar_dot4", NUL */

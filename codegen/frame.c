@@ -683,8 +683,9 @@ int collect_unused(const Em *e, const char **out, int locals) {
   }
   if (e->kind == FN_GRAD && e->several && strcmp(e->ncols, "0") == 0)
     out[n++] = e->nm->jacp;
-  for (int w = 0; w < cg_dirs(e->fg); w++) /* (tangent.c's numbers of direction w's) */
-    for (int i = 0; (e->kind == FN_JVP || e->kind == FN_HVP) && !locals && i < np; i++)
+  int tangents = (e->kind == FN_JVP || e->kind == FN_HVP) && !locals;
+  for (int w = 0; w < (tangents ? cg_dirs(e->fg) : 0); w++) /* (tangent.c's numbers of direction w's) */
+    for (int i = 0; i < np; i++)
       if (has_gradient(e, i) && !used[np * (1 + 2 * w) + i])
         out[n++] = e->nm->dots[w * np + i];
   free(used);

@@ -10,11 +10,13 @@
 
 #include "harness.h"
 
-/* Functions of (x, y) with the box their random points come from. */
-static const struct {
+/* A function of (x, y) with the box its random points come from. */
+typedef struct Prog {
   const char *src;
   double lo, hi;
-} fns[] = {
+} Prog;
+
+static const Prog fns[] = {
     {"fn f(x, y) = sin(x) * cos(y) + tan(x / 3);", -2, 2},
     {"fn f(x, y) = asin(x / 3) + acos(y / 3) + atan(x * y);", -2, 2},
     {"fn f(x, y) = sinh(x) + cosh(y) * tanh(x - y);", -2, 2},
@@ -165,10 +167,7 @@ END_TEST
  * (kinks and ties among them for the programs that have them). */
 static int same_bits(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
 
-static const struct {
-  const char *src;
-  double lo, hi;
-} looping[] = {
+static const Prog looping[] = {
     {"fn f(x, y) = sum(i in 0..5, sin(x * i + y)^2) + max(j in 0..4, x * j - y) + logsumexp(k in 0..3, x * k + y);",
      -2, 2},
     {"fn f(x, y) = min(i in 0..4, (x - i)^2 * y) + max(i in 0..3, round(x) * y) * x;", -3, 3}, /* ties */
@@ -179,9 +178,10 @@ static const struct {
 };
 
 static void directions_at_once(int i, int opt) {
-  const char *src = i < (int)(sizeof fns / sizeof fns[0]) ? fns[i].src : looping[i - (int)(sizeof fns / sizeof fns[0])].src;
-  double lo = i < (int)(sizeof fns / sizeof fns[0]) ? fns[i].lo : looping[i - (int)(sizeof fns / sizeof fns[0])].lo;
-  double hi = i < (int)(sizeof fns / sizeof fns[0]) ? fns[i].hi : looping[i - (int)(sizeof fns / sizeof fns[0])].hi;
+  int nf = (int)(sizeof fns / sizeof fns[0]);
+  const Prog *pr = i < nf ? &fns[i] : &looping[i - nf];
+  const char *src = pr->src;
+  double lo = pr->lo, hi = pr->hi;
   Compiled c;
   ck_assert_int_eq(ht_compile(&c, src, opt), 0);
   FnGraphs *f = ht_fn(&c, "f");

@@ -99,16 +99,24 @@ double ht_grad(const FnGraphs *f, const double *x, double *grad) {
   return outs[0];
 }
 
+double ht_hvp(const FnGraphs *f, const double *x, const double *dir, double *grad, double *hv) {
+  double in[64] = {0}, outs[64];
+  int n = f->fwd.nparams;
+  for (int i = 0; i < n; i++)
+    in[i] = x[i], in[n + i] = dir[i];
+  rt_eval(&f->hvp, in, outs);
+  for (int i = 0; i < n; i++)
+    grad[i] = outs[1 + i], hv[i] = outs[1 + n + i];
+  return outs[0];
+}
+
 double ht_hess(const FnGraphs *f, const double *x, double *grad, double *hess) {
-  double in[64], outs[64], v = 0;
+  double e[32], v = 0;
   int n = f->fwd.nparams;
   for (int j = 0; j < n; j++) {
     for (int i = 0; i < n; i++)
-      in[i] = x[i], in[n + i] = i == j;
-    rt_eval(&f->hvp, in, outs);
-    for (int i = 0; i < n; i++)
-      grad[i] = outs[1 + i], hess[j * n + i] = outs[1 + n + i];
-    v = outs[0];
+      e[i] = i == j;
+    v = ht_hvp(f, x, e, grad, hess + j * n);
   }
   return v;
 }
@@ -129,16 +137,6 @@ double ht_hvp_dirs(const FnGraphs *f, const double *x, const double *dirs, doubl
   return outs[0];
 }
 
-double ht_hvp(const FnGraphs *f, const double *x, const double *dir, double *grad, double *hv) {
-  double in[64] = {0}, outs[64];
-  int n = f->fwd.nparams;
-  for (int i = 0; i < n; i++)
-    in[i] = x[i], in[n + i] = dir[i];
-  rt_eval(&f->hvp, in, outs);
-  for (int i = 0; i < n; i++)
-    grad[i] = outs[1 + i], hv[i] = outs[1 + n + i];
-  return outs[0];
-}
 
 double ht_central(const FnGraphs *f, const double *x, int i) {
   double xs[32], hi, lo;
