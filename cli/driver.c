@@ -416,14 +416,14 @@ static TanStatus tangent_into(Diag *d, const FnGraphs *f, const Graph *from, Gra
   return status;
 }
 
-/* f_hvp: forward over reverse, over a gradient built again without
- * logsumexp's stored weights (their tangents would need the result's);
- * and f_hess's helper, the same along several directions at once (the
+/* f_hvp: forward over reverse, over a gradient built again with
+ * logsumexp's stored weights read through LSEWT (a weight's tangent needs
+ * its term's and the result's); and f_hess's helper, the same along several directions at once (the
  * values made once for them all). 1 when one is too large. */
 static int hvp_graph(Diag *d, FnGraphs *f, int optimize) {
   Graph g;
   TanStatus hs = TAN_OK;
-  if (reverse_into(f, &g, REV_GRAD, optimize, 0, NULL) == REV_OK) {
+  if (reverse_into(f, &g, REV_GRAD, optimize, 2, NULL) == REV_OK) {
     hs = tangent_into(d, f, &g, &f->hvp, 1, 1, "Hessian-vector product", "f_hvp", optimize, NULL);
     if (hs == TAN_OK && cg_hess_dirs(f) > 1)
       hs = tangent_into(d, f, &g, &f->hvps, 1, cg_hess_dirs(f), "Hessian", "f_hess", optimize, NULL);

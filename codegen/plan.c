@@ -5,6 +5,7 @@
  *                ones, storage no one reads, cached and hoisted values, reuse
  *   invalidates: nothing (the graph is not changed) */
 #include <stdlib.h>
+#include <string.h>
 
 #include "plan.h"
 
@@ -595,14 +596,27 @@ static void reuse_caches(Ctx *e) {
   free(read);
 }
 
-/* A value stored in the body of a fused loop f and read back only in its
- * reverse loop, which runs in the same iteration, needs places for one
- * iteration of f (and of the loops around it) only: the next iteration
- * uses them again. gmm.ad's inner sums, stored per point, component and
- * coordinate (N * K * D places), then need K * D, which stay in the
- * processor's first-level cache. The positions are printed without the
- * counters of f, of its reverse loop and of the loops around them (their
- * terms are the leading ones of a position: see b_storage_pos). */
+/* Is every read back of SAVE s (the nodes rd[0..n)) in the iteration of
+ * fused loop f that stored it: later in f's body, or in its reverse loop? */
+static int read_in_iteration(const Ctx *e, int f, int s, const int *rd, int n) {
+  const LoopSpan *fb = &e->ls[f], *r = &e->ls[e->p->fused_with[f]];
+  for (int k = 0; k < n; k++) {
+    int i = rd[k];
+    if (!((i > s && i >= fb->lo && i < fb->body_hi) || (i >= r->lo && i < r->body_hi)))
+      return 0;
+  }
+  return 1;
+}
+
+/* A value stored in the body of a fused loop f and read back only in the
+ * same iteration (in its reverse loop, or later in f's body: f_hvp's
+ * logsumexp weights, summed into the result's tangent after the terms)
+ * needs places for one iteration of f (and of the loops around it) only:
+ * the next iteration uses them again. gmm.ad's inner sums, stored per point,
+ * component and coordinate (N * K * D places), then need K * D, which stay
+ * in the processor's first-level cache. The positions are printed without
+ * the counters of f, of its reverse loop and of the loops around them
+ * (their terms are the leading ones of a position: see b_storage_pos). */
 static void plan_reuse(Ctx *e) {
   const Graph *g = e->g;
   Plan *p = e->p;
@@ -610,18 +624,22 @@ static void plan_reuse(Ctx *e) {
     reuse_caches(e);
   if (!p->fused_with)
     return;
-  int *lo = xmalloc(sizeof *lo * (size_t)g->nodes.n), *hi = xmalloc(sizeof *hi * (size_t)g->nodes.n);
+  /* each storage's reads back, grouped by storage: rd[at[s] .. at[s + 1]) */
+  int *at = xcalloc((size_t)g->nodes.n + 1, sizeof *at), *rd = NULL, nrd = 0;
   for (int i = 0; i < g->nodes.n; i++)
-    lo[i] = g->nodes.n, hi[i] = -1;
-  for (int i = 0; i < g->nodes.n; i++) /* where each storage is read back */
-    if (g->nodes.v[i].op == OP_RESTORE && !(p->same_as && p->same_as[i] >= 0)) {
-      int s = g->nodes.v[i].a[0];
-      lo[s] = i < lo[s] ? i : lo[s];
-      hi[s] = i > hi[s] ? i : hi[s];
-    }
+    if (g->nodes.v[i].op == OP_RESTORE && !(p->same_as && p->same_as[i] >= 0))
+      at[g->nodes.v[i].a[0] + 1]++, nrd++;
+  for (int s = 0; s < g->nodes.n; s++)
+    at[s + 1] += at[s];
+  rd = xmalloc(sizeof *rd * (size_t)(nrd ? nrd : 1));
+  int *fill = xmalloc(sizeof *fill * (size_t)(g->nodes.n ? g->nodes.n : 1));
+  memcpy(fill, at, sizeof *fill * (size_t)g->nodes.n);
+  for (int i = 0; i < g->nodes.n; i++)
+    if (g->nodes.v[i].op == OP_RESTORE && !(p->same_as && p->same_as[i] >= 0))
+      rd[fill[g->nodes.v[i].a[0]]++] = i;
   for (int s = 0; s < g->nodes.n; s++) {
     const Node *sv = &g->nodes.v[s];
-    if (sv->op != OP_SAVE || !plan_is_tape(p, g, s) || hi[s] < 0)
+    if (sv->op != OP_SAVE || !plan_is_tape(p, g, s) || at[s + 1] == at[s])
       continue;
     int loops[64], u = -1; /* a cache: made before loop u */
     if (p->cached_in && !ref_is_const(sv->a[0]) && p->cached_in[sv->a[0]] == s)
@@ -630,8 +648,7 @@ static void plan_reuse(Ctx *e) {
       int f = g->blocks.v[k].loop;
       if (f < 0 || p->fused_with[f] < 0 || (u >= 0 && !loop_inside(g, u, f)))
         continue; /* (a cache made anew in each iteration of f only) */
-      const LoopSpan *r = &e->ls[p->fused_with[f]];
-      if (lo[s] < r->lo || hi[s] >= r->body_hi || reads_dropped(p, g, f, sv->a[1]))
+      if (!read_in_iteration(e, f, s, rd + at[s], at[s + 1] - at[s]) || reads_dropped(p, g, f, sv->a[1]))
         continue;
       set_reused(p, g, s, f);
       break;
@@ -643,8 +660,9 @@ static void plan_reuse(Ctx *e) {
         reads_dropped(p, g, p->reused[nd->a[0]], nd->a[1]))
       p->reused[nd->a[0]] = -1;
   }
-  free(lo);
-  free(hi);
+  free(at);
+  free(rd);
+  free(fill);
 }
 
 void plan_speed(Plan *p, const Graph *g, const LoopSpan *ls, const GroupSpan *gs, int fuse) {

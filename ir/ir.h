@@ -301,9 +301,10 @@ void copier_run(Copier *c, Builder *b, int lo, int hi, Ref *map, int root_blk, i
  *             cotangent a unit vector).
  * Parameters that are arrays or data get 0 there: array gradients are
  * ACCUM nodes (aux: the output's row). weights: read logsumexp's weights
- * from the storage the forward sweep fills (else take each term's
- * exponential again, which needs none). *err_at: where a REV_STORED_RANGE
- * or REV_NO_DERIVATIVE is. */
+ * from the storage the forward sweep fills (else, 0, take each term's
+ * exponential again, which needs none); 2: read each through an LSEWT of
+ * its term and the result, for a tangent to be taken of the sweep (f_hvp).
+ * *err_at: where a REV_STORED_RANGE or REV_NO_DERIVATIVE is. */
 typedef enum RevMode { REV_GRAD, REV_VJP, REV_JAC, REV_ROWS } RevMode;
 typedef enum RevStatus {
   REV_OK,

@@ -455,7 +455,10 @@ static Ref term_adjoint(Rev *r, int li, int red, Ref bar, Ref val, Ref count) {
   switch (r->f->loops.v[li].kind) {
   case LK_LSE: {
     int w = stored_weight(r, li);
-    return MUL(bar, w >= 0 ? fwd_ref(r, w) : EXP(SUB(fwd_ref(r, t), val)));
+    if (w < 0)
+      return MUL(bar, EXP(SUB(fwd_ref(r, t), val)));
+    Ref wv = fwd_ref(r, w);
+    return MUL(bar, r->weights > 1 ? b_op(B, OP_LSEWT, wv, fwd_ref(r, t), val) : wv);
   }
   case LK_MIN:
   case LK_MAX:

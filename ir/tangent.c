@@ -18,6 +18,10 @@
  *              summed and counted (ties split the tangent, SPEC 2.4)
  *   logsumexp  the online log-sum-exp m, s; u = sum of exp(t - m) t' under
  *              the same rescalings, the result's tangent u / s.
+ * A logsumexp whose weights a gradient stores and reads through LSEWT
+ * (f_hvp) stays a logsumexp, weights stored as the gradient's: its terms'
+ * tangents are stored beside them and its tangent is sum w t', a sum after
+ * the loop; each weight's tangent is w (t' - L'), no exponential taken again.
  * Where no tangent wanted reads a sum's (f_hvp's value, a sum: only the
  * value's tangent reads it, and it is not wanted), it stays a sum loop, which
  * the emitter fuses with the reverse sweep and caches as the gradient's.
@@ -39,8 +43,9 @@
  * operations as when it is the only one.
  *
  *   needs:       a forward graph (its stores for a reverse sweep die) or a
- *                gradient graph built without logsumexp's stored weights;
- *                its signature
+ *                gradient graph whose logsumexp weights are read through
+ *                LSEWT or taken again (ir_reverse's weights 2 or 0); its
+ *                signature
  *   makes:       a new graph: outs are the values, then the tangents of
  *                those from the first-th on, direction by direction; the
  *                tangent of parameter p in direction w is INPUT (or ARRAY)
@@ -61,6 +66,10 @@ typedef struct Running {
   Ref m, s;      /* sum: s; min/max: m, s (the count of ties); logsumexp: m, s */
   Ref u[IR_MAX_DIRS]; /* the running tangent, one per direction */
   Ref count;     /* min/max: the count of ties after the loop (1 when not kept) */
+  int weights;   /* logsumexp: the SAVE of its weights that the reverse sweep reads
+                  * through LSEWT (-1: none): the loop stays a logsumexp */
+  int terms;     /* and a SAVE of its terms at the same places (-1: none), whose
+                  * tangents' are read back instead of a store of their own */
 } Running;
 
 typedef struct Tan {
@@ -165,7 +174,8 @@ static int map_loop(Tan *t, int li) {
   B->blk = map_block(t, sl->parent);
   Running *r = &t->run[li];
   int tangent = r->tangent, sum = sl->kind == LK_SUM && !tangent; /* (a sum stays one) */
-  int l = b_loop(B, sum ? LK_SUM : LK_FOR, map(t, sl->lo), map(t, sl->hi), sl->backward);
+  int lse = sl->kind == LK_LSE && r->weights >= 0;              /* (so does a weighed logsumexp) */
+  int l = b_loop(B, sum ? LK_SUM : lse ? LK_LSE : LK_FOR, map(t, sl->lo), map(t, sl->hi), sl->backward);
   t->lmap[li] = l;
   t->bmap[sl->body] = B->g->loops.v[l].body;
   B->blk = B->g->loops.v[l].body;
@@ -173,7 +183,7 @@ static int map_loop(Tan *t, int li) {
   r->m = r->s = REF_NONE;
   for (int w = 0; w < IR_MAX_DIRS; w++)
     r->u[w] = REF_NONE;
-  switch (sl->kind) {
+  switch (lse ? LK_FOR : sl->kind) {
   case LK_FOR:
     break;
   case LK_SUM:
@@ -188,7 +198,7 @@ static int map_loop(Tan *t, int li) {
       r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
     break;
   }
-  for (int w = 0; w < t->ndir && sl->kind != LK_FOR && tangent; w++)
+  for (int w = 0; w < t->ndir && sl->kind != LK_FOR && tangent && !lse; w++)
     r->u[w] = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
   B->blk = blk;
   B->name = name;
@@ -259,6 +269,45 @@ static Ref version_tangent(Tan *t, int n) {
   return REF_NONE;
 }
 
+/* Integer expression e (of this graph) with index `from` read as `to`,
+ * its operations made again where the builder is (they may stand in the
+ * loop of `from`). */
+static Ref moved_index(Tan *t, Ref e, Ref from, Ref to) {
+  if (e == from)
+    return to;
+  if (e == REF_NONE || ref_is_const(e))
+    return e;
+  const Node nd = B->g->nodes.v[e];
+  int ar = op_info[nd.op].arity;
+  if (op_info[nd.op].kind != K_INT || ar == 0 || nd.op == OP_IDX)
+    return e;
+  Ref a[3] = {REF_NONE, REF_NONE, REF_NONE};
+  for (int k = 0; k < ar; k++)
+    a[k] = moved_index(t, nd.a[k], from, to);
+  return b_op(B, nd.op, a[0], a[1], a[2]);
+}
+
+/* The tangent of a logsumexp whose weights are stored (loop li, l here),
+ * in the current direction: sum_k w_k t_k', the weights and the terms'
+ * tangents (stored beside them) read back by a sum over the same range
+ * after the loop, the weights being known only then. The loop itself stays
+ * a logsumexp, one exponential per term as in the gradient. */
+static Ref weighed_tangent(Tan *t, int li, int l) {
+  int sv = t->run[li].weights, ts = t->run[li].terms >= 0 ? t->run[li].terms : sv;
+  if (!has_dot(t, ts))
+    return REF_NONE;
+  const Loop *sl = &t->f->loops.v[li];
+  Ref from = B->g->loops.v[l].idx;
+  int parent = B->blk, s = b_loop(B, LK_SUM, map(t, sl->lo), map(t, sl->hi), 0);
+  B->blk = B->g->loops.v[s].body;
+  Ref k = b_loop_op(B, OP_IDX, s, REF_NONE, REF_NONE);
+  Ref pos = moved_index(t, map(t, t->f->nodes.v[sv].a[1]), from, k);
+  Ref w = b_op(B, OP_RESTORE, t->val[sv], pos, REF_NONE);
+  Ref term = MUL(w, b_op(B, OP_RESTORE, t->dot[ts], pos, REF_NONE));
+  B->blk = parent;
+  return b_loop_op(B, OP_REDUCE, s, term, REF_NONE);
+}
+
 /* A reduction's exit: its state's update at the end of its loop's body,
  * the state after the loop, the result and its tangent from it (in each
  * direction). */
@@ -273,6 +322,18 @@ static void reduce(Tan *t, int n) {
   if (B->g->loops.v[l].kind == LK_SUM) { /* a sum without a tangent: as it was */
     B->blk = map_block(t, t->f->loops.v[li].parent);
     t->val[n] = b_loop_op(B, OP_REDUCE, l, term, REF_NONE);
+    return;
+  }
+  if (B->g->loops.v[l].kind == LK_LSE) { /* weighed: as it was, its tangent after it */
+    B->blk = map_block(t, t->f->loops.v[li].parent);
+    t->val[n] = b_loop_op(B, OP_REDUCE, l, term, REF_NONE);
+    EACH_DIR(t) {
+      int mark = B->g->nodes.n;
+      B->name = -1;
+      Ref d = r->tangent ? weighed_tangent(t, li, l) : REF_NONE;
+      B->name = name;
+      t->dot[n] = tangent(t, n, d, mark);
+    }
     return;
   }
   B->blk = B->g->loops.v[l].body;
@@ -440,6 +501,10 @@ static Ref node_tangent(Tan *t, int n, int loop_op) {
     return REF_NONE;
   if (nd->op == OP_LOAD)
     return has_dot(t, nd->a[0]) ? b_op(B, OP_LOAD, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE) : REF_NONE;
+  if (nd->op == OP_LSEWT) /* w (t' - L'): ops.def's partials, w factored out */
+    return !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
+               ? REF_NONE
+               : MUL(SUB(dot_or_zero(t, nd->a[1]), dot_or_zero(t, nd->a[2])), map(t, nd->a[0]));
   if (nd->op == OP_SEL) /* the taken branch's */
     return !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
                ? REF_NONE
@@ -492,8 +557,15 @@ static void tan_node(Tan *t, int n) {
   case OP_SAVE:
     save(t, n);
     return;
-  case OP_LSEW:
-    return; /* nothing is stored for a reverse sweep */
+  case OP_LSEW: /* stored for a reverse sweep only if read through LSEWT */
+    if (t->run[nd->aux].weights >= 0) {
+      B->blk = map_block(t, nd->blk);
+      t->val[n] = b_loop_op(B, OP_LSEW, map_loop(t, nd->aux), map(t, nd->a[0]), REF_NONE);
+      EACH_DIR(t) { /* the term's tangent, stored beside its weight (weighed_tangent) */
+        t->dot[n] = t->run[nd->aux].terms < 0 ? dot_of(t, nd->a[0]) : REF_NONE;
+      }
+    }
+    return;
   default:
     break;
   }
@@ -518,6 +590,8 @@ static void tan_node(Tan *t, int n) {
     return;
   } else if (nd->op == OP_RESTORE) {
     t->val[n] = b_op(B, OP_RESTORE, t->val[nd->a[0]], map(t, nd->a[1]), REF_NONE);
+  } else if (nd->op == OP_LSEWT) { /* the weight read back is the value */
+    t->val[n] = map(t, nd->a[0]);
   } else {
     t->val[n] = b_op(B, nd->op, map(t, nd->a[0]), map(t, nd->a[1]), map(t, nd->a[2]));
   }
@@ -623,6 +697,25 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int first, int ndir, int optimi
       t->run[f->nodes.v[i].aux].ties = need[i];
   }
   free(need);
+  for (int i = 0; i < f->loops.n; i++)
+    t->run[i].weights = t->run[i].terms = -1;
+  for (int i = 0; i < f->nodes.n; i++) { /* the weights read through LSEWT: RESTORE, SAVE, LSEW */
+    const Node *nd = &f->nodes.v[i];
+    if (nd->op != OP_LSEWT || ref_is_const(nd->a[0]) || f->nodes.v[nd->a[0]].op != OP_RESTORE)
+      continue;
+    Ref sv = f->nodes.v[nd->a[0]].a[0], lw = f->nodes.v[sv].a[0];
+    if (!ref_is_const(lw) && f->nodes.v[lw].op == OP_LSEW)
+      t->run[f->nodes.v[lw].aux].weights = sv;
+  }
+  for (int i = 0; i < f->nodes.n; i++) { /* a weighed logsumexp's terms stored at the weights' places */
+    const Node *nd = &f->nodes.v[i];
+    int li = nd->op == OP_SAVE ? f->blocks.v[nd->blk].loop : -1;
+    if (li < 0 || t->run[li].weights < 0)
+      continue;
+    const Node *sv = &f->nodes.v[t->run[li].weights];
+    if (nd->a[0] == f->nodes.v[sv->a[0]].a[0] && nd->a[1] == sv->a[1])
+      t->run[li].terms = i;
+  }
   /* the ARRAYs the gradients' tangents are added into (f_hvp), among the
    * parameters in block 0 (the dead-node pass drops those not added into) */
   EACH_DIR(t) {

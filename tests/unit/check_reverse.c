@@ -52,6 +52,10 @@ static const Prog fns[] = {
      "fn f(x, y) = x > 0 ? 0.08 * y : g(x) * y;", -2, 2},
     /* both branches fold to the same value: the group dies, its nodes stay until DCE */
     {"fn f(x, y) = (x > 0 ? y + 0 * sin(x) : y) * x + (y > x ? exp(x) : exp(x)) * y;", -2, 2},
+    /* logsumexp: f_hvp reads its stored weights (each one's tangent w (t' - L'), the result's
+     * sum w t' after the loop), inside a sum as a model's log-likelihood is */
+    {"fn f(x, y) = sum(i in 0..3, logsumexp(k in 0..4, sin(x * k + i) * y - (k - x)^2)) + logsumexp(k in 0..2, x * y * k);",
+     -2, 2},
 };
 
 static unsigned long long rng_state;

@@ -44,7 +44,7 @@ int ht_compile(Compiled *c, const char *text, int optimize) {
       ir_dce(&f->vjp);
       if (f->fwd.outs.n == 1 && !ir_sig_array_results(f->sig)) { /* f_hvp's graph, as the driver makes it */
         Graph g = {0};
-        if (ir_reverse(&f->fwd, &g, optimize, REV_GRAD, 0, NULL) == REV_OK) {
+        if (ir_reverse(&f->fwd, &g, optimize, REV_GRAD, 2, NULL) == REV_OK) {
           ir_dce_forward(&g);
           if (ir_tangent(&g, &f->hvp, 1, 1, optimize, NULL) == TAN_OK) /* (the value's tangent not made) */
             ir_dce_forward(&f->hvp);
