@@ -285,6 +285,33 @@ typedef struct Pending {
   int in_place;       /* stdout, or a device or pipe (/dev/null, /dev/full, a FIFO) */
 } Pending;
 
+/* The temporaries being written, so that a signal ending the process does
+ * not leave them behind (adc_remove_temporaries). */
+enum { MAX_LIVE = 4 };
+static char *volatile live_tmp[MAX_LIVE];
+
+static void track(char *tmp) {
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (!live_tmp[i]) {
+      live_tmp[i] = tmp;
+      return;
+    }
+}
+
+static void untrack(const char *tmp) {
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (live_tmp[i] == tmp)
+      live_tmp[i] = NULL;
+}
+
+void adc_remove_temporaries(void) {
+  for (int i = 0; i < MAX_LIVE; i++) {
+    char *t = live_tmp[i];
+    if (t)
+      unlink(t);
+  }
+}
+
 static int cannot_write(Pending *p, FILE *err) {
   fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(errno));
   free(p->tmp);
@@ -324,6 +351,7 @@ static int open_pending(Pending *p, const char *path, FILE *err) {
   int fd = mkstemp(p->tmp);
   if (fd < 0)
     return cannot_write(p, err);
+  track(p->tmp);
   mode_t mask = umask(0);
   umask(mask);
   fchmod(fd, 0666 & ~mask);
@@ -332,6 +360,7 @@ static int open_pending(Pending *p, const char *path, FILE *err) {
     int saved = errno;
     close(fd);
     unlink(p->tmp);
+    untrack(p->tmp);
     errno = saved;
     return cannot_write(p, err);
   }
@@ -365,6 +394,7 @@ static int commit(Pending *p, FILE *err) {
     fprintf(err, "adc: error: cannot write '%s': %s\n", p->path, strerror(errno));
     return 2;
   }
+  untrack(p->tmp);
   free(p->tmp);
   p->tmp = NULL;
   return 0;
@@ -375,6 +405,7 @@ static void discard(Pending *p) {
     fclose(p->f);
   if (p->tmp) {
     unlink(p->tmp);
+    untrack(p->tmp);
     free(p->tmp);
   }
   free(p->target);

@@ -31,6 +31,11 @@ typedef struct Options {
  * derivative that disagrees), 2 usage or I/O (or no working C compiler). */
 int adc_run(const Options *o, FILE *err);
 
+/* Removes the temporaries of the outputs adc_run is writing (each replaces
+ * its file only when whole). Async-signal-safe: for a handler of a signal
+ * that ends the process, which would otherwise leave them behind. */
+void adc_remove_temporaries(void);
+
 /* The same pipeline on text in memory (NUL-terminated, len bytes, named
  * o->input in diagnostics): every kind of output (C, header, SSA, dot and,
  * for double, the check program) is appended to out; no file is touched.

@@ -132,6 +132,27 @@ START_TEST(errors_leave_existing_output_alone) {
 }
 END_TEST
 
+/* A signal that ends adc (here SIGPIPE: the reader of its standard output
+ * gone, with the C still to write) takes the temporary of the header with
+ * it, and the header it was to replace stays as it was. */
+START_TEST(killed_leaves_no_temporary) {
+  ck_assert_int_eq(ht_sh("rm -rf '%s/sig' && mkdir '%s/sig' && cp samples/gmm.ad '%s/sig/big.ad'", ht_tmpdir(),
+                         ht_tmpdir(), ht_tmpdir()),
+                   0);
+  const char *old = "/* previous header */\n";
+  ht_write(ht_path("sig/big_grad.h"), old, strlen(old));
+  int st; /* (the C, some 600 kB, fills the pipe many times over) */
+  char *out = ht_capture(&st, "cd '%s/sig' && { '%s' --modes=all --header -o - big.ad; echo $? > rc; } | head -c 0; "
+                              "cat rc; ls -A | grep -c adc-tmp",
+                         ht_tmpdir(), ht_adc());
+  ck_assert_str_eq(out, "141\n0\n"); /* 128 + SIGPIPE, nothing left */
+  free(out);
+  char *now = ht_slurp(ht_path("sig/big_grad.h"), NULL);
+  ck_assert_str_eq(now, old);
+  free(now);
+}
+END_TEST
+
 START_TEST(unwritable_output_exit_2) {
   if (geteuid() == 0) {
     /* root writes anywhere: use a path whose directory is a file instead */
@@ -431,6 +452,7 @@ Suite *suite_cli(void) {
   tcase_add_test(tc, header_beside_output);
   tcase_add_test(tc, emit_kinds_to_stdout);
   tcase_add_test(tc, errors_leave_existing_output_alone);
+  tcase_add_test(tc, killed_leaves_no_temporary);
   tcase_add_test(tc, unwritable_output_exit_2);
   tcase_add_test(tc, output_is_deterministic);
   tcase_add_test(tc, reads_standard_input);
