@@ -175,6 +175,7 @@ static int map_loop(Tan *t, int li) {
   Running *r = &t->run[li];
   int tangent = r->tangent, sum = sl->kind == LK_SUM && !tangent; /* (a sum stays one) */
   int lse = sl->kind == LK_LSE && r->weights >= 0;              /* (so does a weighed logsumexp) */
+  int kept = sum || lse;                                        /* (no state carried, then) */
   int l = b_loop(B, sum ? LK_SUM : lse ? LK_LSE : LK_FOR, map(t, sl->lo), map(t, sl->hi), sl->backward);
   t->lmap[li] = l;
   t->bmap[sl->body] = B->g->loops.v[l].body;
@@ -183,12 +184,11 @@ static int map_loop(Tan *t, int li) {
   r->m = r->s = REF_NONE;
   for (int w = 0; w < IR_MAX_DIRS; w++)
     r->u[w] = REF_NONE;
-  switch (lse ? LK_FOR : sl->kind) {
+  switch (kept ? LK_FOR : sl->kind) {
   case LK_FOR:
     break;
   case LK_SUM:
-    if (!sum)
-      r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
+    r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
     break;
   case LK_MIN:
   case LK_MAX:
@@ -198,7 +198,7 @@ static int map_loop(Tan *t, int li) {
       r->s = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
     break;
   }
-  for (int w = 0; w < t->ndir && sl->kind != LK_FOR && tangent && !lse; w++)
+  for (int w = 0; w < t->ndir && sl->kind != LK_FOR && tangent && !kept; w++)
     r->u[w] = b_loop_op(B, OP_CARRY, l, K(0), REF_NONE);
   B->blk = blk;
   B->name = name;
@@ -319,18 +319,14 @@ static void reduce(Tan *t, int n) {
   Ref term = map(t, nd->a[0]), nm = REF_NONE, ns = REF_NONE, nu[IR_MAX_DIRS], e = REF_NONE;
   Ref beats = REF_NONE, tie = REF_NONE, finite = REF_NONE;
   int name = B->name;
-  if (B->g->loops.v[l].kind == LK_SUM) { /* a sum without a tangent: as it was */
-    B->blk = map_block(t, t->f->loops.v[li].parent);
-    t->val[n] = b_loop_op(B, OP_REDUCE, l, term, REF_NONE);
-    return;
-  }
-  if (B->g->loops.v[l].kind == LK_LSE) { /* weighed: as it was, its tangent after it */
+  if (B->g->loops.v[l].kind != LK_FOR) { /* kept as it was (map_loop): a sum without a
+                                          * tangent, a weighed logsumexp, its tangent after it */
     B->blk = map_block(t, t->f->loops.v[li].parent);
     t->val[n] = b_loop_op(B, OP_REDUCE, l, term, REF_NONE);
     EACH_DIR(t) {
       int mark = B->g->nodes.n;
       B->name = -1;
-      Ref d = r->tangent ? weighed_tangent(t, li, l) : REF_NONE;
+      Ref d = kind == LK_LSE && r->tangent ? weighed_tangent(t, li, l) : REF_NONE;
       B->name = name;
       t->dot[n] = tangent(t, n, d, mark);
     }
@@ -501,10 +497,6 @@ static Ref node_tangent(Tan *t, int n, int loop_op) {
     return REF_NONE;
   if (nd->op == OP_LOAD)
     return has_dot(t, nd->a[0]) ? b_op(B, OP_LOAD, t->dot[nd->a[0]], map(t, nd->a[1]), REF_NONE) : REF_NONE;
-  if (nd->op == OP_LSEWT) /* w (t' - L'): ops.def's partials, w factored out */
-    return !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
-               ? REF_NONE
-               : MUL(SUB(dot_or_zero(t, nd->a[1]), dot_or_zero(t, nd->a[2])), map(t, nd->a[0]));
   if (nd->op == OP_SEL) /* the taken branch's */
     return !has_dot(t, nd->a[1]) && !has_dot(t, nd->a[2])
                ? REF_NONE
@@ -653,6 +645,32 @@ static void find_carriers(Tan *t) {
   }
 }
 
+/* The logsumexps whose weights the reverse sweep reads through LSEWT
+ * (LSEWT <- RESTORE <- SAVE <- LSEW): they stay logsumexps (Running.weights),
+ * with the store of their terms at the same places, if any (Running.terms). */
+static void find_weighed(Tan *t) {
+  const Graph *f = t->f;
+  for (int i = 0; i < f->loops.n; i++)
+    t->run[i].weights = t->run[i].terms = -1;
+  for (int i = 0; i < f->nodes.n; i++) {
+    const Node *nd = &f->nodes.v[i];
+    if (nd->op != OP_LSEWT || ref_is_const(nd->a[0]) || f->nodes.v[nd->a[0]].op != OP_RESTORE)
+      continue;
+    Ref sv = f->nodes.v[nd->a[0]].a[0], lw = f->nodes.v[sv].a[0];
+    if (!ref_is_const(lw) && f->nodes.v[lw].op == OP_LSEW)
+      t->run[f->nodes.v[lw].aux].weights = sv;
+  }
+  for (int i = 0; i < f->nodes.n; i++) { /* a weighed logsumexp's terms stored at the weights' places */
+    const Node *nd = &f->nodes.v[i];
+    int li = nd->op == OP_SAVE ? f->blocks.v[nd->blk].loop : -1;
+    if (li < 0 || t->run[li].weights < 0)
+      continue;
+    const Node *sv = &f->nodes.v[t->run[li].weights];
+    if (nd->a[0] == f->nodes.v[sv->a[0]].a[0] && nd->a[1] == sv->a[1])
+      t->run[li].terms = i;
+  }
+}
+
 TanStatus ir_tangent(const Graph *f, Graph *out, int first, int ndir, int optimize, Loc *err_at) {
   size_t n = (size_t)(f->nodes.n ? f->nodes.n : 1);
   graph_init(out);
@@ -697,25 +715,7 @@ TanStatus ir_tangent(const Graph *f, Graph *out, int first, int ndir, int optimi
       t->run[f->nodes.v[i].aux].ties = need[i];
   }
   free(need);
-  for (int i = 0; i < f->loops.n; i++)
-    t->run[i].weights = t->run[i].terms = -1;
-  for (int i = 0; i < f->nodes.n; i++) { /* the weights read through LSEWT: RESTORE, SAVE, LSEW */
-    const Node *nd = &f->nodes.v[i];
-    if (nd->op != OP_LSEWT || ref_is_const(nd->a[0]) || f->nodes.v[nd->a[0]].op != OP_RESTORE)
-      continue;
-    Ref sv = f->nodes.v[nd->a[0]].a[0], lw = f->nodes.v[sv].a[0];
-    if (!ref_is_const(lw) && f->nodes.v[lw].op == OP_LSEW)
-      t->run[f->nodes.v[lw].aux].weights = sv;
-  }
-  for (int i = 0; i < f->nodes.n; i++) { /* a weighed logsumexp's terms stored at the weights' places */
-    const Node *nd = &f->nodes.v[i];
-    int li = nd->op == OP_SAVE ? f->blocks.v[nd->blk].loop : -1;
-    if (li < 0 || t->run[li].weights < 0)
-      continue;
-    const Node *sv = &f->nodes.v[t->run[li].weights];
-    if (nd->a[0] == f->nodes.v[sv->a[0]].a[0] && nd->a[1] == sv->a[1])
-      t->run[li].terms = i;
-  }
+  find_weighed(t);
   /* the ARRAYs the gradients' tangents are added into (f_hvp), among the
    * parameters in block 0 (the dead-node pass drops those not added into) */
   EACH_DIR(t) {

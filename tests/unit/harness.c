@@ -137,7 +137,6 @@ double ht_hvp_dirs(const FnGraphs *f, const double *x, const double *dirs, doubl
   return outs[0];
 }
 
-
 double ht_central(const FnGraphs *f, const double *x, int i) {
   double xs[32], hi, lo;
   int n = f->fwd.nparams;
